@@ -1,0 +1,103 @@
+"""The one place that wires Saldo together: settings → event store → application → projections.
+
+One setting chooses the store: ``SALDO_DATABASE_URL`` — ``sqlite:///var/saldo.sqlite`` (the default, a
+file relative to the working directory), ``sqlite:////absolute/path.sqlite``, or
+``postgresql://user:password@host:port/dbname?schema=name``. It is mapped onto the eventsourcing library's
+environment (``PERSISTENCE_MODULE``, ``SQLITE_DBNAME``, ``POSTGRES_*``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from ledger.application import DEFAULT_BANK_ACCOUNT, CompanyConfig, Saldo
+from ledger.invoice import ReferenceScheme
+from projections.runner import CatchUp
+from projections.sql import LedgerViewSQL, PostgresLedgerView, SQLiteLedgerView
+
+DEFAULT_DATABASE_URL = "sqlite:///var/saldo.sqlite"
+
+
+class ConfigurationError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+def store_env(url: str) -> dict[str, str]:
+    """The eventsourcing environment for a database URL.
+
+    >>> store_env("sqlite:///var/x.sqlite")["SQLITE_DBNAME"]
+    'var/x.sqlite'
+    >>> e = store_env("postgresql://saldo:secret@db:5433/ledger?schema=acme")
+    >>> e["POSTGRES_HOST"], e["POSTGRES_PORT"], e["POSTGRES_DBNAME"], e["POSTGRES_SCHEMA"]
+    ('db', '5433', 'ledger', 'acme')
+    """
+    parsed = urlparse(url)
+    env = {"CREATE_TABLE": "y",
+           # Never the database functions: in 9.5.6 they lose tracking records (architecture.md §7).
+           "POSTGRES_ENABLE_DB_FUNCTIONS": "n"}
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path[1:] if parsed.path.startswith("/") else parsed.path)
+        if not path:
+            raise ConfigurationError(f"SALDO_DATABASE_URL {url!r} names no SQLite file")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {**env, "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
+                "SQLITE_LOCK_TIMEOUT": "30"}
+    if parsed.scheme in ("postgresql", "postgres"):
+        query = parse_qs(parsed.query)
+        dbname = unquote(parsed.path.lstrip("/"))
+        if not dbname:
+            raise ConfigurationError(f"SALDO_DATABASE_URL {url!r} names no database")
+        return {**env, "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": dbname,
+                "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+                "POSTGRES_PORT": str(parsed.port or 5432),
+                "POSTGRES_USER": unquote(parsed.username or os.environ.get("PGUSER", "postgres")),
+                "POSTGRES_PASSWORD": unquote(parsed.password or os.environ.get("PGPASSWORD", "")),
+                "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
+                "POSTGRES_POOL_SIZE": "10", "POSTGRES_MAX_OVERFLOW": "10",
+                "POSTGRES_LOCK_TIMEOUT": "10",
+                "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30"}
+    raise ConfigurationError(
+        f"SALDO_DATABASE_URL must start with sqlite:/// or postgresql://, got {url!r}")
+
+
+def company_config_from_env() -> CompanyConfig:
+    scheme = os.environ.get("SALDO_REFERENCE_SCHEME", "rf").lower()
+    try:
+        reference_scheme = ReferenceScheme(scheme)
+    except ValueError:
+        raise ConfigurationError(f"SALDO_REFERENCE_SCHEME must be 'rf' or 'fi', got {scheme!r}") from None
+    return CompanyConfig(reference_scheme=reference_scheme,
+                         bank_account=os.environ.get("SALDO_BANK_ACCOUNT", DEFAULT_BANK_ACCOUNT))
+
+
+@dataclass
+class Services:
+    """Everything an entrypoint needs: the application (commands) and the view (queries)."""
+
+    app: Saldo
+    view: LedgerViewSQL
+    projections: CatchUp
+    database_url: str
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def build(database_url: str | None = None, *, config: CompanyConfig | None = None,
+          clock: Callable[[], date] = date.today) -> Services:
+    url = database_url or os.environ.get("SALDO_DATABASE_URL") or DEFAULT_DATABASE_URL
+    app = Saldo(store_env(url), config=config or company_config_from_env(), clock=clock)
+    view_class = PostgresLedgerView if url.startswith("postgres") else SQLiteLedgerView
+    # The view shares the application's datastore (same database, same connection pool): on SQLite that
+    # keeps every writer behind one interlock, on PostgreSQL it is simply one pool fewer.
+    view = app.factory.tracking_recorder(view_class)  # type: ignore[type-var, arg-type]
+    if not isinstance(view, LedgerViewSQL):
+        raise ConfigurationError("the store did not build a ledger view")
+    return Services(app, view, CatchUp(app, view), url)

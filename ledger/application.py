@@ -1,0 +1,287 @@
+"""The Saldo application: the service layer that turns commands into events in the store.
+
+Every command runs under an idempotency key (:mod:`ledger.idempotency`) and is retried on an optimistic
+concurrency conflict: two clerks posting to the same contract account both succeed, one after the other,
+and nothing is lost (eventsourcing raises IntegrityError when two writers append the same aggregate
+version — https://eventsourcing.readthedocs.io/en/stable/topics/persistence.html#recorder).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from ledger import commands as c
+from ledger.account import ContractAccount
+from ledger.contract import Contract, SupplyPoint, TariffAssignment
+from ledger.errors import Conflict, InvalidInput, NotFound
+from ledger.identifiers import InvalidIdentifier, validate_supply_point, validate_tax_id
+from ledger.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id
+from ledger.ids import child_id
+from ledger.invoice import (
+    MAX_INVOICE_LINES,
+    DocumentKind,
+    Invoice,
+    InvoiceLine,
+    NumberRange,
+    ReferenceScheme,
+    compute_totals,
+    document_id,
+    gl_lines,
+    payment_reference,
+    price_line,
+)
+from ledger.money import MoneyError, check_currency, parse_amount
+from ledger.partner import BusinessPartner, TaxId
+from ledger.transcoding import SaldoTranscoder
+
+A = TypeVar("A", bound=Aggregate)
+
+#: How often a command is retried after losing an optimistic-concurrency race before giving up.
+MAX_COMMAND_ATTEMPTS = 20
+#: Longest payment terms a contract account may have.
+MAX_PAYMENT_TERMS_DAYS = 365
+
+#: The company's collection account in the demo and in tests (the standard Italian example IBAN).
+DEFAULT_BANK_ACCOUNT = "IT60X0542811101000000123456"
+
+Result = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyConfig:
+    """What differs between utilities: reference scheme, bank account, document series."""
+
+    reference_scheme: ReferenceScheme = ReferenceScheme.RF
+    bank_account: str = DEFAULT_BANK_ACCOUNT
+    invoice_series: str = "INV"
+    credit_note_series: str = "CN"
+
+
+class Saldo(Application[UUID]):
+    name = "Saldo"
+
+    def __init__(self, env: dict[str, str] | None = None, *, config: CompanyConfig | None = None,
+                 clock: Callable[[], date] = date.today) -> None:
+        super().__init__(env)
+        self.config = config or CompanyConfig()
+        self.clock = clock  # injected, so that tests and replays decide what "today" is
+
+    def construct_transcoder(self) -> Transcoder:
+        return SaldoTranscoder()
+
+    # -- running commands ------------------------------------------------------------------------------
+
+    def execute(self, command: c.Command, idempotency_key: str) -> Result:
+        """Run ``command`` exactly once for ``idempotency_key``; return its (original) result."""
+        key = idempotency_key.strip()
+        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            raise InvalidInput(f"idempotency key must be 1..{MAX_KEY_LENGTH} printable characters",
+                               "Idempotency-Key")
+        name = type(command).__name__
+        rid = record_id(name, key)
+        request = fingerprint(command)
+        for attempt in range(MAX_COMMAND_ATTEMPTS):
+            existing = self._find(IdempotencyRecord, rid)
+            if existing is not None:
+                if existing.request_fingerprint != request:
+                    raise Conflict(f"idempotency key {key!r} was already used for a different {name}",
+                                   "Idempotency-Key")
+                return dict(existing.result, replayed=True)
+            aggregates, result = self._handle(command, rid)
+            record = IdempotencyRecord(rid, name, key, request, result)
+            try:
+                self.save(*aggregates, record)
+            except IntegrityError:
+                # Another writer got there first (same key, or the same account): reload and retry.
+                # Back off a little, growing, without randomness so that runs replay the same way.
+                time.sleep(0.002 * attempt)
+                continue
+            return dict(result, replayed=False)
+        raise Conflict(f"{name} lost {MAX_COMMAND_ATTEMPTS} concurrency races; try again later")
+
+    def _handle(self, command: c.Command, rid: UUID) -> tuple[list[Aggregate], Result]:
+        handler: Callable[[Any, UUID], tuple[list[Aggregate], Result]] = getattr(
+            self, f"_handle_{type(command).__name__}")
+        try:
+            return handler(command, rid)
+        except MoneyError as e:
+            raise InvalidInput(str(e), e.field) from e
+        except InvalidIdentifier as e:
+            raise InvalidInput(str(e), getattr(e, "field", None)) from e
+
+    def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(aggregate, cls):
+            return None
+        return aggregate
+
+    def get(self, cls: type[A], aggregate_id: UUID, what: str, field: str) -> A:
+        found = self._find(cls, aggregate_id)
+        if found is None:
+            raise NotFound(f"{what} {aggregate_id} does not exist", field)
+        return found
+
+    def today(self) -> date:
+        return self.clock()
+
+    # -- handlers: each returns the aggregates to save and the result ---------------------------------
+
+    def _handle_RegisterPartner(self, cmd: c.RegisterPartner, rid: UUID) -> tuple[list[Aggregate], Result]:  # noqa: N802
+        name = cmd.name.strip()
+        if not name:
+            raise InvalidInput("a partner needs a name", "name")
+        tax_ids = []
+        for i, (scheme, value) in enumerate(cmd.tax_ids):
+            try:
+                tax_ids.append(TaxId(scheme, validate_tax_id(scheme, value)))
+            except InvalidIdentifier as e:
+                raise InvalidInput(str(e), f"tax_ids[{i}].value") from e
+        if cmd.email is not None and "@" not in cmd.email:
+            raise InvalidInput("email address has no '@'", "email")
+        if len(cmd.language) != 2 or not cmd.language.isalpha():
+            raise InvalidInput("language must be an ISO 639-1 code such as 'it'", "language")
+        partner = BusinessPartner(child_id(rid, "partner"), name, cmd.kind, tuple(tax_ids), cmd.email,
+                                  cmd.language.lower(), cmd.address)
+        return [partner], {"partner_id": str(partner.id)}
+
+    def _handle_OpenContractAccount(self, cmd: c.OpenContractAccount, rid: UUID  # noqa: N802
+                                    ) -> tuple[list[Aggregate], Result]:
+        self.get(BusinessPartner, cmd.partner_id, "partner", "partner_id")
+        if not 0 <= cmd.payment_terms_days <= MAX_PAYMENT_TERMS_DAYS:
+            raise InvalidInput(f"payment terms must be 0..{MAX_PAYMENT_TERMS_DAYS} days",
+                               "payment_terms_days")
+        account = ContractAccount(child_id(rid, "account"), cmd.partner_id, cmd.name.strip(),
+                                  check_currency(cmd.currency), cmd.payment_terms_days, cmd.payment_method)
+        return [account], {"account_id": str(account.id)}
+
+    def _handle_SignContract(self, cmd: c.SignContract, rid: UUID) -> tuple[list[Aggregate], Result]:  # noqa: N802
+        self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
+        try:
+            supply_point_id = validate_supply_point(cmd.supply_point_scheme, cmd.supply_point_id)
+        except InvalidIdentifier as e:
+            raise InvalidInput(str(e), "supply_point_id") from e
+        if not cmd.tariff_code.strip():
+            raise InvalidInput("a contract needs a tariff code", "tariff_code")
+        if cmd.end_date is not None and cmd.end_date < cmd.start_date:
+            raise InvalidInput("end date is before the start date", "end_date")
+        contract = Contract(child_id(rid, "contract"), cmd.account_id,
+                            SupplyPoint(cmd.supply_point_scheme, supply_point_id, cmd.time_zone),
+                            cmd.commodity, TariffAssignment(cmd.tariff_code.strip(), cmd.start_date),
+                            cmd.billing_frequency, cmd.start_date, cmd.end_date)
+        return [contract], {"contract_id": str(contract.id)}
+
+    def _price_lines(self, lines: tuple[c.LineInput, ...]) -> tuple[InvoiceLine, ...]:
+        if not lines:
+            raise InvalidInput("a document needs at least one line", "lines")
+        if len(lines) > MAX_INVOICE_LINES:
+            raise InvalidInput(f"a document may have at most {MAX_INVOICE_LINES} lines", "lines")
+        return tuple(price_line(li.description, li.component, li.quantity, li.unit, li.unit_price,
+                                li.vat_rate, i) for i, li in enumerate(lines))
+
+    def _draw_numbers(self, series: str, year: int, count: int) -> tuple[NumberRange, list[str]]:
+        number_range = self._find(NumberRange, NumberRange.id_for(series, year))
+        if number_range is None:
+            number_range = NumberRange(NumberRange.id_for(series, year), series, year)
+        return number_range, number_range.draw(count)
+
+    def _handle_IssueInvoice(self, cmd: c.IssueInvoice, rid: UUID) -> tuple[list[Aggregate], Result]:  # noqa: N802
+        account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
+        if cmd.contract_id is not None:
+            contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
+            if contract.account_id != account.id:
+                raise InvalidInput("the contract belongs to another account", "contract_id")
+        if cmd.period is not None and cmd.period[1] < cmd.period[0]:
+            raise InvalidInput("the billing period ends before it starts", "period")
+        lines = self._price_lines(cmd.lines)
+        totals = compute_totals(lines)
+        if totals.gross <= 0:
+            raise InvalidInput(f"an invoice must total more than zero, got {totals.gross}", "lines")
+        parse_amount(totals.gross, "total")  # within the named limit
+        issue_date = cmd.issue_date or self.today()
+        due_date = cmd.due_date or issue_date + timedelta(days=account.payment_terms_days)
+        if due_date < issue_date:
+            raise InvalidInput("due date is before the issue date", "due_date")
+        to_save: list[Aggregate] = []
+        if cmd.number is None:
+            number_range, (number,) = self._draw_numbers(self.config.invoice_series, issue_date.year, 1)
+            to_save.append(number_range)
+        else:
+            number = cmd.number.strip()
+            if not number or document_id(number) in self.repository:
+                raise Conflict(f"document number {number!r} is empty or already issued", "number")
+        reference = payment_reference(self.config.reference_scheme, number)
+        invoice = Invoice(document_id(number), number, DocumentKind.INVOICE, account.id, cmd.contract_id,
+                          issue_date, cmd.period, due_date, account.currency, lines, totals, reference,
+                          None)
+        account.post_invoice(invoice.id, number, totals.gross, gl_lines(lines, totals, account.key, number,
+                                                                          "C"),
+                             issue_date, due_date, reference)
+        return [*to_save, invoice, account], {
+            "invoice_id": str(invoice.id), "number": number, "gross": str(totals.gross),
+            "due_date": due_date.isoformat(), "payment_reference": reference}
+
+    def _handle_IssueCreditNote(self, cmd: c.IssueCreditNote, rid: UUID  # noqa: N802
+                                ) -> tuple[list[Aggregate], Result]:
+        invoice = self.get(Invoice, document_id(cmd.invoice_number.strip()), "invoice", "invoice_number")
+        if not cmd.reason.strip():
+            raise InvalidInput("a credit note needs a reason", "reason")
+        account = self.get(ContractAccount, invoice.account_id, "contract account", "account_id")
+        lines = self._price_lines(cmd.lines) if cmd.lines else invoice.lines
+        totals = compute_totals(lines)
+        if totals.gross <= 0:
+            raise InvalidInput("a credit note must total more than zero", "lines")
+        issue_date = cmd.issue_date or self.today()
+        number_range, (number,) = self._draw_numbers(self.config.credit_note_series, issue_date.year, 1)
+        invoice.record_credit(number, totals.gross)
+        note = Invoice(document_id(number), number, DocumentKind.CREDIT_NOTE, account.id,
+                       invoice.contract_id, issue_date, invoice.period, issue_date, account.currency, lines,
+                       totals, None, invoice.number)
+        account.post_credit_note(note.id, number, totals.gross,
+                                 gl_lines(lines, totals, account.key, number, "D"),
+                                 invoice.id.hex, issue_date)
+        return [number_range, note, invoice, account], {
+            "credit_note_id": str(note.id), "number": number, "gross": str(totals.gross),
+            "corrects": invoice.number}
+
+    def _handle_RecordPayment(self, cmd: c.RecordPayment, rid: UUID) -> tuple[list[Aggregate], Result]:  # noqa: N802
+        account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
+        amount = parse_amount(cmd.amount)
+        currency = check_currency(cmd.currency)
+        named = tuple(account.item_by_number(n.strip()).item_id for n in cmd.invoice_numbers)
+        payment_id = rid.hex
+        account.receive_payment(payment_id, amount, currency, cmd.received_on,
+                                cmd.bank_account or self.config.bank_account, named,
+                                rule="named-invoices" if named else "oldest-due-first",
+                                evidence=cmd.reference or cmd.note)
+        payment = account.payments[payment_id]
+        return [account], {
+            "payment_id": payment_id,
+            "allocations": [{"invoice": account.items[a.item_id].document_number, "amount": str(a.amount)}
+                            for a in payment.allocations],
+            "to_credit": str(payment.to_credit)}
+
+    def _handle_ReversePayment(self, cmd: c.ReversePayment, rid: UUID) -> tuple[list[Aggregate], Result]:  # noqa: N802
+        account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
+        if not cmd.reason.strip():
+            raise InvalidInput("a reversal needs a reason", "reason")
+        account.reverse_payment(cmd.payment_id, cmd.reversed_on or self.today(), cmd.reason.strip())
+        return [account], {"payment_id": cmd.payment_id, "reversed": True}
+
+    def _handle_ResetClearing(self, cmd: c.ResetClearing, rid: UUID) -> tuple[list[Aggregate], Result]:  # noqa: N802
+        account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
+        if not cmd.reason.strip():
+            raise InvalidInput("a clearing reset needs a reason", "reason")
+        account.reset_clearing(cmd.payment_id, cmd.reset_on or self.today(), cmd.reason.strip())
+        return [account], {"payment_id": cmd.payment_id, "reset": True}

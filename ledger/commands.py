@@ -1,0 +1,112 @@
+"""Commands: what a user or a file asks Saldo to do, in the imperative. Immutable value records.
+
+Each is handled by :meth:`ledger.application.Saldo.execute` under an idempotency key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from ledger.account import PaymentMethod
+from ledger.contract import BillingFrequency, Commodity
+from ledger.partner import PartnerKind, PostalAddress
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterPartner:
+    name: str
+    kind: PartnerKind
+    tax_ids: tuple[tuple[str, str], ...] = ()
+    email: str | None = None
+    language: str = "it"
+    address: PostalAddress | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenContractAccount:
+    partner_id: UUID
+    name: str
+    currency: str = "EUR"
+    payment_terms_days: int = 20
+    payment_method: PaymentMethod = PaymentMethod.BANK_TRANSFER
+
+
+@dataclass(frozen=True, slots=True)
+class SignContract:  # noqa: PLR0902 - a supply contract has these terms
+    account_id: UUID
+    supply_point_scheme: str
+    supply_point_id: str
+    commodity: Commodity
+    tariff_code: str
+    billing_frequency: BillingFrequency
+    start_date: date
+    end_date: date | None = None
+    time_zone: str = "Europe/Rome"
+
+
+@dataclass(frozen=True, slots=True)
+class LineInput:
+    description: str
+    component: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    vat_rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class IssueInvoice:
+    account_id: UUID
+    lines: tuple[LineInput, ...]
+    issue_date: date | None = None
+    due_date: date | None = None
+    contract_id: UUID | None = None
+    period: tuple[date, date] | None = None
+    number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueCreditNote:
+    """Credit an issued invoice, in full (no lines) or in part (the lines to credit, positive amounts)."""
+
+    invoice_number: str
+    reason: str
+    lines: tuple[LineInput, ...] = ()
+    issue_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPayment:
+    account_id: UUID
+    amount: Decimal
+    received_on: date
+    currency: str = "EUR"
+    bank_account: str | None = None
+    invoice_numbers: tuple[str, ...] = ()
+    payer_name: str | None = None
+    payer_iban: str | None = None
+    reference: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReversePayment:
+    account_id: UUID
+    payment_id: str
+    reason: str
+    reversed_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResetClearing:
+    account_id: UUID
+    payment_id: str
+    reason: str
+    reset_on: date | None = None
+
+
+Command = (RegisterPartner | OpenContractAccount | SignContract | IssueInvoice | IssueCreditNote
+           | RecordPayment | ReversePayment | ResetClearing)

@@ -1,0 +1,32 @@
+"""Domain errors: what went wrong, in the business's words, naming the field at fault.
+
+The API turns these into RFC 9457 problem documents; batch runs collect them as data.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(ValueError):
+    """Base class. ``field`` is the input path at fault (``lines[2].unit_price``), ``code`` a stable slug."""
+
+    code = "invalid-input"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    """The command itself is wrong: fix it and send it again."""
+
+
+class NotFound(DomainError):
+    """A referenced partner, account, contract, invoice or payment does not exist."""
+
+    code = "not-found"
+
+
+class Conflict(DomainError):
+    """The command contradicts recorded history (already reversed, key reused with another body, ...)."""
+
+    code = "conflict"

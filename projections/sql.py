@@ -1,0 +1,242 @@
+"""The ledger view's tables, on SQLite and PostgreSQL, written in one transaction with the tracking record.
+
+Both views extend the eventsourcing library's tracking recorders, so the tracking table and its
+``max_tracking_id`` are the library's own, in the same database as the events. One thing is ours: the
+tracking record is advanced by compare-and-set (``UPDATE ... WHERE notification_id = <expected>``) as the
+*first* statement of the transaction. It takes the row lock (PostgreSQL) or the write lock (SQLite) before
+any view row is touched, so two catch-up workers can never both apply the same events: the loser updates
+no row and rolls back. (The library's own upsert only checks "newer than", which would let a worker that
+read an older position apply events twice.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL
+
+from projections.ledger_view import Changes
+
+_CREATE = [
+    "CREATE TABLE IF NOT EXISTS {schema}saldo_accounts ("
+    " account_id TEXT PRIMARY KEY, partner_id TEXT NOT NULL, name TEXT NOT NULL,"
+    " currency TEXT NOT NULL, open_cents BIGINT NOT NULL DEFAULT 0, credit_cents BIGINT NOT NULL DEFAULT 0,"
+    " opened_at_position BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {schema}saldo_open_items ("
+    " item_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, document_number TEXT NOT NULL,"
+    " kind TEXT NOT NULL, amount_cents BIGINT NOT NULL, open_cents BIGINT NOT NULL,"
+    " due_date TEXT NOT NULL, posted_on TEXT NOT NULL, payment_reference TEXT, seq BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS saldo_open_items_account ON {schema}saldo_open_items (account_id, due_date)",
+    "CREATE TABLE IF NOT EXISTS {schema}saldo_journal ("
+    " cursor BIGINT PRIMARY KEY, notification_id BIGINT NOT NULL, line_no INTEGER NOT NULL,"
+    " booking_date TEXT NOT NULL, recorded_at TEXT NOT NULL, event_type TEXT NOT NULL,"
+    " document TEXT NOT NULL, contract_account_id TEXT NOT NULL, gl_account TEXT NOT NULL,"
+    " debit_cents BIGINT NOT NULL, credit_cents BIGINT NOT NULL, currency TEXT NOT NULL,"
+    " UNIQUE (notification_id, line_no))",
+    "CREATE INDEX IF NOT EXISTS saldo_journal_account ON {schema}saldo_journal (contract_account_id, cursor)",
+]
+
+
+class StaleView(Exception):
+    """Another worker advanced the view first; re-read the position and try again."""
+
+
+class LedgerViewSQL:
+    """SQL shared by both stores; subclasses supply transactions, placeholders and the tracking table."""
+
+    placeholder = "?"
+    prefix = ""  # schema qualification ("public.") on PostgreSQL
+
+    def _q(self, sql: str) -> str:
+        """Fill in table names and this driver's placeholder style."""
+        names = {"accounts": f"{self.prefix}saldo_accounts", "items": f"{self.prefix}saldo_open_items",
+                 "journal": f"{self.prefix}saldo_journal", "tracking": self._tracking_table()}
+        sql = sql.format(**names)
+        return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
+        yield
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _tracking_table(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    # -- writing -----------------------------------------------------------------------------------------
+
+    def apply(self, changes: Changes, tracking_name: str, expected: int | None, position: int) -> None:
+        """Write ``changes`` and move tracking from ``expected`` to ``position``, atomically, or raise StaleView."""
+        q = self._q
+        with self._write() as curs:
+            self._advance_tracking(curs, tracking_name, expected, position)
+            if changes.new_accounts:
+                curs.executemany(q("INSERT INTO {accounts} (account_id, partner_id, name, currency,"
+                                   " opened_at_position) VALUES (?, ?, ?, ?, ?)"), changes.new_accounts)
+            if changes.new_items:
+                curs.executemany(q("INSERT INTO {items} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                                 changes.new_items)
+            if changes.item_deltas:
+                curs.executemany(q("UPDATE {items} SET open_cents = open_cents + ? WHERE item_id = ?"),
+                                 [(d, i) for i, d in sorted(changes.item_deltas.items()) if d])
+            accounts = sorted(set(changes.account_open_deltas) | set(changes.account_credit_deltas))
+            if accounts:
+                curs.executemany(q("UPDATE {accounts} SET open_cents = open_cents + ?,"
+                                   " credit_cents = credit_cents + ? WHERE account_id = ?"),
+                                 [(changes.account_open_deltas.get(a, 0),
+                                   changes.account_credit_deltas.get(a, 0), a) for a in accounts])
+            if changes.journal:
+                # The cursor is dense and follows store order; the tracking row lock taken above
+                # serialises writers, so MAX()+1 cannot be handed out twice.
+                curs.execute(q("SELECT COALESCE(MAX(cursor), 0) FROM {journal}"))
+                first = int(_first(curs.fetchone())) + 1
+                curs.executemany(q("INSERT INTO {journal} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                                 [(first + i, line.notification_id, line.line_no, line.booking_date,
+                                   line.recorded_at, line.event_type, line.document,
+                                   line.contract_account_id, line.gl_account, line.debit_cents,
+                                   line.credit_cents, line.currency)
+                                  for i, line in enumerate(changes.journal)])
+
+    def _advance_tracking(self, curs: Any, name: str, expected: int | None, position: int) -> None:
+        if expected is None:
+            try:
+                curs.execute(self._q("INSERT INTO {tracking} (application_name, notification_id) "
+                                     "VALUES (?, ?)"), (name, position))
+            except Exception as e:  # unique violation: another worker started the view first
+                raise StaleView(str(e)) from e
+            return
+        curs.execute(self._q("UPDATE {tracking} SET notification_id = ? "
+                             "WHERE application_name = ? AND notification_id = ?"),
+                     (position, name, expected))
+        if curs.rowcount != 1:
+            raise StaleView(f"view {name} is no longer at position {expected}")
+
+    def drop_rows(self, tracking_name: str) -> None:
+        """Empty the view and forget its position, in one transaction (for a rebuild from zero)."""
+        with self._write() as curs:
+            for table in ("accounts", "items", "journal"):
+                curs.execute(self._q(f"DELETE FROM {{{table}}}"))
+            curs.execute(self._q("DELETE FROM {tracking} WHERE application_name = ?"), (tracking_name,))
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def position(self, tracking_name: str) -> int | None:
+        rows = self._read("SELECT notification_id FROM {tracking} WHERE application_name = ?",
+                          (tracking_name,))
+        return int(rows[0][0]) if rows else None
+
+    def currencies(self, account_ids: Sequence[str]) -> dict[str, str]:
+        if not account_ids:
+            return {}
+        marks = ", ".join("?" * len(account_ids))
+        rows = self._read("SELECT account_id, currency FROM {accounts} "  # noqa: S608 - only '?' marks
+                          f"WHERE account_id IN ({marks})",
+                          tuple(account_ids))
+        return {r[0]: r[1] for r in rows}
+
+    def account(self, account_id: str) -> tuple[Any, ...] | None:
+        rows = self._read("SELECT account_id, partner_id, name, currency, open_cents, credit_cents"
+                          " FROM {accounts} WHERE account_id = ?", (account_id,))
+        return rows[0] if rows else None
+
+    def due_summary(self, account_id: str, today: str) -> tuple[int, str | None]:
+        """Overdue cents (due before ``today``) and the next due date on or after it."""
+        overdue = self._read("SELECT COALESCE(SUM(open_cents), 0) FROM {items}"
+                             " WHERE account_id = ? AND open_cents > 0 AND due_date < ?", (account_id, today))
+        nxt = self._read("SELECT MIN(due_date) FROM {items}"
+                         " WHERE account_id = ? AND open_cents > 0 AND due_date >= ?", (account_id, today))
+        return int(overdue[0][0]), nxt[0][0]
+
+    def open_items(self, account_id: str) -> list[tuple[Any, ...]]:
+        return self._read("SELECT item_id, document_number, kind, amount_cents, open_cents, due_date,"
+                          " posted_on, payment_reference FROM {items}"
+                          " WHERE account_id = ? AND open_cents > 0 ORDER BY due_date, seq", (account_id,))
+
+    def statement(self, account_id: str) -> list[tuple[Any, ...]]:
+        """Movements on what the customer owes (receivables and credit), with the running balance."""
+        return self._read(
+            "SELECT notification_id, booking_date, event_type, document, amount,"
+            " SUM(amount) OVER (ORDER BY notification_id) FROM ("
+            "  SELECT notification_id, MIN(booking_date) AS booking_date, MIN(event_type) AS event_type,"
+            "   MIN(document) AS document, SUM(debit_cents - credit_cents) AS amount"
+            "  FROM {journal} WHERE contract_account_id = ?"
+            "   AND gl_account IN ('receivables', 'customer-credit')"
+            "  GROUP BY notification_id) AS movements ORDER BY notification_id", (account_id,))
+
+    def journal(self, since: int, limit: int) -> list[tuple[Any, ...]]:
+        return self._read("SELECT cursor, notification_id, line_no, booking_date, recorded_at, event_type,"
+                          " document, contract_account_id, gl_account, debit_cents, credit_cents, currency"
+                          " FROM {journal} WHERE cursor > ? ORDER BY cursor LIMIT ?", (since, limit))
+
+    def account_ids(self, limit: int) -> list[str]:
+        return [r[0] for r in self._read("SELECT account_id FROM {accounts}"
+                                         " ORDER BY opened_at_position LIMIT ?", (limit,))]
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every view table, in key order: what a rebuild must reproduce exactly."""
+        keys = {"accounts": "account_id", "items": "item_id", "journal": "cursor"}
+        return {t: [tuple(r) for r in self._read(f"SELECT * FROM {{{t}}} ORDER BY {k}")]  # noqa: S608
+                for t, k in keys.items()}
+
+
+def _first(row: Any) -> Any:
+    return row[0] if row is not None else 0
+
+
+class SQLiteLedgerView(SQLiteTrackingRecorder, LedgerViewSQL):
+    """The ledger view in the same SQLite file as the events."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *(s.format(schema="") for s in _CREATE)]
+
+    def _tracking_table(self) -> str:
+        return "tracking"
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        try:
+            with self.datastore.transaction(commit=True) as curs:
+                yield curs
+        except IntegrityError as e:
+            raise StaleView(str(e)) from e
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._q(sql), tuple(params))
+            return [tuple(r) for r in curs.fetchall()]
+
+
+class PostgresLedgerView(PostgresTrackingRecorder, LedgerViewSQL):
+    """The ledger view in the same PostgreSQL database (and schema) as the events."""
+
+    placeholder = "%s"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prefix = f'"{self.datastore.schema}".'
+        for statement in _CREATE:
+            self.sql_create_statements.append(SQL(statement.format(schema=self.prefix)))  # type: ignore[arg-type]
+
+    def _tracking_table(self) -> str:
+        return f'"{self.datastore.schema}".{self.tracking_table_name}'
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        try:
+            with self.datastore.transaction(commit=True) as curs:
+                yield curs
+        except IntegrityError as e:
+            raise StaleView(str(e)) from e
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(self._q(sql), tuple(params))  # type: ignore[arg-type]
+            return list(curs.fetchall())
