@@ -18,6 +18,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
+import psycopg
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
@@ -204,7 +205,7 @@ class SQLiteLedgerView(SQLiteTrackingRecorder, LedgerViewSQL):
     def _write(self) -> Iterator[Any]:
         try:
             with self.datastore.transaction(commit=True) as curs:
-                yield curs
+                yield curs.sqlite_cursor  # the raw cursor: it has rowcount
         except IntegrityError as e:
             raise StaleView(str(e)) from e
 
@@ -231,9 +232,10 @@ class PostgresLedgerView(PostgresTrackingRecorder, LedgerViewSQL):
     @contextmanager
     def _write(self) -> Iterator[Any]:
         try:
-            with self.datastore.transaction(commit=True) as curs:
+            with (self.datastore.get_connection() as conn, conn.transaction(),
+                  conn.cursor(row_factory=tuple_row) as curs):
                 yield curs
-        except IntegrityError as e:
+        except (IntegrityError, psycopg.errors.IntegrityError) as e:
             raise StaleView(str(e)) from e
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

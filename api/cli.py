@@ -1,0 +1,122 @@
+"""The ``saldo`` command line: serve, demo, projections rebuild, export journal."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import threading
+from collections.abc import Sequence
+from typing import TextIO
+
+from api.bootstrap import Services, build
+
+#: Journal lines fetched per query while exporting; the export streams page by page.
+EXPORT_PAGE = 5000
+
+
+def _progress(label: str) -> callable:  # type: ignore[valid-type]
+    def report(done: int, position: int | None = None) -> None:
+        if done % 100 and position is None:
+            return
+        at = f" (store position {position})" if position is not None else ""
+        print(f"\r{label}: {done}{at}", end="", file=sys.stderr, flush=True)
+    return report
+
+
+def cmd_serve(svc: Services, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.http import create_app
+
+    svc.projections.catch_up()
+    stop = threading.Event()
+    worker = threading.Thread(target=svc.projections.run_forever, args=(stop,), daemon=True,
+                              name="projection-catch-up")
+    worker.start()
+    print(f"Saldo is serving on {svc.database_url}")
+    print(f"API docs: http://{args.host}:{args.port}/docs", flush=True)
+    try:
+        uvicorn.run(create_app(svc), host=args.host, port=args.port, log_level="info")
+    finally:
+        stop.set()
+    return 0
+
+
+def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
+    from api.demo import load_demo
+
+    total, new = load_demo(svc.app, _progress("demo commands"))
+    report = svc.projections.catch_up()
+    print(f"\ndemo portfolio: {total} commands, {new} new; projection applied {report.events} events")
+    return 0
+
+
+def cmd_rebuild(svc: Services, args: argparse.Namespace) -> int:
+    report = svc.projections.rebuild(_progress("events replayed"))
+    print(f"\nrebuilt the ledger view from position 0: {report.events} events, now at {report.position}")
+    return 0
+
+
+def cmd_export_journal(svc: Services, args: argparse.Namespace) -> int:
+    from api.http import JOURNAL_COLUMNS, _money
+
+    out: TextIO = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        since, lines = args.since, 0
+        writer = csv.writer(out, lineterminator="\n") if args.format == "csv" else None
+        if writer is not None:
+            writer.writerow(JOURNAL_COLUMNS)
+        while rows := svc.view.journal(since, EXPORT_PAGE):
+            for r in rows:
+                record = (*r[:9], str(_money(r[9])), str(_money(r[10])), r[11])
+                if writer is not None:
+                    writer.writerow(record)
+                else:
+                    out.write(json.dumps(dict(zip(JOURNAL_COLUMNS, record, strict=True)),
+                                         ensure_ascii=False) + "\n")
+            lines += len(rows)
+            since = rows[-1][0]
+        print(f"exported {lines} journal lines; next cursor {since}", file=sys.stderr)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="saldo", description="Saldo receivables ledger")
+    p.add_argument("--database-url", help="overrides SALDO_DATABASE_URL (default sqlite:///var/saldo.sqlite)")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("demo", help="load the demo portfolio (idempotent)").set_defaults(func=cmd_demo)
+    proj = sub.add_parser("projections", help="manage read models").add_subparsers(dest="action",
+                                                                                   required=True)
+    proj.add_parser("rebuild", help="drop and rebuild the views from position 0").set_defaults(
+        func=cmd_rebuild)
+    export = sub.add_parser("export", help="exports for the accounting system").add_subparsers(
+        dest="what", required=True)
+    journal = export.add_parser("journal", help="postings in store order, from a cursor")
+    journal.add_argument("--since", type=int, default=0, help="last cursor already received")
+    journal.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    journal.add_argument("--output", help="file to write (default: standard output)")
+    journal.set_defaults(func=cmd_export_journal)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    svc = build(args.database_url)
+    try:
+        code: int = args.func(svc, args)
+        return code
+    finally:
+        svc.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,167 @@
+"""A small demo portfolio: Italian, Spanish and Finnish households and firms with a year of bills.
+
+Deterministic (a seeded generator, fixed dates) and idempotent: every command carries a key derived from
+its place in the portfolio, so loading twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from stdnum.es import cups, dni
+from stdnum.fi import ytunnus
+from stdnum.it import codicefiscale
+
+from ledger import commands as c
+from ledger.account import PaymentMethod
+from ledger.application import Saldo
+from ledger.contract import BillingFrequency, Commodity
+from ledger.identifiers import validate_supply_point
+from ledger.idempotency import record_id
+from ledger.ids import child_id
+from ledger.invoice import compute_totals, price_line
+from ledger.partner import PartnerKind, PostalAddress
+
+#: Portfolio size; ≈50 as the issue asks, small enough to load in a couple of seconds.
+DEMO_ACCOUNTS = 50
+SEED = 2026
+BILL_DATES = (date(2026, 1, 10), date(2026, 3, 10), date(2026, 5, 10), date(2026, 7, 10),
+              date(2026, 9, 10), date(2026, 11, 10))
+
+_FIRST = ("Mario", "Giulia", "Luca", "Sofia", "Marc", "Laia", "Jordi", "Aino", "Mikko", "Elina")
+_LAST = ("Rossi", "Bianchi", "Esposito", "Ferrari", "Puig", "Vidal", "Serra", "Virtanen", "Korhonen",
+         "Mäkinen")
+_TOWNS = {"IT": ("Messina", "98122"), "ES": ("Reus", "43201"), "FI": ("Korpilahti", "41800")}
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    language: str
+    supply_scheme: str
+    commodity: Commodity
+    vat_rate: Decimal
+
+
+COUNTRIES = (Country("IT", "it", "pod", Commodity.ELECTRICITY, Decimal("10")),
+             Country("ES", "ca", "cups", Commodity.WATER, Decimal("10")),
+             Country("FI", "fi", "gsrn", Commodity.DISTRICT_HEATING, Decimal("25.5")))
+
+
+def _digit_completing(prefix: str, is_valid: Callable[[str], bool]) -> str | None:
+    """``prefix`` plus the check digit that makes it valid, or None where no digit can (mod-11 schemes)."""
+    return next((prefix + d for d in "0123456789" if is_valid(prefix + d)), None)
+
+
+def _tax_id(country: str, i: int) -> tuple[str, str]:
+    if country == "IT":
+        base = f"RSSMRA85T{10 + i % 20:02d}A562"
+        return "it.codicefiscale", base + codicefiscale.calc_check_digit(base)
+    if country == "ES":
+        number = f"{40000000 + i:08d}"
+        return "es.nif", number + dni.calc_check_digit(number)
+    base = 1572000 + 10 * i
+    while (business_id := _digit_completing(f"{base:07d}-", ytunnus.is_valid)) is None:
+        base += 1
+    return "fi.ytunnus", business_id
+
+
+def _supply_point(country: str, i: int) -> str:
+    if country == "IT":
+        return f"IT001E{10000000 + i:08d}"
+    if country == "ES":
+        base = f"ES0031{4063984530 + i:012d}"
+        return base + cups.calc_check_digits(base)
+    gsrn = _digit_completing(f"64370000000{i:06d}", lambda v: _valid_supply_point("gsrn", v))
+    if gsrn is None:  # a GS1 mod-10 check digit always exists
+        raise ValueError(f"no GSRN check digit for {i}")
+    return gsrn
+
+
+def _valid_supply_point(scheme: str, value: str) -> bool:
+    try:
+        validate_supply_point(scheme, value)
+    except ValueError:
+        return False
+    return True
+
+
+def _bill_lines(rng: random.Random, country: Country) -> tuple[c.LineInput, ...]:
+    energy = Decimal(rng.randint(150, 900))
+    unit = "m3" if country.commodity is Commodity.WATER else "kWh"
+    price = Decimal("1.4500") if unit == "m3" else Decimal("0.1380")
+    return (c.LineInput("Standing charge, 61 days", "standing", Decimal("61"), "day", Decimal("0.3120"),
+                        country.vat_rate),
+            c.LineInput("Consumption", "energy", energy, unit, price, country.vat_rate),
+            c.LineInput("Network and system charges", "network", energy, unit, Decimal("0.0410"),
+                        country.vat_rate))
+
+
+def _id(command: type, key: str, role: str) -> UUID:
+    """The id a command run under ``key`` creates: derived, so the demo needs no lookups."""
+    return child_id(record_id(command.__name__, key), role)
+
+
+def portfolio() -> Iterator[tuple[str, c.Command]]:
+    """(idempotency key, command) pairs in load order."""
+    rng = random.Random(SEED)
+    for i in range(DEMO_ACCOUNTS):
+        country = COUNTRIES[i % len(COUNTRIES)]
+        company = i % 7 == 0
+        name = f"{_FIRST[i % 10]} {_LAST[(i * 3) % 10]}" + (" S.r.l." if company else "")
+        town, postcode = _TOWNS[country.code]
+        p, a, k = f"demo:{i}:partner", f"demo:{i}:account", f"demo:{i}:contract"
+        partner_id = _id(c.RegisterPartner, p, "partner")
+        account_id = _id(c.OpenContractAccount, a, "account")
+        contract_id = _id(c.SignContract, k, "contract")
+        yield p, c.RegisterPartner(
+            name, PartnerKind.ORGANISATION if company else PartnerKind.PERSON,
+            (_tax_id(country.code, i),), f"customer{i}@example.org", country.language,
+            PostalAddress(f"Via Demo {i}", postcode, town, country.code))
+        method = PaymentMethod.DIRECT_DEBIT if i % 3 == 0 else PaymentMethod.BANK_TRANSFER
+        yield a, c.OpenContractAccount(partner_id, f"{name} — home", "EUR", 20, method)
+        yield k, c.SignContract(account_id, country.supply_scheme, _supply_point(country.code, i),
+                                country.commodity, f"{country.code}-STD-2026", BillingFrequency.BIMONTHLY,
+                                date(2025, 11, 1))
+        yield from _bills_and_payments(rng, i, country, account_id, contract_id)
+
+
+def _bills_and_payments(rng: random.Random, i: int, country: Country, account_id: UUID,
+                        contract_id: UUID) -> Iterator[tuple[str, c.Command]]:
+    """Six bimonthly bills; customers pay on time, late, in part, too much, or never."""
+    behaviour = ("pays", "pays", "pays", "late", "partial", "overpays", "never")[i % 7]
+    for n, issued in enumerate(BILL_DATES):
+        lines = _bill_lines(rng, country)
+        yield f"demo:{i}:invoice:{n}", c.IssueInvoice(
+            account_id, lines, issued, None, contract_id, (date(issued.year, issued.month - 1 or 1, 1),
+                                                           issued))
+        if behaviour == "never" or (behaviour == "late" and n >= 4) or n == len(BILL_DATES) - 1:
+            continue
+        gross = _gross(lines)
+        amount = {"partial": (gross / 2).quantize(Decimal("0.01")),
+                  "overpays": gross + Decimal("20.00")}.get(behaviour, gross)
+        yield f"demo:{i}:payment:{n}", c.RecordPayment(
+            account_id, amount, date(issued.year, issued.month, 25), note="bank transfer")
+
+
+def _gross(lines: tuple[c.LineInput, ...]) -> Decimal:
+    priced = [price_line(li.description, li.component, li.quantity, li.unit, li.unit_price, li.vat_rate)
+              for li in lines]
+    return compute_totals(priced).gross
+
+
+def load_demo(app: Saldo, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Load the portfolio; return (commands run, of which new). A second load runs all, adds none."""
+    total = new = 0
+    for key, command in portfolio():
+        result = app.execute(command, key)
+        total += 1
+        new += 0 if result["replayed"] else 1
+        if progress is not None:
+            progress(total)
+    return total, new

@@ -1,0 +1,193 @@
+"""Request and response bodies of the HTTP API (pydantic v2), kept apart as FastAPI's template does.
+
+Amounts travel as decimal strings ("122.00"), never JSON numbers: a JSON number is a binary float in most
+clients, and a ledger must not lose a cent in transit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ledger.account import PaymentMethod
+from ledger.contract import BillingFrequency, Commodity
+from ledger.partner import PartnerKind
+
+AmountStr = Annotated[str, Field(pattern=r"^\d{1,9}(\.\d{1,2})?$", examples=["122.00"],
+                                 description="Amount in the account's currency, at most 2 decimals")]
+DecimalStr = Annotated[str, Field(pattern=r"^-?\d{1,12}(\.\d{1,6})?$", examples=["0.1234"])]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaxIdIn(Strict):
+    scheme: str = Field(examples=["it.codicefiscale"], description="python-stdnum module name")
+    value: str = Field(examples=["RSSMRA85T10A562S"])
+
+
+class AddressIn(Strict):
+    street: str = Field(examples=["Via Roma 1"])
+    postcode: str = Field(examples=["98122"])
+    town: str = Field(examples=["Messina"])
+    country: str = Field(min_length=2, max_length=2, examples=["IT"])
+
+
+class PartnerIn(Strict):
+    name: str = Field(min_length=1, max_length=200, examples=["Mario Rossi"])
+    kind: PartnerKind = PartnerKind.PERSON
+    tax_ids: list[TaxIdIn] = Field(default_factory=list, max_length=10)
+    email: str | None = Field(default=None, examples=["mario.rossi@example.it"])
+    language: str = Field(default="it", examples=["it"])
+    address: AddressIn | None = None
+
+
+class PartnerOut(BaseModel):
+    partner_id: UUID
+
+
+class AccountIn(Strict):
+    partner_id: UUID
+    name: str = Field(min_length=1, max_length=200, examples=["Casa via Roma"])
+    currency: str = Field(default="EUR", examples=["EUR"])
+    payment_terms_days: int = Field(default=20, ge=0, le=365)
+    payment_method: PaymentMethod = PaymentMethod.BANK_TRANSFER
+
+
+class AccountOut(BaseModel):
+    account_id: UUID
+
+
+class ContractIn(Strict):
+    account_id: UUID
+    supply_point_scheme: str = Field(examples=["pod"], description="pod, pdr, cups, eic, gsrn or other")
+    supply_point_id: str = Field(examples=["IT001E12345678"])
+    commodity: Commodity
+    tariff_code: str = Field(examples=["IT-DOM-F123-2026"])
+    billing_frequency: BillingFrequency = BillingFrequency.BIMONTHLY
+    start_date: date
+    end_date: date | None = None
+    time_zone: str = "Europe/Rome"
+
+
+class ContractOut(BaseModel):
+    contract_id: UUID
+
+
+class LineIn(Strict):
+    description: str = Field(examples=["Energia fascia F1"])
+    component: str = Field(examples=["energy"], description="revenue component: energy, standing, network…")
+    quantity: DecimalStr = Field(examples=["123.456"])
+    unit: str = Field(examples=["kWh"])
+    unit_price: DecimalStr = Field(examples=["0.1234"])
+    vat_rate: DecimalStr = Field(examples=["10"], description="percent")
+
+
+class InvoiceIn(Strict):
+    lines: list[LineIn] = Field(min_length=1, max_length=2000)
+    issue_date: date | None = None
+    due_date: date | None = None
+    contract_id: UUID | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    number: str | None = Field(default=None, description="leave empty to draw the next number")
+
+
+class InvoiceOut(BaseModel):
+    invoice_id: UUID
+    number: str
+    gross: str
+    due_date: date
+    payment_reference: str
+
+
+class CreditNoteIn(Strict):
+    reason: str = Field(min_length=1, examples=["meter reading corrected"])
+    lines: list[LineIn] = Field(default_factory=list, max_length=2000,
+                                description="empty: credit the whole invoice")
+    issue_date: date | None = None
+
+
+class CreditNoteOut(BaseModel):
+    credit_note_id: UUID
+    number: str
+    gross: str
+    corrects: str
+
+
+class PaymentIn(Strict):
+    amount: AmountStr
+    received_on: date
+    currency: str = "EUR"
+    bank_account: str | None = Field(default=None, description="IBAN the money arrived on")
+    invoice_numbers: list[str] = Field(default_factory=list, max_length=100)
+    payer_name: str | None = None
+    payer_iban: str | None = None
+    reference: str | None = None
+    note: str = ""
+
+
+class AllocationOut(BaseModel):
+    invoice: str
+    amount: str
+
+
+class PaymentOut(BaseModel):
+    payment_id: str
+    allocations: list[AllocationOut]
+    to_credit: str
+
+
+class ReversalIn(Strict):
+    reason: str = Field(min_length=1, examples=["recalled by the bank"])
+    on: date | None = None
+
+
+class ReversalOut(BaseModel):
+    payment_id: str
+
+
+class BalanceOut(BaseModel):
+    account_id: UUID
+    partner_id: UUID
+    name: str
+    currency: str
+    balance: Decimal = Field(description="open items less credit on account; negative: the customer is in credit")
+    open_items_total: Decimal
+    overdue: Decimal
+    credit: Decimal
+    next_due_date: date | None
+    as_of: date
+
+
+class OpenItemOut(BaseModel):
+    item_id: str
+    document_number: str
+    kind: str
+    amount: Decimal
+    open_amount: Decimal
+    due_date: date
+    posted_on: date
+    payment_reference: str | None
+    overdue: bool
+
+
+class StatementLineOut(BaseModel):
+    position: int
+    booking_date: date
+    movement: str
+    document: str
+    amount: Decimal = Field(description="debit (+) raises what the customer owes, credit (-) lowers it")
+    running_balance: Decimal
+
+
+class HealthOut(BaseModel):
+    status: str
+    store: str
+    events_position: int | None
+    projection_position: int | None

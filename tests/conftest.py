@@ -1,0 +1,71 @@
+"""Fixtures: every store-facing test runs on SQLite and on a real PostgreSQL (never skipped)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from api.bootstrap import Services, build
+from tests.clerk import Clerk, Clock
+from tests.postgres import NoPostgres, scratch_database, server_url
+
+STORES = ("sqlite", "postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    try:
+        with server_url() as url, scratch_database(url, f"saldo_test_{os.getpid()}") as db_url:
+            yield db_url
+    except NoPostgres as e:
+        pytest.fail(str(e), pytrace=False)
+
+
+def _postgres_schema_url(pg_url: str, schema: str) -> str:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in pg_url else "?"
+    return f"{pg_url}{separator}schema={schema}"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(date(2026, 3, 1))
+
+
+@pytest.fixture
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store: a new SQLite file, or a new schema in the test PostgreSQL database."""
+    kind = getattr(request, "param", "sqlite")
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path}/saldo.sqlite"
+        return
+    pg = request.getfixturevalue("pg_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    yield _postgres_schema_url(pg, schema)
+    with psycopg.connect(pg, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def services(store_url: str, clock: Clock) -> Iterator[Services]:
+    svc = build(store_url, clock=clock)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def clerk(services: Services, clock: Clock) -> Clerk:
+    return Clerk(services, clock)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Any test that uses the store runs once per store (the ``store`` parameter)."""
+    if "store_url" in metafunc.fixturenames:
+        metafunc.parametrize("store_url", STORES, indirect=True)
