@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from ledger.application import DEFAULT_BANK_ACCOUNT, CompanyConfig, Saldo
 from ledger.invoice import ReferenceScheme
+from projections.bulk_load import BulkLoader
 from projections.runner import CatchUp
 from projections.sql import LedgerViewSQL, PostgresLedgerView, SQLiteLedgerView
 
@@ -94,6 +95,7 @@ def build(database_url: str | None = None, *, config: CompanyConfig | None = Non
           clock: Callable[[], date] = date.today) -> Services:
     url = database_url or os.environ.get("SALDO_DATABASE_URL") or DEFAULT_DATABASE_URL
     app = Saldo(store_env(url), config=config or company_config_from_env(), clock=clock)
+    app.bulk_loader = BulkLoader(app)
     view_class = PostgresLedgerView if url.startswith("postgres") else SQLiteLedgerView
     # The view shares the application's datastore (same database, same connection pool): on SQLite that
     # keeps every writer behind one interlock, on PostgreSQL it is simply one pool fewer.

@@ -8,11 +8,12 @@ version — https://eventsourcing.readthedocs.io/en/stable/topics/persistence.ht
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -47,6 +48,8 @@ A = TypeVar("A", bound=Aggregate)
 
 #: How often a command is retried after losing an optimistic-concurrency race before giving up.
 MAX_COMMAND_ATTEMPTS = 20
+#: Most commands one :meth:`Saldo.execute_many` call saves in one transaction (memory and lock time).
+MAX_BATCH_COMMANDS = 5000
 #: Longest payment terms a contract account may have.
 MAX_PAYMENT_TERMS_DAYS = 365
 
@@ -54,6 +57,21 @@ MAX_PAYMENT_TERMS_DAYS = 365
 DEFAULT_BANK_ACCOUNT = "IT60X0542811101000000123456"
 
 Result = dict[str, Any]
+
+
+class AggregateLoader(Protocol):
+    """Port: load many aggregates in one round trip (the store adapter lives outside the domain)."""
+
+    def __call__(self, ids: Sequence[UUID]) -> dict[UUID, Aggregate]: ...
+
+
+@dataclass
+class BatchItem:
+    """The outcome of one command of a batch: its result, or the error that refused it (errors as data)."""
+
+    key: str
+    result: Result | None = None
+    error: Exception | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +92,8 @@ class Saldo(Application[UUID]):
         super().__init__(env)
         self.config = config or CompanyConfig()
         self.clock = clock  # injected, so that tests and replays decide what "today" is
+        self.bulk_loader: AggregateLoader | None = None
+        self._local = threading.local()  # the unit of work of a batch, per thread
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()
@@ -82,31 +102,12 @@ class Saldo(Application[UUID]):
 
     def execute(self, command: c.Command, idempotency_key: str) -> Result:
         """Run ``command`` exactly once for ``idempotency_key``; return its (original) result."""
-        key = idempotency_key.strip()
-        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise InvalidInput(f"idempotency key must be 1..{MAX_KEY_LENGTH} printable characters",
-                               "Idempotency-Key")
-        name = type(command).__name__
-        rid = record_id(name, key)
-        request = fingerprint(command)
-        for attempt in range(MAX_COMMAND_ATTEMPTS):
-            existing = self._find(IdempotencyRecord, rid)
-            if existing is not None:
-                if existing.request_fingerprint != request:
-                    raise Conflict(f"idempotency key {key!r} was already used for a different {name}",
-                                   "Idempotency-Key")
-                return dict(existing.result, replayed=True)
-            aggregates, result = self._handle(command, rid)
-            record = IdempotencyRecord(rid, name, key, request, result)
-            try:
-                self.save(*aggregates, record)
-            except IntegrityError:
-                # Another writer got there first (same key, or the same account): reload and retry.
-                # Back off a little, growing, without randomness so that runs replay the same way.
-                time.sleep(0.002 * attempt)
-                continue
-            return dict(result, replayed=False)
-        raise Conflict(f"{name} lost {MAX_COMMAND_ATTEMPTS} concurrency races; try again later")
+        (item,) = self.execute_many([(command, idempotency_key)])
+        if item.error is not None:
+            raise item.error
+        if item.result is None:  # pragma: no cover - an item has a result or an error
+            raise RuntimeError("command produced neither result nor error")
+        return item.result
 
     def _handle(self, command: c.Command, rid: UUID) -> tuple[list[Aggregate], Result]:
         handler: Callable[[Any, UUID], tuple[list[Aggregate], Result]] = getattr(
@@ -119,9 +120,17 @@ class Saldo(Application[UUID]):
             raise InvalidInput(str(e), getattr(e, "field", None)) from e
 
     def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        try:
-            aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
+        unit: dict[UUID, Aggregate | None] | None = getattr(self._local, "unit", None)
+        if unit is not None and aggregate_id in unit:
+            aggregate: Any = unit[aggregate_id]
+        else:
+            try:
+                aggregate = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                aggregate = None
+            if unit is not None:
+                unit[aggregate_id] = aggregate
+        if aggregate is None:
             return None
         if not isinstance(aggregate, cls):
             return None
@@ -135,6 +144,96 @@ class Saldo(Application[UUID]):
 
     def today(self) -> date:
         return self.clock()
+
+    # -- batches: billing runs, statement imports, bulk loads ------------------------------------------
+
+    def execute_many(self, batch: Sequence[tuple[c.Command, str]]) -> list[BatchItem]:
+        """Run many commands and save everything they change in ONE transaction.
+
+        A refused command is reported in its :class:`BatchItem` and leaves no trace; the others go ahead
+        (one bad meter never aborts a billing run). Keys already used replay their original result. On a
+        concurrency conflict the whole batch is re-run from fresh state, so the outcome is all-or-nothing.
+        """
+        if len(batch) > MAX_BATCH_COMMANDS:
+            raise InvalidInput(f"a batch may hold at most {MAX_BATCH_COMMANDS} commands")
+        refused: dict[int, Exception] = {}
+        for attempt in range(MAX_COMMAND_ATTEMPTS):
+            items, aggregates, newly_refused = self._run_batch(batch, refused)
+            if newly_refused:
+                # A refused command may have changed shared aggregates before it failed (a number drawn):
+                # discard the whole unit of work and run the batch again without it.
+                refused.update(newly_refused)
+                continue
+            try:
+                if aggregates:
+                    self.save(*aggregates)
+            except IntegrityError:
+                time.sleep(0.002 * attempt)
+                continue
+            return items
+        raise Conflict(f"batch lost {MAX_COMMAND_ATTEMPTS} concurrency races; try again later")
+
+    def _run_batch(self, batch: Sequence[tuple[c.Command, str]], refused: dict[int, Exception]
+                   ) -> tuple[list[BatchItem], list[Aggregate], dict[int, Exception]]:
+        unit: dict[UUID, Aggregate | None] = {}
+        self._local.unit = unit
+        try:
+            rids = [record_id(type(cmd).__name__, key.strip()) for cmd, key in batch]
+            self._preload(unit, [*rids, *self._referenced_ids(cmd for cmd, _ in batch)])
+            items: list[BatchItem] = []
+            new_refusals: dict[int, Exception] = {}
+            touched: dict[UUID, Aggregate] = {}
+            for i, ((cmd, key), rid) in enumerate(zip(batch, rids, strict=True)):
+                if i in refused:
+                    items.append(BatchItem(key, error=refused[i]))
+                    continue
+                try:
+                    result, changed = self._execute_in_unit(cmd, key.strip(), rid)
+                except (InvalidInput, NotFound, Conflict) as e:
+                    new_refusals[i] = e
+                    items.append(BatchItem(key, error=e))
+                    continue
+                items.append(BatchItem(key, result=result))
+                for aggregate in changed:
+                    unit[aggregate.id] = aggregate
+                    touched[aggregate.id] = aggregate
+            return items, list(touched.values()), new_refusals
+        finally:
+            self._local.unit = None
+
+    def _execute_in_unit(self, cmd: c.Command, key: str, rid: UUID) -> tuple[Result, list[Aggregate]]:
+        if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            raise InvalidInput(f"idempotency key must be 1..{MAX_KEY_LENGTH} printable characters",
+                               "Idempotency-Key")
+        existing = self._find(IdempotencyRecord, rid)
+        request = fingerprint(cmd)
+        if existing is not None:
+            if existing.request_fingerprint != request:
+                raise Conflict(f"idempotency key {key!r} was already used for a different "
+                               f"{type(cmd).__name__}", "Idempotency-Key")
+            return dict(existing.result, replayed=True), []
+        aggregates, result = self._handle(cmd, rid)
+        record = IdempotencyRecord(rid, type(cmd).__name__, key, request, result)
+        return dict(result, replayed=False), [*aggregates, record]
+
+    @staticmethod
+    def _referenced_ids(commands: Iterable[c.Command]) -> list[UUID]:
+        ids = []
+        for cmd in commands:
+            for name in ("account_id", "partner_id", "contract_id"):
+                value = getattr(cmd, name, None)
+                if isinstance(value, UUID):
+                    ids.append(value)
+        return ids
+
+    def _preload(self, unit: dict[UUID, Aggregate | None], ids: list[UUID]) -> None:
+        """Fill the unit of work in one round trip where the store adapter allows it."""
+        if self.bulk_loader is None:
+            return
+        wanted = list(dict.fromkeys(i for i in ids if i not in unit))
+        loaded = self.bulk_loader(wanted)
+        for aggregate_id in wanted:
+            unit[aggregate_id] = loaded.get(aggregate_id)
 
     # -- handlers: each returns the aggregates to save and the result ---------------------------------
 

@@ -210,3 +210,26 @@ def test_account_aggregate_and_view_agree(clerk: Clerk) -> None:
     account = clerk.services.app.repository.get(account_id)
     assert isinstance(account, ContractAccount)
     assert clerk.owes(account_id) == account.balance
+
+
+def test_a_batch_saves_good_commands_together_and_reports_refusals_as_data(clerk: Clerk) -> None:
+    account = clerk.customer()
+    app = clerk.services.app
+    batch = [
+        (c.IssueInvoice(account, (energy_line("10.00", "0"),), clerk.clock.today), "b-1"),
+        (c.IssueInvoice(account, (energy_line("10.00", "99"),), clerk.clock.today), "b-2"),  # bad VAT
+        (c.IssueInvoice(account, (energy_line("20.00", "0"),), clerk.clock.today), "b-3"),
+        (c.RecordPayment(account, Decimal("25.00"), clerk.clock.today), "b-4"),
+        (c.RecordPayment(uuid4(), Decimal("1.00"), clerk.clock.today), "b-5"),  # unknown account
+    ]
+    items = app.execute_many(batch)
+    assert [i.error is None for i in items] == [True, False, True, True, False]
+    assert isinstance(items[1].error, InvalidInput) and isinstance(items[4].error, NotFound)
+    # The refused invoice drew no number: numbering stays gapless.
+    assert [items[0].result["number"], items[2].result["number"]] == ["INV-2026-000001", "INV-2026-000002"]
+    clerk.services.projections.catch_up()
+    assert clerk.owes(account) == Decimal("5.00")
+    position = app.recorder.max_notification_id()
+    again = app.execute_many(batch)
+    assert [i.result["replayed"] for i in again if i.result] == [True, True, True]
+    assert app.recorder.max_notification_id() == position

@@ -1,0 +1,47 @@
+# Saldo — two commands for a newcomer: `make run` and `make test`. Everything the project needs is
+# installed into .venv by these targets; nothing is expected on the machine but Python ≥ 3.11 and make.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test bench lint demo clean help
+
+help:
+	@echo "make run    - install into .venv, load the demo portfolio into var/saldo.sqlite, serve the API"
+	@echo "make test   - install into .venv and run the whole suite on SQLite and PostgreSQL"
+	@echo "make bench  - run the benchmarks (PostgreSQL) and print ratios to same-run limits"
+	@echo "make lint   - ruff and mypy --strict"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Saldo needs Python >= 3.11; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/saldo demo
+	$(BIN)/saldo serve --host $(HOST) --port $(PORT)
+
+demo: $(STAMP)
+	$(BIN)/saldo demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check ledger projections api importers tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
