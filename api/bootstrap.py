@@ -63,7 +63,8 @@ def store_env(url: str) -> dict[str, str]:
                 "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
                 "POSTGRES_POOL_SIZE": "10", "POSTGRES_MAX_OVERFLOW": "10",
                 "POSTGRES_LOCK_TIMEOUT": "10",
-                "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30"}
+                "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": "projections.pg_recorder:ArrayInsertRecorder"}
     raise ConfigurationError(
         f"SALDO_DATABASE_URL must start with sqlite:/// or postgresql://, got {url!r}")
 
@@ -99,7 +100,7 @@ def build(database_url: str | None = None, *, config: CompanyConfig | None = Non
     view_class = PostgresLedgerView if url.startswith("postgres") else SQLiteLedgerView
     # The view shares the application's datastore (same database, same connection pool): on SQLite that
     # keeps every writer behind one interlock, on PostgreSQL it is simply one pool fewer.
-    view = app.factory.tracking_recorder(view_class)  # type: ignore[type-var, arg-type]
+    view = app.factory.tracking_recorder(view_class)
     if not isinstance(view, LedgerViewSQL):
         raise ConfigurationError("the store did not build a ledger view")
     return Services(app, view, CatchUp(app, view), url)

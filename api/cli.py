@@ -7,7 +7,7 @@ import csv
 import json
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from api.bootstrap import Services, build
@@ -16,7 +16,7 @@ from api.bootstrap import Services, build
 EXPORT_PAGE = 5000
 
 
-def _progress(label: str) -> callable:  # type: ignore[valid-type]
+def _progress(label: str) -> Callable[[int, int | None], None]:
     def report(done: int, position: int | None = None) -> None:
         if done % 100 and position is None:
             return

@@ -21,8 +21,8 @@ from ledger import commands as c
 from ledger.account import PaymentMethod
 from ledger.application import Saldo
 from ledger.contract import BillingFrequency, Commodity
-from ledger.identifiers import validate_supply_point
 from ledger.idempotency import record_id
+from ledger.identifiers import validate_supply_point
 from ledger.ids import child_id
 from ledger.invoice import compute_totals, price_line
 from ledger.partner import PartnerKind, PostalAddress
@@ -65,9 +65,9 @@ def _tax_id(country: str, i: int) -> tuple[str, str]:
     if country == "ES":
         number = f"{40000000 + i:08d}"
         return "es.nif", number + dni.calc_check_digit(number)
-    base = 1572000 + 10 * i
-    while (business_id := _digit_completing(f"{base:07d}-", ytunnus.is_valid)) is None:
-        base += 1
+    serial = 1572000 + 10 * i
+    while (business_id := _digit_completing(f"{serial:07d}-", ytunnus.is_valid)) is None:
+        serial += 1
     return "fi.ytunnus", business_id
 
 
@@ -109,7 +109,7 @@ def _id(command: type, key: str, role: str) -> UUID:
 
 def portfolio() -> Iterator[tuple[str, c.Command]]:
     """(idempotency key, command) pairs in load order."""
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - demo data, not secrets
     for i in range(DEMO_ACCOUNTS):
         country = COUNTRIES[i % len(COUNTRIES)]
         company = i % 7 == 0

@@ -185,7 +185,7 @@ def _install_read_paths(app: FastAPI) -> None:
                               "description": "one posting per line, in store order"}})
     def journal(svc: ServicesDep, since: Annotated[int, Query(ge=0)] = 0,
                 limit: Annotated[int, Query(ge=1, le=MAX_JOURNAL_PAGE)] = 1000,
-                format: Annotated[Literal["jsonl", "csv"], Query()] = "jsonl") -> Response:  # noqa: A002
+                format: Annotated[Literal["jsonl", "csv"], Query()] = "jsonl") -> Response:
         rows = svc.view.journal(since, limit)
         next_cursor = str(rows[-1][0]) if rows else str(since)
         headers = {"X-Next-Cursor": next_cursor}

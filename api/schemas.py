@@ -157,7 +157,8 @@ class BalanceOut(BaseModel):
     partner_id: UUID
     name: str
     currency: str
-    balance: Decimal = Field(description="open items less credit on account; negative: the customer is in credit")
+    balance: Decimal = Field(
+        description="open items less credit on account; negative: the customer is in credit")
     open_items_total: Decimal
     overdue: Decimal
     credit: Decimal

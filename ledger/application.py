@@ -24,8 +24,8 @@ from ledger import commands as c
 from ledger.account import ContractAccount
 from ledger.contract import Contract, SupplyPoint, TariffAssignment
 from ledger.errors import Conflict, InvalidInput, NotFound
-from ledger.identifiers import InvalidIdentifier, validate_supply_point, validate_tax_id
 from ledger.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id
+from ledger.identifiers import InvalidIdentifier, validate_supply_point, validate_tax_id
 from ledger.ids import child_id
 from ledger.invoice import (
     MAX_INVOICE_LINES,
@@ -237,7 +237,7 @@ class Saldo(Application[UUID]):
 
     # -- handlers: each returns the aggregates to save and the result ---------------------------------
 
-    def _handle_RegisterPartner(self, cmd: c.RegisterPartner, rid: UUID) -> tuple[list[Aggregate], Result]:  # noqa: N802
+    def _handle_RegisterPartner(self, cmd: c.RegisterPartner, rid: UUID) -> tuple[list[Aggregate], Result]:
         name = cmd.name.strip()
         if not name:
             raise InvalidInput("a partner needs a name", "name")
@@ -255,7 +255,7 @@ class Saldo(Application[UUID]):
                                   cmd.language.lower(), cmd.address)
         return [partner], {"partner_id": str(partner.id)}
 
-    def _handle_OpenContractAccount(self, cmd: c.OpenContractAccount, rid: UUID  # noqa: N802
+    def _handle_OpenContractAccount(self, cmd: c.OpenContractAccount, rid: UUID
                                     ) -> tuple[list[Aggregate], Result]:
         self.get(BusinessPartner, cmd.partner_id, "partner", "partner_id")
         if not 0 <= cmd.payment_terms_days <= MAX_PAYMENT_TERMS_DAYS:
@@ -265,7 +265,7 @@ class Saldo(Application[UUID]):
                                   check_currency(cmd.currency), cmd.payment_terms_days, cmd.payment_method)
         return [account], {"account_id": str(account.id)}
 
-    def _handle_SignContract(self, cmd: c.SignContract, rid: UUID) -> tuple[list[Aggregate], Result]:  # noqa: N802
+    def _handle_SignContract(self, cmd: c.SignContract, rid: UUID) -> tuple[list[Aggregate], Result]:
         self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
         try:
             supply_point_id = validate_supply_point(cmd.supply_point_scheme, cmd.supply_point_id)
@@ -295,7 +295,7 @@ class Saldo(Application[UUID]):
             number_range = NumberRange(NumberRange.id_for(series, year), series, year)
         return number_range, number_range.draw(count)
 
-    def _handle_IssueInvoice(self, cmd: c.IssueInvoice, rid: UUID) -> tuple[list[Aggregate], Result]:  # noqa: N802
+    def _handle_IssueInvoice(self, cmd: c.IssueInvoice, rid: UUID) -> tuple[list[Aggregate], Result]:
         account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
         if cmd.contract_id is not None:
             contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
@@ -331,7 +331,7 @@ class Saldo(Application[UUID]):
             "invoice_id": str(invoice.id), "number": number, "gross": str(totals.gross),
             "due_date": due_date.isoformat(), "payment_reference": reference}
 
-    def _handle_IssueCreditNote(self, cmd: c.IssueCreditNote, rid: UUID  # noqa: N802
+    def _handle_IssueCreditNote(self, cmd: c.IssueCreditNote, rid: UUID
                                 ) -> tuple[list[Aggregate], Result]:
         invoice = self.get(Invoice, document_id(cmd.invoice_number.strip()), "invoice", "invoice_number")
         if not cmd.reason.strip():
@@ -354,7 +354,7 @@ class Saldo(Application[UUID]):
             "credit_note_id": str(note.id), "number": number, "gross": str(totals.gross),
             "corrects": invoice.number}
 
-    def _handle_RecordPayment(self, cmd: c.RecordPayment, rid: UUID) -> tuple[list[Aggregate], Result]:  # noqa: N802
+    def _handle_RecordPayment(self, cmd: c.RecordPayment, rid: UUID) -> tuple[list[Aggregate], Result]:
         account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
         amount = parse_amount(cmd.amount)
         currency = check_currency(cmd.currency)
@@ -371,14 +371,14 @@ class Saldo(Application[UUID]):
                             for a in payment.allocations],
             "to_credit": str(payment.to_credit)}
 
-    def _handle_ReversePayment(self, cmd: c.ReversePayment, rid: UUID) -> tuple[list[Aggregate], Result]:  # noqa: N802
+    def _handle_ReversePayment(self, cmd: c.ReversePayment, rid: UUID) -> tuple[list[Aggregate], Result]:
         account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
         if not cmd.reason.strip():
             raise InvalidInput("a reversal needs a reason", "reason")
         account.reverse_payment(cmd.payment_id, cmd.reversed_on or self.today(), cmd.reason.strip())
         return [account], {"payment_id": cmd.payment_id, "reversed": True}
 
-    def _handle_ResetClearing(self, cmd: c.ResetClearing, rid: UUID) -> tuple[list[Aggregate], Result]:  # noqa: N802
+    def _handle_ResetClearing(self, cmd: c.ResetClearing, rid: UUID) -> tuple[list[Aggregate], Result]:
         account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
         if not cmd.reason.strip():
             raise InvalidInput("a clearing reset needs a reason", "reason")

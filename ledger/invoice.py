@@ -161,9 +161,9 @@ class Invoice(Aggregate):
     """An issued invoice or credit note. Immutable once issued: corrections are credit notes."""
 
     @event("Issued")
-    def __init__(  # noqa: PLR0913 - a fiscal document has these fields
+    def __init__(
         self,
-        id: UUID,  # noqa: A002
+        id: UUID,
         number: str,
         kind: DocumentKind,
         account_id: UUID,
@@ -214,7 +214,7 @@ class NumberRange(Aggregate):
     """
 
     @event("Opened")
-    def __init__(self, id: UUID, series: str, year: int) -> None:  # noqa: A002
+    def __init__(self, id: UUID, series: str, year: int) -> None:
         self.series = series
         self.year = year
         self.last = 0

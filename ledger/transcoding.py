@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,7 +41,7 @@ def _tag(name: str, data: Any) -> dict[str, Any]:
 
 
 class SaldoTranscoder(JSONTranscoder):
-    """JSON transcoder that preserves Decimal, UUID, date, tz-aware datetime, tuple, enum and value records."""
+    """JSON transcoder keeping Decimal, UUID, date, tz-aware datetime, tuple, enum and value records."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -51,34 +52,54 @@ class SaldoTranscoder(JSONTranscoder):
     def encode(self, obj: Any) -> bytes:
         return self.encoder.encode(self._prepare(obj)).encode("utf8")
 
-    def _prepare(self, o: Any) -> Any:  # noqa: PLR0911 - one branch per stored type is the clearest
-        if o is None or isinstance(o, bool | int | float):
+    def _prepare(self, o: Any) -> Any:
+        """Tag every value JSON would lose. Dispatch on the exact type first: this runs for every event."""
+        kind = type(o)
+        if kind in _PLAIN:
             return o
+        prepare = _BY_TYPE.get(kind)
+        if prepare is not None:
+            return prepare(self, o)
+        return self._prepare_other(o)
+
+    def _prepare_other(self, o: Any) -> Any:
         if isinstance(o, enum.Enum):  # before str: a StrEnum is also a str
             return _tag("enum", [get_topic(type(o)), self._prepare(o.value)])
-        if isinstance(o, str):
-            return o
-        if isinstance(o, dict):
-            return {str(k): self._prepare(v) for k, v in o.items()}
-        if isinstance(o, list):
-            return [self._prepare(v) for v in o]
-        if isinstance(o, tuple):
-            return _tag("tuple", [self._prepare(v) for v in o])
-        if isinstance(o, Decimal):
-            return _tag("decimal", str(o))
-        if isinstance(o, UUID):
-            return _tag("uuid", o.hex)
         if isinstance(o, datetime):  # before date: a datetime is also a date
-            if o.tzinfo is None or o.utcoffset() is None:
-                raise NaiveDatetimeError(f"naive datetime {o.isoformat()} cannot be stored")
-            return _tag("datetime", o.isoformat())
-        if isinstance(o, date):
-            return _tag("date", o.isoformat())
+            return _datetime(self, o)
         if dataclasses.is_dataclass(o) and not isinstance(o, type):
-            fields = {f.name: self._prepare(getattr(o, f.name)) for f in dataclasses.fields(o)}
-            return _tag("record", [get_topic(type(o)), fields])
+            names = _field_names(type(o))
+            return _tag("record", [get_topic(type(o)), {n: self._prepare(getattr(o, n)) for n in names}])
+        for base, prepare in _BY_TYPE.items():  # subclasses of the plain containers and scalars
+            if isinstance(o, base):
+                return prepare(self, o)
         msg = f"Object of type {type(o)} cannot be stored; add it to SaldoTranscoder"
         raise TypeError(msg)
+
+
+_PLAIN: frozenset[type] = frozenset({type(None), bool, int, float, str})
+
+
+def _datetime(t: SaldoTranscoder, o: datetime) -> dict[str, Any]:
+    if o.tzinfo is None or o.utcoffset() is None:
+        raise NaiveDatetimeError(f"naive datetime {o.isoformat()} cannot be stored")
+    return _tag("datetime", o.isoformat())
+
+
+_BY_TYPE: dict[type, Any] = {
+    dict: lambda t, o: {str(k): t._prepare(v) for k, v in o.items()},
+    list: lambda t, o: [t._prepare(v) for v in o],
+    tuple: lambda t, o: _tag("tuple", [t._prepare(v) for v in o]),
+    Decimal: lambda t, o: _tag("decimal", str(o)),
+    UUID: lambda t, o: _tag("uuid", o.hex),
+    datetime: _datetime,
+    date: lambda t, o: _tag("date", o.isoformat()),
+}
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 class _Tagged(Transcoding):
@@ -141,7 +162,10 @@ class _DatetimeAsISO(_Tagged):
         return datetime.fromisoformat(data)
 
 
+_CANONICAL = SaldoTranscoder()
+
+
 def canonical_json(value: Any) -> str:
     """A stable text for fingerprints: the stored encoding with sorted keys."""
-    prepared = SaldoTranscoder()._prepare(value)  # noqa: SLF001 - same module family
+    prepared = _CANONICAL._prepare(value)
     return json.dumps(prepared, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -18,6 +18,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from eventsourcing.application import Application
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 #: Notifications read and applied per transaction: large enough to amortise the commit, small enough to
 #: keep a transaction short and its memory bounded.
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000
 #: Attempts after losing the race to another worker before giving up for this call.
 MAX_STALE_RETRIES = 50
 
@@ -42,7 +43,7 @@ class CatchUpReport:
 class CatchUp:
     """Brings one view up to date with one application's notification log."""
 
-    def __init__(self, app: Application[object], view: LedgerViewSQL, name: str = "ledger") -> None:
+    def __init__(self, app: Application[Any], view: LedgerViewSQL, name: str = "ledger") -> None:
         self.app = app
         self.view = view
         self.tracking_name = f"{app.name}:{name}"

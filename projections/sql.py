@@ -15,10 +15,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
-import psycopg
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
@@ -74,37 +74,50 @@ class LedgerViewSQL:
 
     # -- writing -----------------------------------------------------------------------------------------
 
+    # Column types of each bulk statement, for PostgreSQL's unnest(); SQLite binds the rows as they are.
+    ACCOUNT_TYPES = ("text", "text", "text", "text", "bigint")
+    ITEM_TYPES = ("text", "text", "text", "text", "bigint", "bigint", "text", "text", "text", "bigint")
+    JOURNAL_TYPES = ("bigint", "bigint", "int", "text", "text", "text", "text", "text", "text", "bigint",
+                     "bigint", "text")
+
     def apply(self, changes: Changes, tracking_name: str, expected: int | None, position: int) -> None:
-        """Write ``changes`` and move tracking from ``expected`` to ``position``, atomically, or raise StaleView."""
-        q = self._q
+        """Write ``changes``; move tracking from ``expected`` to ``position`` atomically, or StaleView."""
         with self._write() as curs:
             self._advance_tracking(curs, tracking_name, expected, position)
             if changes.new_accounts:
-                curs.executemany(q("INSERT INTO {accounts} (account_id, partner_id, name, currency,"
-                                   " opened_at_position) VALUES (?, ?, ?, ?, ?)"), changes.new_accounts)
+                self._insert(curs, "{accounts} (account_id, partner_id, name, currency, opened_at_position)",
+                             self.ACCOUNT_TYPES, changes.new_accounts)
             if changes.new_items:
-                curs.executemany(q("INSERT INTO {items} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                                 changes.new_items)
+                self._insert(curs, "{items}", self.ITEM_TYPES, changes.new_items)
             if changes.item_deltas:
-                curs.executemany(q("UPDATE {items} SET open_cents = open_cents + ? WHERE item_id = ?"),
-                                 [(d, i) for i, d in sorted(changes.item_deltas.items()) if d])
+                self._add(curs, "{items}", "item_id", ("open_cents",),
+                          [(i, d) for i, d in sorted(changes.item_deltas.items()) if d])
             accounts = sorted(set(changes.account_open_deltas) | set(changes.account_credit_deltas))
             if accounts:
-                curs.executemany(q("UPDATE {accounts} SET open_cents = open_cents + ?,"
-                                   " credit_cents = credit_cents + ? WHERE account_id = ?"),
-                                 [(changes.account_open_deltas.get(a, 0),
-                                   changes.account_credit_deltas.get(a, 0), a) for a in accounts])
+                self._add(curs, "{accounts}", "account_id", ("open_cents", "credit_cents"),
+                          [(a, changes.account_open_deltas.get(a, 0), changes.account_credit_deltas.get(a, 0))
+                           for a in accounts])
             if changes.journal:
                 # The cursor is dense and follows store order; the tracking row lock taken above
                 # serialises writers, so MAX()+1 cannot be handed out twice.
-                curs.execute(q("SELECT COALESCE(MAX(cursor), 0) FROM {journal}"))
+                curs.execute(self._q("SELECT COALESCE(MAX(cursor), 0) FROM {journal}"))
                 first = int(_first(curs.fetchone())) + 1
-                curs.executemany(q("INSERT INTO {journal} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                                 [(first + i, line.notification_id, line.line_no, line.booking_date,
-                                   line.recorded_at, line.event_type, line.document,
-                                   line.contract_account_id, line.gl_account, line.debit_cents,
-                                   line.credit_cents, line.currency)
-                                  for i, line in enumerate(changes.journal)])
+                self._insert(curs, "{journal}", self.JOURNAL_TYPES,
+                             [(first + i, line.notification_id, line.line_no, line.booking_date,
+                               line.recorded_at, line.event_type, line.document, line.contract_account_id,
+                               line.gl_account, line.debit_cents, line.credit_cents, line.currency)
+                              for i, line in enumerate(changes.journal)])
+
+    def _insert(self, curs: Any, target: str, types: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        marks = ", ".join("?" * len(types))
+        curs.executemany(self._q(f"INSERT INTO {target} VALUES ({marks})"), rows)  # noqa: S608
+
+    def _add(self, curs: Any, table: str, key: str, columns: Sequence[str],
+             rows: Sequence[Sequence[Any]]) -> None:
+        """Add deltas to counters: rows are (key, delta per column)."""
+        sets = ", ".join(f"{c} = {c} + ?" for c in columns)
+        curs.executemany(self._q(f"UPDATE {table} SET {sets} WHERE {key} = ?"),  # noqa: S608
+                         [(*r[1:], r[0]) for r in rows])
 
     def _advance_tracking(self, curs: Any, name: str, expected: int | None, position: int) -> None:
         if expected is None:
@@ -124,7 +137,7 @@ class LedgerViewSQL:
         """Empty the view and forget its position, in one transaction (for a rebuild from zero)."""
         with self._write() as curs:
             for table in ("accounts", "items", "journal"):
-                curs.execute(self._q(f"DELETE FROM {{{table}}}"))
+                curs.execute(self._q(f"DELETE FROM {{{table}}}"))  # noqa: S608 - constant names
             curs.execute(self._q("DELETE FROM {tracking} WHERE application_name = ?"), (tracking_name,))
 
     # -- reading -----------------------------------------------------------------------------------------
@@ -229,6 +242,20 @@ class PostgresLedgerView(PostgresTrackingRecorder, LedgerViewSQL):
     def _tracking_table(self) -> str:
         return f'"{self.datastore.schema}".{self.tracking_table_name}'
 
+    # One statement per batch with arrays: executemany would send one statement per row.
+    def _insert(self, curs: Any, target: str, types: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        arrays = ", ".join(f"%b::{t}[]" for t in types)  # %b: binary arrays dump without escaping
+        curs.execute(self._q(f"INSERT INTO {target} SELECT * FROM unnest({arrays})"),  # noqa: S608
+                     [list(column) for column in zip(*rows, strict=True)])
+
+    def _add(self, curs: Any, table: str, key: str, columns: Sequence[str],
+             rows: Sequence[Sequence[Any]]) -> None:
+        sets = ", ".join(f"{c} = t.{c} + d.{c}" for c in columns)
+        arrays = ", ".join(["%b::text[]"] + ["%b::bigint[]"] * len(columns))
+        names = ", ".join((key, *columns))
+        curs.execute(self._q(f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS d({names}) "  # noqa: S608
+                             f"WHERE t.{key} = d.{key}"), [list(col) for col in zip(*rows, strict=True)])
+
     @contextmanager
     def _write(self) -> Iterator[Any]:
         try:
@@ -240,5 +267,5 @@ class PostgresLedgerView(PostgresTrackingRecorder, LedgerViewSQL):
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(self._q(sql), tuple(params))  # type: ignore[arg-type]
+            curs.execute(self._q(sql), tuple(params))
             return list(curs.fetchall())

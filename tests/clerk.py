@@ -1,4 +1,4 @@
-"""Test fixtures in the domain's language: a billing clerk who registers customers, bills and books payments."""
+"""Test fixtures in the domain's language: a clerk who registers customers, bills and books payments."""
 
 from __future__ import annotations
 

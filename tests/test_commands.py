@@ -14,7 +14,7 @@ from ledger.errors import Conflict, InvalidInput, NotFound
 from ledger.invoice import Invoice, document_id
 from ledger.partner import PartnerKind
 from ledger.references import fi, rf
-from tests.clerk import Clerk, energy_line, key
+from tests.clerk import Clerk, energy_line
 
 
 def events_in_store(clerk: Clerk) -> int:

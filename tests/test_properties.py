@@ -72,7 +72,8 @@ SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
-def _command(op: Any, account: Any, invoices: list[str], payments: list[str], clerk: Clerk) -> c.Command | None:
+def _command(op: Any, account: Any, invoices: list[str], payments: list[str],
+             clerk: Clerk) -> c.Command | None:
     today = clerk.clock.today
     if isinstance(op, Bill):
         return c.IssueInvoice(account, tuple(energy_line(str(n), op.vat) for n in op.nets), today)

@@ -1,0 +1,168 @@
+"""Ledger benchmark on PostgreSQL: appending through the domain, and projection catch-up.
+
+Each figure is printed as a ratio to a limit measured in the same run, on the same database:
+- append: invoices + payments for N accounts through ``Saldo.execute_many`` (events/s), against raw psycopg
+  ``executemany`` of rows of the same sizes into a table shaped like the event table, in the same number
+  of transactions;
+- catch-up: rebuilding the ledger view from position 0 (events/s), against a raw ``SELECT`` of the same
+  events in the same batch size.
+Goals (issue #2): append ≥ 0.5× raw, catch-up ≥ 0.2× raw read.
+
+Usage: ``python bench/ledger.py [--accounts 10000] [--batch 1000]`` (PostgreSQL from
+SALDO_BENCH_DATABASE_URL, else found like the tests find it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from api.bootstrap import Services, build
+from ledger import commands as c
+from ledger.idempotency import record_id
+from ledger.ids import child_id
+from ledger.partner import PartnerKind
+from tests.postgres import server_url
+
+LINES = (c.LineInput("Standing charge", "standing", Decimal("61"), "day", Decimal("0.3120"), Decimal("10")),
+         c.LineInput("Energy F1", "energy", Decimal("312.5"), "kWh", Decimal("0.1380"), Decimal("10")),
+         c.LineInput("Network", "network", Decimal("312.5"), "kWh", Decimal("0.0410"), Decimal("10")))
+
+
+def _account_id(i: int) -> uuid.UUID:
+    return child_id(record_id("OpenContractAccount", f"bench:{i}:account"), "account")
+
+
+def _setup(svc: Services, accounts: int, batch: int) -> None:
+    for start in range(0, accounts, batch // 2):
+        commands: list[tuple[c.Command, str]] = []
+        for i in range(start, min(start + batch // 2, accounts)):
+            key = f"bench:{i}:partner"
+            partner = child_id(record_id("RegisterPartner", key), "partner")
+            commands += [(c.RegisterPartner(f"Customer {i}", PartnerKind.PERSON), key),
+                         (c.OpenContractAccount(partner, f"Account {i}"), f"bench:{i}:account")]
+        svc.app.execute_many(commands)
+
+
+def _append(svc: Services, accounts: int, batch: int) -> tuple[int, float, int]:
+    """Issue one invoice and record one payment per account; return (events, seconds, transactions)."""
+    before = svc.app.recorder.max_notification_id() or 0
+    transactions = 0
+    started = time.perf_counter()
+    for start in range(0, accounts, batch // 2):
+        commands: list[tuple[c.Command, str]] = []
+        for i in range(start, min(start + batch // 2, accounts)):
+            account = _account_id(i)
+            commands.append((c.IssueInvoice(account, LINES, date(2026, 3, 1)), f"bench:{i}:invoice"))
+            commands.append((c.RecordPayment(account, Decimal("60.00"), date(2026, 3, 20)),
+                             f"bench:{i}:payment"))
+        items = svc.app.execute_many(commands)
+        if any(item.error for item in items):
+            raise SystemExit(f"benchmark command refused: {next(i.error for i in items if i.error)}")
+        transactions += 1
+    seconds = time.perf_counter() - started
+    return (svc.app.recorder.max_notification_id() or 0) - before, seconds, transactions
+
+
+def _raw_append(url: str, schema: str, table: str, first_id: int, events: int, transactions: int) -> float:
+    """executemany the same payloads (topic + state bytes) into a copy of the event table."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(f'SELECT topic, state FROM "{schema}".{table} '
+                            "WHERE notification_id > %s ORDER BY notification_id", (first_id,)).fetchall()
+        conn.execute(f'CREATE TABLE "{schema}".raw_events (originator_id uuid NOT NULL, '
+                     "originator_version bigint NOT NULL, topic text, state bytea, "
+                     "notification_id bigserial, PRIMARY KEY (originator_id, originator_version))")
+        conn.commit()
+        payload = [(uuid.uuid4(), 1, topic, state) for topic, state in rows[:events]]
+        per_txn = -(-len(payload) // transactions)
+        started = time.perf_counter()
+        for start in range(0, len(payload), per_txn):
+            with conn.transaction(), conn.cursor() as cur:
+                cur.executemany(f'INSERT INTO "{schema}".raw_events '
+                                "(originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)",
+                                payload[start:start + per_txn])
+        return time.perf_counter() - started
+
+
+def _catch_up(svc: Services) -> tuple[int, float]:
+    svc.view.drop_rows(svc.projections.tracking_name)
+    started = time.perf_counter()
+    report = svc.projections.catch_up()
+    return report.events, time.perf_counter() - started
+
+
+def _raw_read(url: str, schema: str, table: str, batch: int) -> tuple[int, float]:
+    from projections.ledger_view import TOPICS
+
+    with psycopg.connect(url) as conn:
+        started = time.perf_counter()
+        position, rows = 0, 0
+        while True:
+            chunk = conn.execute(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                f'FROM "{schema}".{table} WHERE notification_id > %s AND topic = ANY(%s) '
+                "ORDER BY notification_id LIMIT %s", (position, list(TOPICS), batch)).fetchall()
+            if not chunk:
+                return rows, time.perf_counter() - started
+            rows += len(chunk)
+            position = chunk[-1][0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=1000, help="commands per transaction")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (for bench/run_all.py)")
+    args = parser.parse_args()
+    import os
+
+    with server_url() as base:
+        url = os.environ.get("SALDO_BENCH_DATABASE_URL", base)
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        svc = build(f"{url}{'&' if '?' in url else '?'}schema={schema}", clock=lambda: date(2026, 3, 1))
+        try:
+            _setup(svc, args.accounts, args.batch)
+            first = svc.app.recorder.max_notification_id() or 0
+            events, seconds, transactions = _append(svc, args.accounts, args.batch)
+            table = svc.app.recorder.events_table_name  # type: ignore[attr-defined]
+            raw_seconds = _raw_append(url, schema, table, first, events, transactions)
+            applied, catch_seconds = _catch_up(svc)
+            read_rows, read_seconds = _raw_read(url, schema, table, 1000)
+        finally:
+            svc.close()
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    result = {
+        "append_events": events, "append_events_per_s": events / seconds,
+        "raw_insert_rows_per_s": events / raw_seconds, "append_ratio": raw_seconds / seconds,
+        "catch_up_events": applied, "catch_up_events_per_s": applied / catch_seconds,
+        "raw_read_rows_per_s": read_rows / read_seconds,
+        "catch_up_ratio": (applied / catch_seconds) / (read_rows / read_seconds),
+        "accounts": args.accounts, "transactions": transactions,
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"append   {events} events in {transactions} txns: {result['append_events_per_s']:9.0f} ev/s"
+              f"  raw executemany {result['raw_insert_rows_per_s']:9.0f} rows/s"
+              f"  ratio {result['append_ratio']:.2f} (goal ≥ 0.5)")
+        print(f"catch-up {applied} events: {result['catch_up_events_per_s']:9.0f} ev/s"
+              f"  raw select {result['raw_read_rows_per_s']:9.0f} rows/s"
+              f"  ratio {result['catch_up_ratio']:.2f} (goal ≥ 0.2)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
