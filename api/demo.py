@@ -155,7 +155,7 @@ def _gross(lines: tuple[c.LineInput, ...]) -> Decimal:
     return compute_totals(priced).gross
 
 
-def load_demo(app: Saldo, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+def load_demo(app: Saldo, progress: Callable[[int, int | None], None] | None = None) -> tuple[int, int]:
     """Load the portfolio; return (commands run, of which new). A second load runs all, adds none."""
     total = new = 0
     for key, command in portfolio():
@@ -163,5 +163,5 @@ def load_demo(app: Saldo, progress: Callable[[int], None] | None = None) -> tupl
         total += 1
         new += 0 if result["replayed"] else 1
         if progress is not None:
-            progress(total)
+            progress(total, None)
     return total, new

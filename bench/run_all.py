@@ -1,0 +1,59 @@
+"""Run every benchmark and record the table in BENCHMARKS.md, with the date and the machine.
+
+Each benchmark prints its figures as ratios to a limit measured in the same run; this script only runs
+them one after the other (never in parallel: they would measure each other) and writes what they print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHES = [
+    ("Ledger append and projection catch-up (PostgreSQL)", ["bench/ledger.py", "--accounts", "10000"]),
+    ("Rating core (numpy)", ["bench/rating.py"]),
+    ("Bank statement import and matching (PostgreSQL)", ["bench/payments.py"]),
+]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
+
+
+def main() -> int:
+    sections = []
+    failed = False
+    for title, args in BENCHES:
+        script = ROOT / args[0]
+        if not script.exists():
+            continue
+        print(f"== {title}", flush=True)
+        run = subprocess.run([sys.executable, *[str(ROOT / a) if a.endswith(".py") else a for a in args]],
+                             cwd=ROOT, capture_output=True, text=True, check=False)
+        output = (run.stdout + (run.stderr if run.returncode else "")).strip()
+        print(output, flush=True)
+        failed |= run.returncode != 0
+        sections.append(f"## {title}\n\n`python {' '.join(args)}`\n\n```\n{output}\n```\n")
+    header = (f"# Benchmarks\n\nLatest run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}.\n"
+              "Every figure is a ratio to a limit measured in the same run (see each script's docstring);"
+              " the machine is shared, so absolute rates vary between runs.\n\n")
+    (ROOT / "BENCHMARKS.md").write_text(header + "\n".join(sections), encoding="utf-8")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
