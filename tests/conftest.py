@@ -10,12 +10,19 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 
 from api.bootstrap import Services, build
 from tests.clerk import Clerk, Clock
 from tests.postgres import NoPostgres, scratch_database, server_url
 
 STORES = ("sqlite", "postgres")
+
+# Shared, noisy machines: no deadlines and no "too slow" verdicts (speed is measured in bench/, not here).
+# Under CI the examples are derandomised, so a red build can be reproduced exactly.
+settings.register_profile("saldo", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", parent=settings.get_profile("saldo"), derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "saldo")
 
 
 @pytest.fixture(scope="session")
