@@ -35,7 +35,7 @@ class OpenContractAccount:
 
 
 @dataclass(frozen=True, slots=True)
-class SignContract:  # noqa: PLR0902 - a supply contract has these terms
+class SignContract:
     account_id: UUID
     supply_point_scheme: str
     supply_point_id: str

@@ -52,9 +52,9 @@ class TariffAssignment:
 
 class Contract(Aggregate):
     @event("Signed")
-    def __init__(  # noqa: PLR0913 - a supply contract has these terms
+    def __init__(
         self,
-        id: UUID,  # noqa: A002
+        id: UUID,
         account_id: UUID,
         supply_point: SupplyPoint,
         commodity: Commodity,

@@ -32,7 +32,7 @@ def fingerprint(command: Any) -> str:
 
 class IdempotencyRecord(Aggregate):
     @event("Recorded")
-    def __init__(self, id: UUID, command_name: str, key: str, request_fingerprint: str,  # noqa: A002
+    def __init__(self, id: UUID, command_name: str, key: str, request_fingerprint: str,
                  result: dict[str, Any]) -> None:
         self.command_name = command_name
         self.key = key

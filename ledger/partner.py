@@ -37,9 +37,9 @@ class PostalAddress:
 
 class BusinessPartner(Aggregate):
     @event("Registered")
-    def __init__(  # noqa: PLR0913 - the registration form has these fields
+    def __init__(
         self,
-        id: UUID,  # noqa: A002 - eventsourcing takes the aggregate id by this name
+        id: UUID,
         name: str,
         kind: PartnerKind,
         tax_ids: tuple[TaxId, ...],

@@ -1,0 +1,220 @@
+"""Bank statement records: what a camt.053/054 or CSV file says, before any matching or booking.
+
+A statement file can hold 100k entries, so it is not one object: readers yield one
+:class:`StatementHeader` per statement (``Stmt`` / ``Ntfctn``, or the whole CSV file) and a stream
+of :class:`BankEntry` records, each carrying its statement's id and account so boundaries stay
+visible.
+
+**One record per transaction.** An ISO 20022 entry (``Ntry``) that carries several transaction
+details (``NtryDtls/TxDtls``, e.g. a direct-debit collection booked as one batch) becomes one
+``BankEntry`` per ``TxDtls`` with the amount of that transaction, so each can be matched on its own.
+They share ``entry_index`` (the entry's position in the file) and differ in ``tx_index`` (1-based)
+and ``element_path`` (``Stmt[1]/Ntry[17]/NtryDtls/TxDtls[2]``); ``batch`` is true. An entry with
+zero or one ``TxDtls`` is one record with the entry's amount, ``tx_index`` ``None``.
+
+**Fingerprints** make imports idempotent (architecture §4.2): the bank's own reference when there is
+one (the transaction's ``Refs/AcctSvcrRef``, else the entry's ``AcctSvcrRef`` plus the transaction
+index for batch parts), namespaced by account; otherwise a SHA-256 of the entry's content. Two
+legitimately identical rows in one file have the same content hash, so :func:`fingerprint_entries`
+appends ``#n`` for the n-th occurrence of a content hash within the file:
+
+>>> from dataclasses import replace
+>>> row = BankEntry(file_name="a.csv", statement_id="a.csv", account_iban=None, entry_index=1,
+...                 element_path="row[1]", line=2, amount=Decimal("25.00"), credit_debit="CRDT",
+...                 currency="EUR", status="BOOK", booking_date=date(2024, 2, 29))
+>>> twin = replace(row, entry_index=2, element_path="row[2]", line=3)
+>>> [fp[-2:] for _, fp in fingerprint_entries([row, twin])]
+['#1', '#2']
+>>> replace(row, account_servicer_reference="ASR-1").fingerprint()
+'ref:-:ASR-1'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal, NamedTuple
+
+__all__ = [
+    "BankEntry",
+    "CreditDebit",
+    "MessageType",
+    "ReferredDocument",
+    "StatementHeader",
+    "fingerprint_entries",
+]
+
+CreditDebit = Literal["CRDT", "DBIT"]
+MessageType = Literal["camt.053", "camt.054", "csv"]
+
+#: Entry status codes (ISO ExternalEntryStatus1Code). Only ``BOOK`` entries move the booked balance.
+BOOKED = "BOOK"
+PENDING = "PDNG"
+INFORMATION = "INFO"
+
+
+class ReferredDocument(NamedTuple):
+    """One invoice named in ``Strd/RfrdDocInf/Nb``, with the remitted amount if the bank gave it."""
+
+    number: str
+    amount: Decimal | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatementHeader:
+    """One statement (camt.053 ``Stmt``), notification (camt.054 ``Ntfctn``) or CSV file.
+
+    Balances are signed (credit positive); camt.054 and CSV have none.
+    """
+
+    file_name: str
+    message_type: MessageType
+    version: str
+    message_id: str | None
+    statement_id: str
+    statement_index: int
+    account_iban: str | None
+    currency: str | None
+    opening_balance: Decimal | None
+    closing_balance: Decimal | None
+    created_at: datetime | None
+    line: int
+    element_path: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BankEntry:
+    """One bookable movement: an entry, or one transaction of a batch entry (see the module doc).
+
+    ``amount`` is never negative; the direction is ``credit_debit``. ``account_servicer_reference``
+    and ``entry_reference`` come from the entry (``Ntry``), ``tx_account_servicer_reference`` and
+    the other references from its transaction details. ``line`` is the source line where the entry
+    (or, for a batch part, the ``TxDtls``) starts; ``element_path`` locates it for error messages.
+    """
+
+    file_name: str
+    statement_id: str
+    account_iban: str | None
+    entry_index: int
+    element_path: str
+    line: int
+    amount: Decimal
+    credit_debit: CreditDebit
+    currency: str
+    status: str
+    booking_date: date | None = None
+    value_date: date | None = None
+    tx_index: int | None = None
+    account_servicer_reference: str | None = None
+    tx_account_servicer_reference: str | None = None
+    entry_reference: str | None = None
+    end_to_end_id: str | None = None
+    mandate_id: str | None = None
+    debtor_name: str | None = None
+    debtor_iban: str | None = None
+    creditor_name: str | None = None
+    creditor_iban: str | None = None
+    creditor_reference: str | None = None
+    creditor_reference_type: str | None = None
+    unstructured: tuple[str, ...] = ()
+    referred_documents: tuple[ReferredDocument, ...] = ()
+    is_reversal: bool = False
+    bank_transaction_code: str | None = None
+    return_reason: str | None = None
+    batch: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal) or not self.amount.is_finite():
+            raise ValueError(
+                f"{self.element_path}: amount must be a finite Decimal, got {self.amount!r}"
+            )
+        if self.amount < 0:
+            raise ValueError(f"{self.element_path}: amount must not be negative, got {self.amount}")
+        if self.credit_debit not in ("CRDT", "DBIT"):
+            raise ValueError(f"{self.element_path}: credit_debit must be CRDT or DBIT")
+
+    @property
+    def signed_amount(self) -> Decimal:
+        """The amount as it moves the account balance: credits positive, debits negative."""
+        return self.amount if self.credit_debit == "CRDT" else -self.amount
+
+    @property
+    def is_booked(self) -> bool:
+        return self.status == BOOKED
+
+    def fingerprint(self) -> str:
+        """Stable identity across imports: the bank's reference, else ``sha256:`` of the content.
+
+        Content fingerprints of identical rows collide on purpose; :func:`fingerprint_entries` adds
+        the occurrence counter that tells them apart within one file.
+        """
+        account = self.account_iban or "-"
+        if self.tx_account_servicer_reference:
+            return f"ref:{account}:{self.tx_account_servicer_reference}"
+        if self.account_servicer_reference:
+            part = "" if self.tx_index is None else f"/{self.tx_index}"
+            return f"ref:{account}:{self.account_servicer_reference}{part}"
+        return "sha256:" + self.content_hash()
+
+    def content_hash(self) -> str:
+        """SHA-256 of what the bank said, not of where it sits in the file (index, line, path)."""
+        return hashlib.sha256(self.canonical_content().encode("utf-8")).hexdigest()
+
+    def canonical_content(self) -> str:
+        fields: list[object] = [
+            self.account_iban,
+            self.currency,
+            self.credit_debit,
+            _canonical_decimal(self.amount),
+            self.status,
+            _iso(self.booking_date),
+            _iso(self.value_date),
+            self.entry_reference,
+            self.end_to_end_id,
+            self.mandate_id,
+            self.debtor_name,
+            self.debtor_iban,
+            self.creditor_name,
+            self.creditor_iban,
+            self.creditor_reference,
+            self.creditor_reference_type,
+            list(self.unstructured),
+            [[doc.number, _canonical_decimal(doc.amount)] for doc in self.referred_documents],
+            self.is_reversal,
+            self.bank_transaction_code,
+            self.return_reason,
+        ]
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def fingerprint_entries(entries: Iterable[BankEntry]) -> Iterator[tuple[BankEntry, str]]:
+    """Pair each entry of ONE file with its fingerprint; content hashes get ``#n`` (n-th repeat).
+
+    Reference-based fingerprints are unique by the bank's contract and are returned unchanged.
+    """
+    seen: dict[str, int] = {}
+    for entry in entries:
+        fingerprint = entry.fingerprint()
+        if fingerprint.startswith("sha256:"):
+            seen[fingerprint] = seen.get(fingerprint, 0) + 1
+            fingerprint = f"{fingerprint}#{seen[fingerprint]}"
+        yield entry, fingerprint
+
+
+def _canonical_decimal(value: Decimal | None) -> str | None:
+    """``100``, ``100.0`` and ``100.00`` are the same amount: one spelling for hashing.
+
+    >>> _canonical_decimal(Decimal("100.00")), _canonical_decimal(Decimal("0.50"))
+    ('100', '0.5')
+    """
+    if value is None:
+        return None
+    return format(value.normalize(), "f")
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
