@@ -45,12 +45,48 @@ def cmd_serve(svc: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
-    from api.demo import load_demo
+    from pathlib import Path
+
+    from api.demo import load_demo, load_demo_statement
 
     total, new = load_demo(svc.app, _progress("demo commands"))
     report = svc.projections.catch_up()
     print(f"\ndemo portfolio: {total} commands, {new} new; projection applied {report.events} events")
+    folder = Path(args.demo_folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    _print_import(load_demo_statement(svc, folder).as_dict())
     return 0
+
+
+def _print_import(report: dict[str, object]) -> None:
+    print(f"{report['file_name']}: {report['entries']} entries, {report['booked']} booked "
+          f"{report['matched_by_rule']}, {report['to_suspense']} to the worklist, "
+          f"{report['duplicates']} duplicates"
+          + (" (file already imported)" if report["file_already_imported"] else ""))
+    for line in report["not_allocated"]:  # type: ignore[attr-defined]
+        print(f"  not allocated: {line['where']}: {line['amount']} — {line['reason']}")
+    for line in report["refused"]:  # type: ignore[attr-defined]
+        print(f"  refused: {line['where']}: {line['reason']}")
+
+
+def cmd_bank_import(svc: Services, args: argparse.Namespace) -> int:
+    from importers.bank.errors import BankFileError
+    from importers.bank.service import import_file
+
+    failed = 0
+    for name in args.files:
+        def progress(done: int, total: int, name: str = name) -> None:
+            print(f"\r{name}: {done}/{total} entries", end="", file=sys.stderr, flush=True)
+
+        try:
+            report = import_file(svc, name, progress)
+        except BankFileError as e:
+            print(f"\nrejected, nothing booked: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        print(file=sys.stderr)
+        _print_import(report.as_dict())
+    return 1 if failed else 0
 
 
 def cmd_rebuild(svc: Services, args: argparse.Namespace) -> int:
@@ -93,7 +129,13 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("demo", help="load the demo portfolio (idempotent)").set_defaults(func=cmd_demo)
+    demo = sub.add_parser("demo", help="load the demo portfolio and its bank statement (idempotent)")
+    demo.add_argument("--demo-folder", default="var", help="where the demo statement file is written")
+    demo.set_defaults(func=cmd_demo)
+    bank = sub.add_parser("bank", help="bank statements").add_subparsers(dest="action", required=True)
+    bank_import = bank.add_parser("import", help="import camt.053/054 or CSV statements")
+    bank_import.add_argument("files", nargs="+")
+    bank_import.set_defaults(func=cmd_bank_import)
     proj = sub.add_parser("projections", help="manage read models").add_subparsers(dest="action",
                                                                                    required=True)
     proj.add_parser("rebuild", help="drop and rebuild the views from position 0").set_defaults(

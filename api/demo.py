@@ -11,31 +11,55 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from stdnum.es import cups, dni
 from stdnum.fi import ytunnus
 from stdnum.it import codicefiscale
 
+from importers.bank.service import ImportReport, import_file
+from importers.bank.synth import SynthEntry, write_camt053
 from ledger import commands as c
 from ledger.account import PaymentMethod
-from ledger.application import Saldo
+from ledger.application import DEFAULT_BANK_ACCOUNT, Saldo
 from ledger.contract import BillingFrequency, Commodity
 from ledger.idempotency import record_id
 from ledger.identifiers import validate_supply_point
 from ledger.ids import child_id
 from ledger.invoice import compute_totals, price_line
 from ledger.partner import PartnerKind, PostalAddress
+from projections.sql import LedgerViewSQL
+
+if TYPE_CHECKING:
+    from api.bootstrap import Services
 
 #: Portfolio size; ≈50 as the issue asks, small enough to load in a couple of seconds.
 DEMO_ACCOUNTS = 50
 SEED = 2026
-BILL_DATES = (date(2026, 1, 10), date(2026, 3, 10), date(2026, 5, 10), date(2026, 7, 10),
-              date(2026, 9, 10), date(2026, 11, 10))
+BILL_DATES = (
+    date(2026, 1, 10),
+    date(2026, 3, 10),
+    date(2026, 5, 10),
+    date(2026, 7, 10),
+    date(2026, 9, 10),
+    date(2026, 11, 10),
+)
 
 _FIRST = ("Mario", "Giulia", "Luca", "Sofia", "Marc", "Laia", "Jordi", "Aino", "Mikko", "Elina")
-_LAST = ("Rossi", "Bianchi", "Esposito", "Ferrari", "Puig", "Vidal", "Serra", "Virtanen", "Korhonen",
-         "Mäkinen")
+_LAST = (
+    "Rossi",
+    "Bianchi",
+    "Esposito",
+    "Ferrari",
+    "Puig",
+    "Vidal",
+    "Serra",
+    "Virtanen",
+    "Korhonen",
+    "Mäkinen",
+)
 _TOWNS = {"IT": ("Messina", "98122"), "ES": ("Reus", "43201"), "FI": ("Korpilahti", "41800")}
 
 
@@ -48,9 +72,11 @@ class Country:
     vat_rate: Decimal
 
 
-COUNTRIES = (Country("IT", "it", "pod", Commodity.ELECTRICITY, Decimal("10")),
-             Country("ES", "ca", "cups", Commodity.WATER, Decimal("10")),
-             Country("FI", "fi", "gsrn", Commodity.DISTRICT_HEATING, Decimal("25.5")))
+COUNTRIES = (
+    Country("IT", "it", "pod", Commodity.ELECTRICITY, Decimal("10")),
+    Country("ES", "ca", "cups", Commodity.WATER, Decimal("10")),
+    Country("FI", "fi", "gsrn", Commodity.DISTRICT_HEATING, Decimal("25.5")),
+)
 
 
 def _digit_completing(prefix: str, is_valid: Callable[[str], bool]) -> str | None:
@@ -95,11 +121,15 @@ def _bill_lines(rng: random.Random, country: Country) -> tuple[c.LineInput, ...]
     energy = Decimal(rng.randint(150, 900))
     unit = "m3" if country.commodity is Commodity.WATER else "kWh"
     price = Decimal("1.4500") if unit == "m3" else Decimal("0.1380")
-    return (c.LineInput("Standing charge, 61 days", "standing", Decimal("61"), "day", Decimal("0.3120"),
-                        country.vat_rate),
-            c.LineInput("Consumption", "energy", energy, unit, price, country.vat_rate),
-            c.LineInput("Network and system charges", "network", energy, unit, Decimal("0.0410"),
-                        country.vat_rate))
+    return (
+        c.LineInput(
+            "Standing charge, 61 days", "standing", Decimal("61"), "day", Decimal("0.3120"), country.vat_rate
+        ),
+        c.LineInput("Consumption", "energy", energy, unit, price, country.vat_rate),
+        c.LineInput(
+            "Network and system charges", "network", energy, unit, Decimal("0.0410"), country.vat_rate
+        ),
+    )
 
 
 def _id(command: type, key: str, role: str) -> UUID:
@@ -119,39 +149,69 @@ def portfolio() -> Iterator[tuple[str, c.Command]]:
         partner_id = _id(c.RegisterPartner, p, "partner")
         account_id = _id(c.OpenContractAccount, a, "account")
         contract_id = _id(c.SignContract, k, "contract")
-        yield p, c.RegisterPartner(
-            name, PartnerKind.ORGANISATION if company else PartnerKind.PERSON,
-            (_tax_id(country.code, i),), f"customer{i}@example.org", country.language,
-            PostalAddress(f"Via Demo {i}", postcode, town, country.code))
+        yield (
+            p,
+            c.RegisterPartner(
+                name,
+                PartnerKind.ORGANISATION if company else PartnerKind.PERSON,
+                (_tax_id(country.code, i),),
+                f"customer{i}@example.org",
+                country.language,
+                PostalAddress(f"Via Demo {i}", postcode, town, country.code),
+            ),
+        )
         method = PaymentMethod.DIRECT_DEBIT if i % 3 == 0 else PaymentMethod.BANK_TRANSFER
         yield a, c.OpenContractAccount(partner_id, f"{name} — home", "EUR", 20, method)
-        yield k, c.SignContract(account_id, country.supply_scheme, _supply_point(country.code, i),
-                                country.commodity, f"{country.code}-STD-2026", BillingFrequency.BIMONTHLY,
-                                date(2025, 11, 1))
+        yield (
+            k,
+            c.SignContract(
+                account_id,
+                country.supply_scheme,
+                _supply_point(country.code, i),
+                country.commodity,
+                f"{country.code}-STD-2026",
+                BillingFrequency.BIMONTHLY,
+                date(2025, 11, 1),
+            ),
+        )
         yield from _bills_and_payments(rng, i, country, account_id, contract_id)
 
 
-def _bills_and_payments(rng: random.Random, i: int, country: Country, account_id: UUID,
-                        contract_id: UUID) -> Iterator[tuple[str, c.Command]]:
+def _bills_and_payments(
+    rng: random.Random, i: int, country: Country, account_id: UUID, contract_id: UUID
+) -> Iterator[tuple[str, c.Command]]:
     """Six bimonthly bills; customers pay on time, late, in part, too much, or never."""
     behaviour = ("pays", "pays", "pays", "late", "partial", "overpays", "never")[i % 7]
     for n, issued in enumerate(BILL_DATES):
         lines = _bill_lines(rng, country)
-        yield f"demo:{i}:invoice:{n}", c.IssueInvoice(
-            account_id, lines, issued, None, contract_id, (date(issued.year, issued.month - 1 or 1, 1),
-                                                           issued))
+        yield (
+            f"demo:{i}:invoice:{n}",
+            c.IssueInvoice(
+                account_id,
+                lines,
+                issued,
+                None,
+                contract_id,
+                (date(issued.year, issued.month - 1 or 1, 1), issued),
+            ),
+        )
         if behaviour == "never" or (behaviour == "late" and n >= 4) or n == len(BILL_DATES) - 1:
             continue
         gross = _gross(lines)
-        amount = {"partial": (gross / 2).quantize(Decimal("0.01")),
-                  "overpays": gross + Decimal("20.00")}.get(behaviour, gross)
-        yield f"demo:{i}:payment:{n}", c.RecordPayment(
-            account_id, amount, date(issued.year, issued.month, 25), note="bank transfer")
+        amount = {"partial": (gross / 2).quantize(Decimal("0.01")), "overpays": gross + Decimal("20.00")}.get(
+            behaviour, gross
+        )
+        yield (
+            f"demo:{i}:payment:{n}",
+            c.RecordPayment(account_id, amount, date(issued.year, issued.month, 25), note="bank transfer"),
+        )
 
 
 def _gross(lines: tuple[c.LineInput, ...]) -> Decimal:
-    priced = [price_line(li.description, li.component, li.quantity, li.unit, li.unit_price, li.vat_rate)
-              for li in lines]
+    priced = [
+        price_line(li.description, li.component, li.quantity, li.unit, li.unit_price, li.vat_rate)
+        for li in lines
+    ]
     return compute_totals(priced).gross
 
 
@@ -165,3 +225,74 @@ def load_demo(app: Saldo, progress: Callable[[int, int | None], None] | None = N
         if progress is not None:
             progress(total, None)
     return total, new
+
+
+#: The demo's collection account (the statement's own IBAN) and a known payer of customer 3.
+DEMO_PAYER_IBAN = "DE89370400440532013000"
+
+
+def _open_amount(row: tuple[Any, ...]) -> Decimal:
+    return Decimal(row[4]) / 100
+
+
+def demo_statement(view: LedgerViewSQL, account_ids: list[str]) -> list[SynthEntry]:
+    """A morning's camt.053: one receipt matched by each rule of the cascade, and three for the worklist."""
+
+    def first_open(account: str) -> tuple[Any, ...]:
+        return view.open_items(account)[0]
+
+    a, b, c_, d = (first_open(x) for x in account_ids[1:5])
+    return [
+        SynthEntry(
+            _open_amount(a), reference=a[7], debtor_name="Giulia", account_servicer_reference="DEMO-1"
+        ),
+        SynthEntry(
+            _open_amount(b), unstructured=(f"Pagamento bolletta {b[7]}",), account_servicer_reference="DEMO-2"
+        ),
+        SynthEntry(_open_amount(c_), unstructured=(f"Factura {c_[1]}",), account_servicer_reference="DEMO-3"),
+        SynthEntry(
+            _open_amount(d),
+            debtor_iban=DEMO_PAYER_IBAN,
+            debtor_name="Marc",
+            account_servicer_reference="DEMO-4",
+        ),
+        SynthEntry(
+            Decimal("58.40"),
+            debtor_name="Jordi Serra",
+            unstructured=("aigua",),
+            account_servicer_reference="DEMO-5",
+        ),
+        SynthEntry(
+            Decimal("120.00"),
+            debtor_name="Aino Virtanen",
+            unstructured=("lasku maaliskuu",),
+            account_servicer_reference="DEMO-6",
+        ),
+        SynthEntry(Decimal("9.99"), debtor_name="Unknown", account_servicer_reference="DEMO-7"),
+    ]
+
+
+def load_demo_statement(svc: Services, folder: Path) -> ImportReport:
+    """Write the demo statement once (so reloading the demo imports the same file) and import it."""
+    path = folder / "demo-statement.camt053.xml"
+    if not path.exists():
+        accounts = svc.view.account_ids(10)
+        svc.app.execute(
+            c.RecordPayment(
+                UUID(accounts[4]),
+                Decimal("0.01"),
+                date(2026, 11, 1),
+                payer_iban=DEMO_PAYER_IBAN,
+                note="demo: card check",
+            ),
+            "demo:iban",
+        )
+        svc.projections.catch_up()
+        write_camt053(
+            path,
+            demo_statement(svc.view, accounts),
+            account_iban=DEFAULT_BANK_ACCOUNT,
+            statement_id="DEMO-2026-11-20",
+            booking_date=date(2026, 11, 20),
+        )
+    return import_file(svc, path)

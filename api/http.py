@@ -143,6 +143,9 @@ def create_app(svc: Services) -> FastAPI:
         return s.ReversalOut.model_validate(_run(svc, cmd, key, response))
 
     _install_read_paths(app)
+    from api.bank_http import install_bank_paths
+
+    install_bank_paths(app)
     return app
 
 

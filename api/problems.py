@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from importers.bank.errors import BankFileError
 from ledger.errors import Conflict, DomainError, NotFound
 
 MEDIA_TYPE = "application/problem+json"
@@ -43,6 +44,11 @@ def install_problem_handlers(app: FastAPI) -> None:
                   for err in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         return problem(422, "invalid-input", detail, request.url.path, errors)
+
+    @app.exception_handler(BankFileError)
+    def bad_file(request: Request, exc: BankFileError) -> JSONResponse:
+        return problem(422, "bad-file", str(exc), request.url.path,
+                       [{"field": "file", "reason": str(exc)}])
 
     @app.exception_handler(HTTPException)
     def http_error(request: Request, exc: HTTPException) -> JSONResponse:

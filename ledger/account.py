@@ -41,9 +41,10 @@ class ReceivedPayment:
 
     payment_id: str
     amount: Decimal
-    bank_account: str
+    source_account: str
     allocations: tuple[Allocation, ...]
     to_credit: Decimal
+    written_off: tuple[Allocation, ...] = ()
     reversed: bool = False
 
 
@@ -75,8 +76,10 @@ class ContractAccount(Aggregate):
         payment_id: str
         amount: Decimal
         received_on: date
-        bank_account: str
+        source_account: str  # GL account debited: bank:<iban>, or suspense when allocated from there
+        payer_iban: str | None
         allocations: tuple[Allocation, ...]
+        written_off: tuple[Allocation, ...]  # small differences cleared within the tolerance
         to_credit: Decimal
         rule: str
         evidence: str
@@ -96,6 +99,7 @@ class ContractAccount(Aggregate):
         reset_on: date
         reason: str
         reopened: tuple[Allocation, ...]
+        credit_added: Decimal
         postings: tuple[Posting, ...]
 
     class CreditApplied(Aggregate.Event):
@@ -155,15 +159,23 @@ class ContractAccount(Aggregate):
     # -- invoices and credit notes ---------------------------------------------------------------------
 
     def post_invoice(
-        self, document_id: UUID, number: str, gross: Decimal, gl_credits: tuple[Posting, ...],
-        posted_on: date, due_date: date, payment_reference: str | None, kind: ItemKind = ItemKind.INVOICE,
+        self,
+        document_id: UUID,
+        number: str,
+        gross: Decimal,
+        gl_credits: tuple[Posting, ...],
+        posted_on: date,
+        due_date: date,
+        payment_reference: str | None,
+        kind: ItemKind = ItemKind.INVOICE,
     ) -> None:
         """Open a receivable for an issued invoice: Dr receivables / Cr revenue, VAT (``gl_credits``)."""
         item_id = document_id.hex
         if item_id in self.items:
             raise Conflict(f"document {number} is already posted on this account")
-        item = OpenItem(item_id, number, kind, gross, gross, due_date, posted_on, payment_reference,
-                        self.item_seq + 1)
+        item = OpenItem(
+            item_id, number, kind, gross, gross, due_date, posted_on, payment_reference, self.item_seq + 1
+        )
         postings = entry(Posting.debit(chart.RECEIVABLES, gross, self.key, number), *gl_credits)
         self._invoice_posted(item, postings)
         if self.credit > 0:
@@ -174,8 +186,15 @@ class ContractAccount(Aggregate):
         self.items[item.item_id] = item
         self.item_seq = item.seq
 
-    def post_credit_note(self, document_id: UUID, number: str, gross: Decimal,
-                         gl_debits: tuple[Posting, ...], corrects_item_id: str, posted_on: date) -> None:
+    def post_credit_note(
+        self,
+        document_id: UUID,
+        number: str,
+        gross: Decimal,
+        gl_debits: tuple[Posting, ...],
+        corrects_item_id: str,
+        posted_on: date,
+    ) -> None:
         """Book a credit note against the invoice it corrects; what it no longer owes goes to credit.
 
         Dr revenue, VAT (``gl_debits``) / Cr receivables (the corrected item, as far as it is open)
@@ -190,13 +209,20 @@ class ContractAccount(Aggregate):
             Posting.credit(chart.RECEIVABLES, total(allocations), self.key, number),
             Posting.credit(chart.CUSTOMER_CREDIT, to_credit, self.key, number),
         )
-        self._credit_note_posted(document_id.hex, number, gross, corrects_item_id, allocations,
-                                 to_credit, posted_on, postings)
+        self._credit_note_posted(
+            document_id.hex, number, gross, corrects_item_id, allocations, to_credit, posted_on, postings
+        )
 
     @event(CreditNotePosted)
     def _credit_note_posted(
-        self, document_id: str, number: str, gross: Decimal, corrects_item_id: str,
-        allocations: tuple[Allocation, ...], to_credit: Decimal, posted_on: date,
+        self,
+        document_id: str,
+        number: str,
+        gross: Decimal,
+        corrects_item_id: str,
+        allocations: tuple[Allocation, ...],
+        to_credit: Decimal,
+        posted_on: date,
         postings: tuple[Posting, ...],
     ) -> None:
         apply_allocations(self.items, allocations, -1)
@@ -205,33 +231,93 @@ class ContractAccount(Aggregate):
     # -- payments --------------------------------------------------------------------------------------
 
     def receive_payment(
-        self, payment_id: str, amount: Decimal, currency: str, received_on: date, bank_account: str,
-        named_items: tuple[str, ...] = (), rule: str = "manual", evidence: str = "",
+        self,
+        payment_id: str,
+        amount: Decimal,
+        currency: str,
+        received_on: date,
+        source_account: str,
+        named_items: tuple[str, ...] = (),
+        rule: str = "manual",
+        evidence: str = "",
+        payer_iban: str | None = None,
+        tolerance: Decimal = ZERO,
+        on_account_only: bool = False,
     ) -> None:
-        """Record an incoming payment and clear open items: Dr bank / Cr receivables, excess to credit."""
+        """Record an incoming payment and clear open items: Dr bank / Cr receivables, excess to credit.
+
+        ``source_account`` is the GL account the money is on (``bank:<iban>``, or ``suspense`` when a clerk
+        allocates a parked receipt). When the payment falls short of the items it pays by no more than
+        ``tolerance``, the difference is written off to ``payment-differences`` so no cent-sized item is
+        left to dun.
+        """
         self._check_currency(currency)
         if payment_id in self.payments:
             raise Conflict(f"payment {payment_id} is already recorded on this account")
-        allocations, to_credit = allocate(amount, list(self.items.values()), named_items)
+        allocations: tuple[Allocation, ...]
+        if on_account_only:  # the clerk wants the money kept as credit, clearing nothing yet
+            allocations, to_credit = (), amount
+        else:
+            allocations, to_credit = allocate(amount, list(self.items.values()), named_items)
+        written_off = self._within_tolerance(allocations, named_items, to_credit, tolerance)
         document = f"PAY-{payment_id[:12]}"
         postings = entry(
-            Posting.debit(chart.bank(bank_account), amount, None, document),
-            Posting.credit(chart.RECEIVABLES, total(allocations), self.key, document),
+            Posting.debit(source_account, amount, None, document),
+            Posting.debit(chart.PAYMENT_DIFFERENCES, total(written_off), self.key, document),
+            Posting.credit(chart.RECEIVABLES, total(allocations) + total(written_off), self.key, document),
             Posting.credit(chart.CUSTOMER_CREDIT, to_credit, self.key, document),
         )
-        self._payment_received(payment_id, amount, received_on, bank_account, allocations, to_credit,
-                               rule, evidence, postings)
+        self._payment_received(
+            payment_id,
+            amount,
+            received_on,
+            source_account,
+            payer_iban,
+            allocations,
+            written_off,
+            to_credit,
+            rule,
+            evidence,
+            postings,
+        )
+
+    def _within_tolerance(
+        self,
+        allocations: tuple[Allocation, ...],
+        named_items: tuple[str, ...],
+        to_credit: Decimal,
+        tolerance: Decimal,
+    ) -> tuple[Allocation, ...]:
+        """The rest of the last item paid, if it is small enough to write off."""
+        if tolerance <= 0 or to_credit > 0 or not allocations:
+            return ()
+        last = allocations[-1]
+        if named_items and last.item_id != named_items[-1]:
+            return ()
+        rest = self.items[last.item_id].open_amount - last.amount
+        return (Allocation(last.item_id, rest),) if 0 < rest <= tolerance else ()
 
     @event(PaymentReceived)
     def _payment_received(
-        self, payment_id: str, amount: Decimal, received_on: date, bank_account: str,
-        allocations: tuple[Allocation, ...], to_credit: Decimal, rule: str, evidence: str,
+        self,
+        payment_id: str,
+        amount: Decimal,
+        received_on: date,
+        source_account: str,
+        payer_iban: str | None,
+        allocations: tuple[Allocation, ...],
+        written_off: tuple[Allocation, ...],
+        to_credit: Decimal,
+        rule: str,
+        evidence: str,
         postings: tuple[Posting, ...],
     ) -> None:
         apply_allocations(self.items, allocations, -1)
+        apply_allocations(self.items, written_off, -1)
         self.credit += to_credit
-        self.payments[payment_id] = ReceivedPayment(payment_id, amount, bank_account, allocations,
-                                                    to_credit)
+        self.payments[payment_id] = ReceivedPayment(
+            payment_id, amount, source_account, allocations, to_credit, written_off
+        )
 
     def _live_payment(self, payment_id: str) -> ReceivedPayment:
         payment = self.payments.get(payment_id)
@@ -254,21 +340,38 @@ class ContractAccount(Aggregate):
         document = f"REV-{payment_id[:12]}"
         shortfall_item = None
         if shortfall > 0:
-            shortfall_item = OpenItem(f"rev-{payment_id}", document, ItemKind.REVERSAL, shortfall,
-                                      shortfall, reversed_on, reversed_on, None, self.item_seq + 1)
-        reopened = total(payment.allocations)
+            shortfall_item = OpenItem(
+                f"rev-{payment_id}",
+                document,
+                ItemKind.REVERSAL,
+                shortfall,
+                shortfall,
+                reversed_on,
+                reversed_on,
+                None,
+                self.item_seq + 1,
+            )
+        reopened = (*payment.allocations, *payment.written_off)
         postings = entry(
-            Posting.debit(chart.RECEIVABLES, reopened + shortfall, self.key, document),
+            Posting.debit(chart.RECEIVABLES, total(reopened) + shortfall, self.key, document),
             Posting.debit(chart.CUSTOMER_CREDIT, credit_back, self.key, document),
-            Posting.credit(chart.bank(payment.bank_account), payment.amount, None, document),
+            Posting.credit(payment.source_account, payment.amount, None, document),
+            Posting.credit(chart.PAYMENT_DIFFERENCES, total(payment.written_off), self.key, document),
         )
-        self._payment_reversed(payment_id, reversed_on, reason, payment.allocations, credit_back,
-                               shortfall_item, postings)
+        self._payment_reversed(
+            payment_id, reversed_on, reason, reopened, credit_back, shortfall_item, postings
+        )
 
     @event(PaymentReversed)
     def _payment_reversed(
-        self, payment_id: str, reversed_on: date, reason: str, reopened: tuple[Allocation, ...],
-        credit_back: Decimal, shortfall_item: OpenItem | None, postings: tuple[Posting, ...],
+        self,
+        payment_id: str,
+        reversed_on: date,
+        reason: str,
+        reopened: tuple[Allocation, ...],
+        credit_back: Decimal,
+        shortfall_item: OpenItem | None,
+        postings: tuple[Posting, ...],
     ) -> None:
         apply_allocations(self.items, reopened, +1)
         self.credit -= credit_back
@@ -276,8 +379,9 @@ class ContractAccount(Aggregate):
             self.items[shortfall_item.item_id] = shortfall_item
             self.item_seq = shortfall_item.seq
         payment = self.payments[payment_id]
-        self.payments[payment_id] = ReceivedPayment(payment.payment_id, payment.amount,
-                                                    payment.bank_account, (), ZERO, reversed=True)
+        self.payments[payment_id] = ReceivedPayment(
+            payment.payment_id, payment.amount, payment.source_account, (), ZERO, reversed=True
+        )
 
     def reset_clearing(self, payment_id: str, reset_on: date, reason: str) -> None:
         """Un-clear a payment but keep the money (ripristino pareggio): items reopen, money is credit."""
@@ -286,19 +390,32 @@ class ContractAccount(Aggregate):
             raise Conflict(f"payment {payment_id} has no clearing to reset", "payment_id")
         amount = total(payment.allocations)
         document = f"RST-{payment_id[:12]}"
-        postings = entry(Posting.debit(chart.RECEIVABLES, amount, self.key, document),
-                         Posting.credit(chart.CUSTOMER_CREDIT, amount, self.key, document))
-        self._clearing_reset(payment_id, reset_on, reason, payment.allocations, postings)
+        # A difference written off with the clearing goes back with it: the item is open in full again.
+        postings = entry(
+            Posting.debit(chart.RECEIVABLES, amount + total(payment.written_off), self.key, document),
+            Posting.credit(chart.CUSTOMER_CREDIT, amount, self.key, document),
+            Posting.credit(chart.PAYMENT_DIFFERENCES, total(payment.written_off), self.key, document),
+        )
+        self._clearing_reset(
+            payment_id, reset_on, reason, (*payment.allocations, *payment.written_off), amount, postings
+        )
 
     @event(ClearingReset)
-    def _clearing_reset(self, payment_id: str, reset_on: date, reason: str,
-                        reopened: tuple[Allocation, ...], postings: tuple[Posting, ...]) -> None:
+    def _clearing_reset(
+        self,
+        payment_id: str,
+        reset_on: date,
+        reason: str,
+        reopened: tuple[Allocation, ...],
+        credit_added: Decimal,
+        postings: tuple[Posting, ...],
+    ) -> None:
         apply_allocations(self.items, reopened, +1)
-        self.credit += total(reopened)
+        self.credit += credit_added
         payment = self.payments[payment_id]
-        self.payments[payment_id] = ReceivedPayment(payment.payment_id, payment.amount,
-                                                    payment.bank_account, (),
-                                                    payment.to_credit + total(reopened))
+        self.payments[payment_id] = ReceivedPayment(
+            payment.payment_id, payment.amount, payment.source_account, (), payment.to_credit + credit_added
+        )
 
     def apply_credit(self, applied_on: date) -> None:
         """Settle open items from credit on account, oldest due first.
@@ -310,12 +427,15 @@ class ContractAccount(Aggregate):
             return
         amount = total(allocations)
         document = f"CRA-{self.item_seq}"
-        postings = entry(Posting.debit(chart.CUSTOMER_CREDIT, amount, self.key, document),
-                         Posting.credit(chart.RECEIVABLES, amount, self.key, document))
+        postings = entry(
+            Posting.debit(chart.CUSTOMER_CREDIT, amount, self.key, document),
+            Posting.credit(chart.RECEIVABLES, amount, self.key, document),
+        )
         self._credit_applied(applied_on, allocations, postings)
 
     @event(CreditApplied)
-    def _credit_applied(self, applied_on: date, allocations: tuple[Allocation, ...],
-                        postings: tuple[Posting, ...]) -> None:
+    def _credit_applied(
+        self, applied_on: date, allocations: tuple[Allocation, ...], postings: tuple[Posting, ...]
+    ) -> None:
         apply_allocations(self.items, allocations, -1)
         self.credit -= total(allocations)

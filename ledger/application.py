@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
@@ -20,12 +21,13 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
 
+from ledger import chart, matching
 from ledger import commands as c
 from ledger.account import ContractAccount
 from ledger.contract import Contract, SupplyPoint, TariffAssignment
 from ledger.errors import Conflict, InvalidInput, NotFound
 from ledger.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id
-from ledger.identifiers import InvalidIdentifier, validate_supply_point, validate_tax_id
+from ledger.identifiers import InvalidIdentifier, validate_iban, validate_supply_point, validate_tax_id
 from ledger.ids import child_id
 from ledger.invoice import (
     MAX_INVOICE_LINES,
@@ -42,6 +44,7 @@ from ledger.invoice import (
 )
 from ledger.money import MoneyError, check_currency, parse_amount
 from ledger.partner import BusinessPartner, TaxId
+from ledger.receipts import StatementFile, SuspenseItem
 from ledger.transcoding import SaldoTranscoder
 
 A = TypeVar("A", bound=Aggregate)
@@ -55,6 +58,9 @@ MAX_PAYMENT_TERMS_DAYS = 365
 
 #: The company's collection account in the demo and in tests (the standard Italian example IBAN).
 DEFAULT_BANK_ACCOUNT = "IT60X0542811101000000123456"
+
+#: Default small-difference tolerance (finance configures it; 0 turns write-offs off).
+DEFAULT_PAYMENT_TOLERANCE = Decimal("0.50")
 
 Result = dict[str, Any]
 
@@ -80,6 +86,8 @@ class CompanyConfig:
 
     reference_scheme: ReferenceScheme = ReferenceScheme.RF
     bank_account: str = DEFAULT_BANK_ACCOUNT
+    #: A payment short of the items it pays by at most this much clears them; the rest is written off.
+    payment_tolerance: Decimal = DEFAULT_PAYMENT_TOLERANCE
     invoice_series: str = "INV"
     credit_note_series: str = "CN"
 
@@ -361,15 +369,79 @@ class Saldo(Application[UUID]):
         named = tuple(account.item_by_number(n.strip()).item_id for n in cmd.invoice_numbers)
         payment_id = rid.hex
         account.receive_payment(payment_id, amount, currency, cmd.received_on,
-                                cmd.bank_account or self.config.bank_account, named,
+                                chart.bank(cmd.bank_account or self.config.bank_account), named,
                                 rule="named-invoices" if named else "oldest-due-first",
-                                evidence=cmd.reference or cmd.note)
+                                evidence=cmd.reference or cmd.note, payer_iban=cmd.payer_iban,
+                                tolerance=self.config.payment_tolerance)
+        return [account], self._payment_result(account, payment_id)
+
+    @staticmethod
+    def _payment_result(account: ContractAccount, payment_id: str) -> Result:
         payment = account.payments[payment_id]
-        return [account], {
-            "payment_id": payment_id,
-            "allocations": [{"invoice": account.items[a.item_id].document_number, "amount": str(a.amount)}
-                            for a in payment.allocations],
-            "to_credit": str(payment.to_credit)}
+        return {"payment_id": payment_id, "account_id": str(account.id),
+                "allocations": [{"invoice": account.items[a.item_id].document_number, "amount": str(a.amount)}
+                                for a in payment.allocations],
+                "written_off": str(sum((a.amount for a in payment.written_off), Decimal("0.00"))),
+                "to_credit": str(payment.to_credit)}
+
+    def _handle_ImportReceipt(self, cmd: c.ImportReceipt, rid: UUID) -> tuple[list[Aggregate], Result]:
+        receipt, decision = cmd.receipt, cmd.decision
+        parse_amount(receipt.amount)
+        account = None
+        reason = decision.evidence
+        if decision.account_id is not None:
+            account = self._find(ContractAccount, decision.account_id)
+            if account is None or account.currency != receipt.currency:
+                reason = f"matched account {decision.account_id} is unknown or not kept in {receipt.currency}"
+                account = None
+        if account is None:
+            item = SuspenseItem.park(child_id(rid, "suspense"), receipt, cmd.bank_account, reason)
+            return [item], {"suspense_id": str(item.id), "rule": matching.SUSPENSE, "evidence": reason}
+        named = tuple(account.items[document_id(n).hex].item_id for n in decision.invoice_numbers
+                      if document_id(n).hex in account.items)
+        account.receive_payment(rid.hex, receipt.amount, receipt.currency, receipt.received_on,
+                                chart.bank(cmd.bank_account), named, decision.rule, decision.evidence,
+                                receipt.payer_iban, self.config.payment_tolerance)
+        return [account], dict(self._payment_result(account, rid.hex), rule=decision.rule,
+                               evidence=decision.evidence)
+
+    def _handle_AllocateSuspense(self, cmd: c.AllocateSuspense, rid: UUID
+                                 ) -> tuple[list[Aggregate], Result]:
+        item = self.get(SuspenseItem, cmd.suspense_id, "suspended receipt", "suspense_id")
+        account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
+        if account.currency != item.receipt.currency:
+            raise InvalidInput(f"account is kept in {account.currency}, the receipt is in "
+                               f"{item.receipt.currency}", "account_id")
+        payment_id = rid.hex
+        item.allocate(account.id, payment_id, self.today(), cmd.note)
+        if cmd.on_account_only and cmd.invoice_numbers:
+            raise InvalidInput("name invoices or post on account, not both", "invoice_numbers")
+        named = tuple(account.item_by_number(n.strip()).item_id for n in cmd.invoice_numbers)
+        rule = ("clerk: on account" if cmd.on_account_only
+                else "clerk: named invoices" if named else "clerk: oldest due first")
+        account.receive_payment(payment_id, item.amount, item.receipt.currency, item.receipt.received_on,
+                                chart.SUSPENSE, named, rule, cmd.note or f"from suspense {item.id}",
+                                item.receipt.payer_iban, on_account_only=cmd.on_account_only)
+        return [item, account], self._payment_result(account, payment_id)
+
+    def _handle_RecordStatementFile(self, cmd: c.RecordStatementFile, rid: UUID
+                                    ) -> tuple[list[Aggregate], Result]:
+        record = StatementFile(StatementFile.id_for(cmd.sha256), cmd.sha256, cmd.file_name, dict(cmd.report))
+        return [record], {"statement_file_id": str(record.id)}
+
+    def statement_file(self, sha256: str) -> StatementFile | None:
+        return self._find(StatementFile, StatementFile.id_for(sha256))
+
+    def _handle_RefundSuspense(self, cmd: c.RefundSuspense, rid: UUID) -> tuple[list[Aggregate], Result]:
+        item = self.get(SuspenseItem, cmd.suspense_id, "suspended receipt", "suspense_id")
+        if not cmd.reason.strip():
+            raise InvalidInput("a refund needs a reason", "reason")
+        try:
+            to_iban = validate_iban(cmd.to_iban)
+        except InvalidIdentifier as e:
+            raise InvalidInput(str(e), "to_iban") from e
+        item.refund(to_iban, cmd.to_name.strip(), self.today(), cmd.reason.strip())
+        return [item], {"suspense_id": str(item.id), "refunded": str(item.amount), "to_iban": to_iban}
 
     def _handle_ReversePayment(self, cmd: c.ReversePayment, rid: UUID) -> tuple[list[Aggregate], Result]:
         account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")

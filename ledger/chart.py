@@ -12,6 +12,8 @@ EXCISE = "excise"
 FEES = "fees"
 INTEREST_INCOME = "interest-income"
 BAD_DEBT = "bad-debt"
+#: Small differences written off when a payment falls short of an invoice by less than the tolerance.
+PAYMENT_DIFFERENCES = "payment-differences"
 
 
 def bank(iban: str) -> str:

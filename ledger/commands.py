@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from ledger.account import PaymentMethod
 from ledger.contract import BillingFrequency, Commodity
+from ledger.matching import MatchDecision, Receipt
 from ledger.partner import PartnerKind, PostalAddress
 
 
@@ -108,5 +110,61 @@ class ResetClearing:
     reset_on: date | None = None
 
 
-Command = (RegisterPartner | OpenContractAccount | SignContract | IssueInvoice | IssueCreditNote
-           | RecordPayment | ReversePayment | ResetClearing)
+@dataclass(frozen=True, slots=True)
+class ImportReceipt:
+    """Book one receipt from a bank statement where the matching cascade decided (or park it in suspense).
+
+    The idempotency fingerprint covers the receipt only, not the decision: importing the same entry again
+    is a replay even if today's open items would be matched differently.
+    """
+
+    receipt: Receipt
+    bank_account: str
+    decision: MatchDecision
+
+    def idempotency_payload(self) -> Any:
+        return (self.receipt, self.bank_account)
+
+
+@dataclass(frozen=True, slots=True)
+class AllocateSuspense:
+    """A clerk places a parked receipt: on named invoices, oldest first, or only as credit on account."""
+
+    suspense_id: UUID
+    account_id: UUID
+    invoice_numbers: tuple[str, ...] = ()
+    on_account_only: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RefundSuspense:
+    suspense_id: UUID
+    to_iban: str
+    to_name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordStatementFile:
+    """Remember that a bank file was imported in full (its key is the file's SHA-256)."""
+
+    sha256: str
+    file_name: str
+    report: tuple[tuple[str, str], ...]
+
+
+Command = (
+    RegisterPartner
+    | OpenContractAccount
+    | SignContract
+    | IssueInvoice
+    | IssueCreditNote
+    | RecordPayment
+    | ReversePayment
+    | ResetClearing
+    | ImportReceipt
+    | AllocateSuspense
+    | RefundSuspense
+    | RecordStatementFile
+)

@@ -26,8 +26,12 @@ def record_id(command_name: str, key: str) -> UUID:
 
 
 def fingerprint(command: Any) -> str:
-    """SHA-256 of the command's canonical encoding: tells a replay from a key reused for another request."""
-    return hashlib.sha256(canonical_json(command).encode("utf-8")).hexdigest()
+    """SHA-256 of the command's canonical encoding: tells a replay from a key reused for another request.
+
+    A command may narrow what counts with ``idempotency_payload()`` (see ``ImportReceipt``).
+    """
+    payload = command.idempotency_payload() if hasattr(command, "idempotency_payload") else command
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
 class IdempotencyRecord(Aggregate):

@@ -1,0 +1,153 @@
+"""HTTP endpoints for finance: statement upload and the clarification worklist."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from fastapi import FastAPI, Response, UploadFile
+from pydantic import BaseModel, Field
+
+from api.bootstrap import Services
+from api.http import IdempotencyKey, ServicesDep, _run
+from importers.bank.service import import_statement
+from ledger import commands as c
+from ledger.errors import NotFound
+from ledger.matching import CandidateItem, Receipt, rank_candidates
+
+#: Open receipts listed per worklist page.
+MAX_WORKLIST = 500
+
+
+class ImportReportOut(BaseModel):
+    file_name: str
+    sha256: str
+    file_already_imported: bool
+    entries: int
+    booked: int
+    duplicates: int
+    to_suspense: int
+    matched_by_rule: dict[str, int]
+    amount_booked: Decimal
+    amount_to_suspense: Decimal
+    not_allocated: list[dict[str, str]]
+    refused: list[dict[str, str]]
+
+
+class CandidateOut(BaseModel):
+    invoice: str
+    account_id: UUID
+    account_name: str
+    open_amount: Decimal
+    score: float
+    reasons: list[str]
+
+
+class WorklistItemOut(BaseModel):
+    suspense_id: UUID
+    amount: Decimal
+    currency: str
+    received_on: str
+    payer_name: str | None
+    payer_iban: str | None
+    reference: str | None
+    remittance: str
+    reason: str = Field(description="why the matching cascade could not place it")
+    candidates: list[CandidateOut]
+
+
+class AllocationIn(BaseModel):
+    account_id: UUID
+    invoice_numbers: list[str] = Field(default_factory=list, max_length=100)
+    on_account_only: bool = False
+    note: str = ""
+
+
+class RefundIn(BaseModel):
+    to_iban: str = Field(examples=["DE89370400440532013000"])
+    to_name: str
+    reason: str = Field(min_length=1)
+
+
+def _candidates(svc: Services, row: tuple[Any, ...]) -> list[CandidateOut]:
+    receipt = Receipt(
+        Decimal(row[1]) / 100,
+        row[2],
+        date.fromisoformat(row[3]),
+        row[4],
+        row[5],
+        row[6],
+        tuple(row[7].split(" | ")) if row[7] else (),
+    )
+    iban_accounts = [a for _, a in svc.view.accounts_by_iban([row[5]])] if row[5] else []
+    pool = svc.view.candidate_items(int(row[1]), iban_accounts, 200)
+    known: dict[str, list[str]] = {}
+    for account, iban in svc.view.ibans_of(sorted({p[0] for p in pool})):
+        known.setdefault(account, []).append(iban)
+    items = {
+        (p[0], p[1]): CandidateItem(
+            p[1], UUID(p[0]), p[4], Decimal(p[2]) / 100, p[3], tuple(known.get(p[0], ()))
+        )
+        for p in pool
+    }
+    return [
+        CandidateOut(
+            invoice=cand.item.number,
+            account_id=cand.item.account_id,
+            account_name=cand.item.account_name,
+            open_amount=cand.item.open_amount,
+            score=cand.score,
+            reasons=list(cand.reasons),
+        )
+        for cand in rank_candidates(receipt, list(items.values()))
+    ]
+
+
+def install_bank_paths(app: FastAPI) -> None:
+    @app.post("/bank/statements", status_code=201, tags=["finance"])
+    def upload_statement(file: UploadFile, svc: ServicesDep, response: Response) -> ImportReportOut:
+        """Import a camt.053, camt.054 or CSV statement. The file's content is its idempotency key."""
+        report = import_statement(svc, file.file.read(), file.filename or "statement")
+        if report.file_already_imported:
+            response.status_code = 200
+        return ImportReportOut.model_validate(report.as_dict())
+
+    @app.get("/worklist", tags=["finance"])
+    def worklist(svc: ServicesDep, limit: int = 100) -> list[WorklistItemOut]:
+        """Receipts waiting in suspense, with ranked suggestions and the reasons for each."""
+        rows = svc.view.suspense("open", limit=min(limit, MAX_WORKLIST))
+        return [
+            WorklistItemOut(
+                suspense_id=r[0],
+                amount=Decimal(r[1]) / 100,
+                currency=r[2],
+                received_on=r[3],
+                payer_name=r[4],
+                payer_iban=r[5],
+                reference=r[6],
+                remittance=r[7],
+                reason=r[8],
+                candidates=_candidates(svc, r),
+            )
+            for r in rows
+        ]
+
+    @app.post("/worklist/{suspense_id}/allocation", status_code=201, tags=["finance"])
+    def allocate(
+        suspense_id: UUID, body: AllocationIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    ) -> dict[str, Any]:
+        if not svc.view.suspense(None, str(suspense_id)):
+            raise NotFound(f"suspended receipt {suspense_id} does not exist", "suspense_id")
+        cmd = c.AllocateSuspense(
+            suspense_id, body.account_id, tuple(body.invoice_numbers), body.on_account_only, body.note
+        )
+        return _run(svc, cmd, key, response)
+
+    @app.post("/worklist/{suspense_id}/refund", status_code=201, tags=["finance"])
+    def refund(
+        suspense_id: UUID, body: RefundIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    ) -> dict[str, Any]:
+        cmd = c.RefundSuspense(suspense_id, body.to_iban, body.to_name, body.reason)
+        return _run(svc, cmd, key, response)

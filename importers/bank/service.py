@@ -1,0 +1,209 @@
+"""Importing a bank statement: file → receipts → matching cascade → commands, exactly once.
+
+1. The whole file is read and checked first (balances, structure). A bad file raises
+   :class:`~importers.bank.errors.BankFileError` naming the line and element, and nothing is written.
+2. A file whose SHA-256 was imported before is reported as a duplicate without being read again.
+3. Each entry's fingerprint (bank reference, else content hash + occurrence) is its idempotency key. An
+   overlapping statement, or a re-run after a crash half-way, books only the entries not booked yet.
+4. Receipts are matched in batches. Each batch's lookups are prefetched from the ledger view in a few
+   queries, and the batch is saved in one transaction.
+5. Outgoing entries, entries in another currency, unbooked entries and direct-debit returns are reported,
+   not allocated (returns are the direct-debit import's job).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from importers.bank.camt import read_camt
+from importers.bank.csv_format import read_csv
+from importers.bank.errors import BankFileError
+from ledger import commands as c
+from ledger import matching
+from ledger.bank_entries import BankEntry, fingerprint_entries
+from ledger.matching import InvoiceRef, MatchIndex, Receipt
+
+if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use what it built
+    from api.bootstrap import Services
+
+#: Receipts matched and saved per transaction.
+IMPORT_BATCH = 1000
+#: Largest statement file accepted (a year of receipts of a large utility stays well below).
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class ImportReport:
+    file_name: str
+    sha256: str
+    file_already_imported: bool = False
+    entries: int = 0
+    booked: int = 0
+    duplicates: int = 0
+    to_suspense: int = 0
+    by_rule: Counter[str] = field(default_factory=Counter)
+    amount_booked: Decimal = Decimal("0.00")
+    amount_to_suspense: Decimal = Decimal("0.00")
+    not_allocated: list[dict[str, str]] = field(default_factory=list)
+    refused: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file_name": self.file_name,
+            "sha256": self.sha256,
+            "file_already_imported": self.file_already_imported,
+            "entries": self.entries,
+            "booked": self.booked,
+            "duplicates": self.duplicates,
+            "to_suspense": self.to_suspense,
+            "matched_by_rule": dict(sorted(self.by_rule.items())),
+            "amount_booked": str(self.amount_booked),
+            "amount_to_suspense": str(self.amount_to_suspense),
+            "not_allocated": self.not_allocated,
+            "refused": self.refused,
+        }
+
+
+def read_entries(data: bytes, file_name: str) -> list[BankEntry]:
+    """Every entry of a camt.053/054 or CSV file, or BankFileError; sniffed from the content."""
+    if len(data) > MAX_FILE_BYTES:
+        raise BankFileError(file_name, "file", f"file is larger than {MAX_FILE_BYTES} bytes")
+    import io
+
+    head = data.lstrip()[:1]
+    if head == b"<" or data.startswith(b"\xef\xbb\xbf<"):
+        return read_camt(io.BytesIO(data), file_name).read_all()
+    return read_csv(io.BytesIO(data), file_name).read_all()
+
+
+def _receipt(entry: BankEntry, today: date) -> Receipt:
+    received_on = entry.value_date or entry.booking_date or today
+    return Receipt(
+        entry.amount,
+        entry.currency,
+        received_on,
+        entry.debtor_name,
+        entry.debtor_iban,
+        entry.creditor_reference,
+        tuple(entry.unstructured),
+        tuple(d.number for d in entry.referred_documents),
+    )
+
+
+def _why_not_allocated(entry: BankEntry, currency: str) -> str | None:
+    if entry.credit_debit == "DBIT":
+        return "outgoing payment (DBIT): not a receipt"
+    if entry.is_reversal or (entry.bank_transaction_code or "").endswith("UPDD"):
+        return "direct-debit return: imported with the returns"
+    if entry.status != "BOOK":
+        return f"status {entry.status}: not booked yet"
+    if entry.currency != currency:
+        return f"in {entry.currency}; accounts are kept in {currency}"
+    return None
+
+
+def build_index(svc: Services, receipts: Sequence[Receipt]) -> MatchIndex:
+    """Prefetch what the cascade may look up for these receipts, in a few queries."""
+    needed = matching.lookups_needed(receipts)
+
+    def refs(rows: list[tuple[Any, ...]]) -> dict[str, InvoiceRef]:
+        return {r[0]: InvoiceRef(r[1], UUID(r[2]), Decimal(r[3]) / 100) for r in rows}
+
+    by_iban: dict[str, list[UUID]] = {}
+    for iban, account in svc.view.accounts_by_iban(sorted(needed.ibans)):
+        by_iban.setdefault(iban, []).append(UUID(account))
+    single = sorted({str(a[0]) for a in by_iban.values() if len(a) == 1})
+    open_items: dict[UUID, list[InvoiceRef]] = {}
+    for account, number, open_cents, _, _ in svc.view.open_items_of(single):
+        open_items.setdefault(UUID(account), []).append(
+            InvoiceRef(number, UUID(account), Decimal(open_cents) / 100)
+        )
+    return MatchIndex(
+        refs(svc.view.invoices_by("payment_reference", sorted(needed.references))),
+        refs(svc.view.invoices_by("document_number", sorted(needed.numbers))),
+        {k: tuple(v) for k, v in by_iban.items()},
+        {k: tuple(v) for k, v in open_items.items()},
+    )
+
+
+def import_statement(
+    svc: Services, data: bytes, file_name: str, progress: Callable[[int, int], None] | None = None
+) -> ImportReport:
+    sha256 = hashlib.sha256(data).hexdigest()
+    report = ImportReport(file_name, sha256)
+    recorded = svc.app.statement_file(sha256)
+    if recorded is not None:
+        report.file_already_imported = True
+        report.entries = report.duplicates = int(recorded.report.get("entries", 0))
+        return report
+    entries = read_entries(data, file_name)
+    report.entries = len(entries)
+    currency = "EUR"
+    batch: list[tuple[BankEntry, str]] = []
+    for entry, fingerprint in fingerprint_entries(entries):
+        why = _why_not_allocated(entry, currency)
+        if why is not None:
+            report.not_allocated.append(
+                {
+                    "where": f"line {entry.line}, {entry.element_path}",
+                    "amount": f"{entry.credit_debit} {entry.amount} {entry.currency}",
+                    "reason": why,
+                }
+            )
+            continue
+        batch.append((entry, fingerprint))
+        if len(batch) == IMPORT_BATCH:
+            _book(svc, batch, report)
+            batch = []
+            if progress:
+                progress(report.booked + report.duplicates + report.to_suspense, report.entries)
+    if batch:
+        _book(svc, batch, report)
+    svc.app.execute(
+        c.RecordStatementFile(sha256, file_name, (("entries", str(report.entries)),)), f"file:{sha256}"
+    )
+    if progress:
+        progress(report.entries, report.entries)
+    return report
+
+
+def _book(svc: Services, batch: list[tuple[BankEntry, str]], report: ImportReport) -> None:
+    svc.projections.catch_up()  # the index must see what earlier batches booked
+    receipts = [_receipt(entry, svc.app.today()) for entry, _ in batch]
+    index = build_index(svc, receipts)
+    commands: list[tuple[c.Command, str]] = []
+    for (entry, fingerprint), receipt in zip(batch, receipts, strict=True):
+        bank_account = entry.account_iban or svc.app.config.bank_account
+        commands.append(
+            (c.ImportReceipt(receipt, bank_account, matching.match(receipt, index)), f"bank:{fingerprint}")
+        )
+    for (entry, _), item in zip(batch, svc.app.execute_many(commands), strict=True):
+        if item.error is not None or item.result is None:
+            report.refused.append(
+                {"where": f"line {entry.line}, {entry.element_path}", "reason": str(item.error)}
+            )
+        elif item.result["replayed"]:
+            report.duplicates += 1
+        elif item.result["rule"] == matching.SUSPENSE:
+            report.to_suspense += 1
+            report.amount_to_suspense += entry.amount
+        else:
+            report.booked += 1
+            report.by_rule[item.result["rule"]] += 1
+            report.amount_booked += entry.amount
+    svc.projections.catch_up()
+
+
+def import_file(
+    svc: Services, path: str | Path, progress: Callable[[int, int], None] | None = None
+) -> ImportReport:
+    path = Path(path)
+    return import_statement(svc, path.read_bytes(), path.name, progress)
