@@ -28,6 +28,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.bootstrap import Services, build
+from bench.common import raw_insert_seconds, stored_payloads
 from ledger import commands as c
 from ledger.idempotency import record_id
 from ledger.ids import child_id
@@ -74,26 +75,6 @@ def _append(svc: Services, accounts: int, batch: int) -> tuple[int, float, int]:
     return (svc.app.recorder.max_notification_id() or 0) - before, seconds, transactions
 
 
-def _raw_append(url: str, schema: str, table: str, first_id: int, events: int, transactions: int) -> float:
-    """executemany the same payloads (topic + state bytes) into a copy of the event table."""
-    with psycopg.connect(url) as conn:
-        rows = conn.execute(f'SELECT topic, state FROM "{schema}".{table} '
-                            "WHERE notification_id > %s ORDER BY notification_id", (first_id,)).fetchall()
-        conn.execute(f'CREATE TABLE "{schema}".raw_events (originator_id uuid NOT NULL, '
-                     "originator_version bigint NOT NULL, topic text, state bytea, "
-                     "notification_id bigserial, PRIMARY KEY (originator_id, originator_version))")
-        conn.commit()
-        payload = [(uuid.uuid4(), 1, topic, state) for topic, state in rows[:events]]
-        per_txn = -(-len(payload) // transactions)
-        started = time.perf_counter()
-        for start in range(0, len(payload), per_txn):
-            with conn.transaction(), conn.cursor() as cur:
-                cur.executemany(f'INSERT INTO "{schema}".raw_events '
-                                "(originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)",
-                                payload[start:start + per_txn])
-        return time.perf_counter() - started
-
-
 def _catch_up(svc: Services) -> tuple[int, float]:
     svc.view.drop_rows(svc.projections.tracking_name)
     started = time.perf_counter()
@@ -137,7 +118,8 @@ def main() -> int:
             first = svc.app.recorder.max_notification_id() or 0
             events, seconds, transactions = _append(svc, args.accounts, args.batch)
             table = svc.app.recorder.events_table_name  # type: ignore[attr-defined]
-            raw_seconds = _raw_append(url, schema, table, first, events, transactions)
+            raw_seconds = raw_insert_seconds(url, schema, stored_payloads(url, schema, table, first),
+                                             transactions)
             applied, catch_seconds = _catch_up(svc)
             read_rows, read_seconds = _raw_read(url, schema, table, 1000)
         finally:

@@ -228,10 +228,13 @@ class Saldo(Application[UUID]):
     def _referenced_ids(commands: Iterable[c.Command]) -> list[UUID]:
         ids = []
         for cmd in commands:
-            for name in ("account_id", "partner_id", "contract_id"):
+            for name in ("account_id", "partner_id", "contract_id", "suspense_id"):
                 value = getattr(cmd, name, None)
                 if isinstance(value, UUID):
                     ids.append(value)
+            decision = getattr(cmd, "decision", None)
+            if decision is not None and decision.account_id is not None:
+                ids.append(decision.account_id)
         return ids
 
     def _preload(self, unit: dict[UUID, Aggregate | None], ids: list[UUID]) -> None:

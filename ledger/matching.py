@@ -17,6 +17,7 @@ with a handful of queries, and the decision is a value that can be tested, store
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ class Lookups:
     ibans: frozenset[str]
 
 
+@functools.lru_cache(maxsize=4096)  # the importer asks twice per receipt: for lookups, then to decide
 def references_in(receipt: Receipt) -> tuple[list[str], list[str]]:
     """(valid structured references, valid references found in the text), compact, in order."""
     structured = []

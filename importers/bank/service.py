@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use what it b
     from api.bootstrap import Services
 
 #: Receipts matched and saved per transaction.
-IMPORT_BATCH = 1000
+IMPORT_BATCH = 2000
 #: Largest statement file accepted (a year of receipts of a large utility stays well below).
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -146,6 +146,9 @@ def import_statement(
         return report
     entries = read_entries(data, file_name)
     report.entries = len(entries)
+    # The matching index reads the view: bring it up to date once. Receipts of this same file that pay the
+    # same invoice twice are still right: the account aggregate, not the index, decides the clearing.
+    svc.projections.catch_up()
     currency = "EUR"
     batch: list[tuple[BankEntry, str]] = []
     for entry, fingerprint in fingerprint_entries(entries):
@@ -167,6 +170,7 @@ def import_statement(
                 progress(report.booked + report.duplicates + report.to_suspense, report.entries)
     if batch:
         _book(svc, batch, report)
+    svc.projections.catch_up()  # read your writes: the report's effects are visible when it returns
     svc.app.execute(
         c.RecordStatementFile(sha256, file_name, (("entries", str(report.entries)),)), f"file:{sha256}"
     )
@@ -176,7 +180,6 @@ def import_statement(
 
 
 def _book(svc: Services, batch: list[tuple[BankEntry, str]], report: ImportReport) -> None:
-    svc.projections.catch_up()  # the index must see what earlier batches booked
     receipts = [_receipt(entry, svc.app.today()) for entry, _ in batch]
     index = build_index(svc, receipts)
     commands: list[tuple[c.Command, str]] = []
@@ -199,7 +202,6 @@ def _book(svc: Services, batch: list[tuple[BankEntry, str]], report: ImportRepor
             report.booked += 1
             report.by_rule[item.result["rule"]] += 1
             report.amount_booked += entry.amount
-    svc.projections.catch_up()
 
 
 def import_file(
