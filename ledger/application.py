@@ -24,6 +24,7 @@ from eventsourcing.persistence import IntegrityError, Transcoder
 from ledger import chart, matching
 from ledger import commands as c
 from ledger.account import ContractAccount
+from ledger.billing_handlers import BillingHandlers
 from ledger.contract import Contract, SupplyPoint, TariffAssignment
 from ledger.errors import Conflict, InvalidInput, NotFound
 from ledger.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id
@@ -92,7 +93,9 @@ class CompanyConfig:
     credit_note_series: str = "CN"
 
 
-class Saldo(Application[UUID]):
+class Saldo(BillingHandlers, Application[UUID]):
+    """The service layer. Handlers are ``_handle_<CommandName>`` methods; billing's live in a mixin."""
+
     name = "Saldo"
 
     def __init__(self, env: dict[str, str] | None = None, *, config: CompanyConfig | None = None,
@@ -108,7 +111,7 @@ class Saldo(Application[UUID]):
 
     # -- running commands ------------------------------------------------------------------------------
 
-    def execute(self, command: c.Command, idempotency_key: str) -> Result:
+    def execute(self, command: object, idempotency_key: str) -> Result:
         """Run ``command`` exactly once for ``idempotency_key``; return its (original) result."""
         (item,) = self.execute_many([(command, idempotency_key)])
         if item.error is not None:
@@ -117,7 +120,7 @@ class Saldo(Application[UUID]):
             raise RuntimeError("command produced neither result nor error")
         return item.result
 
-    def _handle(self, command: c.Command, rid: UUID) -> tuple[list[Aggregate], Result]:
+    def _handle(self, command: object, rid: UUID) -> tuple[list[Aggregate], Result]:
         handler: Callable[[Any, UUID], tuple[list[Aggregate], Result]] = getattr(
             self, f"_handle_{type(command).__name__}")
         try:
@@ -155,7 +158,7 @@ class Saldo(Application[UUID]):
 
     # -- batches: billing runs, statement imports, bulk loads ------------------------------------------
 
-    def execute_many(self, batch: Sequence[tuple[c.Command, str]]) -> list[BatchItem]:
+    def execute_many(self, batch: Sequence[tuple[object, str]]) -> list[BatchItem]:
         """Run many commands and save everything they change in ONE transaction.
 
         A refused command is reported in its :class:`BatchItem` and leaves no trace; the others go ahead
@@ -181,7 +184,7 @@ class Saldo(Application[UUID]):
             return items
         raise Conflict(f"batch lost {MAX_COMMAND_ATTEMPTS} concurrency races; try again later")
 
-    def _run_batch(self, batch: Sequence[tuple[c.Command, str]], refused: dict[int, Exception]
+    def _run_batch(self, batch: Sequence[tuple[object, str]], refused: dict[int, Exception]
                    ) -> tuple[list[BatchItem], list[Aggregate], dict[int, Exception]]:
         unit: dict[UUID, Aggregate | None] = {}
         self._local.unit = unit
@@ -209,7 +212,7 @@ class Saldo(Application[UUID]):
         finally:
             self._local.unit = None
 
-    def _execute_in_unit(self, cmd: c.Command, key: str, rid: UUID) -> tuple[Result, list[Aggregate]]:
+    def _execute_in_unit(self, cmd: object, key: str, rid: UUID) -> tuple[Result, list[Aggregate]]:
         if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise InvalidInput(f"idempotency key must be 1..{MAX_KEY_LENGTH} printable characters",
                                "Idempotency-Key")
@@ -225,7 +228,7 @@ class Saldo(Application[UUID]):
         return dict(result, replayed=False), [*aggregates, record]
 
     @staticmethod
-    def _referenced_ids(commands: Iterable[c.Command]) -> list[UUID]:
+    def _referenced_ids(commands: Iterable[object]) -> list[UUID]:
         ids = []
         for cmd in commands:
             for name in ("account_id", "partner_id", "contract_id", "suspense_id"):
@@ -298,7 +301,8 @@ class Saldo(Application[UUID]):
         if len(lines) > MAX_INVOICE_LINES:
             raise InvalidInput(f"a document may have at most {MAX_INVOICE_LINES} lines", "lines")
         return tuple(price_line(li.description, li.component, li.quantity, li.unit, li.unit_price,
-                                li.vat_rate, i) for i, li in enumerate(lines))
+                                li.vat_rate, i, amount=li.amount, site=li.site, period=li.period,
+                                sources=li.sources, note=li.note) for i, li in enumerate(lines))
 
     def _draw_numbers(self, series: str, year: int, count: int) -> tuple[NumberRange, list[str]]:
         number_range = self._find(NumberRange, NumberRange.id_for(series, year))

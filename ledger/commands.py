@@ -57,6 +57,11 @@ class LineInput:
     unit: str
     unit_price: Decimal
     vat_rate: Decimal
+    amount: Decimal | None = None  # given by the rating core; else quantity × unit price, half up
+    site: str | None = None  # supply point, for the sections of a collective invoice
+    period: tuple[date, date] | None = None
+    sources: tuple[str, ...] = ()  # reading ids, tariff version: what produced the line
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

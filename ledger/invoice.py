@@ -57,6 +57,13 @@ class InvoiceLine:
     unit_price: Decimal
     amount: Decimal
     vat_rate: Decimal
+    #: Where the line comes from, for the customer and the auditor: the supply point (sections of a
+    #: collective invoice), the service period, the reading ids and tariff version that produced it, and
+    #: a note (e.g. the cause of a true-up line).
+    site: str | None = None
+    period: tuple[date, date] | None = None
+    sources: tuple[str, ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +82,13 @@ class Totals:
 
 
 def price_line(description: str, component: str, quantity: Decimal, unit: str, unit_price: Decimal,
-               vat_rate: Decimal, index: int = 0) -> InvoiceLine:
+               vat_rate: Decimal, index: int = 0, *, amount: Decimal | None = None, site: str | None = None,
+               period: tuple[date, date] | None = None, sources: tuple[str, ...] = (),
+               note: str = "") -> InvoiceLine:
     """Build a line, rounding its amount half up to cents. ``index`` names the line in errors.
+
+    A rated line brings its own ``amount`` (the rating core rounded it from the unrounded quantity); it
+    must already be whole cents, and is kept as the rating decided it.
 
     >>> price_line("Energy F1", "energy", Decimal("123.456"), "kWh", Decimal("0.1234"), Decimal("22")).amount
     Decimal('15.23')
@@ -94,8 +106,13 @@ def price_line(description: str, component: str, quantity: Decimal, unit: str, u
                            f"{where}.quantity")
     if not ZERO <= vat_rate <= MAX_VAT_RATE:
         raise InvalidInput(f"VAT rate must be between 0 and {MAX_VAT_RATE} percent", f"{where}.vat_rate")
+    if amount is not None and (not amount.is_finite() or amount != amount.quantize(Decimal("0.01"))):
+        raise InvalidInput("a rated amount must be whole cents", f"{where}.amount")
+    if period is not None and period[1] < period[0]:
+        raise InvalidInput("the line's period ends before it starts", f"{where}.period")
     return InvoiceLine(description.strip(), component.strip(), quantity, unit, unit_price,
-                       round_cents(quantity * unit_price), vat_rate)
+                       round_cents(quantity * unit_price) if amount is None else amount, vat_rate,
+                       site, period, sources, note)
 
 
 def compute_totals(lines: Sequence[InvoiceLine]) -> Totals:
