@@ -31,6 +31,9 @@ from uuid import UUID
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import get_topic, resolve_topic
 
+from ledger.clearing import Allocation
+from ledger.money import Posting, Side
+
 
 class NaiveDatetimeError(ValueError):
     """A datetime without a time zone reached the store: ambiguous across DST, so refused."""
@@ -46,7 +49,7 @@ class SaldoTranscoder(JSONTranscoder):
     def __init__(self) -> None:
         super().__init__()
         for transcoding in (_TupleAsList(), _EnumByTopic(), _RecordByTopic(), _DecimalAsStr(),
-                            _UUIDAsHex(), _DateAsISO(), _DatetimeAsISO()):
+                            _UUIDAsHex(), _DateAsISO(), _DatetimeAsISO(), _PostingAsRow(), _AllocationAsRow()):
             self.register(transcoding)
 
     def encode(self, obj: Any) -> bytes:
@@ -94,6 +97,12 @@ _BY_TYPE: dict[type, Any] = {
     UUID: lambda t, o: _tag("uuid", o.hex),
     datetime: _datetime,
     date: lambda t, o: _tag("date", o.isoformat()),
+    # The records every money event carries many of get a compact positional form: a posting is five
+    # strings instead of a dozen nested objects, which halves the size of an event and the time spent
+    # encoding and decoding it (measured in bench/ledger.py).
+    Posting: lambda t, o: _tag("posting", [o.account, o.side.value, str(o.amount), o.contract_account_id,
+                                           o.document]),
+    Allocation: lambda t, o: _tag("allocation", [o.item_id, str(o.amount)]),
 }
 
 
@@ -132,6 +141,21 @@ class _RecordByTopic(_Tagged):
     def decode(self, data: Any) -> Any:
         topic, fields = data
         return resolve_topic(topic)(**fields)
+
+
+class _PostingAsRow(_Tagged):
+    name = "posting"
+
+    def decode(self, data: Any) -> Any:
+        account, side, amount, contract_account_id, document = data
+        return Posting(account, Side(side), Decimal(amount), contract_account_id, document)
+
+
+class _AllocationAsRow(_Tagged):
+    name = "allocation"
+
+    def decode(self, data: Any) -> Any:
+        return Allocation(data[0], Decimal(data[1]))
 
 
 class _DecimalAsStr(_Tagged):
