@@ -74,7 +74,8 @@ def company_config_from_env() -> CompanyConfig:
     try:
         reference_scheme = ReferenceScheme(scheme)
     except ValueError:
-        raise ConfigurationError(f"SALDO_REFERENCE_SCHEME must be 'rf' or 'fi', got {scheme!r}") from None
+        choices = ", ".join(s.value for s in ReferenceScheme)
+        raise ConfigurationError(f"SALDO_REFERENCE_SCHEME must be one of {choices}, got {scheme!r}") from None
     return CompanyConfig(reference_scheme=reference_scheme,
                          bank_account=os.environ.get("SALDO_BANK_ACCOUNT", DEFAULT_BANK_ACCOUNT))
 

@@ -26,7 +26,7 @@ from ledger import chart
 from ledger.errors import InvalidInput
 from ledger.ids import name_id
 from ledger.money import ZERO, Posting, round_cents
-from ledger.references import fi, rf
+from ledger.references import be_ogm, ch_qrr, fi, it_pagopa, no_kid, rf
 
 #: Most lines one document may carry: a collective invoice of a large customer stays well below this.
 MAX_INVOICE_LINES = 2000
@@ -42,8 +42,12 @@ class DocumentKind(enum.Enum):
 class ReferenceScheme(enum.Enum):
     """The payment reference the company prints on its invoices (configuration)."""
 
-    RF = "rf"
-    FI = "fi"
+    RF = "rf"  # ISO 11649, anywhere in SEPA
+    FI = "fi"  # viitenumero
+    IT_PAGOPA = "it_pagopa"  # numero avviso, segregation code 01
+    BE_OGM = "be_ogm"  # gestructureerde mededeling
+    CH_QRR = "ch_qrr"  # QR-IBAN reference
+    NO_KID = "no_kid"  # KID, mod 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,10 +168,24 @@ def payment_reference(scheme: ReferenceScheme, number: str) -> str:
     'RF98INV2026000123'
     >>> payment_reference(ReferenceScheme.FI, "INV-2026-000123")
     '20260001230'
+    >>> [payment_reference(s, "INV-2026-000123") for s in list(ReferenceScheme)[2:]]
+    ['301000202600012302', '202600012320', '000000000000000020260001237', '20260001233']
+
+    The national schemes are built from the digits of the number (year and serial): unique per series,
+    which is what the invoice series (not credit notes, which carry no reference) needs.
     """
+    digits = "".join(ch for ch in number if ch.isdigit())
     if scheme is ReferenceScheme.RF:
         return rf.generate("".join(ch for ch in number if ch.isalnum()).upper())
-    return fi.generate("".join(ch for ch in number if ch.isdigit()))
+    if scheme is ReferenceScheme.FI:
+        return fi.generate(digits)
+    if scheme is ReferenceScheme.IT_PAGOPA:
+        return it_pagopa.generate("01", digits.zfill(13))
+    if scheme is ReferenceScheme.BE_OGM:
+        return be_ogm.generate(digits.zfill(10)[-10:])
+    if scheme is ReferenceScheme.CH_QRR:
+        return ch_qrr.generate(digits.zfill(26))
+    return no_kid.generate(digits)
 
 
 def document_id(number: str) -> UUID:

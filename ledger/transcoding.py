@@ -48,8 +48,8 @@ class SaldoTranscoder(JSONTranscoder):
 
     def __init__(self) -> None:
         super().__init__()
-        for transcoding in (_TupleAsList(), _EnumByTopic(), _RecordByTopic(), _DecimalAsStr(),
-                            _UUIDAsHex(), _DateAsISO(), _DatetimeAsISO(), _PostingAsRow(), _AllocationAsRow()):
+        for transcoding in (_TupleAsList(), _EnumByTopic(), _RecordByTopic(), _DecimalAsStr(), _UUIDAsHex(),
+                            _DateAsISO(), _DatetimeAsISO(), _PostingAsRow(), _AllocationAsRow()):
             self.register(transcoding)
 
     def encode(self, obj: Any) -> bytes:

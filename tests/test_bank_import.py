@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,8 @@ from importers.bank.errors import BankFileError
 from importers.bank.synth import SynthEntry, write_camt053
 from ledger import commands as c
 from ledger.errors import Conflict
+from ledger.invoice import ReferenceScheme
+from ledger.references import SCHEMES
 from tests.clerk import Clerk
 
 OUR_IBAN = "IT60X0542811101000000123456"
@@ -249,3 +252,56 @@ def test_small_difference_within_tolerance_is_written_off(
     assert clerk.owes(UUID(invoices["anna"]["account"])) == 0
     differences = [r for r in clerk.services.view.journal(0, 10_000) if r[8] == "payment-differences"]
     assert [(r[9], r[10]) for r in differences] == [(40, 0)]
+
+
+def test_one_receipt_with_two_references_pays_both_invoices(clerk: Clerk, tmp_path: Path) -> None:
+    account = clerk.customer("Fabio")
+    first, second = clerk.bill(account, "30.00", vat="0"), clerk.bill(account, "20.00", vat="0")
+    text = f"fatture {first['payment_reference']} e {second['payment_reference']}"
+    data = statement(
+        tmp_path,
+        "two.xml",
+        [SynthEntry(Decimal("50.00"), unstructured=(text,), account_servicer_reference="T1")],
+    )
+    report = service.import_statement(clerk.services, data, "two.xml")
+    assert report.by_rule == {"reference-in-text": 1}
+    assert clerk.open_amounts(account) == {}
+
+
+def test_one_invoice_paid_by_two_receipts(
+    clerk: Clerk, invoices: dict[str, dict[str, str]], tmp_path: Path
+) -> None:
+    ref = invoices["elena"]["payment_reference"]
+    data = statement(
+        tmp_path,
+        "halves.xml",
+        [
+            SynthEntry(Decimal("60.00"), reference=ref, account_servicer_reference="H1"),
+            SynthEntry(Decimal("44.00"), reference=ref, account_servicer_reference="H2"),
+            SynthEntry(Decimal("10.00"), reference=ref, account_servicer_reference="H3"),  # one too many
+        ],
+    )
+    report = service.import_statement(clerk.services, data, "halves.xml")
+    assert report.by_rule == {"structured-reference": 3}
+    account = UUID(invoices["elena"]["account"])
+    assert clerk.open_amounts(account) == {}
+    assert clerk.owes(account) == Decimal("-10.00")  # the third receipt is credit on account
+
+
+@pytest.mark.parametrize("scheme", list(ReferenceScheme))
+def test_every_configurable_reference_scheme_is_issued_valid_and_matched(
+    clerk: Clerk, tmp_path: Path, scheme: ReferenceScheme
+) -> None:
+    clerk.services.app.config = replace(clerk.services.app.config, reference_scheme=scheme)
+    account = clerk.customer("Greta")
+    bill = clerk.bill(account, "42.00", vat="0")
+    assert SCHEMES[scheme.value].is_valid(bill["payment_reference"])
+    printed = SCHEMES[scheme.value].format(bill["payment_reference"])
+    data = statement(
+        tmp_path,
+        f"{scheme.value}.xml",
+        [SynthEntry(Decimal("42.00"), unstructured=(f"ref {printed}",), account_servicer_reference="S1")],
+    )
+    report = service.import_statement(clerk.services, data, "s.xml")
+    assert report.by_rule == {"reference-in-text": 1}, report.as_dict()
+    assert clerk.owes(account) == 0
