@@ -1,0 +1,319 @@
+"""Streamed, hardened reader of pain.002 (customer payment status report), versions 001.03–001.14.
+
+>>> import io
+>>> ns = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"
+>>> document = "\\n".join([
+...     f'<Document xmlns="{ns}"><CstmrPmtStsRpt>',
+...     "<GrpHdr><MsgId>ST-1</MsgId><CreDtTm>2026-03-03T08:00:00</CreDtTm></GrpHdr>",
+...     "<OrgnlGrpInfAndSts><OrgnlMsgId>MSG-1</OrgnlMsgId><OrgnlMsgNmId>pain.008.001.08</OrgnlMsgNmId>",
+...     "</OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><OrgnlPmtInfId>RCUR-2026-03-10</OrgnlPmtInfId>",
+...     "<TxInfAndSts><OrgnlEndToEndId>E2E-1</OrgnlEndToEndId><TxSts>RJCT</TxSts>",
+...     "<StsRsnInf><Rsn><Cd>AM04</Cd></Rsn></StsRsnInf></TxInfAndSts>",
+...     "</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>"])
+>>> [(i.original_end_to_end_id, i.status, i.reason_code, i.line, i.element_path)
+...  for i in read_pain002(io.BytesIO(document.encode()), "st.xml")]
+[('E2E-1', 'RJCT', 'AM04', 5, 'OrgnlPmtInfAndSts[1]/TxInfAndSts[1]')]
+
+Each status is reported where it is most specific: one :class:`StatusItem` per ``TxInfAndSts``; one
+per ``OrgnlPmtInfAndSts`` that lists no transactions (a whole batch accepted or rejected); one for the
+group when the report lists no batches (a whole file rejected, e.g. ``FF01``). A transaction without
+its own ``TxSts`` inherits its batch's status, then the group's, together with that level's reason.
+The mandate id is read from ``OrgnlTxRef/MndtRltdInf/MndtId`` (001.03) or
+``OrgnlTxRef/MndtRltdInf/DrctDbtMndt/MndtId`` (001.10 and later, a choice element).
+
+Safety as in :mod:`importers.bank.camt`: a size limit before and while reading, DOCTYPE/ENTITY refused
+before the parser runs, a parser that resolves no entities, loads no DTD and touches no network, and
+every processed element freed. Errors are :class:`~importers.bank.errors.BankFileError` naming the file,
+line and element path; items before the error have been yielded, so consume the whole reader first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from types import TracebackType
+from typing import Literal
+
+from lxml import etree
+
+from importers.bank._source import DEFAULT_MAX_BYTES, Source, open_source, reject_dtd
+from importers.bank._values import parse_date
+from importers.bank._xml import Element, Locator, View, local_name
+from importers.bank.errors import BankFileError
+
+__all__ = ["SUPPORTED_VERSIONS", "Pain002Reader", "StatusItem", "read_pain002"]
+
+#: Versions read, by namespace ``urn:iso:std:iso:20022:tech:xsd:pain.002.<version>``.
+SUPPORTED_VERSIONS = frozenset(f"001.{number:02d}" for number in range(3, 15))
+
+_NAMESPACE_RE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:pain\.002\.(\d{3}\.\d{2})")
+_STATUS_RE = re.compile(r"[A-Z]{4}")
+_REASON_RE = re.compile(r"[A-Z0-9]{1,4}")
+_TAGS = ("{*}Document", "{*}GrpHdr", "{*}OrgnlGrpInfAndSts", "{*}OrgnlPmtInfAndSts", "{*}TxInfAndSts")
+_LIBXML_POSITION_RE = re.compile(r", line \d+, column \d+$")
+
+Level = Literal["group", "payment", "transaction"]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusItem:
+    """The bank's status for one original transaction, batch (``payment``) or file (``group``)."""
+
+    original_message_id: str
+    original_payment_information_id: str | None
+    original_end_to_end_id: str | None
+    status: str
+    reason_code: str | None
+    amount: Decimal | None
+    mandate_id: str | None
+    line: int
+    element_path: str
+    level: Level = "transaction"
+    currency: str | None = None
+    original_instruction_id: str | None = None
+    requested_collection_date: date | None = None
+    additional_info: tuple[str, ...] = ()
+    report_message_id: str | None = None
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == "RJCT"
+
+
+@dataclass(frozen=True, slots=True)
+class _Status:
+    """A status with its reason, as stated at one level (or inherited from above)."""
+
+    code: str | None
+    reason: str | None
+    info: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class _Batch:
+    element: Element
+    index: int
+    locator: Locator
+    payment_information_id: str | None = None
+    status: _Status | None = None
+    transactions: int = 0
+
+
+def read_pain002(source: Source, file_name: str | None = None, *,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> Pain002Reader:
+    """Open a pain.002 file (path or binary stream); iterate the result for :class:`StatusItem` s."""
+    return Pain002Reader(source, file_name, max_bytes=max_bytes)
+
+
+class Pain002Reader:
+    """Iterator of :class:`StatusItem` over one pain.002 file."""
+
+    def __init__(self, source: Source, file_name: str | None, *, max_bytes: int) -> None:
+        self._stream = open_source(source, file_name, max_bytes)
+        self.file_name = self._stream.file_name
+        try:
+            reject_dtd(self._stream)
+        except BaseException:
+            self._stream.close()
+            raise
+        self.version: str | None = None
+        self.message_id: str | None = None
+        self.original_message_id: str | None = None
+        self._group: _Status | None = None
+        self._group_locator: Locator | None = None
+        self._batch: _Batch | None = None
+        self._batches = 0
+        self._items = self._parse()
+
+    def __iter__(self) -> Pain002Reader:
+        return self
+
+    def __next__(self) -> StatusItem:
+        return next(self._items)
+
+    def read_all(self) -> list[StatusItem]:
+        return list(self)
+
+    def close(self) -> None:
+        self._items.close()
+        self._stream.close()
+
+    def __enter__(self) -> Pain002Reader:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+    def _parse(self) -> Generator[StatusItem, None, None]:
+        try:
+            events = etree.iterparse(
+                self._stream, events=("start", "end"), tag=_TAGS, resolve_entities=False,
+                no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
+            for event, element in events:
+                yield from self._handle(event, element)
+            yield from self._finish()
+        except etree.XMLSyntaxError as error:
+            where = f"line {error.lineno}" if error.lineno else ""
+            reason = _LIBXML_POSITION_RE.sub("", str(error.msg))
+            raise BankFileError(self.file_name, where, f"malformed XML: {reason}") from None
+        finally:
+            self._stream.close()
+
+    def _handle(self, event: str, element: Element) -> Iterator[StatusItem]:
+        name = local_name(element)
+        if self.version is None:
+            self._open_document(element)
+        if name == "GrpHdr" and event == "end":
+            self.message_id = View(element).text("MsgId")
+        elif name == "OrgnlGrpInfAndSts" and event == "end":
+            self._read_group(element)
+        elif name == "OrgnlPmtInfAndSts":
+            yield from self._batch_event(event, element)
+        elif name == "TxInfAndSts":
+            yield from self._transaction_event(event, element)
+
+    def _open_document(self, element: Element) -> None:
+        tree = element.getroottree()
+        root = tree.getroot()
+        if tree.docinfo.doctype:
+            raise BankFileError(self.file_name, "line 1", "DOCTYPE is not allowed in bank files")
+        qname = etree.QName(root)
+        match = _NAMESPACE_RE.fullmatch(qname.namespace or "")
+        if qname.localname != "Document" or match is None:
+            raise BankFileError(self.file_name, f"line {root.sourceline}",
+                                f"not a pain.002 document: root element {root.tag}")
+        if match.group(1) not in SUPPORTED_VERSIONS:
+            raise BankFileError(self.file_name, f"line {root.sourceline}",
+                                f"unsupported message version pain.002.{match.group(1)}")
+        self.version = match.group(1)
+
+    def _status(self, view: View, loc: Locator, code_path: str, prefix: str = "") -> _Status:
+        code = view.text(code_path)
+        if code is not None and not _STATUS_RE.fullmatch(code):
+            raise loc.error(f"invalid status code {code!r}", view.find(code_path), code_path)
+        reason = view.text(f"{prefix}StsRsnInf/Rsn/Cd")
+        if reason is not None and not _REASON_RE.fullmatch(reason):
+            path = f"{prefix}StsRsnInf/Rsn/Cd"
+            raise loc.error(f"invalid reason code {reason!r}", view.find(path), path)
+        reason = reason or view.text(f"{prefix}StsRsnInf/Rsn/Prtry")
+        return _Status(code, reason, view.texts(f"{prefix}StsRsnInf/AddtlInf"))
+
+    def _read_group(self, element: Element) -> None:
+        if self._batches:
+            raise BankFileError(self.file_name, f"line {element.sourceline}",
+                                "OrgnlGrpInfAndSts after OrgnlPmtInfAndSts")
+        loc = Locator(self.file_name, "OrgnlGrpInfAndSts", element.sourceline or 0)
+        view = View(element)
+        self.original_message_id = loc.required_text(view, "OrgnlMsgId")
+        self._group = self._status(view, loc, "GrpSts")
+        self._group_locator = loc
+        _release(element)
+
+    def _batch_event(self, event: str, element: Element) -> Iterator[StatusItem]:
+        if event == "start":
+            if self.original_message_id is None:
+                raise BankFileError(self.file_name, f"line {element.sourceline}",
+                                    "OrgnlPmtInfAndSts before OrgnlGrpInfAndSts")
+            self._batches += 1
+            path = f"OrgnlPmtInfAndSts[{self._batches}]"
+            locator = Locator(self.file_name, path, element.sourceline or 0)
+            self._batch = _Batch(element, self._batches, locator)
+            return
+        batch = self._current(element)
+        self._read_batch_header(batch)
+        if batch.transactions == 0:
+            status = self._inherit(batch.status, batch.locator)
+            yield self._item(batch.locator, "payment", status, batch.payment_information_id)
+        _release(element)
+        self._batch = None
+
+    def _read_batch_header(self, batch: _Batch) -> None:
+        """Read the batch's own fields, all of which precede its first ``TxInfAndSts``."""
+        if batch.status is not None:
+            return
+        view = View(batch.element, stop=frozenset({"TxInfAndSts"}))
+        batch.payment_information_id = batch.locator.required_text(view, "OrgnlPmtInfId")
+        batch.status = self._status(view, batch.locator, "PmtInfSts")
+
+    def _transaction_event(self, event: str, element: Element) -> Iterator[StatusItem]:
+        batch = self._current(element.getparent())
+        if event == "start":
+            self._read_batch_header(batch)
+            return
+        batch.transactions += 1
+        loc = Locator(self.file_name, f"{batch.locator.path}/TxInfAndSts[{batch.transactions}]",
+                      element.sourceline or 0)
+        view = View(element)
+        own = self._status(view, loc, "TxSts")
+        status = own if own.code is not None else self._inherit(batch.status, loc)
+        money = loc.amount(view, "OrgnlTxRef/Amt/InstdAmt") or loc.amount(view, "OrgnlTxRef/IntrBkSttlmAmt")
+        yield StatusItem(
+            original_message_id=self.original_message_id or "",
+            original_payment_information_id=batch.payment_information_id,
+            original_end_to_end_id=view.text("OrgnlEndToEndId"),
+            status=status.code or "",
+            reason_code=status.reason,
+            amount=None if money is None else money[0],
+            mandate_id=(view.text("OrgnlTxRef/MndtRltdInf/MndtId")
+                        or view.text("OrgnlTxRef/MndtRltdInf/DrctDbtMndt/MndtId")),
+            line=loc.line,
+            element_path=loc.path,
+            currency=None if money is None else money[1],
+            original_instruction_id=view.text("OrgnlInstrId"),
+            requested_collection_date=self._date(view, loc, "OrgnlTxRef/ReqdColltnDt"),
+            additional_info=status.info,
+            report_message_id=self.message_id,
+        )
+        _release(element)
+
+    def _inherit(self, batch_status: _Status | None, loc: Locator) -> _Status:
+        for status in (batch_status, self._group):
+            if status is not None and status.code is not None:
+                return status
+        raise loc.error("no status: neither the transaction, its batch nor the group has one")
+
+    def _item(self, loc: Locator, level: Level, status: _Status,
+              payment_information_id: str | None) -> StatusItem:
+        return StatusItem(self.original_message_id or "", payment_information_id, None, status.code or "",
+                          status.reason, None, None, loc.line, loc.path, level,
+                          additional_info=status.info, report_message_id=self.message_id)
+
+    def _date(self, view: View, loc: Locator, path: str) -> date | None:
+        raw = view.text(path)
+        if raw is None:
+            return None
+        value = parse_date(raw)
+        if value is None:
+            raise loc.error(f"unparsable date {raw!r}", view.find(path), path)
+        return value
+
+    def _current(self, element: Element | None) -> _Batch:
+        batch = self._batch
+        if batch is None or element is not batch.element:
+            line = element.sourceline if element is not None else 0
+            raise BankFileError(self.file_name, f"line {line}", "TxInfAndSts outside OrgnlPmtInfAndSts")
+        return batch
+
+    def _finish(self) -> Iterator[StatusItem]:
+        if self.version is None:
+            raise BankFileError(self.file_name, "", "not a pain.002 document: no Document element")
+        if self.original_message_id is None or self._group_locator is None:
+            raise BankFileError(self.file_name, "", "missing OrgnlGrpInfAndSts")
+        if self._batches == 0:
+            if self._group is None or self._group.code is None:
+                raise self._group_locator.error("no status: no GrpSts and no OrgnlPmtInfAndSts")
+            yield self._item(self._group_locator, "group", self._group, None)
+
+
+def _release(element: Element) -> None:
+    """Free a processed element's content and every sibling before it; keep the tree small."""
+    element.clear(keep_tail=True)
+    parent = element.getparent()
+    if parent is None:
+        return
+    while element.getprevious() is not None:
+        del parent[0]
