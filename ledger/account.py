@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger import chart
+from ledger.account_dd import DirectDebit
 from ledger.clearing import (
     Allocation,
     ItemKind,
@@ -48,7 +49,7 @@ class ReceivedPayment:
     reversed: bool = False
 
 
-class ContractAccount(Aggregate):
+class ContractAccount(DirectDebit):
     # Events are declared explicitly: they are the read models' and the auditors' contract, so their
     # fields are written down here rather than inferred from method signatures.
     class Opened(Aggregate.Created):
@@ -126,6 +127,11 @@ class ContractAccount(Aggregate):
         self.credit = ZERO
         self.payments: dict[str, ReceivedPayment] = {}
         self.item_seq = 0
+        self.mandate = None
+        self.collections = {}
+        self.dd_attempts = {}
+        self.dd_blocked = frozenset()
+        self.mandate_history = ()
 
     # -- queries ---------------------------------------------------------------------------------------
 

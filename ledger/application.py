@@ -26,6 +26,7 @@ from ledger import commands as c
 from ledger.account import ContractAccount
 from ledger.billing_handlers import BillingHandlers
 from ledger.contract import Contract, SupplyPoint, TariffAssignment
+from ledger.dd_handlers import DirectDebitHandlers
 from ledger.errors import Conflict, InvalidInput, NotFound
 from ledger.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id
 from ledger.identifiers import InvalidIdentifier, validate_iban, validate_supply_point, validate_tax_id
@@ -46,6 +47,7 @@ from ledger.invoice import (
 from ledger.money import MoneyError, check_currency, parse_amount
 from ledger.partner import BusinessPartner, TaxId
 from ledger.receipts import StatementFile, SuspenseItem
+from ledger.sepa import DEFAULT_POLICY, ReturnPolicy
 from ledger.transcoding import SaldoTranscoder
 
 A = TypeVar("A", bound=Aggregate)
@@ -89,11 +91,16 @@ class CompanyConfig:
     bank_account: str = DEFAULT_BANK_ACCOUNT
     #: A payment short of the items it pays by at most this much clears them; the rest is written off.
     payment_tolerance: Decimal = DEFAULT_PAYMENT_TOLERANCE
+    #: SEPA creditor identifier and name on collection files (the default is the EPC example id).
+    creditor_id: str = "DE98ZZZ09999999999"
+    creditor_name: str = "Saldo Demo Energia"
+    #: What to do with each direct-debit return reason (architecture.md §5); finance may replace it.
+    return_policy: ReturnPolicy = DEFAULT_POLICY
     invoice_series: str = "INV"
     credit_note_series: str = "CN"
 
 
-class Saldo(BillingHandlers, Application[UUID]):
+class Saldo(BillingHandlers, DirectDebitHandlers, Application[UUID]):
     """The service layer. Handlers are ``_handle_<CommandName>`` methods; billing's live in a mixin."""
 
     name = "Saldo"
@@ -239,6 +246,12 @@ class Saldo(BillingHandlers, Application[UUID]):
             if decision is not None and decision.account_id is not None:
                 ids.append(decision.account_id)
         return ids
+
+    def prefetch(self, ids: list[UUID]) -> None:
+        """Inside a handler: load these aggregates into the current unit of work in one round trip."""
+        unit = getattr(self._local, "unit", None)
+        if unit is not None:
+            self._preload(unit, ids)
 
     def _preload(self, unit: dict[UUID, Aggregate | None], ids: list[UUID]) -> None:
         """Fill the unit of work in one round trip where the store adapter allows it."""

@@ -21,13 +21,14 @@ class ItemKind(enum.Enum):
     FEE = "fee"
     INTEREST = "interest"
     INVOICE = "invoice"
+    INSTALMENT = "instalment"  # one rate of an instalment plan (rateizzazione)
     REVERSAL = "reversal"  # a reversed payment whose credit had already been used up
 
 
 #: Charges, then interest, then principal: the order Italian (art. 1194 c.c.) and most European civil
 #: codes impose when the debtor does not say what they pay. Finance may configure another order.
 DEFAULT_KIND_ORDER: tuple[ItemKind, ...] = (ItemKind.FEE, ItemKind.INTEREST, ItemKind.INVOICE,
-                                            ItemKind.REVERSAL)
+                                            ItemKind.INSTALMENT, ItemKind.REVERSAL)
 
 
 @dataclass(frozen=True, slots=True)

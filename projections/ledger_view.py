@@ -17,29 +17,35 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import DomainEvent, DomainEventProtocol
 from eventsourcing.utils import get_topic
 
 from ledger.account import ContractAccount
+from ledger.account_dd import DirectDebit
 from ledger.clearing import Allocation, OpenItem
 from ledger.money import Posting, Side
 from ledger.receipts import SuspenseItem
 
+
+def _account_event_classes() -> list[type]:
+    """Every event class of the contract account, its direct-debit and dunning parts included."""
+    found: dict[str, type] = {}
+    for cls in ContractAccount.__mro__:
+        for name, value in vars(cls).items():
+            if (
+                isinstance(value, type)
+                and issubclass(value, DomainEvent)
+                and name not in ("Event", "Created")
+                and value.__module__.startswith("ledger.")
+            ):
+                found.setdefault(get_topic(value), value)
+    return [found[t] for t in sorted(found)]
+
+
 #: Events this projection reads. Filtering by topic in the store skips documents, partners and contracts.
 TOPICS: tuple[str, ...] = tuple(
     get_topic(cls)
-    for cls in (
-        ContractAccount.Opened,
-        ContractAccount.InvoicePosted,
-        ContractAccount.CreditNotePosted,
-        ContractAccount.PaymentReceived,
-        ContractAccount.PaymentReversed,
-        ContractAccount.ClearingReset,
-        ContractAccount.CreditApplied,
-        SuspenseItem.Parked,
-        SuspenseItem.Allocated,
-        SuspenseItem.Refunded,
-    )
+    for cls in (*_account_event_classes(), SuspenseItem.Parked, SuspenseItem.Allocated, SuspenseItem.Refunded)
 )
 
 
@@ -77,16 +83,9 @@ class Changes:
     payer_ibans: set[tuple[str, str]] = field(default_factory=set)
     new_suspense: list[tuple[Any, ...]] = field(default_factory=list)
     suspense_status: dict[str, str] = field(default_factory=dict)
-
-    def is_empty(self) -> bool:
-        return not (
-            self.new_accounts
-            or self.new_items
-            or self.item_deltas
-            or self.journal
-            or self.new_suspense
-            or self.suspense_status
-        )
+    mandates: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    new_collections: list[tuple[Any, ...]] = field(default_factory=list)
+    collection_status: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 def _item_row(account_id: str, item: OpenItem) -> tuple[Any, ...]:
@@ -119,6 +118,8 @@ def _booking_date(event: Any) -> date:
         "applied_on",
         "refunded_on",
         "allocated_on",
+        "settled_on",
+        "returned_on",
     ):
         value = getattr(event, name, None)
         if isinstance(value, date):
@@ -126,6 +127,9 @@ def _booking_date(event: Any) -> date:
     item = getattr(event, "item", None)
     if isinstance(item, OpenItem):
         return item.posted_on
+    collection = getattr(event, "collection", None)
+    if collection is not None:
+        return collection.collection_date  # type: ignore[no-any-return]
     receipt = getattr(event, "receipt", None)
     if receipt is not None:
         return receipt.received_on  # type: ignore[no-any-return]
@@ -191,6 +195,64 @@ def _suspense(changes: Changes, event: Any, notification_id: int) -> None:
         _journal(changes, "", notification_id, event, postings, currency)
 
 
+def _item_changes(changes: Changes, account_id: str, event: Any) -> bool:
+    """Any other account event that follows the item-change protocol (dunning steps, instalment plans).
+
+    Such an event names ``opened_items`` (new open items), ``cleared`` and ``reopened`` (allocations
+    that lower or raise open items) and ``postings``; all three item fields are optional.
+    """
+    if not hasattr(event, "postings"):
+        return False
+    for item in getattr(event, "opened_items", ()):
+        changes.new_items.append(_item_row(account_id, item))
+        changes.account_open_deltas[account_id] += cents(item.amount)
+    _clear(changes, account_id, getattr(event, "cleared", ()), -1)
+    _clear(changes, account_id, getattr(event, "reopened", ()), +1)
+    return True
+
+
+def _direct_debit(changes: Changes, account_id: str, event: Any) -> bool:
+    """Direct-debit events; True when the event also carries postings for the journal."""
+    if isinstance(event, DirectDebit.MandateSet):
+        m = event.mandate
+        changes.mandates[account_id] = (
+            account_id,
+            m.reference,
+            m.status.value,
+            m.debtor_iban,
+            m.signed_on.isoformat(),
+        )
+        return False
+    if isinstance(event, DirectDebit.CollectionBooked):
+        col = event.collection
+        _clear(changes, account_id, col.allocations, -1)
+        changes.new_collections.append(
+            (
+                col.end_to_end_id,
+                account_id,
+                col.run_id,
+                col.collection_date.isoformat(),
+                cents(col.amount),
+                col.sequence_type,
+                event.mandate_reference,
+                "pending",
+                None,
+            )
+        )
+        return True
+    if isinstance(event, DirectDebit.CollectionSettled):
+        changes.collection_status[event.end_to_end_id] = ("settled", None)
+        return True
+    if isinstance(event, DirectDebit.CollectionReturned):
+        _clear(changes, account_id, event.reopened, +1)
+        if event.fee_item is not None:
+            changes.new_items.append(_item_row(account_id, event.fee_item))
+            changes.account_open_deltas[account_id] += cents(event.fee_item.amount)
+        changes.collection_status[event.end_to_end_id] = ("returned", event.reason_code)
+        return True
+    return False
+
+
 def changes_for(
     events: Iterable[tuple[DomainEventProtocol[Any], int]], currency_of: dict[str, str]
 ) -> Changes:
@@ -233,7 +295,7 @@ def changes_for(
         elif isinstance(event, ContractAccount.CreditApplied):
             _clear(changes, account_id, event.allocations, -1)
             changes.account_credit_deltas[account_id] -= sum(cents(a.amount) for a in event.allocations)
-        else:
+        elif not (_direct_debit(changes, account_id, event) or _item_changes(changes, account_id, event)):
             continue
-        _journal(changes, account_id, notification_id, event, event.postings)
+        _journal(changes, account_id, notification_id, event, getattr(event, "postings", ()))
     return changes

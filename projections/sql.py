@@ -50,6 +50,14 @@ _CREATE = [
     " received_on TEXT NOT NULL, payer_name TEXT, payer_iban TEXT, reference TEXT, remittance TEXT NOT NULL,"
     " reason TEXT NOT NULL, bank_account TEXT NOT NULL, status TEXT NOT NULL,"
     " parked_at_position BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {schema}saldo_mandates ("
+    " account_id TEXT PRIMARY KEY, reference TEXT NOT NULL, status TEXT NOT NULL, debtor_iban TEXT NOT NULL,"
+    " signed_on TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {schema}saldo_collections ("
+    " end_to_end_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, run_id TEXT NOT NULL,"
+    " collection_date TEXT NOT NULL, amount_cents BIGINT NOT NULL, sequence_type TEXT NOT NULL,"
+    " mandate_reference TEXT NOT NULL, status TEXT NOT NULL, reason_code TEXT)",
+    "CREATE INDEX IF NOT EXISTS saldo_collections_account ON {schema}saldo_collections (account_id)",
 ]
 
 
@@ -75,6 +83,8 @@ class LedgerViewSQL:
             "journal": f"{self.prefix}saldo_journal",
             "ibans": f"{self.prefix}saldo_payer_ibans",
             "suspense": f"{self.prefix}saldo_suspense",
+            "mandates": f"{self.prefix}saldo_mandates",
+            "collections": f"{self.prefix}saldo_collections",
             "tracking": self._tracking_table(),
         }
         sql = sql.format(**names)
@@ -165,6 +175,19 @@ class LedgerViewSQL:
                     self._q("UPDATE {suspense} SET status = ? WHERE suspense_id = ?"),
                     [(s, i) for i, s in sorted(changes.suspense_status.items())],
                 )
+            if changes.mandates:
+                curs.executemany(self._q(
+                    "INSERT INTO {mandates} VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET"
+                    " reference = excluded.reference, status = excluded.status,"
+                    " debtor_iban = excluded.debtor_iban, signed_on = excluded.signed_on"),
+                    [changes.mandates[a] for a in sorted(changes.mandates)])
+            if changes.new_collections:
+                curs.executemany(self._q("INSERT INTO {collections} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                                 changes.new_collections)
+            if changes.collection_status:
+                curs.executemany(self._q("UPDATE {collections} SET status = ?, reason_code = ? "
+                                         "WHERE end_to_end_id = ?"),
+                                 [(s, r, e) for e, (s, r) in sorted(changes.collection_status.items())])
             if changes.payer_ibans:
                 curs.executemany(
                     self._q("INSERT INTO {ibans} VALUES (?, ?) ON CONFLICT DO NOTHING"),
@@ -234,7 +257,7 @@ class LedgerViewSQL:
     def drop_rows(self, tracking_name: str) -> None:
         """Empty the view and forget its position, in one transaction (for a rebuild from zero)."""
         with self._write() as curs:
-            for table in ("accounts", "items", "journal", "ibans", "suspense"):
+            for table in ("accounts", "items", "journal", "ibans", "suspense", "mandates", "collections"):
                 curs.execute(self._q(f"DELETE FROM {{{table}}}"))  # noqa: S608 - constant names
             curs.execute(self._q("DELETE FROM {tracking} WHERE application_name = ?"), (tracking_name,))
 
@@ -381,6 +404,40 @@ class LedgerViewSQL:
             params.append(suspense_id)
         return self._read(sql + " ORDER BY parked_at_position LIMIT ?", (*params, limit))
 
+    def overdue_accounts(self, due_before: str, limit: int = 1_000_000) -> list[str]:
+        """Accounts with an open item due before ``due_before`` (the dunning run's candidates)."""
+        return [r[0] for r in self._read(
+            "SELECT DISTINCT account_id FROM {items} WHERE open_cents > 0 AND due_date < ?"
+            " ORDER BY account_id LIMIT ?", (due_before, limit))]
+
+    # -- direct debit ------------------------------------------------------------------------------------
+
+    def dd_candidates(self, due_by: str) -> list[str]:
+        """Accounts with an active mandate and something open and due by ``due_by``."""
+        return [r[0] for r in self._read(
+            "SELECT DISTINCT m.account_id FROM {mandates} m JOIN {items} i ON i.account_id = m.account_id"
+            " WHERE m.status = 'active' AND i.open_cents > 0 AND i.due_date <= ? ORDER BY m.account_id",
+            (due_by,))]
+
+    def collections_by_e2e(self, e2e_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        rows = self._where_in("SELECT end_to_end_id, account_id, status, collection_date, amount_cents"
+                              " FROM {collections} WHERE end_to_end_id IN ({marks})", sorted(e2e_ids))
+        return {r[0]: r for r in rows}
+
+    def pending_collections(self, on_or_before: str) -> list[tuple[Any, ...]]:
+        return self._read("SELECT end_to_end_id, account_id FROM {collections}"
+                          " WHERE status = 'pending' AND collection_date <= ? ORDER BY end_to_end_id",
+                          (on_or_before,))
+
+    def direct_debit_of(self, account_id: str) -> tuple[tuple[Any, ...] | None, list[tuple[Any, ...]]]:
+        """(mandate row, collections of the account newest first) for the portal."""
+        mandate = self._read("SELECT reference, status, debtor_iban, signed_on FROM {mandates}"
+                             " WHERE account_id = ?", (account_id,))
+        collections = self._read("SELECT end_to_end_id, collection_date, amount_cents, sequence_type, status,"
+                                 " reason_code FROM {collections} WHERE account_id = ?"
+                                 " ORDER BY collection_date DESC, end_to_end_id", (account_id,))
+        return (mandate[0] if mandate else None), collections
+
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every view table, in key order: what a rebuild must reproduce exactly."""
         keys = {
@@ -389,6 +446,8 @@ class LedgerViewSQL:
             "journal": "cursor",
             "ibans": "iban, account_id",
             "suspense": "suspense_id",
+            "mandates": "account_id",
+            "collections": "end_to_end_id",
         }
         return {
             t: [tuple(r) for r in self._read(f"SELECT * FROM {{{t}}} ORDER BY {k}")]  # noqa: S608

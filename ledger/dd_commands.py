@@ -1,0 +1,70 @@
+"""Commands of direct debit: mandates, collection runs, settlement and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterMandate:
+    account_id: UUID
+    reference: str
+    signed_on: date
+    debtor_name: str
+    debtor_iban: str
+    debtor_bic: str | None = None
+    scheme: str = "CORE"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeMandateIban:
+    """The portal's "change my IBAN": the next collection carries the amendment."""
+
+    account_id: UUID
+    new_iban: str
+    new_bic: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeMandate:
+    account_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProposeCollectionRun:
+    """Select, on the candidate accounts, the open items due by ``due_by`` for ``collection_date``."""
+
+    due_by: date
+    collection_date: date
+    candidate_account_ids: tuple[UUID, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteCollectionRun:
+    run_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class DiscardCollectionRun:
+    run_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SettleCollection:
+    account_id: UUID
+    end_to_end_id: str
+    settled_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnCollection:
+    """A reject (pain.002) or return (camt.054, R-transaction) of one collection, with its reason."""
+
+    account_id: UUID
+    end_to_end_id: str
+    reason_code: str
+    returned_on: date
