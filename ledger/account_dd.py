@@ -226,11 +226,12 @@ class DirectDebit(Aggregate):
         return collection
 
     def _outcome(self, collection_date: date, outcome: CollectionOutcome) -> tuple[CollectionRecord, ...]:
-        """The history with the latest pending record of that date replaced by its outcome."""
+        """The history with the latest open record of that date (pending or settled) given its outcome."""
         history = list(self.mandate_history)
+        still_open = (CollectionOutcome.PENDING, CollectionOutcome.SETTLED)
         for i in range(len(history) - 1, -1, -1):
             record = history[i]
-            if record.collection_date == collection_date and record.outcome is CollectionOutcome.PENDING:
+            if record.collection_date == collection_date and record.outcome in still_open:
                 history[i] = CollectionRecord(collection_date, outcome)
                 break
         return tuple(history)

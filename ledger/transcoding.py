@@ -70,6 +70,10 @@ class SaldoTranscoder(JSONTranscoder):
             return _tag("enum", [get_topic(type(o)), self._prepare(o.value)])
         if isinstance(o, datetime):  # before date: a datetime is also a date
             return _datetime(self, o)
+        if isinstance(o, str):  # a str subclass (e.g. from a parser) is stored as the plain text
+            return str(o)
+        if isinstance(o, int | float) and not isinstance(o, bool):
+            return int(o) if isinstance(o, int) else float(o)
         if dataclasses.is_dataclass(o) and not isinstance(o, type):
             names = _field_names(type(o))
             return _tag("record", [get_topic(type(o)), {n: self._prepare(getattr(o, n)) for n in names}])
