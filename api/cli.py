@@ -55,6 +55,11 @@ def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
     folder = Path(args.demo_folder)
     folder.mkdir(parents=True, exist_ok=True)
     _print_import(load_demo_statement(svc, folder).as_dict())
+    from api.demo import load_dd_demo
+
+    dd = load_dd_demo(svc, folder)
+    print(f"direct debit: {dd['collections']} collections ({dd['amount']} EUR) in {dd['file']}.xml, "
+          f"{dd['returns']} returned")
     return 0
 
 
@@ -136,6 +141,9 @@ def parser() -> argparse.ArgumentParser:
     bank_import = bank.add_parser("import", help="import camt.053/054 or CSV statements")
     bank_import.add_argument("files", nargs="+")
     bank_import.set_defaults(func=cmd_bank_import)
+    from api.dd_cli import add_dd_commands
+
+    add_dd_commands(sub)
     proj = sub.add_parser("projections", help="manage read models").add_subparsers(dest="action",
                                                                                    required=True)
     proj.add_parser("rebuild", help="drop and rebuild the views from position 0").set_defaults(

@@ -296,3 +296,62 @@ def load_demo_statement(svc: Services, folder: Path) -> ImportReport:
             booking_date=date(2026, 11, 20),
         )
     return import_file(svc, path)
+
+
+#: The demo's direct-debit run: fixed dates, so that reloading the demo replays it.
+DEMO_DD_DUE_BY = date(2026, 11, 30)
+DEMO_DD_COLLECTION = date(2026, 12, 5)
+
+
+def load_dd_demo(svc: Services, folder: Path) -> dict[str, Any]:
+    """Mandates for the accounts paying by direct debit, one collection run (pain.008), returns."""
+    from schwifty import IBAN
+
+    from importers.sepa import service as dd
+    from ledger import dd_commands as d
+
+    for i in range(0, DEMO_ACCOUNTS, 3):
+        account = _id(c.OpenContractAccount, f"demo:{i}:account", "account")
+        iban = str(IBAN.generate("IT", bank_code="0306909606", account_code=f"{i + 1:012d}").compact)
+        svc.app.execute(
+            d.RegisterMandate(
+                account,
+                f"DEMO-UMR-{i:04d}",
+                date(2025, 10, 20),
+                f"{_FIRST[i % 10]} {_LAST[(i * 3) % 10]}",
+                iban,
+            ),
+            f"demo:{i}:mandate",
+        )
+    proposal = dd.propose_run(svc, DEMO_DD_DUE_BY, DEMO_DD_COLLECTION, "demo:dd-run")
+    run_id = UUID(proposal["run_id"])
+    executed = dd.execute_run(svc, run_id)
+    file = dd.run_file(svc, run_id)
+    (folder / "demo-collections.pain008.xml").write_bytes(file.content)
+    run = dd.load_run(svc, run_id)
+    rejected = [(b.end_to_end_id, code) for b, code in zip(run.booked[:2], ("AM04", "MD01"), strict=False)]
+    body = _pain002(rejected).encode()
+    (folder / "demo-returns.pain002.xml").write_bytes(body)
+    report = dd.import_returns(svc, body, "demo-returns.pain002.xml")
+    return {
+        "collections": executed["collections"],
+        "amount": executed["amount"],
+        "returns": report.returned + report.duplicates,
+        "file": file.message_id,
+    }
+
+
+def _pain002(rejected: list[tuple[str, str]]) -> str:
+    transactions = "".join(
+        f"<TxInfAndSts><OrgnlEndToEndId>{e2e}</OrgnlEndToEndId><TxSts>RJCT</TxSts>"
+        f"<StsRsnInf><Rsn><Cd>{code}</Cd></Rsn></StsRsnInf></TxInfAndSts>"
+        for e2e, code in rejected
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"><CstmrPmtStsRpt>'
+        "<GrpHdr><MsgId>DEMO-STS-1</MsgId><CreDtTm>2026-12-04T06:00:00+01:00</CreDtTm></GrpHdr>"
+        "<OrgnlGrpInfAndSts><OrgnlMsgId>DEMO</OrgnlMsgId><OrgnlMsgNmId>pain.008.001.08</OrgnlMsgNmId>"
+        "<GrpSts>PART</GrpSts></OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><OrgnlPmtInfId>FRST</OrgnlPmtInfId>"
+        f"{transactions}</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>\n"
+    )

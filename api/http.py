@@ -53,7 +53,7 @@ def _money(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
-def _run(svc: Services, command: c.Command, key: str, response: Response) -> dict[str, Any]:
+def _run(svc: Services, command: object, key: str, response: Response) -> dict[str, Any]:
     result = svc.app.execute(command, key)
     response.headers["Idempotent-Replayed"] = "true" if result.pop("replayed") else "false"
     # Read your writes: the view is brought up to date before the command returns.
@@ -144,8 +144,10 @@ def create_app(svc: Services) -> FastAPI:
 
     _install_read_paths(app)
     from api.bank_http import install_bank_paths
+    from api.dd_http import install_dd_paths
 
     install_bank_paths(app)
+    install_dd_paths(app)
     return app
 
 

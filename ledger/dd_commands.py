@@ -41,6 +41,10 @@ class ProposeCollectionRun:
     collection_date: date
     candidate_account_ids: tuple[UUID, ...]
 
+    def idempotency_payload(self) -> object:
+        """The candidates come from the view and change as the run books: the key covers the dates."""
+        return (self.due_by, self.collection_date)
+
 
 @dataclass(frozen=True, slots=True)
 class ExecuteCollectionRun:
