@@ -11,7 +11,7 @@ from fastapi import FastAPI, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from api.bootstrap import Services
-from api.http import IdempotencyKey, ServicesDep, _run
+from api.http import IdempotencyKey, ServicesDep, _money, _run
 from importers.bank.service import import_statement
 from ledger import commands as c
 from ledger.errors import NotFound
@@ -73,7 +73,7 @@ class RefundIn(BaseModel):
 
 def _candidates(svc: Services, row: tuple[Any, ...]) -> list[CandidateOut]:
     receipt = Receipt(
-        Decimal(row[1]) / 100,
+        _money(row[1]),
         row[2],
         date.fromisoformat(row[3]),
         row[4],
@@ -88,7 +88,7 @@ def _candidates(svc: Services, row: tuple[Any, ...]) -> list[CandidateOut]:
         known.setdefault(account, []).append(iban)
     items = {
         (p[0], p[1]): CandidateItem(
-            p[1], UUID(p[0]), p[4], Decimal(p[2]) / 100, p[3], tuple(known.get(p[0], ()))
+            p[1], UUID(p[0]), p[4], _money(p[2]), p[3], tuple(known.get(p[0], ()))
         )
         for p in pool
     }
@@ -121,7 +121,7 @@ def install_bank_paths(app: FastAPI) -> None:
         return [
             WorklistItemOut(
                 suspense_id=r[0],
-                amount=Decimal(r[1]) / 100,
+                amount=_money(r[1]),
                 currency=r[2],
                 received_on=r[3],
                 payer_name=r[4],

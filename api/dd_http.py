@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import FastAPI, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from api.http import IdempotencyKey, ServicesDep, _account_row, _run
+from api.http import IdempotencyKey, ServicesDep, _account_row, _money, _run
 from importers.sepa import service as dd
 from ledger import dd_commands as d
 
@@ -98,7 +98,7 @@ def install_dd_paths(app: FastAPI) -> None:
             CollectionOut(
                 end_to_end_id=r[0],
                 collection_date=r[1],
-                amount=Decimal(r[2]) / 100,
+                amount=_money(r[2]),
                 sequence_type=r[3],
                 status=r[4],
                 return_reason=r[5],

@@ -171,3 +171,51 @@ PAIN002 = """<?xml version="1.0" encoding="UTF-8"?>
   </CstmrPmtStsRpt>
 </Document>
 """
+
+
+def test_direct_debit_over_http(clerk: Clerk) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.http import create_app
+
+    partner = clerk.run(
+        c.RegisterPartner(
+            "Sofia Esposito",
+            PartnerKind.PERSON,
+            address=PostalAddress("Via Etnea 5", "95100", "Catania", "IT"),
+        )
+    )
+    account = UUID(clerk.run(c.OpenContractAccount(UUID(partner["partner_id"]), "Casa"))["account_id"])
+    clerk.bill(account, "61.30", vat="0", due=clerk.clock.today)
+    with TestClient(create_app(clerk.services)) as http:
+        mandate = http.post(
+            f"/accounts/{account}/mandate",
+            headers={"Idempotency-Key": "m1"},
+            json={
+                "reference": "UMR-HTTP-1",
+                "signed_on": "2026-02-01",
+                "debtor_name": "Sofia",
+                "debtor_iban": IBAN,
+            },
+        )
+        assert mandate.status_code == 201, mandate.text
+        proposal = http.post(
+            "/collection-runs",
+            headers={"Idempotency-Key": "r1"},
+            json={"due_by": "2026-03-01", "collection_date": "2026-03-06"},
+        ).json()
+        assert proposal["collections"] == 1 and proposal["amount"] == "61.30"
+        run = proposal["run_id"]
+        assert http.get(f"/collection-runs/{run}").json()["status"] == "proposed"
+        assert http.post(f"/collection-runs/{run}/execution").status_code == 201
+        file = http.get(f"/collection-runs/{run}/pain008.xml")
+        assert file.headers["content-type"].startswith("application/xml") and b"UMR-HTTP-1" in file.content
+        portal = http.get(f"/accounts/{account}/direct-debit").json()
+        assert portal["mandate_status"] == "active"
+        assert [(u["amount"], u["collection_date"]) for u in portal["upcoming"]] == [("61.30", "2026-03-06")]
+        change = http.post(
+            f"/accounts/{account}/mandate/iban",
+            headers={"Idempotency-Key": "i1"},
+            json={"new_iban": "IT76W0306909606100000123456"},
+        )
+        assert change.status_code == 201 and change.json()["amendment"] is True
