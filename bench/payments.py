@@ -86,7 +86,8 @@ def main() -> int:
         print(json.dumps(result))
     else:
         print(f"import+match {args.entries} entries ({result['file_mb']} MB camt.053): "
-              f"{result['entries_per_s']:8.0f} entries/s  raw executemany {result['raw_rows_per_s']:8.0f} rows/s"
+              f"{result['entries_per_s']:8.0f} entries/s  "
+              f"raw executemany {result['raw_rows_per_s']:8.0f} rows/s"
               f" of {per_entry} B  ratio {result['ratio']:.2f} (goal ≥ 0.25)")
     return 0
 

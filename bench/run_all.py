@@ -18,6 +18,7 @@ BENCHES = [
     ("Ledger append and projection catch-up (PostgreSQL)", ["bench/ledger.py", "--accounts", "10000"]),
     ("Rating core (numpy)", ["bench/rating.py"]),
     ("Bank statement import and matching (PostgreSQL)", ["bench/payments.py"]),
+    ("Direct-debit collection run (PostgreSQL)", ["bench/collections.py"]),
 ]
 
 
