@@ -7,12 +7,15 @@ e.g. ``statement.xml: line 42, Stmt[1]/Ntry[3]/BookgDt/Dt: unparsable date '2024
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
+
+from lxml import etree
 
 from importers.bank._values import is_currency, parse_date, parse_datetime, parse_unsigned_amount
 from importers.bank.errors import BankFileError
@@ -172,3 +175,21 @@ class Locator:
         if value is None:
             raise self.error(f"unparsable {kind} {raw.strip()!r}", node, path)
         return value
+
+
+def open_document(element: Element, file_name: str, namespace: re.Pattern[str], what: str) -> re.Match[str]:
+    """Check the root of an ISO 20022 file as it opens: no DOCTYPE, a ``Document`` in ``namespace``.
+
+    Returns the namespace match (its groups carry the message name and version); raises
+    :class:`BankFileError` naming the line otherwise. Shared by the camt and pain.002 readers.
+    """
+    tree = element.getroottree()
+    root = tree.getroot()
+    if tree.docinfo.doctype:
+        raise BankFileError(file_name, "line 1", "DOCTYPE is not allowed in bank files")
+    qname = etree.QName(root)
+    match = namespace.fullmatch(qname.namespace or "")
+    if qname.localname != "Document" or match is None:
+        raise BankFileError(file_name, f"line {root.sourceline}",
+                            f"not a {what} document: root element {root.tag}")
+    return match

@@ -47,7 +47,7 @@ from lxml import etree
 from importers.bank._camt_entry import EntryScope, parse_entry
 from importers.bank._camt_statement import BalanceCheck, MessageInfo, StatementState, read_statement
 from importers.bank._source import DEFAULT_MAX_BYTES, Source, open_source, reject_dtd
-from importers.bank._xml import Element, Locator, View, local_name
+from importers.bank._xml import Element, Locator, View, local_name, open_document
 from importers.bank.errors import BankFileError
 from ledger.bank_entries import BankEntry, MessageType, StatementHeader
 
@@ -214,15 +214,8 @@ class _Parser:
             raise BankFileError(self.file_name, "", f"no {statement} in this {kind}")
 
     def _open_document(self, element: Element) -> MessageInfo:
-        tree = element.getroottree()
-        root = tree.getroot()
-        if tree.docinfo.doctype:
-            raise BankFileError(self.file_name, "line 1", "DOCTYPE is not allowed in bank files")
-        qname = etree.QName(root)
-        match = _NAMESPACE_RE.fullmatch(qname.namespace or "")
-        if qname.localname != "Document" or match is None:
-            raise BankFileError(self.file_name, f"line {root.sourceline}",
-                                f"not a camt.053/camt.054 document: root element {root.tag}")
+        root = element.getroottree().getroot()
+        match = open_document(element, self.file_name, _NAMESPACE_RE, "camt.053/camt.054")
         if match.group(2) not in SUPPORTED_VERSIONS:
             raise BankFileError(self.file_name, f"line {root.sourceline}",
                                 f"unsupported message version {match.group(1)}.{match.group(2)}")

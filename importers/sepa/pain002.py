@@ -41,7 +41,7 @@ from lxml import etree
 
 from importers.bank._source import DEFAULT_MAX_BYTES, Source, open_source, reject_dtd
 from importers.bank._values import parse_date
-from importers.bank._xml import Element, Locator, View, local_name
+from importers.bank._xml import Element, Locator, View, local_name, open_document
 from importers.bank.errors import BankFileError
 
 __all__ = ["SUPPORTED_VERSIONS", "Pain002Reader", "StatusItem", "read_pain002"]
@@ -177,15 +177,8 @@ class Pain002Reader:
             yield from self._transaction_event(event, element)
 
     def _open_document(self, element: Element) -> None:
-        tree = element.getroottree()
-        root = tree.getroot()
-        if tree.docinfo.doctype:
-            raise BankFileError(self.file_name, "line 1", "DOCTYPE is not allowed in bank files")
-        qname = etree.QName(root)
-        match = _NAMESPACE_RE.fullmatch(qname.namespace or "")
-        if qname.localname != "Document" or match is None:
-            raise BankFileError(self.file_name, f"line {root.sourceline}",
-                                f"not a pain.002 document: root element {root.tag}")
+        root = element.getroottree().getroot()
+        match = open_document(element, self.file_name, _NAMESPACE_RE, "pain.002")
         if match.group(1) not in SUPPORTED_VERSIONS:
             raise BankFileError(self.file_name, f"line {root.sourceline}",
                                 f"unsupported message version pain.002.{match.group(1)}")
