@@ -104,36 +104,14 @@ class LedgerViewSQL:
     # -- writing -----------------------------------------------------------------------------------------
 
     # Column types of each bulk statement, for PostgreSQL's unnest(); SQLite binds the rows as they are.
+    # fmt: off
     ACCOUNT_TYPES = ("text", "text", "text", "text", "bigint")
     ITEM_TYPES = ("text", "text", "text", "text", "bigint", "bigint", "text", "text", "text", "bigint")
-    SUSPENSE_TYPES = (
-        "text",
-        "bigint",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "bigint",
-    )
-    JOURNAL_TYPES = (
-        "bigint",
-        "bigint",
-        "int",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "bigint",
-        "bigint",
-        "text",
-    )
+    SUSPENSE_TYPES = ("text", "bigint", "text", "text", "text", "text", "text", "text", "text", "text", "text",
+                      "bigint")
+    JOURNAL_TYPES = ("bigint", "bigint", "int", "text", "text", "text", "text", "text", "text", "bigint",
+                     "bigint", "text")
+    # fmt: on
 
     def apply(self, changes: Changes, tracking_name: str, expected: int | None, position: int) -> None:
         """Write ``changes``; move tracking from ``expected`` to ``position`` atomically, or StaleView."""
