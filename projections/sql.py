@@ -107,8 +107,8 @@ class LedgerViewSQL:
     # fmt: off
     ACCOUNT_TYPES = ("text", "text", "text", "text", "bigint")
     ITEM_TYPES = ("text", "text", "text", "text", "bigint", "bigint", "text", "text", "text", "bigint")
-    SUSPENSE_TYPES = ("text", "bigint", "text", "text", "text", "text", "text", "text", "text", "text", "text",
-                      "bigint")
+    SUSPENSE_TYPES = ("text", "bigint", "text", "text", "text", "text", "text", "text", "text", "text",
+                      "text", "bigint")
     JOURNAL_TYPES = ("bigint", "bigint", "int", "text", "text", "text", "text", "text", "text", "bigint",
                      "bigint", "text")
     # fmt: on
