@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.bootstrap import Services
 from api.http import IdempotencyKey, ServicesDep, _money, _run
+from importers.bank.refunds import refund_file
 from importers.bank.service import import_statement
 from ledger import commands as c
 from ledger.errors import NotFound
@@ -68,6 +69,8 @@ class AllocationIn(BaseModel):
 class RefundIn(BaseModel):
     to_iban: str = Field(examples=["DE89370400440532013000"])
     to_name: str
+    to_town: str = Field(examples=["Berlin"])
+    to_country: str = Field(min_length=2, max_length=2, examples=["DE"])
     reason: str = Field(min_length=1)
 
 
@@ -149,5 +152,15 @@ def install_bank_paths(app: FastAPI) -> None:
     def refund(
         suspense_id: UUID, body: RefundIn, key: IdempotencyKey, svc: ServicesDep, response: Response
     ) -> dict[str, Any]:
-        cmd = c.RefundSuspense(suspense_id, body.to_iban, body.to_name, body.reason)
-        return _run(svc, cmd, key, response)
+        cmd = c.RefundSuspense(suspense_id, body.to_iban, body.to_name, body.reason, body.to_town,
+                               body.to_country)
+        result = _run(svc, cmd, key, response)
+        return dict(result, pain001=f"/worklist/{suspense_id}/refund.pain001.xml")
+
+    @app.get("/worklist/{suspense_id}/refund.pain001.xml", tags=["finance"],
+             responses={200: {"content": {"application/xml": {}}}})
+    def refund_transfer(suspense_id: UUID, svc: ServicesDep) -> Response:
+        """The XSD-valid pain.001 credit transfer that sends the refunded receipt back."""
+        file = refund_file(svc, suspense_id)
+        return Response(file.content, media_type="application/xml",
+                        headers={"Content-Disposition": f'attachment; filename="{file.message_id}.xml"'})

@@ -460,7 +460,10 @@ class Saldo(BillingHandlers, DirectDebitHandlers, Application[UUID]):
             to_iban = validate_iban(cmd.to_iban)
         except InvalidIdentifier as e:
             raise InvalidInput(str(e), "to_iban") from e
-        item.refund(to_iban, cmd.to_name.strip(), self.today(), cmd.reason.strip())
+        if not cmd.to_town.strip() or len(cmd.to_country.strip()) != 2:
+            raise InvalidInput("a refund needs the payee's town and 2-letter country", "to_town")
+        item.refund(to_iban, cmd.to_name.strip(), cmd.to_town.strip(), cmd.to_country.strip().upper(),
+                    self.today(), cmd.reason.strip())
         return [item], {"suspense_id": str(item.id), "refunded": str(item.amount), "to_iban": to_iban}
 
     def _handle_ReversePayment(self, cmd: c.ReversePayment, rid: UUID) -> tuple[list[Aggregate], Result]:

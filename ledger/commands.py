@@ -148,6 +148,8 @@ class RefundSuspense:
     to_iban: str
     to_name: str
     reason: str
+    to_town: str = ""  # a payee address (town and country at least) is required on SEPA transfers
+    to_country: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,8 @@ class SuspenseItem(Aggregate):
         currency: str
         to_iban: str
         to_name: str
+        to_town: str
+        to_country: str
         refunded_on: date
         reason: str
         postings: tuple[Posting, ...]
@@ -55,6 +57,7 @@ class SuspenseItem(Aggregate):
         self.bank_account = bank_account
         self.reason = reason
         self.status = "open"
+        self.refund_to: tuple[str, str, str, str, date] | None = None
 
     @classmethod
     def park(cls, item_id: UUID, receipt: Receipt, bank_account: str, reason: str) -> SuspenseItem:
@@ -82,26 +85,21 @@ class SuspenseItem(Aggregate):
     def _allocated(self, account_id: UUID, payment_id: str, allocated_on: date, note: str) -> None:
         self.status = "allocated"
 
-    def refund(self, to_iban: str, to_name: str, refunded_on: date, reason: str) -> None:
+    def refund(self, to_iban: str, to_name: str, to_town: str, to_country: str, refunded_on: date,
+               reason: str) -> None:
+        """Send the money back (a pain.001 credit transfer): Dr suspense / Cr bank."""
         self._check_open()
         document = f"RFD-{self.id.hex[:12]}"
-        postings = entry(
-            Posting.debit(chart.SUSPENSE, self.amount, None, document),
-            Posting.credit(chart.bank(self.bank_account), self.amount, None, document),
-        )
-        self._refunded(self.receipt.currency, to_iban, to_name, refunded_on, reason, postings)
+        postings = entry(Posting.debit(chart.SUSPENSE, self.amount, None, document),
+                         Posting.credit(chart.bank(self.bank_account), self.amount, None, document))
+        self._refunded(self.receipt.currency, to_iban, to_name, to_town, to_country, refunded_on, reason,
+                       postings)
 
     @event(Refunded)
-    def _refunded(
-        self,
-        currency: str,
-        to_iban: str,
-        to_name: str,
-        refunded_on: date,
-        reason: str,
-        postings: tuple[Posting, ...],
-    ) -> None:
+    def _refunded(self, currency: str, to_iban: str, to_name: str, to_town: str, to_country: str,
+                  refunded_on: date, reason: str, postings: tuple[Posting, ...]) -> None:
         self.status = "refunded"
+        self.refund_to = (to_name, to_iban, to_town, to_country, refunded_on)
 
 
 class StatementFile(Aggregate):

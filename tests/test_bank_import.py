@@ -12,9 +12,10 @@ import pytest
 
 from importers.bank import service
 from importers.bank.errors import BankFileError
+from importers.bank.refunds import refund_file
 from importers.bank.synth import SynthEntry, write_camt053
 from ledger import commands as c
-from ledger.errors import Conflict
+from ledger.errors import Conflict, InvalidInput
 from ledger.invoice import ReferenceScheme
 from ledger.references import SCHEMES
 from tests.clerk import Clerk
@@ -228,7 +229,13 @@ def test_worklist_allocation_and_refund(
     assert clerk.owes(elena) == 0
     with pytest.raises(Conflict):
         clerk.run(c.AllocateSuspense(parked[10400], elena))
-    clerk.run(c.RefundSuspense(parked[999], "DE89 3704 0044 0532 0130 00", "Nobody GmbH", "not our customer"))
+    with pytest.raises(InvalidInput):  # SEPA transfers need the payee's town and country
+        clerk.run(c.RefundSuspense(parked[999], "DE89370400440532013000", "Nobody GmbH", "not ours"))
+    clerk.run(c.RefundSuspense(parked[999], "DE89 3704 0044 0532 0130 00", "Nobody GmbH", "not our customer",
+                               "Berlin", "DE"))
+    transfer = refund_file(clerk.services, parked[999])  # XSD-validated by the writer
+    assert b"<IBAN>DE89370400440532013000</IBAN>" in transfer.content
+    assert transfer.control_sum == Decimal("9.99")
     assert clerk.services.view.suspense() == []
     suspense_balance = sum(r[10] - r[9] for r in clerk.services.view.journal(0, 10_000) if r[8] == "suspense")
     assert suspense_balance == 0

@@ -1,0 +1,46 @@
+"""The credit transfer (pain.001.001.09) that sends a refunded receipt back, re-created from its events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from importers.sepa.pain001 import Pain001File, Transfer, write_pain001
+from importers.sepa.parties import Company, PostalAddress
+from ledger.errors import NotFound
+from ledger.receipts import SuspenseItem
+
+if TYPE_CHECKING:
+    from api.bootstrap import Services
+
+#: Files are stamped with the refund date at this time: the clock gives dates, files need a time.
+FILE_TIME = time(6, 0, tzinfo=UTC)
+
+
+def refund_file(svc: Services, suspense_id: UUID) -> Pain001File:
+    item: SuspenseItem = svc.app.get(SuspenseItem, suspense_id, "suspended receipt", "suspense_id")
+    if item.refund_to is None:
+        raise NotFound(f"receipt {suspense_id} has not been refunded", "suspense_id")
+    name, iban, town, country, refunded_on = item.refund_to
+    config = svc.app.config
+    debtor = Company(
+        config.creditor_name,
+        item.bank_account,
+        address=PostalAddress("Messina", "IT", street_name="Via Demo", postcode="98122"),
+    )
+    transfer = Transfer(
+        f"RFD{item.id.hex[:24].upper()}",
+        item.amount,
+        refunded_on,
+        name,
+        iban,
+        PostalAddress(town, country),
+        f"Refund of your payment of {item.receipt.received_on.isoformat()}",
+    )
+    return write_pain001(
+        debtor,
+        [transfer],
+        message_id=f"SALDO-RFD-{item.id.hex[:16]}",
+        created_at=datetime.combine(refunded_on, FILE_TIME),
+    )
