@@ -60,6 +60,11 @@ def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
     dd = load_dd_demo(svc, folder)
     print(f"direct debit: {dd['collections']} collections ({dd['amount']} EUR) in {dd['file']}.xml, "
           f"{dd['returns']} returned")
+    from api.billing_demo import load_billing_demo
+
+    billing = load_billing_demo(svc)
+    print(f"billing run {billing['run_id']} ({billing['status']}): {billing['invoices']} invoices, "
+          f"gross {billing['gross']}, {billing['errors']} errors")
     return 0
 
 
@@ -144,6 +149,9 @@ def parser() -> argparse.ArgumentParser:
     from api.dd_cli import add_dd_commands
 
     add_dd_commands(sub)
+    from api.billing_cli import add_billing_commands
+
+    add_billing_commands(sub)
     proj = sub.add_parser("projections", help="manage read models").add_subparsers(dest="action",
                                                                                    required=True)
     proj.add_parser("rebuild", help="drop and rebuild the views from position 0").set_defaults(

@@ -18,6 +18,7 @@ BENCHES = [
     ("Ledger append and projection catch-up (PostgreSQL)", ["bench/ledger.py", "--accounts", "10000"]),
     ("Rating core (numpy)", ["bench/rating.py"]),
     ("Bank statement import and matching (PostgreSQL)", ["bench/payments.py"]),
+    ("Billing run, 10k contracts end to end (PostgreSQL)", ["bench/billing.py", "--contracts", "10000"]),
     ("Direct-debit collection run (PostgreSQL)", ["bench/collections.py"]),
 ]
 

@@ -1,0 +1,317 @@
+"""HTTP endpoints of the billing cycle: readings, self-readings, tariffs, spot prices, runs, documents.
+
+Writes take an ``Idempotency-Key`` like every other ``POST`` (a file upload is keyed by its content);
+a simulation writes nothing and needs none. A real billing run is started in the background and
+answers ``202`` with the run's id: ``GET /billing/runs/{id}`` reports its status and totals as they are
+recorded, batch by batch, from any process.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, cast
+from uuid import UUID
+
+from fastapi import BackgroundTasks, FastAPI, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.bootstrap import Services
+from api.http import IdempotencyKey, ServicesDep, _dec, _run
+from api.problems import problem
+from importers.readings import ReadingsFileError, import_readings, load_curve_commands
+from ledger import billing_commands as b
+from ledger import commands as c
+from ledger.billing_drafts import line_dict
+from ledger.billing_records import BillingRun, ContractBilling
+from ledger.billing_run import issue_dict, run_billing
+from ledger.contract import Contract
+from ledger.errors import InvalidInput
+from ledger.invoice import Invoice, document_id
+from ledger.rating import TariffError, TariffVersion
+from ledger.readings import ReadingSource
+from ledger.tariffs import Tariff
+
+#: Most readings or load-curve points one JSON request may carry (larger sets go as a file).
+MAX_JSON_ITEMS = 5000
+DecimalText = Annotated[str, Field(pattern=r"^\d{1,15}(\.\d{1,6})?$", examples=["12345.678"])]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReadingIn(Strict):
+    supply_point: str = Field(examples=["IT001E12345678"])
+    read_on: date = Field(description="the index at the end of this local day")
+    index: DecimalText
+    source: ReadingSource = ReadingSource.ACTUAL
+    multiplier: DecimalText = "1"
+    digits: int | None = Field(default=None, ge=1, le=15)
+    supersedes: str | None = None
+    note: str = ""
+
+
+class ReadingsIn(Strict):
+    readings: list[ReadingIn] = Field(min_length=1, max_length=MAX_JSON_ITEMS)
+
+
+class CurvePointIn(Strict):
+    start: datetime = Field(
+        description="interval start with its UTC offset", examples=["2026-03-29T03:00:00+02:00"]
+    )
+    value: DecimalText
+
+
+class LoadCurveIn(Strict):
+    supply_point: str
+    time_zone: str = "Europe/Rome"
+    resolution_min: int | None = Field(
+        default=None, description="15, 30 or 60; else from the points' spacing"
+    )
+    unit: str = "kWh"
+    points: list[CurvePointIn] = Field(min_length=1, max_length=MAX_JSON_ITEMS)
+
+
+class SelfReadingIn(Strict):
+    read_on: date
+    index: DecimalText
+    note: str = ""
+
+
+class TariffIn(Strict):
+    version: dict[str, Any] = Field(description="a tariff version as data (see ledger.rating.tariff)")
+    spot_index: str | None = Field(default=None, examples=["IT-PUN"])
+
+
+class SpotPricesIn(Strict):
+    index: str = Field(examples=["IT-PUN"])
+    start: datetime
+    resolution_min: int = 60
+    unit: str = "EUR/MWh"
+    prices: list[Annotated[str, Field(pattern=r"^-?\d{1,9}(\.\d{1,6})?$")] | None] = Field(
+        min_length=1, max_length=3000
+    )
+
+
+class RunIn(Strict):
+    period_start: date
+    period_end: date = Field(description="last day included")
+    issue_date: date | None = None
+
+
+class SimulationIn(RunIn):
+    drafts: int = Field(default=50, ge=0, le=10_000, description="how many draft invoices to return")
+
+
+def _execute(svc: Services, command: object, key: str, response: Response) -> dict[str, Any]:
+    return _run(svc, cast("c.Command", command), key, response)
+
+
+def _batch(svc: Services, commands: list[object], key: str, response: Response) -> dict[str, Any]:
+    """Run a request's commands as one batch, each under ``<key>:<i>``; refusals are reported per item."""
+    items = svc.app.execute_many([(cmd, f"{key}:{i}") for i, cmd in enumerate(commands)])
+    svc.projections.catch_up()
+    response.headers["Idempotent-Replayed"] = (
+        "true" if items and all(i.result and i.result.get("replayed") for i in items) else "false"
+    )
+    return {
+        "results": [
+            {"index": i, **(item.result or {})}
+            if item.error is None
+            else {"index": i, "error": str(item.error), "field": getattr(item.error, "field", None)}
+            for i, item in enumerate(items)
+        ]
+    }
+
+
+def _contract(svc: Services, contract_id: UUID) -> Contract:
+    return svc.app.get(Contract, contract_id, "contract", "contract_id")
+
+
+def _document(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "number": invoice.number,
+        "kind": invoice.kind.value,
+        "issue_date": invoice.issue_date.isoformat(),
+        "due_date": invoice.due_date.isoformat(),
+        "period": None if invoice.period is None else [d.isoformat() for d in invoice.period],
+        "contract_id": None if invoice.contract_id is None else str(invoice.contract_id),
+        "corrects": invoice.corrects,
+        "payment_reference": invoice.payment_reference,
+        "net": str(invoice.totals.net),
+        "vat": str(invoice.totals.vat),
+        "gross": str(invoice.totals.gross),
+        "credited": str(invoice.credited),
+        "lines": [line_dict(li) for li in invoice.lines],
+    }
+
+
+def _run_in_background(svc: Services, run_id: UUID) -> None:
+    run = svc.app.get(BillingRun, run_id, "billing run", "run_id")
+    run_billing(
+        svc.app,
+        run.period_start,
+        run.period_end,
+        issue_date=run.issue_date,
+        run_id=run_id,
+        contracts=run.contracts,
+    )
+    svc.projections.catch_up()
+
+
+def install_billing_paths(app: FastAPI) -> None:
+    @app.exception_handler(ReadingsFileError)
+    def bad_readings(request: Request, exc: ReadingsFileError) -> JSONResponse:
+        return problem(
+            422,
+            "bad-file",
+            str(exc),
+            request.url.path,
+            [
+                {"field": where + (f", column {col}" if col else ""), "reason": why}
+                for where, col, why in exc.problems
+            ],
+        )
+
+    @app.post("/readings", status_code=201, tags=["readings"])
+    def post_readings(
+        body: ReadingsIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    ) -> dict[str, Any]:
+        """Register readings as JSON; each is recorded or refused on its own (see ``results``)."""
+        commands: list[object] = [
+            b.RecordReading(
+                r.supply_point,
+                r.read_on,
+                Decimal(r.index),
+                r.source,
+                Decimal(r.multiplier),
+                r.digits,
+                r.supersedes,
+                r.note,
+            )
+            for r in body.readings
+        ]
+        return _batch(svc, commands, key, response)
+
+    @app.post("/readings/files", status_code=201, tags=["readings"])
+    def upload_readings(file: UploadFile, svc: ServicesDep, time_zone: str = "Europe/Rome") -> dict[str, Any]:
+        """A readings or load-curve CSV (see ``importers.readings``); a bad row rejects the file whole."""
+        report = import_readings(svc.app, file.file, file.filename or "readings.csv", time_zone=time_zone)
+        return report.as_dict()
+
+    @app.post("/load-curves", status_code=201, tags=["readings"])
+    def post_load_curve(
+        body: LoadCurveIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    ) -> dict[str, Any]:
+        commands = load_curve_commands(
+            body.supply_point,
+            [(p.start, Decimal(p.value)) for p in body.points],
+            time_zone=body.time_zone,
+            unit=body.unit,
+            resolution_min=body.resolution_min,
+        )
+        return _batch(svc, list(commands), key, response)
+
+    @app.post("/contracts/{contract_id}/self-readings", status_code=201, tags=["portal"])
+    def self_reading(
+        contract_id: UUID, body: SelfReadingIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    ) -> dict[str, Any]:
+        """The customer's own reading (autolettura); an implausible one is refused with the reason (422)."""
+        cmd = b.SubmitSelfReading(contract_id, body.read_on, _dec(body.index, "index"), body.note)
+        return _execute(svc, cmd, key, response)
+
+    @app.post("/tariffs", status_code=201, tags=["tariffs"])
+    def define_tariff(
+        body: TariffIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    ) -> dict[str, Any]:
+        try:
+            version = TariffVersion.from_dict(body.version)
+        except TariffError as e:
+            raise InvalidInput(str(e), "version") from None
+        return _execute(svc, b.DefineTariffVersion(version, body.spot_index), key, response)
+
+    @app.get("/tariffs/{code}", tags=["tariffs"])
+    def get_tariff(code: str, svc: ServicesDep) -> dict[str, Any]:
+        tariff = svc.app.get(Tariff, Tariff.id_for(code), "tariff", "code")
+        return {
+            "code": code,
+            "versions": [
+                {**v.to_dict(), "spot_index": tariff.spot_indexes[v.version_id]}
+                for v in sorted(tariff.versions.values(), key=lambda v: v.valid_from)
+            ],
+        }
+
+    @app.post("/spot-prices", status_code=201, tags=["tariffs"])
+    def spot_prices(
+        body: SpotPricesIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    ) -> dict[str, Any]:
+        prices = tuple(None if p is None else Decimal(p) for p in body.prices)
+        return _execute(
+            svc,
+            b.RecordSpotPrices(body.index, body.start, body.resolution_min, prices, body.unit),
+            key,
+            response,
+        )
+
+    _install_run_paths(app)
+
+
+def _install_run_paths(app: FastAPI) -> None:
+    @app.post("/billing/runs", status_code=202, tags=["billing"])
+    def start_run(
+        body: RunIn, key: IdempotencyKey, svc: ServicesDep, response: Response, background: BackgroundTasks
+    ) -> dict[str, Any]:
+        """Start (or, with the same key, resume) a billing run; it goes on after the answer."""
+        result = _execute(
+            svc, b.StartBillingRun(body.period_start, body.period_end, body.issue_date), key, response
+        )
+        run_id = UUID(result["run_id"])
+        run = svc.app.get(BillingRun, run_id, "billing run", "run_id")
+        if run.status != "finished":
+            background.add_task(_run_in_background, svc, run_id)
+        return {"run_id": str(run_id), "status": run.status, "status_url": f"/billing/runs/{run_id}"}
+
+    @app.get("/billing/runs/{run_id}", tags=["billing"])
+    def run_status(run_id: UUID, svc: ServicesDep) -> dict[str, Any]:
+        run = svc.app.get(BillingRun, run_id, "billing run", "run_id")
+        return {
+            "run_id": str(run_id),
+            "status": run.status,
+            "period_start": run.period_start.isoformat(),
+            "period_end": run.period_end.isoformat(),
+            "started_on": run.started_on.isoformat(),
+            "finished_on": None if run.finished_on is None else run.finished_on.isoformat(),
+            "contracts_due": run.contracts_due,
+            **run.totals(),
+            "issues": [issue_dict(i) for i in run.issues()],
+        }
+
+    @app.post("/billing/simulations", tags=["billing"])
+    def simulate(body: SimulationIn, svc: ServicesDep) -> dict[str, Any]:
+        """Pre-invoicing: the same run without writing anything; the drafts and the totals it would book."""
+        if body.period_end < body.period_start:
+            raise InvalidInput("the billing period ends before it starts", "period_end")
+        report = run_billing(
+            svc.app, body.period_start, body.period_end, simulate=True, issue_date=body.issue_date
+        )
+        return report.as_dict(drafts=body.drafts)
+
+    @app.get("/contracts/{contract_id}/invoices", tags=["portal"])
+    def contract_invoices(
+        contract_id: UUID, svc: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    ) -> list[dict[str, Any]]:
+        """The contract's invoices and credit notes from billing runs, newest first, with their lines."""
+        history = svc.app._find(ContractBilling, ContractBilling.id_for(contract_id))
+        contract = _contract(svc, contract_id)
+        history = svc.app._find(ContractBilling, ContractBilling.id_for(contract_id))
+        numbers = list(reversed(history.documents()))[:limit] if history is not None else []
+        out = []
+        for number in numbers:
+            document = _document(svc.app.get(Invoice, document_id(number), "invoice", "number"))
+            if document["contract_id"] is None:  # a collective invoice: this contract's section
+                document["collective"] = True
+                document["lines"] = [li for li in document["lines"] if li["site"] == contract.supply_point.id]
+            out.append(document)
+        return out
