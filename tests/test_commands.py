@@ -59,8 +59,10 @@ def test_payment_clears_oldest_due_first_and_leaves_the_rest_open(clerk: Clerk) 
     first = clerk.bill(account, "100.00", vat="0", due=date(2026, 3, 20))["number"]
     second = clerk.bill(account, "50.00", vat="0", due=date(2026, 3, 10))["number"]
     result = clerk.pay(account, "70.00")
-    assert result["allocations"] == [{"invoice": second, "amount": "50.00"},
-                                     {"invoice": first, "amount": "20.00"}]
+    assert result["allocations"] == [
+        {"invoice": second, "amount": "50.00"},
+        {"invoice": first, "amount": "20.00"},
+    ]
     assert clerk.open_amounts(account) == {first: Decimal("80.00")}
     assert clerk.owes(account) == Decimal("80.00")
 
@@ -156,24 +158,46 @@ def test_same_key_replays_the_result_and_writes_nothing(clerk: Clerk) -> None:
         clerk.run(c.IssueInvoice(account, (energy_line("11.00"),), clerk.clock.today), "invoice-once")
 
 
-@pytest.mark.parametrize(("command", "error", "field"), [
-    (lambda a: c.RecordPayment(uuid4(), Decimal("1.00"), date(2026, 3, 1)), NotFound, "account_id"),
-    (lambda a: c.RecordPayment(a, Decimal("-5.00"), date(2026, 3, 1)), InvalidInput, "amount"),
-    (lambda a: c.RecordPayment(a, Decimal("5.001"), date(2026, 3, 1)), InvalidInput, "amount"),
-    (lambda a: c.RecordPayment(a, Decimal("5.00"), date(2026, 3, 1), currency="CHF"), InvalidInput,
-     "currency"),
-    (lambda a: c.RecordPayment(a, Decimal("5.00"), date(2026, 3, 1), invoice_numbers=("NOPE",)),
-     InvalidInput, "invoice_numbers"),
-    (lambda a: c.IssueInvoice(a, ()), InvalidInput, "lines"),
-    (lambda a: c.IssueInvoice(a, (energy_line("10.00", vat="99"),)), InvalidInput, "lines[0].vat_rate"),
-    (lambda a: c.IssueInvoice(a, (energy_line("-10.00"),)), InvalidInput, "lines"),
-    (lambda a: c.RegisterPartner("X", PartnerKind.PERSON, (("it.codicefiscale", "RSSMRA85T10A562X"),)),
-     InvalidInput, "tax_ids[0].value"),
-    (lambda a: c.SignContract(a, "cups", "ES0031406398453003XX", __import__("ledger.contract").contract
-                              .Commodity.WATER, "T", __import__("ledger.contract").contract
-                              .BillingFrequency.MONTHLY, date(2026, 1, 1)), InvalidInput, "supply_point_id"),
-    (lambda a: c.ReversePayment(a, "unknown", "why"), InvalidInput, "payment_id"),
-])
+@pytest.mark.parametrize(
+    ("command", "error", "field"),
+    [
+        (lambda a: c.RecordPayment(uuid4(), Decimal("1.00"), date(2026, 3, 1)), NotFound, "account_id"),
+        (lambda a: c.RecordPayment(a, Decimal("-5.00"), date(2026, 3, 1)), InvalidInput, "amount"),
+        (lambda a: c.RecordPayment(a, Decimal("5.001"), date(2026, 3, 1)), InvalidInput, "amount"),
+        (
+            lambda a: c.RecordPayment(a, Decimal("5.00"), date(2026, 3, 1), currency="CHF"),
+            InvalidInput,
+            "currency",
+        ),
+        (
+            lambda a: c.RecordPayment(a, Decimal("5.00"), date(2026, 3, 1), invoice_numbers=("NOPE",)),
+            InvalidInput,
+            "invoice_numbers",
+        ),
+        (lambda a: c.IssueInvoice(a, ()), InvalidInput, "lines"),
+        (lambda a: c.IssueInvoice(a, (energy_line("10.00", vat="99"),)), InvalidInput, "lines[0].vat_rate"),
+        (lambda a: c.IssueInvoice(a, (energy_line("-10.00"),)), InvalidInput, "lines"),
+        (
+            lambda a: c.RegisterPartner("X", PartnerKind.PERSON, (("it.codicefiscale", "RSSMRA85T10A562X"),)),
+            InvalidInput,
+            "tax_ids[0].value",
+        ),
+        (
+            lambda a: c.SignContract(
+                a,
+                "cups",
+                "ES0031406398453003XX",
+                __import__("ledger.contract").contract.Commodity.WATER,
+                "T",
+                __import__("ledger.contract").contract.BillingFrequency.MONTHLY,
+                date(2026, 1, 1),
+            ),
+            InvalidInput,
+            "supply_point_id",
+        ),
+        (lambda a: c.ReversePayment(a, "unknown", "why"), InvalidInput, "payment_id"),
+    ],
+)
 def test_bad_commands_are_refused_and_write_nothing(clerk: Clerk, command, error, field) -> None:  # type: ignore[no-untyped-def]
     account = clerk.customer()
     before = events_in_store(clerk)
@@ -184,8 +208,13 @@ def test_bad_commands_are_refused_and_write_nothing(clerk: Clerk, command, error
 
 
 def test_partner_with_valid_tax_ids_is_normalised(clerk: Clerk) -> None:
-    result = clerk.run(c.RegisterPartner("Aigües Demo SL", PartnerKind.ORGANISATION,
-                                         (("es.nif", "b-58378431"), ("it.iva", "IT 00743110157"))))
+    result = clerk.run(
+        c.RegisterPartner(
+            "Aigües Demo SL",
+            PartnerKind.ORGANISATION,
+            (("es.nif", "b-58378431"), ("it.iva", "IT 00743110157")),
+        )
+    )
     from ledger.partner import BusinessPartner
 
     partner = clerk.services.app.repository.get(UUID(result["partner_id"]))
@@ -233,3 +262,19 @@ def test_a_batch_saves_good_commands_together_and_reports_refusals_as_data(clerk
     again = app.execute_many(batch)
     assert [i.result["replayed"] for i in again if i.result] == [True, True, True]
     assert app.recorder.max_notification_id() == position
+
+
+def test_number_range_snapshots_keep_numbering_gapless(clerk: Clerk) -> None:
+    from ledger.invoice import NumberRange
+
+    account = clerk.customer()
+    batch = [
+        (c.IssueInvoice(account, (energy_line("1.00", "0"),), clerk.clock.today), f"n-{i}")
+        for i in range(210)
+    ]
+    numbers = [item.result["number"] for item in clerk.services.app.execute_many(batch) if item.result]
+    assert numbers == [f"INV-2026-{n:06d}" for n in range(1, 211)]
+    snapshots = clerk.services.app.snapshots
+    assert snapshots is not None
+    assert list(snapshots.get(NumberRange.id_for("INV", 2026)))  # taken at version 200
+    assert clerk.bill(account, "1.00", vat="0")["number"] == "INV-2026-000211"
