@@ -104,6 +104,9 @@ class Saldo(BillingHandlers, DirectDebitHandlers, Application[UUID]):
     """The service layer. Handlers are ``_handle_<CommandName>`` methods; billing's live in a mixin."""
 
     name = "Saldo"
+    # A number range gets one event per draw: thousands a year. Without snapshots every draw would replay
+    # them all (a 10k billing run spent 21 of 48 s there). Accounts stay short enough to replay whole.
+    snapshotting_intervals = {NumberRange: 200}  # noqa: RUF012 - the library reads a class attribute
 
     def __init__(self, env: dict[str, str] | None = None, *, config: CompanyConfig | None = None,
                  clock: Callable[[], date] = date.today) -> None:
