@@ -149,6 +149,9 @@ def parser() -> argparse.ArgumentParser:
     from api.dd_cli import add_dd_commands
 
     add_dd_commands(sub)
+    from api.dunning_cli import add_dunning_commands
+
+    add_dunning_commands(sub)
     from api.billing_cli import add_billing_commands
 
     add_billing_commands(sub)

@@ -147,6 +147,9 @@ def create_app(svc: Services) -> FastAPI:
     from api.dd_http import install_dd_paths
 
     install_bank_paths(app)
+    from api.dunning_http import install_dunning_paths
+
+    install_dunning_paths(app)
     from api.billing_http import install_billing_paths
 
     install_billing_paths(app)

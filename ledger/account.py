@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger import chart
 from ledger.account_dd import DirectDebit
+from ledger.account_dunning import Dunning
 from ledger.clearing import (
     Allocation,
     ItemKind,
@@ -49,7 +50,7 @@ class ReceivedPayment:
     reversed: bool = False
 
 
-class ContractAccount(DirectDebit):
+class ContractAccount(Dunning, DirectDebit):
     # Events are declared explicitly: they are the read models' and the auditors' contract, so their
     # fields are written down here rather than inferred from method signatures.
     class Opened(Aggregate.Created):

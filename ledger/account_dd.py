@@ -118,8 +118,9 @@ class DirectDebit(Aggregate):
             return []
         if not is_usable(self.mandate, due_by):
             return []
+        held = self.dd_blocked | getattr(self, "held_from_collection", lambda day: frozenset())(due_by)
         return [i for i in self.items.values()
-                if i.is_open and i.due_date <= due_by and i.item_id not in self.dd_blocked]
+                if i.is_open and i.due_date <= due_by and i.item_id not in held]
 
     def next_sequence_type(self) -> str:
         return sequence_type(self.mandate_history)

@@ -27,6 +27,7 @@ from ledger.account import ContractAccount
 from ledger.billing_handlers import BillingHandlers
 from ledger.contract import Contract, SupplyPoint, TariffAssignment
 from ledger.dd_handlers import DirectDebitHandlers
+from ledger.dunning_handlers import DunningHandlers
 from ledger.errors import Conflict, InvalidInput, NotFound
 from ledger.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id
 from ledger.identifiers import InvalidIdentifier, validate_iban, validate_supply_point, validate_tax_id
@@ -100,7 +101,7 @@ class CompanyConfig:
     credit_note_series: str = "CN"
 
 
-class Saldo(BillingHandlers, DirectDebitHandlers, Application[UUID]):
+class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[UUID]):
     """The service layer. Handlers are ``_handle_<CommandName>`` methods; billing's live in a mixin."""
 
     name = "Saldo"
