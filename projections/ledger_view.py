@@ -86,6 +86,7 @@ class Changes:
     mandates: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     new_collections: list[tuple[Any, ...]] = field(default_factory=list)
     collection_status: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    mandate_status: dict[str, str] = field(default_factory=dict)
 
 
 def _item_row(account_id: str, item: OpenItem) -> tuple[Any, ...]:
@@ -249,6 +250,12 @@ def _direct_debit(changes: Changes, account_id: str, event: Any) -> bool:
             changes.new_items.append(_item_row(account_id, event.fee_item))
             changes.account_open_deltas[account_id] += cents(event.fee_item.amount)
         changes.collection_status[event.end_to_end_id] = ("returned", event.reason_code)
+        if event.stops_direct_debit:  # in event order with a MandateSet of the same batch
+            row = changes.mandates.get(account_id)
+            if row is not None:
+                changes.mandates[account_id] = (*row[:2], "revoked", *row[3:])
+            else:
+                changes.mandate_status[account_id] = "revoked"
         return True
     return False
 

@@ -159,6 +159,9 @@ class LedgerViewSQL:
                     " reference = excluded.reference, status = excluded.status,"
                     " debtor_iban = excluded.debtor_iban, signed_on = excluded.signed_on"),
                     [changes.mandates[a] for a in sorted(changes.mandates)])
+            if changes.mandate_status:
+                curs.executemany(self._q("UPDATE {mandates} SET status = ? WHERE account_id = ?"),
+                                 [(s, a) for a, s in sorted(changes.mandate_status.items())])
             if changes.new_collections:
                 curs.executemany(self._q("INSERT INTO {collections} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                                  changes.new_collections)

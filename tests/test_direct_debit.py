@@ -101,6 +101,8 @@ def test_md01_stops_direct_debit_and_switches_to_bank_transfer(clerk: Clerk) -> 
     assert result["action"] == "stop-mandate-new-needed"
     state = account_of(clerk, account)
     assert state.payment_method is PaymentMethod.BANK_TRANSFER
+    mandate, _ = clerk.services.view.direct_debit_of(str(account))
+    assert mandate is not None and mandate[1] == "revoked"  # the portal sees it too
     assert clerk.owes(account) == Decimal("50.00")
     assert dd.propose_run(clerk.services, clerk.clock.today, clerk.clock.today, "run-2")["collections"] == 0
 
