@@ -223,6 +223,7 @@ def _direct_debit(changes: Changes, account_id: str, event: Any) -> bool:
             m.debtor_iban,
             m.signed_on.isoformat(),
         )
+        changes.mandate_status.pop(account_id, None)
         return False
     if isinstance(event, DirectDebit.CollectionBooked):
         col = event.collection
