@@ -65,6 +65,10 @@ def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
     billing = load_billing_demo(svc)
     print(f"billing run {billing['run_id']} ({billing['status']}): {billing['invoices']} invoices, "
           f"gross {billing['gross']}, {billing['errors']} errors")
+    from api.demo import load_dunning_demo
+
+    dunning = load_dunning_demo(svc)
+    print(f"dunning run {dunning['day']}: {dunning['steps']} steps, fees {dunning['fees']}")
     return 0
 
 

@@ -355,3 +355,21 @@ def _pain002(rejected: list[tuple[str, str]]) -> str:
         "<GrpSts>PART</GrpSts></OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><OrgnlPmtInfId>FRST</OrgnlPmtInfId>"
         f"{transactions}</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>\n"
     )
+
+
+#: The demo's dunning day: fixed, so that reloading the demo finds the steps already taken.
+DEMO_DUNNING_DAY = date(2026, 11, 23)
+
+
+def load_dunning_demo(svc: Services) -> dict[str, Any]:
+    """One executed dunning run as of :data:`DEMO_DUNNING_DAY`: reminders for the customers who never pay."""
+    from api.dunning_http import run_dunning
+
+    clock = svc.app.clock
+    svc.app.clock = lambda: DEMO_DUNNING_DAY
+    try:
+        results = run_dunning(svc, DEMO_DUNNING_DAY, True)
+    finally:
+        svc.app.clock = clock
+    return {"day": DEMO_DUNNING_DAY.isoformat(), "steps": sum(r["steps"] for r in results),
+            "fees": str(sum((Decimal(r["fees"]) for r in results), Decimal("0.00")))}

@@ -20,6 +20,7 @@ BENCHES = [
     ("Bank statement import and matching (PostgreSQL)", ["bench/payments.py"]),
     ("Billing run, 10k contracts end to end (PostgreSQL)", ["bench/billing.py", "--contracts", "10000"]),
     ("Direct-debit collection run (PostgreSQL)", ["bench/collections.py"]),
+    ("Dunning run (PostgreSQL)", ["bench/dunning.py"]),
 ]
 
 
