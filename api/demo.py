@@ -368,7 +368,7 @@ def load_dunning_demo(svc: Services) -> dict[str, Any]:
     clock = svc.app.clock
     svc.app.clock = lambda: DEMO_DUNNING_DAY
     try:
-        results = run_dunning(svc, DEMO_DUNNING_DAY, True)
+        results = run_dunning(svc, DEMO_DUNNING_DAY, True, key=f"demo:dunning:{DEMO_DUNNING_DAY}")
     finally:
         svc.app.clock = clock
     return {"day": DEMO_DUNNING_DAY.isoformat(), "steps": sum(r["steps"] for r in results),

@@ -46,12 +46,14 @@ def dunning_candidates(svc: Services, day: date) -> list[UUID]:
 
 
 def run_dunning(svc: Services, day: date, execute: bool, batch: int = DEFAULT_RUN_BATCH,
-                progress: Callable[[int, int, int], None] | None = None) -> list[dict[str, Any]]:
+                progress: Callable[[int, int, int], None] | None = None,
+                key: str | None = None) -> list[dict[str, Any]]:
     """Propose (and execute) the daily run in parts of ``batch`` accounts; one result per part.
 
     Each part's idempotency key is the day, the store's position when the run started and the part's
     accounts: a retried request replays, while a run started after anything changed (a lock released, a
     payment) looks again. Looking again never repeats a step: the next level waits its minimum days.
+    A caller whose run is fully determined (the demo) passes its own ``key`` instead of the position.
     """
     candidates = dunning_candidates(svc, day)
     position = svc.app.recorder.max_notification_id() or 0
@@ -61,18 +63,18 @@ def run_dunning(svc: Services, day: date, execute: bool, batch: int = DEFAULT_RU
     for start in range(0, len(candidates), size):
         part = candidates[start:start + size]
         digest = hashlib.sha256(b"".join(a.bytes for a in part)).hexdigest()[:24]
-        key = f"dunning:{day}:{position}:{digest}"
+        part_key = f"{key}:{digest}" if key else f"dunning:{day}:{position}:{digest}"
         propose = dc.ProposeDunningRun(tuple(part), day)
         if execute:  # proposal and execution in one transaction: every account is loaded once
-            run_id = child_id(record_id(type(propose).__name__, key), "dunning-run")
+            run_id = child_id(record_id(type(propose).__name__, part_key), "dunning-run")
             execute_it = dc.ExecuteDunningRun(run_id)
-            items = svc.app.execute_many([(propose, key), (execute_it, f"execute:{run_id}")])
+            items = svc.app.execute_many([(propose, part_key), (execute_it, f"execute:{run_id}")])
             for item in items:
                 if item.error is not None:
                     raise item.error
             result = items[1].result or {}
         else:
-            result = svc.app.execute(propose, key)
+            result = svc.app.execute(propose, part_key)
         steps += result["steps"]
         results.append(result)
         if progress is not None:
