@@ -107,13 +107,12 @@ class StandingCharge:
         return {"kind": self.kind, "name": self.name, "price_per_day": str(self.price_per_day)}
 
 
-@dataclass(frozen=True)
-class FlatEnergy:
-    """One price for every unit consumed."""
+class _PricedPerUnit:
+    """What the components priced per unit consumed share: validation and the stored form."""
 
+    name: str
     price_per_unit: Decimal
-    name: str = "energy"
-    kind: ClassVar[str] = "flat"
+    kind: ClassVar[str]
 
     def __post_init__(self) -> None:
         _set(self, "price_per_unit", _dec(self.price_per_unit, "price_per_unit"))
@@ -121,6 +120,15 @@ class FlatEnergy:
 
     def to_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "name": self.name, "price_per_unit": str(self.price_per_unit)}
+
+
+@dataclass(frozen=True)
+class FlatEnergy(_PricedPerUnit):
+    """One price for every unit consumed."""
+
+    price_per_unit: Decimal
+    name: str = "energy"
+    kind: ClassVar[str] = "flat"
 
 
 @dataclass(frozen=True)
@@ -222,35 +230,21 @@ class Demand:
 
 
 @dataclass(frozen=True)
-class PerUnitCharge:
+class PerUnitCharge(_PricedPerUnit):
     """A regulated charge per unit (network, system charges): quantity = consumption."""
 
     name: str
     price_per_unit: Decimal
     kind: ClassVar[str] = "per_unit"
 
-    def __post_init__(self) -> None:
-        _set(self, "price_per_unit", _dec(self.price_per_unit, "price_per_unit"))
-        _name(self.name)
-
-    def to_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "name": self.name, "price_per_unit": str(self.price_per_unit)}
-
 
 @dataclass(frozen=True)
-class Excise:
+class Excise(_PricedPerUnit):
     """Excise duty per unit consumed (posts to ``excise``; VAT applies on top in IT/ES/FI)."""
 
     price_per_unit: Decimal
     name: str = "excise"
     kind: ClassVar[str] = "excise"
-
-    def __post_init__(self) -> None:
-        _set(self, "price_per_unit", _dec(self.price_per_unit, "price_per_unit"))
-        _name(self.name)
-
-    def to_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "name": self.name, "price_per_unit": str(self.price_per_unit)}
 
 
 Component = (
