@@ -26,6 +26,7 @@ from importers.sepa.parties import (
     check_currency,
     check_message_id,
     check_not_before,
+    company_config,
 )
 from ledger.errors import InvalidInput
 from ledger.money import ZERO
@@ -60,17 +61,7 @@ class Pain001File:
 
 
 def _check_debtor(debtor: Company) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "name": check_text(debtor.name, "debtor.name", 70),
-        "IBAN": validate_iban(debtor.iban, "debtor.iban"),
-        "batch": True,
-        "currency": "EUR",
-    }
-    if debtor.bic:
-        config["BIC"] = validate_bic(debtor.bic, "debtor.bic")
-    if debtor.address is not None:
-        config["address"] = check_address(debtor.address, "debtor.address")
-    return config
+    return company_config(debtor, "debtor")
 
 
 def _check_transfer(item: Transfer, at: str, created_on: date) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from importers.sepa.parties import (
     check_currency,
     check_message_id,
     check_not_before,
+    company_config,
 )
 from ledger.errors import InvalidInput
 from ledger.money import ZERO
@@ -97,17 +98,8 @@ class Pain008File:
 def _check_creditor(creditor: Company) -> dict[str, Any]:
     if creditor.creditor_id is None:
         raise InvalidInput("creditor.creditor_id is required for direct debits", "creditor.creditor_id")
-    config: dict[str, Any] = {
-        "name": check_text(creditor.name, "creditor.name", 70),
-        "IBAN": validate_iban(creditor.iban, "creditor.iban"),
-        "creditor_id": validate_creditor_id(creditor.creditor_id, "creditor.creditor_id"),
-        "batch": True,
-        "currency": "EUR",
-    }
-    if creditor.bic:
-        config["BIC"] = validate_bic(creditor.bic, "creditor.bic")
-    if creditor.address is not None:
-        config["address"] = check_address(creditor.address, "creditor.address")
+    config = company_config(creditor, "creditor")
+    config["creditor_id"] = validate_creditor_id(creditor.creditor_id, "creditor.creditor_id")
     return config
 
 

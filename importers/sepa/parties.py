@@ -15,6 +15,7 @@ from typing import Any
 
 from ledger.errors import InvalidInput
 from ledger.money import MoneyError, parse_amount
+from ledger.sepa.mandate import validate_bic, validate_iban
 from ledger.sepa.text import check_identifier, check_text
 
 _COUNTRY = re.compile(r"[A-Z]{2}")
@@ -103,3 +104,18 @@ def check_not_before(day: date, earliest: date, field: str) -> date:
     if day < earliest:
         raise InvalidInput(f"{field} {day} is before the file's creation date {earliest}", field)
     return day
+
+
+def company_config(company: Company, role: str) -> dict[str, Any]:
+    """sepaxml's config for our side of a file (``role`` is ``creditor`` or ``debtor``), checked."""
+    config: dict[str, Any] = {
+        "name": check_text(company.name, f"{role}.name", 70),
+        "IBAN": validate_iban(company.iban, f"{role}.iban"),
+        "batch": True,
+        "currency": "EUR",
+    }
+    if company.bic:
+        config["BIC"] = validate_bic(company.bic, f"{role}.bic")
+    if company.address is not None:
+        config["address"] = check_address(company.address, f"{role}.address")
+    return config
