@@ -40,9 +40,8 @@ def dunning_candidates(svc: Services, day: date) -> list[UUID]:
     svc.projections.catch_up()
     overdue = svc.view.overdue_accounts(day.isoformat())
     since = (day - timedelta(days=PLAN_REVIEW_DAYS)).isoformat()
-    plans = svc.view._read("SELECT DISTINCT account_id FROM {items} WHERE kind = 'instalment'"
-                           " AND (open_cents > 0 OR due_date >= ?)", (since,))
-    return sorted(UUID(a) for a in {*overdue, *(r[0] for r in plans)})
+    plans = svc.view.instalment_accounts(since)
+    return sorted(UUID(a) for a in {*overdue, *plans})
 
 
 def run_dunning(svc: Services, day: date, execute: bool, batch: int = DEFAULT_RUN_BATCH,

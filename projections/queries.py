@@ -1,0 +1,201 @@
+"""What the API, the importers and the runs ask of the ledger view: the read side of ``projections.sql``.
+
+Every query goes through ``_read``, which the store-specific view supplies (with its table names and
+placeholder style), so these are written once for SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+#: Values per ``IN (...)`` list: well under SQLite's bound-parameter limit.
+IN_CHUNK = 900
+
+
+class LedgerQueries:
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:  # pragma: no cover
+        raise NotImplementedError
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def position(self, tracking_name: str) -> int | None:
+        rows = self._read(
+            "SELECT notification_id FROM {tracking} WHERE application_name = ?", (tracking_name,)
+        )
+        return int(rows[0][0]) if rows else None
+
+    def currencies(self, account_ids: Sequence[str]) -> dict[str, str]:
+        if not account_ids:
+            return {}
+        marks = ", ".join("?" * len(account_ids))
+        rows = self._read(
+            "SELECT account_id, currency FROM {accounts} "  # noqa: S608 - only '?' marks
+            f"WHERE account_id IN ({marks})",
+            tuple(account_ids),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def account(self, account_id: str) -> tuple[Any, ...] | None:
+        rows = self._read(
+            "SELECT account_id, partner_id, name, currency, open_cents, credit_cents"
+            " FROM {accounts} WHERE account_id = ?",
+            (account_id,),
+        )
+        return rows[0] if rows else None
+
+    def due_summary(self, account_id: str, today: str) -> tuple[int, str | None]:
+        """Overdue cents (due before ``today``) and the next due date on or after it."""
+        overdue = self._read(
+            "SELECT COALESCE(SUM(open_cents), 0) FROM {items}"
+            " WHERE account_id = ? AND open_cents > 0 AND due_date < ?",
+            (account_id, today),
+        )
+        nxt = self._read(
+            "SELECT MIN(due_date) FROM {items} WHERE account_id = ? AND open_cents > 0 AND due_date >= ?",
+            (account_id, today),
+        )
+        return int(overdue[0][0]), nxt[0][0]
+
+    def open_items(self, account_id: str) -> list[tuple[Any, ...]]:
+        return self._read(
+            "SELECT item_id, document_number, kind, amount_cents, open_cents, due_date,"
+            " posted_on, payment_reference FROM {items}"
+            " WHERE account_id = ? AND open_cents > 0 ORDER BY due_date, seq",
+            (account_id,),
+        )
+
+    def statement(self, account_id: str) -> list[tuple[Any, ...]]:
+        """Movements on what the customer owes (receivables and credit), with the running balance."""
+        return self._read(
+            "SELECT notification_id, booking_date, event_type, document, amount,"
+            " SUM(amount) OVER (ORDER BY notification_id) FROM ("
+            "  SELECT notification_id, MIN(booking_date) AS booking_date, MIN(event_type) AS event_type,"
+            "   MIN(document) AS document, SUM(debit_cents - credit_cents) AS amount"
+            "  FROM {journal} WHERE contract_account_id = ?"
+            "   AND gl_account IN ('receivables', 'customer-credit')"
+            "  GROUP BY notification_id) AS movements ORDER BY notification_id",
+            (account_id,),
+        )
+
+    def journal(self, since: int, limit: int) -> list[tuple[Any, ...]]:
+        return self._read(
+            "SELECT cursor, notification_id, line_no, booking_date, recorded_at, event_type,"
+            " document, contract_account_id, gl_account, debit_cents, credit_cents, currency"
+            " FROM {journal} WHERE cursor > ? ORDER BY cursor LIMIT ?",
+            (since, limit),
+        )
+
+    def account_ids(self, limit: int) -> list[str]:
+        return [
+            r[0]
+            for r in self._read(
+                "SELECT account_id FROM {accounts} ORDER BY opened_at_position LIMIT ?", (limit,)
+            )
+        ]
+
+    # -- matching and the clarification worklist ---------------------------------------------------------
+
+    def _where_in(self, sql: str, values: Sequence[Any], extra: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run ``sql`` (with one ``{marks}``) for ``values`` in chunks the drivers accept."""
+        rows: list[tuple[Any, ...]] = []
+        values = list(values)
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start : start + IN_CHUNK]
+            rows += self._read(sql.replace("{marks}", ", ".join("?" * len(chunk))), (*chunk, *extra))
+        return rows
+
+    def invoices_by(self, column: str, values: Sequence[str]) -> list[tuple[Any, ...]]:
+        """(key, document_number, account_id, open_cents) of invoices whose ``column`` is in ``values``."""
+        if column not in ("payment_reference", "document_number"):
+            raise ValueError(column)
+        return self._where_in(
+            f"SELECT {column}, document_number, account_id, open_cents FROM {{items}} "  # noqa: S608
+            f"WHERE {column} IN ({{marks}})",
+            sorted(values),
+        )
+
+    def accounts_by_iban(self, ibans: Sequence[str]) -> list[tuple[Any, ...]]:
+        return self._where_in("SELECT iban, account_id FROM {ibans} WHERE iban IN ({marks})", sorted(ibans))
+
+    def open_items_of(self, account_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+        """(account_id, document_number, open_cents, payment_reference, account name) of open items."""
+        return self._where_in(
+            "SELECT i.account_id, i.document_number, i.open_cents, i.payment_reference, a.name "
+            "FROM {items} i JOIN {accounts} a ON a.account_id = i.account_id "
+            "WHERE i.account_id IN ({marks}) AND i.open_cents > 0 ORDER BY i.due_date, i.seq",
+            sorted(account_ids),
+        )
+
+    def candidate_items(
+        self, amount_cents: int, account_ids: Sequence[str], limit: int
+    ) -> list[tuple[Any, ...]]:
+        """Open items near an amount, or on the given accounts: the pool the worklist ranks."""
+        near = self._read(
+            "SELECT i.account_id, i.document_number, i.open_cents, i.payment_reference, a.name "
+            "FROM {items} i JOIN {accounts} a ON a.account_id = i.account_id "
+            "WHERE i.open_cents BETWEEN ? AND ? ORDER BY ABS(i.open_cents - ?), i.document_number LIMIT ?",
+            (amount_cents * 95 // 100, amount_cents * 105 // 100, amount_cents, limit),
+        )
+        return near + (self.open_items_of(account_ids) if account_ids else [])
+
+    def ibans_of(self, account_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+        return self._where_in(
+            "SELECT account_id, iban FROM {ibans} WHERE account_id IN ({marks})", sorted(account_ids)
+        )
+
+    def suspense(
+        self, status: str | None = "open", suspense_id: str | None = None, limit: int = 1000
+    ) -> list[tuple[Any, ...]]:
+        sql = (
+            "SELECT suspense_id, amount_cents, currency, received_on, payer_name, payer_iban, reference,"
+            " remittance, reason, bank_account, status FROM {suspense} WHERE 1 = 1"
+        )
+        params: list[Any] = []
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(status)
+        if suspense_id is not None:
+            sql += " AND suspense_id = ?"
+            params.append(suspense_id)
+        return self._read(sql + " ORDER BY parked_at_position LIMIT ?", (*params, limit))
+
+    def overdue_accounts(self, due_before: str, limit: int = 1_000_000) -> list[str]:
+        """Accounts with an open item due before ``due_before`` (the dunning run's candidates)."""
+        return [r[0] for r in self._read(
+            "SELECT DISTINCT account_id FROM {items} WHERE open_cents > 0 AND due_date < ?"
+            " ORDER BY account_id LIMIT ?", (due_before, limit))]
+
+    # -- direct debit ------------------------------------------------------------------------------------
+
+    def dd_candidates(self, due_by: str) -> list[str]:
+        """Accounts with an active mandate and something open and due by ``due_by``."""
+        return [r[0] for r in self._read(
+            "SELECT DISTINCT m.account_id FROM {mandates} m JOIN {items} i ON i.account_id = m.account_id"
+            " WHERE m.status = 'active' AND i.open_cents > 0 AND i.due_date <= ? ORDER BY m.account_id",
+            (due_by,))]
+
+    def collections_by_e2e(self, e2e_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        rows = self._where_in("SELECT end_to_end_id, account_id, status, collection_date, amount_cents"
+                              " FROM {collections} WHERE end_to_end_id IN ({marks})", sorted(e2e_ids))
+        return {r[0]: r for r in rows}
+
+    def pending_collections(self, on_or_before: str) -> list[tuple[Any, ...]]:
+        return self._read("SELECT end_to_end_id, account_id FROM {collections}"
+                          " WHERE status = 'pending' AND collection_date <= ? ORDER BY end_to_end_id",
+                          (on_or_before,))
+
+    def direct_debit_of(self, account_id: str) -> tuple[tuple[Any, ...] | None, list[tuple[Any, ...]]]:
+        """(mandate row, collections of the account newest first) for the portal."""
+        mandate = self._read("SELECT reference, status, debtor_iban, signed_on FROM {mandates}"
+                             " WHERE account_id = ?", (account_id,))
+        collections = self._read("SELECT end_to_end_id, collection_date, amount_cents, sequence_type, status,"
+                                 " reason_code FROM {collections} WHERE account_id = ?"
+                                 " ORDER BY collection_date DESC, end_to_end_id", (account_id,))
+        return (mandate[0] if mandate else None), collections
+
+    def instalment_accounts(self, due_since: str) -> list[str]:
+        """Accounts with an instalment open or due since ``due_since``: the plans a dunning run reviews."""
+        return [r[0] for r in self._read(
+            "SELECT DISTINCT account_id FROM {items} WHERE kind = 'instalment'"
+            " AND (open_cents > 0 OR due_date >= ?) ORDER BY account_id", (due_since,))]
