@@ -11,7 +11,11 @@ from __future__ import annotations
 import io
 import os
 import re
-from typing import BinaryIO
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any, BinaryIO, Literal, Self
+
+from lxml import etree
 
 from importers.bank.errors import BankFileError
 
@@ -117,3 +121,46 @@ def _remaining_size(stream: BinaryIO) -> int | None:
     except (OSError, ValueError):
         return None
     return end - here
+
+
+_LIBXML_POSITION_RE = re.compile(r", line \d+, column \d+$")
+
+
+class HardenedXmlFile:
+    """What the streamed ISO 20022 readers share: open within the size limit, refuse a DTD, iterparse the
+    given tags with entities, network and DTDs off, map syntax errors to :class:`BankFileError` with the
+    line, and always close the stream. Subclasses set ``TAGS`` and iterate :meth:`_events`.
+    """
+
+    TAGS: tuple[str, ...] = ()
+
+    def _open(self, source: Source, file_name: str | None, max_bytes: int) -> None:
+        self._stream = open_source(source, file_name, max_bytes)
+        self.file_name = self._stream.file_name
+        try:
+            reject_dtd(self._stream)
+        except BaseException:
+            self._stream.close()
+            raise
+
+    def _events(self) -> Iterator[tuple[Literal["start", "end"], Any]]:
+        try:
+            yield from etree.iterparse(
+                self._stream, events=("start", "end"), tag=self.TAGS, resolve_entities=False,
+                no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
+        except etree.XMLSyntaxError as error:
+            where = f"line {error.lineno}" if error.lineno else ""
+            reason = _LIBXML_POSITION_RE.sub("", str(error.msg))
+            raise BankFileError(self.file_name, where, f"malformed XML: {reason}") from None
+        finally:
+            self._stream.close()
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()

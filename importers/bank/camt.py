@@ -39,14 +39,11 @@ import re
 from collections import deque
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
-from types import TracebackType
 from typing import Literal
-
-from lxml import etree
 
 from importers.bank._camt_entry import EntryScope, parse_entry
 from importers.bank._camt_statement import BalanceCheck, MessageInfo, StatementState, read_statement
-from importers.bank._source import DEFAULT_MAX_BYTES, Source, open_source, reject_dtd
+from importers.bank._source import DEFAULT_MAX_BYTES, HardenedXmlFile, Source
 from importers.bank._xml import Element, Locator, View, local_name, open_document
 from importers.bank.errors import BankFileError
 from ledger.bank_entries import BankEntry, MessageType, StatementHeader
@@ -58,8 +55,6 @@ SUPPORTED_VERSIONS = frozenset(f"001.{number:02d}" for number in range(2, 9))
 
 _NAMESPACE_RE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:(camt\.05[34])\.(\d{3}\.\d{2})")
 _LAYOUT = {"camt.053": ("BkToCstmrStmt", "Stmt"), "camt.054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn")}
-_TAGS = ("{*}Document", "{*}GrpHdr", "{*}Stmt", "{*}Ntfctn", "{*}Ntry")
-_LIBXML_POSITION_RE = re.compile(r", line \d+, column \d+$")
 
 _Item = StatementHeader | BankEntry | BalanceCheck
 
@@ -79,18 +74,14 @@ class _OpenStatement:
     entries: int = 0
 
 
-class CamtReader:
+class CamtReader(HardenedXmlFile):
     """Iterator of :class:`BankEntry` over one camt file, with the statement headers seen so far."""
+
+    TAGS = ("{*}Document", "{*}GrpHdr", "{*}Stmt", "{*}Ntfctn", "{*}Ntry")
 
     def __init__(self, source: Source, file_name: str | None, *, max_bytes: int,
                  verify_balances: bool) -> None:
-        self._stream = open_source(source, file_name, max_bytes)
-        self.file_name = self._stream.file_name
-        try:
-            reject_dtd(self._stream)
-        except BaseException:
-            self._stream.close()
-            raise
+        self._open(source, file_name, max_bytes)
         self._parser = _Parser(self.file_name, verify_balances)
         self._items = self._parse()
         self._pending: deque[BankEntry] = deque()
@@ -148,14 +139,7 @@ class CamtReader:
 
     def close(self) -> None:
         self._items.close()
-        self._stream.close()
-
-    def __enter__(self) -> CamtReader:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.close()
+        super().close()
 
     def _pull(self) -> None:
         item = next(self._items)
@@ -167,20 +151,9 @@ class CamtReader:
             self._pending.append(item)
 
     def _parse(self) -> Generator[_Item, None, None]:
-        try:
-            events = etree.iterparse(
-                self._stream, events=("start", "end"), tag=_TAGS, resolve_entities=False,
-                no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
-                remove_pis=True)
-            for event, element in events:
-                yield from self._parser.handle(event, element)
-            self._parser.finish()
-        except etree.XMLSyntaxError as error:
-            where = f"line {error.lineno}" if error.lineno else ""
-            reason = _LIBXML_POSITION_RE.sub("", str(error.msg))
-            raise BankFileError(self.file_name, where, f"malformed XML: {reason}") from None
-        finally:
-            self._stream.close()
+        for event, element in self._events():
+            yield from self._parser.handle(event, element)
+        self._parser.finish()
 
 
 class _Parser:

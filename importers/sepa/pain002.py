@@ -34,12 +34,9 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from types import TracebackType
 from typing import Literal
 
-from lxml import etree
-
-from importers.bank._source import DEFAULT_MAX_BYTES, Source, open_source, reject_dtd
+from importers.bank._source import DEFAULT_MAX_BYTES, HardenedXmlFile, Source
 from importers.bank._values import parse_date
 from importers.bank._xml import Element, Locator, View, local_name, open_document
 from importers.bank.errors import BankFileError
@@ -52,8 +49,6 @@ SUPPORTED_VERSIONS = frozenset(f"001.{number:02d}" for number in range(3, 15))
 _NAMESPACE_RE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:pain\.002\.(\d{3}\.\d{2})")
 _STATUS_RE = re.compile(r"[A-Z]{4}")
 _REASON_RE = re.compile(r"[A-Z0-9]{1,4}")
-_TAGS = ("{*}Document", "{*}GrpHdr", "{*}OrgnlGrpInfAndSts", "{*}OrgnlPmtInfAndSts", "{*}TxInfAndSts")
-_LIBXML_POSITION_RE = re.compile(r", line \d+, column \d+$")
 
 Level = Literal["group", "payment", "transaction"]
 
@@ -108,17 +103,13 @@ def read_pain002(source: Source, file_name: str | None = None, *,
     return Pain002Reader(source, file_name, max_bytes=max_bytes)
 
 
-class Pain002Reader:
+class Pain002Reader(HardenedXmlFile):
     """Iterator of :class:`StatusItem` over one pain.002 file."""
 
+    TAGS = ("{*}Document", "{*}GrpHdr", "{*}OrgnlGrpInfAndSts", "{*}OrgnlPmtInfAndSts", "{*}TxInfAndSts")
+
     def __init__(self, source: Source, file_name: str | None, *, max_bytes: int) -> None:
-        self._stream = open_source(source, file_name, max_bytes)
-        self.file_name = self._stream.file_name
-        try:
-            reject_dtd(self._stream)
-        except BaseException:
-            self._stream.close()
-            raise
+        self._open(source, file_name, max_bytes)
         self.version: str | None = None
         self.message_id: str | None = None
         self.original_message_id: str | None = None
@@ -139,29 +130,12 @@ class Pain002Reader:
 
     def close(self) -> None:
         self._items.close()
-        self._stream.close()
-
-    def __enter__(self) -> Pain002Reader:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.close()
+        super().close()
 
     def _parse(self) -> Generator[StatusItem, None, None]:
-        try:
-            events = etree.iterparse(
-                self._stream, events=("start", "end"), tag=_TAGS, resolve_entities=False,
-                no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
-            for event, element in events:
-                yield from self._handle(event, element)
-            yield from self._finish()
-        except etree.XMLSyntaxError as error:
-            where = f"line {error.lineno}" if error.lineno else ""
-            reason = _LIBXML_POSITION_RE.sub("", str(error.msg))
-            raise BankFileError(self.file_name, where, f"malformed XML: {reason}") from None
-        finally:
-            self._stream.close()
+        for event, element in self._events():
+            yield from self._handle(event, element)
+        yield from self._finish()
 
     def _handle(self, event: str, element: Element) -> Iterator[StatusItem]:
         name = local_name(element)
