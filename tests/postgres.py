@@ -11,6 +11,7 @@ import glob
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -61,6 +62,33 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _run_as(user: str | None, *command: str) -> None:
+    prefix = ["runuser", "-u", user, "--"] if user else []
+    subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
+
+
+@contextmanager
+def _cluster_as_postgres_user(pg_ctl: str) -> Iterator[str]:
+    """PostgreSQL refuses to run as root: as root, run the throwaway cluster as the ``postgres`` user."""
+    bindir = os.path.dirname(pg_ctl)
+    tmp = tempfile.mkdtemp(prefix="saldo-pg-")
+    shutil.chown(tmp, "postgres")
+    data, port = os.path.join(tmp, "data"), _free_port()
+    try:
+        _run_as("postgres", os.path.join(bindir, "initdb"), "-D", data, "-U", "postgres", "--auth=trust")
+        _run_as("postgres", pg_ctl, "-D", data, "-w", "-l", os.path.join(tmp, "log"), "-o",
+                f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1", "start")
+    except (OSError, subprocess.SubprocessError) as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise NoPostgres(f"could not start a throwaway cluster as user postgres with {pg_ctl}: {e}") from e
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        with suppress(OSError, subprocess.SubprocessError):
+            _run_as("postgres", pg_ctl, "-D", data, "-m", "fast", "-w", "stop")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 @contextmanager
 def _throwaway_cluster() -> Iterator[str]:
     from pytest_postgresql.executors.proc import PostgreSQLExecutor
@@ -68,6 +96,10 @@ def _throwaway_cluster() -> Iterator[str]:
     pg_ctls = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl")) or [shutil.which("pg_ctl") or ""]
     if not pg_ctls[-1]:
         raise NoPostgres("no pg_ctl binary found")
+    if os.geteuid() == 0:
+        with _cluster_as_postgres_user(pg_ctls[-1]) as url:
+            yield url
+        return
     tmp = tempfile.mkdtemp(prefix="saldo-pg-")
     port = _free_port()
     executor = PostgreSQLExecutor(executable=pg_ctls[-1], host="127.0.0.1", port=port,
