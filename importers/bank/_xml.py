@@ -193,3 +193,13 @@ def open_document(element: Element, file_name: str, namespace: re.Pattern[str], 
         raise BankFileError(file_name, f"line {root.sourceline}",
                             f"not a {what} document: root element {root.tag}")
     return match
+
+
+def release(element: Element) -> None:
+    """Free a processed element's content and every sibling before it; keep the tree small (streaming)."""
+    element.clear(keep_tail=True)
+    parent = element.getparent()
+    if parent is None:
+        return
+    while element.getprevious() is not None:
+        del parent[0]

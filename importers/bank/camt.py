@@ -44,7 +44,7 @@ from typing import Literal
 from importers.bank._camt_entry import EntryScope, parse_entry
 from importers.bank._camt_statement import BalanceCheck, MessageInfo, StatementState, read_statement
 from importers.bank._source import DEFAULT_MAX_BYTES, HardenedXmlFile, Source
-from importers.bank._xml import Element, Locator, View, local_name, open_document
+from importers.bank._xml import Element, Locator, View, local_name, open_document, release
 from importers.bank.errors import BankFileError
 from ledger.bank_entries import BankEntry, MessageType, StatementHeader
 
@@ -221,7 +221,7 @@ class _Parser:
         yield from self._ensure_header(current, message)
         if current.state is not None and self._checks_balances(message):
             yield current.state.check(current.locator)
-        _release(element)
+        release(element)
         self.statement = None
 
     def _entry_event(self, event: str, element: Element, message: MessageInfo) -> Iterator[_Item]:
@@ -240,7 +240,7 @@ class _Parser:
         entries = parse_entry(element, scope, loc, self.entry_count)
         if self._checks_balances(message):
             current.state.add(entries, loc)
-        _release(element)
+        release(element)
         yield from entries
 
     def _checks_balances(self, message: MessageInfo) -> bool:
@@ -258,12 +258,3 @@ class _Parser:
             raise BankFileError(self.file_name, f"line {line}", "Ntry outside a statement")
         return current
 
-
-def _release(element: Element) -> None:
-    """Free a processed element's content and every sibling before it; keep the tree small."""
-    element.clear(keep_tail=True)
-    parent = element.getparent()
-    if parent is None:
-        return
-    while element.getprevious() is not None:
-        del parent[0]

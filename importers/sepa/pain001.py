@@ -24,6 +24,7 @@ from importers.sepa.parties import (
     amount_cents,
     check_address,
     check_currency,
+    check_items,
     check_message_id,
     check_not_before,
     company_config,
@@ -87,15 +88,8 @@ def write_pain001(debtor: Company, transfers: Sequence[Transfer], *, message_id:
     if not transfers:
         raise InvalidInput("a transfer file needs at least one transfer", "transfers")
     config = _check_debtor(debtor)
-    checked = []
-    seen: set[str] = set()
-    for index, item in enumerate(transfers):
-        payment = _check_transfer(item, f"transfers[{index}]", created_at.date())
-        if item.end_to_end_id in seen:
-            raise InvalidInput(f"end-to-end id {item.end_to_end_id!r} is used twice in this file",
-                               f"transfers[{index}].end_to_end_id")
-        seen.add(item.end_to_end_id)
-        checked.append((item, payment))
+    checked = check_items(transfers, "transfers",
+                          lambda item, at: _check_transfer(item, at, created_at.date()))
     checked.sort(key=lambda pair: pair[0].execution_date)  # batches in date order, stable within a day
 
     writer = SepaTransfer(config, schema=SCHEMA, clean=True)

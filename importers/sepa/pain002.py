@@ -38,7 +38,7 @@ from typing import Literal
 
 from importers.bank._source import DEFAULT_MAX_BYTES, HardenedXmlFile, Source
 from importers.bank._values import parse_date
-from importers.bank._xml import Element, Locator, View, local_name, open_document
+from importers.bank._xml import Element, Locator, View, local_name, open_document, release
 from importers.bank.errors import BankFileError
 
 __all__ = ["SUPPORTED_VERSIONS", "Pain002Reader", "StatusItem", "read_pain002"]
@@ -178,7 +178,7 @@ class Pain002Reader(HardenedXmlFile):
         self.original_message_id = loc.required_text(view, "OrgnlMsgId")
         self._group = self._status(view, loc, "GrpSts")
         self._group_locator = loc
-        _release(element)
+        release(element)
 
     def _batch_event(self, event: str, element: Element) -> Iterator[StatusItem]:
         if event == "start":
@@ -195,7 +195,7 @@ class Pain002Reader(HardenedXmlFile):
         if batch.transactions == 0:
             status = self._inherit(batch.status, batch.locator)
             yield self._item(batch.locator, "payment", status, batch.payment_information_id)
-        _release(element)
+        release(element)
         self._batch = None
 
     def _read_batch_header(self, batch: _Batch) -> None:
@@ -235,7 +235,7 @@ class Pain002Reader(HardenedXmlFile):
             additional_info=status.info,
             report_message_id=self.message_id,
         )
-        _release(element)
+        release(element)
 
     def _inherit(self, batch_status: _Status | None, loc: Locator) -> _Status:
         for status in (batch_status, self._group):
@@ -275,12 +275,3 @@ class Pain002Reader(HardenedXmlFile):
                 raise self._group_locator.error("no status: no GrpSts and no OrgnlPmtInfAndSts")
             yield self._item(self._group_locator, "group", self._group, None)
 
-
-def _release(element: Element) -> None:
-    """Free a processed element's content and every sibling before it; keep the tree small."""
-    element.clear(keep_tail=True)
-    parent = element.getparent()
-    if parent is None:
-        return
-    while element.getprevious() is not None:
-        del parent[0]

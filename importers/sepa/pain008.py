@@ -34,6 +34,7 @@ from importers.sepa.parties import (
     amount_cents,
     check_address,
     check_currency,
+    check_items,
     check_message_id,
     check_not_before,
     company_config,
@@ -155,15 +156,8 @@ def write_pain008(creditor: Company, collections: Sequence[Collection], *, messa
         raise InvalidInput("a collection file needs at least one collection", "collections")
     config = _check_creditor(creditor)
     config["instrument"] = instrument
-    checked = []
-    seen: set[str] = set()
-    for index, item in enumerate(collections):
-        payment = _check_collection(item, f"collections[{index}]", created_at.date())
-        if item.end_to_end_id in seen:
-            raise InvalidInput(f"end-to-end id {item.end_to_end_id!r} is used twice in this file",
-                               f"collections[{index}].end_to_end_id")
-        seen.add(item.end_to_end_id)
-        checked.append((item, payment))
+    checked = check_items(collections, "collections",
+                          lambda item, at: _check_collection(item, at, created_at.date()))
     # Sorted (stably) so that batches, and the file, do not depend on the caller's order of dates.
     checked.sort(key=lambda pair: (pair[0].collection_date, SEQUENCE_TYPES.index(pair[0].sequence_type)))
     ordered = [item for item, _ in checked]

@@ -8,15 +8,18 @@ addresses", https://www.europeanpaymentscouncil.eu/news-insights/insight/structu
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from ledger.errors import InvalidInput
 from ledger.money import MoneyError, parse_amount
 from ledger.sepa.mandate import validate_bic, validate_iban
 from ledger.sepa.text import check_identifier, check_text
+
+T = TypeVar("T")
 
 _COUNTRY = re.compile(r"[A-Z]{2}")
 #: At most two free lines next to town and country in a hybrid address.
@@ -49,23 +52,33 @@ class Company:
 def check_address(address: PostalAddress | None, field: str) -> dict[str, Any]:
     """sepaxml's address dict for a structured or hybrid address; refuse anything less."""
     if address is None:
-        raise InvalidInput(f"{field} is required: town and country at least (structured or hybrid "
-                           "addresses are mandatory from 15 Nov 2026)", field)
+        raise InvalidInput(
+            f"{field} is required: town and country at least (structured or hybrid "
+            "addresses are mandatory from 15 Nov 2026)",
+            field,
+        )
     country = (address.country or "").strip().upper()
     if not _COUNTRY.fullmatch(country):
-        raise InvalidInput(f"{field}.country must be an ISO 3166 alpha-2 code, got {address.country!r}",
-                           f"{field}.country")
+        raise InvalidInput(
+            f"{field}.country must be an ISO 3166 alpha-2 code, got {address.country!r}", f"{field}.country"
+        )
     result: dict[str, Any] = {"town": check_text(address.town, f"{field}.town", 35), "country": country}
-    for key, name, limit in (("street_name", "street_name", 70), ("building_number", "building_number", 16),
-                             ("postcode", "postcode", 16)):
+    for key, name, limit in (
+        ("street_name", "street_name", 70),
+        ("building_number", "building_number", 16),
+        ("postcode", "postcode", 16),
+    ):
         value = getattr(address, name)
         if value not in (None, ""):
             result[key] = check_text(value, f"{field}.{name}", limit)
     if len(address.address_lines) > MAX_ADDRESS_LINES:
-        raise InvalidInput(f"{field}.address_lines: at most {MAX_ADDRESS_LINES} lines in a hybrid address",
-                           f"{field}.address_lines")
-    lines = [check_text(line, f"{field}.address_lines[{k}]", 70)
-             for k, line in enumerate(address.address_lines)]
+        raise InvalidInput(
+            f"{field}.address_lines: at most {MAX_ADDRESS_LINES} lines in a hybrid address",
+            f"{field}.address_lines",
+        )
+    lines = [
+        check_text(line, f"{field}.address_lines[{k}]", 70) for k, line in enumerate(address.address_lines)
+    ]
     if lines:
         result["lines"] = lines
     return result
@@ -119,3 +132,22 @@ def company_config(company: Company, role: str) -> dict[str, Any]:
     if company.address is not None:
         config["address"] = check_address(company.address, f"{role}.address")
     return config
+
+
+def check_items(
+    items: Sequence[T], what: str, check: Callable[[T, str], dict[str, Any]]
+) -> list[tuple[T, dict[str, Any]]]:
+    """Check every item (naming it ``what[i]`` in errors) and refuse an end-to-end id used twice: it is
+    the key the bank's answers come back on."""
+    checked = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        payment = check(item, f"{what}[{index}]")
+        e2e: str = getattr(item, "end_to_end_id")  # noqa: B009 - both item types carry it
+        if e2e in seen:
+            raise InvalidInput(
+                f"end-to-end id {e2e!r} is used twice in this file", f"{what}[{index}].end_to_end_id"
+            )
+        seen.add(e2e)
+        checked.append((item, payment))
+    return checked
