@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -151,6 +150,3 @@ class DirectDebitHandlers:
                            "fee": str(decision.return_fee + decision.bank_charge),
                            "needs_investigation": decision.needs_investigation, "notes": list(decision.notes)}
 
-
-def collection_total(run: CollectionRun) -> Decimal:
-    return sum((b.amount for b in run.booked), ZERO)

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from importers.bank.camt import read_camt
-from importers.bank.errors import BankFileError
 from importers.sepa.pain002 import read_pain002
 from importers.sepa.pain008 import Collection, Pain008File, write_pain008
 from importers.sepa.parties import Company, PostalAddress
@@ -195,12 +193,7 @@ def import_returns(svc: Services, data: bytes, file_name: str) -> ReturnsReport:
     return report
 
 
-def file_sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 __all__ = [
-    "BankFileError",
     "ReturnsReport",
     "execute_run",
     "import_returns",
