@@ -118,9 +118,13 @@ class DirectDebit(Aggregate):
             return []
         if not is_usable(self.mandate, due_by):
             return []
-        held = self.dd_blocked | getattr(self, "held_from_collection", lambda day: frozenset())(due_by)
+        held = self.dd_blocked | self.held_from_collection(due_by)
         return [i for i in self.items.values()
                 if i.is_open and i.due_date <= due_by and i.item_id not in held]
+
+    def held_from_collection(self, day: date) -> frozenset[str]:
+        """Items another part of the account holds back from collection (dunning overrides this)."""
+        return frozenset()
 
     def next_sequence_type(self) -> str:
         return sequence_type(self.mandate_history)
