@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,6 @@ from uuid import UUID
 
 from importers.bank.camt import read_camt
 from importers.bank.csv_format import read_csv
-from importers.bank.errors import BankFileError
 from ledger import commands as c
 from ledger import matching
 from ledger.bank_entries import BankEntry, fingerprint_entries
@@ -73,15 +73,13 @@ class ImportReport:
 
 
 def read_entries(data: bytes, file_name: str) -> list[BankEntry]:
-    """Every entry of a camt.053/054 or CSV file, or BankFileError; sniffed from the content."""
-    if len(data) > MAX_FILE_BYTES:
-        raise BankFileError(file_name, "file", f"file is larger than {MAX_FILE_BYTES} bytes")
-    import io
+    """Every entry of a camt.053/054 or CSV file, or BankFileError; sniffed from the content.
 
+    The readers enforce the size limit themselves, before parsing."""
     head = data.lstrip()[:1]
     if head == b"<" or data.startswith(b"\xef\xbb\xbf<"):
-        return read_camt(io.BytesIO(data), file_name).read_all()
-    return read_csv(io.BytesIO(data), file_name).read_all()
+        return read_camt(io.BytesIO(data), file_name, max_bytes=MAX_FILE_BYTES).read_all()
+    return read_csv(io.BytesIO(data), file_name, max_bytes=MAX_FILE_BYTES).read_all()
 
 
 def _receipt(entry: BankEntry, today: date) -> Receipt:
