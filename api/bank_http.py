@@ -14,9 +14,9 @@ from api.bootstrap import Services
 from api.http import IdempotencyKey, ServicesDep, _money, _run
 from importers.bank.refunds import refund_file
 from importers.bank.service import import_statement
-from ledger import commands as c
-from ledger.errors import NotFound
-from ledger.matching import CandidateItem, Receipt, rank_candidates
+from ledger.core.errors import NotFound
+from ledger.payments import commands as pmt
+from ledger.payments.matching import CandidateItem, Receipt, rank_candidates
 
 #: Open receipts listed per worklist page.
 MAX_WORKLIST = 500
@@ -143,7 +143,7 @@ def install_bank_paths(app: FastAPI) -> None:
     ) -> dict[str, Any]:
         if not svc.view.suspense(None, str(suspense_id)):
             raise NotFound(f"suspended receipt {suspense_id} does not exist", "suspense_id")
-        cmd = c.AllocateSuspense(
+        cmd = pmt.AllocateSuspense(
             suspense_id, body.account_id, tuple(body.invoice_numbers), body.on_account_only, body.note
         )
         return _run(svc, cmd, key, response)
@@ -152,7 +152,7 @@ def install_bank_paths(app: FastAPI) -> None:
     def refund(
         suspense_id: UUID, body: RefundIn, key: IdempotencyKey, svc: ServicesDep, response: Response
     ) -> dict[str, Any]:
-        cmd = c.RefundSuspense(suspense_id, body.to_iban, body.to_name, body.reason, body.to_town,
+        cmd = pmt.RefundSuspense(suspense_id, body.to_iban, body.to_name, body.reason, body.to_town,
                                body.to_country)
         result = _run(svc, cmd, key, response)
         return dict(result, pain001=f"/worklist/{suspense_id}/refund.pain001.xml")

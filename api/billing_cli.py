@@ -10,8 +10,8 @@ from typing import Any
 
 from api.bootstrap import Services
 from importers.readings import ReadingsFileError, import_readings_file
-from ledger import billing_commands as b
-from ledger.billing_run import RunReport, run_billing
+from ledger.billing import commands as b
+from ledger.billing.run import RunReport, run_billing
 
 #: Problems printed after a run (all of them are in the run's status: GET /billing/runs/{id}).
 MAX_PRINTED_ISSUES = 20

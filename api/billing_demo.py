@@ -28,14 +28,10 @@ from zoneinfo import ZoneInfo
 from stdnum.es import cups
 
 from importers.readings import load_curve_commands
-from ledger import billing_commands as b
-from ledger import commands as c
-from ledger.billing_records import BillingRun
-from ledger.billing_run import run_billing
-from ledger.contract import BillingFrequency, Commodity
-from ledger.idempotency import record_id
-from ledger.ids import child_id
-from ledger.rating import (
+from ledger.accounts import commands as ac
+from ledger.accounts.contract import BillingFrequency, Commodity
+from ledger.billing import commands as b
+from ledger.billing.rating import (
     Demand,
     Excise,
     PerUnitCharge,
@@ -45,6 +41,10 @@ from ledger.rating import (
     TieredBlocks,
     TimeOfUse,
 )
+from ledger.billing.records import BillingRun
+from ledger.billing.run import run_billing
+from ledger.core.idempotency import record_id
+from ledger.core.ids import child_id
 
 if TYPE_CHECKING:
     from api.bootstrap import Services
@@ -214,7 +214,7 @@ CUSTOMERS = (
 
 
 def contract_id(customer: Customer, site: Site) -> UUID:
-    return _id(c.SignContract, f"demo-billing:{customer.key}:contract:{site.supply_point}", "contract")
+    return _id(ac.SignContract, f"demo-billing:{customer.key}:contract:{site.supply_point}", "contract")
 
 
 def spot_prices() -> tuple[Decimal, ...]:
@@ -251,9 +251,9 @@ def commands() -> list[tuple[object, str]]:
     start = datetime(2026, 1, 1, tzinfo=ROME)
     out.append((b.RecordSpotPrices("IT-PUN", start, 60, spot_prices()), "demo-billing:spot:IT-PUN:2026-01"))
     for customer in CUSTOMERS:
-        account = _id(c.OpenContractAccount, f"demo:{customer.account}:account", "account")
+        account = _id(ac.OpenContractAccount, f"demo:{customer.account}:account", "account")
         for site in customer.sites:
-            sign = c.SignContract(
+            sign = ac.SignContract(
                 account,
                 site.scheme,
                 site.supply_point,

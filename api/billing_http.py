@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import BackgroundTasks, FastAPI, Query, Request, Response, UploadFile
@@ -21,17 +21,16 @@ from api.bootstrap import Services
 from api.http import IdempotencyKey, ServicesDep, _dec, _run
 from api.problems import problem
 from importers.readings import ReadingsFileError, import_readings, load_curve_commands
-from ledger import billing_commands as b
-from ledger import commands as c
-from ledger.billing_drafts import line_dict
-from ledger.billing_records import BillingRun, ContractBilling
-from ledger.billing_run import issue_dict, run_billing
-from ledger.contract import Contract
-from ledger.errors import InvalidInput
-from ledger.invoice import Invoice, document_id
-from ledger.rating import TariffError, TariffVersion
-from ledger.readings import ReadingSource
-from ledger.tariffs import Tariff
+from ledger.accounts.contract import Contract
+from ledger.accounts.invoice import Invoice, document_id
+from ledger.billing import commands as b
+from ledger.billing.drafts import line_dict
+from ledger.billing.rating import TariffError, TariffVersion
+from ledger.billing.readings import ReadingSource
+from ledger.billing.records import BillingRun, ContractBilling
+from ledger.billing.run import issue_dict, run_billing
+from ledger.billing.tariffs import Tariff
+from ledger.core.errors import InvalidInput
 
 #: Most readings or load-curve points one JSON request may carry (larger sets go as a file).
 MAX_JSON_ITEMS = 5000
@@ -81,7 +80,7 @@ class SelfReadingIn(Strict):
 
 
 class TariffIn(Strict):
-    version: dict[str, Any] = Field(description="a tariff version as data (see ledger.rating.tariff)")
+    version: dict[str, Any] = Field(description="a tariff version as data (see ledger.billing.rating.tariff)")
     spot_index: str | None = Field(default=None, examples=["IT-PUN"])
 
 
@@ -106,7 +105,7 @@ class SimulationIn(RunIn):
 
 
 def _execute(svc: Services, command: object, key: str, response: Response) -> dict[str, Any]:
-    return _run(svc, cast("c.Command", command), key, response)
+    return _run(svc, command, key, response)
 
 
 def _batch(svc: Services, commands: list[object], key: str, response: Response) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from ledger.accounts.invoice import ReferenceScheme
 from ledger.application import DEFAULT_BANK_ACCOUNT, CompanyConfig, Saldo
-from ledger.invoice import ReferenceScheme
 from projections.bulk_load import BulkLoader
 from projections.runner import CatchUp
 from projections.sql import LedgerViewSQL, PostgresLedgerView, SQLiteLedgerView

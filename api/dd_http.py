@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.http import IdempotencyKey, ServicesDep, _account_row, _money, _run
 from importers.sepa import service as dd
-from ledger import dd_commands as d
+from ledger.collections import commands as d
 
 
 class MandateIn(BaseModel):

@@ -21,15 +21,17 @@ from stdnum.it import codicefiscale
 
 from importers.bank.service import ImportReport, import_file
 from importers.bank.synth import SynthEntry, write_camt053
-from ledger import commands as c
-from ledger.account import PaymentMethod
+from ledger.accounts import commands as ac
+from ledger.accounts.account import PaymentMethod
+from ledger.accounts.contract import BillingFrequency, Commodity
+from ledger.accounts.invoice import compute_totals, price_line
 from ledger.application import DEFAULT_BANK_ACCOUNT, Saldo
-from ledger.contract import BillingFrequency, Commodity
-from ledger.idempotency import record_id
-from ledger.identifiers import validate_supply_point
-from ledger.ids import child_id
-from ledger.invoice import compute_totals, price_line
-from ledger.partner import PartnerKind, PostalAddress
+from ledger.core.idempotency import record_id
+from ledger.core.ids import child_id
+from ledger.parties import commands as pc
+from ledger.parties.identifiers import validate_supply_point
+from ledger.parties.partner import PartnerKind, PostalAddress
+from ledger.payments import commands as pmt
 from projections.sql import LedgerViewSQL
 
 if TYPE_CHECKING:
@@ -117,16 +119,16 @@ def _valid_supply_point(scheme: str, value: str) -> bool:
     return True
 
 
-def _bill_lines(rng: random.Random, country: Country) -> tuple[c.LineInput, ...]:
+def _bill_lines(rng: random.Random, country: Country) -> tuple[ac.LineInput, ...]:
     energy = Decimal(rng.randint(150, 900))
     unit = "m3" if country.commodity is Commodity.WATER else "kWh"
     price = Decimal("1.4500") if unit == "m3" else Decimal("0.1380")
     return (
-        c.LineInput(
+        ac.LineInput(
             "Standing charge, 61 days", "standing", Decimal("61"), "day", Decimal("0.3120"), country.vat_rate
         ),
-        c.LineInput("Consumption", "energy", energy, unit, price, country.vat_rate),
-        c.LineInput(
+        ac.LineInput("Consumption", "energy", energy, unit, price, country.vat_rate),
+        ac.LineInput(
             "Network and system charges", "network", energy, unit, Decimal("0.0410"), country.vat_rate
         ),
     )
@@ -137,7 +139,7 @@ def _id(command: type, key: str, role: str) -> UUID:
     return child_id(record_id(command.__name__, key), role)
 
 
-def portfolio() -> Iterator[tuple[str, c.Command]]:
+def portfolio() -> Iterator[tuple[str, object]]:
     """(idempotency key, command) pairs in load order."""
     rng = random.Random(SEED)  # noqa: S311 - demo data, not secrets
     for i in range(DEMO_ACCOUNTS):
@@ -146,12 +148,12 @@ def portfolio() -> Iterator[tuple[str, c.Command]]:
         name = f"{_FIRST[i % 10]} {_LAST[(i * 3) % 10]}" + (" S.r.l." if company else "")
         town, postcode = _TOWNS[country.code]
         p, a, k = f"demo:{i}:partner", f"demo:{i}:account", f"demo:{i}:contract"
-        partner_id = _id(c.RegisterPartner, p, "partner")
-        account_id = _id(c.OpenContractAccount, a, "account")
-        contract_id = _id(c.SignContract, k, "contract")
+        partner_id = _id(pc.RegisterPartner, p, "partner")
+        account_id = _id(ac.OpenContractAccount, a, "account")
+        contract_id = _id(ac.SignContract, k, "contract")
         yield (
             p,
-            c.RegisterPartner(
+            pc.RegisterPartner(
                 name,
                 PartnerKind.ORGANISATION if company else PartnerKind.PERSON,
                 (_tax_id(country.code, i),),
@@ -161,10 +163,10 @@ def portfolio() -> Iterator[tuple[str, c.Command]]:
             ),
         )
         method = PaymentMethod.DIRECT_DEBIT if i % 3 == 0 else PaymentMethod.BANK_TRANSFER
-        yield a, c.OpenContractAccount(partner_id, f"{name} — home", "EUR", 20, method)
+        yield a, ac.OpenContractAccount(partner_id, f"{name} — home", "EUR", 20, method)
         yield (
             k,
-            c.SignContract(
+            ac.SignContract(
                 account_id,
                 country.supply_scheme,
                 _supply_point(country.code, i),
@@ -179,14 +181,14 @@ def portfolio() -> Iterator[tuple[str, c.Command]]:
 
 def _bills_and_payments(
     rng: random.Random, i: int, country: Country, account_id: UUID, contract_id: UUID
-) -> Iterator[tuple[str, c.Command]]:
+) -> Iterator[tuple[str, object]]:
     """Six bimonthly bills; customers pay on time, late, in part, too much, or never."""
     behaviour = ("pays", "pays", "pays", "late", "partial", "overpays", "never")[i % 7]
     for n, issued in enumerate(BILL_DATES):
         lines = _bill_lines(rng, country)
         yield (
             f"demo:{i}:invoice:{n}",
-            c.IssueInvoice(
+            ac.IssueInvoice(
                 account_id,
                 lines,
                 issued,
@@ -203,11 +205,11 @@ def _bills_and_payments(
         )
         yield (
             f"demo:{i}:payment:{n}",
-            c.RecordPayment(account_id, amount, date(issued.year, issued.month, 25), note="bank transfer"),
+            pmt.RecordPayment(account_id, amount, date(issued.year, issued.month, 25), note="bank transfer"),
         )
 
 
-def _gross(lines: tuple[c.LineInput, ...]) -> Decimal:
+def _gross(lines: tuple[ac.LineInput, ...]) -> Decimal:
     priced = [
         price_line(li.description, li.component, li.quantity, li.unit, li.unit_price, li.vat_rate)
         for li in lines
@@ -278,7 +280,7 @@ def load_demo_statement(svc: Services, folder: Path) -> ImportReport:
     if not path.exists():
         accounts = svc.view.account_ids(10)
         svc.app.execute(
-            c.RecordPayment(
+            pmt.RecordPayment(
                 UUID(accounts[4]),
                 Decimal("0.01"),
                 date(2026, 11, 1),
@@ -308,10 +310,10 @@ def load_dd_demo(svc: Services, folder: Path) -> dict[str, Any]:
     from schwifty import IBAN
 
     from importers.sepa import service as dd
-    from ledger import dd_commands as d
+    from ledger.collections import commands as d
 
     for i in range(0, DEMO_ACCOUNTS, 3):
-        account = _id(c.OpenContractAccount, f"demo:{i}:account", "account")
+        account = _id(ac.OpenContractAccount, f"demo:{i}:account", "account")
         iban = str(IBAN.generate("IT", bank_code="0306909606", account_code=f"{i + 1:012d}").compact)
         svc.app.execute(
             d.RegisterMandate(

@@ -19,12 +19,12 @@ from pydantic import BaseModel, Field
 from api.bootstrap import Services
 from api.http import IdempotencyKey, ServicesDep, _account_row, _money, _run
 from api.schemas import AmountStr, DecimalStr
-from ledger import dunning_commands as dc
-from ledger.account_dunning import LockView, PlanState, StepRecord
+from ledger.core.idempotency import record_id
+from ledger.core.ids import child_id
 from ledger.dunning import LockKind
-from ledger.dunning_run import MAX_RUN_ACCOUNTS, DunningRun
-from ledger.idempotency import record_id
-from ledger.ids import child_id
+from ledger.dunning import commands as dc
+from ledger.dunning.account_part import LockView, PlanState, StepRecord
+from ledger.dunning.run import MAX_RUN_ACCOUNTS, DunningRun
 
 #: Accounts per run when a daily run is split: one transaction each, and a progress line between.
 DEFAULT_RUN_BATCH = 1000

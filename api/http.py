@@ -21,9 +21,11 @@ from fastapi.responses import StreamingResponse
 from api import schemas as s
 from api.bootstrap import Services
 from api.problems import install_problem_handlers
-from ledger import commands as c
-from ledger.errors import InvalidInput, NotFound
-from ledger.partner import PostalAddress
+from ledger.accounts import commands as ac
+from ledger.core.errors import InvalidInput, NotFound
+from ledger.parties import commands as pc
+from ledger.parties.partner import PostalAddress
+from ledger.payments import commands as pmt
 
 #: Most journal lines one request returns; the accounting system pages on with ``since=<next cursor>``.
 MAX_JOURNAL_PAGE = 10_000
@@ -61,8 +63,8 @@ def _run(svc: Services, command: object, key: str, response: Response) -> dict[s
     return result
 
 
-def _lines(lines: list[s.LineIn]) -> tuple[c.LineInput, ...]:
-    return tuple(c.LineInput(li.description, li.component, _dec(li.quantity, f"lines[{i}].quantity"),
+def _lines(lines: list[s.LineIn]) -> tuple[ac.LineInput, ...]:
+    return tuple(ac.LineInput(li.description, li.component, _dec(li.quantity, f"lines[{i}].quantity"),
                              li.unit, _dec(li.unit_price, f"lines[{i}].unit_price"),
                              _dec(li.vat_rate, f"lines[{i}].vat_rate"))
                  for i, li in enumerate(lines))
@@ -85,21 +87,21 @@ def create_app(svc: Services) -> FastAPI:
     def register_partner(body: s.PartnerIn, key: IdempotencyKey, svc: ServicesDep,
                          response: Response) -> s.PartnerOut:
         address = PostalAddress(**body.address.model_dump()) if body.address else None
-        cmd = c.RegisterPartner(body.name, body.kind, tuple((t.scheme, t.value) for t in body.tax_ids),
+        cmd = pc.RegisterPartner(body.name, body.kind, tuple((t.scheme, t.value) for t in body.tax_ids),
                                 body.email, body.language, address)
         return s.PartnerOut.model_validate(_run(svc, cmd, key, response))
 
     @app.post("/accounts", status_code=201, tags=["master data"])
     def open_account(body: s.AccountIn, key: IdempotencyKey, svc: ServicesDep,
                      response: Response) -> s.AccountOut:
-        cmd = c.OpenContractAccount(body.partner_id, body.name, body.currency, body.payment_terms_days,
+        cmd = ac.OpenContractAccount(body.partner_id, body.name, body.currency, body.payment_terms_days,
                                     body.payment_method)
         return s.AccountOut.model_validate(_run(svc, cmd, key, response))
 
     @app.post("/contracts", status_code=201, tags=["master data"])
     def sign_contract(body: s.ContractIn, key: IdempotencyKey, svc: ServicesDep,
                       response: Response) -> s.ContractOut:
-        cmd = c.SignContract(body.account_id, body.supply_point_scheme, body.supply_point_id,
+        cmd = ac.SignContract(body.account_id, body.supply_point_scheme, body.supply_point_id,
                              body.commodity, body.tariff_code, body.billing_frequency, body.start_date,
                              body.end_date, body.time_zone)
         return s.ContractOut.model_validate(_run(svc, cmd, key, response))
@@ -110,20 +112,20 @@ def create_app(svc: Services) -> FastAPI:
         if (body.period_start is None) != (body.period_end is None):
             raise InvalidInput("give both period_start and period_end, or neither", "period_end")
         period = (body.period_start, body.period_end) if body.period_start and body.period_end else None
-        cmd = c.IssueInvoice(account_id, _lines(body.lines), body.issue_date, body.due_date,
+        cmd = ac.IssueInvoice(account_id, _lines(body.lines), body.issue_date, body.due_date,
                              body.contract_id, period, body.number)
         return s.InvoiceOut.model_validate(_run(svc, cmd, key, response))
 
     @app.post("/invoices/{invoice_number}/credit-notes", status_code=201, tags=["billing"])
     def issue_credit_note(invoice_number: str, body: s.CreditNoteIn, key: IdempotencyKey,
                           svc: ServicesDep, response: Response) -> s.CreditNoteOut:
-        cmd = c.IssueCreditNote(invoice_number, body.reason, _lines(body.lines), body.issue_date)
+        cmd = ac.IssueCreditNote(invoice_number, body.reason, _lines(body.lines), body.issue_date)
         return s.CreditNoteOut.model_validate(_run(svc, cmd, key, response))
 
     @app.post("/accounts/{account_id}/payments", status_code=201, tags=["payments"])
     def record_payment(account_id: UUID, body: s.PaymentIn, key: IdempotencyKey, svc: ServicesDep,
                        response: Response) -> s.PaymentOut:
-        cmd = c.RecordPayment(account_id, Decimal(body.amount), body.received_on, body.currency,
+        cmd = pmt.RecordPayment(account_id, Decimal(body.amount), body.received_on, body.currency,
                               body.bank_account, tuple(body.invoice_numbers), body.payer_name,
                               body.payer_iban, body.reference, body.note)
         return s.PaymentOut.model_validate(_run(svc, cmd, key, response))
@@ -132,14 +134,14 @@ def create_app(svc: Services) -> FastAPI:
               tags=["payments"])
     def reverse_payment(account_id: UUID, payment_id: str, body: s.ReversalIn, key: IdempotencyKey,
                         svc: ServicesDep, response: Response) -> s.ReversalOut:
-        cmd = c.ReversePayment(account_id, payment_id, body.reason, body.on)
+        cmd = pmt.ReversePayment(account_id, payment_id, body.reason, body.on)
         return s.ReversalOut.model_validate(_run(svc, cmd, key, response))
 
     @app.post("/accounts/{account_id}/payments/{payment_id}/clearing-reset", status_code=201,
               tags=["payments"])
     def reset_clearing(account_id: UUID, payment_id: str, body: s.ReversalIn, key: IdempotencyKey,
                        svc: ServicesDep, response: Response) -> s.ReversalOut:
-        cmd = c.ResetClearing(account_id, payment_id, body.reason, body.on)
+        cmd = pmt.ResetClearing(account_id, payment_id, body.reason, body.on)
         return s.ReversalOut.model_validate(_run(svc, cmd, key, response))
 
     _install_read_paths(app)

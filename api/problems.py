@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from importers.bank.errors import BankFileError
-from ledger.errors import Conflict, DomainError, NotFound
+from ledger.core.errors import Conflict, DomainError, NotFound
 
 MEDIA_TYPE = "application/problem+json"
 

@@ -13,9 +13,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger.account import PaymentMethod
-from ledger.contract import BillingFrequency, Commodity
-from ledger.partner import PartnerKind
+from ledger.accounts.account import PaymentMethod
+from ledger.accounts.contract import BillingFrequency, Commodity
+from ledger.parties.partner import PartnerKind
 
 AmountStr = Annotated[str, Field(pattern=r"^\d{1,9}(\.\d{1,2})?$", examples=["122.00"],
                                  description="Amount in the account's currency, at most 2 decimals")]

@@ -1,4 +1,4 @@
-"""Billing-run benchmark on PostgreSQL: N contracts billed end to end by ``ledger.billing_run.run_billing``.
+"""Billing-run benchmark on PostgreSQL: N contracts billed end to end by ``ledger.billing.run.run_billing``.
 
 Setup (not timed): N customers, each with one contract account and one bimonthly electricity contract on
 an Italian time-of-use tariff (standing charge, F1/F2/F3 energy, network charge, excise), and two register
@@ -6,7 +6,7 @@ readings each (31 December and 28 February). The timed part is the whole run for
 list the contracts, load their histories, readings and tariffs, spread the reads by the standard profile,
 rate them in the numpy kernel, build the invoice lines, issue one invoice per contract with its history
 entry through ``Saldo.execute_many``, in transactions of at most 1.5 MB of events (about 180 invoices;
-see ``ledger.billing_drafts.MAX_BATCH_BYTES``).
+see ``ledger.billing.drafts.MAX_BATCH_BYTES``).
 
 The limit, measured in the same run on the same database: raw psycopg ``executemany`` of the very event
 rows the run stored (same topics and sizes), in the same number of transactions (bench/common.py). The
@@ -31,15 +31,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.bootstrap import Services
 from bench.common import raw_insert_seconds, scratch_services, stored_payloads
-from ledger import billing_commands as b
-from ledger import commands as c
+from ledger.accounts import commands as ac
+from ledger.accounts.contract import BillingFrequency, Commodity
 from ledger.application import BatchItem
-from ledger.billing_run import run_billing
-from ledger.contract import BillingFrequency, Commodity
-from ledger.idempotency import record_id
-from ledger.ids import child_id
-from ledger.partner import PartnerKind
-from ledger.rating import Excise, PerUnitCharge, StandingCharge, TariffVersion, TimeOfUse
+from ledger.billing import commands as b
+from ledger.billing.rating import Excise, PerUnitCharge, StandingCharge, TariffVersion, TimeOfUse
+from ledger.billing.run import run_billing
+from ledger.core.idempotency import record_id
+from ledger.core.ids import child_id
+from ledger.parties import commands as pc
+from ledger.parties.partner import PartnerKind
 
 SETUP_BATCH = 4000
 START, END = date(2026, 1, 1), date(2026, 2, 28)
@@ -71,15 +72,15 @@ def _setup(svc: Services, contracts: int) -> None:
         for i in range(first, min(first + per, contracts)):
             partner, account = f"bench:{i}:partner", f"bench:{i}:account"
             commands += [
-                (c.RegisterPartner(f"Customer {i}", PartnerKind.PERSON), partner),
+                (pc.RegisterPartner(f"Customer {i}", PartnerKind.PERSON), partner),
                 (
-                    c.OpenContractAccount(
+                    ac.OpenContractAccount(
                         child_id(record_id("RegisterPartner", partner), "partner"), f"Home {i}"
                     ),
                     account,
                 ),
                 (
-                    c.SignContract(
+                    ac.SignContract(
                         child_id(record_id("OpenContractAccount", account), "account"),
                         "pod",
                         _pod(i),

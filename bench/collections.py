@@ -23,21 +23,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import raw_insert_seconds, scratch_services, stored_payloads
 from importers.sepa import service as dd
-from ledger import commands as c
-from ledger import dd_commands as d
-from ledger.idempotency import record_id
-from ledger.ids import child_id
-from ledger.partner import PartnerKind, PostalAddress
+from ledger.accounts import commands as ac
+from ledger.collections import commands as d
+from ledger.core.idempotency import record_id
+from ledger.core.ids import child_id
+from ledger.parties import commands as pc
+from ledger.parties.partner import PartnerKind, PostalAddress
 
 SETUP_BATCH = 3000
-LINE = (c.LineInput("Energia", "energy", Decimal("250"), "kWh", Decimal("0.2000"), Decimal("10")),)
+LINE = (ac.LineInput("Energia", "energy", Decimal("250"), "kWh", Decimal("0.2000"), Decimal("10")),)
 IBAN = "IT60X0542811101000000123456"
 
 
 def _setup(svc, accounts: int) -> None:  # type: ignore[no-untyped-def]
     key = "bench:dd-partner"
     svc.app.execute(
-        c.RegisterPartner(
+        pc.RegisterPartner(
             "Condominio Bench",
             PartnerKind.ORGANISATION,
             address=PostalAddress("Via Roma 1", "98122", "Messina", "IT"),
@@ -50,12 +51,12 @@ def _setup(svc, accounts: int) -> None:  # type: ignore[no-untyped-def]
         for i in range(start, min(start + SETUP_BATCH // 3, accounts)):
             account = child_id(record_id("OpenContractAccount", f"bench:{i}:account"), "account")
             commands += [
-                (c.OpenContractAccount(partner, f"Flat {i}", payment_terms_days=10), f"bench:{i}:account"),
+                (ac.OpenContractAccount(partner, f"Flat {i}", payment_terms_days=10), f"bench:{i}:account"),
                 (
                     d.RegisterMandate(account, f"UMR-B-{i:07d}", date(2025, 5, 1), "Condominio", IBAN),
                     f"bench:{i}:mandate",
                 ),
-                (c.IssueInvoice(account, LINE, date(2026, 3, 1)), f"bench:{i}:invoice"),
+                (ac.IssueInvoice(account, LINE, date(2026, 3, 1)), f"bench:{i}:invoice"),
             ]
         svc.app.execute_many(commands)
     svc.projections.catch_up()

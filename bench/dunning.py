@@ -25,16 +25,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.dunning_http import run_dunning
 from bench.common import raw_insert_seconds, scratch_services, stored_payloads
-from ledger import commands as c
-from ledger.dunning_handlers import DunningSettings
-from ledger.idempotency import record_id
-from ledger.ids import child_id
-from ledger.partner import PartnerKind
+from ledger.accounts import commands as ac
+from ledger.core.idempotency import record_id
+from ledger.core.ids import child_id
+from ledger.dunning.handlers import DunningSettings
+from ledger.parties import commands as pc
+from ledger.parties.partner import PartnerKind
 
 #: Commands per setup transaction.
 SETUP_BATCH = 2000
 PARTNER_KEY = "bench:debtor"
-LINE = (c.LineInput("Electricity 2026-02", "energy", Decimal("250"), "kWh", Decimal("0.2100"),
+LINE = (ac.LineInput("Electricity 2026-02", "energy", Decimal("250"), "kWh", Decimal("0.2100"),
                     Decimal("10")),)
 ISSUED = date(2026, 3, 1)
 #: The run day: the invoices fell due on 21 March; Finland's reminder is due 14 days later.
@@ -43,15 +44,15 @@ RUN_DAY = date(2026, 4, 4)
 
 def _setup(svc, accounts: int) -> None:  # type: ignore[no-untyped-def]
     """One partner, N accounts with one invoice each, due 20 days after issue."""
-    svc.app.execute(c.RegisterPartner("Bench Debtor", PartnerKind.ORGANISATION), PARTNER_KEY)
+    svc.app.execute(pc.RegisterPartner("Bench Debtor", PartnerKind.ORGANISATION), PARTNER_KEY)
     partner = child_id(record_id("RegisterPartner", PARTNER_KEY), "partner")
     for start in range(0, accounts, SETUP_BATCH // 2):
         commands: list[tuple[object, str]] = []
         for i in range(start, min(start + SETUP_BATCH // 2, accounts)):
             key = f"bench:{i}:account"
             account = child_id(record_id("OpenContractAccount", key), "account")
-            commands += [(c.OpenContractAccount(partner, f"Site {i}"), key),
-                         (c.IssueInvoice(account, LINE, ISSUED), f"bench:{i}:invoice")]
+            commands += [(ac.OpenContractAccount(partner, f"Site {i}"), key),
+                         (ac.IssueInvoice(account, LINE, ISSUED), f"bench:{i}:invoice")]
         for item in svc.app.execute_many(commands):
             if item.error is not None:
                 raise SystemExit(f"setup failed: {item.error}")

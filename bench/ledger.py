@@ -29,15 +29,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.bootstrap import Services, build
 from bench.common import raw_insert_seconds, stored_payloads
-from ledger import commands as c
-from ledger.idempotency import record_id
-from ledger.ids import child_id
-from ledger.partner import PartnerKind
+from ledger.accounts import commands as ac
+from ledger.core.idempotency import record_id
+from ledger.core.ids import child_id
+from ledger.parties import commands as pc
+from ledger.parties.partner import PartnerKind
+from ledger.payments import commands as pmt
 from tests.postgres import server_url
 
-LINES = (c.LineInput("Standing charge", "standing", Decimal("61"), "day", Decimal("0.3120"), Decimal("10")),
-         c.LineInput("Energy F1", "energy", Decimal("312.5"), "kWh", Decimal("0.1380"), Decimal("10")),
-         c.LineInput("Network", "network", Decimal("312.5"), "kWh", Decimal("0.0410"), Decimal("10")))
+LINES = (ac.LineInput("Standing charge", "standing", Decimal("61"), "day", Decimal("0.3120"), Decimal("10")),
+         ac.LineInput("Energy F1", "energy", Decimal("312.5"), "kWh", Decimal("0.1380"), Decimal("10")),
+         ac.LineInput("Network", "network", Decimal("312.5"), "kWh", Decimal("0.0410"), Decimal("10")))
 
 
 def _account_id(i: int) -> uuid.UUID:
@@ -46,12 +48,12 @@ def _account_id(i: int) -> uuid.UUID:
 
 def _setup(svc: Services, accounts: int, batch: int) -> None:
     for start in range(0, accounts, batch // 2):
-        commands: list[tuple[c.Command, str]] = []
+        commands: list[tuple[object, str]] = []
         for i in range(start, min(start + batch // 2, accounts)):
             key = f"bench:{i}:partner"
             partner = child_id(record_id("RegisterPartner", key), "partner")
-            commands += [(c.RegisterPartner(f"Customer {i}", PartnerKind.PERSON), key),
-                         (c.OpenContractAccount(partner, f"Account {i}"), f"bench:{i}:account")]
+            commands += [(pc.RegisterPartner(f"Customer {i}", PartnerKind.PERSON), key),
+                         (ac.OpenContractAccount(partner, f"Account {i}"), f"bench:{i}:account")]
         svc.app.execute_many(commands)
 
 
@@ -61,11 +63,11 @@ def _append(svc: Services, accounts: int, batch: int) -> tuple[int, float, int]:
     transactions = 0
     started = time.perf_counter()
     for start in range(0, accounts, batch // 2):
-        commands: list[tuple[c.Command, str]] = []
+        commands: list[tuple[object, str]] = []
         for i in range(start, min(start + batch // 2, accounts)):
             account = _account_id(i)
-            commands.append((c.IssueInvoice(account, LINES, date(2026, 3, 1)), f"bench:{i}:invoice"))
-            commands.append((c.RecordPayment(account, Decimal("60.00"), date(2026, 3, 20)),
+            commands.append((ac.IssueInvoice(account, LINES, date(2026, 3, 1)), f"bench:{i}:invoice"))
+            commands.append((pmt.RecordPayment(account, Decimal("60.00"), date(2026, 3, 20)),
                              f"bench:{i}:payment"))
         items = svc.app.execute_many(commands)
         if any(item.error for item in items):

@@ -25,29 +25,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import raw_insert_seconds, scratch_services, stored_payloads
 from importers.bank.service import import_statement
 from importers.bank.synth import SynthEntry, write_camt053
-from ledger import commands as c
-from ledger.idempotency import record_id
-from ledger.ids import child_id
-from ledger.partner import PartnerKind
+from ledger.accounts import commands as ac
+from ledger.core.idempotency import record_id
+from ledger.core.ids import child_id
+from ledger.parties import commands as pc
+from ledger.parties.partner import PartnerKind
 
 #: Commands per setup transaction.
 SETUP_BATCH = 2000
 PARTNER_KEY = "bench:payer"
-LINE = (c.LineInput("Water 2026-Q1", "water", Decimal("31"), "m3", Decimal("1.4500"), Decimal("10")),)
+LINE = (ac.LineInput("Water 2026-Q1", "water", Decimal("31"), "m3", Decimal("1.4500"), Decimal("10")),)
 
 
 def _setup(svc, entries: int) -> list[tuple[Decimal, str]]:  # type: ignore[no-untyped-def]
     """One partner, N accounts with one invoice each; returns (gross, payment reference) per invoice."""
-    svc.app.execute(c.RegisterPartner("Bench Payer", PartnerKind.ORGANISATION), PARTNER_KEY)
+    svc.app.execute(pc.RegisterPartner("Bench Payer", PartnerKind.ORGANISATION), PARTNER_KEY)
     partner = child_id(record_id("RegisterPartner", PARTNER_KEY), "partner")
     invoices: list[tuple[Decimal, str]] = []
     for start in range(0, entries, SETUP_BATCH // 2):
-        commands: list[tuple[c.Command, str]] = []
+        commands: list[tuple[object, str]] = []
         for i in range(start, min(start + SETUP_BATCH // 2, entries)):
             key = f"bench:{i}:account"
             account = child_id(record_id("OpenContractAccount", key), "account")
-            commands += [(c.OpenContractAccount(partner, f"Site {i}"), key),
-                         (c.IssueInvoice(account, LINE, date(2026, 3, 1)), f"bench:{i}:invoice")]
+            commands += [(ac.OpenContractAccount(partner, f"Site {i}"), key),
+                         (ac.IssueInvoice(account, LINE, date(2026, 3, 1)), f"bench:{i}:invoice")]
         for item in svc.app.execute_many(commands):
             if item.result and "payment_reference" in item.result:
                 invoices.append((Decimal(item.result["gross"]), item.result["payment_reference"]))

@@ -32,7 +32,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ledger.rating import (
+from ledger.billing.rating import (
     ITALY_ARERA,
     Demand,
     SpotIndexed,
@@ -134,7 +134,7 @@ def main() -> int:
 
     # The road not taken, timed in the same run: band sums and spot cost as one BLAS product with a
     # one-hot band matrix (plus the same max pass).  Faster, but a meter's last bits then depend on the
-    # batch it is in (BLAS blocking), which billing cannot accept; see ledger/rating/kernel.py.
+    # batch it is in (BLAS blocking), which billing cannot accept; see ledger/billing/rating/kernel.py.
     onehot = np.zeros((grid.n_intervals, 4))
     onehot[np.arange(grid.n_intervals), ITALY_ARERA.bands(grid)] = 1.0
     onehot[:, 3] = spot

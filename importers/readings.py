@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ledger.billing_commands import RecordLoadCurve, RecordReading
-from ledger.errors import InvalidInput
-from ledger.readings import RESOLUTIONS, ReadingSource, local_month_of, supply_point_key
+from ledger.billing.commands import RecordLoadCurve, RecordReading
+from ledger.billing.readings import RESOLUTIONS, ReadingSource, local_month_of, supply_point_key
+from ledger.core.errors import InvalidInput
 
 if TYPE_CHECKING:
     from ledger.application import Saldo
@@ -48,7 +48,7 @@ MAX_REPORTED = 50
 #: Largest readings file accepted.
 MAX_FILE_BYTES = 512 * 1024 * 1024
 #: Commands saved per transaction, and the most bytes of events one transaction stores (see
-#: ledger.billing_drafts.MAX_BATCH_BYTES: a larger insert can hang psycopg's pipeline mode).
+#: ledger.billing.drafts.MAX_BATCH_BYTES: a larger insert can hang psycopg's pipeline mode).
 IMPORT_BATCH = 2000
 MAX_BATCH_BYTES = 1_500_000
 

@@ -1,6 +1,6 @@
 """The Saldo application: the service layer that turns commands into events in the store.
 
-Every command runs under an idempotency key (:mod:`ledger.idempotency`) and is retried on an optimistic
+Every command runs under an idempotency key (:mod:`ledger.core.idempotency`) and is retried on an optimistic
 concurrency conflict: two clerks posting to the same contract account both succeed, one after the other,
 and nothing is lost (eventsourcing raises IntegrityError when two writers append the same aggregate
 version — https://eventsourcing.readthedocs.io/en/stable/topics/persistence.html#recorder).
@@ -21,18 +21,10 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
 
-from ledger import chart, matching
-from ledger import commands as c
-from ledger.account import ContractAccount
-from ledger.billing_handlers import BillingHandlers
-from ledger.contract import Contract, SupplyPoint, TariffAssignment
-from ledger.dd_handlers import DirectDebitHandlers
-from ledger.dunning_handlers import DunningHandlers
-from ledger.errors import Conflict, InvalidInput, NotFound
-from ledger.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id
-from ledger.identifiers import InvalidIdentifier, validate_iban, validate_supply_point, validate_tax_id
-from ledger.ids import child_id
-from ledger.invoice import (
+from ledger.accounts import commands as ac
+from ledger.accounts.account import ContractAccount
+from ledger.accounts.contract import Contract, SupplyPoint, TariffAssignment
+from ledger.accounts.invoice import (
     MAX_INVOICE_LINES,
     DocumentKind,
     Invoice,
@@ -45,11 +37,28 @@ from ledger.invoice import (
     payment_reference,
     price_line,
 )
-from ledger.money import MoneyError, check_currency, parse_amount
-from ledger.partner import BusinessPartner, TaxId
-from ledger.receipts import StatementFile, SuspenseItem
-from ledger.sepa import DEFAULT_POLICY, ReturnPolicy
-from ledger.transcoding import SaldoTranscoder
+from ledger.billing.handlers import BillingHandlers
+from ledger.collections import DEFAULT_POLICY, ReturnPolicy
+from ledger.collections.handlers import DirectDebitHandlers
+from ledger.core import chart
+from ledger.core.errors import Conflict, InvalidInput, NotFound
+from ledger.core.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id
+from ledger.core.ids import child_id
+from ledger.core.money import MoneyError, check_currency, parse_amount
+from ledger.core.topics import register_old_topics
+from ledger.core.transcoding import SaldoTranscoder
+from ledger.dunning.handlers import DunningHandlers
+from ledger.parties import commands as pc
+from ledger.parties.identifiers import (
+    InvalidIdentifier,
+    validate_iban,
+    validate_supply_point,
+    validate_tax_id,
+)
+from ledger.parties.partner import BusinessPartner, TaxId
+from ledger.payments import commands as pmt
+from ledger.payments import matching
+from ledger.payments.receipts import StatementFile, SuspenseItem
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -111,6 +120,7 @@ class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[U
 
     def __init__(self, env: dict[str, str] | None = None, *, config: CompanyConfig | None = None,
                  clock: Callable[[], date] = date.today) -> None:
+        register_old_topics()  # before the first event is read: old stores name moved classes by old topics
         super().__init__(env)
         self.config = config or CompanyConfig()
         self.clock = clock  # injected, so that tests and replays decide what "today" is
@@ -268,7 +278,7 @@ class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[U
 
     # -- handlers: each returns the aggregates to save and the result ---------------------------------
 
-    def _handle_RegisterPartner(self, cmd: c.RegisterPartner, rid: UUID) -> tuple[list[Aggregate], Result]:
+    def _handle_RegisterPartner(self, cmd: pc.RegisterPartner, rid: UUID) -> tuple[list[Aggregate], Result]:
         name = cmd.name.strip()
         if not name:
             raise InvalidInput("a partner needs a name", "name")
@@ -286,7 +296,7 @@ class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[U
                                   cmd.language.lower(), cmd.address)
         return [partner], {"partner_id": str(partner.id)}
 
-    def _handle_OpenContractAccount(self, cmd: c.OpenContractAccount, rid: UUID
+    def _handle_OpenContractAccount(self, cmd: ac.OpenContractAccount, rid: UUID
                                     ) -> tuple[list[Aggregate], Result]:
         self.get(BusinessPartner, cmd.partner_id, "partner", "partner_id")
         if not 0 <= cmd.payment_terms_days <= MAX_PAYMENT_TERMS_DAYS:
@@ -296,7 +306,7 @@ class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[U
                                   check_currency(cmd.currency), cmd.payment_terms_days, cmd.payment_method)
         return [account], {"account_id": str(account.id)}
 
-    def _handle_SignContract(self, cmd: c.SignContract, rid: UUID) -> tuple[list[Aggregate], Result]:
+    def _handle_SignContract(self, cmd: ac.SignContract, rid: UUID) -> tuple[list[Aggregate], Result]:
         self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
         try:
             supply_point_id = validate_supply_point(cmd.supply_point_scheme, cmd.supply_point_id)
@@ -312,7 +322,7 @@ class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[U
                             cmd.billing_frequency, cmd.start_date, cmd.end_date)
         return [contract], {"contract_id": str(contract.id)}
 
-    def _price_lines(self, lines: tuple[c.LineInput, ...]) -> tuple[InvoiceLine, ...]:
+    def _price_lines(self, lines: tuple[ac.LineInput, ...]) -> tuple[InvoiceLine, ...]:
         if not lines:
             raise InvalidInput("a document needs at least one line", "lines")
         if len(lines) > MAX_INVOICE_LINES:
@@ -327,7 +337,7 @@ class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[U
             number_range = NumberRange(NumberRange.id_for(series, year), series, year)
         return number_range, number_range.draw(count)
 
-    def _handle_IssueInvoice(self, cmd: c.IssueInvoice, rid: UUID) -> tuple[list[Aggregate], Result]:
+    def _handle_IssueInvoice(self, cmd: ac.IssueInvoice, rid: UUID) -> tuple[list[Aggregate], Result]:
         account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
         if cmd.contract_id is not None:
             contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
@@ -363,7 +373,7 @@ class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[U
             "invoice_id": str(invoice.id), "number": number, "gross": str(totals.gross),
             "due_date": due_date.isoformat(), "payment_reference": reference}
 
-    def _handle_IssueCreditNote(self, cmd: c.IssueCreditNote, rid: UUID
+    def _handle_IssueCreditNote(self, cmd: ac.IssueCreditNote, rid: UUID
                                 ) -> tuple[list[Aggregate], Result]:
         invoice = self.get(Invoice, document_id(cmd.invoice_number.strip()), "invoice", "invoice_number")
         if not cmd.reason.strip():
@@ -386,7 +396,7 @@ class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[U
             "credit_note_id": str(note.id), "number": number, "gross": str(totals.gross),
             "corrects": invoice.number}
 
-    def _handle_RecordPayment(self, cmd: c.RecordPayment, rid: UUID) -> tuple[list[Aggregate], Result]:
+    def _handle_RecordPayment(self, cmd: pmt.RecordPayment, rid: UUID) -> tuple[list[Aggregate], Result]:
         account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
         amount = parse_amount(cmd.amount)
         currency = check_currency(cmd.currency)
@@ -408,7 +418,7 @@ class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[U
                 "written_off": str(sum((a.amount for a in payment.written_off), Decimal("0.00"))),
                 "to_credit": str(payment.to_credit)}
 
-    def _handle_ImportReceipt(self, cmd: c.ImportReceipt, rid: UUID) -> tuple[list[Aggregate], Result]:
+    def _handle_ImportReceipt(self, cmd: pmt.ImportReceipt, rid: UUID) -> tuple[list[Aggregate], Result]:
         receipt, decision = cmd.receipt, cmd.decision
         parse_amount(receipt.amount)
         account = None
@@ -429,7 +439,7 @@ class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[U
         return [account], dict(self._payment_result(account, rid.hex), rule=decision.rule,
                                evidence=decision.evidence)
 
-    def _handle_AllocateSuspense(self, cmd: c.AllocateSuspense, rid: UUID
+    def _handle_AllocateSuspense(self, cmd: pmt.AllocateSuspense, rid: UUID
                                  ) -> tuple[list[Aggregate], Result]:
         item = self.get(SuspenseItem, cmd.suspense_id, "suspended receipt", "suspense_id")
         account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
@@ -448,7 +458,7 @@ class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[U
                                 item.receipt.payer_iban, on_account_only=cmd.on_account_only)
         return [item, account], self._payment_result(account, payment_id)
 
-    def _handle_RecordStatementFile(self, cmd: c.RecordStatementFile, rid: UUID
+    def _handle_RecordStatementFile(self, cmd: pmt.RecordStatementFile, rid: UUID
                                     ) -> tuple[list[Aggregate], Result]:
         record = StatementFile(StatementFile.id_for(cmd.sha256), cmd.sha256, cmd.file_name, dict(cmd.report))
         return [record], {"statement_file_id": str(record.id)}
@@ -456,7 +466,7 @@ class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[U
     def statement_file(self, sha256: str) -> StatementFile | None:
         return self._find(StatementFile, StatementFile.id_for(sha256))
 
-    def _handle_RefundSuspense(self, cmd: c.RefundSuspense, rid: UUID) -> tuple[list[Aggregate], Result]:
+    def _handle_RefundSuspense(self, cmd: pmt.RefundSuspense, rid: UUID) -> tuple[list[Aggregate], Result]:
         item = self.get(SuspenseItem, cmd.suspense_id, "suspended receipt", "suspense_id")
         if not cmd.reason.strip():
             raise InvalidInput("a refund needs a reason", "reason")
@@ -470,14 +480,14 @@ class Saldo(BillingHandlers, DirectDebitHandlers, DunningHandlers, Application[U
                     self.today(), cmd.reason.strip())
         return [item], {"suspense_id": str(item.id), "refunded": str(item.amount), "to_iban": to_iban}
 
-    def _handle_ReversePayment(self, cmd: c.ReversePayment, rid: UUID) -> tuple[list[Aggregate], Result]:
+    def _handle_ReversePayment(self, cmd: pmt.ReversePayment, rid: UUID) -> tuple[list[Aggregate], Result]:
         account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
         if not cmd.reason.strip():
             raise InvalidInput("a reversal needs a reason", "reason")
         account.reverse_payment(cmd.payment_id, cmd.reversed_on or self.today(), cmd.reason.strip())
         return [account], {"payment_id": cmd.payment_id, "reversed": True}
 
-    def _handle_ResetClearing(self, cmd: c.ResetClearing, rid: UUID) -> tuple[list[Aggregate], Result]:
+    def _handle_ResetClearing(self, cmd: pmt.ResetClearing, rid: UUID) -> tuple[list[Aggregate], Result]:
         account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
         if not cmd.reason.strip():
             raise InvalidInput("a clearing reset needs a reason", "reason")

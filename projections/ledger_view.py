@@ -20,11 +20,12 @@ from typing import Any
 from eventsourcing.domain import DomainEvent, DomainEventProtocol
 from eventsourcing.utils import get_topic
 
-from ledger.account import ContractAccount
-from ledger.account_dd import DirectDebit
-from ledger.clearing import Allocation, OpenItem
-from ledger.money import Posting, Side
-from ledger.receipts import SuspenseItem
+from ledger.accounts.account import ContractAccount
+from ledger.accounts.clearing import Allocation, OpenItem
+from ledger.collections.account_part import DirectDebit
+from ledger.core.money import Posting, Side
+from ledger.core.topics import stored_topics
+from ledger.payments.receipts import SuspenseItem
 
 
 def _account_event_classes() -> list[type]:
@@ -42,10 +43,13 @@ def _account_event_classes() -> list[type]:
     return [found[t] for t in sorted(found)]
 
 
-#: Events this projection reads. Filtering by topic in the store skips documents, partners and contracts.
+#: Events this projection reads, under every topic they were ever stored with (a class that moved keeps its
+#: old topic in older events, see :mod:`ledger.core.topics`). Filtering by topic in the store skips
+#: documents, partners and contracts.
 TOPICS: tuple[str, ...] = tuple(
-    get_topic(cls)
+    topic
     for cls in (*_account_event_classes(), SuspenseItem.Parked, SuspenseItem.Allocated, SuspenseItem.Refunded)
+    for topic in stored_topics(get_topic(cls))
 )
 
 

@@ -10,8 +10,10 @@ from typing import Any
 from uuid import UUID
 
 from api.bootstrap import Services
-from ledger import commands as c
-from ledger.partner import PartnerKind
+from ledger.accounts import commands as ac
+from ledger.parties import commands as pc
+from ledger.parties.partner import PartnerKind
+from ledger.payments import commands as pmt
 
 _keys = count(1)
 
@@ -33,9 +35,9 @@ def key(prefix: str = "k") -> str:
     return f"{prefix}-{next(_keys)}"
 
 
-def energy_line(amount: str, vat: str = "22", component: str = "energy") -> c.LineInput:
+def energy_line(amount: str, vat: str = "22", component: str = "energy") -> ac.LineInput:
     """One line whose net is exactly ``amount`` (quantity 1)."""
-    return c.LineInput(f"{component} charge", component, Decimal("1"), "lump", Decimal(amount), Decimal(vat))
+    return ac.LineInput(f"{component} charge", component, Decimal("1"), "lump", Decimal(amount), Decimal(vat))
 
 
 @dataclass
@@ -43,24 +45,24 @@ class Clerk:
     services: Services
     clock: Clock
 
-    def run(self, command: c.Command, idempotency_key: str | None = None) -> dict[str, Any]:
+    def run(self, command: object, idempotency_key: str | None = None) -> dict[str, Any]:
         result = self.services.app.execute(command, idempotency_key or key())
         self.services.projections.catch_up()
         return result
 
     def customer(self, name: str = "Mario Rossi", terms_days: int = 20) -> UUID:
         """Register a partner with one contract account; return the account id."""
-        partner = self.run(c.RegisterPartner(name, PartnerKind.PERSON))
-        account = self.run(c.OpenContractAccount(UUID(partner["partner_id"]), f"{name} home",
+        partner = self.run(pc.RegisterPartner(name, PartnerKind.PERSON))
+        account = self.run(ac.OpenContractAccount(UUID(partner["partner_id"]), f"{name} home",
                                                  payment_terms_days=terms_days))
         return UUID(account["account_id"])
 
     def bill(self, account: UUID, *nets: str, vat: str = "22", due: date | None = None) -> dict[str, Any]:
         lines = tuple(energy_line(n, vat) for n in nets)
-        return self.run(c.IssueInvoice(account, lines, self.clock.today, due))
+        return self.run(ac.IssueInvoice(account, lines, self.clock.today, due))
 
     def pay(self, account: UUID, amount: str, *invoices: str) -> dict[str, Any]:
-        return self.run(c.RecordPayment(account, Decimal(amount), self.clock.today,
+        return self.run(pmt.RecordPayment(account, Decimal(amount), self.clock.today,
                                         invoice_numbers=tuple(invoices)))
 
     def balance(self, account: UUID) -> tuple[Any, ...]:

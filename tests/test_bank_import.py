@@ -14,10 +14,11 @@ from importers.bank import service
 from importers.bank.errors import BankFileError
 from importers.bank.refunds import refund_file
 from importers.bank.synth import SynthEntry, write_camt053
-from ledger import commands as c
-from ledger.errors import Conflict, InvalidInput
-from ledger.invoice import ReferenceScheme
-from ledger.references import SCHEMES
+from ledger.accounts import commands as ac
+from ledger.accounts.invoice import ReferenceScheme
+from ledger.accounts.references import SCHEMES
+from ledger.core.errors import Conflict, InvalidInput
+from ledger.payments import commands as pmt
 from tests.clerk import Clerk
 
 OUR_IBAN = "IT60X0542811101000000123456"
@@ -38,13 +39,13 @@ def invoices(clerk: Clerk) -> dict[str, dict[str, str]]:
         account = clerk.customer(who.title())
         bills[who] = dict(clerk.bill(account, f"{100 + n}.00", vat="0"), account=str(account))
     clerk.run(
-        c.IssueInvoice(
+        ac.IssueInvoice(
             UUID(bills["dario"]["account"]),
-            (c.LineInput("x", "energy", Decimal(1), "kWh", Decimal("1.00"), Decimal(0)),),
+            (ac.LineInput("x", "energy", Decimal(1), "kWh", Decimal("1.00"), Decimal(0)),),
         )
     )
     clerk.run(
-        c.RecordPayment(
+        pmt.RecordPayment(
             UUID(bills["dario"]["account"]),
             Decimal("1.00"),
             date(2026, 3, 2),
@@ -225,14 +226,14 @@ def test_worklist_allocation_and_refund(
     service.import_statement(clerk.services, data, "w.xml")
     parked = {r[1]: UUID(r[0]) for r in clerk.services.view.suspense()}
     elena = UUID(invoices["elena"]["account"])
-    clerk.run(c.AllocateSuspense(parked[10400], elena, (invoices["elena"]["number"],), note="phoned"))
+    clerk.run(pmt.AllocateSuspense(parked[10400], elena, (invoices["elena"]["number"],), note="phoned"))
     assert clerk.owes(elena) == 0
     with pytest.raises(Conflict):
-        clerk.run(c.AllocateSuspense(parked[10400], elena))
+        clerk.run(pmt.AllocateSuspense(parked[10400], elena))
     with pytest.raises(InvalidInput):  # SEPA transfers need the payee's town and country
-        clerk.run(c.RefundSuspense(parked[999], "DE89370400440532013000", "Nobody GmbH", "not ours"))
-    clerk.run(c.RefundSuspense(parked[999], "DE89 3704 0044 0532 0130 00", "Nobody GmbH", "not our customer",
-                               "Berlin", "DE"))
+        clerk.run(pmt.RefundSuspense(parked[999], "DE89370400440532013000", "Nobody GmbH", "not ours"))
+    clerk.run(pmt.RefundSuspense(parked[999], "DE89 3704 0044 0532 0130 00", "Nobody GmbH",
+                                 "not our customer", "Berlin", "DE"))
     transfer = refund_file(clerk.services, parked[999])  # XSD-validated by the writer
     assert b"<IBAN>DE89370400440532013000</IBAN>" in transfer.content
     assert transfer.control_sum == Decimal("9.99")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from importers.bank import service
 from importers.bank.synth import SynthEntry, write_camt053
-from ledger.account import ContractAccount
+from ledger.accounts.account import ContractAccount
 from tests.clerk import Clerk
 
 amounts = st.integers(min_value=1, max_value=30_000).map(lambda n: Decimal(n) / 100)

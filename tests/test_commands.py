@@ -8,12 +8,15 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger import commands as c
-from ledger.account import ContractAccount
-from ledger.errors import Conflict, InvalidInput, NotFound
-from ledger.invoice import Invoice, document_id
-from ledger.partner import PartnerKind
-from ledger.references import fi, rf
+from ledger.accounts import commands as ac
+from ledger.accounts.account import ContractAccount
+from ledger.accounts.contract import BillingFrequency, Commodity
+from ledger.accounts.invoice import Invoice, document_id
+from ledger.accounts.references import fi, rf
+from ledger.core.errors import Conflict, InvalidInput, NotFound
+from ledger.parties import commands as pc
+from ledger.parties.partner import PartnerKind
+from ledger.payments import commands as pmt
 from tests.clerk import Clerk, energy_line
 
 
@@ -45,7 +48,7 @@ def test_invoice_numbers_are_gapless_per_year(clerk: Clerk) -> None:
 def test_finnish_reference_scheme_is_configurable(clerk: Clerk) -> None:
     from dataclasses import replace
 
-    from ledger.invoice import ReferenceScheme
+    from ledger.accounts.invoice import ReferenceScheme
 
     clerk.services.app.config = replace(clerk.services.app.config, reference_scheme=ReferenceScheme.FI)
     account = clerk.customer()
@@ -90,14 +93,14 @@ def test_credit_on_account_settles_the_next_invoice(clerk: Clerk) -> None:
 def test_credit_note_reduces_the_invoice_or_becomes_credit_when_paid(clerk: Clerk) -> None:
     account = clerk.customer()
     number = clerk.bill(account, "100.00", vat="10")["number"]  # 110.00
-    partial = clerk.run(c.IssueCreditNote(number, "estimate too high", (energy_line("40.00", "10"),)))
+    partial = clerk.run(ac.IssueCreditNote(number, "estimate too high", (energy_line("40.00", "10"),)))
     assert partial["gross"] == "44.00" and partial["corrects"] == number
     assert clerk.open_amounts(account) == {number: Decimal("66.00")}
     clerk.pay(account, "66.00")
-    clerk.run(c.IssueCreditNote(number, "meter replaced", (energy_line("10.00", "10"),)))
+    clerk.run(ac.IssueCreditNote(number, "meter replaced", (energy_line("10.00", "10"),)))
     assert clerk.owes(account) == Decimal("-11.00")  # paid in full, so the credit note is credit on account
     with pytest.raises(InvalidInput, match="exceed"):
-        clerk.run(c.IssueCreditNote(number, "too much", (energy_line("60.00", "10"),)))
+        clerk.run(ac.IssueCreditNote(number, "too much", (energy_line("60.00", "10"),)))
     invoice = clerk.services.app.repository.get(document_id(number))
     assert isinstance(invoice, Invoice) and invoice.credited == Decimal("55.00")
 
@@ -105,7 +108,7 @@ def test_credit_note_reduces_the_invoice_or_becomes_credit_when_paid(clerk: Cler
 def test_full_credit_note_copies_the_invoice_lines(clerk: Clerk) -> None:
     account = clerk.customer()
     number = clerk.bill(account, "80.00", "20.00")["number"]
-    note = clerk.run(c.IssueCreditNote(number, "billed the wrong customer"))
+    note = clerk.run(ac.IssueCreditNote(number, "billed the wrong customer"))
     assert note["number"] == "CN-2026-000001" and note["gross"] == "122.00"
     assert clerk.owes(account) == 0
     revenue = sum(r[9] - r[10] for r in clerk.services.view.journal(0, 100) if r[8] == "revenue:energy")
@@ -117,11 +120,11 @@ def test_reversal_reopens_items_and_takes_back_unused_credit(clerk: Clerk) -> No
     number = clerk.bill(account, "100.00", vat="0")["number"]
     payment = clerk.pay(account, "120.00")
     assert clerk.owes(account) == Decimal("-20.00")
-    clerk.run(c.ReversePayment(account, payment["payment_id"], "recalled by the payer's bank"))
+    clerk.run(pmt.ReversePayment(account, payment["payment_id"], "recalled by the payer's bank"))
     assert clerk.open_amounts(account) == {number: Decimal("100.00")}
     assert clerk.owes(account) == Decimal("100.00")
     with pytest.raises(Conflict, match="already reversed"):
-        clerk.run(c.ReversePayment(account, payment["payment_id"], "again"))
+        clerk.run(pmt.ReversePayment(account, payment["payment_id"], "again"))
 
 
 def test_reversal_after_the_credit_was_used_opens_a_reversal_item(clerk: Clerk) -> None:
@@ -129,7 +132,7 @@ def test_reversal_after_the_credit_was_used_opens_a_reversal_item(clerk: Clerk) 
     clerk.bill(account, "100.00", vat="0")
     payment = clerk.pay(account, "150.00")  # 50 to credit
     clerk.bill(account, "30.00", vat="0")  # uses 30 of the credit
-    clerk.run(c.ReversePayment(account, payment["payment_id"], "bounced"))
+    clerk.run(pmt.ReversePayment(account, payment["payment_id"], "bounced"))
     # Customer owes the first bill again (100) and the 30 of credit that was spent on the second bill.
     assert clerk.owes(account) == Decimal("130.00")
     kinds = sorted(r[2] for r in clerk.services.view.open_items(str(account)))
@@ -140,7 +143,7 @@ def test_reset_clearing_keeps_the_money_as_credit(clerk: Clerk) -> None:
     account = clerk.customer()
     number = clerk.bill(account, "100.00", vat="0")["number"]
     payment = clerk.pay(account, "100.00", number)
-    clerk.run(c.ResetClearing(account, payment["payment_id"], "paid for the neighbour's bill"))
+    clerk.run(pmt.ResetClearing(account, payment["payment_id"], "paid for the neighbour's bill"))
     assert clerk.open_amounts(account) == {number: Decimal("100.00")}
     assert clerk.balance(account)[5] == 10000
     assert clerk.owes(account) == 0
@@ -148,54 +151,55 @@ def test_reset_clearing_keeps_the_money_as_credit(clerk: Clerk) -> None:
 
 def test_same_key_replays_the_result_and_writes_nothing(clerk: Clerk) -> None:
     account = clerk.customer()
-    command = c.IssueInvoice(account, (energy_line("10.00"),), clerk.clock.today)
+    command = ac.IssueInvoice(account, (energy_line("10.00"),), clerk.clock.today)
     first = clerk.run(command, "invoice-once")
     before = events_in_store(clerk)
     again = clerk.run(command, "invoice-once")
     assert again == dict(first, replayed=True)
     assert events_in_store(clerk) == before
     with pytest.raises(Conflict, match="different IssueInvoice"):
-        clerk.run(c.IssueInvoice(account, (energy_line("11.00"),), clerk.clock.today), "invoice-once")
+        clerk.run(ac.IssueInvoice(account, (energy_line("11.00"),), clerk.clock.today), "invoice-once")
 
 
 @pytest.mark.parametrize(
     ("command", "error", "field"),
     [
-        (lambda a: c.RecordPayment(uuid4(), Decimal("1.00"), date(2026, 3, 1)), NotFound, "account_id"),
-        (lambda a: c.RecordPayment(a, Decimal("-5.00"), date(2026, 3, 1)), InvalidInput, "amount"),
-        (lambda a: c.RecordPayment(a, Decimal("5.001"), date(2026, 3, 1)), InvalidInput, "amount"),
+        (lambda a: pmt.RecordPayment(uuid4(), Decimal("1.00"), date(2026, 3, 1)), NotFound, "account_id"),
+        (lambda a: pmt.RecordPayment(a, Decimal("-5.00"), date(2026, 3, 1)), InvalidInput, "amount"),
+        (lambda a: pmt.RecordPayment(a, Decimal("5.001"), date(2026, 3, 1)), InvalidInput, "amount"),
         (
-            lambda a: c.RecordPayment(a, Decimal("5.00"), date(2026, 3, 1), currency="CHF"),
+            lambda a: pmt.RecordPayment(a, Decimal("5.00"), date(2026, 3, 1), currency="CHF"),
             InvalidInput,
             "currency",
         ),
         (
-            lambda a: c.RecordPayment(a, Decimal("5.00"), date(2026, 3, 1), invoice_numbers=("NOPE",)),
+            lambda a: pmt.RecordPayment(a, Decimal("5.00"), date(2026, 3, 1), invoice_numbers=("NOPE",)),
             InvalidInput,
             "invoice_numbers",
         ),
-        (lambda a: c.IssueInvoice(a, ()), InvalidInput, "lines"),
-        (lambda a: c.IssueInvoice(a, (energy_line("10.00", vat="99"),)), InvalidInput, "lines[0].vat_rate"),
-        (lambda a: c.IssueInvoice(a, (energy_line("-10.00"),)), InvalidInput, "lines"),
+        (lambda a: ac.IssueInvoice(a, ()), InvalidInput, "lines"),
+        (lambda a: ac.IssueInvoice(a, (energy_line("10.00", vat="99"),)), InvalidInput, "lines[0].vat_rate"),
+        (lambda a: ac.IssueInvoice(a, (energy_line("-10.00"),)), InvalidInput, "lines"),
         (
-            lambda a: c.RegisterPartner("X", PartnerKind.PERSON, (("it.codicefiscale", "RSSMRA85T10A562X"),)),
+            lambda a: pc.RegisterPartner("X", PartnerKind.PERSON,
+                                         (("it.codicefiscale", "RSSMRA85T10A562X"),)),
             InvalidInput,
             "tax_ids[0].value",
         ),
         (
-            lambda a: c.SignContract(
+            lambda a: ac.SignContract(
                 a,
                 "cups",
                 "ES0031406398453003XX",
-                __import__("ledger.contract").contract.Commodity.WATER,
+                Commodity.WATER,
                 "T",
-                __import__("ledger.contract").contract.BillingFrequency.MONTHLY,
+                BillingFrequency.MONTHLY,
                 date(2026, 1, 1),
             ),
             InvalidInput,
             "supply_point_id",
         ),
-        (lambda a: c.ReversePayment(a, "unknown", "why"), InvalidInput, "payment_id"),
+        (lambda a: pmt.ReversePayment(a, "unknown", "why"), InvalidInput, "payment_id"),
     ],
 )
 def test_bad_commands_are_refused_and_write_nothing(clerk: Clerk, command, error, field) -> None:  # type: ignore[no-untyped-def]
@@ -209,13 +213,13 @@ def test_bad_commands_are_refused_and_write_nothing(clerk: Clerk, command, error
 
 def test_partner_with_valid_tax_ids_is_normalised(clerk: Clerk) -> None:
     result = clerk.run(
-        c.RegisterPartner(
+        pc.RegisterPartner(
             "Aigües Demo SL",
             PartnerKind.ORGANISATION,
             (("es.nif", "b-58378431"), ("it.iva", "IT 00743110157")),
         )
     )
-    from ledger.partner import BusinessPartner
+    from ledger.parties.partner import BusinessPartner
 
     partner = clerk.services.app.repository.get(UUID(result["partner_id"]))
     assert isinstance(partner, BusinessPartner)
@@ -245,11 +249,11 @@ def test_a_batch_saves_good_commands_together_and_reports_refusals_as_data(clerk
     account = clerk.customer()
     app = clerk.services.app
     batch = [
-        (c.IssueInvoice(account, (energy_line("10.00", "0"),), clerk.clock.today), "b-1"),
-        (c.IssueInvoice(account, (energy_line("10.00", "99"),), clerk.clock.today), "b-2"),  # bad VAT
-        (c.IssueInvoice(account, (energy_line("20.00", "0"),), clerk.clock.today), "b-3"),
-        (c.RecordPayment(account, Decimal("25.00"), clerk.clock.today), "b-4"),
-        (c.RecordPayment(uuid4(), Decimal("1.00"), clerk.clock.today), "b-5"),  # unknown account
+        (ac.IssueInvoice(account, (energy_line("10.00", "0"),), clerk.clock.today), "b-1"),
+        (ac.IssueInvoice(account, (energy_line("10.00", "99"),), clerk.clock.today), "b-2"),  # bad VAT
+        (ac.IssueInvoice(account, (energy_line("20.00", "0"),), clerk.clock.today), "b-3"),
+        (pmt.RecordPayment(account, Decimal("25.00"), clerk.clock.today), "b-4"),
+        (pmt.RecordPayment(uuid4(), Decimal("1.00"), clerk.clock.today), "b-5"),  # unknown account
     ]
     items = app.execute_many(batch)
     assert [i.error is None for i in items] == [True, False, True, True, False]
@@ -265,11 +269,11 @@ def test_a_batch_saves_good_commands_together_and_reports_refusals_as_data(clerk
 
 
 def test_number_range_snapshots_keep_numbering_gapless(clerk: Clerk) -> None:
-    from ledger.invoice import NumberRange
+    from ledger.accounts.invoice import NumberRange
 
     account = clerk.customer()
     batch = [
-        (c.IssueInvoice(account, (energy_line("1.00", "0"),), clerk.clock.today), f"n-{i}")
+        (ac.IssueInvoice(account, (energy_line("1.00", "0"),), clerk.clock.today), f"n-{i}")
         for i in range(210)
     ]
     numbers = [item.result["number"] for item in clerk.services.app.execute_many(batch) if item.result]

@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 from api.bootstrap import Services, build
-from ledger import commands as c
-from ledger.account import ContractAccount
+from ledger.accounts.account import ContractAccount
+from ledger.payments import commands as pmt
 from tests.clerk import Clerk, Clock
 
 WRITERS = 6
@@ -23,7 +23,7 @@ def test_concurrent_payments_on_one_account_are_all_recorded(clerk: Clerk, store
 
     def pay(w: int) -> list[str]:
         svc = writers[w]
-        return [svc.app.execute(c.RecordPayment(account, Decimal("1.00"), date(2026, 3, 2)),
+        return [svc.app.execute(pmt.RecordPayment(account, Decimal("1.00"), date(2026, 3, 2)),
                                 f"writer-{w}-{n}")["payment_id"] for n in range(PAYMENTS_EACH)]
 
     try:
@@ -52,7 +52,7 @@ def test_same_key_from_two_processes_runs_once(store_url: str) -> None:
     try:
         clerk = Clerk(a, clock)
         account = clerk.customer()
-        command = c.RecordPayment(account, Decimal("5.00"), date(2026, 3, 1))
+        command = pmt.RecordPayment(account, Decimal("5.00"), date(2026, 3, 1))
         with ThreadPoolExecutor(2) as pool:
             results = list(pool.map(lambda svc: svc.app.execute(command, "one-key"), [a, b, a, b]))
         assert len({r["payment_id"] for r in results}) == 1

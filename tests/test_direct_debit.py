@@ -10,12 +10,13 @@ import pytest
 from lxml import etree
 
 from importers.sepa import service as dd
-from ledger import commands as c
-from ledger import dd_commands as d
-from ledger.account import ContractAccount, PaymentMethod
-from ledger.errors import Conflict, InvalidInput
-from ledger.partner import PartnerKind, PostalAddress
-from ledger.sepa import DEFAULT_POLICY
+from ledger.accounts import commands as ac
+from ledger.accounts.account import ContractAccount, PaymentMethod
+from ledger.collections import DEFAULT_POLICY
+from ledger.collections import commands as d
+from ledger.core.errors import Conflict, InvalidInput
+from ledger.parties import commands as pc
+from ledger.parties.partner import PartnerKind, PostalAddress
 from tests.clerk import Clerk
 
 PAIN008 = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"}
@@ -24,12 +25,12 @@ IBAN = "IT60X0542811101000000123456"
 
 def dd_customer(clerk: Clerk, name: str, umr: str) -> UUID:
     partner = clerk.run(
-        c.RegisterPartner(
+        pc.RegisterPartner(
             name, PartnerKind.PERSON, address=PostalAddress("Via Roma 1", "98122", "Messina", "IT")
         )
     )
     account = UUID(
-        clerk.run(c.OpenContractAccount(UUID(partner["partner_id"]), f"{name} home", payment_terms_days=10))[
+        clerk.run(ac.OpenContractAccount(UUID(partner["partner_id"]), f"{name} home", payment_terms_days=10))[
             "account_id"
         ]
     )
@@ -181,13 +182,13 @@ def test_direct_debit_over_http(clerk: Clerk) -> None:
     from api.http import create_app
 
     partner = clerk.run(
-        c.RegisterPartner(
+        pc.RegisterPartner(
             "Sofia Esposito",
             PartnerKind.PERSON,
             address=PostalAddress("Via Etnea 5", "95100", "Catania", "IT"),
         )
     )
-    account = UUID(clerk.run(c.OpenContractAccount(UUID(partner["partner_id"]), "Casa"))["account_id"])
+    account = UUID(clerk.run(ac.OpenContractAccount(UUID(partner["partner_id"]), "Casa"))["account_id"])
     clerk.bill(account, "61.30", vat="0", due=clerk.clock.today)
     with TestClient(create_app(clerk.services)) as http:
         mandate = http.post(

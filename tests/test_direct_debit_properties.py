@@ -14,11 +14,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from importers.sepa import service as dd
-from ledger import commands as c
-from ledger import dd_commands as d
-from ledger.account import ContractAccount
-from ledger.errors import DomainError
-from ledger.partner import PartnerKind, PostalAddress
+from ledger.accounts import commands as ac
+from ledger.accounts.account import ContractAccount
+from ledger.collections import commands as d
+from ledger.core.errors import DomainError
+from ledger.parties import commands as pc
+from ledger.parties.partner import PartnerKind, PostalAddress
+from ledger.payments import commands as pmt
 from tests.clerk import Clerk, key
 
 REASONS = ("AM04", "MS02", "AC04", "MD01", "MD06", "AM05")
@@ -76,12 +78,13 @@ operations = st.lists(cycle, min_size=1, max_size=4).map(lambda cycles: [op for 
 
 def _customer(clerk: Clerk) -> UUID:
     partner = clerk.run(
-        c.RegisterPartner(
+        pc.RegisterPartner(
             "Prop Erty", PartnerKind.PERSON, address=PostalAddress("Via Po 1", "10121", "Torino", "IT")
         )
     )
     account = UUID(
-        clerk.run(c.OpenContractAccount(UUID(partner["partner_id"]), "p", payment_terms_days=5))["account_id"]
+        clerk.run(ac.OpenContractAccount(UUID(partner["partner_id"]), "p",
+                                         payment_terms_days=5))["account_id"]
     )
     clerk.run(
         d.RegisterMandate(
@@ -103,8 +106,8 @@ def _apply(clerk: Clerk, account: UUID, op: Any, collected: list[str]) -> None:
     today = clerk.clock.today
     if isinstance(op, Bill):
         clerk.run(
-            c.IssueInvoice(
-                account, (c.LineInput("x", "energy", Decimal(1), "kWh", op.net, Decimal(0)),), today
+            ac.IssueInvoice(
+                account, (ac.LineInput("x", "energy", Decimal(1), "kWh", op.net, Decimal(0)),), today
             )
         )
     elif isinstance(op, Run):
@@ -118,7 +121,7 @@ def _apply(clerk: Clerk, account: UUID, op: Any, collected: list[str]) -> None:
         e2e = collected[op.which % len(collected)]
         clerk.run(d.ReturnCollection(account, e2e, op.reason, today), f"return:{e2e}:{op.reason}")
     elif isinstance(op, Pay):
-        clerk.run(c.RecordPayment(account, op.amount, today))
+        clerk.run(pmt.RecordPayment(account, op.amount, today))
     elif isinstance(op, Wait):
         clerk.clock.advance(op.days)
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 
-from ledger.identifiers import (
+from ledger.parties.identifiers import (
     GSRN,
     SUPPLY_POINT_SCHEMES,
     TAX_ID_SCHEMES,

@@ -17,10 +17,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import commands as c
-from ledger.account import ContractAccount
-from ledger.errors import DomainError
-from ledger.money import ZERO, check_balanced
+from ledger.accounts import commands as ac
+from ledger.accounts.account import ContractAccount
+from ledger.core.errors import DomainError
+from ledger.core.money import ZERO, check_balanced
+from ledger.payments import commands as pmt
 from tests.clerk import Clerk, energy_line, key
 
 cents = st.integers(min_value=1, max_value=50_000).map(lambda n: Decimal(n) / 100)
@@ -73,31 +74,31 @@ SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
 
 
 def _command(op: Any, account: Any, invoices: list[str], payments: list[str],
-             clerk: Clerk) -> c.Command | None:
+             clerk: Clerk) -> object | None:
     today = clerk.clock.today
     if isinstance(op, Bill):
-        return c.IssueInvoice(account, tuple(energy_line(str(n), op.vat) for n in op.nets), today)
+        return ac.IssueInvoice(account, tuple(energy_line(str(n), op.vat) for n in op.nets), today)
     if isinstance(op, Pay):
         named = (invoices[op.name_invoice],) if op.name_invoice is not None and op.name_invoice < len(
             invoices) else ()
-        return c.RecordPayment(account, op.amount, today, invoice_numbers=named)
+        return pmt.RecordPayment(account, op.amount, today, invoice_numbers=named)
     if isinstance(op, Credit) and op.invoice < len(invoices):
         lines = () if op.net is None else (energy_line(str(op.net), "0"),)
-        return c.IssueCreditNote(invoices[op.invoice], "correction", lines, today)
+        return ac.IssueCreditNote(invoices[op.invoice], "correction", lines, today)
     if isinstance(op, Reverse) and op.payment < len(payments):
-        return c.ReversePayment(account, payments[op.payment], "recalled", today)
+        return pmt.ReversePayment(account, payments[op.payment], "recalled", today)
     if isinstance(op, Reset) and op.payment < len(payments):
-        return c.ResetClearing(account, payments[op.payment], "wrong item", today)
+        return pmt.ResetClearing(account, payments[op.payment], "wrong item", today)
     if isinstance(op, Wait):
         clerk.clock.advance(op.days)
     return None
 
 
-def _play(clerk: Clerk, ops: list[Any]) -> tuple[Any, list[tuple[str, c.Command]]]:
+def _play(clerk: Clerk, ops: list[Any]) -> tuple[Any, list[tuple[str, object]]]:
     account = clerk.customer()
     invoices: list[str] = []
     payments: list[str] = []
-    done: list[tuple[str, c.Command]] = []
+    done: list[tuple[str, object]] = []
     for op in ops:
         command = _command(op, account, invoices, payments, clerk)
         if command is None:
@@ -111,9 +112,9 @@ def _play(clerk: Clerk, ops: list[Any]) -> tuple[Any, list[tuple[str, c.Command]
             assert clerk.services.app.recorder.max_notification_id() == position
             continue
         done.append((k, command))
-        if "number" in result and isinstance(command, c.IssueInvoice):
+        if "number" in result and isinstance(command, ac.IssueInvoice):
             invoices.append(result["number"])
-        if "payment_id" in result and isinstance(command, c.RecordPayment):
+        if "payment_id" in result and isinstance(command, pmt.RecordPayment):
             payments.append(result["payment_id"])
     return account, done
 

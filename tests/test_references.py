@@ -10,7 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
-from ledger.references import (
+from ledger.accounts.references import (
     MIN_BARE_DIGITS,
     SCHEMES,
     be_ogm,

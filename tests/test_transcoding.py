@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.bootstrap import Services
-from ledger.clearing import ItemKind
-from ledger.money import Posting, Side
-from ledger.transcoding import NaiveDatetimeError, SaldoTranscoder
+from ledger.accounts.clearing import ItemKind
+from ledger.core.money import Posting, Side
+from ledger.core.transcoding import NaiveDatetimeError, SaldoTranscoder
 
 
 class Probe(Aggregate):

@@ -1,7 +1,7 @@
 """Bank statement readers: camt.053 / camt.054 (ISO 20022) and a simple CSV format.
 
-Parsing only: readers turn a file into :class:`~ledger.bank_entries.StatementHeader` and
-:class:`~ledger.bank_entries.BankEntry` records and raise :class:`BankFileError` on the first
+Parsing only: readers turn a file into :class:`~ledger.payments.bank_entries.StatementHeader` and
+:class:`~ledger.payments.bank_entries.BankEntry` records and raise :class:`BankFileError` on the first
 problem. Matching and booking happen elsewhere.
 """
 

@@ -1,4 +1,4 @@
-"""One camt ``Ntry`` element → one or more :class:`~ledger.bank_entries.BankEntry` records.
+"""One camt ``Ntry`` element → one or more :class:`~ledger.payments.bank_entries.BankEntry` records.
 
 Version differences are handled by shape, not by version number (architecture §5, "ISO 20022
 paths"): ``Sts`` as text (v02–v06) or ``Sts/Cd`` (v08); ``Dbtr/Nm`` or ``Dbtr/Pty/Nm``; a
@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from importers.bank._values import normalize_iban
 from importers.bank._xml import Element, Locator, View, local_name
-from ledger.bank_entries import BankEntry, CreditDebit, ReferredDocument
+from ledger.payments.bank_entries import BankEntry, CreditDebit, ReferredDocument
 
 
 @dataclass(frozen=True, slots=True)

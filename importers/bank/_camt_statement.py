@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from importers.bank._values import normalize_iban
 from importers.bank._xml import Element, Locator, View
-from ledger.bank_entries import BankEntry, MessageType, StatementHeader
+from ledger.payments.bank_entries import BankEntry, MessageType, StatementHeader
 
 
 class BalanceCheck(NamedTuple):

@@ -46,7 +46,7 @@ from importers.bank._camt_statement import BalanceCheck, MessageInfo, StatementS
 from importers.bank._source import DEFAULT_MAX_BYTES, HardenedXmlFile, Source
 from importers.bank._xml import Element, Locator, View, local_name, open_document, release
 from importers.bank.errors import BankFileError
-from ledger.bank_entries import BankEntry, MessageType, StatementHeader
+from ledger.payments.bank_entries import BankEntry, MessageType, StatementHeader
 
 __all__ = ["SUPPORTED_VERSIONS", "BalanceCheck", "CamtReader", "read_camt"]
 

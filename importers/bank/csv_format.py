@@ -35,7 +35,7 @@ from decimal import Decimal
 from importers.bank._source import DEFAULT_MAX_BYTES, Source, open_source
 from importers.bank._values import is_currency, normalize_iban, parse_date, parse_signed_amount
 from importers.bank.errors import BankFileError
-from ledger.bank_entries import BankEntry, StatementHeader
+from ledger.payments.bank_entries import BankEntry, StatementHeader
 
 __all__ = ["COLUMNS", "CsvReader", "read_csv"]
 

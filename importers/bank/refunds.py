@@ -8,8 +8,8 @@ from uuid import UUID
 
 from importers.sepa.pain001 import Pain001File, Transfer, write_pain001
 from importers.sepa.parties import Company, PostalAddress
-from ledger.errors import NotFound
-from ledger.receipts import SuspenseItem
+from ledger.core.errors import NotFound
+from ledger.payments.receipts import SuspenseItem
 
 if TYPE_CHECKING:
     from api.bootstrap import Services

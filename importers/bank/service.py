@@ -26,10 +26,10 @@ from uuid import UUID
 
 from importers.bank.camt import read_camt
 from importers.bank.csv_format import read_csv
-from ledger import commands as c
-from ledger import matching
-from ledger.bank_entries import BankEntry, fingerprint_entries
-from ledger.matching import InvoiceRef, MatchIndex, Receipt
+from ledger.payments import commands as pmt
+from ledger.payments import matching
+from ledger.payments.bank_entries import BankEntry, fingerprint_entries
+from ledger.payments.matching import InvoiceRef, MatchIndex, Receipt
 
 if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use what it built
     from api.bootstrap import Services
@@ -170,7 +170,7 @@ def import_statement(
         _book(svc, batch, report)
     svc.projections.catch_up()  # read your writes: the report's effects are visible when it returns
     svc.app.execute(
-        c.RecordStatementFile(sha256, file_name, (("entries", str(report.entries)),)), f"file:{sha256}"
+        pmt.RecordStatementFile(sha256, file_name, (("entries", str(report.entries)),)), f"file:{sha256}"
     )
     if progress:
         progress(report.entries, report.entries)
@@ -180,11 +180,11 @@ def import_statement(
 def _book(svc: Services, batch: list[tuple[BankEntry, str]], report: ImportReport) -> None:
     receipts = [_receipt(entry, svc.app.today()) for entry, _ in batch]
     index = build_index(svc, receipts)
-    commands: list[tuple[c.Command, str]] = []
+    commands: list[tuple[object, str]] = []
     for (entry, fingerprint), receipt in zip(batch, receipts, strict=True):
         bank_account = entry.account_iban or svc.app.config.bank_account
         commands.append(
-            (c.ImportReceipt(receipt, bank_account, matching.match(receipt, index)), f"bank:{fingerprint}")
+            (pmt.ImportReceipt(receipt, bank_account, matching.match(receipt, index)), f"bank:{fingerprint}")
         )
     for (entry, _), item in zip(batch, svc.app.execute_many(commands), strict=True):
         if item.error is not None or item.result is None:

@@ -27,7 +27,7 @@ from datetime import date
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
-from ledger.bank_entries import CreditDebit
+from ledger.payments.bank_entries import CreditDebit
 
 __all__ = ["SYNTH_VERSIONS", "SynthEntry", "write_camt053"]
 

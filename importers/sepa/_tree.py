@@ -10,7 +10,7 @@ from lxml import etree
 
 from importers.sepa import _xsd
 from importers.sepa.errors import SepaSchemaError
-from ledger.sepa.mandate import MandateAmendment
+from ledger.collections.mandate import MandateAmendment
 
 Element = Any
 

@@ -29,10 +29,10 @@ from importers.sepa.parties import (
     check_not_before,
     company_config,
 )
-from ledger.errors import InvalidInput
-from ledger.money import ZERO
-from ledger.sepa.mandate import validate_bic, validate_iban
-from ledger.sepa.text import check_identifier, check_text
+from ledger.collections.mandate import validate_bic, validate_iban
+from ledger.collections.text import check_identifier, check_text
+from ledger.core.errors import InvalidInput
+from ledger.core.money import ZERO
 
 SCHEMA = "pain.001.001.09"
 

@@ -4,7 +4,7 @@ sepaxml (2.7) builds the message; Saldo wraps it because sepaxml accepts zero an
 amounts, has no structured creditor reference, no mandate amendment fields and random message and
 payment-information ids. So:
 
-1. every input is checked first (:class:`~ledger.errors.InvalidInput` naming ``collections[i].field``):
+1. every input is checked first (:class:`~ledger.core.errors.InvalidInput` naming ``collections[i].field``):
    positive whole-cent EUR amounts, SEPA identifiers, valid IBAN/BIC/creditor id, an RF reference
    with valid check digits, and a structured or hybrid debtor address (town + country at least);
 2. sepaxml writes the file, batched by sequence type and collection date (one ``PmtInf`` each);
@@ -39,10 +39,8 @@ from importers.sepa.parties import (
     check_not_before,
     company_config,
 )
-from ledger.errors import InvalidInput
-from ledger.money import ZERO
-from ledger.references import rf
-from ledger.sepa.mandate import (
+from ledger.accounts.references import rf
+from ledger.collections.mandate import (
     MandateAmendment,
     Scheme,
     validate_bic,
@@ -50,7 +48,9 @@ from ledger.sepa.mandate import (
     validate_iban,
     validate_reference,
 )
-from ledger.sepa.text import check_identifier, check_text
+from ledger.collections.text import check_identifier, check_text
+from ledger.core.errors import InvalidInput
+from ledger.core.money import ZERO
 
 SCHEMA = "pain.008.001.08"
 SEQUENCE_TYPES = ("FRST", "RCUR", "OOFF", "FNAL")

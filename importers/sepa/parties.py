@@ -14,10 +14,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from ledger.errors import InvalidInput
-from ledger.money import MoneyError, parse_amount
-from ledger.sepa.mandate import validate_bic, validate_iban
-from ledger.sepa.text import check_identifier, check_text
+from ledger.collections.mandate import validate_bic, validate_iban
+from ledger.collections.text import check_identifier, check_text
+from ledger.core.errors import InvalidInput
+from ledger.core.money import MoneyError, parse_amount
 
 T = TypeVar("T")
 

@@ -20,9 +20,9 @@ from importers.bank.camt import read_camt
 from importers.sepa.pain002 import read_pain002
 from importers.sepa.pain008 import Collection, Pain008File, write_pain008
 from importers.sepa.parties import Company, PostalAddress
-from ledger import dd_commands as d
-from ledger.collection_run import CollectionRun
-from ledger.errors import NotFound
+from ledger.collections import commands as d
+from ledger.collections.run import CollectionRun
+from ledger.core.errors import NotFound
 
 if TYPE_CHECKING:
     from api.bootstrap import Services

@@ -18,7 +18,7 @@ How :func:`late_interest` counts, and why:
 * Day count ``ACT/365`` by default (each day is 1/365 of the annual rate, leap years too, the
   usual Italian and Spanish practice for legal/late interest); ``ACT/360`` and ``ACT/ACT`` (1/366
   in leap years) on request (https://en.wikipedia.org/wiki/Day_count_convention).
-* The exact sum is rounded once, half up, to cents (:func:`ledger.money.round_cents`): rounding
+* The exact sum is rounded once, half up, to cents (:func:`ledger.core.money.round_cents`): rounding
   each period would make the total depend on how many rate changes fell in it.
 
 Worked example, by hand: 1,000.00 due 1 Sep 2024, paid 15 Oct 2024, table 7.75 % until
@@ -46,8 +46,8 @@ from decimal import Decimal, localcontext
 from itertools import pairwise
 from typing import Literal
 
-from ledger.errors import InvalidInput
-from ledger.money import ZERO, round_cents
+from ledger.core.errors import InvalidInput
+from ledger.core.money import ZERO, round_cents
 
 DayCount = Literal["ACT/365", "ACT/360", "ACT/ACT"]
 #: A principal open from the due date on, or a step function: ``(from_day, open_principal)`` pairs,

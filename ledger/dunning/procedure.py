@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ledger.errors import InvalidInput
-from ledger.money import CENT, ZERO
-from ledger.sepa.calendar import add_months
+from ledger.core.calendar import add_months
+from ledger.core.errors import InvalidInput
+from ledger.core.money import CENT, ZERO
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,12 +20,12 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ledger.clearing import ItemKind, OpenItem
+from ledger.accounts.clearing import ItemKind, OpenItem
+from ledger.core.errors import InvalidInput
+from ledger.core.money import ZERO, round_cents
 from ledger.dunning.interest import DayCount, InterestRateTable, exact_interest
 from ledger.dunning.locks import Lock
 from ledger.dunning.procedure import DunningLevel, Procedure
-from ledger.errors import InvalidInput
-from ledger.money import ZERO, round_cents
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,14 +10,14 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from ledger import billing_commands as b
-from ledger import commands as c
-from ledger.billing_records import ContractBilling
-from ledger.billing_run import RunReport, run_billing
-from ledger.contract import BillingFrequency, Commodity
-from ledger.invoice import Invoice, document_id
-from ledger.rating import Component, TariffVersion
-from ledger.readings import ReadingSource
+from ledger.accounts import commands as ac
+from ledger.accounts.contract import BillingFrequency, Commodity
+from ledger.accounts.invoice import Invoice, document_id
+from ledger.billing import commands as b
+from ledger.billing.rating import Component, TariffVersion
+from ledger.billing.readings import ReadingSource
+from ledger.billing.records import ContractBilling
+from ledger.billing.run import RunReport, run_billing
 from tests.clerk import Clerk, key
 
 ROME = ZoneInfo("Europe/Rome")
@@ -72,7 +72,7 @@ class BillingClerk:
         commodity: Commodity = Commodity.ELECTRICITY,
         scheme: str = "pod",
     ) -> UUID:
-        result = self.run(c.SignContract(account, scheme, supply_point, commodity, tariff, frequency, start))
+        result = self.run(ac.SignContract(account, scheme, supply_point, commodity, tariff, frequency, start))
         return UUID(result["contract_id"])
 
     def read(

@@ -11,9 +11,9 @@ from api import billing_demo
 from api.bootstrap import Services
 from api.cli import main
 from api.demo import load_demo
-from ledger.billing_records import ContractBilling
-from ledger.invoice import Invoice, document_id
-from ledger.rating import FlatEnergy
+from ledger.accounts.invoice import Invoice, document_id
+from ledger.billing.rating import FlatEnergy
+from ledger.billing.records import ContractBilling
 from tests.billing.helpers import BillingClerk, D, pod
 
 

@@ -9,7 +9,7 @@ from itertools import count
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.rating import FlatEnergy, StandingCharge, TimeOfUse
+from ledger.billing.rating import FlatEnergy, StandingCharge, TimeOfUse
 from tests.billing.helpers import BillingClerk, D, pod
 
 JAN, FEB_END = date(2026, 1, 1), date(2026, 2, 28)

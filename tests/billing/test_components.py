@@ -12,9 +12,9 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from ledger import billing_commands as b
-from ledger.contract import BillingFrequency, Commodity
-from ledger.rating import (
+from ledger.accounts.contract import BillingFrequency, Commodity
+from ledger.billing import commands as b
+from ledger.billing.rating import (
     Demand,
     Excise,
     FlatEnergy,

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from importers.readings import ReadingsFileError, import_readings
-from ledger import billing_commands as b
-from ledger.errors import Conflict, InvalidInput
-from ledger.rating import FlatEnergy
-from ledger.readings import LoadCurveMonth, MeterReadings, ReadingSource, decode_block, encode_block
+from ledger.billing import commands as b
+from ledger.billing.rating import FlatEnergy
+from ledger.billing.readings import LoadCurveMonth, MeterReadings, ReadingSource, decode_block, encode_block
+from ledger.core.errors import Conflict, InvalidInput
 from tests.billing.helpers import BillingClerk, D, pod
 
 FEB_END = date(2026, 2, 28)
@@ -140,7 +140,7 @@ def test_blocks_are_compressed_and_checked() -> None:
 
 
 def test_spot_prices_are_kept_as_published_across_utc_months(biller: BillingClerk) -> None:
-    from ledger.tariffs import SpotPriceMonth
+    from ledger.billing.tariffs import SpotPriceMonth
     from tests.billing.helpers import rome
 
     biller.run(b.RecordSpotPrices("IT-PUN", rome(date(2026, 2, 1)), 60, (D("101.50"), D("99.00"), None)))

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ledger import billing_commands as b
-from ledger.contract import BillingFrequency
-from ledger.invoice import DocumentKind
-from ledger.rating import FlatEnergy, SpotIndexed, StandingCharge, TariffVersion
-from ledger.readings import ReadingSource
+from ledger.accounts.contract import BillingFrequency
+from ledger.accounts.invoice import DocumentKind
+from ledger.billing import commands as b
+from ledger.billing.rating import FlatEnergy, SpotIndexed, StandingCharge, TariffVersion
+from ledger.billing.readings import ReadingSource
 from tests.billing.helpers import BillingClerk, D, amounts, pod
 
 JAN, FEB, FEB_END = date(2026, 1, 1), date(2026, 2, 1), date(2026, 2, 28)
@@ -217,7 +217,7 @@ def test_one_bad_meter_never_stops_the_run(biller: BillingClerk) -> None:
 
 
 def test_a_tariff_version_is_data_and_cannot_be_redefined_differently(biller: BillingClerk) -> None:
-    from ledger.errors import Conflict
+    from ledger.core.errors import Conflict
 
     v = biller.tariff("T", FlatEnergy(D("0.20")))
     assert biller.run(b.DefineTariffVersion(v))["new"] is False  # the same data again: nothing new

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger.core.errors import InvalidInput
 from ledger.dunning import InterestRate, InterestRateTable, late_interest
-from ledger.errors import InvalidInput
 
 ECB_2024 = InterestRateTable.reference_plus_margin(
     [(date(2024, 6, 12), Decimal("4.25")), (date(2024, 9, 18), Decimal("3.65")),

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ledger.clearing import ItemKind, OpenItem
+from ledger.accounts.clearing import ItemKind, OpenItem
+from ledger.core.errors import InvalidInput
 from ledger.dunning import (
     ES_POWER,
     ES_POWER_VULNERABLE,
@@ -28,7 +29,6 @@ from ledger.dunning import (
     earliest_next_step_date,
     propose_step,
 )
-from ledger.errors import InvalidInput
 
 IT_RATES = InterestRateTable((InterestRate(date(2025, 6, 11), Decimal("5.65"), "ECB 2.15 + 3.5"),))
 ES_RATES = InterestRateTable((InterestRate(date(2025, 1, 1), Decimal("3.25"), "interés legal 2025"),))

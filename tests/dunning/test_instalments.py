@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.errors import InvalidInput
-from ledger.instalments import (
+from ledger.core.errors import InvalidInput
+from ledger.dunning.instalments import (
     Instalment,
     InstalmentPayment,
     is_eligible_it,

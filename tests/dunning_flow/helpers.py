@@ -7,10 +7,11 @@ from typing import Any
 from uuid import UUID
 
 from api.dunning_http import DunningStateOut, dunning_state, run_dunning
-from ledger import commands as c
-from ledger import dd_commands as d
-from ledger.account import ContractAccount
-from ledger.partner import PartnerKind, PostalAddress
+from ledger.accounts import commands as ac
+from ledger.accounts.account import ContractAccount
+from ledger.collections import commands as d
+from ledger.parties import commands as pc
+from ledger.parties.partner import PartnerKind, PostalAddress
 from tests.clerk import Clerk, key
 
 IBAN = "IT60X0542811101000000123456"
@@ -26,8 +27,8 @@ def do(clerk: Clerk, command: object, idempotency_key: str | None = None) -> dic
 def customer(clerk: Clerk, name: str, terms_days: int = 10, kind: PartnerKind = PartnerKind.PERSON) -> UUID:
     """A partner with a postal address (pain.008 needs one) and one contract account."""
     address = PostalAddress("Via Roma 1", "98122", "Messina", "IT")
-    partner = do(clerk, c.RegisterPartner(name, kind, address=address))
-    account = do(clerk, c.OpenContractAccount(UUID(partner["partner_id"]), f"{name} home",
+    partner = do(clerk, pc.RegisterPartner(name, kind, address=address))
+    account = do(clerk, ac.OpenContractAccount(UUID(partner["partner_id"]), f"{name} home",
                                               payment_terms_days=terms_days))
     return UUID(account["account_id"])
 

@@ -14,9 +14,10 @@ from api.bootstrap import Services, build
 from api.cli import main
 from api.http import create_app
 from importers.sepa import service as dd
-from ledger import commands as c
-from ledger import dd_commands as d
-from ledger.partner import PartnerKind
+from ledger.accounts import commands as ac
+from ledger.collections import commands as d
+from ledger.parties import commands as pc
+from ledger.parties.partner import PartnerKind
 from tests.clerk import Clerk, Clock
 from tests.dunning_flow.helpers import dd_customer, do
 
@@ -121,8 +122,8 @@ def test_saldo_dunning_run_proposes_executes_and_reports(store_url: str,
     try:
         clerk = Clerk(svc, clock)
         for name in ("Ada", "Bea", "Cleo"):
-            partner = do(clerk, c.RegisterPartner(name, PartnerKind.PERSON))
-            account = do(clerk, c.OpenContractAccount(UUID(partner["partner_id"]), name))
+            partner = do(clerk, pc.RegisterPartner(name, PartnerKind.PERSON))
+            account = do(clerk, ac.OpenContractAccount(UUID(partner["partner_id"]), name))
             clerk.bill(UUID(account["account_id"]), "30.00", vat="0")  # due 21 March
     finally:
         svc.close()

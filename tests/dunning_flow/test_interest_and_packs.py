@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ledger import dunning_commands as dc
+from ledger.dunning import commands as dc
 from tests.clerk import Clerk
 from tests.dunning_flow.helpers import customer, do, dun, gl, postings_of, state
 

@@ -8,10 +8,10 @@ from uuid import UUID
 
 import pytest
 
-from ledger import dd_commands as d
-from ledger import dunning_commands as dc
+from ledger.collections import commands as d
+from ledger.core.errors import Conflict, InvalidInput
 from ledger.dunning import LockKind
-from ledger.errors import Conflict, InvalidInput
+from ledger.dunning import commands as dc
 from tests.clerk import Clerk
 from tests.dunning_flow.helpers import account_of, customer, dd_customer, do, dun, gl, postings_of, state
 

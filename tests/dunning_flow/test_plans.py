@@ -8,12 +8,12 @@ from uuid import UUID
 
 import pytest
 
-from ledger import dd_commands as d
-from ledger import dunning_commands as dc
-from ledger.collection_run import CollectionRun
-from ledger.errors import Conflict, InvalidInput
-from ledger.partner import PartnerKind
-from ledger.references import rf
+from ledger.accounts.references import rf
+from ledger.collections import commands as d
+from ledger.collections.run import CollectionRun
+from ledger.core.errors import Conflict, InvalidInput
+from ledger.dunning import commands as dc
+from ledger.parties.partner import PartnerKind
 from tests.clerk import Clerk
 from tests.dunning_flow.helpers import (
     account_of,

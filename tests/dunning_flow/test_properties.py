@@ -20,12 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.dunning_http import run_dunning
-from ledger import commands as c
-from ledger import dunning_commands as dc
-from ledger.account import ContractAccount
+from ledger.accounts import commands as ac
+from ledger.accounts.account import ContractAccount
+from ledger.core.errors import DomainError
+from ledger.core.money import check_balanced
 from ledger.dunning import LockKind
-from ledger.errors import DomainError
-from ledger.money import check_balanced
+from ledger.dunning import commands as dc
+from ledger.payments import commands as pmt
 from projections.bulk_load import BulkLoader
 from tests.clerk import Clerk, energy_line, key
 from tests.dunning_flow.helpers import customer, do, gl
@@ -91,9 +92,9 @@ def _command(op: Any, account: Any, clerk: Clerk) -> object | None:
     today = clerk.clock.today
     loaded: ContractAccount = clerk.services.app.get(ContractAccount, account, "account", "account_id")
     if isinstance(op, Bill):
-        return c.IssueInvoice(account, (energy_line(str(op.net), "0"),), today)
+        return ac.IssueInvoice(account, (energy_line(str(op.net), "0"),), today)
     if isinstance(op, Pay):
-        return c.RecordPayment(account, op.amount, today)
+        return pmt.RecordPayment(account, op.amount, today)
     if isinstance(op, Plan):
         numbers = tuple(i.document_number for i in loaded.open_items() if i.kind.value != "instalment")
         first_due = today + timedelta(days=op.first_in_days)

@@ -12,10 +12,10 @@ from uuid import UUID
 
 from api.bootstrap import build
 from api.dunning_http import dunning_state
-from ledger import dd_commands as d
-from ledger import dunning_commands as dc
-from ledger.account import PaymentMethod
-from ledger.collection_run import CollectionRun
+from ledger.accounts.account import PaymentMethod
+from ledger.collections import commands as d
+from ledger.collections.run import CollectionRun
+from ledger.dunning import commands as dc
 from tests.clerk import Clerk
 from tests.dunning_flow.helpers import account_of, cents_of, dd_customer, do, dun, gl, postings_of, state
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ledger.bank_entries import BankEntry, ReferredDocument, fingerprint_entries
+from ledger.payments.bank_entries import BankEntry, ReferredDocument, fingerprint_entries
 
 
 def _entry(**changes: Any) -> BankEntry:

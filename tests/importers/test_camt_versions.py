@@ -11,7 +11,7 @@ import pytest
 from bankfile_helpers import FIXTURES, line_of
 
 from importers.bank import BalanceCheck, BankFileError, read_camt
-from ledger.bank_entries import BankEntry, ReferredDocument, fingerprint_entries
+from ledger.payments.bank_entries import BankEntry, ReferredDocument, fingerprint_entries
 
 D = Decimal
 FEB29 = date(2024, 2, 29)

@@ -10,7 +10,7 @@ import pytest
 from bankfile_helpers import FIXTURES
 
 from importers.bank import BankFileError, read_csv
-from ledger.bank_entries import BankEntry, fingerprint_entries
+from ledger.payments.bank_entries import BankEntry, fingerprint_entries
 
 HEADER = ("booking_date,value_date,amount,currency,debtor_name,debtor_iban,reference,remittance,"
           "bank_reference")

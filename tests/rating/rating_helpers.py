@@ -3,8 +3,8 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ledger.rating.calendar import build_grid
-from ledger.rating.tariff import Component, TariffVersion
+from ledger.billing.rating.calendar import build_grid
+from ledger.billing.rating.tariff import Component, TariffVersion
 
 ROME = "Europe/Rome"
 

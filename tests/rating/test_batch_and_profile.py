@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from rating_helpers import D, days, version
 
-from ledger.rating.batch import rate_batch
-from ledger.rating.kernel import rate_arrays
-from ledger.rating.profile import BandProfile, FlatProfile, profile_consumption, profile_weights
-from ledger.rating.tariff import (
+from ledger.billing.rating.batch import rate_batch
+from ledger.billing.rating.kernel import rate_arrays
+from ledger.billing.rating.profile import BandProfile, FlatProfile, profile_consumption, profile_weights
+from ledger.billing.rating.tariff import (
     Demand,
     FlatEnergy,
     SpotIndexed,

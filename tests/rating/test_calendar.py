@@ -7,7 +7,7 @@ import holidays
 import numpy as np
 import pytest
 
-from ledger.rating.calendar import (
+from ledger.billing.rating.calendar import (
     ITALY_ARERA,
     CalendarError,
     WeeklyBandCalendar,

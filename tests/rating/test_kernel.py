@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from rating_helpers import D, days, version
 
-from ledger.rating.batch import rate_batch
-from ledger.rating.calendar import peak_offpeak_calendar
-from ledger.rating.kernel import rate_arrays, rate_period, split_by_versions
-from ledger.rating.lines import rated_lines
-from ledger.rating.tariff import (
+from ledger.billing.rating.batch import rate_batch
+from ledger.billing.rating.calendar import peak_offpeak_calendar
+from ledger.billing.rating.kernel import rate_arrays, rate_period, split_by_versions
+from ledger.billing.rating.lines import rated_lines
+from ledger.billing.rating.tariff import (
     Demand,
     Excise,
     FlatEnergy,

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from rating_helpers import D, version
 
-from ledger.rating.batch import rate_batch
-from ledger.rating.calendar import IntervalGrid, build_grid
-from ledger.rating.kernel import rate_arrays
-from ledger.rating.tariff import (
+from ledger.billing.rating.batch import rate_batch
+from ledger.billing.rating.calendar import IntervalGrid, build_grid
+from ledger.billing.rating.kernel import rate_arrays
+from ledger.billing.rating.tariff import (
     Demand,
     Excise,
     FlatEnergy,

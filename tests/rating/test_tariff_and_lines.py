@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from rating_helpers import D, days, version
 
-from ledger.rating.batch import rate_batch
-from ledger.rating.lines import RatedLine, invoice_totals, round_half_up
-from ledger.rating.tariff import (
+from ledger.billing.rating.batch import rate_batch
+from ledger.billing.rating.lines import RatedLine, invoice_totals, round_half_up
+from ledger.billing.rating.tariff import (
     Demand,
     Excise,
     FlatEnergy,

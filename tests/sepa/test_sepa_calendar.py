@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from ledger.sepa.calendar import (
+from ledger.core.calendar import (
     add_months,
     add_target_business_days,
     easter_sunday,

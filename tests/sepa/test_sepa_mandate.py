@@ -6,8 +6,7 @@ from datetime import date
 
 import pytest
 
-from ledger.errors import InvalidInput
-from ledger.sepa import (
+from ledger.collections import (
     CollectionOutcome,
     CollectionRecord,
     Mandate,
@@ -25,6 +24,7 @@ from ledger.sepa import (
     validate_creditor_id,
     validate_mandate,
 )
+from ledger.core.errors import InvalidInput
 
 IT_A = "IT60X0542811101000000123456"  # bank 05428
 IT_SAME_BANK = "IT24D0542811101000000654321"  # bank 05428 too

@@ -13,7 +13,7 @@ from lxml import etree
 
 import importers.sepa.pain001 as pain001
 from importers.sepa import Company, PostalAddress, Transfer, write_pain001
-from ledger.errors import InvalidInput
+from ledger.core.errors import InvalidInput
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
 US = Company("Energia Verde S.p.A.", "IT60X0542811101000000123456",

@@ -11,7 +11,7 @@ import pytest
 
 from importers.bank.errors import BankFileError
 from importers.sepa import Collection, Company, PostalAddress, StatusItem, read_pain002, write_pain008
-from ledger.sepa import DEFAULT_POLICY, ReturnAction, decide_return
+from ledger.collections import DEFAULT_POLICY, ReturnAction, decide_return
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

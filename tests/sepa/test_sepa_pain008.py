@@ -15,8 +15,8 @@ from lxml import etree
 
 import importers.sepa.pain008 as pain008
 from importers.sepa import Collection, Company, PostalAddress, SepaSchemaError, _tree, _xsd, write_pain008
-from ledger.errors import InvalidInput
-from ledger.sepa import MandateAmendment
+from ledger.collections import MandateAmendment
+from ledger.core.errors import InvalidInput
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"}
 CREATED = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)

@@ -7,8 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from ledger.errors import InvalidInput
-from ledger.sepa import (
+from ledger.collections import (
     DEFAULT_POLICY,
     ReturnAction,
     ReturnCategory,
@@ -16,6 +15,7 @@ from ledger.sepa import (
     WindowKind,
     decide_return,
 )
+from ledger.core.errors import InvalidInput
 
 D = date(2026, 3, 10)  # Tuesday: D+5 TARGET business days is Tuesday 17 March
 TABLE_CODES = ["AM04", "MS03", "MS02", "AC06", "SL01", "AC01", "AC04", "AG01", "MD07", "DNOR", "MD01",

@@ -1,0 +1,2 @@
+"""Contract accounts: open items and clearing, contracts, invoices and credit notes, number ranges,
+payment references."""

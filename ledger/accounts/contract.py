@@ -1,0 +1,102 @@
+"""Contract (contratto di fornitura): one supply at one supply point, on one contract account."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.core.errors import Conflict, InvalidInput
+
+
+class Commodity(enum.Enum):
+    ELECTRICITY = "electricity"
+    GAS = "gas"
+    WATER = "water"
+    DISTRICT_HEATING = "district-heating"
+
+
+class BillingFrequency(enum.Enum):
+    """How often a contract is billed; the value is the number of months per billing period."""
+
+    MONTHLY = "monthly"
+    BIMONTHLY = "bimonthly"
+    QUARTERLY = "quarterly"
+    FOUR_MONTHLY = "four-monthly"
+    HALF_YEARLY = "half-yearly"
+    YEARLY = "yearly"
+
+    @property
+    def months(self) -> int:
+        return {"monthly": 1, "bimonthly": 2, "quarterly": 3, "four-monthly": 4,
+                "half-yearly": 6, "yearly": 12}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyPoint:
+    """POD / PDR (IT), CUPS (ES), metering point GSRN (FI), EIC, or a water meter number."""
+
+    scheme: str
+    id: str
+    time_zone: str = "Europe/Rome"
+
+
+@dataclass(frozen=True, slots=True)
+class TariffAssignment:
+    tariff_code: str
+    effective_from: date
+
+
+class Contract(Aggregate):
+    @event("Signed")
+    def __init__(
+        self,
+        id: UUID,
+        account_id: UUID,
+        supply_point: SupplyPoint,
+        commodity: Commodity,
+        tariff: TariffAssignment,
+        billing_frequency: BillingFrequency,
+        start_date: date,
+        end_date: date | None,
+    ) -> None:
+        self.account_id = account_id
+        self.supply_point = supply_point
+        self.commodity = commodity
+        self.tariffs: tuple[TariffAssignment, ...] = (tariff,)
+        self.billing_frequency = billing_frequency
+        self.start_date = start_date
+        self.end_date = end_date
+
+    def change_tariff(self, tariff_code: str, effective_from: date) -> None:
+        """Assign a new tariff from a date (effective-dated; earlier assignments stay for re-rating)."""
+        if effective_from <= self.tariffs[-1].effective_from:
+            raise InvalidInput("a tariff change must be later than the current assignment",
+                               "effective_from")
+        self._tariff_changed(TariffAssignment(tariff_code, effective_from))
+
+    @event("TariffChanged")
+    def _tariff_changed(self, tariff: TariffAssignment) -> None:
+        self.tariffs = (*self.tariffs, tariff)
+
+    def end(self, end_date: date) -> None:
+        if self.end_date is not None:
+            raise Conflict(f"contract already ended on {self.end_date}", "end_date")
+        if end_date < self.start_date:
+            raise InvalidInput("end date is before the start date", "end_date")
+        self._ended(end_date)
+
+    @event("Ended")
+    def _ended(self, end_date: date) -> None:
+        self.end_date = end_date
+
+    def tariff_on(self, day: date) -> str | None:
+        """The tariff code in force on ``day``, or None before the contract's first assignment."""
+        current = None
+        for assignment in self.tariffs:
+            if assignment.effective_from <= day:
+                current = assignment.tariff_code
+        return current

@@ -1,0 +1,270 @@
+"""Invoices and credit notes (fattura, nota di credito): the billing documents.
+
+The document (lines, VAT, totals, reference) is its own aggregate, keyed by its number, so a number can
+never be issued twice; its booking — the open item and the postings — is recorded on the contract account
+in the same transaction (see :meth:`ledger.application.Saldo.issue_invoice`).
+
+Rounding, once and explicitly: each line amount is quantity × unit price rounded half up to cents; VAT is
+computed per rate on the sum of the rounded line amounts at that rate, rounded half up (the EU VAT
+directive art. 226 asks for the VAT per rate; Italy's DPR 633/72 art. 21 computes it on the taxable total
+per rate); the gross total is the sum of the rounded nets and VATs, so the document always adds up.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.accounts.references import be_ogm, ch_qrr, fi, it_pagopa, no_kid, rf
+from ledger.core import chart
+from ledger.core.errors import InvalidInput
+from ledger.core.ids import name_id
+from ledger.core.money import ZERO, Posting, round_cents
+
+#: Most lines one document may carry: a collective invoice of a large customer stays well below this.
+MAX_INVOICE_LINES = 2000
+#: VAT rates are percentages between these bounds (0 for exempt supplies, 27 is the EU's highest).
+MAX_VAT_RATE = Decimal("30")
+
+
+class DocumentKind(enum.Enum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit-note"
+
+
+class ReferenceScheme(enum.Enum):
+    """The payment reference the company prints on its invoices (configuration)."""
+
+    RF = "rf"  # ISO 11649, anywhere in SEPA
+    FI = "fi"  # viitenumero
+    IT_PAGOPA = "it_pagopa"  # numero avviso, segregation code 01
+    BE_OGM = "be_ogm"  # gestructureerde mededeling
+    CH_QRR = "ch_qrr"  # QR-IBAN reference
+    NO_KID = "no_kid"  # KID, mod 10
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    """One priced line: quantity × unit price = amount (net), at a VAT rate, booked to a revenue component."""
+
+    description: str
+    component: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    amount: Decimal
+    vat_rate: Decimal
+    #: Where the line comes from, for the customer and the auditor: the supply point (sections of a
+    #: collective invoice), the service period, the reading ids and tariff version that produced it, and
+    #: a note (e.g. the cause of a true-up line).
+    site: str | None = None
+    period: tuple[date, date] | None = None
+    sources: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VatLine:
+    rate: Decimal
+    taxable: Decimal
+    vat: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+    vat_lines: tuple[VatLine, ...]
+
+
+def price_line(description: str, component: str, quantity: Decimal, unit: str, unit_price: Decimal,
+               vat_rate: Decimal, index: int = 0, *, amount: Decimal | None = None, site: str | None = None,
+               period: tuple[date, date] | None = None, sources: tuple[str, ...] = (),
+               note: str = "") -> InvoiceLine:
+    """Build a line, rounding its amount half up to cents. ``index`` names the line in errors.
+
+    A rated line brings its own ``amount`` (the rating core rounded it from the unrounded quantity); it
+    must already be whole cents, and is kept as the rating decided it.
+
+    >>> price_line("Energy F1", "energy", Decimal("123.456"), "kWh", Decimal("0.1234"), Decimal("22")).amount
+    Decimal('15.23')
+    """
+    where = f"lines[{index}]"
+    if not description.strip():
+        raise InvalidInput("a line needs a description", f"{where}.description")
+    if not component.strip() or ":" in component:
+        raise InvalidInput("component must be a plain name such as 'energy'", f"{where}.component")
+    for name, value in (("quantity", quantity), ("unit_price", unit_price), ("vat_rate", vat_rate)):
+        if not value.is_finite():
+            raise InvalidInput(f"{name} must be a finite decimal", f"{where}.{name}")
+    if quantity < 0:
+        raise InvalidInput("quantity must not be negative (use a negative unit price for a discount)",
+                           f"{where}.quantity")
+    if not ZERO <= vat_rate <= MAX_VAT_RATE:
+        raise InvalidInput(f"VAT rate must be between 0 and {MAX_VAT_RATE} percent", f"{where}.vat_rate")
+    if amount is not None and (not amount.is_finite() or amount != amount.quantize(Decimal("0.01"))):
+        raise InvalidInput("a rated amount must be whole cents", f"{where}.amount")
+    if period is not None and period[1] < period[0]:
+        raise InvalidInput("the line's period ends before it starts", f"{where}.period")
+    return InvoiceLine(description.strip(), component.strip(), quantity, unit, unit_price,
+                       round_cents(quantity * unit_price) if amount is None else amount, vat_rate,
+                       site, period, sources, note)
+
+
+def compute_totals(lines: Sequence[InvoiceLine]) -> Totals:
+    """Net, VAT per rate and gross of a document (see the module docstring for the rounding).
+
+    >>> ls = [price_line("a", "energy", Decimal("1"), "kWh", Decimal("10.05"), Decimal("22")),
+    ...       price_line("b", "energy", Decimal("1"), "kWh", Decimal("10.05"), Decimal("22"))]
+    >>> compute_totals(ls)  # 20.10 x 22 % = 4.422 -> 4.42 (per rate, not per line: 2 x 2.21)
+    Totals(net=Decimal('20.10'), vat=Decimal('4.42'), gross=Decimal('24.52'), vat_lines=(VatLine(rate=Decimal('22'), taxable=Decimal('20.10'), vat=Decimal('4.42')),))
+    """
+    taxable: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        taxable[line.vat_rate] += line.amount
+    # Sorted by rate so the document and its postings come out in the same order on every run.
+    vat_lines = tuple(VatLine(rate, base, round_cents(base * rate / 100))
+                      for rate, base in sorted(taxable.items()))
+    net = sum((v.taxable for v in vat_lines), ZERO)
+    vat = sum((v.vat for v in vat_lines), ZERO)
+    return Totals(net, vat, net + vat, vat_lines)
+
+
+def gl_lines(lines: Sequence[InvoiceLine], totals: Totals, account_key: str, number: str,
+             side_for_positive: str) -> tuple[Posting, ...]:
+    """The revenue and VAT side of a document's journal entry, one line per component and per rate.
+
+    ``side_for_positive`` is "C" for an invoice (revenue is credited) and "D" for a credit note.
+    A component whose net is negative (a discount larger than the charge) lands on the other side.
+    """
+    by_component: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        by_component[line.component] += line.amount
+    amounts = [(chart.revenue(c), a) for c, a in sorted(by_component.items())]
+    amounts += [(chart.vat_output(v.rate), v.vat) for v in totals.vat_lines]
+    postings = []
+    for account, amount in amounts:
+        if amount == 0:
+            continue
+        positive_side_credit = side_for_positive == "C"
+        is_credit = (amount > 0) == positive_side_credit
+        make = Posting.credit if is_credit else Posting.debit
+        postings.append(make(account, abs(amount), None, number))
+    return tuple(postings)
+
+
+def payment_reference(scheme: ReferenceScheme, number: str) -> str:
+    """The reference printed on an invoice, derived from its number and verified by check digits.
+
+    >>> payment_reference(ReferenceScheme.RF, "INV-2026-000123")
+    'RF98INV2026000123'
+    >>> payment_reference(ReferenceScheme.FI, "INV-2026-000123")
+    '20260001230'
+    >>> [payment_reference(s, "INV-2026-000123") for s in list(ReferenceScheme)[2:]]
+    ['301000202600012302', '202600012320', '000000000000000020260001237', '20260001233']
+
+    The national schemes are built from the digits of the number (year and serial): unique per series,
+    which is what the invoice series (not credit notes, which carry no reference) needs.
+    """
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if scheme is ReferenceScheme.RF:
+        return rf.generate("".join(ch for ch in number if ch.isalnum()).upper())
+    if scheme is ReferenceScheme.FI:
+        return fi.generate(digits)
+    if scheme is ReferenceScheme.IT_PAGOPA:
+        return it_pagopa.generate("01", digits.zfill(13))
+    if scheme is ReferenceScheme.BE_OGM:
+        return be_ogm.generate(digits.zfill(10)[-10:])
+    if scheme is ReferenceScheme.CH_QRR:
+        return ch_qrr.generate(digits.zfill(26))
+    return no_kid.generate(digits)
+
+
+def document_id(number: str) -> UUID:
+    return name_id("document", number)
+
+
+class Invoice(Aggregate):
+    """An issued invoice or credit note. Immutable once issued: corrections are credit notes."""
+
+    @event("Issued")
+    def __init__(
+        self,
+        id: UUID,
+        number: str,
+        kind: DocumentKind,
+        account_id: UUID,
+        contract_id: UUID | None,
+        issue_date: date,
+        period: tuple[date, date] | None,
+        due_date: date,
+        currency: str,
+        lines: tuple[InvoiceLine, ...],
+        totals: Totals,
+        payment_reference: str | None,
+        corrects: str | None,
+    ) -> None:
+        self.number = number
+        self.kind = kind
+        self.account_id = account_id
+        self.contract_id = contract_id
+        self.issue_date = issue_date
+        self.period = period
+        self.due_date = due_date
+        self.currency = currency
+        self.lines = lines
+        self.totals = totals
+        self.payment_reference = payment_reference
+        self.corrects = corrects
+        self.credited = ZERO
+
+    def record_credit(self, credit_note_number: str, gross: Decimal) -> None:
+        """Note a credit note against this invoice; refuses to credit more than was invoiced."""
+        if self.kind is not DocumentKind.INVOICE:
+            raise InvalidInput(f"{self.number} is a credit note and cannot be credited", "corrects")
+        if self.credited + gross > self.totals.gross:
+            raise InvalidInput(
+                f"credit notes would exceed invoice {self.number}: {self.credited} already credited "
+                f"of {self.totals.gross}", "lines")
+        self._credited(credit_note_number, gross)
+
+    @event("Credited")
+    def _credited(self, credit_note_number: str, gross: Decimal) -> None:
+        self.credited += gross
+
+
+class NumberRange(Aggregate):
+    """A gapless document number series per year (numerazione progressiva, required for invoices in IT/ES).
+
+    Drawing numbers and issuing the documents are saved in one transaction; the aggregate's version makes
+    concurrent issuers conflict and retry, so no number is lost or used twice.
+    """
+
+    @event("Opened")
+    def __init__(self, id: UUID, series: str, year: int) -> None:
+        self.series = series
+        self.year = year
+        self.last = 0
+
+    @staticmethod
+    def id_for(series: str, year: int) -> UUID:
+        return name_id("number-range", series, str(year))
+
+    def draw(self, count: int) -> list[str]:
+        if count < 1:
+            raise InvalidInput("draw at least one number")
+        first = self.last + 1
+        self._drawn(first, count)
+        return [f"{self.series}-{self.year}-{n:06d}" for n in range(first, first + count)]
+
+    @event("Drawn")
+    def _drawn(self, first: int, count: int) -> None:
+        self.last = first + count - 1

@@ -1,0 +1,144 @@
+"""Commands of the billing cycle: readings, tariffs, spot prices, billing records and runs.
+
+Immutable value records, handled by :class:`ledger.billing.handlers.BillingHandlers` under an
+idempotency key like every other command. Invoices and credit notes themselves are issued with the
+ledger's own :class:`~ledger.accounts.commands.IssueInvoice` and
+:class:`~ledger.accounts.commands.IssueCreditNote`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from ledger.billing.rating import TariffVersion
+from ledger.billing.readings import ReadingSource
+from ledger.billing.records import BilledPeriod, RunBatch
+
+
+@dataclass(frozen=True, slots=True)
+class RecordReading:
+    """A register reading of a supply point: the cumulative index at the end of ``read_on``."""
+
+    supply_point: str
+    read_on: date
+    index: Decimal
+    source: ReadingSource = ReadingSource.ACTUAL
+    multiplier: Decimal = Decimal(1)
+    digits: int | None = None
+    supersedes: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitSelfReading:
+    """A customer's own reading (autolettura) from the portal: checked for plausibility first."""
+
+    contract_id: UUID
+    read_on: date
+    index: Decimal
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLoadCurve:
+    """Interval consumption from ``start`` (tz-aware), one value per interval; None where not given.
+
+    The values must lie in one local month of ``time_zone`` (importers split files by month).
+    """
+
+    supply_point: str
+    start: datetime
+    resolution_min: int
+    values: tuple[float | None, ...]
+    unit: str = "kWh"
+    time_zone: str = "Europe/Rome"
+    source: ReadingSource = ReadingSource.ACTUAL
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DefineTariffVersion:
+    version: TariffVersion
+    spot_index: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSpotPrices:
+    """Published prices of a spot index from ``start`` (tz-aware), one per interval; None where missing."""
+
+    index: str
+    start: datetime
+    resolution_min: int
+    prices: tuple[Decimal | None, ...]
+    unit: str = "EUR/MWh"
+
+
+@dataclass(frozen=True, slots=True)
+class SetBillingVatRate:
+    """The VAT rate a contract is billed at instead of its tariff's (None: back to the tariff's)."""
+
+    contract_id: UUID
+    vat_rate: Decimal | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordBilledPeriods:
+    """Note in the contracts' billing histories that the invoice issued under ``invoice_key`` bills them.
+
+    Run in the same batch right after that ``IssueInvoice``: the invoice number is read from its
+    idempotency record, so the history and the invoice are saved together or not at all.
+    """
+
+    invoice_key: str
+    entries: tuple[tuple[UUID, BilledPeriod], ...]  # (contract id, entry with an empty invoice number)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTrueUp:
+    """Note a true-up of a billed period: the credit note (and corrected invoice, if any) issued under
+    the given keys in the same batch; with neither key, the period is confirmed as billed."""
+
+    contract_id: UUID
+    sequence: int
+    entry: BilledPeriod
+    credit_note_key: str | None
+    invoice_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StartBillingRun:
+    period_start: date
+    period_end: date
+    issue_date: date | None = None
+    contracts: tuple[UUID, ...] = ()  # a portion of the portfolio; empty: every contract
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRunBatch:
+    run_id: UUID
+    batch: RunBatch
+
+
+@dataclass(frozen=True, slots=True)
+class FinishBillingRun:
+    run_id: UUID
+    contracts_due: int
+
+
+BillingCommand = (
+    RecordReading
+    | SubmitSelfReading
+    | RecordLoadCurve
+    | DefineTariffVersion
+    | RecordSpotPrices
+    | SetBillingVatRate
+    | RecordBilledPeriods
+    | RecordTrueUp
+    | StartBillingRun
+    | RecordRunBatch
+    | FinishBillingRun
+)

@@ -1,0 +1,352 @@
+"""Command handlers for readings, tariffs and billing runs, mixed into :class:`ledger.application.Saldo`.
+
+Each handler is a ``_handle_<CommandName>(self, command, rid)`` method returning the aggregates to save
+and the result, like the handlers in ``ledger/application.py``.
+
+Billing histories are touched by every invoice of a run; :meth:`BillingHandlers.prefetching` tells the
+batch which ones it will need, so they are read in one query per batch (and again if the batch is
+re-run after losing a race), not one query per contract.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+from eventsourcing.domain import Aggregate
+
+from ledger.accounts.contract import Contract
+from ledger.billing import commands as b
+from ledger.billing.readings import (
+    RESOLUTIONS,
+    LoadCurveMonth,
+    MeterReadings,
+    ReadingSource,
+    check_self_reading,
+    local_month_of,
+    month_start_utc,
+    supply_point_key,
+    utc_seconds,
+)
+from ledger.billing.records import BilledPeriod, BillingRun, ContractBilling
+from ledger.billing.tariffs import SpotPriceMonth, Tariff, parse_price_unit
+from ledger.core.errors import InvalidInput, NotFound
+from ledger.core.idempotency import IdempotencyRecord, record_id
+from ledger.core.ids import child_id
+
+if TYPE_CHECKING:
+    import threading
+    from datetime import date
+
+    from ledger.application import AggregateLoader, CompanyConfig
+
+A = TypeVar("A", bound=Aggregate)
+Handled = tuple[list[Aggregate], dict[str, Any]]
+
+#: A self-reading implying more than this many times (or less than 1/this of) the historical daily
+#: consumption is refused. ``SALDO_SELF_READING_FACTOR`` overrides it.
+DEFAULT_SELF_READING_FACTOR = Decimal("3")
+#: Most intervals one load-curve or spot-price command may carry (a month of 15-minute values is 2,976).
+MAX_INTERVALS = 3000
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {name!r}", "time_zone") from None
+    return name
+
+
+class BillingHandlers:
+    if TYPE_CHECKING:  # provided by Saldo
+        config: CompanyConfig
+        bulk_loader: AggregateLoader | None
+        _local: threading.local
+
+        def _find(self, cls: type[A], aggregate_id: UUID) -> A | None: ...
+        def get(self, cls: type[A], aggregate_id: UUID, what: str, field: str) -> A: ...
+        def today(self) -> date: ...
+        def _preload(self, unit: dict[UUID, Aggregate | None], ids: list[UUID]) -> None: ...
+
+    @property
+    def self_reading_factor(self) -> Decimal:
+        text = os.environ.get("SALDO_SELF_READING_FACTOR", "")
+        try:
+            factor = Decimal(text) if text else DEFAULT_SELF_READING_FACTOR
+        except InvalidOperation:
+            raise InvalidInput(f"SALDO_SELF_READING_FACTOR {text!r} is not a number") from None
+        return factor if factor > 1 else DEFAULT_SELF_READING_FACTOR
+
+    # -- prefetching for batches ---------------------------------------------------------------------
+
+    @contextmanager
+    def prefetching(self, ids: Iterable[UUID]) -> Iterator[None]:
+        """Within the block, the first billing-history look-up of a batch loads all of ``ids`` at once."""
+        self._local.prefetch = list(ids)
+        try:
+            yield
+        finally:
+            self._local.prefetch = None
+
+    def _billing_of(self, contract_id: UUID) -> ContractBilling:
+        history_id = ContractBilling.id_for(contract_id)
+        unit: dict[UUID, Aggregate | None] | None = getattr(self._local, "unit", None)
+        hint: list[UUID] | None = getattr(self._local, "prefetch", None)
+        if unit is not None and hint and history_id not in unit:
+            self._preload(unit, [i for i in hint if i not in unit])
+        return self._find(ContractBilling, history_id) or ContractBilling(history_id, contract_id)
+
+    # -- readings ------------------------------------------------------------------------------------
+
+    def _readings(self, supply_point: str) -> MeterReadings:
+        key = supply_point_key(supply_point)
+        return self._find(MeterReadings, MeterReadings.id_for(key)) or MeterReadings(
+            MeterReadings.id_for(key), key
+        )
+
+    def _handle_RecordReading(self, cmd: b.RecordReading, rid: UUID) -> Handled:
+        readings = self._readings(cmd.supply_point)
+        reading_id, new = readings.record(
+            cmd.read_on,
+            cmd.index,
+            cmd.source,
+            cmd.multiplier,
+            cmd.digits,
+            cmd.supersedes,
+            self.today(),
+            cmd.note.strip(),
+        )
+        return [readings], {"reading_id": reading_id, "supply_point": readings.supply_point, "new": new}
+
+    def _handle_SubmitSelfReading(self, cmd: b.SubmitSelfReading, rid: UUID) -> Handled:
+        contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
+        if cmd.read_on > self.today():
+            raise InvalidInput("a self-reading cannot be dated in the future", "read_on")
+        if cmd.read_on < contract.start_date or (contract.end_date and cmd.read_on > contract.end_date):
+            raise InvalidInput("the reading date is outside the contract's supply", "read_on")
+        readings = self._readings(contract.supply_point.id)
+        check_self_reading(readings, cmd.read_on, cmd.index, self.self_reading_factor)
+        last = readings.last_actual() or next(reversed(readings.effective()), None)
+        multiplier = last.multiplier if last else Decimal(1)
+        digits = last.digits if last else None
+        reading_id, new = readings.record(
+            cmd.read_on,
+            cmd.index,
+            ReadingSource.SELF_READING,
+            multiplier,
+            digits,
+            None,
+            self.today(),
+            cmd.note.strip() or "portal",
+        )
+        return [readings], {
+            "reading_id": reading_id,
+            "supply_point": readings.supply_point,
+            "new": new,
+            "accepted": True,
+        }
+
+    def _handle_RecordLoadCurve(self, cmd: b.RecordLoadCurve, rid: UUID) -> Handled:
+        if cmd.resolution_min not in RESOLUTIONS:
+            raise InvalidInput(f"resolution must be one of {RESOLUTIONS} minutes", "resolution_min")
+        if not cmd.values or len(cmd.values) > MAX_INTERVALS:
+            raise InvalidInput(f"send 1..{MAX_INTERVALS} interval values", "values")
+        zone = _zone(cmd.time_zone)
+        start_s = utc_seconds(cmd.start)
+        month = local_month_of(cmd.start, zone)
+        first_s, next_s = month_start_utc(month, zone)
+        step = cmd.resolution_min * 60
+        if (start_s - first_s) % step:
+            raise InvalidInput(
+                f"{cmd.start.isoformat()} is not on the {cmd.resolution_min}-minute grid", "start"
+            )
+        key = supply_point_key(cmd.supply_point)
+        curve = self._find(LoadCurveMonth, LoadCurveMonth.id_for(key, month))
+        if curve is None:
+            curve = LoadCurveMonth(
+                LoadCurveMonth.id_for(key, month),
+                key,
+                month,
+                zone,
+                cmd.resolution_min,
+                cmd.unit,
+                first_s,
+                (next_s - first_s) // step,
+            )
+        elif (curve.resolution_min, curve.unit) != (cmd.resolution_min, cmd.unit):
+            raise InvalidInput(
+                f"{key} {month} is recorded at {curve.resolution_min} minutes in {curve.unit}",
+                "resolution_min",
+            )
+        values = np.array([np.nan if v is None else float(v) for v in cmd.values], dtype=np.float64)
+        changed = curve.record(
+            (start_s - curve.first_utc_s) // step, values, cmd.source, self.today(), cmd.note.strip()
+        )
+        return [curve], {
+            "supply_point": key,
+            "month": month,
+            "block": curve.blocks,
+            "changed": changed,
+            "missing": curve.missing,
+        }
+
+    # -- tariffs and prices --------------------------------------------------------------------------
+
+    def _handle_DefineTariffVersion(self, cmd: b.DefineTariffVersion, rid: UUID) -> Handled:
+        code = cmd.version.code
+        tariff = self._find(Tariff, Tariff.id_for(code)) or Tariff(Tariff.id_for(code), code)
+        new = tariff.define(cmd.version, cmd.spot_index, self.today())
+        return [tariff], {
+            "code": code,
+            "version_id": cmd.version.version_id,
+            "new": new,
+            "versions": len(tariff.versions),
+        }
+
+    def _handle_RecordSpotPrices(self, cmd: b.RecordSpotPrices, rid: UUID) -> Handled:
+        if cmd.resolution_min not in RESOLUTIONS:
+            raise InvalidInput(f"resolution must be one of {RESOLUTIONS} minutes", "resolution_min")
+        if not cmd.index.strip() or not cmd.prices or len(cmd.prices) > MAX_INTERVALS:
+            raise InvalidInput(f"name the index and send 1..{MAX_INTERVALS} prices", "prices")
+        parse_price_unit(cmd.unit)
+        step = cmd.resolution_min * 60
+        start_s = utc_seconds(cmd.start)
+        if start_s % step:
+            raise InvalidInput(
+                f"{cmd.start.isoformat()} is not on the {cmd.resolution_min}-minute grid", "start"
+            )
+        changed: list[Aggregate] = []
+        count = 0
+        position = 0
+        while position < len(cmd.prices):
+            at = start_s + position * step
+            month = local_month_of(datetime.fromtimestamp(at, UTC), "UTC")
+            first_s, next_s = month_start_utc(month, "UTC")
+            spot = self._find(SpotPriceMonth, SpotPriceMonth.id_for(cmd.index, month))
+            if spot is None:
+                spot = SpotPriceMonth(
+                    SpotPriceMonth.id_for(cmd.index, month),
+                    cmd.index,
+                    month,
+                    cmd.resolution_min,
+                    cmd.unit,
+                    first_s,
+                    (next_s - first_s) // step,
+                )
+            elif (spot.resolution_min, spot.unit) != (cmd.resolution_min, cmd.unit):
+                raise InvalidInput(
+                    f"{cmd.index} {month} is recorded at {spot.resolution_min} minutes in {spot.unit}",
+                    "resolution_min",
+                )
+            take = min(len(cmd.prices) - position, (next_s - at) // step)
+            count += spot.record((at - first_s) // step, cmd.prices[position : position + take], self.today())
+            changed.append(spot)
+            position += take
+        return changed, {"index": cmd.index, "changed": count}
+
+    # -- billing records -----------------------------------------------------------------------------
+
+    def _handle_SetBillingVatRate(self, cmd: b.SetBillingVatRate, rid: UUID) -> Handled:
+        self.get(Contract, cmd.contract_id, "contract", "contract_id")
+        if not cmd.reason.strip():
+            raise InvalidInput("say why the contract has its own VAT rate", "reason")
+        history = self._billing_of(cmd.contract_id)
+        history.set_vat_rate(cmd.vat_rate, cmd.reason.strip())
+        return [history], {
+            "contract_id": str(cmd.contract_id),
+            "vat_rate": None if cmd.vat_rate is None else str(cmd.vat_rate),
+        }
+
+    def _issued(self, command: str, key: str, what: str) -> dict[str, Any]:
+        record = self._find(IdempotencyRecord, record_id(command, key))
+        if record is None:
+            raise InvalidInput(f"no {what} was issued under {key!r} in this batch", "key")
+        return record.result
+
+    def _handle_RecordBilledPeriods(self, cmd: b.RecordBilledPeriods, rid: UUID) -> Handled:
+        number = str(self._issued("IssueInvoice", cmd.invoice_key, "invoice")["number"])
+        histories: list[Aggregate] = []
+        for contract_id, entry in cmd.entries:
+            history = self._billing_of(contract_id)
+            history.bill(_numbered(entry, number))
+            histories.append(history)
+        return histories, {"invoice": number, "contracts": len(histories)}
+
+    def _handle_RecordTrueUp(self, cmd: b.RecordTrueUp, rid: UUID) -> Handled:
+        history = self._billing_of(cmd.contract_id)
+        before = history.periods.get(cmd.entry.period)
+        if before is None:
+            raise NotFound(f"{cmd.entry.period_start}..{cmd.entry.period_end} was never billed", "period")
+        credit = (
+            str(self._issued("IssueCreditNote", cmd.credit_note_key, "credit note")["number"])
+            if cmd.credit_note_key
+            else None
+        )
+        invoice = (
+            str(self._issued("IssueInvoice", cmd.invoice_key, "invoice")["number"])
+            if cmd.invoice_key
+            else None
+        )
+        entry = BilledPeriod(
+            cmd.entry.period_start,
+            cmd.entry.period_end,
+            invoice or (before.invoice_number if credit is None else ""),
+            cmd.entry.estimated,
+            cmd.entry.basis,
+            cmd.entry.tariffs,
+            cmd.entry.net,
+            credit,
+            cmd.entry.cause,
+        )
+        history.correct(cmd.sequence, entry)
+        return [history], {"contract_id": str(cmd.contract_id), "credit_note": credit, "invoice": invoice}
+
+    # -- runs ------------------------------------------------------------------------------------------
+
+    def _handle_StartBillingRun(self, cmd: b.StartBillingRun, rid: UUID) -> Handled:
+        if cmd.period_end < cmd.period_start:
+            raise InvalidInput("the billing period ends before it starts", "period_end")
+        if (cmd.period_end - cmd.period_start).days > 366:
+            raise InvalidInput("a billing run covers at most a year", "period_end")
+        run = BillingRun(
+            child_id(rid, "billing-run"),
+            cmd.period_start,
+            cmd.period_end,
+            cmd.issue_date,
+            self.today(),
+            tuple(cmd.contracts),
+        )
+        return [run], {"run_id": str(run.id)}
+
+    def _handle_RecordRunBatch(self, cmd: b.RecordRunBatch, rid: UUID) -> Handled:
+        run = self.get(BillingRun, cmd.run_id, "billing run", "run_id")
+        run.record_batch(cmd.batch)
+        return [run], {"run_id": str(run.id), "batches": len(run.batches)}
+
+    def _handle_FinishBillingRun(self, cmd: b.FinishBillingRun, rid: UUID) -> Handled:
+        run = self.get(BillingRun, cmd.run_id, "billing run", "run_id")
+        if run.finished_on is None:
+            run.finish(self.today(), cmd.contracts_due)
+        return [run], {"run_id": str(run.id), "status": run.status}
+
+
+def _numbered(entry: BilledPeriod, number: str) -> BilledPeriod:
+    return BilledPeriod(
+        entry.period_start,
+        entry.period_end,
+        number,
+        entry.estimated,
+        entry.basis,
+        entry.tariffs,
+        entry.net,
+        entry.credit_note,
+        entry.cause,
+    )

@@ -1,0 +1,473 @@
+"""Readings (letture, autoletture, curve di carico): what the meters said, per supply point.
+
+Two aggregates, both keyed by the supply point (normalised by :func:`supply_point_key`):
+
+* :class:`MeterReadings` — the register readings of one supply point: a cumulative index with the
+  meter's multiplier (CT ratio, meter constant) and its number of digits (the index rolls over at
+  ``10**digits``), a source (actual, self-reading, estimate, correction) and the reading it
+  supersedes. Nothing is ever changed: a correction is a new reading naming the one it replaces.
+* :class:`LoadCurveMonth` — the interval consumption of one supply point in one local calendar month,
+  stored as compressed blocks: zlib of the little-endian float64 values, base64 text for the JSON
+  store, with the SHA-256 of the raw bytes checked on every replay. NaN means "not received".
+
+A reading dated D is the index at the end of local day D (24:00), so a billing period of the days
+[s, e] consumes ``index(e) - index(s - 1 day)``.
+
+>>> data, digest = encode_block(np.array([1.5, np.nan, 0.25]))
+>>> decode_block(data, digest, 3).tolist()
+[1.5, nan, 0.25]
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import hashlib
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from eventsourcing.domain import Aggregate, event
+from numpy.typing import NDArray
+
+from ledger.core.errors import Conflict, InvalidInput
+from ledger.core.ids import name_id
+
+#: Most digits a register may have (an index up to 10**15 - 1).
+MAX_DIGITS = 15
+#: Load-curve resolutions accepted, in minutes.
+RESOLUTIONS = (15, 30, 60)
+#: Days of history behind a reading used for the daily average (plausibility and estimation).
+HISTORY_DAYS = 365
+#: A self-reading this few days after the last actual is only checked against that actual.
+MIN_DAYS_FOR_PLAUSIBILITY = 7
+
+
+class ReadingSource(enum.Enum):
+    ACTUAL = "actual"
+    SELF_READING = "self-reading"
+    ESTIMATE = "estimate"
+    CORRECTION = "correction"
+
+    @property
+    def is_read(self) -> bool:
+        """A real look at the meter (billing treats it as actual); an estimate is not."""
+        return self is not ReadingSource.ESTIMATE
+
+    @property
+    def is_actual(self) -> bool:
+        """Read by the distributor (or corrected by it): what a self-reading is checked against."""
+        return self in (ReadingSource.ACTUAL, ReadingSource.CORRECTION)
+
+
+def supply_point_key(value: str) -> str:
+    """The form readings are keyed by: no spaces, dashes or dots, upper case.
+
+    >>> supply_point_key(" it001e 1234-5678 ")
+    'IT001E12345678'
+    """
+    key = "".join(ch for ch in value if ch not in " -.\t").upper()
+    if not 1 <= len(key) <= 64 or not key.isprintable():
+        raise InvalidInput(f"supply point {value!r} is empty, too long or not printable", "supply_point")
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterReading:
+    reading_id: str  # "<supply point>#<n>", n counting from 1 per supply point
+    read_on: date
+    index: Decimal
+    multiplier: Decimal
+    digits: int | None
+    source: ReadingSource
+    supersedes: str | None
+    recorded_on: date
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChainPoint:
+    """A reading on the consumption chain: ``cumulative`` units consumed since the chain's first read."""
+
+    reading: RegisterReading
+    cumulative: Decimal
+
+
+class MeterReadings(Aggregate):
+    class Opened(Aggregate.Created):
+        supply_point: str
+
+    class ReadingRecorded(Aggregate.Event):
+        reading: RegisterReading
+
+    @event(Opened)
+    def __init__(self, id: UUID, supply_point: str) -> None:
+        self.supply_point = supply_point
+        self.readings: dict[str, RegisterReading] = {}
+        self.superseded_by: dict[str, str] = {}
+
+    @staticmethod
+    def id_for(supply_point: str) -> UUID:
+        return name_id("meter-readings", supply_point_key(supply_point))
+
+    def effective(self) -> list[RegisterReading]:
+        """Readings not superseded, by date."""
+        return sorted(
+            (r for r in self.readings.values() if r.reading_id not in self.superseded_by),
+            key=lambda r: r.read_on,
+        )
+
+    def last_actual(self, on_or_before: date | None = None) -> RegisterReading | None:
+        """The latest effective actual reading (actual or correction) up to a date."""
+        found = None
+        for r in self.effective():
+            if r.source.is_actual and (on_or_before is None or r.read_on <= on_or_before):
+                found = r
+        return found
+
+    def record(
+        self,
+        read_on: date,
+        index: Decimal,
+        source: ReadingSource,
+        multiplier: Decimal,
+        digits: int | None,
+        supersedes: str | None,
+        recorded_on: date,
+        note: str,
+    ) -> tuple[str, bool]:
+        """Record a reading; return (its id, whether it is new). The same reading again is a no-op."""
+        if not index.is_finite() or index < 0:
+            raise InvalidInput(f"index must be a non-negative number, got {index}", "index")
+        if not multiplier.is_finite() or multiplier <= 0:
+            raise InvalidInput(f"multiplier must be positive, got {multiplier}", "multiplier")
+        if digits is not None and not 1 <= digits <= MAX_DIGITS:
+            raise InvalidInput(f"digits must be 1..{MAX_DIGITS}", "digits")
+        if digits is not None and index >= Decimal(10) ** digits:
+            raise InvalidInput(f"index {index} does not fit a {digits}-digit register", "index")
+        if supersedes is not None:
+            if supersedes not in self.readings:
+                raise InvalidInput(
+                    f"reading {supersedes} of {self.supply_point} does not exist", "supersedes"
+                )
+            if supersedes in self.superseded_by:
+                raise Conflict(
+                    f"reading {supersedes} was already superseded by {self.superseded_by[supersedes]}",
+                    "supersedes",
+                )
+        elif source is ReadingSource.CORRECTION:
+            raise InvalidInput("a correction names the reading it supersedes", "supersedes")
+        same_day = [r for r in self.effective() if r.read_on == read_on and r.reading_id != supersedes]
+        if same_day:
+            existing = same_day[0]
+            if (existing.index, existing.multiplier, existing.source) == (index, multiplier, source):
+                return existing.reading_id, False
+            if supersedes is None and existing.source is ReadingSource.ESTIMATE and source.is_read:
+                supersedes = existing.reading_id  # a real read replaces the estimate of its day
+            elif supersedes is None:
+                raise Conflict(
+                    f"reading {existing.reading_id} already records {read_on} (index "
+                    f"{existing.index}); send a correction that supersedes it",
+                    "read_on",
+                )
+            else:
+                raise Conflict(f"reading {existing.reading_id} also records {read_on}", "read_on")
+        reading = RegisterReading(
+            f"{self.supply_point}#{len(self.readings) + 1}",
+            read_on,
+            index,
+            multiplier,
+            digits,
+            source,
+            supersedes,
+            recorded_on,
+            note,
+        )
+        self._check_monotone(reading)
+        self._recorded(reading)
+        return reading.reading_id, True
+
+    def _check_monotone(self, new: RegisterReading) -> None:
+        """An actual read may not go below an earlier actual (or above a later one) unless the register
+        rolls over. Self-readings are checked when submitted (:func:`check_self_reading`), and one that a
+        later actual contradicts is left out of the consumption chain."""
+        if not new.source.is_actual or new.digits is not None:
+            return
+        for r in self.effective():
+            if r.reading_id == new.supersedes or not r.source.is_actual:
+                continue
+            if r.read_on < new.read_on and new.index < r.index:
+                raise InvalidInput(
+                    f"index {new.index} is below {r.index} read on {r.read_on} (no rollover digits given)",
+                    "index",
+                )
+            if r.read_on > new.read_on and new.index > r.index:
+                raise InvalidInput(
+                    f"index {new.index} is above {r.index} read later, on {r.read_on}", "index"
+                )
+
+    @event(ReadingRecorded)
+    def _recorded(self, reading: RegisterReading) -> None:
+        self.readings[reading.reading_id] = reading
+        if reading.supersedes is not None:
+            self.superseded_by[reading.supersedes] = reading.reading_id
+
+
+def delta(previous: RegisterReading, current: RegisterReading) -> Decimal:
+    """Units consumed between two readings: index difference (rolled over) times the multiplier."""
+    diff = current.index - previous.index
+    if diff < 0 and current.digits is not None:
+        diff += Decimal(10) ** current.digits
+    if diff < 0:
+        raise InvalidInput(
+            f"reading {current.reading_id} ({current.index}) is below "
+            f"{previous.reading_id} ({previous.index})",
+            "index",
+        )
+    return diff * current.multiplier
+
+
+def chain(readings: list[RegisterReading], *, with_estimates: bool = True) -> list[ChainPoint]:
+    """Effective readings as cumulative consumption: the actual reads and the self-readings they do not
+    contradict, then (optionally) the estimates dated after the last real read, which is where an
+    estimate can still say something."""
+    actual = [r for r in readings if r.source.is_actual]
+
+    def consistent(r: RegisterReading) -> bool:
+        if r.source.is_actual or r.digits is not None:
+            return True
+        before = [a.index for a in actual if a.read_on <= r.read_on]
+        after = [a.index for a in actual if a.read_on >= r.read_on]
+        return (not before or before[-1] <= r.index) and (not after or r.index <= after[0])
+
+    real = [r for r in readings if r.source.is_read and consistent(r)]
+    last = real[-1].read_on if real else None
+    tail = [
+        r for r in readings if with_estimates and not r.source.is_read and (last is None or r.read_on > last)
+    ]
+    points: list[ChainPoint] = []
+    for r in real:
+        points.append(
+            ChainPoint(r, Decimal(0) if not points else points[-1].cumulative + delta(points[-1].reading, r))
+        )
+    for r in tail:  # an estimate below what was really read says nothing: left out
+        if points and r.digits is None and r.index < points[-1].reading.index:
+            continue
+        points.append(
+            ChainPoint(r, Decimal(0) if not points else points[-1].cumulative + delta(points[-1].reading, r))
+        )
+    return points
+
+
+def daily_average(points: list[ChainPoint], until: date | None = None) -> Decimal | None:
+    """Units per day over the real reads of the last :data:`HISTORY_DAYS` days (up to ``until``)."""
+    real = [p for p in points if p.reading.source.is_read and (until is None or p.reading.read_on <= until)]
+    if len(real) < 2:
+        return None
+    last = real[-1]
+    window = [p for p in real if (last.reading.read_on - p.reading.read_on).days <= HISTORY_DAYS]
+    first = window[0] if len(window) >= 2 else real[-2]
+    days = (last.reading.read_on - first.reading.read_on).days
+    return None if days <= 0 else (last.cumulative - first.cumulative) / days
+
+
+def check_self_reading(
+    readings: MeterReadings | None, read_on: date, index: Decimal, factor: Decimal
+) -> None:
+    """Refuse an implausible self-reading (autolettura), saying why.
+
+    Not below the last actual reading before it; and, with at least two real reads of history, the
+    consumption per day it implies since that reading is within ``factor`` of the historical daily
+    average (between average / factor and average x factor).
+    """
+    if readings is None:
+        return
+    last = readings.last_actual(read_on)
+    if last is None:
+        return
+    if index < last.index and last.digits is None:
+        raise InvalidInput(
+            f"self-reading {index} is below the last actual reading {last.index} of {last.read_on}", "index"
+        )
+    days = (read_on - last.read_on).days
+    average = daily_average(chain(readings.effective(), with_estimates=False), read_on)
+    if average is None or days < MIN_DAYS_FOR_PLAUSIBILITY or average <= 0:
+        return
+    probe = RegisterReading(
+        "probe", read_on, index, last.multiplier, last.digits, ReadingSource.SELF_READING, None, read_on
+    )
+    per_day = delta(last, probe) / days
+    if per_day > average * factor:
+        raise InvalidInput(
+            f"self-reading implies {per_day:.2f} per day since {last.read_on}, more than "
+            f"{factor}x the historical {average:.2f} per day",
+            "index",
+        )
+    if per_day < average / factor:
+        raise InvalidInput(
+            f"self-reading implies {per_day:.2f} per day since {last.read_on}, less than "
+            f"1/{factor} of the historical {average:.2f} per day",
+            "index",
+        )
+
+
+# -- load curves ---------------------------------------------------------------------------------------
+
+
+def encode_block(values: NDArray[np.float64]) -> tuple[str, str]:
+    """(base64 of zlib of little-endian float64, SHA-256 hex of the raw bytes)."""
+    raw = np.ascontiguousarray(values, dtype="<f8").tobytes()
+    return base64.b64encode(zlib.compress(raw, 6)).decode("ascii"), hashlib.sha256(raw).hexdigest()
+
+
+def decode_block(data: str, sha256: str, count: int) -> NDArray[np.float64]:
+    raw = zlib.decompress(base64.b64decode(data))
+    if hashlib.sha256(raw).hexdigest() != sha256 or len(raw) != 8 * count:
+        raise ValueError("load-curve block fails its checksum: the stored data is damaged")
+    return np.frombuffer(raw, dtype="<f8").astype(np.float64)
+
+
+def month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_start_utc(month: str, zone: str) -> tuple[int, int]:
+    """UTC epoch seconds of the first local midnight of ``month`` and of the next month."""
+    year, mon = (int(x) for x in month.split("-"))
+    tz = ZoneInfo(zone)
+    first = date(year, mon, 1)
+    nxt = date(year + mon // 12, mon % 12 + 1, 1)
+    return (
+        int(datetime.combine(first, time(0), tzinfo=tz).timestamp()),
+        int(datetime.combine(nxt, time(0), tzinfo=tz).timestamp()),
+    )
+
+
+def local_month_of(instant: datetime, zone: str) -> str:
+    return month_key(instant.astimezone(ZoneInfo(zone)).date())
+
+
+class LoadCurveMonth(Aggregate):
+    """Interval consumption of one supply point in one local month; later blocks override earlier values."""
+
+    class Opened(Aggregate.Created):
+        supply_point: str
+        month: str
+        time_zone: str
+        resolution_min: int
+        unit: str
+        first_utc_s: int
+        n_intervals: int
+
+    class BlockRecorded(Aggregate.Event):
+        block: int
+        first: int
+        count: int
+        data: str
+        sha256: str
+        source: ReadingSource
+        changed: int  # intervals whose earlier value this block replaced (a correction)
+        recorded_on: date
+        note: str
+
+    @event(Opened)
+    def __init__(
+        self,
+        id: UUID,
+        supply_point: str,
+        month: str,
+        time_zone: str,
+        resolution_min: int,
+        unit: str,
+        first_utc_s: int,
+        n_intervals: int,
+    ) -> None:
+        self.supply_point = supply_point
+        self.month = month
+        self.time_zone = time_zone
+        self.resolution_min = resolution_min
+        self.unit = unit
+        self.first_utc_s = first_utc_s
+        self.n_intervals = n_intervals
+        self.values: NDArray[np.float64] = np.full(n_intervals, np.nan)
+        self.blocks = 0
+        self.sources: set[ReadingSource] = set()
+
+    @staticmethod
+    def id_for(supply_point: str, month: str) -> UUID:
+        return name_id("load-curve", supply_point_key(supply_point), month)
+
+    @property
+    def missing(self) -> int:
+        return int(np.isnan(self.values).sum())
+
+    def record(
+        self, first: int, values: NDArray[np.float64], source: ReadingSource, recorded_on: date, note: str
+    ) -> int:
+        """Merge a block (NaN = not given); return how many intervals it changed (0: nothing recorded)."""
+        if first < 0 or first + values.size > self.n_intervals:
+            raise InvalidInput(
+                f"block of {values.size} intervals from {first} overflows {self.month} "
+                f"({self.n_intervals} intervals)",
+                "values",
+            )
+        given = ~np.isnan(values)
+        if not given.any():
+            raise InvalidInput("the block has no values", "values")
+        if not np.all(np.isfinite(values[given])) or np.any(values[given] < 0):
+            raise InvalidInput("interval values must be finite and not negative", "values")
+        old = self.values[first : first + values.size]
+        differs = given & ~(old == values)
+        if not differs.any():
+            return 0
+        replaced = int((differs & ~np.isnan(old)).sum())
+        data, digest = encode_block(values)
+        self._block(
+            self.blocks + 1, first, int(values.size), data, digest, source, replaced, recorded_on, note
+        )
+        return int(differs.sum())
+
+    @event(BlockRecorded)
+    def _block(
+        self,
+        block: int,
+        first: int,
+        count: int,
+        data: str,
+        sha256: str,
+        source: ReadingSource,
+        changed: int,
+        recorded_on: date,
+        note: str,
+    ) -> None:
+        values = decode_block(data, sha256, count)
+        target = self.values[first : first + count]
+        np.copyto(target, values, where=~np.isnan(values))
+        self.blocks = block
+        self.sources.add(source)
+
+    def slice_utc(self, start_s: int, stop_s: int, resolution_min: int) -> tuple[int, NDArray[np.float64]]:
+        """(offset into [start_s, stop_s) in intervals, the values of this month inside it)."""
+        if resolution_min != self.resolution_min:
+            raise InvalidInput(
+                f"load curve of {self.supply_point} {self.month} is at {self.resolution_min} "
+                f"minutes, not {resolution_min}",
+                "resolution_min",
+            )
+        step = resolution_min * 60
+        lo = max(start_s, self.first_utc_s)
+        hi = min(stop_s, self.first_utc_s + self.n_intervals * step)
+        if hi <= lo:
+            return 0, np.empty(0)
+        a, b = (lo - self.first_utc_s) // step, (hi - self.first_utc_s) // step
+        return (lo - start_s) // step, self.values[a:b]
+
+
+def utc_seconds(instant: datetime) -> int:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise InvalidInput(f"{instant.isoformat()} has no UTC offset: ambiguous around DST", "start")
+    return int(instant.astimezone(UTC).timestamp())

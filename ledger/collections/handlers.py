@@ -1,0 +1,152 @@
+"""Command handlers of direct debit, mixed into :class:`ledger.application.Saldo`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from ledger.accounts.account import ContractAccount
+from ledger.collections import change_iban, decide_return, revoke, validate_mandate
+from ledger.collections import commands as d
+from ledger.collections.run import MAX_RUN_COLLECTIONS, BookedCollection, CollectionRun, ProposedCollection
+from ledger.core.errors import Conflict, InvalidInput
+from ledger.core.ids import child_id
+from ledger.core.money import ZERO
+from ledger.parties.partner import BusinessPartner
+
+if TYPE_CHECKING:
+    from eventsourcing.domain import Aggregate
+
+    from ledger.application import CompanyConfig
+
+Handled = tuple[list["Aggregate"], dict[str, Any]]
+
+#: The time of day a run's file is stamped with: the clock gives dates, files need a creation time.
+FILE_TIME = time(6, 0, tzinfo=UTC)
+
+
+class DirectDebitHandlers:
+    config: CompanyConfig
+
+    # Provided by Saldo (see ledger/application.py).
+    def get(self, cls: Any, aggregate_id: UUID, what: str, field: str) -> Any: ...  # pragma: no cover
+    def _find(self, cls: Any, aggregate_id: UUID) -> Any: ...  # pragma: no cover
+    def today(self) -> Any: ...  # pragma: no cover
+    def prefetch(self, ids: list[UUID]) -> None: ...  # pragma: no cover
+
+    def _account(self, account_id: UUID) -> ContractAccount:
+        account: ContractAccount = self.get(ContractAccount, account_id, "contract account", "account_id")
+        return account
+
+    def _handle_RegisterMandate(self, cmd: d.RegisterMandate, rid: UUID) -> Handled:
+        account = self._account(cmd.account_id)
+        if account.mandate is not None and account.mandate.status.value == "active":
+            raise Conflict("the account already has an active mandate; revoke it first", "reference")
+        mandate = validate_mandate(cmd.reference, cmd.scheme, cmd.signed_on, cmd.debtor_name, cmd.debtor_iban,
+                                   cmd.debtor_bic)
+        if mandate.signed_on > self.today():
+            raise InvalidInput("the mandate's signature date is in the future", "signed_on")
+        account.set_mandate(mandate, "registered")
+        return [account], {"account_id": str(account.id), "mandate": mandate.reference}
+
+    def _handle_ChangeMandateIban(self, cmd: d.ChangeMandateIban, rid: UUID) -> Handled:
+        account = self._account(cmd.account_id)
+        if account.mandate is None or account.mandate.status.value != "active":
+            raise Conflict("the account has no active mandate", "account_id")
+        mandate = change_iban(account.mandate, cmd.new_iban, cmd.new_bic)
+        account.set_mandate(mandate, "IBAN changed")
+        return [account], {"account_id": str(account.id), "debtor_iban": mandate.debtor_iban,
+                           "amendment": mandate.pending_amendment is not None}
+
+    def _handle_RevokeMandate(self, cmd: d.RevokeMandate, rid: UUID) -> Handled:
+        account = self._account(cmd.account_id)
+        if account.mandate is None or account.mandate.status.value != "active":
+            raise Conflict("the account has no active mandate", "account_id")
+        account.set_mandate(revoke(account.mandate), cmd.reason or "revoked")
+        return [account], {"account_id": str(account.id), "revoked": True}
+
+    def _handle_ProposeCollectionRun(self, cmd: d.ProposeCollectionRun, rid: UUID) -> Handled:
+        if cmd.collection_date < cmd.due_by and cmd.collection_date < self.today():
+            raise InvalidInput("the collection date is in the past", "collection_date")
+        run_id = child_id(rid, "collection-run")
+        accounts = sorted(set(cmd.candidate_account_ids))
+        self.prefetch(accounts)
+        proposals: list[ProposedCollection] = []
+        for account_id in accounts:
+            account = self._find(ContractAccount, account_id)
+            items = account.collectable_items(cmd.due_by) if account is not None else []
+            if not items:
+                continue
+            if len(proposals) >= MAX_RUN_COLLECTIONS:
+                raise InvalidInput(f"a run may hold at most {MAX_RUN_COLLECTIONS} collections", "due_by")
+            # Ours, ≤ 35 characters of the SEPA set, unique: the key returns are matched on.
+            e2e = f"DD{run_id.hex[:10].upper()}{len(proposals) + 1:07d}"
+            proposals.append(ProposedCollection(account.id, e2e, tuple(i.item_id for i in items),
+                                                tuple(i.document_number for i in items),
+                                                sum((i.open_amount for i in items), ZERO),
+                                                account.next_sequence_type()))
+        run = CollectionRun(run_id, cmd.due_by, cmd.collection_date, tuple(proposals))
+        return [run], {"run_id": str(run.id), "collections": len(proposals),
+                       "amount": str(sum((p.amount for p in proposals), ZERO))}
+
+    def _handle_DiscardCollectionRun(self, cmd: d.DiscardCollectionRun, rid: UUID) -> Handled:
+        run: CollectionRun = self.get(CollectionRun, cmd.run_id, "collection run", "run_id")
+        run.discard(cmd.reason)
+        return [run], {"run_id": str(run.id), "status": run.status}
+
+    def _handle_ExecuteCollectionRun(self, cmd: d.ExecuteCollectionRun, rid: UUID) -> Handled:
+        run: CollectionRun = self.get(CollectionRun, cmd.run_id, "collection run", "run_id")
+        if run.status != "proposed":
+            raise Conflict(f"collection run {run.id} is {run.status}", "run_id")
+        self.prefetch([p.account_id for p in run.proposals])
+        changed: dict[UUID, Any] = {}
+        booked: list[BookedCollection] = []
+        skipped: list[str] = []
+        for proposal in run.proposals:
+            account: ContractAccount = self._find(ContractAccount, proposal.account_id)
+            collectable = {i.item_id for i in account.collectable_items(run.due_by)}
+            item_ids = tuple(i for i in proposal.item_ids if i in collectable)
+            partner = self._find(BusinessPartner, account.partner_id)
+            address = partner.address if partner is not None else None
+            if not item_ids or account.mandate is None or address is None:
+                skipped.append(f"{proposal.end_to_end_id}: " + (
+                    "nothing left to collect" if not item_ids else
+                    "no usable mandate" if account.mandate is None else "debtor has no postal address"))
+                continue
+            mandate = account.mandate
+            collection = account.book_collection(proposal.end_to_end_id, str(run.id), run.collection_date,
+                                                 item_ids)
+            paid = [account.items[a.item_id] for a in collection.allocations]
+            references = [i.payment_reference or i.document_number for i in paid]
+            booked.append(BookedCollection(
+                account.id, collection.end_to_end_id, collection.amount, collection.sequence_type,
+                mandate.reference, mandate.signed_on, mandate.debtor_name, mandate.debtor_iban,
+                mandate.debtor_bic, address.town, address.country, address.street or None,
+                address.postcode or None, " ".join(references)[:140], mandate.pending_amendment))
+            changed[account.id] = account
+        executed_at = datetime.combine(self.today(), FILE_TIME)
+        run.execute(executed_at, tuple(booked), tuple(skipped))
+        return [run, *changed.values()], {
+            "run_id": str(run.id), "collections": len(booked), "skipped": len(skipped),
+            "amount": str(sum((b.amount for b in booked), ZERO))}
+
+    def _handle_SettleCollection(self, cmd: d.SettleCollection, rid: UUID) -> Handled:
+        account = self._account(cmd.account_id)
+        account.settle_collection(cmd.end_to_end_id, cmd.settled_on, self.config.bank_account)
+        return [account], {"end_to_end_id": cmd.end_to_end_id, "settled": True}
+
+    def _handle_ReturnCollection(self, cmd: d.ReturnCollection, rid: UUID) -> Handled:
+        account = self._account(cmd.account_id)
+        collection = account.collections.get(cmd.end_to_end_id)
+        if collection is None:
+            raise InvalidInput(f"collection {cmd.end_to_end_id} is not on this account", "end_to_end_id")
+        attempts = max(account.dd_attempts.get(a.item_id, 1) for a in collection.allocations)
+        decision = decide_return(self.config.return_policy, cmd.reason_code, attempts,
+                                 collection.collection_date, cmd.returned_on)
+        account.return_collection(cmd.end_to_end_id, cmd.returned_on, decision, self.config.bank_account)
+        return [account], {"end_to_end_id": cmd.end_to_end_id, "reason": decision.reason_code,
+                           "action": decision.action.value, "retry": decision.retry,
+                           "fee": str(decision.return_fee + decision.bank_charge),
+                           "needs_investigation": decision.needs_investigation, "notes": list(decision.notes)}
+

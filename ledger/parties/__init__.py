@@ -1,0 +1,1 @@
+"""Parties: business partners and their identifiers (tax ids, IBANs, supply points)."""

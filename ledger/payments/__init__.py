@@ -1,0 +1,1 @@
+"""Payments: bank statement entries, reference matching, the suspense worklist."""

@@ -1,0 +1,91 @@
+"""Commands of payments: record, import, reverse and reset them; place or refund what waits in suspense.
+
+Immutable value records, in the imperative.
+"""
+
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from ledger.payments.matching import MatchDecision, Receipt
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPayment:
+    account_id: UUID
+    amount: Decimal
+    received_on: date
+    currency: str = "EUR"
+    bank_account: str | None = None
+    invoice_numbers: tuple[str, ...] = ()
+    payer_name: str | None = None
+    payer_iban: str | None = None
+    reference: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReversePayment:
+    account_id: UUID
+    payment_id: str
+    reason: str
+    reversed_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResetClearing:
+    account_id: UUID
+    payment_id: str
+    reason: str
+    reset_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReceipt:
+    """Book one receipt from a bank statement where the matching cascade decided (or park it in suspense).
+
+    The idempotency fingerprint covers the receipt only, not the decision: importing the same entry again
+    is a replay even if today's open items would be matched differently.
+    """
+
+    receipt: Receipt
+    bank_account: str
+    decision: MatchDecision
+
+    def idempotency_payload(self) -> Any:
+        return (self.receipt, self.bank_account)
+
+
+@dataclass(frozen=True, slots=True)
+class AllocateSuspense:
+    """A clerk places a parked receipt: on named invoices, oldest first, or only as credit on account."""
+
+    suspense_id: UUID
+    account_id: UUID
+    invoice_numbers: tuple[str, ...] = ()
+    on_account_only: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RefundSuspense:
+    suspense_id: UUID
+    to_iban: str
+    to_name: str
+    reason: str
+    to_town: str = ""  # a payee address (town and country at least) is required on SEPA transfers
+    to_country: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordStatementFile:
+    """Remember that a bank file was imported in full (its key is the file's SHA-256)."""
+
+    sha256: str
+    file_name: str
+    report: tuple[tuple[str, str], ...]

@@ -1,0 +1,121 @@
+"""Receipts waiting for a person (sospesi / partides pendents / selvittelytili).
+
+A receipt the matching cascade could not place is booked Dr bank / Cr suspense and waits here. A clerk
+then allocates it to a contract account (the account books Dr suspense / Cr receivables), or refunds it
+(Dr suspense / Cr bank, with a credit transfer file).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.core import chart
+from ledger.core.errors import Conflict
+from ledger.core.ids import name_id
+from ledger.core.money import Posting, entry
+from ledger.payments.matching import Receipt
+
+
+class SuspenseItem(Aggregate):
+    class Parked(Aggregate.Created):
+        receipt: Receipt
+        bank_account: str
+        reason: str
+        postings: tuple[Posting, ...]
+
+    class Allocated(Aggregate.Event):
+        account_id: UUID
+        payment_id: str
+        allocated_on: date
+        note: str
+
+    class Refunded(Aggregate.Event):
+        currency: str
+        to_iban: str
+        to_name: str
+        to_town: str
+        to_country: str
+        refunded_on: date
+        reason: str
+        postings: tuple[Posting, ...]
+
+    @event(Parked)
+    def __init__(
+        self,
+        id: UUID,
+        receipt: Receipt,
+        bank_account: str,
+        reason: str,
+        postings: tuple[Posting, ...],
+    ) -> None:
+        self.receipt = receipt
+        self.bank_account = bank_account
+        self.reason = reason
+        self.status = "open"
+        self.refund_to: tuple[str, str, str, str, date] | None = None
+
+    @classmethod
+    def park(cls, item_id: UUID, receipt: Receipt, bank_account: str, reason: str) -> SuspenseItem:
+        document = f"SUS-{item_id.hex[:12]}"
+        postings = entry(
+            Posting.debit(chart.bank(bank_account), receipt.amount, None, document),
+            Posting.credit(chart.SUSPENSE, receipt.amount, None, document),
+        )
+        return cls(item_id, receipt, bank_account, reason, postings)
+
+    @property
+    def amount(self) -> Decimal:
+        return self.receipt.amount
+
+    def _check_open(self) -> None:
+        if self.status != "open":
+            raise Conflict(f"receipt {self.id} is already {self.status}", "suspense_id")
+
+    def allocate(self, account_id: UUID, payment_id: str, allocated_on: date, note: str) -> None:
+        """Hand the money to a contract account; the account's PaymentReceived books it out of suspense."""
+        self._check_open()
+        self._allocated(account_id, payment_id, allocated_on, note)
+
+    @event(Allocated)
+    def _allocated(self, account_id: UUID, payment_id: str, allocated_on: date, note: str) -> None:
+        self.status = "allocated"
+
+    def refund(self, to_iban: str, to_name: str, to_town: str, to_country: str, refunded_on: date,
+               reason: str) -> None:
+        """Send the money back (a pain.001 credit transfer): Dr suspense / Cr bank."""
+        self._check_open()
+        document = f"RFD-{self.id.hex[:12]}"
+        postings = entry(Posting.debit(chart.SUSPENSE, self.amount, None, document),
+                         Posting.credit(chart.bank(self.bank_account), self.amount, None, document))
+        self._refunded(self.receipt.currency, to_iban, to_name, to_town, to_country, refunded_on, reason,
+                       postings)
+
+    @event(Refunded)
+    def _refunded(self, currency: str, to_iban: str, to_name: str, to_town: str, to_country: str,
+                  refunded_on: date, reason: str, postings: tuple[Posting, ...]) -> None:
+        self.status = "refunded"
+        self.refund_to = (to_name, to_iban, to_town, to_country, refunded_on)
+
+
+class StatementFile(Aggregate):
+    """A bank file that was imported in full, keyed by the SHA-256 of its bytes, with its import report."""
+
+    class Recorded(Aggregate.Created):
+        sha256: str
+        file_name: str
+        report: dict[str, Any]
+
+    @event(Recorded)
+    def __init__(self, id: UUID, sha256: str, file_name: str, report: dict[str, Any]) -> None:
+        self.sha256 = sha256
+        self.file_name = file_name
+        self.report = report
+
+    @staticmethod
+    def id_for(sha256: str) -> UUID:
+        return name_id("statement-file", sha256)
