@@ -302,9 +302,9 @@ def _install_run_paths(app: FastAPI) -> None:
         contract_id: UUID, svc: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
     ) -> list[dict[str, Any]]:
         """The contract's invoices and credit notes from billing runs, newest first, with their lines."""
-        history = svc.app._find(ContractBilling, ContractBilling.id_for(contract_id))
+        history = svc.app.find(ContractBilling, ContractBilling.id_for(contract_id))
         contract = _contract(svc, contract_id)
-        history = svc.app._find(ContractBilling, ContractBilling.id_for(contract_id))
+        history = svc.app.find(ContractBilling, ContractBilling.id_for(contract_id))
         numbers = list(reversed(history.documents()))[:limit] if history is not None else []
         out = []
         for number in numbers:

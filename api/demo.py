@@ -22,9 +22,9 @@ from stdnum.it import codicefiscale
 from importers.bank.service import ImportReport, import_file
 from importers.bank.synth import SynthEntry, write_camt053
 from ledger.accounts import commands as ac
-from ledger.accounts.account import PaymentMethod
 from ledger.accounts.contract import BillingFrequency, Commodity
 from ledger.accounts.invoice import compute_totals, price_line
+from ledger.accounts.terms import PaymentMethod
 from ledger.application import DEFAULT_BANK_ACCOUNT, Saldo
 from ledger.core.idempotency import record_id
 from ledger.core.ids import child_id

@@ -294,7 +294,7 @@ def _run_detail(run: DunningRun) -> dict[str, Any]:
 def dunning_state(svc: Services, account_id: UUID, day: date | None = None) -> DunningStateOut:
     """The dunning state of an account, from its events (the same after any replay)."""
     today = day or svc.app.today()
-    account, o = svc.app.dunning_overview(account_id, today)
+    account, o = svc.app.dunning.dunning_overview(account_id, today)
     documents = {i.item_id: i.document_number for i in account.items.values()}
     next_step = None
     if o.next_level is not None and o.next_level_name is not None and o.next_rule is not None:
@@ -392,7 +392,7 @@ def install_dunning_paths(app: FastAPI) -> None:
     @app.get("/accounts/{account_id}/instalment-plans", tags=["instalment plans"])
     def list_plans(account_id: UUID, svc: ServicesDep) -> list[PlanOut]:
         """The live plan (if any) first, then the ended ones, newest first."""
-        account, _ = svc.app.dunning_overview(account_id)
+        account, _ = svc.app.dunning.dunning_overview(account_id)
         plans = [*([account.plan] if account.plan else []), *reversed(account.past_plans)]
         return [_plan(p, account.items) for p in plans]
 
@@ -407,7 +407,7 @@ def install_dunning_paths(app: FastAPI) -> None:
                     domestic: Annotated[bool | None, Query(description="default: persons are")] = None
                     ) -> EligibilityOut:
         """Italy: must a plan be offered for this bill (≥ 150 % / 250 % of the 12-month average)?"""
-        result = svc.app.instalment_eligibility(account_id, invoice_number, domestic)
+        result = svc.app.dunning.instalment_eligibility(account_id, invoice_number, domestic)
         return EligibilityOut.model_validate(result)
 
     # -- portal -----------------------------------------------------------------------------------------
@@ -417,7 +417,7 @@ def install_dunning_paths(app: FastAPI) -> None:
         """Returned direct debits, unpaid invoices, the active plan and next instalment, level, mandate."""
         _account_row(svc, account_id)
         today = svc.app.today()
-        account, overview = svc.app.dunning_overview(account_id, today)
+        account, overview = svc.app.dunning.dunning_overview(account_id, today)
         _, collections = svc.view.direct_debit_of(str(account_id))
         unpaid = [r for r in svc.view.open_items(str(account_id)) if r[2] == "invoice"]
         next_instalment = None

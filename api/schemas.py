@@ -13,8 +13,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger.accounts.account import PaymentMethod
 from ledger.accounts.contract import BillingFrequency, Commodity
+from ledger.accounts.terms import PaymentMethod
 from ledger.parties.partner import PartnerKind
 
 AmountStr = Annotated[str, Field(pattern=r"^\d{1,9}(\.\d{1,2})?$", examples=["122.00"],

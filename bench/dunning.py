@@ -67,7 +67,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with scratch_services("benchdun", RUN_DAY) as (svc, url, schema):
-        svc.app.dunning_settings = replace(DunningSettings(), default_procedure=args.procedure)
+        svc.app.dunning.dunning_settings = replace(DunningSettings(), default_procedure=args.procedure)
         _setup(svc, args.accounts)
         first = svc.app.recorder.max_notification_id() or 0
         started = time.perf_counter()

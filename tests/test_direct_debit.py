@@ -11,7 +11,8 @@ from lxml import etree
 
 from importers.sepa import service as dd
 from ledger.accounts import commands as ac
-from ledger.accounts.account import ContractAccount, PaymentMethod
+from ledger.accounts.account import ContractAccount
+from ledger.accounts.terms import PaymentMethod
 from ledger.collections import DEFAULT_POLICY
 from ledger.collections import commands as d
 from ledger.core.errors import Conflict, InvalidInput

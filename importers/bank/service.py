@@ -137,7 +137,7 @@ def import_statement(
 ) -> ImportReport:
     sha256 = hashlib.sha256(data).hexdigest()
     report = ImportReport(file_name, sha256)
-    recorded = svc.app.statement_file(sha256)
+    recorded = svc.app.payments.statement_file(sha256)
     if recorded is not None:
         report.file_already_imported = True
         report.entries = report.duplicates = int(recorded.report.get("entries", 0))

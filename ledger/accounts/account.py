@@ -8,7 +8,6 @@ ledger (postings) are recorded side by side so that each can be checked against 
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -25,16 +24,12 @@ from ledger.accounts.clearing import (
     clearing_order,
     total,
 )
+from ledger.accounts.terms import PaymentMethod
 from ledger.collections.account_part import DirectDebit
 from ledger.core import chart
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.money import ZERO, Posting, entry
 from ledger.dunning.account_part import Dunning
-
-
-class PaymentMethod(enum.Enum):
-    BANK_TRANSFER = "bank-transfer"
-    DIRECT_DEBIT = "direct-debit"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from ledger.accounts.account import PaymentMethod
 from ledger.accounts.contract import BillingFrequency, Commodity
+from ledger.accounts.terms import PaymentMethod
 
 
 @dataclass(frozen=True, slots=True)

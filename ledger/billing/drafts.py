@@ -43,10 +43,11 @@ from ledger.billing.rating_step import Job
 from ledger.billing.readings import supply_point_key
 from ledger.billing.records import ContractBilling, RunBatch, RunIssue
 from ledger.core.errors import DomainError, InvalidInput
+from ledger.core.handling import MAX_BATCH_COMMANDS
 from ledger.core.money import ZERO
 
 if TYPE_CHECKING:
-    from ledger.application import Saldo
+    from ledger.billing.ports import BillingService
 
 #: Most bytes of events one transaction of a run stores (estimated with :meth:`Draft.stored_bytes`).
 #: eventsourcing 9.5 inserts in psycopg pipeline mode, and psycopg 3.3.9 hangs for good when one insert
@@ -214,7 +215,7 @@ def _bill_draft(jobs: list[Job], issue_date: date) -> Draft:
     return draft
 
 
-def _old_lines(app: Saldo, job: Job) -> tuple[Invoice | None, list[InvoiceLine]]:
+def _old_lines(app: BillingService, job: Job) -> tuple[Invoice | None, list[InvoiceLine]]:
     previous = job.previous
     if previous is None or not previous.invoice_number:
         return None, []
@@ -230,7 +231,7 @@ def _old_lines(app: Saldo, job: Job) -> tuple[Invoice | None, list[InvoiceLine]]
     return invoice, [li for li in invoice.lines if li.site is not None and supply_point_key(li.site) == key]
 
 
-def _true_up_draft(app: Saldo, job: Job, issue_date: date) -> Draft | None:
+def _true_up_draft(app: BillingService, job: Job, issue_date: date) -> Draft | None:
     previous, usage = job.previous, job.usage
     if previous is None or usage is None or usage.estimated:
         return None  # still no actual data: the estimate stands
@@ -293,7 +294,7 @@ def _true_up_draft(app: Saldo, job: Job, issue_date: date) -> Draft | None:
     return draft
 
 
-def drafts_for(app: Saldo, jobs: list[Job], issue_date: date) -> tuple[list[Draft], list[RunIssue]]:
+def drafts_for(app: BillingService, jobs: list[Job], issue_date: date) -> tuple[list[Draft], list[RunIssue]]:
     """Drafts of the rated jobs, and the problems of the jobs that cannot be billed.
 
     True-ups come first: an old period is corrected before the next one is billed.
@@ -328,10 +329,9 @@ def _issue(job: Job, code: str, reason: str) -> RunIssue:
     return job.issue
 
 
-def issue_drafts(app: Saldo, drafts: list[Draft], problems: list[RunIssue], selected: RunBatch) -> RunBatch:
+def issue_drafts(app: BillingService, drafts: list[Draft], problems: list[RunIssue], selected: RunBatch
+                 ) -> RunBatch:
     """Issue the drafts in batches of whole documents (one transaction each); count what happened."""
-    from ledger.application import MAX_BATCH_COMMANDS
-
     batches: list[list[Draft]] = [[]]
     size = weight = 0
     for draft in drafts:
@@ -352,7 +352,7 @@ def issue_drafts(app: Saldo, drafts: list[Draft], problems: list[RunIssue], sele
         if not commands:
             counts["nothing"] += sum(1 for d in batch if d.nothing_to_bill)
             continue
-        with app.prefetching({ContractBilling.id_for(j.contract.id) for d in batch for j in d.jobs}):
+        with app.billing.prefetching({ContractBilling.id_for(j.contract.id) for d in batch for j in d.jobs}):
             items = iter(app.execute_many(commands))
         for draft in batch:
             results = [next(items) for _ in draft.commands]

@@ -1,7 +1,7 @@
-"""Command handlers for readings, tariffs and billing runs, mixed into :class:`ledger.application.Saldo`.
+"""Command handlers of readings, tariffs and billing runs (the billing capability's registry).
 
-Each handler is a ``_handle_<CommandName>(self, command, rid)`` method returning the aggregates to save
-and the result, like the handlers in ``ledger/application.py``.
+Each ``@handles(Command)`` method takes the command and its request id and returns the aggregates to save
+and the result (:mod:`ledger.core.handling`).
 
 Billing histories are touched by every invoice of a run; :meth:`BillingHandlers.prefetching` tells the
 batch which ones it will need, so they are read in one query per batch (and again if the batch is
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,17 +38,12 @@ from ledger.billing.readings import (
 from ledger.billing.records import BilledPeriod, BillingRun, ContractBilling
 from ledger.billing.tariffs import SpotPriceMonth, Tariff, parse_price_unit
 from ledger.core.errors import InvalidInput, NotFound
+from ledger.core.handling import Capability, Handled, handles
 from ledger.core.idempotency import IdempotencyRecord, record_id
 from ledger.core.ids import child_id
-
-if TYPE_CHECKING:
-    import threading
-    from datetime import date
-
-    from ledger.application import AggregateLoader, CompanyConfig
+from ledger.parties.company import CompanyConfig
 
 A = TypeVar("A", bound=Aggregate)
-Handled = tuple[list[Aggregate], dict[str, Any]]
 
 #: A self-reading implying more than this many times (or less than 1/this of) the historical daily
 #: consumption is refused. ``SALDO_SELF_READING_FACTOR`` overrides it.
@@ -65,17 +60,7 @@ def _zone(name: str) -> str:
     return name
 
 
-class BillingHandlers:
-    if TYPE_CHECKING:  # provided by Saldo
-        config: CompanyConfig
-        bulk_loader: AggregateLoader | None
-        _local: threading.local
-
-        def _find(self, cls: type[A], aggregate_id: UUID) -> A | None: ...
-        def get(self, cls: type[A], aggregate_id: UUID, what: str, field: str) -> A: ...
-        def today(self) -> date: ...
-        def _preload(self, unit: dict[UUID, Aggregate | None], ids: list[UUID]) -> None: ...
-
+class BillingHandlers(Capability[CompanyConfig]):
     @property
     def self_reading_factor(self) -> Decimal:
         text = os.environ.get("SALDO_SELF_READING_FACTOR", "")
@@ -98,21 +83,21 @@ class BillingHandlers:
 
     def _billing_of(self, contract_id: UUID) -> ContractBilling:
         history_id = ContractBilling.id_for(contract_id)
-        unit: dict[UUID, Aggregate | None] | None = getattr(self._local, "unit", None)
         hint: list[UUID] | None = getattr(self._local, "prefetch", None)
-        if unit is not None and hint and history_id not in unit:
-            self._preload(unit, [i for i in hint if i not in unit])
-        return self._find(ContractBilling, history_id) or ContractBilling(history_id, contract_id)
+        if hint and not self.ws.is_loaded(history_id):
+            self.prefetch(hint)
+        return self.find(ContractBilling, history_id) or ContractBilling(history_id, contract_id)
 
     # -- readings ------------------------------------------------------------------------------------
 
     def _readings(self, supply_point: str) -> MeterReadings:
         key = supply_point_key(supply_point)
-        return self._find(MeterReadings, MeterReadings.id_for(key)) or MeterReadings(
+        return self.find(MeterReadings, MeterReadings.id_for(key)) or MeterReadings(
             MeterReadings.id_for(key), key
         )
 
-    def _handle_RecordReading(self, cmd: b.RecordReading, rid: UUID) -> Handled:
+    @handles(b.RecordReading)
+    def record_reading(self, cmd: b.RecordReading, rid: UUID) -> Handled:
         readings = self._readings(cmd.supply_point)
         reading_id, new = readings.record(
             cmd.read_on,
@@ -126,7 +111,8 @@ class BillingHandlers:
         )
         return [readings], {"reading_id": reading_id, "supply_point": readings.supply_point, "new": new}
 
-    def _handle_SubmitSelfReading(self, cmd: b.SubmitSelfReading, rid: UUID) -> Handled:
+    @handles(b.SubmitSelfReading)
+    def submit_self_reading(self, cmd: b.SubmitSelfReading, rid: UUID) -> Handled:
         contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
         if cmd.read_on > self.today():
             raise InvalidInput("a self-reading cannot be dated in the future", "read_on")
@@ -154,7 +140,8 @@ class BillingHandlers:
             "accepted": True,
         }
 
-    def _handle_RecordLoadCurve(self, cmd: b.RecordLoadCurve, rid: UUID) -> Handled:
+    @handles(b.RecordLoadCurve)
+    def record_load_curve(self, cmd: b.RecordLoadCurve, rid: UUID) -> Handled:
         if cmd.resolution_min not in RESOLUTIONS:
             raise InvalidInput(f"resolution must be one of {RESOLUTIONS} minutes", "resolution_min")
         if not cmd.values or len(cmd.values) > MAX_INTERVALS:
@@ -169,7 +156,7 @@ class BillingHandlers:
                 f"{cmd.start.isoformat()} is not on the {cmd.resolution_min}-minute grid", "start"
             )
         key = supply_point_key(cmd.supply_point)
-        curve = self._find(LoadCurveMonth, LoadCurveMonth.id_for(key, month))
+        curve = self.find(LoadCurveMonth, LoadCurveMonth.id_for(key, month))
         if curve is None:
             curve = LoadCurveMonth(
                 LoadCurveMonth.id_for(key, month),
@@ -200,9 +187,10 @@ class BillingHandlers:
 
     # -- tariffs and prices --------------------------------------------------------------------------
 
-    def _handle_DefineTariffVersion(self, cmd: b.DefineTariffVersion, rid: UUID) -> Handled:
+    @handles(b.DefineTariffVersion)
+    def define_tariff_version(self, cmd: b.DefineTariffVersion, rid: UUID) -> Handled:
         code = cmd.version.code
-        tariff = self._find(Tariff, Tariff.id_for(code)) or Tariff(Tariff.id_for(code), code)
+        tariff = self.find(Tariff, Tariff.id_for(code)) or Tariff(Tariff.id_for(code), code)
         new = tariff.define(cmd.version, cmd.spot_index, self.today())
         return [tariff], {
             "code": code,
@@ -211,7 +199,8 @@ class BillingHandlers:
             "versions": len(tariff.versions),
         }
 
-    def _handle_RecordSpotPrices(self, cmd: b.RecordSpotPrices, rid: UUID) -> Handled:
+    @handles(b.RecordSpotPrices)
+    def record_spot_prices(self, cmd: b.RecordSpotPrices, rid: UUID) -> Handled:
         if cmd.resolution_min not in RESOLUTIONS:
             raise InvalidInput(f"resolution must be one of {RESOLUTIONS} minutes", "resolution_min")
         if not cmd.index.strip() or not cmd.prices or len(cmd.prices) > MAX_INTERVALS:
@@ -230,7 +219,7 @@ class BillingHandlers:
             at = start_s + position * step
             month = local_month_of(datetime.fromtimestamp(at, UTC), "UTC")
             first_s, next_s = month_start_utc(month, "UTC")
-            spot = self._find(SpotPriceMonth, SpotPriceMonth.id_for(cmd.index, month))
+            spot = self.find(SpotPriceMonth, SpotPriceMonth.id_for(cmd.index, month))
             if spot is None:
                 spot = SpotPriceMonth(
                     SpotPriceMonth.id_for(cmd.index, month),
@@ -254,7 +243,8 @@ class BillingHandlers:
 
     # -- billing records -----------------------------------------------------------------------------
 
-    def _handle_SetBillingVatRate(self, cmd: b.SetBillingVatRate, rid: UUID) -> Handled:
+    @handles(b.SetBillingVatRate)
+    def set_billing_vat_rate(self, cmd: b.SetBillingVatRate, rid: UUID) -> Handled:
         self.get(Contract, cmd.contract_id, "contract", "contract_id")
         if not cmd.reason.strip():
             raise InvalidInput("say why the contract has its own VAT rate", "reason")
@@ -266,12 +256,13 @@ class BillingHandlers:
         }
 
     def _issued(self, command: str, key: str, what: str) -> dict[str, Any]:
-        record = self._find(IdempotencyRecord, record_id(command, key))
+        record = self.find(IdempotencyRecord, record_id(command, key))
         if record is None:
             raise InvalidInput(f"no {what} was issued under {key!r} in this batch", "key")
         return record.result
 
-    def _handle_RecordBilledPeriods(self, cmd: b.RecordBilledPeriods, rid: UUID) -> Handled:
+    @handles(b.RecordBilledPeriods)
+    def record_billed_periods(self, cmd: b.RecordBilledPeriods, rid: UUID) -> Handled:
         number = str(self._issued("IssueInvoice", cmd.invoice_key, "invoice")["number"])
         histories: list[Aggregate] = []
         for contract_id, entry in cmd.entries:
@@ -280,7 +271,8 @@ class BillingHandlers:
             histories.append(history)
         return histories, {"invoice": number, "contracts": len(histories)}
 
-    def _handle_RecordTrueUp(self, cmd: b.RecordTrueUp, rid: UUID) -> Handled:
+    @handles(b.RecordTrueUp)
+    def record_true_up(self, cmd: b.RecordTrueUp, rid: UUID) -> Handled:
         history = self._billing_of(cmd.contract_id)
         before = history.periods.get(cmd.entry.period)
         if before is None:
@@ -311,7 +303,8 @@ class BillingHandlers:
 
     # -- runs ------------------------------------------------------------------------------------------
 
-    def _handle_StartBillingRun(self, cmd: b.StartBillingRun, rid: UUID) -> Handled:
+    @handles(b.StartBillingRun)
+    def start_billing_run(self, cmd: b.StartBillingRun, rid: UUID) -> Handled:
         if cmd.period_end < cmd.period_start:
             raise InvalidInput("the billing period ends before it starts", "period_end")
         if (cmd.period_end - cmd.period_start).days > 366:
@@ -326,12 +319,14 @@ class BillingHandlers:
         )
         return [run], {"run_id": str(run.id)}
 
-    def _handle_RecordRunBatch(self, cmd: b.RecordRunBatch, rid: UUID) -> Handled:
+    @handles(b.RecordRunBatch)
+    def record_run_batch(self, cmd: b.RecordRunBatch, rid: UUID) -> Handled:
         run = self.get(BillingRun, cmd.run_id, "billing run", "run_id")
         run.record_batch(cmd.batch)
         return [run], {"run_id": str(run.id), "batches": len(run.batches)}
 
-    def _handle_FinishBillingRun(self, cmd: b.FinishBillingRun, rid: UUID) -> Handled:
+    @handles(b.FinishBillingRun)
+    def finish_billing_run(self, cmd: b.FinishBillingRun, rid: UUID) -> Handled:
         run = self.get(BillingRun, cmd.run_id, "billing run", "run_id")
         if run.finished_on is None:
             run.finish(self.today(), cmd.contracts_due)

@@ -51,7 +51,7 @@ from ledger.core.errors import DomainError, NotFound
 from ledger.core.money import ZERO
 
 if TYPE_CHECKING:
-    from ledger.application import Saldo
+    from ledger.billing.ports import BillingService
 
 #: Problems rating may meet in one contract's data: reported for that contract, never raised.
 RATING_PROBLEMS = (DomainError, TariffError, CalendarError, ValueError, ArithmeticError)
@@ -106,7 +106,7 @@ class Job:
 class RatingContext:
     """What a run has loaded, shared by its chunks: tariffs and spot prices are read once per run."""
 
-    app: Saldo
+    app: BillingService
     settings: BillingSettings
     readings: dict[str, MeterReadings] = field(default_factory=dict)
     curves: dict[str, dict[str, LoadCurveMonth]] = field(default_factory=dict)
@@ -117,7 +117,7 @@ class RatingContext:
 
     def tariff(self, code: str) -> Tariff | None:
         if code not in self.tariffs:
-            self.tariffs[code] = self.app._find(Tariff, Tariff.id_for(code))
+            self.tariffs[code] = self.app.find(Tariff, Tariff.id_for(code))
         return self.tariffs[code]
 
     def spot_index(self, version: TariffVersion) -> str | None:
@@ -126,7 +126,7 @@ class RatingContext:
 
     def spot_month(self, index: str, month: str) -> SpotPriceMonth | None:
         if (index, month) not in self.spot_months:
-            self.spot_months[(index, month)] = self.app._find(
+            self.spot_months[(index, month)] = self.app.find(
                 SpotPriceMonth, SpotPriceMonth.id_for(index, month)
             )
         return self.spot_months[(index, month)]

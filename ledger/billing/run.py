@@ -45,7 +45,7 @@ from ledger.core.money import ZERO
 from ledger.core.topics import stored_topics
 
 if TYPE_CHECKING:
-    from ledger.application import Saldo
+    from ledger.billing.ports import BillingService
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -122,7 +122,7 @@ def issue_dict(issue: RunIssue) -> dict[str, str]:
     }
 
 
-def load_many(app: Saldo, cls: type[A], ids: Sequence[UUID]) -> dict[UUID, A]:
+def load_many(app: BillingService, cls: type[A], ids: Sequence[UUID]) -> dict[UUID, A]:
     """Aggregates by id in one round trip per 2,000 ids where the store allows (else one by one)."""
     wanted = list(dict.fromkeys(ids))
     if app.bulk_loader is not None:
@@ -137,7 +137,7 @@ def load_many(app: Saldo, cls: type[A], ids: Sequence[UUID]) -> dict[UUID, A]:
     return {i: a for i, a in loaded.items() if isinstance(a, cls)}
 
 
-def contract_ids(app: Saldo) -> list[UUID]:
+def contract_ids(app: BillingService) -> list[UUID]:
     """Every contract ever signed, from the store's log (the ``Contract.Signed`` events), in log order."""
     # Under every topic the event was ever stored with: old stores hold it under its old module's name.
     topics = stored_topics(f"{Contract.__module__}:{Contract.__qualname__}.Signed")
@@ -166,7 +166,7 @@ def _chunks(contracts: list[Contract], size: int) -> list[list[Contract]]:
 
 
 def run_billing(
-    app: Saldo,
+    app: BillingService,
     start: date,
     end: date,
     *,
@@ -208,7 +208,7 @@ def run_billing(
     return report
 
 
-def _record_batch(app: Saldo, run_id: UUID, batch: RunBatch) -> None:
+def _record_batch(app: BillingService, run_id: UUID, batch: RunBatch) -> None:
     run = app.get(BillingRun, run_id, "billing run", "run_id")
     app.execute(b.RecordRunBatch(run_id, batch), f"run:{run_id}:batch:{len(run.batches) + 1}")
 
@@ -241,7 +241,7 @@ def _simulated(drafts: list[Draft], problems: list[RunIssue], batch: RunBatch) -
 
 
 def _select(
-    app: Saldo, ctx: RatingContext, chunk: list[Contract], start: date, end: date
+    app: BillingService, ctx: RatingContext, chunk: list[Contract], start: date, end: date
 ) -> tuple[list[Job], RunBatch, int]:
     """The chunk's jobs: due periods not billed yet, and billed periods to check for a true-up."""
     histories = load_many(app, ContractBilling, [ContractBilling.id_for(c.id) for c in chunk])

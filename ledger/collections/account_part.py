@@ -21,6 +21,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from ledger.accounts.clearing import Allocation, ItemKind, OpenItem, allocate, apply_allocations, total
+from ledger.accounts.terms import PaymentMethod
 from ledger.collections import (
     CollectionOutcome,
     CollectionRecord,
@@ -104,7 +105,6 @@ class DirectDebit(Aggregate):
 
     @event(MandateSet)
     def _mandate_set(self, mandate: Mandate, reason: str) -> None:
-        from ledger.accounts.account import PaymentMethod
 
         self.mandate = mandate
         self.payment_method = (PaymentMethod.DIRECT_DEBIT if mandate.status is MandateStatus.ACTIVE
@@ -112,7 +112,6 @@ class DirectDebit(Aggregate):
 
     def collectable_items(self, due_by: date) -> list[OpenItem]:
         """Open items a collection run may present: due by ``due_by``, not blocked after a return."""
-        from ledger.accounts.account import PaymentMethod
 
         if self.payment_method is not PaymentMethod.DIRECT_DEBIT or self.mandate is None:
             return []
@@ -207,7 +206,6 @@ class DirectDebit(Aggregate):
                              reopened: tuple[Allocation, ...], fee_item: OpenItem | None,
                              stops_direct_debit: bool, notes: tuple[str, ...],
                              postings: tuple[Posting, ...]) -> None:
-        from ledger.accounts.account import PaymentMethod
 
         collection = self.collections[end_to_end_id]
         apply_allocations(self.items, reopened, +1)

@@ -1,9 +1,9 @@
-"""Command handlers of direct debit, mixed into :class:`ledger.application.Saldo`."""
+"""Command handlers of direct debit: mandates, collection runs, settlements and returns."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from ledger.accounts.account import ContractAccount
@@ -11,35 +11,24 @@ from ledger.collections import change_iban, decide_return, revoke, validate_mand
 from ledger.collections import commands as d
 from ledger.collections.run import MAX_RUN_COLLECTIONS, BookedCollection, CollectionRun, ProposedCollection
 from ledger.core.errors import Conflict, InvalidInput
+from ledger.core.handling import Capability, Handled, handles
 from ledger.core.ids import child_id
 from ledger.core.money import ZERO
+from ledger.parties.company import CompanyConfig
 from ledger.parties.partner import BusinessPartner
-
-if TYPE_CHECKING:
-    from eventsourcing.domain import Aggregate
-
-    from ledger.application import CompanyConfig
-
-Handled = tuple[list["Aggregate"], dict[str, Any]]
 
 #: The time of day a run's file is stamped with: the clock gives dates, files need a creation time.
 FILE_TIME = time(6, 0, tzinfo=UTC)
 
 
-class DirectDebitHandlers:
-    config: CompanyConfig
-
-    # Provided by Saldo (see ledger/application.py).
-    def get(self, cls: Any, aggregate_id: UUID, what: str, field: str) -> Any: ...  # pragma: no cover
-    def _find(self, cls: Any, aggregate_id: UUID) -> Any: ...  # pragma: no cover
-    def today(self) -> Any: ...  # pragma: no cover
-    def prefetch(self, ids: list[UUID]) -> None: ...  # pragma: no cover
+class DirectDebitHandlers(Capability[CompanyConfig]):
 
     def _account(self, account_id: UUID) -> ContractAccount:
         account: ContractAccount = self.get(ContractAccount, account_id, "contract account", "account_id")
         return account
 
-    def _handle_RegisterMandate(self, cmd: d.RegisterMandate, rid: UUID) -> Handled:
+    @handles(d.RegisterMandate)
+    def register_mandate(self, cmd: d.RegisterMandate, rid: UUID) -> Handled:
         account = self._account(cmd.account_id)
         if account.mandate is not None and account.mandate.status.value == "active":
             raise Conflict("the account already has an active mandate; revoke it first", "reference")
@@ -50,7 +39,8 @@ class DirectDebitHandlers:
         account.set_mandate(mandate, "registered")
         return [account], {"account_id": str(account.id), "mandate": mandate.reference}
 
-    def _handle_ChangeMandateIban(self, cmd: d.ChangeMandateIban, rid: UUID) -> Handled:
+    @handles(d.ChangeMandateIban)
+    def change_mandate_iban(self, cmd: d.ChangeMandateIban, rid: UUID) -> Handled:
         account = self._account(cmd.account_id)
         if account.mandate is None or account.mandate.status.value != "active":
             raise Conflict("the account has no active mandate", "account_id")
@@ -59,14 +49,16 @@ class DirectDebitHandlers:
         return [account], {"account_id": str(account.id), "debtor_iban": mandate.debtor_iban,
                            "amendment": mandate.pending_amendment is not None}
 
-    def _handle_RevokeMandate(self, cmd: d.RevokeMandate, rid: UUID) -> Handled:
+    @handles(d.RevokeMandate)
+    def revoke_mandate(self, cmd: d.RevokeMandate, rid: UUID) -> Handled:
         account = self._account(cmd.account_id)
         if account.mandate is None or account.mandate.status.value != "active":
             raise Conflict("the account has no active mandate", "account_id")
         account.set_mandate(revoke(account.mandate), cmd.reason or "revoked")
         return [account], {"account_id": str(account.id), "revoked": True}
 
-    def _handle_ProposeCollectionRun(self, cmd: d.ProposeCollectionRun, rid: UUID) -> Handled:
+    @handles(d.ProposeCollectionRun)
+    def propose_collection_run(self, cmd: d.ProposeCollectionRun, rid: UUID) -> Handled:
         if cmd.collection_date < cmd.due_by and cmd.collection_date < self.today():
             raise InvalidInput("the collection date is in the past", "collection_date")
         run_id = child_id(rid, "collection-run")
@@ -74,9 +66,9 @@ class DirectDebitHandlers:
         self.prefetch(accounts)
         proposals: list[ProposedCollection] = []
         for account_id in accounts:
-            account = self._find(ContractAccount, account_id)
+            account = self.find(ContractAccount, account_id)
             items = account.collectable_items(cmd.due_by) if account is not None else []
-            if not items:
+            if account is None or not items:
                 continue
             if len(proposals) >= MAX_RUN_COLLECTIONS:
                 raise InvalidInput(f"a run may hold at most {MAX_RUN_COLLECTIONS} collections", "due_by")
@@ -90,12 +82,14 @@ class DirectDebitHandlers:
         return [run], {"run_id": str(run.id), "collections": len(proposals),
                        "amount": str(sum((p.amount for p in proposals), ZERO))}
 
-    def _handle_DiscardCollectionRun(self, cmd: d.DiscardCollectionRun, rid: UUID) -> Handled:
+    @handles(d.DiscardCollectionRun)
+    def discard_collection_run(self, cmd: d.DiscardCollectionRun, rid: UUID) -> Handled:
         run: CollectionRun = self.get(CollectionRun, cmd.run_id, "collection run", "run_id")
         run.discard(cmd.reason)
         return [run], {"run_id": str(run.id), "status": run.status}
 
-    def _handle_ExecuteCollectionRun(self, cmd: d.ExecuteCollectionRun, rid: UUID) -> Handled:
+    @handles(d.ExecuteCollectionRun)
+    def execute_collection_run(self, cmd: d.ExecuteCollectionRun, rid: UUID) -> Handled:
         run: CollectionRun = self.get(CollectionRun, cmd.run_id, "collection run", "run_id")
         if run.status != "proposed":
             raise Conflict(f"collection run {run.id} is {run.status}", "run_id")
@@ -104,10 +98,10 @@ class DirectDebitHandlers:
         booked: list[BookedCollection] = []
         skipped: list[str] = []
         for proposal in run.proposals:
-            account: ContractAccount = self._find(ContractAccount, proposal.account_id)
+            account = self.get(ContractAccount, proposal.account_id, "contract account", "account_id")
             collectable = {i.item_id for i in account.collectable_items(run.due_by)}
             item_ids = tuple(i for i in proposal.item_ids if i in collectable)
-            partner = self._find(BusinessPartner, account.partner_id)
+            partner = self.find(BusinessPartner, account.partner_id)
             address = partner.address if partner is not None else None
             if not item_ids or account.mandate is None or address is None:
                 skipped.append(f"{proposal.end_to_end_id}: " + (
@@ -131,12 +125,14 @@ class DirectDebitHandlers:
             "run_id": str(run.id), "collections": len(booked), "skipped": len(skipped),
             "amount": str(sum((b.amount for b in booked), ZERO))}
 
-    def _handle_SettleCollection(self, cmd: d.SettleCollection, rid: UUID) -> Handled:
+    @handles(d.SettleCollection)
+    def settle_collection(self, cmd: d.SettleCollection, rid: UUID) -> Handled:
         account = self._account(cmd.account_id)
         account.settle_collection(cmd.end_to_end_id, cmd.settled_on, self.config.bank_account)
         return [account], {"end_to_end_id": cmd.end_to_end_id, "settled": True}
 
-    def _handle_ReturnCollection(self, cmd: d.ReturnCollection, rid: UUID) -> Handled:
+    @handles(d.ReturnCollection)
+    def return_collection(self, cmd: d.ReturnCollection, rid: UUID) -> Handled:
         account = self._account(cmd.account_id)
         collection = account.collections.get(cmd.end_to_end_id)
         if collection is None:

@@ -1,4 +1,4 @@
-"""Command handlers of dunning and instalment plans, mixed into :class:`ledger.application.Saldo`.
+"""Command handlers of dunning and instalment plans (the dunning capability's registry).
 
 Also the company's dunning configuration (:class:`DunningSettings`: the procedure per account, country
 and commodity, and the late-interest rate tables) and the queries the API asks of the aggregates (the
@@ -11,14 +11,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.clearing import ItemKind
+from ledger.accounts.handlers import draw_numbers
 from ledger.accounts.invoice import document_id, payment_reference
 from ledger.collections.account_part import DirectDebit
 from ledger.core.errors import Conflict, DomainError, InvalidInput
+from ledger.core.handling import Capability, Handled, handles
 from ledger.core.ids import child_id
 from ledger.core.money import ZERO, round_cents
 from ledger.dunning import (
@@ -47,14 +49,8 @@ from ledger.dunning.instalments import (
     plan_instalments,
 )
 from ledger.dunning.run import MAX_RUN_ACCOUNTS, DunningRun, ExecutedStep, PlanAction, ProposedStep
+from ledger.parties.company import CompanyConfig
 from ledger.parties.partner import BusinessPartner, PartnerKind
-
-if TYPE_CHECKING:
-    from eventsourcing.domain import Aggregate
-
-    from ledger.application import CompanyConfig
-
-Handled = tuple[list["Aggregate"], dict[str, Any]]
 
 #: ECB main refinancing operations rate by the day each decision took effect
 #: (https://www.ecb.europa.eu/stats/policy_and_exchange_rates/key_ecb_interest_rates/html/index.en.html);
@@ -196,19 +192,9 @@ def _proposed(account_id: UUID, p: DunningProposal) -> ProposedStep:
                         p.overdue_total, p.fee, p.interest, p.payment_deadline, p.earliest_next_step_date)
 
 
-class DunningHandlers:
-    config: CompanyConfig
-    events: Any  # the application's event store (eventsourcing.application.Application.events)
-    _local: Any  # Saldo's per-thread unit of work
+class DunningHandlers(Capability[CompanyConfig]):
     #: The company's dunning configuration; an instance may replace it.
     dunning_settings: DunningSettings = DunningSettings()
-
-    # Provided by Saldo (see ledger/application.py).
-    def get(self, cls: Any, aggregate_id: UUID, what: str, field: str) -> Any: ...  # pragma: no cover
-    def _find(self, cls: Any, aggregate_id: UUID) -> Any: ...  # pragma: no cover
-    def today(self) -> Any: ...  # pragma: no cover
-    def prefetch(self, ids: list[UUID]) -> None: ...  # pragma: no cover
-    def _draw_numbers(self, series: str, year: int, count: int) -> Any: ...  # pragma: no cover
 
     def _dunned_account(self, account_id: UUID) -> ContractAccount:
         account: ContractAccount = self.get(ContractAccount, account_id, "contract account", "account_id")
@@ -239,7 +225,7 @@ class DunningHandlers:
         if plan is None:
             return None
         if any(i.due_date + timedelta(days=plan.grace_days) < day for i in plan.instalments):
-            stored = self.events.get(account.id, gt=plan.since_version)
+            stored = self.ws.events_after(account.id, plan.since_version)
             payments = standing_plan_payments([*stored, *account.pending_events], frozenset(plan.item_ids))
             schedule = [Instalment(i.number, i.due_date, i.principal, i.interest, i.amount)
                         for i in plan.instalments]
@@ -283,7 +269,7 @@ class DunningHandlers:
         if item.kind is not ItemKind.INVOICE:
             raise InvalidInput(f"{item.document_number} is not an invoice", "invoice_number")
         if domestic is None:
-            partner = self._find(BusinessPartner, account.partner_id)
+            partner = self.find(BusinessPartner, account.partner_id)
             domestic = partner is None or partner.kind is PartnerKind.PERSON
         since = item.posted_on - timedelta(days=365)
         history = [i.amount for i in account.items.values()
@@ -300,7 +286,8 @@ class DunningHandlers:
 
     # -- locks and procedure -----------------------------------------------------------------------------
 
-    def _handle_SetDunningLock(self, cmd: dc.SetDunningLock, rid: UUID) -> Handled:
+    @handles(dc.SetDunningLock)
+    def set_dunning_lock(self, cmd: dc.SetDunningLock, rid: UUID) -> Handled:
         account = self._dunned_account(cmd.account_id)
         item_id = account.item_by_number(cmd.invoice_number.strip()).item_id if cmd.invoice_number else None
         lock_id = child_id(rid, "dunning-lock").hex[:16]
@@ -309,14 +296,16 @@ class DunningHandlers:
         return [account], {"account_id": str(account.id), "lock_id": lock_id, "kind": cmd.kind.value,
                            "until": cmd.until.isoformat() if cmd.until else None}
 
-    def _handle_ReleaseDunningLock(self, cmd: dc.ReleaseDunningLock, rid: UUID) -> Handled:
+    @handles(dc.ReleaseDunningLock)
+    def release_dunning_lock(self, cmd: dc.ReleaseDunningLock, rid: UUID) -> Handled:
         account = self._dunned_account(cmd.account_id)
         if not cmd.reason.strip():
             raise InvalidInput("a release needs a reason", "reason")
         account.release_dunning_lock(cmd.lock_id, self.today(), cmd.reason.strip())
         return [account], {"account_id": str(account.id), "lock_id": cmd.lock_id, "released": True}
 
-    def _handle_AssignDunningProcedure(self, cmd: dc.AssignDunningProcedure, rid: UUID) -> Handled:
+    @handles(dc.AssignDunningProcedure)
+    def assign_dunning_procedure(self, cmd: dc.AssignDunningProcedure, rid: UUID) -> Handled:
         account = self._dunned_account(cmd.account_id)
         settings = self.dunning_settings
         if cmd.procedure is not None:
@@ -331,7 +320,8 @@ class DunningHandlers:
 
     # -- dunning runs ------------------------------------------------------------------------------------
 
-    def _handle_ProposeDunningRun(self, cmd: dc.ProposeDunningRun, rid: UUID) -> Handled:
+    @handles(dc.ProposeDunningRun)
+    def propose_dunning_run(self, cmd: dc.ProposeDunningRun, rid: UUID) -> Handled:
         run_on = cmd.run_on or self.today()
         self._local.dunning = {}  # for the execution, when it follows in the same batch
         accounts = sorted(set(cmd.candidate_account_ids))
@@ -343,7 +333,7 @@ class DunningHandlers:
         actions: list[PlanAction] = []
         problems: list[str] = []
         for account_id in accounts:
-            account = self._find(ContractAccount, account_id)
+            account = self.find(ContractAccount, account_id)
             if account is None:
                 problems.append(f"{account_id}: no such contract account")
                 continue
@@ -376,7 +366,8 @@ class DunningHandlers:
                 "interest": str(sum((s.interest for s in steps), ZERO)),
                 "skipped": len(run.skipped), "problems": len(run.problems)}
 
-    def _handle_ExecuteDunningRun(self, cmd: dc.ExecuteDunningRun, rid: UUID) -> Handled:
+    @handles(dc.ExecuteDunningRun)
+    def execute_dunning_run(self, cmd: dc.ExecuteDunningRun, rid: UUID) -> Handled:
         run: DunningRun = self.get(DunningRun, cmd.run_id, "dunning run", "run_id")
         if run.status != "proposed":
             raise Conflict(f"dunning run {run.id} is {run.status}", "run_id")
@@ -389,7 +380,7 @@ class DunningHandlers:
         skipped: list[str] = []
         done: list[PlanAction] = []
         for action in run.proposed_plan_actions:
-            account: ContractAccount = self._find(ContractAccount, action.account_id)
+            account = self.get(ContractAccount, action.account_id, "contract account", "account_id")
             why_not = self._end_plan(account, action, today)
             if why_not is not None:
                 skipped.append(f"{account.id}: {why_not}")
@@ -398,7 +389,7 @@ class DunningHandlers:
             changed[account.id] = account
         executed: list[ExecutedStep] = []
         for proposed in run.proposed_steps:
-            account = self._find(ContractAccount, proposed.account_id)
+            account = self.get(ContractAccount, proposed.account_id, "contract account", "account_id")
             try:
                 proposal = self.propose_for(account, today)
             except DomainError as e:
@@ -416,14 +407,16 @@ class DunningHandlers:
         run.execute(today, tuple(executed), tuple(done), tuple(skipped))
         return [run, *changed.values()], self._run_result(run)
 
-    def _handle_DiscardDunningRun(self, cmd: dc.DiscardDunningRun, rid: UUID) -> Handled:
+    @handles(dc.DiscardDunningRun)
+    def discard_dunning_run(self, cmd: dc.DiscardDunningRun, rid: UUID) -> Handled:
         run: DunningRun = self.get(DunningRun, cmd.run_id, "dunning run", "run_id")
         if not cmd.reason.strip():
             raise InvalidInput("a discard needs a reason", "reason")
         run.discard(cmd.reason.strip())
         return [run], {"run_id": str(run.id), "status": run.status}
 
-    def _handle_ReverseDunningRun(self, cmd: dc.ReverseDunningRun, rid: UUID) -> Handled:
+    @handles(dc.ReverseDunningRun)
+    def reverse_dunning_run(self, cmd: dc.ReverseDunningRun, rid: UUID) -> Handled:
         run: DunningRun = self.get(DunningRun, cmd.run_id, "dunning run", "run_id")
         if not cmd.reason.strip():
             raise InvalidInput("a reversal needs a reason", "reason")
@@ -436,7 +429,7 @@ class DunningHandlers:
         not_reversed: list[str] = []
         # Latest first: should one account hold two steps of this run, the later one goes first.
         for step in reversed(run.steps):
-            account: ContractAccount = self._find(ContractAccount, step.account_id)
+            account = self.get(ContractAccount, step.account_id, "contract account", "account_id")
             try:
                 account.reverse_dunning_step(step.step_id, today,
                                              f"dunning run reversed: {cmd.reason.strip()}")
@@ -449,7 +442,8 @@ class DunningHandlers:
         return [run, *changed.values()], {"run_id": str(run.id), "status": run.status,
                                           "reversed": len(reversed_steps), "not_reversed": not_reversed}
 
-    def _handle_ReverseDunningStep(self, cmd: dc.ReverseDunningStep, rid: UUID) -> Handled:
+    @handles(dc.ReverseDunningStep)
+    def reverse_dunning_step(self, cmd: dc.ReverseDunningStep, rid: UUID) -> Handled:
         account = self._dunned_account(cmd.account_id)
         if not cmd.reason.strip():
             raise InvalidInput("a reversal needs a reason", "reason")
@@ -460,7 +454,8 @@ class DunningHandlers:
 
     # -- instalment plans --------------------------------------------------------------------------------
 
-    def _handle_CreateInstalmentPlan(self, cmd: dc.CreateInstalmentPlan, rid: UUID) -> Handled:
+    @handles(dc.CreateInstalmentPlan)
+    def create_instalment_plan(self, cmd: dc.CreateInstalmentPlan, rid: UUID) -> Handled:
         account = self._dunned_account(cmd.account_id)
         settings = self.dunning_settings
         today: date = self.today()
@@ -477,7 +472,7 @@ class DunningHandlers:
                                     interval_months=cmd.interval_months, interval_days=cmd.interval_days,
                                     interest_rate=cmd.interest_rate, custom_amounts=cmd.custom_amounts,
                                     start=today)
-        number_range, (number,) = self._draw_numbers(settings.plan_series, today.year, 1)
+        number_range, (number,) = draw_numbers(self.ws, settings.plan_series, today.year, 1)
         planned = []
         for rate in schedule:
             document = f"{number}-{rate.number:03d}"
@@ -494,12 +489,14 @@ class DunningHandlers:
                              "principal": str(i.principal), "interest": str(i.interest),
                              "payment_reference": i.payment_reference} for i in plan.instalments]}
 
-    def _handle_CancelInstalmentPlan(self, cmd: dc.CancelInstalmentPlan, rid: UUID) -> Handled:
+    @handles(dc.CancelInstalmentPlan)
+    def cancel_instalment_plan(self, cmd: dc.CancelInstalmentPlan, rid: UUID) -> Handled:
         account = self._dunned_account(cmd.account_id)
         plan = account.cancel_instalment_plan(self.today(), cmd.reason.strip(), (), cmd.plan_id)
         return [account], {"account_id": str(account.id), "plan_id": plan.plan_id, "status": plan.status}
 
-    def _handle_ReviewInstalmentPlan(self, cmd: dc.ReviewInstalmentPlan, rid: UUID) -> Handled:
+    @handles(dc.ReviewInstalmentPlan)
+    def review_instalment_plan(self, cmd: dc.ReviewInstalmentPlan, rid: UUID) -> Handled:
         account = self._dunned_account(cmd.account_id)
         today = self.today()
         action = self.review_plan(account, today)

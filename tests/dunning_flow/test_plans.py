@@ -142,11 +142,12 @@ def test_italian_instalment_eligibility_against_the_last_12_months(clerk: Clerk)
     clerk.clock.today = date(2025, 9, 1)
     big = clerk.bill(account, "150.00", vat="0")["number"]
     app = clerk.services.app
-    domestic = app.instalment_eligibility(account, big)
+    domestic = app.dunning.instalment_eligibility(account, big)
     assert (domestic["average_12_months"], domestic["bills_in_average"], domestic["domestic"],
             domestic["eligible"]) == (Decimal("100.00"), 3, True, True)
-    assert app.instalment_eligibility(account, big, domestic=False)["eligible"] is False  # needs 250 %
+    # a non-domestic customer needs 250 %
+    assert app.dunning.instalment_eligibility(account, big, domestic=False)["eligible"] is False
     company = customer(clerk, "Luce Srl", kind=PartnerKind.ORGANISATION)
     alone = clerk.bill(company, "60.00", vat="0")["number"]
-    verdict = app.instalment_eligibility(company, alone)
+    verdict = app.dunning.instalment_eligibility(company, alone)
     assert (verdict["domestic"], verdict["bills_in_average"], verdict["eligible"]) == (False, 0, True)

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from api.bootstrap import build
 from api.dunning_http import dunning_state
-from ledger.accounts.account import PaymentMethod
+from ledger.accounts.terms import PaymentMethod
 from ledger.collections import commands as d
 from ledger.collections.run import CollectionRun
 from ledger.dunning import commands as dc

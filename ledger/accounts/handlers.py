@@ -1,0 +1,141 @@
+"""Command handlers of contract accounts: open accounts, sign contracts, issue invoices and credit notes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ledger.accounts import commands as ac
+from ledger.accounts.account import ContractAccount
+from ledger.accounts.contract import Contract, SupplyPoint, TariffAssignment
+from ledger.accounts.invoice import (
+    MAX_INVOICE_LINES,
+    DocumentKind,
+    Invoice,
+    InvoiceLine,
+    NumberRange,
+    compute_totals,
+    document_id,
+    gl_lines,
+    payment_reference,
+    price_line,
+)
+from ledger.core.errors import Conflict, InvalidInput
+from ledger.core.handling import Capability, Handled, Workspace, handles
+from ledger.core.ids import child_id
+from ledger.core.money import check_currency, parse_amount
+from ledger.parties.company import CompanyConfig
+from ledger.parties.identifiers import InvalidIdentifier, validate_supply_point
+from ledger.parties.partner import BusinessPartner
+
+#: Longest payment terms a contract account may have.
+MAX_PAYMENT_TERMS_DAYS = 365
+
+
+def draw_numbers(ws: Workspace[object], series: str, year: int, count: int) -> tuple[NumberRange, list[str]]:
+    """Draw ``count`` document numbers of ``series`` for ``year``; save the range with the documents."""
+    number_range = ws.find(NumberRange, NumberRange.id_for(series, year))
+    if number_range is None:
+        number_range = NumberRange(NumberRange.id_for(series, year), series, year)
+    return number_range, number_range.draw(count)
+
+
+def price_lines(lines: tuple[ac.LineInput, ...]) -> tuple[InvoiceLine, ...]:
+    if not lines:
+        raise InvalidInput("a document needs at least one line", "lines")
+    if len(lines) > MAX_INVOICE_LINES:
+        raise InvalidInput(f"a document may have at most {MAX_INVOICE_LINES} lines", "lines")
+    return tuple(price_line(li.description, li.component, li.quantity, li.unit, li.unit_price,
+                            li.vat_rate, i, amount=li.amount, site=li.site, period=li.period,
+                            sources=li.sources, note=li.note) for i, li in enumerate(lines))
+
+
+class AccountHandlers(Capability[CompanyConfig]):
+    @handles(ac.OpenContractAccount)
+    def open_contract_account(self, cmd: ac.OpenContractAccount, rid: UUID) -> Handled:
+        self.get(BusinessPartner, cmd.partner_id, "partner", "partner_id")
+        if not 0 <= cmd.payment_terms_days <= MAX_PAYMENT_TERMS_DAYS:
+            raise InvalidInput(f"payment terms must be 0..{MAX_PAYMENT_TERMS_DAYS} days",
+                               "payment_terms_days")
+        account = ContractAccount(child_id(rid, "account"), cmd.partner_id, cmd.name.strip(),
+                                  check_currency(cmd.currency), cmd.payment_terms_days, cmd.payment_method)
+        return [account], {"account_id": str(account.id)}
+
+    @handles(ac.SignContract)
+    def sign_contract(self, cmd: ac.SignContract, rid: UUID) -> Handled:
+        self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
+        try:
+            supply_point_id = validate_supply_point(cmd.supply_point_scheme, cmd.supply_point_id)
+        except InvalidIdentifier as e:
+            raise InvalidInput(str(e), "supply_point_id") from e
+        if not cmd.tariff_code.strip():
+            raise InvalidInput("a contract needs a tariff code", "tariff_code")
+        if cmd.end_date is not None and cmd.end_date < cmd.start_date:
+            raise InvalidInput("end date is before the start date", "end_date")
+        contract = Contract(child_id(rid, "contract"), cmd.account_id,
+                            SupplyPoint(cmd.supply_point_scheme, supply_point_id, cmd.time_zone),
+                            cmd.commodity, TariffAssignment(cmd.tariff_code.strip(), cmd.start_date),
+                            cmd.billing_frequency, cmd.start_date, cmd.end_date)
+        return [contract], {"contract_id": str(contract.id)}
+
+    @handles(ac.IssueInvoice)
+    def issue_invoice(self, cmd: ac.IssueInvoice, rid: UUID) -> Handled:
+        account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
+        if cmd.contract_id is not None:
+            contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
+            if contract.account_id != account.id:
+                raise InvalidInput("the contract belongs to another account", "contract_id")
+        if cmd.period is not None and cmd.period[1] < cmd.period[0]:
+            raise InvalidInput("the billing period ends before it starts", "period")
+        lines = price_lines(cmd.lines)
+        totals = compute_totals(lines)
+        if totals.gross <= 0:
+            raise InvalidInput(f"an invoice must total more than zero, got {totals.gross}", "lines")
+        parse_amount(totals.gross, "total")  # within the named limit
+        issue_date = cmd.issue_date or self.today()
+        due_date = cmd.due_date or issue_date + timedelta(days=account.payment_terms_days)
+        if due_date < issue_date:
+            raise InvalidInput("due date is before the issue date", "due_date")
+        to_save: list[Aggregate] = []
+        if cmd.number is None:
+            number_range, (number,) = draw_numbers(self.ws, self.config.invoice_series, issue_date.year, 1)
+            to_save.append(number_range)
+        else:
+            number = cmd.number.strip()
+            if not number or self.ws.exists(document_id(number)):
+                raise Conflict(f"document number {number!r} is empty or already issued", "number")
+        reference = payment_reference(self.config.reference_scheme, number)
+        invoice = Invoice(document_id(number), number, DocumentKind.INVOICE, account.id, cmd.contract_id,
+                          issue_date, cmd.period, due_date, account.currency, lines, totals, reference,
+                          None)
+        account.post_invoice(invoice.id, number, totals.gross, gl_lines(lines, totals, account.key, number,
+                                                                          "C"),
+                             issue_date, due_date, reference)
+        return [*to_save, invoice, account], {
+            "invoice_id": str(invoice.id), "number": number, "gross": str(totals.gross),
+            "due_date": due_date.isoformat(), "payment_reference": reference}
+
+    @handles(ac.IssueCreditNote)
+    def issue_credit_note(self, cmd: ac.IssueCreditNote, rid: UUID) -> Handled:
+        invoice = self.get(Invoice, document_id(cmd.invoice_number.strip()), "invoice", "invoice_number")
+        if not cmd.reason.strip():
+            raise InvalidInput("a credit note needs a reason", "reason")
+        account = self.get(ContractAccount, invoice.account_id, "contract account", "account_id")
+        lines = price_lines(cmd.lines) if cmd.lines else invoice.lines
+        totals = compute_totals(lines)
+        if totals.gross <= 0:
+            raise InvalidInput("a credit note must total more than zero", "lines")
+        issue_date = cmd.issue_date or self.today()
+        number_range, (number,) = draw_numbers(self.ws, self.config.credit_note_series, issue_date.year, 1)
+        invoice.record_credit(number, totals.gross)
+        note = Invoice(document_id(number), number, DocumentKind.CREDIT_NOTE, account.id,
+                       invoice.contract_id, issue_date, invoice.period, issue_date, account.currency, lines,
+                       totals, None, invoice.number)
+        account.post_credit_note(note.id, number, totals.gross,
+                                 gl_lines(lines, totals, account.key, number, "D"),
+                                 invoice.id.hex, issue_date)
+        return [number_range, note, invoice, account], {
+            "credit_note_id": str(note.id), "number": number, "gross": str(totals.gross),
+            "corrects": invoice.number}

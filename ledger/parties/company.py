@@ -1,0 +1,36 @@
+"""The company (the legal entity behind every document) and what differs between utilities.
+
+For now one company per installation, configured by :class:`CompanyConfig`; several companies on one
+installation are issue 11.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ledger.accounts.invoice import ReferenceScheme
+from ledger.collections.returns import DEFAULT_POLICY, ReturnPolicy
+
+#: The company's collection account in the demo and in tests (the standard Italian example IBAN).
+DEFAULT_BANK_ACCOUNT = "IT60X0542811101000000123456"
+
+#: Default small-difference tolerance (finance configures it; 0 turns write-offs off).
+DEFAULT_PAYMENT_TOLERANCE = Decimal("0.50")
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyConfig:
+    """What differs between utilities: reference scheme, bank account, document series."""
+
+    reference_scheme: ReferenceScheme = ReferenceScheme.RF
+    bank_account: str = DEFAULT_BANK_ACCOUNT
+    #: A payment short of the items it pays by at most this much clears them; the rest is written off.
+    payment_tolerance: Decimal = DEFAULT_PAYMENT_TOLERANCE
+    #: SEPA creditor identifier and name on collection files (the default is the EPC example id).
+    creditor_id: str = "DE98ZZZ09999999999"
+    creditor_name: str = "Saldo Demo Energia"
+    #: What to do with each direct-debit return reason (architecture.md §5); finance may replace it.
+    return_policy: ReturnPolicy = DEFAULT_POLICY
+    invoice_series: str = "INV"
+    credit_note_series: str = "CN"

@@ -1,0 +1,125 @@
+"""Command handlers of payments: receipts recorded or imported, suspense placed or refunded, reversals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from ledger.accounts.account import ContractAccount
+from ledger.accounts.invoice import document_id
+from ledger.core import chart
+from ledger.core.errors import InvalidInput
+from ledger.core.handling import Capability, Handled, Result, handles
+from ledger.core.ids import child_id
+from ledger.core.money import check_currency, parse_amount
+from ledger.parties.company import CompanyConfig
+from ledger.parties.identifiers import InvalidIdentifier, validate_iban
+from ledger.payments import commands as pmt
+from ledger.payments import matching
+from ledger.payments.receipts import StatementFile, SuspenseItem
+
+
+def payment_result(account: ContractAccount, payment_id: str) -> Result:
+    payment = account.payments[payment_id]
+    return {"payment_id": payment_id, "account_id": str(account.id),
+            "allocations": [{"invoice": account.items[a.item_id].document_number, "amount": str(a.amount)}
+                            for a in payment.allocations],
+            "written_off": str(sum((a.amount for a in payment.written_off), Decimal("0.00"))),
+            "to_credit": str(payment.to_credit)}
+
+
+class PaymentHandlers(Capability[CompanyConfig]):
+    def statement_file(self, sha256: str) -> StatementFile | None:
+        """The record of a bank file imported in full, by the file's SHA-256."""
+        return self.find(StatementFile, StatementFile.id_for(sha256))
+
+    @handles(pmt.RecordPayment)
+    def record_payment(self, cmd: pmt.RecordPayment, rid: UUID) -> Handled:
+        account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
+        amount = parse_amount(cmd.amount)
+        currency = check_currency(cmd.currency)
+        named = tuple(account.item_by_number(n.strip()).item_id for n in cmd.invoice_numbers)
+        payment_id = rid.hex
+        account.receive_payment(payment_id, amount, currency, cmd.received_on,
+                                chart.bank(cmd.bank_account or self.config.bank_account), named,
+                                rule="named-invoices" if named else "oldest-due-first",
+                                evidence=cmd.reference or cmd.note, payer_iban=cmd.payer_iban,
+                                tolerance=self.config.payment_tolerance)
+        return [account], payment_result(account, payment_id)
+
+    @handles(pmt.ImportReceipt)
+    def import_receipt(self, cmd: pmt.ImportReceipt, rid: UUID) -> Handled:
+        receipt, decision = cmd.receipt, cmd.decision
+        parse_amount(receipt.amount)
+        account = None
+        reason = decision.evidence
+        if decision.account_id is not None:
+            account = self.find(ContractAccount, decision.account_id)
+            if account is None or account.currency != receipt.currency:
+                reason = f"matched account {decision.account_id} is unknown or not kept in {receipt.currency}"
+                account = None
+        if account is None:
+            item = SuspenseItem.park(child_id(rid, "suspense"), receipt, cmd.bank_account, reason)
+            return [item], {"suspense_id": str(item.id), "rule": matching.SUSPENSE, "evidence": reason}
+        named = tuple(account.items[document_id(n).hex].item_id for n in decision.invoice_numbers
+                      if document_id(n).hex in account.items)
+        account.receive_payment(rid.hex, receipt.amount, receipt.currency, receipt.received_on,
+                                chart.bank(cmd.bank_account), named, decision.rule, decision.evidence,
+                                receipt.payer_iban, self.config.payment_tolerance)
+        return [account], dict(payment_result(account, rid.hex), rule=decision.rule,
+                               evidence=decision.evidence)
+
+    @handles(pmt.AllocateSuspense)
+    def allocate_suspense(self, cmd: pmt.AllocateSuspense, rid: UUID) -> Handled:
+        item = self.get(SuspenseItem, cmd.suspense_id, "suspended receipt", "suspense_id")
+        account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
+        if account.currency != item.receipt.currency:
+            raise InvalidInput(f"account is kept in {account.currency}, the receipt is in "
+                               f"{item.receipt.currency}", "account_id")
+        payment_id = rid.hex
+        item.allocate(account.id, payment_id, self.today(), cmd.note)
+        if cmd.on_account_only and cmd.invoice_numbers:
+            raise InvalidInput("name invoices or post on account, not both", "invoice_numbers")
+        named = tuple(account.item_by_number(n.strip()).item_id for n in cmd.invoice_numbers)
+        rule = ("clerk: on account" if cmd.on_account_only
+                else "clerk: named invoices" if named else "clerk: oldest due first")
+        account.receive_payment(payment_id, item.amount, item.receipt.currency, item.receipt.received_on,
+                                chart.SUSPENSE, named, rule, cmd.note or f"from suspense {item.id}",
+                                item.receipt.payer_iban, on_account_only=cmd.on_account_only)
+        return [item, account], payment_result(account, payment_id)
+
+    @handles(pmt.RecordStatementFile)
+    def record_statement_file(self, cmd: pmt.RecordStatementFile, rid: UUID) -> Handled:
+        record = StatementFile(StatementFile.id_for(cmd.sha256), cmd.sha256, cmd.file_name, dict(cmd.report))
+        return [record], {"statement_file_id": str(record.id)}
+
+    @handles(pmt.RefundSuspense)
+    def refund_suspense(self, cmd: pmt.RefundSuspense, rid: UUID) -> Handled:
+        item = self.get(SuspenseItem, cmd.suspense_id, "suspended receipt", "suspense_id")
+        if not cmd.reason.strip():
+            raise InvalidInput("a refund needs a reason", "reason")
+        try:
+            to_iban = validate_iban(cmd.to_iban)
+        except InvalidIdentifier as e:
+            raise InvalidInput(str(e), "to_iban") from e
+        if not cmd.to_town.strip() or len(cmd.to_country.strip()) != 2:
+            raise InvalidInput("a refund needs the payee's town and 2-letter country", "to_town")
+        item.refund(to_iban, cmd.to_name.strip(), cmd.to_town.strip(), cmd.to_country.strip().upper(),
+                    self.today(), cmd.reason.strip())
+        return [item], {"suspense_id": str(item.id), "refunded": str(item.amount), "to_iban": to_iban}
+
+    @handles(pmt.ReversePayment)
+    def reverse_payment(self, cmd: pmt.ReversePayment, rid: UUID) -> Handled:
+        account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
+        if not cmd.reason.strip():
+            raise InvalidInput("a reversal needs a reason", "reason")
+        account.reverse_payment(cmd.payment_id, cmd.reversed_on or self.today(), cmd.reason.strip())
+        return [account], {"payment_id": cmd.payment_id, "reversed": True}
+
+    @handles(pmt.ResetClearing)
+    def reset_clearing(self, cmd: pmt.ResetClearing, rid: UUID) -> Handled:
+        account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
+        if not cmd.reason.strip():
+            raise InvalidInput("a clearing reset needs a reason", "reason")
+        account.reset_clearing(cmd.payment_id, cmd.reset_on or self.today(), cmd.reason.strip())
+        return [account], {"payment_id": cmd.payment_id, "reset": True}
