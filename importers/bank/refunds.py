@@ -11,8 +11,8 @@ from importers.sepa.parties import Company, PostalAddress
 from ledger.core.errors import NotFound
 from ledger.payments.receipts import SuspenseItem
 
-if TYPE_CHECKING:
-    from api.bootstrap import Services
+if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use the port it satisfies
+    from importers.ports import Services
 
 #: Files are stamped with the refund date at this time: the clock gives dates, files need a time.
 FILE_TIME = time(6, 0, tzinfo=UTC)

@@ -31,8 +31,8 @@ from ledger.payments import matching
 from ledger.payments.bank_entries import BankEntry, fingerprint_entries
 from ledger.payments.matching import InvoiceRef, MatchIndex, Receipt
 
-if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use what it built
-    from api.bootstrap import Services
+if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use the port it satisfies
+    from importers.ports import Services
 
 #: Receipts matched and saved per transaction.
 IMPORT_BATCH = 2000

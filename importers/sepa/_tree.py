@@ -8,7 +8,7 @@ from typing import Any
 
 from lxml import etree
 
-from importers.sepa import _xsd
+import importers.sepa._xsd as _xsd
 from importers.sepa.errors import SepaSchemaError
 from ledger.collections.mandate import MandateAmendment
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from sepaxml import SepaTransfer
 
-from importers.sepa import _tree, _xsd
+import importers.sepa._tree as _tree
+import importers.sepa._xsd as _xsd
 from importers.sepa.parties import (
     Company,
     PostalAddress,

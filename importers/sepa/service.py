@@ -24,8 +24,8 @@ from ledger.collections import commands as d
 from ledger.collections.run import CollectionRun
 from ledger.core.errors import NotFound
 
-if TYPE_CHECKING:
-    from api.bootstrap import Services
+if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use the port it satisfies
+    from importers.ports import Services
 
 #: Settlements and returns saved per transaction.
 DD_BATCH = 2000
