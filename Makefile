@@ -14,7 +14,7 @@ help:
 	@echo "make run    - install into .venv, load the demo portfolio into var/saldo.sqlite, serve the API"
 	@echo "make test   - install into .venv and run the whole suite on SQLite and PostgreSQL"
 	@echo "make bench  - run the benchmarks (PostgreSQL) and print ratios to same-run limits"
-	@echo "make lint   - ruff and mypy --strict"
+	@echo "make lint   - ruff, mypy --strict and the import contracts (.importlinter)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Saldo needs Python >= 3.11; set PYTHON=python3.11")'
@@ -42,6 +42,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ledger projections api importers tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --config .importlinter
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

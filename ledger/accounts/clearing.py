@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from ledger.core.errors import InvalidInput
 from ledger.core.money import ZERO
+from ledger.core.money import Allocation as Allocation  # clearing's word; defined in core for the store
 
 
 class ItemKind(enum.Enum):
@@ -48,14 +49,6 @@ class OpenItem:
     @property
     def is_open(self) -> bool:
         return self.open_amount > 0
-
-
-@dataclass(frozen=True, slots=True)
-class Allocation:
-    """``amount`` of a payment or credit applied to open item ``item_id``."""
-
-    item_id: str
-    amount: Decimal
 
 
 def clearing_order(items: Sequence[OpenItem],

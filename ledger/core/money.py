@@ -150,3 +150,15 @@ def entry(*postings: Posting | None) -> tuple[Posting, ...]:
     lines = tuple(p for p in postings if p is not None and p.amount != 0)
     check_balanced(lines)
     return lines
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """``amount`` of a payment or credit applied to open item ``item_id`` (:mod:`ledger.accounts.clearing`).
+
+    Here beside :class:`Posting` because the store writes both in a compact positional form
+    (:mod:`ledger.core.transcoding`), and core must not import a capability.
+    """
+
+    item_id: str
+    amount: Decimal

@@ -63,6 +63,7 @@ MOVED_MODULES: dict[str, str] = {
 #: module name that is now a package (``ledger.billing``), which must not be registered as a module.
 MOVED_CLASSES: dict[str, str] = {
     "ledger.account:PaymentMethod": "ledger.accounts.terms:PaymentMethod",
+    "ledger.clearing:Allocation": "ledger.core.money:Allocation",
     "ledger.billing:BillingSettings": "ledger.billing.decisions:BillingSettings",
     "ledger.billing:Usage": "ledger.billing.decisions:Usage",
     "ledger.billing:_Boundary": "ledger.billing.decisions:_Boundary",

@@ -31,8 +31,7 @@ from uuid import UUID
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import get_topic, resolve_topic
 
-from ledger.accounts.clearing import Allocation
-from ledger.core.money import Posting, Side
+from ledger.core.money import Allocation, Posting, Side
 
 
 class NaiveDatetimeError(ValueError):
