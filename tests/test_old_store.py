@@ -9,7 +9,10 @@ copied in, in their original order, and must read the same.
 
 from __future__ import annotations
 
+import csv
 import gzip
+import importlib.util
+import io
 import json
 import shutil
 import sqlite3
@@ -110,3 +113,27 @@ def test_every_topic_the_old_code_could_store_still_resolves() -> None:
         if resolved.__qualname__ != topic.partition(":")[2]:
             unresolved.append(f"{topic}: resolves to {resolved.__qualname__}")
     assert not unresolved, "\n".join(unresolved)
+
+
+def test_the_demo_written_today_gives_the_journal_written_before_the_move(tmp_path: Path) -> None:
+    """The same commands through today's code give the same journal, line for line and cent for cent.
+
+    Only the time each event was recorded differs (it is the wall clock at recording).
+    """
+    spec = importlib.util.spec_from_file_location("make_store", FIXTURE / "make_store.py")
+    assert spec is not None and spec.loader is not None
+    make_store = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_store)
+    make_store.write_store(tmp_path)
+
+    def without_record_time(text: str) -> list[list[str]]:
+        rows = list(csv.reader(io.StringIO(text)))
+        recorded = rows[0].index("recorded_at")
+        return [row[:recorded] + row[recorded + 1:] for row in rows]
+
+    today = without_record_time((tmp_path / "journal.csv").read_text(encoding="utf-8"))
+    before = without_record_time((FIXTURE / "journal.csv").read_text(encoding="utf-8"))
+    assert len(today) > 1000
+    assert today == before
+    assert json.loads((tmp_path / "aggregates.json").read_text(encoding="utf-8")) == json.loads(
+        gzip.decompress((FIXTURE / "aggregates.json.gz").read_bytes()))
