@@ -37,7 +37,7 @@ from ledger.dunning import (
     propose_step,
 )
 from ledger.dunning import commands as dc
-from ledger.dunning.account_part import DunningOverview, PlannedInstalment
+from ledger.dunning.account_plans import PlannedInstalment
 from ledger.dunning.instalments import (
     IT_MIN_AMOUNT,
     IT_RATIO_DOMESTIC,
@@ -48,6 +48,7 @@ from ledger.dunning.instalments import (
     missed_instalments,
     plan_instalments,
 )
+from ledger.dunning.overview import DunningOverview, dunning_overview
 from ledger.dunning.run import MAX_RUN_ACCOUNTS, DunningRun, ExecutedStep, PlanAction, ProposedStep
 from ledger.parties.company import CompanyConfig
 from ledger.parties.partner import BusinessPartner, PartnerKind
@@ -257,8 +258,8 @@ class DunningHandlers(Capability[CompanyConfig]):
         account = self._dunned_account(account_id)
         settings = self.dunning_settings
         procedure = settings.procedure(account.dunning_procedure)
-        overview = account.dunning_overview(procedure, day or self.today(), settings.rates_for(procedure),
-                                            settings.day_count)
+        overview = dunning_overview(account, procedure, day or self.today(), settings.rates_for(procedure),
+                                    settings.day_count)
         return account, overview
 
     def instalment_eligibility(self, account_id: UUID, invoice_number: str, domestic: bool | None = None
