@@ -80,8 +80,8 @@ MOVED_CLASSES: dict[str, str] = {
     "ledger.commands:ReversePayment": "ledger.payments.commands:ReversePayment",
     "ledger.commands:SignContract": "ledger.accounts.commands:SignContract",
     # dunning split
-    # Instalment plans left the Dunning mixin for InstalmentPlans, the overview its module; both the
-    # original topics and those the capability folders had before the split resolve.
+    # Instalment plans left the Dunning mixin for InstalmentPlans, the overview and the settings their
+    # modules; both the original topics and those the capability folders had before the split resolve.
     "ledger.account_dunning:Dunning.InstalmentPlanCancelled":
         "ledger.dunning.account_plans:InstalmentPlans.InstalmentPlanCancelled",
     "ledger.account_dunning:Dunning.InstalmentPlanCompleted":
@@ -100,6 +100,8 @@ MOVED_CLASSES: dict[str, str] = {
     "ledger.dunning.account_part:DunningOverview": "ledger.dunning.overview:DunningOverview",
     "ledger.dunning.account_part:PlanState": "ledger.dunning.account_plans:PlanState",
     "ledger.dunning.account_part:PlannedInstalment": "ledger.dunning.account_plans:PlannedInstalment",
+    "ledger.dunning.handlers:DunningSettings": "ledger.dunning.settings:DunningSettings",
+    "ledger.dunning_handlers:DunningSettings": "ledger.dunning.settings:DunningSettings",
 }
 
 
