@@ -23,7 +23,8 @@ from ledger.core.idempotency import record_id
 from ledger.core.ids import child_id
 from ledger.dunning import LockKind
 from ledger.dunning import commands as dc
-from ledger.dunning.account_part import LockView, PlanState, StepRecord
+from ledger.dunning.account_part import LockView, StepRecord
+from ledger.dunning.account_plans import PlanState
 from ledger.dunning.run import MAX_RUN_ACCOUNTS, DunningRun
 
 #: Accounts per run when a daily run is split: one transaction each, and a progress line between.

@@ -28,7 +28,7 @@ from bench.common import raw_insert_seconds, scratch_services, stored_payloads
 from ledger.accounts import commands as ac
 from ledger.core.idempotency import record_id
 from ledger.core.ids import child_id
-from ledger.dunning.handlers import DunningSettings
+from ledger.dunning.settings import DunningSettings
 from ledger.parties import commands as pc
 from ledger.parties.partner import PartnerKind
 

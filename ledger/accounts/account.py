@@ -30,6 +30,7 @@ from ledger.core import chart
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.money import ZERO, Posting, entry
 from ledger.dunning.account_part import Dunning
+from ledger.dunning.account_plans import InstalmentPlans
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class ReceivedPayment:
     reversed: bool = False
 
 
-class ContractAccount(Dunning, DirectDebit):
+class ContractAccount(Dunning, InstalmentPlans, DirectDebit):
     # Events are declared explicitly: they are the read models' and the auditors' contract, so their
     # fields are written down here rather than inferred from method signatures.
     class Opened(Aggregate.Created):

@@ -80,6 +80,29 @@ MOVED_CLASSES: dict[str, str] = {
     "ledger.commands:ResetClearing": "ledger.payments.commands:ResetClearing",
     "ledger.commands:ReversePayment": "ledger.payments.commands:ReversePayment",
     "ledger.commands:SignContract": "ledger.accounts.commands:SignContract",
+    # dunning split
+    # Instalment plans left the Dunning mixin for InstalmentPlans, the overview and the settings their
+    # modules; both the original topics and those the capability folders had before the split resolve.
+    "ledger.account_dunning:Dunning.InstalmentPlanCancelled":
+        "ledger.dunning.account_plans:InstalmentPlans.InstalmentPlanCancelled",
+    "ledger.account_dunning:Dunning.InstalmentPlanCompleted":
+        "ledger.dunning.account_plans:InstalmentPlans.InstalmentPlanCompleted",
+    "ledger.account_dunning:Dunning.InstalmentPlanCreated":
+        "ledger.dunning.account_plans:InstalmentPlans.InstalmentPlanCreated",
+    "ledger.account_dunning:DunningOverview": "ledger.dunning.overview:DunningOverview",
+    "ledger.account_dunning:PlanState": "ledger.dunning.account_plans:PlanState",
+    "ledger.account_dunning:PlannedInstalment": "ledger.dunning.account_plans:PlannedInstalment",
+    "ledger.dunning.account_part:Dunning.InstalmentPlanCancelled":
+        "ledger.dunning.account_plans:InstalmentPlans.InstalmentPlanCancelled",
+    "ledger.dunning.account_part:Dunning.InstalmentPlanCompleted":
+        "ledger.dunning.account_plans:InstalmentPlans.InstalmentPlanCompleted",
+    "ledger.dunning.account_part:Dunning.InstalmentPlanCreated":
+        "ledger.dunning.account_plans:InstalmentPlans.InstalmentPlanCreated",
+    "ledger.dunning.account_part:DunningOverview": "ledger.dunning.overview:DunningOverview",
+    "ledger.dunning.account_part:PlanState": "ledger.dunning.account_plans:PlanState",
+    "ledger.dunning.account_part:PlannedInstalment": "ledger.dunning.account_plans:PlannedInstalment",
+    "ledger.dunning.handlers:DunningSettings": "ledger.dunning.settings:DunningSettings",
+    "ledger.dunning_handlers:DunningSettings": "ledger.dunning.settings:DunningSettings",
 }
 
 

@@ -1,10 +1,11 @@
-"""Dunning and instalment plans on a contract account (sollecito, costituzione in mora, rateizzazione).
+"""Dunning on a contract account: dunning levels, reminders and formal notices (sollecito, costituzione
+in mora), and the locks that hold them back.
 
 A mixin of :class:`ledger.accounts.account.ContractAccount`, like :mod:`ledger.collections.account_part`:
-steps, locks and plans open, clear and close the account's items, so they live on the account and change
-them atomically. The decisions themselves are the pure building blocks of :mod:`ledger.dunning`
-(``propose_step``) and :mod:`ledger.dunning.instalments` (``plan_instalments``, ``missed_instalments``);
-this module records them.
+steps and locks open, clear and close the account's items, so they live on the account and change them
+atomically. The decisions themselves are the pure building blocks of :mod:`ledger.dunning`
+(``propose_step``); this module records them. Instalment plans (rateizzazione) are the account's other
+dunning-side part, :mod:`ledger.dunning.account_plans`; this one reads the live plan for its locks.
 
 Money moves (architecture.md §3). Every event that moves money names its ``postings`` and follows the
 ledger view's item-change protocol (``opened_items``, ``cleared``), so the view needs no code for it:
@@ -15,10 +16,7 @@ ledger view's item-change protocol (``opened_items``, ``cleared``), so the view 
 - the reversal of a step (a compensating event, never an edit): the step's fee and interest items are
   closed, Dr fees / Cr receivables and Dr interest-income / Cr receivables, and the level, the day of the
   last step and the interest date go back to what they were before it;
-- an instalment plan: the chosen items are cleared and N INSTALMENT items opened, each with its own due
-  date and payment reference: Dr receivables (instalments' principal) / Cr receivables (originals), plus
-  Dr receivables / Cr interest-income for the plan's interest;
-- cancelling or completing a plan, setting or releasing a lock move no money.
+- setting or releasing a lock moves no money.
 
 Choices where the issue was silent:
 
@@ -26,12 +24,8 @@ Choices where the issue was silent:
   the level was last 0 is closed (paid, credited, replaced by a plan, or in a live collection), the
   episode is over and the account's *effective* level is 0 again; if one of them reopens (a returned
   direct debit, a reversed payment), the level it had comes back. This is derived from the items, so a
-  replay gives the same state without a "reset" event.
-- **A plan ends the episode of the items it replaces** (they are cleared). A cancelled plan's unpaid
-  instalments **stay open items with their own due dates** and are dunned from level 1 like any
-  overdue item: they are new documents, and Italy's suspension may only follow a formal notice for the
-  debt it suspends for. Late interest is charged on invoices only (the building block's rule), so a
-  missed instalment carries the plan's interest, not late interest.
+  replay gives the same state without a "reset" event. How a plan ends an episode, and how its missed
+  instalments are dunned, is told in :mod:`ledger.dunning.account_plans`.
 - **Locks.** Dispute and manual locks are set and released by people (a manual lock must expire);
   the instalment-plan lock covers a live plan's instalments and originals; items the account will still
   collect by direct debit (active mandate, not given up after a return) are locked as "collection in
@@ -44,8 +38,6 @@ Choices where the issue was silent:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -56,18 +48,9 @@ from eventsourcing.domain import Aggregate, event
 from ledger.accounts.clearing import Allocation, ItemKind, OpenItem, apply_allocations, total
 from ledger.core import chart
 from ledger.core.errors import Conflict, InvalidInput
-from ledger.core.money import ZERO, Posting, entry, round_cents
-from ledger.dunning import (
-    DayCount,
-    DunningProposal,
-    DunningState,
-    InterestRateTable,
-    Lock,
-    LockKind,
-    Procedure,
-    earliest_next_step_date,
-    exact_interest,
-)
+from ledger.core.money import Posting, entry
+from ledger.dunning import DunningProposal, DunningState, Lock, LockKind
+from ledger.dunning.account_plans import PlanState
 
 #: Lock kinds a person sets and releases; the others are derived from the account's state.
 MANUAL_LOCK_KINDS = (LockKind.DISPUTE, LockKind.MANUAL)
@@ -109,46 +92,6 @@ class StepRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class PlannedInstalment:
-    """One instalment of a plan: an open item of kind INSTALMENT with its own due date and reference."""
-
-    number: int
-    item_id: str
-    document_number: str
-    due_date: date
-    principal: Decimal
-    interest: Decimal
-    amount: Decimal
-    payment_reference: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class PlanState:
-    """An instalment plan. ``since_version`` is the account version before it, to read what followed."""
-
-    plan_id: str
-    number: str
-    created_on: date
-    originals: tuple[Allocation, ...]
-    instalments: tuple[PlannedInstalment, ...]
-    grace_days: int
-    interest_rate: Decimal | None
-    since_version: int
-    status: str = "live"  # live → cancelled | completed
-    ended_on: date | None = None
-    end_reason: str = ""
-    missed: tuple[int, ...] = ()
-
-    @property
-    def item_ids(self) -> tuple[str, ...]:
-        return tuple(i.item_id for i in self.instalments)
-
-    @property
-    def interest_total(self) -> Decimal:
-        return sum((i.interest for i in self.instalments), ZERO)
-
-
-@dataclass(frozen=True, slots=True)
 class LockView:
     """A lock as the dunning state reports it: where it comes from and how it is released."""
 
@@ -160,31 +103,8 @@ class LockView:
     lock_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DunningOverview:
-    """The dunning state of one account on one day (what the API and the portal show)."""
-
-    procedure: str
-    level: int
-    level_name: str | None
-    last_step_on: date | None
-    next_level: int | None
-    next_level_name: str | None
-    next_step_on: date | None
-    next_rule: str | None
-    overdue: Decimal
-    overdue_items: int
-    fees_open: Decimal
-    interest_open: Decimal
-    interest_accrued: Decimal
-    interest_charged_until: date | None
-    locks: tuple[LockView, ...]
-    steps: tuple[StepRecord, ...]
-    plan: PlanState | None
-
-
 class Dunning(Aggregate):
-    """The dunning and instalment-plan part of :class:`~ledger.accounts.account.ContractAccount`.
+    """The dunning part of :class:`~ledger.accounts.account.ContractAccount`: steps, locks, procedure.
 
     An aggregate class so that eventsourcing registers its events; it is never created on its own. Its
     state is immutable class-level defaults, replaced (never mutated) by the apply methods, so the
@@ -197,13 +117,12 @@ class Dunning(Aggregate):
     dunned_items: tuple[str, ...] = ()
     dunning_steps: tuple[StepRecord, ...] = ()
     locks: tuple[HeldLock, ...] = ()
-    plan: PlanState | None = None
-    past_plans: tuple[PlanState, ...] = ()
     dunning_procedure: str | None = None
 
-    if TYPE_CHECKING:  # provided by ContractAccount and its DirectDebit part
+    if TYPE_CHECKING:  # provided by ContractAccount and its DirectDebit and InstalmentPlans parts
         items: dict[str, OpenItem]
         item_seq: int
+        plan: PlanState | None
 
         @property
         def key(self) -> str: ...
@@ -250,28 +169,6 @@ class Dunning(Aggregate):
         lock_id: str
         released_on: date
         reason: str
-
-    class InstalmentPlanCreated(Aggregate.Event):
-        plan_id: str
-        number: str
-        posted_on: date
-        cleared: tuple[Allocation, ...]  # the originals
-        opened_items: tuple[OpenItem, ...]  # the instalments
-        instalments: tuple[PlannedInstalment, ...]
-        grace_days: int
-        interest_rate: Decimal | None
-        postings: tuple[Posting, ...]
-
-    class InstalmentPlanCancelled(Aggregate.Event):
-        plan_id: str
-        cancelled_on: date
-        reason: str
-        missed: tuple[int, ...]
-        still_open: tuple[str, ...]  # instalment items that go back to normal dunning
-
-    class InstalmentPlanCompleted(Aggregate.Event):
-        plan_id: str
-        completed_on: date
 
     # -- queries -----------------------------------------------------------------------------------------
 
@@ -321,41 +218,6 @@ class Dunning(Aggregate):
                       if not (without_plan and v.source == "plan"))
         items = tuple(i for i in self.items.values() if i.is_open)
         return DunningState(items, level, last_on, locks, charged_until)
-
-    def dunning_overview(self, procedure: Procedure, today: date, rates: InterestRateTable | None,
-                         day_count: DayCount = "ACT/365") -> DunningOverview:
-        state = self.dunning_state(today)
-        current = procedure.level(state.level)
-        following = procedure.level(state.level + 1)
-        overdue = [i for i in state.items if i.due_date < today]
-        accrued = ZERO
-        if rates is not None:
-            exact = ZERO
-            for item in overdue:
-                if item.kind is ItemKind.INVOICE:
-                    start = max(item.due_date, state.interest_charged_until or item.due_date)
-                    with suppress(InvalidInput):  # the table does not reach back that far: none
-                        exact += exact_interest(item.open_amount, start, today, rates, day_count)
-            accrued = round_cents(exact)
-        return DunningOverview(
-            procedure=procedure.code,
-            level=state.level,
-            level_name=current.name if current else None,
-            last_step_on=state.last_step_on,
-            next_level=following.level if following else None,
-            next_level_name=following.name if following else None,
-            next_step_on=earliest_next_step_date(state, procedure),
-            next_rule=following.rule if following else None,
-            overdue=sum((i.open_amount for i in overdue), ZERO),
-            overdue_items=len(overdue),
-            fees_open=sum((i.open_amount for i in state.items if i.kind is ItemKind.FEE), ZERO),
-            interest_open=sum((i.open_amount for i in state.items if i.kind is ItemKind.INTEREST), ZERO),
-            interest_accrued=accrued,
-            interest_charged_until=state.interest_charged_until,
-            locks=self.dunning_locks(today),
-            steps=self.dunning_steps,
-            plan=self.plan,
-        )
 
     def dunning_step(self, step_id: str) -> StepRecord:
         for step in self.dunning_steps:
@@ -500,104 +362,3 @@ class Dunning(Aggregate):
     @event(DunningLockReleased)
     def _dunning_lock_released(self, lock_id: str, released_on: date, reason: str) -> None:
         self.locks = tuple(h for h in self.locks if h.lock_id != lock_id)
-
-    # -- instalment plans --------------------------------------------------------------------------------
-
-    def create_instalment_plan(self, plan_id: str, number: str, created_on: date, item_ids: Sequence[str],
-                               instalments: Sequence[PlannedInstalment], grace_days: int,
-                               interest_rate: Decimal | None) -> PlanState:
-        """Replace the open items ``item_ids`` by ``instalments`` (built with ``plan_instalments``)."""
-        if self.plan is not None:
-            raise Conflict(f"instalment plan {self.plan.number} is still live on this account", "account_id")
-        if not item_ids:
-            raise InvalidInput("a plan needs at least one open item", "invoice_numbers")
-        if len(set(item_ids)) != len(item_ids):
-            raise InvalidInput("an item is named twice", "invoice_numbers")
-        originals = []
-        for item_id in item_ids:
-            item = self.items.get(item_id)
-            if item is None or not item.is_open:
-                raise InvalidInput(f"item {item.document_number if item else item_id} is not open",
-                                   "invoice_numbers")
-            if item.kind is ItemKind.INSTALMENT:
-                raise InvalidInput(f"{item.document_number} is already an instalment", "invoice_numbers")
-            originals.append(Allocation(item_id, item.open_amount))
-        principal = total(originals)
-        if sum((i.principal for i in instalments), ZERO) != principal:
-            raise InvalidInput(f"the instalments' principal does not add up to {principal}", "instalments")
-        interest = sum((i.interest for i in instalments), ZERO)
-        seq = self.item_seq
-        opened = []
-        for instalment in instalments:
-            if instalment.item_id in self.items:
-                raise Conflict(f"{instalment.document_number} is already on this account", "number")
-            seq += 1
-            opened.append(OpenItem(instalment.item_id, instalment.document_number, ItemKind.INSTALMENT,
-                                   instalment.amount, instalment.amount, instalment.due_date, created_on,
-                                   instalment.payment_reference, seq))
-        postings = entry(
-            Posting.debit(chart.RECEIVABLES, principal, self.key, number),
-            Posting.credit(chart.RECEIVABLES, principal, self.key, number),
-            Posting.debit(chart.RECEIVABLES, interest, self.key, f"{number}-INT"),
-            Posting.credit(chart.INTEREST_INCOME, interest, self.key, f"{number}-INT"),
-        )
-        self._instalment_plan_created(plan_id, number, created_on, tuple(originals), tuple(opened),
-                                      tuple(instalments), grace_days, interest_rate, postings)
-        if self.plan is None:  # pragma: no cover - the apply method sets it
-            raise RuntimeError("plan not recorded")
-        return self.plan
-
-    @event(InstalmentPlanCreated)
-    def _instalment_plan_created(self, plan_id: str, number: str, posted_on: date,
-                                 cleared: tuple[Allocation, ...], opened_items: tuple[OpenItem, ...],
-                                 instalments: tuple[PlannedInstalment, ...], grace_days: int,
-                                 interest_rate: Decimal | None, postings: tuple[Posting, ...]) -> None:
-        apply_allocations(self.items, cleared, -1)
-        for item in opened_items:
-            self.items[item.item_id] = item
-            self.item_seq = item.seq
-        self.plan = PlanState(plan_id, number, posted_on, cleared, instalments, grace_days, interest_rate,
-                              self.version)
-
-    def _live_plan(self, plan_id: str | None) -> PlanState:
-        if self.plan is None:
-            raise Conflict("the account has no live instalment plan", "plan_id")
-        if plan_id is not None and plan_id != self.plan.plan_id:
-            raise Conflict(f"plan {plan_id} is not the live plan of this account", "plan_id")
-        return self.plan
-
-    def cancel_instalment_plan(self, cancelled_on: date, reason: str, missed: tuple[int, ...] = (),
-                               plan_id: str | None = None) -> PlanState:
-        """End the plan; what is still open of its instalments goes back to normal dunning."""
-        plan = self._live_plan(plan_id)
-        if not reason.strip():
-            raise InvalidInput("a cancellation needs a reason", "reason")
-        still_open = tuple(i for i in plan.item_ids if self.items[i].is_open)
-        self._instalment_plan_cancelled(plan.plan_id, cancelled_on, reason, missed, still_open)
-        return self.past_plans[-1]
-
-    @event(InstalmentPlanCancelled)
-    def _instalment_plan_cancelled(self, plan_id: str, cancelled_on: date, reason: str,
-                                   missed: tuple[int, ...], still_open: tuple[str, ...]) -> None:
-        if self.plan is not None:
-            ended = replace(self.plan, status="cancelled", ended_on=cancelled_on, end_reason=reason,
-                            missed=missed)
-            self.past_plans = (*self.past_plans, ended)
-        self.plan = None
-
-    def plan_paid(self) -> bool:
-        return self.plan is not None and not any(self.items[i].is_open for i in self.plan.item_ids)
-
-    def complete_instalment_plan(self, completed_on: date, plan_id: str | None = None) -> PlanState:
-        plan = self._live_plan(plan_id)
-        if not self.plan_paid():
-            raise Conflict(f"instalment plan {plan.number} still has open instalments", "plan_id")
-        self._instalment_plan_completed(plan.plan_id, completed_on)
-        return self.past_plans[-1]
-
-    @event(InstalmentPlanCompleted)
-    def _instalment_plan_completed(self, plan_id: str, completed_on: date) -> None:
-        if self.plan is not None:
-            self.past_plans = (*self.past_plans, replace(self.plan, status="completed",
-                                                         ended_on=completed_on, end_reason="paid"))
-        self.plan = None

@@ -1,189 +1,30 @@
 """Command handlers of dunning and instalment plans (the dunning capability's registry).
 
-Also the company's dunning configuration (:class:`DunningSettings`: the procedure per account, country
-and commodity, and the late-interest rate tables) and the queries the API asks of the aggregates (the
-dunning state of an account, the Italian instalment eligibility).
+Dunning runs (dunning levels: reminders, formal notices), dunning locks and procedures are handled here;
+instalment plans (rateizzazione) in :mod:`ledger.dunning.plan_handlers`, which this capability delegates
+to. The company's dunning configuration is :class:`~ledger.dunning.settings.DunningSettings`. Also the
+queries the API asks of the aggregates (the dunning state of an account, the Italian instalment
+eligibility).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from ledger.accounts.account import ContractAccount
-from ledger.accounts.clearing import ItemKind
-from ledger.accounts.handlers import draw_numbers
-from ledger.accounts.invoice import document_id, payment_reference
-from ledger.collections.account_part import DirectDebit
 from ledger.core.errors import Conflict, DomainError, InvalidInput
 from ledger.core.handling import Capability, Handled, handles
 from ledger.core.ids import child_id
-from ledger.core.money import ZERO, round_cents
-from ledger.dunning import (
-    FINLAND_MARGIN,
-    IT_POWER_LV,
-    ITALY_REGULATED_MARGIN,
-    PROCEDURES,
-    DayCount,
-    DunningProposal,
-    InterestRate,
-    InterestRateTable,
-    Lock,
-    Procedure,
-    propose_step,
-)
+from ledger.core.money import ZERO
+from ledger.dunning import DunningProposal, Lock, propose_step
 from ledger.dunning import commands as dc
-from ledger.dunning.account_part import DunningOverview, PlannedInstalment
-from ledger.dunning.instalments import (
-    IT_MIN_AMOUNT,
-    IT_RATIO_DOMESTIC,
-    IT_RATIO_NON_DOMESTIC,
-    Instalment,
-    InstalmentPayment,
-    is_eligible_it,
-    missed_instalments,
-    plan_instalments,
-)
+from ledger.dunning import plan_handlers as plans
+from ledger.dunning.overview import DunningOverview, dunning_overview
 from ledger.dunning.run import MAX_RUN_ACCOUNTS, DunningRun, ExecutedStep, PlanAction, ProposedStep
+from ledger.dunning.settings import DunningSettings
 from ledger.parties.company import CompanyConfig
-from ledger.parties.partner import BusinessPartner, PartnerKind
-
-#: ECB main refinancing operations rate by the day each decision took effect
-#: (https://www.ecb.europa.eu/stats/policy_and_exchange_rates/key_ecb_interest_rates/html/index.en.html);
-#: check it, and add each new decision, before relying on it.
-ECB_MRO: tuple[tuple[date, Decimal], ...] = (
-    (date(2016, 3, 16), Decimal("0.00")),
-    (date(2022, 7, 27), Decimal("0.50")),
-    (date(2022, 9, 14), Decimal("1.25")),
-    (date(2022, 11, 2), Decimal("2.00")),
-    (date(2022, 12, 21), Decimal("2.50")),
-    (date(2023, 2, 8), Decimal("3.00")),
-    (date(2023, 3, 22), Decimal("3.50")),
-    (date(2023, 5, 10), Decimal("3.75")),
-    (date(2023, 6, 21), Decimal("4.00")),
-    (date(2023, 8, 2), Decimal("4.25")),
-    (date(2023, 9, 20), Decimal("4.50")),
-    (date(2024, 6, 12), Decimal("4.25")),
-    (date(2024, 9, 18), Decimal("3.65")),
-    (date(2024, 10, 23), Decimal("3.40")),
-    (date(2024, 12, 18), Decimal("3.15")),
-    (date(2025, 2, 5), Decimal("2.90")),
-    (date(2025, 3, 12), Decimal("2.65")),
-    (date(2025, 4, 23), Decimal("2.40")),
-    (date(2025, 6, 11), Decimal("2.15")),
-)
-
-#: Spain's interés legal del dinero by year (Ley de Presupuestos); a placeholder to check.
-ES_LEGAL_INTEREST: tuple[tuple[date, Decimal], ...] = (
-    (date(2016, 1, 1), Decimal("3.00")),
-    (date(2023, 1, 1), Decimal("3.25")),
-)
-
-
-def half_yearly(reference: Iterable[tuple[date, Decimal]], last_year: int = 2030
-                ) -> list[tuple[date, Decimal]]:
-    """A reference rate fixed per half-year: the rate in force on the day before 1 Jan / 1 Jul.
-
-    Finland's viitekorko (korkolaki 633/1982 §12) is fixed this way from the ECB rate.
-
-    >>> [(str(d), str(r)) for d, r in half_yearly(ECB_MRO, 2025)][-3:]
-    [('2024-07-01', '4.25'), ('2025-01-01', '3.15'), ('2025-07-01', '2.15')]
-    """
-    table = InterestRateTable(tuple(InterestRate(day, rate) for day, rate in reference))
-    first = table.rates[0].effective_from
-    starts = [date(y, m, 1) for y in range(first.year, last_year + 1) for m in (1, 7)]
-    return [(start, table.rate_on(start - timedelta(days=1))) for start in starts if start > first]
-
-
-def default_rate_tables() -> dict[str, InterestRateTable]:
-    """Late-interest tables by country (annual percent): IT ECB + 3.5, FI viitekorko + 7, ES legal rate."""
-    return {
-        "IT": InterestRateTable.reference_plus_margin(ECB_MRO, ITALY_REGULATED_MARGIN, "IT ECB + 3.5"),
-        "FI": InterestRateTable.reference_plus_margin(half_yearly(ECB_MRO), FINLAND_MARGIN,
-                                                      "FI viitekorko + 7"),
-        "ES": InterestRateTable.reference_plus_margin(ES_LEGAL_INTEREST, ZERO, "ES interés legal"),
-    }
-
-
-def _default_by_country_commodity() -> dict[tuple[str, str], str]:
-    return {("IT", "electricity"): "IT-POWER-LV", ("IT", "gas"): "IT-GAS", ("ES", "electricity"): "ES-POWER",
-            ("FI", "electricity"): "FI-POWER", ("FI", "district-heating"): "FI-POWER"}
-
-
-@dataclass(frozen=True, slots=True)
-class DunningSettings:
-    """The company's dunning configuration; finance may replace it (``app.dunning_settings = ...``).
-
-    An account is dunned by the procedure assigned to it (:class:`~ledger.dunning.commands.
-    AssignDunningProcedure`, by code or by country and commodity), else by ``default_procedure``; late
-    interest comes from the rate table of the procedure's country.
-    """
-
-    default_procedure: str = IT_POWER_LV.code
-    procedures: Mapping[str, Procedure] = field(default_factory=lambda: dict(PROCEDURES))
-    by_country_commodity: Mapping[tuple[str, str], str] = field(default_factory=_default_by_country_commodity)
-    rates: Mapping[str, InterestRateTable] = field(default_factory=default_rate_tables)
-    day_count: DayCount = "ACT/365"
-    #: Days after an instalment's due date before a miss cancels the plan.
-    plan_grace_days: int = 10
-    #: Number series of instalment plans; instalment k of plan ``PLAN-2026-000001`` is ``…-001-k``.
-    plan_series: str = "PLAN"
-
-    def procedure(self, code: str | None) -> Procedure:
-        wanted = code or self.default_procedure
-        procedure = self.procedures.get(wanted)
-        if procedure is None:
-            known = ", ".join(sorted(self.procedures))
-            raise InvalidInput(f"unknown dunning procedure {wanted!r}; known: {known}", "procedure")
-        return procedure
-
-    def procedure_for(self, country: str, commodity: str) -> str:
-        code = self.by_country_commodity.get((country.upper(), commodity.lower()))
-        if code is None:
-            raise InvalidInput(f"no dunning procedure is configured for {country}/{commodity}", "country")
-        return code
-
-    def rates_for(self, procedure: Procedure) -> InterestRateTable | None:
-        return self.rates.get(procedure.country)
-
-
-def standing_plan_payments(events: Iterable[object], plan_items: frozenset[str]) -> list[InstalmentPayment]:
-    """What was paid towards a plan's instalments and still stands, dated by when it was booked.
-
-    Payments and credit (dated when received or applied) and direct-debit collections (dated on the
-    collection date) count; a payment reversed or un-cleared, or a collection returned, does not, whenever
-    that happened. This is the payment record :func:`ledger.dunning.instalments.missed_instalments` needs to
-    decide by what happened in time.
-    """
-    sources: dict[str, tuple[date, Decimal]] = {}
-    undone: set[str] = set()
-    for e in events:
-        if isinstance(e, ContractAccount.PaymentReceived):
-            key, day, allocations = f"pay:{e.payment_id}", e.received_on, (*e.allocations, *e.written_off)
-        elif isinstance(e, ContractAccount.PaymentReversed | ContractAccount.ClearingReset):
-            undone.add(f"pay:{e.payment_id}")
-            continue
-        elif isinstance(e, DirectDebit.CollectionBooked):
-            collection = e.collection
-            key, day = f"dd:{collection.end_to_end_id}", collection.collection_date
-            allocations = collection.allocations
-        elif isinstance(e, DirectDebit.CollectionReturned):
-            undone.add(f"dd:{e.end_to_end_id}")
-            continue
-        elif isinstance(e, ContractAccount.CreditApplied):
-            key, day, allocations = f"credit:{e.originator_version}", e.applied_on, e.allocations
-        elif isinstance(e, ContractAccount.CreditNotePosted):
-            key, day, allocations = f"note:{e.document_id}", e.posted_on, e.allocations
-        else:
-            continue
-        amount = sum((a.amount for a in allocations if a.item_id in plan_items), ZERO)
-        if amount > 0:
-            sources[key] = (day, amount)
-    return [InstalmentPayment(day, amount) for key, (day, amount) in sources.items() if key not in undone]
 
 
 def _proposed(account_id: UUID, p: DunningProposal) -> ProposedStep:
@@ -219,37 +60,6 @@ class DunningHandlers(Capability[CompanyConfig]):
             cache[cache_key] = proposal
         return proposal
 
-    def review_plan(self, account: ContractAccount, day: date) -> PlanAction | None:
-        """Whether the live plan ends on ``day``: an instalment missed past its grace, or all paid."""
-        plan = account.plan
-        if plan is None:
-            return None
-        if any(i.due_date + timedelta(days=plan.grace_days) < day for i in plan.instalments):
-            stored = self.ws.events_after(account.id, plan.since_version)
-            payments = standing_plan_payments([*stored, *account.pending_events], frozenset(plan.item_ids))
-            schedule = [Instalment(i.number, i.due_date, i.principal, i.interest, i.amount)
-                        for i in plan.instalments]
-            missed = missed_instalments(schedule, payments, day, plan.grace_days)
-            if missed:
-                numbers = ", ".join(str(n) for n in missed)
-                reason = f"instalment {numbers} not paid within {plan.grace_days} days of its due date"
-                return PlanAction(account.id, plan.plan_id, plan.number, "cancel", missed, reason)
-        if account.plan_paid():
-            return PlanAction(account.id, plan.plan_id, plan.number, "complete", (), "every instalment paid")
-        return None
-
-    def _end_plan(self, account: ContractAccount, action: PlanAction, day: date) -> str | None:
-        """Apply ``action``; the reason it no longer applies, if it does not."""
-        if account.plan is None or account.plan.plan_id != action.plan_id:
-            return f"plan {action.plan_number}: no longer live"
-        if action.action == "cancel":
-            account.cancel_instalment_plan(day, action.reason, action.missed, action.plan_id)
-        elif account.plan_paid():
-            account.complete_instalment_plan(day, action.plan_id)
-        else:
-            return f"plan {action.plan_number}: an instalment is open again"
-        return None
-
     # -- queries -----------------------------------------------------------------------------------------
 
     def dunning_overview(self, account_id: UUID, day: date | None = None
@@ -257,32 +67,14 @@ class DunningHandlers(Capability[CompanyConfig]):
         account = self._dunned_account(account_id)
         settings = self.dunning_settings
         procedure = settings.procedure(account.dunning_procedure)
-        overview = account.dunning_overview(procedure, day or self.today(), settings.rates_for(procedure),
-                                            settings.day_count)
+        overview = dunning_overview(account, procedure, day or self.today(), settings.rates_for(procedure),
+                                    settings.day_count)
         return account, overview
 
     def instalment_eligibility(self, account_id: UUID, invoice_number: str, domestic: bool | None = None
                                ) -> dict[str, Any]:
         """Italy's mandatory instalment offer for one bill, against the bills of the 12 months before it."""
-        account = self._dunned_account(account_id)
-        item = account.item_by_number(invoice_number.strip())
-        if item.kind is not ItemKind.INVOICE:
-            raise InvalidInput(f"{item.document_number} is not an invoice", "invoice_number")
-        if domestic is None:
-            partner = self.find(BusinessPartner, account.partner_id)
-            domestic = partner is None or partner.kind is PartnerKind.PERSON
-        since = item.posted_on - timedelta(days=365)
-        history = [i.amount for i in account.items.values()
-                   if i.kind is ItemKind.INVOICE and since <= i.posted_on < item.posted_on
-                   and i.item_id != item.item_id]
-        average = round_cents(sum(history, ZERO) / len(history)) if history else ZERO
-        return {"invoice": item.document_number, "amount": item.amount, "average_12_months": average,
-                "bills_in_average": len(history), "domestic": domestic,
-                "ratio_required": IT_RATIO_DOMESTIC if domestic else IT_RATIO_NON_DOMESTIC,
-                "minimum_amount": IT_MIN_AMOUNT,
-                "eligible": is_eligible_it(item.amount, average, domestic),
-                "rule": "IT-ARERA instalment offer: bill ≥ 150 % (domestic) / 250 % (non-domestic) of the "
-                        "12-month average and over 50 EUR"}
+        return plans.instalment_eligibility(self.ws, account_id, invoice_number, domestic)
 
     # -- locks and procedure -----------------------------------------------------------------------------
 
@@ -338,7 +130,7 @@ class DunningHandlers(Capability[CompanyConfig]):
                 problems.append(f"{account_id}: no such contract account")
                 continue
             try:
-                action = self.review_plan(account, run_on)
+                action = plans.review_plan(self.ws, account, run_on)
                 proposal = self.propose_for(account, run_on, without_plan=action is not None)
             except DomainError as e:  # one account's bad data never stops the run
                 problems.append(f"{account_id}: {e}")
@@ -381,7 +173,7 @@ class DunningHandlers(Capability[CompanyConfig]):
         done: list[PlanAction] = []
         for action in run.proposed_plan_actions:
             account = self.get(ContractAccount, action.account_id, "contract account", "account_id")
-            why_not = self._end_plan(account, action, today)
+            why_not = plans.end_plan(account, action, today)
             if why_not is not None:
                 skipped.append(f"{account.id}: {why_not}")
                 continue
@@ -452,57 +244,16 @@ class DunningHandlers(Capability[CompanyConfig]):
         return [account], {"account_id": str(account.id), "step_id": cmd.step_id, "reversed": True,
                            "level": level}
 
-    # -- instalment plans --------------------------------------------------------------------------------
+    # -- instalment plans (ledger.dunning.plan_handlers) -------------------------------------------------
 
     @handles(dc.CreateInstalmentPlan)
     def create_instalment_plan(self, cmd: dc.CreateInstalmentPlan, rid: UUID) -> Handled:
-        account = self._dunned_account(cmd.account_id)
-        settings = self.dunning_settings
-        today: date = self.today()
-        if cmd.first_due < today:
-            raise InvalidInput("the first instalment would be due in the past", "first_due")
-        grace = settings.plan_grace_days if cmd.grace_days is None else cmd.grace_days
-        if grace < 0:
-            raise InvalidInput("grace_days must not be negative", "grace_days")
-        item_ids = [account.item_by_number(n.strip()).item_id for n in cmd.invoice_numbers]
-        principal = sum((account.items[i].open_amount for i in item_ids), ZERO)
-        if principal <= 0:
-            raise InvalidInput("the named items have nothing open", "invoice_numbers")
-        schedule = plan_instalments(principal, cmd.instalments, cmd.first_due,
-                                    interval_months=cmd.interval_months, interval_days=cmd.interval_days,
-                                    interest_rate=cmd.interest_rate, custom_amounts=cmd.custom_amounts,
-                                    start=today)
-        number_range, (number,) = draw_numbers(self.ws, settings.plan_series, today.year, 1)
-        planned = []
-        for rate in schedule:
-            document = f"{number}-{rate.number:03d}"
-            planned.append(PlannedInstalment(rate.number, document_id(document).hex, document, rate.due_date,
-                                             rate.principal, rate.interest, rate.amount,
-                                             payment_reference(self.config.reference_scheme, document)))
-        plan = account.create_instalment_plan(child_id(rid, "instalment-plan").hex, number, today, item_ids,
-                                              planned, grace, cmd.interest_rate)
-        return [number_range, account], {
-            "account_id": str(account.id), "plan_id": plan.plan_id, "number": plan.number,
-            "principal": str(principal), "interest": str(plan.interest_total), "grace_days": grace,
-            "instalments": [{"number": i.number, "document": i.document_number,
-                             "due_date": i.due_date.isoformat(), "amount": str(i.amount),
-                             "principal": str(i.principal), "interest": str(i.interest),
-                             "payment_reference": i.payment_reference} for i in plan.instalments]}
+        return plans.create_instalment_plan(self.ws, self.dunning_settings, cmd, rid)
 
     @handles(dc.CancelInstalmentPlan)
     def cancel_instalment_plan(self, cmd: dc.CancelInstalmentPlan, rid: UUID) -> Handled:
-        account = self._dunned_account(cmd.account_id)
-        plan = account.cancel_instalment_plan(self.today(), cmd.reason.strip(), (), cmd.plan_id)
-        return [account], {"account_id": str(account.id), "plan_id": plan.plan_id, "status": plan.status}
+        return plans.cancel_instalment_plan(self.ws, cmd)
 
     @handles(dc.ReviewInstalmentPlan)
     def review_instalment_plan(self, cmd: dc.ReviewInstalmentPlan, rid: UUID) -> Handled:
-        account = self._dunned_account(cmd.account_id)
-        today = self.today()
-        action = self.review_plan(account, today)
-        if action is None:
-            status = account.plan.status if account.plan else "none"
-            return [], {"account_id": str(account.id), "action": None, "status": status}
-        self._end_plan(account, action, today)
-        return [account], {"account_id": str(account.id), "action": action.action, "plan_id": action.plan_id,
-                           "missed": list(action.missed), "status": account.past_plans[-1].status}
+        return plans.review_instalment_plan(self.ws, cmd)
