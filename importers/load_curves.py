@@ -25,7 +25,8 @@ from importers.meter_csv import (
     field_value,
 )
 from ledger.billing.commands import RecordLoadCurve
-from ledger.billing.readings import RESOLUTIONS, local_month_of, supply_point_key
+from ledger.billing.load_curves import RESOLUTIONS, local_month_of
+from ledger.billing.readings import supply_point_key
 from ledger.core.errors import InvalidInput
 
 

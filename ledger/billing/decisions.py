@@ -28,8 +28,9 @@ from numpy.typing import NDArray
 
 from ledger.accounts.commands import LineInput
 from ledger.accounts.contract import Commodity
+from ledger.billing.load_curves import LoadCurveMonth
 from ledger.billing.rating import RatedLine
-from ledger.billing.readings import ChainPoint, LoadCurveMonth, MeterReadings, chain, daily_average
+from ledger.billing.readings import ChainPoint, MeterReadings, chain, daily_average
 from ledger.billing.records import BilledPeriod
 from ledger.core.errors import InvalidInput
 

@@ -24,17 +24,14 @@ from eventsourcing.domain import Aggregate
 
 from ledger.accounts.contract import Contract
 from ledger.billing import commands as b
-from ledger.billing.readings import (
+from ledger.billing.load_curves import (
     RESOLUTIONS,
     LoadCurveMonth,
-    MeterReadings,
-    ReadingSource,
-    check_self_reading,
     local_month_of,
     month_start_utc,
-    supply_point_key,
     utc_seconds,
 )
+from ledger.billing.readings import MeterReadings, ReadingSource, check_self_reading, supply_point_key
 from ledger.billing.records import BilledPeriod, BillingRun, ContractBilling
 from ledger.billing.tariffs import SpotPriceMonth, Tariff, parse_price_unit
 from ledger.core.errors import InvalidInput, NotFound

@@ -27,6 +27,7 @@ from ledger.billing.decisions import (
     line_inputs,
     register_usage,
 )
+from ledger.billing.load_curves import LoadCurveMonth, month_key
 from ledger.billing.rating import (
     DEFAULT_CALENDARS,
     BandProfile,
@@ -44,7 +45,7 @@ from ledger.billing.rating import (
     split_by_versions,
 )
 from ledger.billing.rating.calendar import WeeklyBandCalendar
-from ledger.billing.readings import LoadCurveMonth, MeterReadings, month_key, supply_point_key
+from ledger.billing.readings import MeterReadings, supply_point_key
 from ledger.billing.records import BilledPeriod, ContractBilling, RunIssue
 from ledger.billing.tariffs import SpotPriceMonth, Tariff
 from ledger.core.errors import DomainError, NotFound

@@ -38,8 +38,9 @@ from ledger.accounts.contract import Contract
 from ledger.billing import commands as b
 from ledger.billing.decisions import DAY, BillingSettings, billing_periods, needs_true_up_check
 from ledger.billing.drafts import Draft, drafts_for, issue_drafts
+from ledger.billing.load_curves import LoadCurveMonth, month_key
 from ledger.billing.rating_step import Job, RatingContext, prepare_and_rate
-from ledger.billing.readings import LoadCurveMonth, MeterReadings, month_key, supply_point_key
+from ledger.billing.readings import MeterReadings, supply_point_key
 from ledger.billing.records import BillingRun, ContractBilling, RunBatch, RunIssue
 from ledger.core.money import ZERO
 from ledger.core.topics import stored_topics

@@ -103,6 +103,20 @@ MOVED_CLASSES: dict[str, str] = {
     "ledger.dunning.account_part:PlannedInstalment": "ledger.dunning.account_plans:PlannedInstalment",
     "ledger.dunning.handlers:DunningSettings": "ledger.dunning.settings:DunningSettings",
     "ledger.dunning_handlers:DunningSettings": "ledger.dunning.settings:DunningSettings",
+    # billing and accounts split
+    "ledger.readings:LoadCurveMonth": "ledger.billing.load_curves:LoadCurveMonth",
+    "ledger.readings:LoadCurveMonth.BlockRecorded": "ledger.billing.load_curves:LoadCurveMonth.BlockRecorded",
+    "ledger.readings:LoadCurveMonth.Created": "ledger.billing.load_curves:LoadCurveMonth.Created",
+    "ledger.readings:LoadCurveMonth.Event": "ledger.billing.load_curves:LoadCurveMonth.Event",
+    "ledger.readings:LoadCurveMonth.Opened": "ledger.billing.load_curves:LoadCurveMonth.Opened",
+    # (and the topics the capability-folder commits wrote, d2fa8ed..0911388)
+    "ledger.billing.readings:LoadCurveMonth": "ledger.billing.load_curves:LoadCurveMonth",
+    "ledger.billing.readings:LoadCurveMonth.BlockRecorded": (
+        "ledger.billing.load_curves:LoadCurveMonth.BlockRecorded"
+    ),
+    "ledger.billing.readings:LoadCurveMonth.Created": "ledger.billing.load_curves:LoadCurveMonth.Created",
+    "ledger.billing.readings:LoadCurveMonth.Event": "ledger.billing.load_curves:LoadCurveMonth.Event",
+    "ledger.billing.readings:LoadCurveMonth.Opened": "ledger.billing.load_curves:LoadCurveMonth.Opened",
 }
 
 

@@ -12,8 +12,9 @@ import pytest
 
 from importers.readings import ReadingsFileError, import_readings
 from ledger.billing import commands as b
+from ledger.billing.load_curves import LoadCurveMonth, decode_block, encode_block
 from ledger.billing.rating import FlatEnergy
-from ledger.billing.readings import LoadCurveMonth, MeterReadings, ReadingSource, decode_block, encode_block
+from ledger.billing.readings import MeterReadings, ReadingSource
 from ledger.core.errors import Conflict, InvalidInput
 from tests.billing.helpers import BillingClerk, D, pod
 
