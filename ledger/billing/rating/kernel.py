@@ -3,7 +3,8 @@
 Input: ``consumption`` (M, N) float64 in the tariff's unit (kWh, m3) per interval, and for
 spot-indexed tariffs a price series ``spot_price`` (N,) in currency per unit.  Output: per meter and
 per line (a component, or a band / block of it) a quantity, an effective unit price and an amount,
-all float64. Turning them into money (Decimal, cents) is ``lines.py``'s job.
+all float64: the kernel measures the data once, ``pricing.py`` prices each kind of component on those
+measures.  Turning them into money (Decimal, cents) is ``lines.py``'s job.
 
 Determinism.  The same meter must get the same amounts whatever else is in the batch, in any order,
 on any run.  So every float operation here is either element-wise (exact IEEE rounding, order-free)
@@ -35,24 +36,13 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ledger.billing.rating.calendar import DEFAULT_CALENDARS, BandCalendar, IntervalGrid, utc_iso
-from ledger.billing.rating.tariff import (
-    Demand,
-    Excise,
-    FlatEnergy,
-    PerUnitCharge,
-    SpotIndexed,
-    StandingCharge,
-    TariffError,
-    TariffVersion,
-    TieredBlocks,
-    TimeOfUse,
-)
+from ledger.billing.rating.pricing import Measured, priced_lines
+from ledger.billing.rating.tariff import SpotIndexed, TariffError, TariffVersion, TimeOfUse
 
 __all__ = [
     "KernelResult",
@@ -243,11 +233,6 @@ def _row_issues(
     return issues, fixed_max
 
 
-def _f(d: Decimal) -> float:
-    """Decimal -> float64 once, correctly rounded (constants are combined in Decimal first)."""
-    return float(d)
-
-
 def rate_arrays(
     consumption: ArrayLike,
     grid: IntervalGrid,
@@ -271,6 +256,45 @@ def rate_arrays(
     whole = days if period_days is None else period_days
     if whole < days:
         raise ValueError(f"period_days {whole} is shorter than the grid ({days} days)")
+    bands = _tariff_bands(tariff, calendars, grid)
+    issues: list[RowIssue] = []
+    spot: F64 | None = None
+    needs_spot = any(isinstance(comp, SpotIndexed) for comp in tariff.components)
+    if needs_spot:
+        spot, spot_issues = _check_spot(spot_price, grid, m)
+        issues += spot_issues
+    scan = _scan(c, bands, spot)
+    row_issues, fixed_max = _row_issues(c, scan.max_bits, grid)
+    issues += row_issues
+    max_kwh = scan.max_bits.view(np.float64).copy()
+    for r, v in fixed_max.items():
+        max_kwh[r] = v
+    measured = Measured(
+        meters=m,
+        unit=tariff.unit,
+        days=days,
+        period_days=whole,
+        resolution_min=grid.resolution_min,
+        total=scan.total,
+        band_sums=scan.band_sums,
+        band_names={k: b.names for k, b in bands.items()},
+        spot=spot,
+        spot_sum=scan.spot_sum,
+        max_kwh=max_kwh,
+    )
+    specs: list[LineSpec] = []
+    cols: list[tuple[F64, F64, F64]] = []  # (quantity, unit price, amount) per line
+    for j, comp in enumerate(tariff.components):
+        for desc, unit, q, p, a in priced_lines(comp, measured):
+            specs.append(LineSpec(j, comp.name, comp.kind, desc, unit))
+            cols.append((q, np.broadcast_to(np.asarray(p, dtype=np.float64), q.shape), a))
+    return _result(m, specs, cols, issues)
+
+
+def _tariff_bands(
+    tariff: TariffVersion, calendars: Mapping[str, BandCalendar], grid: IntervalGrid
+) -> dict[str, _Bands]:
+    """The band runs on ``grid`` of every calendar the tariff's time-of-use components name."""
     bands: dict[str, _Bands] = {}
     for comp in tariff.components:
         if isinstance(comp, TimeOfUse) and comp.calendar not in bands:
@@ -285,85 +309,13 @@ def rate_arrays(
                     f"{len(cal.band_names)} bands of {cal.name}"
                 )
             bands[comp.calendar] = _band_runs(cal, grid)
-    issues: list[RowIssue] = []
-    spot: F64 | None = None
-    needs_spot = any(isinstance(comp, SpotIndexed) for comp in tariff.components)
-    if needs_spot:
-        spot, spot_issues = _check_spot(spot_price, grid, m)
-        issues += spot_issues
-    scan = _scan(c, bands, spot)
-    row_issues, fixed_max = _row_issues(c, scan.max_bits, grid)
-    issues += row_issues
-    max_kwh = scan.max_bits.view(np.float64).copy()
-    for r, v in fixed_max.items():
-        max_kwh[r] = v
+    return bands
 
-    specs: list[LineSpec] = []
-    cols: list[tuple[F64, F64, F64]] = []  # (quantity, unit price, amount) per line
 
-    def line(j: int, kind: str, desc: str, unit: str, q: F64, p: F64 | float, a: F64) -> None:
-        specs.append(LineSpec(j, tariff.components[j].name, kind, desc, unit))
-        cols.append((q, np.broadcast_to(np.asarray(p, dtype=np.float64), q.shape), a))
-
-    total = scan.total
-    unit = tariff.unit
-    for j, comp in enumerate(tariff.components):
-        name = comp.name
-        if isinstance(comp, StandingCharge):
-            # Pro-rated per local day of supply, not per hour: a 23- or 25-hour DST day is one day,
-            # and a tariff change at midnight splits the days between the versions.
-            q_days = np.full(m, float(days))
-            p = _f(comp.price_per_day)
-            line(j, comp.kind, f"{name}: fixed charge per day", "day", q_days, p, q_days * p)
-        elif isinstance(comp, FlatEnergy | PerUnitCharge | Excise):
-            p = _f(comp.price_per_unit)
-            label = {"flat": "flat price", "per_unit": "per-unit charge", "excise": "excise duty"}[comp.kind]
-            line(j, comp.kind, f"{name}: {label}", unit, total, p, total * p)
-        elif isinstance(comp, TimeOfUse):
-            # One line per band (F1, F2, F3 as on Italian bills), each at its own nominal price.
-            bs, names = scan.band_sums[comp.calendar], bands[comp.calendar].names
-            for b, price in enumerate(comp.prices_per_unit):
-                p = _f(price)
-                q = bs[:, b]
-                line(j, comp.kind, f"{name}: {names[b]}", unit, q, p, q * p)
-        elif isinstance(comp, SpotIndexed):
-            # 1 + losses is added in Decimal and rounded to float once (not 1.0 + float(losses): two
-            # roundings).  Then the fixed float order: (sum(spot x kWh) x factor) + (spread x kWh).
-            factor = _f(Decimal(1) + comp.losses_factor)
-            spread = _f(comp.spread_per_unit)
-            if scan.spot_sum is None or spot is None:
-                amount = np.full(m, np.nan)
-                flat = np.nan
-            else:
-                amount = scan.spot_sum * factor + spread * total
-                flat = float(spot.sum()) / spot.size * factor + spread
-            # Effective price = amount / quantity; with no consumption there is nothing to weight
-            # by, so the line quotes the time-average price instead of 0/0.
-            eff = np.divide(amount, total, out=np.full(m, flat), where=total > 0)
-            line(j, comp.kind, f"{name}: spot-indexed", unit, total, eff, amount)
-        elif isinstance(comp, TieredBlocks):
-            # Thresholds are per day, pro-rated to the days of this grid: t x days in Decimal, one
-            # rounding to float (https://docs.python.org/3/library/decimal.html).
-            limits = [_f(t * Decimal(days)) for t in comp.thresholds_per_day]
-            # Block i holds what lies between the previous limit and its own: clip keeps every block
-            # quantity monotone in the total and the blocks summing to it (up to float rounding).
-            lower = 0.0
-            for i, price in enumerate(comp.prices_per_unit):
-                upper = limits[i] if i < len(limits) else np.inf
-                q = np.clip(total - lower, 0.0, upper - lower)
-                p = _f(price)
-                line(j, comp.kind, f"{name}: block {i + 1}", unit, q, p, q * p)
-                lower = upper
-        elif isinstance(comp, Demand):
-            # kW = kWh in the interval / interval hours (x 4 for quarter hours: exact in binary).
-            # The price is per billing period: on one side of a tariff change, price x days / period
-            # days, computed in Decimal and rounded to float once (see rate_arrays' docstring).
-            kw = max_kwh * (60.0 / grid.resolution_min)
-            p = _f(comp.price_per_kw * Decimal(days) / Decimal(whole))
-            line(j, comp.kind, f"{name}: maximum demand", "kW", kw, p, kw * p)
-        else:  # pragma: no cover - TariffVersion only admits the kinds above
-            raise TariffError(f"unsupported component {comp!r}")
-
+def _result(
+    m: int, specs: list[LineSpec], cols: list[tuple[F64, F64, F64]], issues: list[RowIssue]
+) -> KernelResult:
+    """The (M, L) arrays, one column per line; the rows with an issue NaN."""
     shape = (m, len(specs))
     quantity, unit_price, amount_out = np.empty(shape), np.empty(shape), np.empty(shape)
     for k, (q_col, p_col, a_col) in enumerate(cols):
