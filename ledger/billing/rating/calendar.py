@@ -135,6 +135,38 @@ def _offset_s(zone: ZoneInfo, t: int) -> int:
     return int(off.total_seconds())
 
 
+def _utc_offsets(
+    tz: ZoneInfo,
+    midnight: NDArray[np.int64],
+    day_first: NDArray[np.int64],
+    day_index: NDArray[np.int32],
+    utc: NDArray[np.int64],
+    step: int,
+) -> NDArray[np.int64]:
+    """UTC offset in seconds of every interval of the local days starting at ``midnight[:-1]``.
+
+    The offset at each day's first interval, patched on the (rare) days whose offset changes; there the
+    transition is found by bisection (a few zoneinfo calls per DST day).
+    """
+    n_days = midnight.size - 1
+    off_first = np.array([_offset_s(tz, int(t)) for t in midnight[:-1]], dtype=np.int64)
+    off_last = np.array([_offset_s(tz, int(midnight[d + 1] - step)) for d in range(n_days)], dtype=np.int64)
+    offset = off_first[day_index]
+    for d in np.flatnonzero(off_first != off_last):
+        lo, hi = (
+            int(day_first[d]),
+            int(day_first[d + 1]) - 1,
+        )  # offset(lo) = first, offset(hi) = last
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if _offset_s(tz, int(utc[mid])) == off_first[d]:
+                lo = mid
+            else:
+                hi = mid
+        offset[hi : int(day_first[d + 1])] = off_last[d]
+    return offset
+
+
 def build_grid(start: date, end: date, resolution_min: int, zone: str) -> IntervalGrid:
     """Intervals of the local days ``[start, end)`` in the IANA ``zone``.
 
@@ -171,25 +203,7 @@ def build_grid(start: date, end: date, resolution_min: int, zone: str) -> Interv
     day_index = np.repeat(np.arange(n_days, dtype=np.int32), counts)
     k_in_day = np.arange(n, dtype=np.int64) - day_first[:-1][day_index]
     utc = midnight[:-1][day_index] + k_in_day * step
-
-    # UTC offset per interval: the offset at each day's first interval, patched on the (rare) days
-    # whose offset changes; there the transition is found by bisection (a few zoneinfo calls per DST
-    # day).
-    off_first = np.array([_offset_s(tz, int(t)) for t in midnight[:-1]], dtype=np.int64)
-    off_last = np.array([_offset_s(tz, int(midnight[d + 1] - step)) for d in range(n_days)], dtype=np.int64)
-    offset = off_first[day_index]
-    for d in np.flatnonzero(off_first != off_last):
-        lo, hi = (
-            int(day_first[d]),
-            int(day_first[d + 1]) - 1,
-        )  # offset(lo) = first, offset(hi) = last
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if _offset_s(tz, int(utc[mid])) == off_first[d]:
-                lo = mid
-            else:
-                hi = mid
-        offset[hi : int(day_first[d + 1])] = off_last[d]
+    offset = _utc_offsets(tz, midnight, day_first, day_index, utc, step)
     local_s = (utc + offset) % _DAY_S  # seconds after local (naive) midnight
     weekday_of_day = np.array([d.weekday() for d in days[:-1]], dtype=np.int8)
     grid = IntervalGrid(
