@@ -8,7 +8,6 @@ ledger (postings) are recorded side by side so that each can be checked against 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
@@ -24,6 +23,14 @@ from ledger.accounts.clearing import (
     clearing_order,
     total,
 )
+from ledger.accounts.payments_received import (
+    ReceivedPayment,
+    receipt_postings,
+    reset_postings,
+    reversal_postings,
+    shortfall_item,
+    within_tolerance,
+)
 from ledger.accounts.terms import PaymentMethod
 from ledger.collections.account_part import DirectDebit
 from ledger.core import chart
@@ -31,19 +38,6 @@ from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.money import ZERO, Posting, entry
 from ledger.dunning.account_part import Dunning
 from ledger.dunning.account_plans import InstalmentPlans
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivedPayment:
-    """What the account remembers of a payment: enough to reverse it or reset its clearing."""
-
-    payment_id: str
-    amount: Decimal
-    source_account: str
-    allocations: tuple[Allocation, ...]
-    to_credit: Decimal
-    written_off: tuple[Allocation, ...] = ()
-    reversed: bool = False
 
 
 class ContractAccount(Dunning, InstalmentPlans, DirectDebit):
@@ -262,13 +256,10 @@ class ContractAccount(Dunning, InstalmentPlans, DirectDebit):
             allocations, to_credit = (), amount
         else:
             allocations, to_credit = allocate(amount, list(self.items.values()), named_items)
-        written_off = self._within_tolerance(allocations, named_items, to_credit, tolerance)
+        written_off = within_tolerance(self.items, allocations, named_items, to_credit, tolerance)
         document = f"PAY-{payment_id[:12]}"
-        postings = entry(
-            Posting.debit(source_account, amount, None, document),
-            Posting.debit(chart.PAYMENT_DIFFERENCES, total(written_off), self.key, document),
-            Posting.credit(chart.RECEIVABLES, total(allocations) + total(written_off), self.key, document),
-            Posting.credit(chart.CUSTOMER_CREDIT, to_credit, self.key, document),
+        postings = receipt_postings(
+            self.key, document, source_account, amount, allocations, written_off, to_credit
         )
         self._payment_received(
             payment_id,
@@ -283,22 +274,6 @@ class ContractAccount(Dunning, InstalmentPlans, DirectDebit):
             evidence,
             postings,
         )
-
-    def _within_tolerance(
-        self,
-        allocations: tuple[Allocation, ...],
-        named_items: tuple[str, ...],
-        to_credit: Decimal,
-        tolerance: Decimal,
-    ) -> tuple[Allocation, ...]:
-        """The rest of the last item paid, if it is small enough to write off."""
-        if tolerance <= 0 or to_credit > 0 or not allocations:
-            return ()
-        last = allocations[-1]
-        if named_items and last.item_id != named_items[-1]:
-            return ()
-        rest = self.items[last.item_id].open_amount - last.amount
-        return (Allocation(last.item_id, rest),) if 0 < rest <= tolerance else ()
 
     @event(PaymentReceived)
     def _payment_received(
@@ -341,29 +316,12 @@ class ContractAccount(Dunning, InstalmentPlans, DirectDebit):
         credit_back = min(payment.to_credit, self.credit)
         shortfall = payment.to_credit - credit_back
         document = f"REV-{payment_id[:12]}"
-        shortfall_item = None
+        owed = None
         if shortfall > 0:
-            shortfall_item = OpenItem(
-                f"rev-{payment_id}",
-                document,
-                ItemKind.REVERSAL,
-                shortfall,
-                shortfall,
-                reversed_on,
-                reversed_on,
-                None,
-                self.item_seq + 1,
-            )
+            owed = shortfall_item(payment_id, document, shortfall, reversed_on, self.item_seq + 1)
         reopened = (*payment.allocations, *payment.written_off)
-        postings = entry(
-            Posting.debit(chart.RECEIVABLES, total(reopened) + shortfall, self.key, document),
-            Posting.debit(chart.CUSTOMER_CREDIT, credit_back, self.key, document),
-            Posting.credit(payment.source_account, payment.amount, None, document),
-            Posting.credit(chart.PAYMENT_DIFFERENCES, total(payment.written_off), self.key, document),
-        )
-        self._payment_reversed(
-            payment_id, reversed_on, reason, reopened, credit_back, shortfall_item, postings
-        )
+        postings = reversal_postings(self.key, document, payment, reopened, credit_back, shortfall)
+        self._payment_reversed(payment_id, reversed_on, reason, reopened, credit_back, owed, postings)
 
     @event(PaymentReversed)
     def _payment_reversed(
@@ -381,10 +339,7 @@ class ContractAccount(Dunning, InstalmentPlans, DirectDebit):
         if shortfall_item is not None:
             self.items[shortfall_item.item_id] = shortfall_item
             self.item_seq = shortfall_item.seq
-        payment = self.payments[payment_id]
-        self.payments[payment_id] = ReceivedPayment(
-            payment.payment_id, payment.amount, payment.source_account, (), ZERO, reversed=True
-        )
+        self.payments[payment_id] = self.payments[payment_id].after_reversal()
 
     def reset_clearing(self, payment_id: str, reset_on: date, reason: str) -> None:
         """Un-clear a payment but keep the money (ripristino pareggio): items reopen, money is credit."""
@@ -393,12 +348,7 @@ class ContractAccount(Dunning, InstalmentPlans, DirectDebit):
             raise Conflict(f"payment {payment_id} has no clearing to reset", "payment_id")
         amount = total(payment.allocations)
         document = f"RST-{payment_id[:12]}"
-        # A difference written off with the clearing goes back with it: the item is open in full again.
-        postings = entry(
-            Posting.debit(chart.RECEIVABLES, amount + total(payment.written_off), self.key, document),
-            Posting.credit(chart.CUSTOMER_CREDIT, amount, self.key, document),
-            Posting.credit(chart.PAYMENT_DIFFERENCES, total(payment.written_off), self.key, document),
-        )
+        postings = reset_postings(self.key, document, payment, amount)
         self._clearing_reset(
             payment_id, reset_on, reason, (*payment.allocations, *payment.written_off), amount, postings
         )
@@ -415,10 +365,7 @@ class ContractAccount(Dunning, InstalmentPlans, DirectDebit):
     ) -> None:
         apply_allocations(self.items, reopened, +1)
         self.credit += credit_added
-        payment = self.payments[payment_id]
-        self.payments[payment_id] = ReceivedPayment(
-            payment.payment_id, payment.amount, payment.source_account, (), payment.to_credit + credit_added
-        )
+        self.payments[payment_id] = self.payments[payment_id].after_reset(credit_added)
 
     def apply_credit(self, applied_on: date) -> None:
         """Settle open items from credit on account, oldest due first.

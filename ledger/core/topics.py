@@ -104,12 +104,14 @@ MOVED_CLASSES: dict[str, str] = {
     "ledger.dunning.handlers:DunningSettings": "ledger.dunning.settings:DunningSettings",
     "ledger.dunning_handlers:DunningSettings": "ledger.dunning.settings:DunningSettings",
     # billing and accounts split
+    "ledger.account:ReceivedPayment": "ledger.accounts.payments_received:ReceivedPayment",
     "ledger.readings:LoadCurveMonth": "ledger.billing.load_curves:LoadCurveMonth",
     "ledger.readings:LoadCurveMonth.BlockRecorded": "ledger.billing.load_curves:LoadCurveMonth.BlockRecorded",
     "ledger.readings:LoadCurveMonth.Created": "ledger.billing.load_curves:LoadCurveMonth.Created",
     "ledger.readings:LoadCurveMonth.Event": "ledger.billing.load_curves:LoadCurveMonth.Event",
     "ledger.readings:LoadCurveMonth.Opened": "ledger.billing.load_curves:LoadCurveMonth.Opened",
     # (and the topics the capability-folder commits wrote, d2fa8ed..0911388)
+    "ledger.accounts.account:ReceivedPayment": "ledger.accounts.payments_received:ReceivedPayment",
     "ledger.billing.readings:LoadCurveMonth": "ledger.billing.load_curves:LoadCurveMonth",
     "ledger.billing.readings:LoadCurveMonth.BlockRecorded": (
         "ledger.billing.load_curves:LoadCurveMonth.BlockRecorded"
