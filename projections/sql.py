@@ -114,90 +114,106 @@ class LedgerViewSQL(LedgerQueries):
         """Write ``changes``; move tracking from ``expected`` to ``position`` atomically, or StaleView."""
         with self._write() as curs:
             self._advance_tracking(curs, tracking_name, expected, position)
-            if changes.new_accounts:
-                self._insert(
-                    curs,
-                    "{accounts} (account_id, partner_id, name, currency, opened_at_position)",
-                    self.ACCOUNT_TYPES,
-                    changes.new_accounts,
-                )
-            if changes.new_items:
-                self._insert(curs, "{items}", self.ITEM_TYPES, changes.new_items)
-            if changes.item_deltas:
-                self._add(
-                    curs,
-                    "{items}",
-                    "item_id",
-                    ("open_cents",),
-                    [(i, d) for i, d in sorted(changes.item_deltas.items()) if d],
-                )
-            accounts = sorted(set(changes.account_open_deltas) | set(changes.account_credit_deltas))
-            if accounts:
-                self._add(
-                    curs,
-                    "{accounts}",
-                    "account_id",
-                    ("open_cents", "credit_cents"),
-                    [
-                        (a, changes.account_open_deltas.get(a, 0), changes.account_credit_deltas.get(a, 0))
-                        for a in accounts
-                    ],
-                )
-            if changes.new_suspense:
-                self._insert(curs, "{suspense}", self.SUSPENSE_TYPES, changes.new_suspense)
-            if changes.suspense_status:
-                curs.executemany(
-                    self._q("UPDATE {suspense} SET status = ? WHERE suspense_id = ?"),
-                    [(s, i) for i, s in sorted(changes.suspense_status.items())],
-                )
-            if changes.mandates:
-                curs.executemany(self._q(
-                    "INSERT INTO {mandates} VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET"
-                    " reference = excluded.reference, status = excluded.status,"
-                    " debtor_iban = excluded.debtor_iban, signed_on = excluded.signed_on"),
-                    [changes.mandates[a] for a in sorted(changes.mandates)])
-            if changes.mandate_status:
-                curs.executemany(self._q("UPDATE {mandates} SET status = ? WHERE account_id = ?"),
-                                 [(s, a) for a, s in sorted(changes.mandate_status.items())])
-            if changes.new_collections:
-                curs.executemany(self._q("INSERT INTO {collections} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                                 changes.new_collections)
-            if changes.collection_status:
-                curs.executemany(self._q("UPDATE {collections} SET status = ?, reason_code = ? "
-                                         "WHERE end_to_end_id = ?"),
-                                 [(s, r, e) for e, (s, r) in sorted(changes.collection_status.items())])
+            self._write_accounts_and_items(curs, changes)
+            self._write_suspense(curs, changes)
+            self._write_direct_debit(curs, changes)
             if changes.payer_ibans:
                 curs.executemany(
                     self._q("INSERT INTO {ibans} VALUES (?, ?) ON CONFLICT DO NOTHING"),
                     sorted(changes.payer_ibans),
                 )
             if changes.journal:
-                # The cursor is dense and follows store order; the tracking row lock taken above
-                # serialises writers, so MAX()+1 cannot be handed out twice.
-                curs.execute(self._q("SELECT COALESCE(MAX(cursor), 0) FROM {journal}"))
-                first = int(_first(curs.fetchone())) + 1
-                self._insert(
-                    curs,
-                    "{journal}",
-                    self.JOURNAL_TYPES,
-                    [
-                        (
-                            first + i,
-                            line.notification_id,
-                            line.line_no,
-                            line.booking_date,
-                            line.recorded_at,
-                            line.event_type,
-                            line.document,
-                            line.contract_account_id,
-                            line.gl_account,
-                            line.debit_cents,
-                            line.credit_cents,
-                            line.currency,
-                        )
-                        for i, line in enumerate(changes.journal)
-                    ],
+                self._write_journal(curs, changes)
+
+    def _write_accounts_and_items(self, curs: Any, changes: Changes) -> None:
+        """New accounts and open items, then what clearing changed: open amounts, account balances."""
+        if changes.new_accounts:
+            self._insert(
+                curs,
+                "{accounts} (account_id, partner_id, name, currency, opened_at_position)",
+                self.ACCOUNT_TYPES,
+                changes.new_accounts,
+            )
+        if changes.new_items:
+            self._insert(curs, "{items}", self.ITEM_TYPES, changes.new_items)
+        if changes.item_deltas:
+            self._add(
+                curs,
+                "{items}",
+                "item_id",
+                ("open_cents",),
+                [(i, d) for i, d in sorted(changes.item_deltas.items()) if d],
+            )
+        accounts = sorted(set(changes.account_open_deltas) | set(changes.account_credit_deltas))
+        if accounts:
+            self._add(
+                curs,
+                "{accounts}",
+                "account_id",
+                ("open_cents", "credit_cents"),
+                [
+                    (a, changes.account_open_deltas.get(a, 0), changes.account_credit_deltas.get(a, 0))
+                    for a in accounts
+                ],
+            )
+
+    def _write_suspense(self, curs: Any, changes: Changes) -> None:
+        """Receipts parked in suspense, and the status of those allocated or refunded since."""
+        if changes.new_suspense:
+            self._insert(curs, "{suspense}", self.SUSPENSE_TYPES, changes.new_suspense)
+        if changes.suspense_status:
+            curs.executemany(
+                self._q("UPDATE {suspense} SET status = ? WHERE suspense_id = ?"),
+                [(s, i) for i, s in sorted(changes.suspense_status.items())],
+            )
+
+    def _write_direct_debit(self, curs: Any, changes: Changes) -> None:
+        """SEPA mandates (latest per account) and collections, with their status changes."""
+        if changes.mandates:
+            curs.executemany(self._q(
+                "INSERT INTO {mandates} VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET"
+                " reference = excluded.reference, status = excluded.status,"
+                " debtor_iban = excluded.debtor_iban, signed_on = excluded.signed_on"),
+                [changes.mandates[a] for a in sorted(changes.mandates)])
+        if changes.mandate_status:
+            curs.executemany(self._q("UPDATE {mandates} SET status = ? WHERE account_id = ?"),
+                             [(s, a) for a, s in sorted(changes.mandate_status.items())])
+        if changes.new_collections:
+            curs.executemany(self._q("INSERT INTO {collections} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                             changes.new_collections)
+        if changes.collection_status:
+            curs.executemany(self._q("UPDATE {collections} SET status = ?, reason_code = ? "
+                                     "WHERE end_to_end_id = ?"),
+                             [(s, r, e) for e, (s, r) in sorted(changes.collection_status.items())])
+
+    def _write_journal(self, curs: Any, changes: Changes) -> None:
+        """Append the journal lines under the next cursors."""
+        # The cursor is dense and follows store order; the tracking row lock that apply() takes first
+        # serialises writers, so MAX()+1 cannot be handed out twice.
+        curs.execute(self._q("SELECT COALESCE(MAX(cursor), 0) FROM {journal}"))
+        first = int(_first(curs.fetchone())) + 1
+        self._insert(
+            curs,
+            "{journal}",
+            self.JOURNAL_TYPES,
+            [
+                (
+                    first + i,
+                    line.notification_id,
+                    line.line_no,
+                    line.booking_date,
+                    line.recorded_at,
+                    line.event_type,
+                    line.document,
+                    line.contract_account_id,
+                    line.gl_account,
+                    line.debit_cents,
+                    line.credit_cents,
+                    line.currency,
                 )
+                for i, line in enumerate(changes.journal)
+            ],
+        )
 
     def _insert(self, curs: Any, target: str, types: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         marks = ", ".join("?" * len(types))
