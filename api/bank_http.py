@@ -11,7 +11,7 @@ from fastapi import FastAPI, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from api.bootstrap import Services
-from api.http import IdempotencyKey, ServicesDep, _money, _run
+from api.deps import IdempotencyKey, ServicesDep, money, run_command
 from importers.bank.refunds import refund_file
 from importers.bank.service import import_statement
 from ledger.core.errors import NotFound
@@ -76,7 +76,7 @@ class RefundIn(BaseModel):
 
 def _candidates(svc: Services, row: tuple[Any, ...]) -> list[CandidateOut]:
     receipt = Receipt(
-        _money(row[1]),
+        money(row[1]),
         row[2],
         date.fromisoformat(row[3]),
         row[4],
@@ -91,7 +91,7 @@ def _candidates(svc: Services, row: tuple[Any, ...]) -> list[CandidateOut]:
         known.setdefault(account, []).append(iban)
     items = {
         (p[0], p[1]): CandidateItem(
-            p[1], UUID(p[0]), p[4], _money(p[2]), p[3], tuple(known.get(p[0], ()))
+            p[1], UUID(p[0]), p[4], money(p[2]), p[3], tuple(known.get(p[0], ()))
         )
         for p in pool
     }
@@ -124,7 +124,7 @@ def install_bank_paths(app: FastAPI) -> None:
         return [
             WorklistItemOut(
                 suspense_id=r[0],
-                amount=_money(r[1]),
+                amount=money(r[1]),
                 currency=r[2],
                 received_on=r[3],
                 payer_name=r[4],
@@ -146,7 +146,7 @@ def install_bank_paths(app: FastAPI) -> None:
         cmd = pmt.AllocateSuspense(
             suspense_id, body.account_id, tuple(body.invoice_numbers), body.on_account_only, body.note
         )
-        return _run(svc, cmd, key, response)
+        return run_command(svc, cmd, key, response)
 
     @app.post("/worklist/{suspense_id}/refund", status_code=201, tags=["finance"])
     def refund(
@@ -154,7 +154,7 @@ def install_bank_paths(app: FastAPI) -> None:
     ) -> dict[str, Any]:
         cmd = pmt.RefundSuspense(suspense_id, body.to_iban, body.to_name, body.reason, body.to_town,
                                body.to_country)
-        result = _run(svc, cmd, key, response)
+        result = run_command(svc, cmd, key, response)
         return dict(result, pain001=f"/worklist/{suspense_id}/refund.pain001.xml")
 
     @app.get("/worklist/{suspense_id}/refund.pain001.xml", tags=["finance"],

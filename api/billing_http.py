@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.bootstrap import Services
-from api.http import IdempotencyKey, ServicesDep, _dec, _run
+from api.deps import IdempotencyKey, ServicesDep, parse_decimal, run_command
 from api.problems import problem
 from importers.readings import ReadingsFileError, import_readings, load_curve_commands
 from ledger.accounts.contract import Contract
@@ -105,7 +105,7 @@ class SimulationIn(RunIn):
 
 
 def _execute(svc: Services, command: object, key: str, response: Response) -> dict[str, Any]:
-    return _run(svc, command, key, response)
+    return run_command(svc, command, key, response)
 
 
 def _batch(svc: Services, commands: list[object], key: str, response: Response) -> dict[str, Any]:
@@ -218,7 +218,7 @@ def install_billing_paths(app: FastAPI) -> None:
         contract_id: UUID, body: SelfReadingIn, key: IdempotencyKey, svc: ServicesDep, response: Response
     ) -> dict[str, Any]:
         """The customer's own reading (autolettura); an implausible one is refused with the reason (422)."""
-        cmd = b.SubmitSelfReading(contract_id, body.read_on, _dec(body.index, "index"), body.note)
+        cmd = b.SubmitSelfReading(contract_id, body.read_on, parse_decimal(body.index, "index"), body.note)
         return _execute(svc, cmd, key, response)
 
     @app.post("/tariffs", status_code=201, tags=["tariffs"])

@@ -110,7 +110,7 @@ def cmd_rebuild(svc: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_export_journal(svc: Services, args: argparse.Namespace) -> int:
-    from api.http import JOURNAL_COLUMNS, _money
+    from api.journal import JOURNAL_COLUMNS, journal_record
 
     out: TextIO = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
     try:
@@ -120,7 +120,7 @@ def cmd_export_journal(svc: Services, args: argparse.Namespace) -> int:
             writer.writerow(JOURNAL_COLUMNS)
         while rows := svc.view.journal(since, EXPORT_PAGE):
             for r in rows:
-                record = (*r[:9], str(_money(r[9])), str(_money(r[10])), r[11])
+                record = journal_record(r)
                 if writer is not None:
                     writer.writerow(record)
                 else:

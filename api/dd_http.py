@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import FastAPI, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from api.http import IdempotencyKey, ServicesDep, _account_row, _money, _run
+from api.deps import IdempotencyKey, ServicesDep, account_row, money, run_command
 from importers.sepa import service as dd
 from ledger.collections import commands as d
 
@@ -74,31 +74,31 @@ def install_dd_paths(app: FastAPI) -> None:
             body.debtor_bic,
             body.scheme,
         )
-        return _run(svc, cmd, key, response)
+        return run_command(svc, cmd, key, response)
 
     @app.post("/accounts/{account_id}/mandate/iban", status_code=201, tags=["portal"])
     def change_iban(
         account_id: UUID, body: IbanChangeIn, key: IdempotencyKey, svc: ServicesDep, response: Response
     ) -> dict[str, Any]:
         """The portal's "change my IBAN": the next collection carries the mandate amendment."""
-        return _run(svc, d.ChangeMandateIban(account_id, body.new_iban, body.new_bic), key, response)
+        return run_command(svc, d.ChangeMandateIban(account_id, body.new_iban, body.new_bic), key, response)
 
     @app.post("/accounts/{account_id}/mandate/revocation", status_code=201, tags=["direct debit"])
     def revoke_mandate(
         account_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep, response: Response
     ) -> dict[str, Any]:
-        return _run(svc, d.RevokeMandate(account_id, body.reason), key, response)
+        return run_command(svc, d.RevokeMandate(account_id, body.reason), key, response)
 
     @app.get("/accounts/{account_id}/direct-debit", tags=["portal"])
     def direct_debit(account_id: UUID, svc: ServicesDep) -> DirectDebitOut:
-        _account_row(svc, account_id)
+        account_row(svc, account_id)
         mandate, rows = svc.view.direct_debit_of(str(account_id))
         today = svc.app.today().isoformat()
         history = [
             CollectionOut(
                 end_to_end_id=r[0],
                 collection_date=r[1],
-                amount=_money(r[2]),
+                amount=money(r[2]),
                 sequence_type=r[3],
                 status=r[4],
                 return_reason=r[5],
@@ -152,7 +152,7 @@ def install_dd_paths(app: FastAPI) -> None:
     def discard(
         run_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep, response: Response
     ) -> dict[str, Any]:
-        return _run(svc, d.DiscardCollectionRun(run_id, body.reason), key, response)
+        return run_command(svc, d.DiscardCollectionRun(run_id, body.reason), key, response)
 
     @app.get(
         "/collection-runs/{run_id}/pain008.xml",

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Query, Response
 from pydantic import BaseModel, Field
 
 from api.bootstrap import Services
-from api.http import IdempotencyKey, ServicesDep, _account_row, _money, _run
+from api.deps import IdempotencyKey, ServicesDep, account_row, money, run_command
 from api.schemas import AmountStr, DecimalStr
 from ledger.core.idempotency import record_id
 from ledger.core.ids import child_id
@@ -316,18 +316,18 @@ def install_dunning_paths(app: FastAPI) -> None:
     def set_lock(account_id: UUID, body: LockIn, key: IdempotencyKey, svc: ServicesDep,
                  response: Response) -> dict[str, Any]:
         cmd = dc.SetDunningLock(account_id, LockKind(body.kind), body.reason, body.until, body.invoice_number)
-        return _run(svc, cmd, key, response)
+        return run_command(svc, cmd, key, response)
 
     @app.post("/accounts/{account_id}/dunning/locks/{lock_id}/release", status_code=201, tags=["dunning"])
     def release_lock(account_id: UUID, lock_id: str, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
                      response: Response) -> dict[str, Any]:
-        return _run(svc, dc.ReleaseDunningLock(account_id, lock_id, body.reason), key, response)
+        return run_command(svc, dc.ReleaseDunningLock(account_id, lock_id, body.reason), key, response)
 
     @app.post("/accounts/{account_id}/dunning/procedure", status_code=201, tags=["dunning"])
     def assign_procedure(account_id: UUID, body: ProcedureIn, key: IdempotencyKey, svc: ServicesDep,
                          response: Response) -> dict[str, Any]:
         cmd = dc.AssignDunningProcedure(account_id, body.procedure, body.country, body.commodity)
-        return _run(svc, cmd, key, response)
+        return run_command(svc, cmd, key, response)
 
     @app.get("/accounts/{account_id}/dunning", tags=["dunning"])
     def get_dunning_state(account_id: UUID, svc: ServicesDep) -> DunningStateOut:
@@ -337,7 +337,7 @@ def install_dunning_paths(app: FastAPI) -> None:
     @app.post("/accounts/{account_id}/dunning/steps/{step_id}/reversal", status_code=201, tags=["dunning"])
     def reverse_step(account_id: UUID, step_id: str, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
                      response: Response) -> dict[str, Any]:
-        return _run(svc, dc.ReverseDunningStep(account_id, step_id, body.reason), key, response)
+        return run_command(svc, dc.ReverseDunningStep(account_id, step_id, body.reason), key, response)
 
     # -- runs -------------------------------------------------------------------------------------------
 
@@ -366,17 +366,17 @@ def install_dunning_paths(app: FastAPI) -> None:
     @app.post("/dunning/runs/{run_id}/execution", status_code=201, tags=["dunning"])
     def execute_run(run_id: UUID, key: IdempotencyKey, svc: ServicesDep,
                     response: Response) -> dict[str, Any]:
-        return _run(svc, dc.ExecuteDunningRun(run_id), key, response)
+        return run_command(svc, dc.ExecuteDunningRun(run_id), key, response)
 
     @app.post("/dunning/runs/{run_id}/discard", status_code=201, tags=["dunning"])
     def discard_run(run_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
                     response: Response) -> dict[str, Any]:
-        return _run(svc, dc.DiscardDunningRun(run_id, body.reason), key, response)
+        return run_command(svc, dc.DiscardDunningRun(run_id, body.reason), key, response)
 
     @app.post("/dunning/runs/{run_id}/reversal", status_code=201, tags=["dunning"])
     def reverse_run(run_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
                     response: Response) -> dict[str, Any]:
-        return _run(svc, dc.ReverseDunningRun(run_id, body.reason), key, response)
+        return run_command(svc, dc.ReverseDunningRun(run_id, body.reason), key, response)
 
     # -- instalment plans -------------------------------------------------------------------------------
 
@@ -388,7 +388,7 @@ def install_dunning_paths(app: FastAPI) -> None:
             body.interval_days, Decimal(body.interest_rate) if body.interest_rate is not None else None,
             tuple(Decimal(a) for a in body.custom_amounts) if body.custom_amounts is not None else None,
             body.grace_days)
-        return _run(svc, cmd, key, response)
+        return run_command(svc, cmd, key, response)
 
     @app.get("/accounts/{account_id}/instalment-plans", tags=["instalment plans"])
     def list_plans(account_id: UUID, svc: ServicesDep) -> list[PlanOut]:
@@ -401,7 +401,7 @@ def install_dunning_paths(app: FastAPI) -> None:
               tags=["instalment plans"])
     def cancel_plan(account_id: UUID, plan_id: str, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
                     response: Response) -> dict[str, Any]:
-        return _run(svc, dc.CancelInstalmentPlan(account_id, body.reason, plan_id), key, response)
+        return run_command(svc, dc.CancelInstalmentPlan(account_id, body.reason, plan_id), key, response)
 
     @app.get("/accounts/{account_id}/instalment-eligibility", tags=["instalment plans"])
     def eligibility(account_id: UUID, invoice_number: str, svc: ServicesDep,
@@ -416,7 +416,7 @@ def install_dunning_paths(app: FastAPI) -> None:
     @app.get("/accounts/{account_id}/portal-summary", tags=["portal"])
     def portal_summary(account_id: UUID, svc: ServicesDep) -> PortalSummaryOut:
         """Returned direct debits, unpaid invoices, the active plan and next instalment, level, mandate."""
-        _account_row(svc, account_id)
+        account_row(svc, account_id)
         today = svc.app.today()
         account, overview = svc.app.dunning.dunning_overview(account_id, today)
         _, collections = svc.view.direct_debit_of(str(account_id))
@@ -425,14 +425,14 @@ def install_dunning_paths(app: FastAPI) -> None:
         if account.plan is not None:
             plan = _plan(account.plan, account.items)
             next_instalment = next((i for i in plan.instalments if i.open_amount > 0), None)
-        row = _account_row(svc, account_id)
+        row = account_row(svc, account_id)
         return PortalSummaryOut(
             account_id=account_id, as_of=today,
             returned_direct_debits=[ReturnedDebitOut(end_to_end_id=c[0], collection_date=c[1],
-                                                     amount=_money(c[2]), reason_code=c[5])
+                                                     amount=money(c[2]), reason_code=c[5])
                                     for c in collections if c[4] == "returned"],
-            unpaid_invoices=len(unpaid), unpaid_invoices_amount=_money(sum(r[4] for r in unpaid)),
-            open_total=_money(row[4]),
+            unpaid_invoices=len(unpaid), unpaid_invoices_amount=money(sum(r[4] for r in unpaid)),
+            open_total=money(row[4]),
             active_plan=account.plan.number if account.plan else None, next_instalment=next_instalment,
             dunning_level=overview.level, dunning_level_name=overview.level_name,
             # From the account, not the view's mandate row: a return that stops direct debit revokes the

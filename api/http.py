@@ -15,14 +15,16 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from fastapi import FastAPI, Query, Response
 from fastapi.responses import StreamingResponse
 
 from api import schemas as s
 from api.bootstrap import Services
+from api.deps import IdempotencyKey, ServicesDep, account_row, money, parse_decimal, run_command
+from api.journal import JOURNAL_COLUMNS, journal_record
 from api.problems import install_problem_handlers
 from ledger.accounts import commands as ac
-from ledger.core.errors import InvalidInput, NotFound
+from ledger.core.errors import InvalidInput
 from ledger.parties import commands as pc
 from ledger.parties.partner import PostalAddress
 from ledger.payments import commands as pmt
@@ -30,43 +32,11 @@ from ledger.payments import commands as pmt
 #: Most journal lines one request returns; the accounting system pages on with ``since=<next cursor>``.
 MAX_JOURNAL_PAGE = 10_000
 
-JOURNAL_COLUMNS = ("cursor", "entry", "line", "booking_date", "recorded_at", "event", "document",
-                   "contract_account", "gl_account", "debit", "credit", "currency")
-
-
-def services(request: Request) -> Services:
-    svc: Services = request.app.state.services
-    return svc
-
-
-ServicesDep = Annotated[Services, Depends(services)]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200,
-                                       description="any unique token; the same key replays the result")]
-
-
-def _dec(text: str, field: str) -> Decimal:
-    try:
-        return Decimal(text)
-    except ArithmeticError:
-        raise InvalidInput(f"{text!r} is not a decimal number", field) from None
-
-
-def _money(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
-
-
-def _run(svc: Services, command: object, key: str, response: Response) -> dict[str, Any]:
-    result = svc.app.execute(command, key)
-    response.headers["Idempotent-Replayed"] = "true" if result.pop("replayed") else "false"
-    # Read your writes: the view is brought up to date before the command returns.
-    svc.projections.catch_up()
-    return result
-
-
 def _lines(lines: list[s.LineIn]) -> tuple[ac.LineInput, ...]:
-    return tuple(ac.LineInput(li.description, li.component, _dec(li.quantity, f"lines[{i}].quantity"),
-                             li.unit, _dec(li.unit_price, f"lines[{i}].unit_price"),
-                             _dec(li.vat_rate, f"lines[{i}].vat_rate"))
+    return tuple(ac.LineInput(li.description, li.component,
+                              parse_decimal(li.quantity, f"lines[{i}].quantity"), li.unit,
+                              parse_decimal(li.unit_price, f"lines[{i}].unit_price"),
+                              parse_decimal(li.vat_rate, f"lines[{i}].vat_rate"))
                  for i, li in enumerate(lines))
 
 
@@ -89,14 +59,14 @@ def create_app(svc: Services) -> FastAPI:
         address = PostalAddress(**body.address.model_dump()) if body.address else None
         cmd = pc.RegisterPartner(body.name, body.kind, tuple((t.scheme, t.value) for t in body.tax_ids),
                                 body.email, body.language, address)
-        return s.PartnerOut.model_validate(_run(svc, cmd, key, response))
+        return s.PartnerOut.model_validate(run_command(svc, cmd, key, response))
 
     @app.post("/accounts", status_code=201, tags=["master data"])
     def open_account(body: s.AccountIn, key: IdempotencyKey, svc: ServicesDep,
                      response: Response) -> s.AccountOut:
         cmd = ac.OpenContractAccount(body.partner_id, body.name, body.currency, body.payment_terms_days,
                                     body.payment_method)
-        return s.AccountOut.model_validate(_run(svc, cmd, key, response))
+        return s.AccountOut.model_validate(run_command(svc, cmd, key, response))
 
     @app.post("/contracts", status_code=201, tags=["master data"])
     def sign_contract(body: s.ContractIn, key: IdempotencyKey, svc: ServicesDep,
@@ -104,7 +74,7 @@ def create_app(svc: Services) -> FastAPI:
         cmd = ac.SignContract(body.account_id, body.supply_point_scheme, body.supply_point_id,
                              body.commodity, body.tariff_code, body.billing_frequency, body.start_date,
                              body.end_date, body.time_zone)
-        return s.ContractOut.model_validate(_run(svc, cmd, key, response))
+        return s.ContractOut.model_validate(run_command(svc, cmd, key, response))
 
     @app.post("/accounts/{account_id}/invoices", status_code=201, tags=["billing"])
     def issue_invoice(account_id: UUID, body: s.InvoiceIn, key: IdempotencyKey, svc: ServicesDep,
@@ -114,13 +84,13 @@ def create_app(svc: Services) -> FastAPI:
         period = (body.period_start, body.period_end) if body.period_start and body.period_end else None
         cmd = ac.IssueInvoice(account_id, _lines(body.lines), body.issue_date, body.due_date,
                              body.contract_id, period, body.number)
-        return s.InvoiceOut.model_validate(_run(svc, cmd, key, response))
+        return s.InvoiceOut.model_validate(run_command(svc, cmd, key, response))
 
     @app.post("/invoices/{invoice_number}/credit-notes", status_code=201, tags=["billing"])
     def issue_credit_note(invoice_number: str, body: s.CreditNoteIn, key: IdempotencyKey,
                           svc: ServicesDep, response: Response) -> s.CreditNoteOut:
         cmd = ac.IssueCreditNote(invoice_number, body.reason, _lines(body.lines), body.issue_date)
-        return s.CreditNoteOut.model_validate(_run(svc, cmd, key, response))
+        return s.CreditNoteOut.model_validate(run_command(svc, cmd, key, response))
 
     @app.post("/accounts/{account_id}/payments", status_code=201, tags=["payments"])
     def record_payment(account_id: UUID, body: s.PaymentIn, key: IdempotencyKey, svc: ServicesDep,
@@ -128,21 +98,21 @@ def create_app(svc: Services) -> FastAPI:
         cmd = pmt.RecordPayment(account_id, Decimal(body.amount), body.received_on, body.currency,
                               body.bank_account, tuple(body.invoice_numbers), body.payer_name,
                               body.payer_iban, body.reference, body.note)
-        return s.PaymentOut.model_validate(_run(svc, cmd, key, response))
+        return s.PaymentOut.model_validate(run_command(svc, cmd, key, response))
 
     @app.post("/accounts/{account_id}/payments/{payment_id}/reversal", status_code=201,
               tags=["payments"])
     def reverse_payment(account_id: UUID, payment_id: str, body: s.ReversalIn, key: IdempotencyKey,
                         svc: ServicesDep, response: Response) -> s.ReversalOut:
         cmd = pmt.ReversePayment(account_id, payment_id, body.reason, body.on)
-        return s.ReversalOut.model_validate(_run(svc, cmd, key, response))
+        return s.ReversalOut.model_validate(run_command(svc, cmd, key, response))
 
     @app.post("/accounts/{account_id}/payments/{payment_id}/clearing-reset", status_code=201,
               tags=["payments"])
     def reset_clearing(account_id: UUID, payment_id: str, body: s.ReversalIn, key: IdempotencyKey,
                        svc: ServicesDep, response: Response) -> s.ReversalOut:
         cmd = pmt.ResetClearing(account_id, payment_id, body.reason, body.on)
-        return s.ReversalOut.model_validate(_run(svc, cmd, key, response))
+        return s.ReversalOut.model_validate(run_command(svc, cmd, key, response))
 
     _install_read_paths(app)
     from api.bank_http import install_bank_paths
@@ -159,38 +129,31 @@ def create_app(svc: Services) -> FastAPI:
     return app
 
 
-def _account_row(svc: Services, account_id: UUID) -> tuple[Any, ...]:
-    row = svc.view.account(str(account_id))
-    if row is None:
-        raise NotFound(f"contract account {account_id} does not exist", "account_id")
-    return row
-
-
 def _install_read_paths(app: FastAPI) -> None:
     @app.get("/accounts/{account_id}/balance", tags=["portal"])
     def balance(account_id: UUID, svc: ServicesDep) -> s.BalanceOut:
-        row = _account_row(svc, account_id)
+        row = account_row(svc, account_id)
         today = svc.app.today()
         overdue, next_due = svc.view.due_summary(str(account_id), today.isoformat())
         return s.BalanceOut(account_id=row[0], partner_id=row[1], name=row[2], currency=row[3],
-                            balance=_money(row[4] - row[5]), open_items_total=_money(row[4]),
-                            overdue=_money(overdue), credit=_money(row[5]),
+                            balance=money(row[4] - row[5]), open_items_total=money(row[4]),
+                            overdue=money(overdue), credit=money(row[5]),
                             next_due_date=date.fromisoformat(next_due) if next_due else None, as_of=today)
 
     @app.get("/accounts/{account_id}/open-items", tags=["portal"])
     def open_items(account_id: UUID, svc: ServicesDep) -> list[s.OpenItemOut]:
-        _account_row(svc, account_id)
+        account_row(svc, account_id)
         today = svc.app.today().isoformat()
-        return [s.OpenItemOut(item_id=r[0], document_number=r[1], kind=r[2], amount=_money(r[3]),
-                              open_amount=_money(r[4]), due_date=r[5], posted_on=r[6],
+        return [s.OpenItemOut(item_id=r[0], document_number=r[1], kind=r[2], amount=money(r[3]),
+                              open_amount=money(r[4]), due_date=r[5], posted_on=r[6],
                               payment_reference=r[7], overdue=r[5] < today)
                 for r in svc.view.open_items(str(account_id))]
 
     @app.get("/accounts/{account_id}/statement", tags=["portal"])
     def statement(account_id: UUID, svc: ServicesDep) -> list[s.StatementLineOut]:
-        _account_row(svc, account_id)
+        account_row(svc, account_id)
         return [s.StatementLineOut(position=r[0], booking_date=r[1], movement=r[2], document=r[3],
-                                   amount=_money(r[4]), running_balance=_money(r[5]))
+                                   amount=money(r[4]), running_balance=money(r[5]))
                 for r in svc.view.statement(str(account_id))]
 
     @app.get("/journal", tags=["accounting"],
@@ -202,8 +165,7 @@ def _install_read_paths(app: FastAPI) -> None:
         rows = svc.view.journal(since, limit)
         next_cursor = str(rows[-1][0]) if rows else str(since)
         headers = {"X-Next-Cursor": next_cursor}
-        records = [dict(zip(JOURNAL_COLUMNS, (*r[:9], str(_money(r[9])), str(_money(r[10])), r[11]),
-                            strict=True)) for r in rows]
+        records = [dict(zip(JOURNAL_COLUMNS, journal_record(r), strict=True)) for r in rows]
         if format == "csv":
             return StreamingResponse(_csv(records), media_type="text/csv; charset=utf-8", headers=headers)
         body = "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records)
