@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI, Response, UploadFile
-from pydantic import BaseModel, Field
 
 from api.bootstrap import Services
 from api.deps import IdempotencyKey, ServicesDep, money, run_command
+from api.schemas.payments import AllocationIn, CandidateOut, ImportReportOut, RefundIn, WorklistItemOut
 from importers.bank.refunds import refund_file
 from importers.bank.service import import_statement
 from ledger.core.errors import NotFound
@@ -20,58 +19,6 @@ from ledger.payments.matching import CandidateItem, Receipt, rank_candidates
 
 #: Open receipts listed per worklist page.
 MAX_WORKLIST = 500
-
-
-class ImportReportOut(BaseModel):
-    file_name: str
-    sha256: str
-    file_already_imported: bool
-    entries: int
-    booked: int
-    duplicates: int
-    to_suspense: int
-    matched_by_rule: dict[str, int]
-    amount_booked: Decimal
-    amount_to_suspense: Decimal
-    not_allocated: list[dict[str, str]]
-    refused: list[dict[str, str]]
-
-
-class CandidateOut(BaseModel):
-    invoice: str
-    account_id: UUID
-    account_name: str
-    open_amount: Decimal
-    score: float
-    reasons: list[str]
-
-
-class WorklistItemOut(BaseModel):
-    suspense_id: UUID
-    amount: Decimal
-    currency: str
-    received_on: str
-    payer_name: str | None
-    payer_iban: str | None
-    reference: str | None
-    remittance: str
-    reason: str = Field(description="why the matching cascade could not place it")
-    candidates: list[CandidateOut]
-
-
-class AllocationIn(BaseModel):
-    account_id: UUID
-    invoice_numbers: list[str] = Field(default_factory=list, max_length=100)
-    on_account_only: bool = False
-    note: str = ""
-
-
-class RefundIn(BaseModel):
-    to_iban: str = Field(examples=["DE89370400440532013000"])
-    to_name: str
-    to_town: str = Field(examples=["Berlin"])
-    to_country: str = Field(min_length=2, max_length=2, examples=["DE"])
-    reason: str = Field(min_length=1)
 
 
 def _candidates(svc: Services, row: tuple[Any, ...]) -> list[CandidateOut]:

@@ -2,62 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI, Response, UploadFile
-from pydantic import BaseModel, Field
 
 from api.deps import IdempotencyKey, ServicesDep, account_row, money, run_command
+from api.schemas import ReasonIn
+from api.schemas.collections import (
+    CollectionOut,
+    DirectDebitOut,
+    IbanChangeIn,
+    MandateIn,
+    RunIn,
+    SettlementIn,
+)
 from importers.sepa import service as dd
 from ledger.collections import commands as d
-
-
-class MandateIn(BaseModel):
-    reference: str = Field(examples=["UMR-2026-000123"], description="unique mandate reference (UMR)")
-    signed_on: date
-    debtor_name: str
-    debtor_iban: str = Field(examples=["IT60X0542811101000000123456"])
-    debtor_bic: str | None = None
-    scheme: str = Field(default="CORE", pattern="^(CORE|B2B)$")
-
-
-class IbanChangeIn(BaseModel):
-    new_iban: str
-    new_bic: str | None = None
-
-
-class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1)
-
-
-class RunIn(BaseModel):
-    due_by: date
-    collection_date: date
-
-
-class SettlementIn(BaseModel):
-    on: date
-
-
-class CollectionOut(BaseModel):
-    end_to_end_id: str
-    collection_date: date
-    amount: Decimal
-    sequence_type: str
-    status: str
-    return_reason: str | None
-
-
-class DirectDebitOut(BaseModel):
-    mandate_reference: str | None
-    mandate_status: str | None
-    debtor_iban: str | None
-    upcoming: list[CollectionOut] = Field(description="pre-notification: what will be collected, and when")
-    returned: list[CollectionOut]
-    history: list[CollectionOut]
 
 
 def install_dd_paths(app: FastAPI) -> None:

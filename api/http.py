@@ -18,11 +18,13 @@ from uuid import UUID
 from fastapi import FastAPI, Query, Response
 from fastapi.responses import StreamingResponse
 
-from api import schemas as s
 from api.bootstrap import Services
 from api.deps import IdempotencyKey, ServicesDep, account_row, money, parse_decimal, run_command
 from api.journal import JOURNAL_COLUMNS, journal_record
 from api.problems import install_problem_handlers
+from api.schemas import accounts as s
+from api.schemas import ops
+from api.schemas import payments as pay
 from ledger.accounts import commands as ac
 from ledger.core.errors import InvalidInput
 from ledger.parties import commands as pc
@@ -48,8 +50,8 @@ def create_app(svc: Services) -> FastAPI:
     install_problem_handlers(app)
 
     @app.get("/health", tags=["ops"])
-    def health(svc: ServicesDep) -> s.HealthOut:
-        return s.HealthOut(status="ok", store=svc.database_url.split(":", 1)[0],
+    def health(svc: ServicesDep) -> ops.HealthOut:
+        return ops.HealthOut(status="ok", store=svc.database_url.split(":", 1)[0],
                            events_position=svc.app.recorder.max_notification_id(),
                            projection_position=svc.projections.position())
 
@@ -93,26 +95,26 @@ def create_app(svc: Services) -> FastAPI:
         return s.CreditNoteOut.model_validate(run_command(svc, cmd, key, response))
 
     @app.post("/accounts/{account_id}/payments", status_code=201, tags=["payments"])
-    def record_payment(account_id: UUID, body: s.PaymentIn, key: IdempotencyKey, svc: ServicesDep,
-                       response: Response) -> s.PaymentOut:
+    def record_payment(account_id: UUID, body: pay.PaymentIn, key: IdempotencyKey, svc: ServicesDep,
+                       response: Response) -> pay.PaymentOut:
         cmd = pmt.RecordPayment(account_id, Decimal(body.amount), body.received_on, body.currency,
                               body.bank_account, tuple(body.invoice_numbers), body.payer_name,
                               body.payer_iban, body.reference, body.note)
-        return s.PaymentOut.model_validate(run_command(svc, cmd, key, response))
+        return pay.PaymentOut.model_validate(run_command(svc, cmd, key, response))
 
     @app.post("/accounts/{account_id}/payments/{payment_id}/reversal", status_code=201,
               tags=["payments"])
-    def reverse_payment(account_id: UUID, payment_id: str, body: s.ReversalIn, key: IdempotencyKey,
-                        svc: ServicesDep, response: Response) -> s.ReversalOut:
+    def reverse_payment(account_id: UUID, payment_id: str, body: pay.ReversalIn, key: IdempotencyKey,
+                        svc: ServicesDep, response: Response) -> pay.ReversalOut:
         cmd = pmt.ReversePayment(account_id, payment_id, body.reason, body.on)
-        return s.ReversalOut.model_validate(run_command(svc, cmd, key, response))
+        return pay.ReversalOut.model_validate(run_command(svc, cmd, key, response))
 
     @app.post("/accounts/{account_id}/payments/{payment_id}/clearing-reset", status_code=201,
               tags=["payments"])
-    def reset_clearing(account_id: UUID, payment_id: str, body: s.ReversalIn, key: IdempotencyKey,
-                       svc: ServicesDep, response: Response) -> s.ReversalOut:
+    def reset_clearing(account_id: UUID, payment_id: str, body: pay.ReversalIn, key: IdempotencyKey,
+                       svc: ServicesDep, response: Response) -> pay.ReversalOut:
         cmd = pmt.ResetClearing(account_id, payment_id, body.reason, body.on)
-        return s.ReversalOut.model_validate(run_command(svc, cmd, key, response))
+        return pay.ReversalOut.model_validate(run_command(svc, cmd, key, response))
 
     _install_read_paths(app)
     from api.bank_http import install_bank_paths
