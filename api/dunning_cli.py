@@ -14,7 +14,7 @@ def _date(text: str) -> date:
 
 
 def cmd_dunning_run(svc: Any, args: argparse.Namespace) -> int:
-    from api.dunning_http import run_dunning
+    from api.dunning_run import run_dunning
 
     day: date = args.today or svc.app.today()
     svc.app.clock = lambda: day  # the run acts as of its day: letters are dated, and interest runs, to it
