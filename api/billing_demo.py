@@ -55,43 +55,28 @@ ROME = ZoneInfo("Europe/Rome")
 D = Decimal
 
 
+def _italian_time_of_use(version_id: str, valid_from: date, f1: str, f2: str, f3: str) -> TariffVersion:
+    """IT-TOU-2026: energy by ARERA band (F1/F2/F3); the other charges are the same in both versions."""
+    return TariffVersion(
+        "IT-TOU-2026",
+        version_id,
+        valid_from,
+        None,
+        "EUR",
+        D("10"),
+        (
+            StandingCharge(D("0.1780")),
+            TimeOfUse((D(f1), D(f2), D(f3)), "IT-ARERA-F123"),
+            PerUnitCharge("network", D("0.0410")),
+            Excise(D("0.0227")),
+        ),
+    )
+
+
 def tariffs() -> list[tuple[TariffVersion, str | None]]:
-    tou = "IT-ARERA-F123"
     return [
-        (
-            TariffVersion(
-                "IT-TOU-2026",
-                "2026-01",
-                date(2026, 1, 1),
-                None,
-                "EUR",
-                D("10"),
-                (
-                    StandingCharge(D("0.1780")),
-                    TimeOfUse((D("0.1520"), D("0.1410"), D("0.1190")), tou),
-                    PerUnitCharge("network", D("0.0410")),
-                    Excise(D("0.0227")),
-                ),
-            ),
-            None,
-        ),
-        (
-            TariffVersion(
-                "IT-TOU-2026",
-                "2026-02-15",
-                date(2026, 2, 15),
-                None,
-                "EUR",
-                D("10"),
-                (
-                    StandingCharge(D("0.1780")),
-                    TimeOfUse((D("0.1610"), D("0.1480"), D("0.1230")), tou),
-                    PerUnitCharge("network", D("0.0410")),
-                    Excise(D("0.0227")),
-                ),
-            ),
-            None,
-        ),
+        (_italian_time_of_use("2026-01", date(2026, 1, 1), "0.1520", "0.1410", "0.1190"), None),
+        (_italian_time_of_use("2026-02-15", date(2026, 2, 15), "0.1610", "0.1480", "0.1230"), None),
         (
             TariffVersion(
                 "IT-SPOT-2026",

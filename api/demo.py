@@ -365,7 +365,7 @@ DEMO_DUNNING_DAY = date(2026, 11, 23)
 
 def load_dunning_demo(svc: Services) -> dict[str, Any]:
     """One executed dunning run as of :data:`DEMO_DUNNING_DAY`: reminders for the customers who never pay."""
-    from api.dunning_http import run_dunning
+    from api.dunning_run import run_dunning
 
     clock = svc.app.clock
     svc.app.clock = lambda: DEMO_DUNNING_DAY

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from importers.bank.errors import BankFileError
+from importers.readings import ReadingsFileError
 from ledger.core.errors import Conflict, DomainError, NotFound
 
 MEDIA_TYPE = "application/problem+json"
@@ -49,6 +50,19 @@ def install_problem_handlers(app: FastAPI) -> None:
     def bad_file(request: Request, exc: BankFileError) -> JSONResponse:
         return problem(422, "bad-file", str(exc), request.url.path,
                        [{"field": "file", "reason": str(exc)}])
+
+    @app.exception_handler(ReadingsFileError)
+    def bad_readings(request: Request, exc: ReadingsFileError) -> JSONResponse:
+        return problem(
+            422,
+            "bad-file",
+            str(exc),
+            request.url.path,
+            [
+                {"field": where + (f", column {col}" if col else ""), "reason": why}
+                for where, col, why in exc.problems
+            ],
+        )
 
     @app.exception_handler(HTTPException)
     def http_error(request: Request, exc: HTTPException) -> JSONResponse:

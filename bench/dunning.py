@@ -1,7 +1,7 @@
 """Dunning run benchmark on PostgreSQL: review N overdue accounts and record their steps, end to end.
 
 N accounts each get one invoice, overdue on the run day (setup, not timed). The timed part is the daily
-run as ``saldo dunning run --execute`` does it (``api.dunning_http.run_dunning``): the candidate query on
+run as ``saldo dunning run --execute`` does it (``api.dunning_run.run_dunning``): the candidate query on
 the view, then per part of ``--batch`` accounts a proposal (``propose_step`` per account, one run event)
 and its execution (one step event per account: with the default Finnish procedure a reminder with a fee
 and late interest, i.e. two new open items and four postings), then the view catching up. In the same
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.dunning_http import run_dunning
+from api.dunning_run import run_dunning
 from bench.common import raw_insert_seconds, scratch_services, stored_payloads
 from ledger.accounts import commands as ac
 from ledger.core.idempotency import record_id

@@ -6,7 +6,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from api.dunning_http import DunningStateOut, dunning_state, run_dunning
+from api.dunning_run import run_dunning
+from api.routes.dunning import dunning_state
+from api.schemas.dunning import DunningStateOut
 from ledger.accounts import commands as ac
 from ledger.accounts.account import ContractAccount
 from ledger.collections import commands as d

@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.dunning_http import run_dunning
+from api.dunning_run import run_dunning
 from ledger.accounts import commands as ac
 from ledger.accounts.account import ContractAccount
 from ledger.core.errors import DomainError

@@ -11,7 +11,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from api.bootstrap import build
-from api.dunning_http import dunning_state
+from api.routes.dunning import dunning_state
 from ledger.accounts.terms import PaymentMethod
 from ledger.collections import commands as d
 from ledger.collections.run import CollectionRun

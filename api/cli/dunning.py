@@ -1,4 +1,4 @@
-"""``saldo dunning``: the daily dunning run from the command line, with a progress line."""
+"""``saldo dunning run``: the daily dunning run from the command line, with a progress line."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from api.dunning_run import DEFAULT_RUN_BATCH, run_dunning
+
 
 def _date(text: str) -> date:
     return date.fromisoformat(text)
 
 
 def cmd_dunning_run(svc: Any, args: argparse.Namespace) -> int:
-    from api.dunning_http import run_dunning
-
     day: date = args.today or svc.app.today()
     svc.app.clock = lambda: day  # the run acts as of its day: letters are dated, and interest runs, to it
 
@@ -44,11 +44,11 @@ def cmd_dunning_run(svc: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_dunning_commands(sub: Any) -> None:
+def add_commands(sub: Any) -> None:
     dunning = sub.add_parser("dunning", help="dunning runs").add_subparsers(dest="action", required=True)
     run = dunning.add_parser("run", help="review overdue accounts and plans; propose (and execute) the steps")
     run.add_argument("--today", type=_date, help="the run's day, YYYY-MM-DD (default: today)")
     run.add_argument("--execute", action="store_true", help="record the steps (default: propose only)")
-    run.add_argument("--batch", type=int, default=1000,
+    run.add_argument("--batch", type=int, default=DEFAULT_RUN_BATCH,
                      help="accounts per run (one transaction each), at most 10000")
     run.set_defaults(func=cmd_dunning_run)

@@ -109,7 +109,7 @@ def cmd_billing(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_billing_commands(sub: Any) -> None:
+def add_commands(sub: Any) -> None:
     """``saldo readings import FILE...`` and ``saldo billing run|simulate --period A:B``."""
     readings = sub.add_parser("readings", help="meter readings and load curves").add_subparsers(
         dest="action", required=True

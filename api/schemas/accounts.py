@@ -1,29 +1,18 @@
-"""Request and response bodies of the HTTP API (pydantic v2), kept apart as FastAPI's template does.
-
-Amounts travel as decimal strings ("122.00"), never JSON numbers: a JSON number is a binary float in most
-clients, and a ledger must not lose a cent in transit.
-"""
+"""Bodies of master data (partners, accounts, contracts), invoices and credit notes, and the account's
+read paths (balance, open items, statement)."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from api.schemas import DecimalStr, Strict
 from ledger.accounts.contract import BillingFrequency, Commodity
 from ledger.accounts.terms import PaymentMethod
 from ledger.parties.partner import PartnerKind
-
-AmountStr = Annotated[str, Field(pattern=r"^\d{1,9}(\.\d{1,2})?$", examples=["122.00"],
-                                 description="Amount in the account's currency, at most 2 decimals")]
-DecimalStr = Annotated[str, Field(pattern=r"^-?\d{1,12}(\.\d{1,6})?$", examples=["0.1234"])]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TaxIdIn(Strict):
@@ -120,38 +109,6 @@ class CreditNoteOut(BaseModel):
     corrects: str
 
 
-class PaymentIn(Strict):
-    amount: AmountStr
-    received_on: date
-    currency: str = "EUR"
-    bank_account: str | None = Field(default=None, description="IBAN the money arrived on")
-    invoice_numbers: list[str] = Field(default_factory=list, max_length=100)
-    payer_name: str | None = None
-    payer_iban: str | None = None
-    reference: str | None = None
-    note: str = ""
-
-
-class AllocationOut(BaseModel):
-    invoice: str
-    amount: str
-
-
-class PaymentOut(BaseModel):
-    payment_id: str
-    allocations: list[AllocationOut]
-    to_credit: str
-
-
-class ReversalIn(Strict):
-    reason: str = Field(min_length=1, examples=["recalled by the bank"])
-    on: date | None = None
-
-
-class ReversalOut(BaseModel):
-    payment_id: str
-
-
 class BalanceOut(BaseModel):
     account_id: UUID
     partner_id: UUID
@@ -185,10 +142,3 @@ class StatementLineOut(BaseModel):
     document: str
     amount: Decimal = Field(description="debit (+) raises what the customer owes, credit (-) lowers it")
     running_balance: Decimal
-
-
-class HealthOut(BaseModel):
-    status: str
-    store: str
-    events_position: int | None
-    projection_position: int | None

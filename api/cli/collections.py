@@ -66,7 +66,7 @@ def cmd_returns(svc: Any, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def add_dd_commands(sub: Any) -> None:
+def add_commands(sub: Any) -> None:
     group = sub.add_parser("dd", help="SEPA direct debit").add_subparsers(dest="action", required=True)
     run = group.add_parser("run", help="propose (and with --execute, book and write) a collection run")
     run.add_argument("--due-by", type=_date, required=True)

@@ -1,0 +1,37 @@
+"""``saldo bank import``: camt.053/054 or CSV statements, with a progress line per file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from api.bootstrap import Services
+from api.cli.output import print_import
+
+
+def cmd_bank_import(svc: Services, args: argparse.Namespace) -> int:
+    from importers.bank.errors import BankFileError
+    from importers.bank.service import import_file
+
+    failed = 0
+    for name in args.files:
+        def progress(done: int, total: int, name: str = name) -> None:
+            print(f"\r{name}: {done}/{total} entries", end="", file=sys.stderr, flush=True)
+
+        try:
+            report = import_file(svc, name, progress)
+        except BankFileError as e:
+            print(f"\nrejected, nothing booked: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        print(file=sys.stderr)
+        print_import(report.as_dict())
+    return 1 if failed else 0
+
+
+def add_commands(sub: Any) -> None:
+    bank = sub.add_parser("bank", help="bank statements").add_subparsers(dest="action", required=True)
+    bank_import = bank.add_parser("import", help="import camt.053/054 or CSV statements")
+    bank_import.add_argument("files", nargs="+")
+    bank_import.set_defaults(func=cmd_bank_import)

@@ -1,0 +1,49 @@
+"""``saldo export journal``: postings in store order from a cursor, as CSV or JSON lines, page by page."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Any, TextIO
+
+from api.bootstrap import Services
+from api.journal import JOURNAL_COLUMNS, journal_record
+
+#: Journal lines fetched per query while exporting; the export streams page by page.
+EXPORT_PAGE = 5000
+
+
+def cmd_export_journal(svc: Services, args: argparse.Namespace) -> int:
+    out: TextIO = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        since, lines = args.since, 0
+        writer = csv.writer(out, lineterminator="\n") if args.format == "csv" else None
+        if writer is not None:
+            writer.writerow(JOURNAL_COLUMNS)
+        while rows := svc.view.journal(since, EXPORT_PAGE):
+            for r in rows:
+                record = journal_record(r)
+                if writer is not None:
+                    writer.writerow(record)
+                else:
+                    out.write(json.dumps(dict(zip(JOURNAL_COLUMNS, record, strict=True)),
+                                         ensure_ascii=False) + "\n")
+            lines += len(rows)
+            since = rows[-1][0]
+        print(f"exported {lines} journal lines; next cursor {since}", file=sys.stderr)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    export = sub.add_parser("export", help="exports for the accounting system").add_subparsers(
+        dest="what", required=True)
+    journal = export.add_parser("journal", help="postings in store order, from a cursor")
+    journal.add_argument("--since", type=int, default=0, help="last cursor already received")
+    journal.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    journal.add_argument("--output", help="file to write (default: standard output)")
+    journal.set_defaults(func=cmd_export_journal)

@@ -1,0 +1,27 @@
+"""What several commands print: a progress line on standard error, and a statement import's report."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+
+def progress(label: str) -> Callable[[int, int | None], None]:
+    """Every hundredth count (or each store position) as ``label: done``, rewritten on one line."""
+    def report(done: int, position: int | None = None) -> None:
+        if done % 100 and position is None:
+            return
+        at = f" (store position {position})" if position is not None else ""
+        print(f"\r{label}: {done}{at}", end="", file=sys.stderr, flush=True)
+    return report
+
+
+def print_import(report: dict[str, object]) -> None:
+    print(f"{report['file_name']}: {report['entries']} entries, {report['booked']} booked "
+          f"{report['matched_by_rule']}, {report['to_suspense']} to the worklist, "
+          f"{report['duplicates']} duplicates"
+          + (" (file already imported)" if report["file_already_imported"] else ""))
+    for line in report["not_allocated"]:  # type: ignore[attr-defined]
+        print(f"  not allocated: {line['where']}: {line['amount']} — {line['reason']}")
+    for line in report["refused"]:  # type: ignore[attr-defined]
+        print(f"  refused: {line['where']}: {line['reason']}")

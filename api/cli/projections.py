@@ -1,0 +1,22 @@
+"""``saldo projections rebuild``: drop the read models and replay every event into them."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from api.bootstrap import Services
+from api.cli.output import progress
+
+
+def cmd_rebuild(svc: Services, args: argparse.Namespace) -> int:
+    report = svc.projections.rebuild(progress("events replayed"))
+    print(f"\nrebuilt the ledger view from position 0: {report.events} events, now at {report.position}")
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    proj = sub.add_parser("projections", help="manage read models").add_subparsers(dest="action",
+                                                                                   required=True)
+    proj.add_parser("rebuild", help="drop and rebuild the views from position 0").set_defaults(
+        func=cmd_rebuild)

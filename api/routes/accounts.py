@@ -1,0 +1,99 @@
+"""Master data (partners, contract accounts, contracts), invoices and credit notes, and what the portal
+reads of an account: its balance, open items and statement."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+
+from api.deps import IdempotencyKey, ServicesDep, account_row, money, parse_decimal, run_command
+from api.schemas import accounts as s
+from ledger.accounts import commands as ac
+from ledger.core.errors import InvalidInput
+from ledger.parties import commands as pc
+from ledger.parties.partner import PostalAddress
+
+router = APIRouter()
+
+
+def _lines(lines: list[s.LineIn]) -> tuple[ac.LineInput, ...]:
+    return tuple(ac.LineInput(li.description, li.component,
+                              parse_decimal(li.quantity, f"lines[{i}].quantity"), li.unit,
+                              parse_decimal(li.unit_price, f"lines[{i}].unit_price"),
+                              parse_decimal(li.vat_rate, f"lines[{i}].vat_rate"))
+                 for i, li in enumerate(lines))
+
+
+@router.post("/partners", status_code=201, tags=["master data"])
+def register_partner(body: s.PartnerIn, key: IdempotencyKey, svc: ServicesDep,
+                     response: Response) -> s.PartnerOut:
+    address = PostalAddress(**body.address.model_dump()) if body.address else None
+    cmd = pc.RegisterPartner(body.name, body.kind, tuple((t.scheme, t.value) for t in body.tax_ids),
+                             body.email, body.language, address)
+    return s.PartnerOut.model_validate(run_command(svc, cmd, key, response))
+
+
+@router.post("/accounts", status_code=201, tags=["master data"])
+def open_account(body: s.AccountIn, key: IdempotencyKey, svc: ServicesDep,
+                 response: Response) -> s.AccountOut:
+    cmd = ac.OpenContractAccount(body.partner_id, body.name, body.currency, body.payment_terms_days,
+                                 body.payment_method)
+    return s.AccountOut.model_validate(run_command(svc, cmd, key, response))
+
+
+@router.post("/contracts", status_code=201, tags=["master data"])
+def sign_contract(body: s.ContractIn, key: IdempotencyKey, svc: ServicesDep,
+                  response: Response) -> s.ContractOut:
+    cmd = ac.SignContract(body.account_id, body.supply_point_scheme, body.supply_point_id,
+                          body.commodity, body.tariff_code, body.billing_frequency, body.start_date,
+                          body.end_date, body.time_zone)
+    return s.ContractOut.model_validate(run_command(svc, cmd, key, response))
+
+
+@router.post("/accounts/{account_id}/invoices", status_code=201, tags=["billing"])
+def issue_invoice(account_id: UUID, body: s.InvoiceIn, key: IdempotencyKey, svc: ServicesDep,
+                  response: Response) -> s.InvoiceOut:
+    if (body.period_start is None) != (body.period_end is None):
+        raise InvalidInput("give both period_start and period_end, or neither", "period_end")
+    period = (body.period_start, body.period_end) if body.period_start and body.period_end else None
+    cmd = ac.IssueInvoice(account_id, _lines(body.lines), body.issue_date, body.due_date,
+                          body.contract_id, period, body.number)
+    return s.InvoiceOut.model_validate(run_command(svc, cmd, key, response))
+
+
+@router.post("/invoices/{invoice_number}/credit-notes", status_code=201, tags=["billing"])
+def issue_credit_note(invoice_number: str, body: s.CreditNoteIn, key: IdempotencyKey,
+                      svc: ServicesDep, response: Response) -> s.CreditNoteOut:
+    cmd = ac.IssueCreditNote(invoice_number, body.reason, _lines(body.lines), body.issue_date)
+    return s.CreditNoteOut.model_validate(run_command(svc, cmd, key, response))
+
+
+@router.get("/accounts/{account_id}/balance", tags=["portal"])
+def balance(account_id: UUID, svc: ServicesDep) -> s.BalanceOut:
+    row = account_row(svc, account_id)
+    today = svc.app.today()
+    overdue, next_due = svc.view.due_summary(str(account_id), today.isoformat())
+    return s.BalanceOut(account_id=row[0], partner_id=row[1], name=row[2], currency=row[3],
+                        balance=money(row[4] - row[5]), open_items_total=money(row[4]),
+                        overdue=money(overdue), credit=money(row[5]),
+                        next_due_date=date.fromisoformat(next_due) if next_due else None, as_of=today)
+
+
+@router.get("/accounts/{account_id}/open-items", tags=["portal"])
+def open_items(account_id: UUID, svc: ServicesDep) -> list[s.OpenItemOut]:
+    account_row(svc, account_id)
+    today = svc.app.today().isoformat()
+    return [s.OpenItemOut(item_id=r[0], document_number=r[1], kind=r[2], amount=money(r[3]),
+                          open_amount=money(r[4]), due_date=r[5], posted_on=r[6],
+                          payment_reference=r[7], overdue=r[5] < today)
+            for r in svc.view.open_items(str(account_id))]
+
+
+@router.get("/accounts/{account_id}/statement", tags=["portal"])
+def statement(account_id: UUID, svc: ServicesDep) -> list[s.StatementLineOut]:
+    account_row(svc, account_id)
+    return [s.StatementLineOut(position=r[0], booking_date=r[1], movement=r[2], document=r[3],
+                               amount=money(r[4]), running_balance=money(r[5]))
+            for r in svc.view.statement(str(account_id))]

@@ -1,0 +1,150 @@
+"""Direct debit: mandates (portal), collection runs, their pain.008 file, settlement and returns (finance)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Response, UploadFile
+
+from api.deps import IdempotencyKey, ServicesDep, account_row, money, run_command
+from api.schemas import ReasonIn
+from api.schemas.collections import (
+    CollectionOut,
+    DirectDebitOut,
+    IbanChangeIn,
+    MandateIn,
+    RunIn,
+    SettlementIn,
+)
+from importers.sepa import service as dd
+from ledger.collections import commands as d
+
+router = APIRouter()
+
+
+@router.post("/accounts/{account_id}/mandate", status_code=201, tags=["direct debit"])
+def register_mandate(
+    account_id: UUID, body: MandateIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+) -> dict[str, Any]:
+    cmd = d.RegisterMandate(
+        account_id,
+        body.reference,
+        body.signed_on,
+        body.debtor_name,
+        body.debtor_iban,
+        body.debtor_bic,
+        body.scheme,
+    )
+    return run_command(svc, cmd, key, response)
+
+
+@router.post("/accounts/{account_id}/mandate/iban", status_code=201, tags=["portal"])
+def change_iban(
+    account_id: UUID, body: IbanChangeIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+) -> dict[str, Any]:
+    """The portal's "change my IBAN": the next collection carries the mandate amendment."""
+    return run_command(svc, d.ChangeMandateIban(account_id, body.new_iban, body.new_bic), key, response)
+
+
+@router.post("/accounts/{account_id}/mandate/revocation", status_code=201, tags=["direct debit"])
+def revoke_mandate(
+    account_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+) -> dict[str, Any]:
+    return run_command(svc, d.RevokeMandate(account_id, body.reason), key, response)
+
+
+@router.get("/accounts/{account_id}/direct-debit", tags=["portal"])
+def direct_debit(account_id: UUID, svc: ServicesDep) -> DirectDebitOut:
+    account_row(svc, account_id)
+    mandate, rows = svc.view.direct_debit_of(str(account_id))
+    today = svc.app.today().isoformat()
+    history = [
+        CollectionOut(
+            end_to_end_id=r[0],
+            collection_date=r[1],
+            amount=money(r[2]),
+            sequence_type=r[3],
+            status=r[4],
+            return_reason=r[5],
+        )
+        for r in rows
+    ]
+    return DirectDebitOut(
+        mandate_reference=mandate[0] if mandate else None,
+        mandate_status=mandate[1] if mandate else None,
+        debtor_iban=mandate[2] if mandate else None,
+        upcoming=[h for h in history if h.status == "pending" and h.collection_date.isoformat() >= today],
+        returned=[h for h in history if h.status == "returned"],
+        history=history,
+    )
+
+
+@router.post("/collection-runs", status_code=201, tags=["direct debit"])
+def propose(body: RunIn, key: IdempotencyKey, svc: ServicesDep) -> dict[str, Any]:
+    """Propose a run: the open items due by ``due_by`` on accounts paying by direct debit."""
+    return dd.propose_run(svc, body.due_by, body.collection_date, key)
+
+
+@router.get("/collection-runs/{run_id}", tags=["direct debit"])
+def read_run(run_id: UUID, svc: ServicesDep) -> dict[str, Any]:
+    run = dd.load_run(svc, run_id)
+    return {
+        "run_id": str(run.id),
+        "status": run.status,
+        "due_by": run.due_by,
+        "collection_date": run.collection_date,
+        "proposed": len(run.proposals),
+        "proposed_amount": str(sum((p.amount for p in run.proposals), Decimal("0.00"))),
+        "booked": len(run.booked),
+        "booked_amount": str(sum((b.amount for b in run.booked), Decimal("0.00"))),
+        "proposals": [
+            {
+                "account_id": str(p.account_id),
+                "end_to_end_id": p.end_to_end_id,
+                "invoices": list(p.documents),
+                "amount": str(p.amount),
+                "sequence_type": p.sequence_type,
+            }
+            for p in run.proposals[:1000]
+        ],
+    }
+
+
+@router.post("/collection-runs/{run_id}/execution", status_code=201, tags=["direct debit"])
+def execute(run_id: UUID, svc: ServicesDep) -> dict[str, Any]:
+    """Book the run's collections (in transit) and make its pain.008 file. Executing twice replays."""
+    return dd.execute_run(svc, run_id)
+
+
+@router.post("/collection-runs/{run_id}/discard", status_code=201, tags=["direct debit"])
+def discard(
+    run_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+) -> dict[str, Any]:
+    return run_command(svc, d.DiscardCollectionRun(run_id, body.reason), key, response)
+
+
+@router.get(
+    "/collection-runs/{run_id}/pain008.xml",
+    tags=["direct debit"],
+    responses={200: {"content": {"application/xml": {}}}},
+)
+def pain008(run_id: UUID, svc: ServicesDep) -> Response:
+    file = dd.run_file(svc, run_id)
+    return Response(
+        file.content,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{file.message_id}.xml"'},
+    )
+
+
+@router.post("/collections/settlement", status_code=201, tags=["direct debit"])
+def settle(body: SettlementIn, svc: ServicesDep) -> dict[str, Any]:
+    return {"settled": dd.settle_due(svc, body.on)}
+
+
+@router.post("/direct-debit/returns", status_code=201, tags=["direct debit"])
+def returns(file: UploadFile, svc: ServicesDep) -> dict[str, Any]:
+    """Import a pain.002 status report or a camt.054/053 with R-transactions."""
+    return dd.import_returns(svc, file.file.read(), file.filename or "returns").as_dict()

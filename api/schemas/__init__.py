@@ -1,0 +1,24 @@
+"""Request and response bodies of the HTTP API (pydantic v2), one module per capability as FastAPI's
+template keeps them apart from the routes; here the field types and bodies they share.
+
+Amounts travel as decimal strings ("122.00"), never JSON numbers: a JSON number is a binary float in most
+clients, and a ledger must not lose a cent in transit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AmountStr = Annotated[str, Field(pattern=r"^\d{1,9}(\.\d{1,2})?$", examples=["122.00"],
+                                 description="Amount in the account's currency, at most 2 decimals")]
+DecimalStr = Annotated[str, Field(pattern=r"^-?\d{1,12}(\.\d{1,6})?$", examples=["0.1234"])]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1)

@@ -1,0 +1,81 @@
+"""Bodies of the billing cycle: readings and load curves, self-readings, tariffs, spot prices, runs."""
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from api.schemas import Strict
+from ledger.billing.readings import ReadingSource
+
+#: Most readings or load-curve points one JSON request may carry (larger sets go as a file).
+MAX_JSON_ITEMS = 5000
+DecimalText = Annotated[str, Field(pattern=r"^\d{1,15}(\.\d{1,6})?$", examples=["12345.678"])]
+
+
+class ReadingIn(Strict):
+    supply_point: str = Field(examples=["IT001E12345678"])
+    read_on: date = Field(description="the index at the end of this local day")
+    index: DecimalText
+    source: ReadingSource = ReadingSource.ACTUAL
+    multiplier: DecimalText = "1"
+    digits: int | None = Field(default=None, ge=1, le=15)
+    supersedes: str | None = None
+    note: str = ""
+
+
+class ReadingsIn(Strict):
+    readings: list[ReadingIn] = Field(min_length=1, max_length=MAX_JSON_ITEMS)
+
+
+class CurvePointIn(Strict):
+    start: datetime = Field(
+        description="interval start with its UTC offset", examples=["2026-03-29T03:00:00+02:00"]
+    )
+    value: DecimalText
+
+
+class LoadCurveIn(Strict):
+    supply_point: str
+    time_zone: str = "Europe/Rome"
+    resolution_min: int | None = Field(
+        default=None, description="15, 30 or 60; else from the points' spacing"
+    )
+    unit: str = "kWh"
+    points: list[CurvePointIn] = Field(min_length=1, max_length=MAX_JSON_ITEMS)
+
+
+class SelfReadingIn(Strict):
+    read_on: date
+    index: DecimalText
+    note: str = ""
+
+
+class TariffIn(Strict):
+    version: dict[str, Any] = Field(description="a tariff version as data (see ledger.billing.rating.tariff)")
+    spot_index: str | None = Field(default=None, examples=["IT-PUN"])
+
+
+class SpotPricesIn(Strict):
+    index: str = Field(examples=["IT-PUN"])
+    start: datetime
+    resolution_min: int = 60
+    unit: str = "EUR/MWh"
+    prices: list[Annotated[str, Field(pattern=r"^-?\d{1,9}(\.\d{1,6})?$")] | None] = Field(
+        min_length=1, max_length=3000
+    )
+
+
+class RunIn(Strict):
+    # Three bodies are called RunIn, so pydantic names them after their module in the OpenAPI document;
+    # clients generated from it know this one as api__billing_http__RunIn. Pinning the module keeps
+    # that name (and is why this file has no ``from __future__ import annotations``: pydantic would look
+    # the field types up in the pinned module, which no longer exists).
+    __module__ = "api.billing_http"
+    period_start: date
+    period_end: date = Field(description="last day included")
+    issue_date: date | None = None
+
+
+class SimulationIn(RunIn):
+    drafts: int = Field(default=50, ge=0, le=10_000, description="how many draft invoices to return")

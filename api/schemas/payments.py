@@ -1,0 +1,95 @@
+"""Bodies of payments and their reversal, bank statement import, the suspense worklist and refunds."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from api.schemas import AmountStr, Strict
+
+
+class PaymentIn(Strict):
+    amount: AmountStr
+    received_on: date
+    currency: str = "EUR"
+    bank_account: str | None = Field(default=None, description="IBAN the money arrived on")
+    invoice_numbers: list[str] = Field(default_factory=list, max_length=100)
+    payer_name: str | None = None
+    payer_iban: str | None = None
+    reference: str | None = None
+    note: str = ""
+
+
+class AllocationOut(BaseModel):
+    invoice: str
+    amount: str
+
+
+class PaymentOut(BaseModel):
+    payment_id: str
+    allocations: list[AllocationOut]
+    to_credit: str
+
+
+class ReversalIn(Strict):
+    reason: str = Field(min_length=1, examples=["recalled by the bank"])
+    on: date | None = None
+
+
+class ReversalOut(BaseModel):
+    payment_id: str
+
+
+class ImportReportOut(BaseModel):
+    file_name: str
+    sha256: str
+    file_already_imported: bool
+    entries: int
+    booked: int
+    duplicates: int
+    to_suspense: int
+    matched_by_rule: dict[str, int]
+    amount_booked: Decimal
+    amount_to_suspense: Decimal
+    not_allocated: list[dict[str, str]]
+    refused: list[dict[str, str]]
+
+
+class CandidateOut(BaseModel):
+    invoice: str
+    account_id: UUID
+    account_name: str
+    open_amount: Decimal
+    score: float
+    reasons: list[str]
+
+
+class WorklistItemOut(BaseModel):
+    suspense_id: UUID
+    amount: Decimal
+    currency: str
+    received_on: str
+    payer_name: str | None
+    payer_iban: str | None
+    reference: str | None
+    remittance: str
+    reason: str = Field(description="why the matching cascade could not place it")
+    candidates: list[CandidateOut]
+
+
+class AllocationIn(BaseModel):
+    account_id: UUID
+    invoice_numbers: list[str] = Field(default_factory=list, max_length=100)
+    on_account_only: bool = False
+    note: str = ""
+
+
+class RefundIn(BaseModel):
+    to_iban: str = Field(examples=["DE89370400440532013000"])
+    to_name: str
+    to_town: str = Field(examples=["Berlin"])
+    to_country: str = Field(min_length=2, max_length=2, examples=["DE"])
+    reason: str = Field(min_length=1)

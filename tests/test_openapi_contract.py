@@ -1,0 +1,50 @@
+"""The published HTTP contract: the operations, their parameters and the names of their bodies' schemas.
+
+Clients are generated from ``/openapi.json``, so moving an endpoint or a body between modules must not
+change what they see. ``tests/fixtures/openapi_contract.json`` was written from the document before the
+API was split into one router per capability; regenerate it only for a deliberate change of the API.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from api.bootstrap import build
+from api.http import create_app
+
+CONTRACT = Path(__file__).parent / "fixtures" / "openapi_contract.json"
+
+
+def contract(document: dict[str, Any]) -> dict[str, Any]:
+    """Per operation its parameters and the schemas it refers to; plus every schema name."""
+    def refs(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            own = [node["$ref"].rsplit("/", 1)[-1]] if "$ref" in node else []
+            return own + [r for value in node.values() for r in refs(value)]
+        if isinstance(node, list):
+            return [r for value in node for r in refs(value)]
+        return []
+
+    operations = {
+        f"{method.upper()} {path}": {
+            "parameters": sorted(f"{p['in']}:{p['name']}{'' if p.get('required') else '?'}"
+                                 for p in operation.get("parameters", [])),
+            "request": sorted(set(refs(operation.get("requestBody", {})))),
+            "responses": {status: sorted(set(refs(response)))
+                          for status, response in operation["responses"].items()},
+        }
+        for path, item in document["paths"].items() for method, operation in item.items()
+    }
+    return {"operations": dict(sorted(operations.items())),
+            "schemas": sorted(document["components"]["schemas"])}
+
+
+def test_the_openapi_document_keeps_its_operations_and_schema_names(tmp_path: Path) -> None:
+    svc = build(f"sqlite:///{tmp_path}/saldo.sqlite")
+    try:
+        document = create_app(svc).openapi()
+    finally:
+        svc.close()
+    assert contract(document) == json.loads(CONTRACT.read_text(encoding="utf-8"))
