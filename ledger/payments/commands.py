@@ -84,8 +84,14 @@ class RefundSuspense:
 
 @dataclass(frozen=True, slots=True)
 class RecordStatementFile:
-    """Remember that a bank file was imported in full (its key is the file's SHA-256)."""
+    """Remember that a bank file was imported in full: nothing in it was refused (its key is its SHA-256).
+
+    A replay is a replay whatever the file was called and whatever the report says: the bytes are the file.
+    """
 
     sha256: str
     file_name: str
     report: tuple[tuple[str, str], ...]
+
+    def idempotency_payload(self) -> Any:
+        return self.sha256

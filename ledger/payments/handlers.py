@@ -30,7 +30,7 @@ def payment_result(account: ContractAccount, payment_id: str) -> Result:
 
 class PaymentHandlers(Capability[CompanyConfig]):
     def statement_file(self, sha256: str) -> StatementFile | None:
-        """The record of a bank file imported in full, by the file's SHA-256."""
+        """The record of an imported bank file, by the file's SHA-256 (see :attr:`StatementFile.in_full`)."""
         return self.find(StatementFile, StatementFile.id_for(sha256))
 
     @handles(pmt.RecordPayment)
@@ -90,7 +90,12 @@ class PaymentHandlers(Capability[CompanyConfig]):
 
     @handles(pmt.RecordStatementFile)
     def record_statement_file(self, cmd: pmt.RecordStatementFile, rid: UUID) -> Handled:
-        record = StatementFile(StatementFile.id_for(cmd.sha256), cmd.sha256, cmd.file_name, dict(cmd.report))
+        record_id = StatementFile.id_for(cmd.sha256)
+        record = self.find(StatementFile, record_id)
+        if record is None:
+            record = StatementFile(record_id, cmd.sha256, cmd.file_name, dict(cmd.report))
+        else:
+            record.confirm_in_full(dict(cmd.report))
         return [record], {"statement_file_id": str(record.id)}
 
     @handles(pmt.RefundSuspense)
