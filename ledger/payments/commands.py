@@ -17,6 +17,13 @@ from ledger.payments.matching import MatchDecision, Receipt
 
 @dataclass(frozen=True, slots=True)
 class RecordPayment:
+    """A payment a clerk records (counter, cheque, a bank line booked by hand).
+
+    ``invoice_numbers`` are settled in the order given, each once: a number named twice counts once.
+    ``payer_iban`` is kept in electronic form (spaces dropped, capitals); one that is not a valid IBAN is
+    refused, naming the field, since a known IBAN routes the payer's later receipts.
+    """
+
     account_id: UUID
     amount: Decimal
     received_on: date
@@ -63,7 +70,11 @@ class ImportReceipt:
 
 @dataclass(frozen=True, slots=True)
 class AllocateSuspense:
-    """A clerk places a parked receipt: on named invoices, oldest first, or only as credit on account."""
+    """A clerk places a parked receipt: on named invoices, oldest first, or only as credit on account.
+
+    As on every other path, a shortfall within the company's ``payment_tolerance`` on the last item paid is
+    written off; an invoice named twice counts once.
+    """
 
     suspense_id: UUID
     account_id: UUID
