@@ -156,3 +156,19 @@ def test_a_file_recorded_by_older_code_is_read_again_and_the_lost_receipt_booked
     record = clerk.services.app.payments.statement_file(sha256)
     assert record is not None and record.in_full and record.version == 2
     assert service.import_statement(clerk.services, data, "both.xml").file_already_imported
+
+
+def test_a_bank_reference_reused_in_a_later_file_with_other_details_is_reported(
+    clerk: Clerk, tmp_path: Path
+) -> None:
+    """Across files the bank's reference names one movement: other details under it are not booked blind."""
+    service.import_statement(clerk.services, statement(tmp_path, "mon.xml", [MARCH]), "mon.xml")
+    other = SynthEntry(Decimal("99.00"), unstructured=("Rechnung Mai",), account_servicer_reference=SHARED)
+    data = statement(tmp_path, "tue.xml", [other])
+    report = service.import_statement(clerk.services, data, "tue.xml")
+    (refused,) = report.refused
+    assert refused["where"] == "tue.xml line 9, Stmt[1]/Ntry[1]"
+    assert "imported before with other details" in refused["reason"] and "by hand" in refused["reason"]
+    assert not report.imported_in_full and bank_cents(clerk) == 218700
+    again = service.import_statement(clerk.services, data, "tue.xml")
+    assert not again.file_already_imported and len(again.refused) == 1
