@@ -25,6 +25,7 @@ from ledger.accounts.clearing import Allocation, OpenItem
 from ledger.collections.account_part import DirectDebit
 from ledger.core.money import Posting, Side
 from ledger.core.topics import stored_topics
+from ledger.parties.identifiers import known_iban
 from ledger.payments.receipts import SuspenseItem
 
 
@@ -293,8 +294,9 @@ def changes_for(
         elif isinstance(event, ContractAccount.PaymentReceived):
             _clear(changes, account_id, (*event.allocations, *event.written_off), -1)
             changes.account_credit_deltas[account_id] += cents(event.to_credit)
-            if event.payer_iban:
-                changes.payer_ibans.add((event.payer_iban, account_id))
+            iban = known_iban(event.payer_iban)  # older events kept it as typed, or kept junk
+            if iban is not None:
+                changes.payer_ibans.add((iban, account_id))
         elif isinstance(event, ContractAccount.PaymentReversed):
             _clear(changes, account_id, event.reopened, +1)
             changes.account_credit_deltas[account_id] -= cents(event.credit_back)

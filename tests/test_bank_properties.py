@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -62,3 +63,54 @@ def test_received_equals_allocated_plus_suspense_plus_credit(
         == int(aggregate.open_total * 100)
     )
     assert row[5] == int(aggregate.credit * 100)
+
+
+# -- every cent of an accepted file is booked or reported with its reason (issue 9) -----------------------
+
+_files = itertools.count(1)
+odd_amounts = st.one_of(
+    amounts,
+    st.integers(min_value=1, max_value=30_000).map(lambda n: Decimal(n) / 1000),  # sub-cent: 12.345
+    st.just(Decimal("0.00")),
+)
+file_entries = st.lists(
+    st.tuples(odd_amounts, st.sampled_from(["CRDT", "CRDT", "CRDT", "DBIT"]),
+              st.sampled_from([None, None, "A", "B"]), st.sampled_from(["bill", "refund", "bill"])),
+    min_size=1, max_size=8,
+)
+
+
+def _reported_cents(listed: list[dict[str, str]]) -> int:
+    """Credits listed in the report (``"CRDT 12.345 EUR"``), in cents (a sub-cent amount keeps its digits)."""
+    credits = [Decimal(r["amount"].split()[1]) for r in listed if r["amount"].startswith("CRDT ")]
+    return int(sum(credits, Decimal(0)) * 1000)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=file_entries)
+def test_every_credit_of_an_accepted_file_is_booked_or_reported(
+    clerk: Clerk, tmp_path: Path, spec: list[tuple[Decimal, str, str | None, str]]
+) -> None:
+    n = next(_files)
+    entries = [SynthEntry(amount, unstructured=(text,), credit_debit=side,  # type: ignore[arg-type]
+                          account_servicer_reference=None if ref is None else f"SHARED-{n}-{ref}")
+               for amount, side, ref, text in spec]
+    path = tmp_path / f"f{n}.xml"
+    write_camt053(path, entries, booking_date=date(2026, 4, 1), statement_id=f"F{n}")
+    data = path.read_bytes()
+    before = clerk.services.app.recorder.max_notification_id()
+    report = service.import_statement(clerk.services, data, path.name)
+    credits = sum((e.amount for e in entries if e.credit_debit == "CRDT"), Decimal(0))
+    booked = report.amount_booked + report.amount_to_suspense
+    listed = _reported_cents(report.not_allocated) + _reported_cents(report.refused)
+    assert int(credits * 1000) == int(booked * 1000) + listed
+    journal = [r for r in clerk.services.view.journal(0, 1_000_000) if r[1] > (before or 0)]
+    assert sum(r[9] - r[10] for r in journal if r[8].startswith("bank:")) == int(booked * 100)
+    reported = len(report.refused) + len(report.not_allocated)
+    assert report.booked + report.to_suspense + reported == len(entries)
+    assert report.imported_in_full == (not report.refused)
+    position = clerk.services.app.recorder.max_notification_id()
+    again = service.import_statement(clerk.services, data, path.name)
+    assert clerk.services.app.recorder.max_notification_id() == position
+    assert (again.booked, again.to_suspense) == (0, 0)
+    assert again.file_already_imported or again.refused == report.refused

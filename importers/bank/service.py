@@ -2,13 +2,20 @@
 
 1. The whole file is read and checked first (balances, structure). A bad file raises
    :class:`~importers.bank.errors.BankFileError` naming the line and element, and nothing is written.
-2. A file whose SHA-256 was imported before is reported as a duplicate without being read again.
-3. Each entry's fingerprint (bank reference, else content hash + occurrence) is its idempotency key. An
-   overlapping statement, or a re-run after a crash half-way, books only the entries not booked yet.
+2. A file whose SHA-256 was imported in full before is reported as a duplicate without being read again.
+3. Each entry's fingerprint (bank reference, else content hash + occurrence; a bank reference repeated in
+   the file is told apart by content, see :func:`~ledger.payments.bank_entries.fingerprint_entries`) is
+   its idempotency key. An overlapping statement, or a re-run after a crash half-way, books only the
+   entries not booked yet.
 4. Receipts are matched in batches. Each batch's lookups are prefetched from the ledger view in a few
    queries, and the batch is saved in one transaction.
 5. Outgoing entries, entries in another currency, unbooked entries and direct-debit returns are reported,
    not allocated (returns are the direct-debit import's job).
+6. Nothing is dropped: every credit of the file is booked (to an account or to suspense), or listed with
+   its place and reason, either in ``not_allocated`` (not a receipt) or in ``refused`` (the ledger refused
+   it: an amount of 12.345 or 0.00, or a bank reference imported before with other details). A file with
+   a refused entry is not recorded as imported in full, so importing it again reads it again: what was
+   booked replays, and the refused entries are reported again (never as duplicates).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from uuid import UUID
 
 from importers.bank.camt import read_camt
 from importers.bank.csv_format import read_csv
+from ledger.core.errors import Conflict
 from ledger.payments import commands as pmt
 from ledger.payments import matching
 from ledger.payments.bank_entries import BankEntry, fingerprint_entries
@@ -55,6 +63,11 @@ class ImportReport:
     not_allocated: list[dict[str, str]] = field(default_factory=list)
     refused: list[dict[str, str]] = field(default_factory=list)
 
+    @property
+    def imported_in_full(self) -> bool:
+        """Every entry booked, replayed or not a receipt; nothing refused (the file is then recorded)."""
+        return not self.refused
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "file_name": self.file_name,
@@ -69,7 +82,25 @@ class ImportReport:
             "amount_to_suspense": str(self.amount_to_suspense),
             "not_allocated": self.not_allocated,
             "refused": self.refused,
+            "imported_in_full": self.imported_in_full,
         }
+
+
+def _where(entry: BankEntry) -> str:
+    return f"{entry.file_name} line {entry.line}, {entry.element_path}"
+
+
+def _listed(entry: BankEntry, reason: str) -> dict[str, str]:
+    """An entry reported instead of booked: where it is, what it says, and why."""
+    return {"where": _where(entry), "amount": f"{entry.credit_debit} {entry.amount} {entry.currency}",
+            "reason": reason}
+
+
+def _why_refused(error: Exception | None) -> str:
+    if isinstance(error, Conflict) and error.field == "Idempotency-Key":
+        return ("the bank's reference was imported before with other details (amount, date, payer or "
+                "text): if this is another payment, book it by hand")
+    return str(error)
 
 
 def read_entries(data: bytes, file_name: str) -> list[BankEntry]:
@@ -138,7 +169,7 @@ def import_statement(
     sha256 = hashlib.sha256(data).hexdigest()
     report = ImportReport(file_name, sha256)
     recorded = svc.app.payments.statement_file(sha256)
-    if recorded is not None:
+    if recorded is not None and recorded.in_full:
         report.file_already_imported = True
         report.entries = report.duplicates = int(recorded.report.get("entries", 0))
         return report
@@ -152,13 +183,7 @@ def import_statement(
     for entry, fingerprint in fingerprint_entries(entries):
         why = _why_not_allocated(entry, currency)
         if why is not None:
-            report.not_allocated.append(
-                {
-                    "where": f"line {entry.line}, {entry.element_path}",
-                    "amount": f"{entry.credit_debit} {entry.amount} {entry.currency}",
-                    "reason": why,
-                }
-            )
+            report.not_allocated.append(_listed(entry, why))
             continue
         batch.append((entry, fingerprint))
         if len(batch) == IMPORT_BATCH:
@@ -169,9 +194,10 @@ def import_statement(
     if batch:
         _book(svc, batch, report)
     svc.projections.catch_up()  # read your writes: the report's effects are visible when it returns
-    svc.app.execute(
-        pmt.RecordStatementFile(sha256, file_name, (("entries", str(report.entries)),)), f"file:{sha256}"
-    )
+    if report.imported_in_full:  # an older record (not known to be in full) is confirmed under its own key
+        summary = (("entries", str(report.entries)), ("refused", "0"))
+        key = f"file:{sha256}" if recorded is None else f"file-in-full:{sha256}"
+        svc.app.execute(pmt.RecordStatementFile(sha256, file_name, summary), key)
     if progress:
         progress(report.entries, report.entries)
     return report
@@ -188,9 +214,7 @@ def _book(svc: Services, batch: list[tuple[BankEntry, str]], report: ImportRepor
         )
     for (entry, _), item in zip(batch, svc.app.execute_many(commands), strict=True):
         if item.error is not None or item.result is None:
-            report.refused.append(
-                {"where": f"line {entry.line}, {entry.element_path}", "reason": str(item.error)}
-            )
+            report.refused.append(_listed(entry, _why_refused(item.error)))
         elif item.result["replayed"]:
             report.duplicates += 1
         elif item.result["rule"] == matching.SUSPENSE:

@@ -64,7 +64,8 @@ def allocate(amount: Decimal, items: Sequence[OpenItem], named: Sequence[str] = 
     """Split ``amount`` over open items; return the allocations and the excess (credit on account).
 
     Named items are settled in the order given and the excess stays on account: the payer said what they
-    pay, so we do not spend their money on other bills. With no names, the oldest due items come first.
+    pay, so we do not spend their money on other bills. An item named twice counts once, where it was
+    first named. With no names, the oldest due items come first.
 
     >>> from datetime import date
     >>> d = Decimal
@@ -76,11 +77,13 @@ def allocate(amount: Decimal, items: Sequence[OpenItem], named: Sequence[str] = 
     ((Allocation(item_id='a', amount=Decimal('50.00')), Allocation(item_id='b', amount=Decimal('20.00'))), Decimal('0.00'))
     >>> allocate(d("90.00"), [a, b], named=["b"])
     ((Allocation(item_id='b', amount=Decimal('80.00')),), Decimal('10.00'))
+    >>> allocate(d("90.00"), [a, b], named=["b", "b"])
+    ((Allocation(item_id='b', amount=Decimal('80.00')),), Decimal('10.00'))
     """
     by_id = {item.item_id: item for item in items}
     if named:
         targets = []
-        for item_id in named:
+        for item_id in dict.fromkeys(named):
             item = by_id.get(item_id)
             if item is None:
                 raise InvalidInput(f"open item {item_id} is not on this account", "items")

@@ -12,15 +12,19 @@ from ledger.accounts.account import ContractAccount
 from ledger.accounts.contract import Contract, SupplyPoint, TariffAssignment
 from ledger.accounts.invoice import (
     MAX_INVOICE_LINES,
+    REFERENCE_SERIES,
     DocumentKind,
     Invoice,
     InvoiceLine,
     NumberRange,
+    ReferenceScheme,
+    check_number,
     compute_totals,
+    derived_reference,
     document_id,
     gl_lines,
-    payment_reference,
     price_line,
+    sequence_reference,
 )
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.handling import Capability, Handled, Workspace, handles
@@ -40,6 +44,23 @@ def draw_numbers(ws: Workspace[object], series: str, year: int, count: int) -> t
     if number_range is None:
         number_range = NumberRange(NumberRange.id_for(series, year), series, year)
     return number_range, number_range.draw(count)
+
+
+def issue_reference(ws: Workspace[object], scheme: ReferenceScheme, number: str, *,
+                    drawn: bool) -> tuple[list[Aggregate], str]:
+    """The payment reference of a new invoice, never one the company issued before; and what to save.
+
+    A number the company drew carries its own reference (unique per series: year and serial). A number
+    the caller chose may be anything, so it never shapes the reference (``X-2026-000001`` would get the
+    digits of ``INV-2026-000001``, ``INV2026000001`` its RF): its invoice gets the next reference of the
+    company's sequence, in a space no drawn number reaches (:data:`REFERENCE_SERIES`). So does a drawn
+    number too long for the scheme (OGM takes ten digits: a millionth invoice in a year).
+    """
+    reference = derived_reference(scheme, number) if drawn else None
+    if reference is not None:
+        return [], reference
+    references, _ = draw_numbers(ws, REFERENCE_SERIES, 0, 1)
+    return [references], sequence_reference(scheme, references.last)
 
 
 def price_lines(lines: tuple[ac.LineInput, ...]) -> tuple[InvoiceLine, ...]:
@@ -103,10 +124,12 @@ class AccountHandlers(Capability[CompanyConfig]):
             number_range, (number,) = draw_numbers(self.ws, self.config.invoice_series, issue_date.year, 1)
             to_save.append(number_range)
         else:
-            number = cmd.number.strip()
-            if not number or self.ws.exists(document_id(number)):
-                raise Conflict(f"document number {number!r} is empty or already issued", "number")
-        reference = payment_reference(self.config.reference_scheme, number)
+            number = check_number(cmd.number, (self.config.invoice_series, self.config.credit_note_series))
+            if self.ws.exists(document_id(number)):
+                raise Conflict(f"document number {number!r} is already issued", "number")
+        reference_range, reference = issue_reference(self.ws, self.config.reference_scheme, number,
+                                                     drawn=cmd.number is None)
+        to_save += reference_range
         invoice = Invoice(document_id(number), number, DocumentKind.INVOICE, account.id, cmd.contract_id,
                           issue_date, cmd.period, due_date, account.currency, lines, totals, reference,
                           None)

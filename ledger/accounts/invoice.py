@@ -13,6 +13,7 @@ per rate); the gross total is the sum of the rounded nets and VATs, so the docum
 from __future__ import annotations
 
 import enum
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -172,7 +173,11 @@ def payment_reference(scheme: ReferenceScheme, number: str) -> str:
     ['301000202600012302', '202600012320', '000000000000000020260001237', '20260001233']
 
     The national schemes are built from the digits of the number (year and serial): unique per series,
-    which is what the invoice series (not credit notes, which carry no reference) needs.
+    which is what the invoice series (not credit notes, which carry no reference) needs. Only a number the
+    company drew may shape a reference: invoices get theirs from
+    :func:`ledger.accounts.handlers.issue_reference`, which uses :func:`derived_reference` (nothing cut
+    away) for drawn numbers and the company's sequence for the rest. Called directly on other numbers this
+    may raise stdnum's errors, and ``be_ogm`` keeps only the last ten digits.
     """
     digits = "".join(ch for ch in number if ch.isdigit())
     if scheme is ReferenceScheme.RF:
@@ -186,6 +191,73 @@ def payment_reference(scheme: ReferenceScheme, number: str) -> str:
     if scheme is ReferenceScheme.CH_QRR:
         return ch_qrr.generate(digits.zfill(26))
     return no_kid.generate(digits)
+
+
+#: The company's own sequence of payment references, for invoices whose number the caller chose (a gapless
+#: :class:`NumberRange`, year 0). Its references are built on ``9`` + the serial in nine digits: a space no
+#: drawn number reaches, since a drawn number's digits start with its year.
+REFERENCE_SERIES = "payment-reference"
+#: Longest document number a caller may choose (ISO 20022 ``Max35Text``, where payers' banks quote it).
+MAX_NUMBER_LENGTH = 35
+
+
+def derived_reference(scheme: ReferenceScheme, number: str) -> str | None:
+    """The reference :func:`payment_reference` gives, or None where the number cannot carry it whole.
+
+    Nothing is cut or padded away: a Finnish base takes 3 to 19 digits, pagoPA 13, OGM 10, QRR 26 (not
+    all zeros), KID 24, RF 21 letters and digits.
+
+    >>> derived_reference(ReferenceScheme.FI, "INV-2026-000123"), derived_reference(ReferenceScheme.FI, "ABC")
+    ('20260001230', None)
+    >>> derived_reference(ReferenceScheme.BE_OGM, "INV-2026-1000000") is None  # 11 digits: OGM takes 10
+    True
+    """
+    digits = "".join(ch for ch in number if ch in "0123456789")
+    body = "".join(ch for ch in number.upper() if ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    fits = {
+        ReferenceScheme.RF: 1 <= len(body) <= 21,
+        ReferenceScheme.FI: 3 <= len(digits.lstrip("0")) <= 19,
+        ReferenceScheme.IT_PAGOPA: 1 <= len(digits) <= 13,
+        ReferenceScheme.BE_OGM: 1 <= len(digits) <= 10,
+        ReferenceScheme.CH_QRR: 1 <= len(digits) <= 26 and digits.strip("0") != "",
+        ReferenceScheme.NO_KID: 1 <= len(digits) <= 24,
+    }
+    # Built from the ASCII letters and digits only, so it is what payment_reference gives a drawn number.
+    return payment_reference(scheme, body) if fits[scheme] else None
+
+
+def sequence_reference(scheme: ReferenceScheme, serial: int) -> str:
+    """The ``serial``-th reference of the company's own sequence (see :data:`REFERENCE_SERIES`).
+
+    >>> sequence_reference(ReferenceScheme.RF, 1), sequence_reference(ReferenceScheme.BE_OGM, 1)
+    ('RF579000000001', '900000000116')
+    """
+    if not 1 <= serial < 10**9:
+        raise InvalidInput("the company's sequence of payment references is used up")
+    reference = derived_reference(scheme, f"9{serial:09d}")
+    assert reference is not None  # ten digits fit every scheme
+    return reference
+
+
+def check_number(number: str, reserved_series: tuple[str, ...]) -> str:
+    """A document number a caller chose, stripped; or :class:`InvalidInput` naming ``number``.
+
+    1 to 35 printable characters, and not of the shape of the company's own series (``INV-2026-000007``):
+    the series draws those, and would later draw one a caller had taken.
+    """
+    number = number.strip()
+    if not number:
+        raise InvalidInput("an invoice number must not be empty (leave it out to draw one)", "number")
+    if len(number) > MAX_NUMBER_LENGTH:
+        raise InvalidInput(f"an invoice number has at most {MAX_NUMBER_LENGTH} characters", "number")
+    if not number.isprintable():
+        raise InvalidInput("an invoice number must be printable characters (no line breaks or tabs)",
+                           "number")
+    for series in reserved_series:
+        if re.fullmatch(rf"{re.escape(series)}-[0-9]{{4}}-[0-9]+", number, re.IGNORECASE):
+            raise InvalidInput(f"{number} is of the company's own series {series}: leave the number out to "
+                               "draw one", "number")
+    return number
 
 
 def document_id(number: str) -> UUID:

@@ -38,6 +38,7 @@ ledger.parties.identifiers.InvalidIdentifier: pdr: The number has an invalid len
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -222,3 +223,21 @@ def validate_iban(value: str) -> str:
         return str(IBAN(value, validate_bban=True).compact)
     except SchwiftyException as e:
         raise InvalidIdentifier("iban", value, str(e)) from None
+
+
+@functools.lru_cache(maxsize=4096)  # payers repeat: a statement names the same IBANs again and again
+def known_iban(value: str | None) -> str | None:
+    """``value`` as a valid IBAN in electronic form, or None: what may be remembered as a payer's IBAN.
+
+    A bank file may say ``NOTPROVIDED`` or carry a mistyped IBAN; such a value must never become an
+    account's known IBAN, or it would route the next receipt that says the same to that account.
+
+    >>> known_iban("de89 3704 0044 0532 0130 00"), known_iban("NOTPROVIDED"), known_iban(None)
+    ('DE89370400440532013000', None, None)
+    """
+    if value is None or not value.strip():
+        return None
+    try:
+        return validate_iban(value)
+    except InvalidIdentifier:
+        return None

@@ -27,6 +27,22 @@ appends ``#n`` for the n-th occurrence of a content hash within the file:
 ['#1', '#2']
 >>> replace(row, account_servicer_reference="ASR-1").fingerprint()
 'ref:-:ASR-1'
+
+**A bank reference repeated within one file.** The reference should name one movement, but real
+statements give one ``AcctSvcrRef`` to several entries, or to every ``TxDtls`` of a batch (Swiss,
+Finnish and OCA sample files). The file's balances prove they are different money, so each needs its
+own key: the first entry with the reference keeps ``ref:<account>:<reference>`` (the key older imports
+used, so a statement imported before still dedupes), and every later one in the same file is told
+apart by its content, ``ref:<account>:<reference>~<16 hex of its content hash>#n``, where ``#n``
+counts entries of that reference and content (identical twins are still two payments). The same file
+always gives the same keys:
+
+>>> paid = replace(row, account_servicer_reference="123456CHCAFEBABE", amount=Decimal("2187.00"))
+>>> also = replace(paid, entry_index=2, amount=Decimal("1296.00"))
+>>> [fp[:22] for _, fp in fingerprint_entries([paid, also])]
+['ref:-:123456CHCAFEBABE', 'ref:-:123456CHCAFEBABE']
+>>> [len(fp) for _, fp in fingerprint_entries([paid, also])]
+[22, 41]
 """
 
 from __future__ import annotations
@@ -192,16 +208,27 @@ class BankEntry:
 
 
 def fingerprint_entries(entries: Iterable[BankEntry]) -> Iterator[tuple[BankEntry, str]]:
-    """Pair each entry of ONE file with its fingerprint; content hashes get ``#n`` (n-th repeat).
+    """Pair each entry of ONE file with a fingerprint no other entry of the file has (see the module doc).
 
-    Reference-based fingerprints are unique by the bank's contract and are returned unchanged.
+    Content hashes get ``#n`` (n-th repeat). A bank reference is returned unchanged the first time; a
+    later entry with the same reference gets ``~<content>#n``. Deterministic: file order and content only.
     """
     seen: dict[str, int] = {}
+    first_with: dict[str, BankEntry] = {}  # bank reference -> the entry that keeps it unqualified
     for entry in entries:
         fingerprint = entry.fingerprint()
         if fingerprint.startswith("sha256:"):
             seen[fingerprint] = seen.get(fingerprint, 0) + 1
             fingerprint = f"{fingerprint}#{seen[fingerprint]}"
+        elif fingerprint not in first_with:
+            first_with[fingerprint] = entry
+        else:
+            first = first_with[fingerprint]
+            qualified = f"{fingerprint}~{entry.content_hash()[:16]}"
+            if qualified not in seen:  # the first entry counts as #1 of its own content
+                seen[qualified] = int(first.content_hash() == entry.content_hash())
+            seen[qualified] += 1
+            fingerprint = f"{qualified}#{seen[qualified]}"
         yield entry, fingerprint
 
 

@@ -17,6 +17,13 @@ from ledger.payments.matching import MatchDecision, Receipt
 
 @dataclass(frozen=True, slots=True)
 class RecordPayment:
+    """A payment a clerk records (counter, cheque, a bank line booked by hand).
+
+    ``invoice_numbers`` are settled in the order given, each once: a number named twice counts once.
+    ``payer_iban`` is kept in electronic form (spaces dropped, capitals); one that is not a valid IBAN is
+    refused, naming the field, since a known IBAN routes the payer's later receipts.
+    """
+
     account_id: UUID
     amount: Decimal
     received_on: date
@@ -63,7 +70,11 @@ class ImportReceipt:
 
 @dataclass(frozen=True, slots=True)
 class AllocateSuspense:
-    """A clerk places a parked receipt: on named invoices, oldest first, or only as credit on account."""
+    """A clerk places a parked receipt: on named invoices, oldest first, or only as credit on account.
+
+    As on every other path, a shortfall within the company's ``payment_tolerance`` on the last item paid is
+    written off; an invoice named twice counts once.
+    """
 
     suspense_id: UUID
     account_id: UUID
@@ -84,8 +95,14 @@ class RefundSuspense:
 
 @dataclass(frozen=True, slots=True)
 class RecordStatementFile:
-    """Remember that a bank file was imported in full (its key is the file's SHA-256)."""
+    """Remember that a bank file was imported in full: nothing in it was refused (its key is its SHA-256).
+
+    A replay is a replay whatever the file was called and whatever the report says: the bytes are the file.
+    """
 
     sha256: str
     file_name: str
     report: tuple[tuple[str, str], ...]
+
+    def idempotency_payload(self) -> Any:
+        return self.sha256

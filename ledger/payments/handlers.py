@@ -6,17 +6,34 @@ from decimal import Decimal
 from uuid import UUID
 
 from ledger.accounts.account import ContractAccount
-from ledger.accounts.invoice import document_id
 from ledger.core import chart
 from ledger.core.errors import InvalidInput
 from ledger.core.handling import Capability, Handled, Result, handles
 from ledger.core.ids import child_id
 from ledger.core.money import check_currency, parse_amount
 from ledger.parties.company import CompanyConfig
-from ledger.parties.identifiers import InvalidIdentifier, validate_iban
+from ledger.parties.identifiers import InvalidIdentifier, known_iban, validate_iban
 from ledger.payments import commands as pmt
 from ledger.payments import matching
 from ledger.payments.receipts import StatementFile, SuspenseItem
+
+
+def payer_iban(value: str | None) -> str | None:
+    """A payer IBAN a clerk typed: stored in electronic form (spaces go), refused if it is not an IBAN."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return validate_iban(value)
+    except InvalidIdentifier as e:
+        raise InvalidInput(f"payer_iban is not a valid IBAN: {e.reason}", "payer_iban") from e
+
+
+def named_items(account: ContractAccount, numbers: tuple[str, ...]) -> tuple[str, ...]:
+    """The open items a payer or clerk named, by document number, each once (a repeated name counts once).
+
+    Every number must be on the account (else :class:`InvalidInput` naming ``invoice_numbers``).
+    """
+    return tuple(dict.fromkeys(account.item_by_number(n.strip()).item_id for n in numbers))
 
 
 def payment_result(account: ContractAccount, payment_id: str) -> Result:
@@ -30,7 +47,7 @@ def payment_result(account: ContractAccount, payment_id: str) -> Result:
 
 class PaymentHandlers(Capability[CompanyConfig]):
     def statement_file(self, sha256: str) -> StatementFile | None:
-        """The record of a bank file imported in full, by the file's SHA-256."""
+        """The record of an imported bank file, by the file's SHA-256 (see :attr:`StatementFile.in_full`)."""
         return self.find(StatementFile, StatementFile.id_for(sha256))
 
     @handles(pmt.RecordPayment)
@@ -38,12 +55,12 @@ class PaymentHandlers(Capability[CompanyConfig]):
         account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
         amount = parse_amount(cmd.amount)
         currency = check_currency(cmd.currency)
-        named = tuple(account.item_by_number(n.strip()).item_id for n in cmd.invoice_numbers)
+        named = named_items(account, cmd.invoice_numbers)
         payment_id = rid.hex
         account.receive_payment(payment_id, amount, currency, cmd.received_on,
                                 chart.bank(cmd.bank_account or self.config.bank_account), named,
                                 rule="named-invoices" if named else "oldest-due-first",
-                                evidence=cmd.reference or cmd.note, payer_iban=cmd.payer_iban,
+                                evidence=cmd.reference or cmd.note, payer_iban=payer_iban(cmd.payer_iban),
                                 tolerance=self.config.payment_tolerance)
         return [account], payment_result(account, payment_id)
 
@@ -61,11 +78,13 @@ class PaymentHandlers(Capability[CompanyConfig]):
         if account is None:
             item = SuspenseItem.park(child_id(rid, "suspense"), receipt, cmd.bank_account, reason)
             return [item], {"suspense_id": str(item.id), "rule": matching.SUSPENSE, "evidence": reason}
-        named = tuple(account.items[document_id(n).hex].item_id for n in decision.invoice_numbers
-                      if document_id(n).hex in account.items)
+        # The decision names items by document number: invoices, instalments, and also fees or the
+        # shortfall of a reversal (whose ids are not document ids). One no longer on the account is skipped.
+        by_number = {item.document_number: item.item_id for item in account.items.values()}
+        named = tuple(dict.fromkeys(by_number[n] for n in decision.invoice_numbers if n in by_number))
         account.receive_payment(rid.hex, receipt.amount, receipt.currency, receipt.received_on,
                                 chart.bank(cmd.bank_account), named, decision.rule, decision.evidence,
-                                receipt.payer_iban, self.config.payment_tolerance)
+                                known_iban(receipt.payer_iban), self.config.payment_tolerance)
         return [account], dict(payment_result(account, rid.hex), rule=decision.rule,
                                evidence=decision.evidence)
 
@@ -80,17 +99,23 @@ class PaymentHandlers(Capability[CompanyConfig]):
         item.allocate(account.id, payment_id, self.today(), cmd.note)
         if cmd.on_account_only and cmd.invoice_numbers:
             raise InvalidInput("name invoices or post on account, not both", "invoice_numbers")
-        named = tuple(account.item_by_number(n.strip()).item_id for n in cmd.invoice_numbers)
+        named = named_items(account, cmd.invoice_numbers)
         rule = ("clerk: on account" if cmd.on_account_only
                 else "clerk: named invoices" if named else "clerk: oldest due first")
         account.receive_payment(payment_id, item.amount, item.receipt.currency, item.receipt.received_on,
                                 chart.SUSPENSE, named, rule, cmd.note or f"from suspense {item.id}",
-                                item.receipt.payer_iban, on_account_only=cmd.on_account_only)
+                                known_iban(item.receipt.payer_iban), self.config.payment_tolerance,
+                                on_account_only=cmd.on_account_only)
         return [item, account], payment_result(account, payment_id)
 
     @handles(pmt.RecordStatementFile)
     def record_statement_file(self, cmd: pmt.RecordStatementFile, rid: UUID) -> Handled:
-        record = StatementFile(StatementFile.id_for(cmd.sha256), cmd.sha256, cmd.file_name, dict(cmd.report))
+        record_id = StatementFile.id_for(cmd.sha256)
+        record = self.find(StatementFile, record_id)
+        if record is None:
+            record = StatementFile(record_id, cmd.sha256, cmd.file_name, dict(cmd.report))
+        else:
+            record.confirm_in_full(dict(cmd.report))
         return [record], {"statement_file_id": str(record.id)}
 
     @handles(pmt.RefundSuspense)

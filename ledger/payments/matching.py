@@ -7,8 +7,10 @@ rule matched and why:
    valid check digits, that is the payment reference of one of our invoices;
 2. ``reference-in-text``: references with valid check digits found in the free-text remittance;
 3. ``invoice-number``: our invoice numbers named in the referred documents or the free text;
-4. ``payer-iban``: the payer's IBAN is known on exactly one contract account and the amount fits (an open
-   item's open amount, or the account's whole open total);
+4. ``payer-iban``: the payer's IBAN (a valid one: ``NOTPROVIDED`` is no one's) is known on exactly one
+   contract account and the amount fits: the open amount of an item, the one due first when several fit
+   (any kind: an invoice, a fee, the shortfall of a reversal), or the account's whole open total. Known
+   on several accounts, it is ambiguous and goes to suspense with that reason;
 5. otherwise ``suspense``: the money waits on the clarification worklist.
 
 A pure function over prefetched lookups (:class:`MatchIndex`), so a statement of 100k entries is decided
@@ -27,6 +29,7 @@ from difflib import SequenceMatcher
 from uuid import UUID
 
 from ledger.accounts.references import SCHEMES, detect
+from ledger.parties.identifiers import known_iban
 
 STRUCTURED = "structured-reference"
 IN_TEXT = "reference-in-text"
@@ -66,6 +69,7 @@ class MatchIndex:
     by_reference: Mapping[str, InvoiceRef] = field(default_factory=dict)
     by_number: Mapping[str, InvoiceRef] = field(default_factory=dict)
     accounts_by_iban: Mapping[str, tuple[UUID, ...]] = field(default_factory=dict)
+    #: Open items of each account, in clearing order: oldest due first, then as posted.
     open_items_by_account: Mapping[UUID, tuple[InvoiceRef, ...]] = field(default_factory=dict)
 
 
@@ -114,8 +118,9 @@ def lookups_needed(receipts: Sequence[Receipt]) -> Lookups:
         structured, in_text = references_in(receipt)
         references.update(structured, in_text)
         numbers.update(invoice_numbers_in(receipt))
-        if receipt.payer_iban:
-            ibans.add(receipt.payer_iban)
+        iban = known_iban(receipt.payer_iban)  # a junk IBAN matches nothing
+        if iban is not None:
+            ibans.add(iban)
     return Lookups(frozenset(references), frozenset(numbers), frozenset(ibans))
 
 
@@ -160,18 +165,21 @@ def match(receipt: Receipt, index: MatchIndex) -> MatchDecision:
 
 
 def _by_iban(receipt: Receipt, index: MatchIndex, notes: list[str]) -> MatchDecision:
-    if receipt.payer_iban:
-        accounts = index.accounts_by_iban.get(receipt.payer_iban, ())
+    iban = known_iban(receipt.payer_iban)  # a junk IBAN matches nothing
+    if receipt.payer_iban and iban is None:
+        notes.append(f"payer IBAN {receipt.payer_iban!r} is not a valid IBAN")
+    if iban is not None:
+        accounts = index.accounts_by_iban.get(iban, ())
         if len(accounts) == 1:
             account = accounts[0]
             items = index.open_items_by_account.get(account, ())
-            fitting = [i for i in items if i.open_amount == receipt.amount]
+            fitting = [i for i in items if i.open_amount == receipt.amount]  # in clearing order
             if fitting:
                 return MatchDecision(
                     PAYER_IBAN,
                     account,
                     (fitting[0].number,),
-                    f"payer IBAN {receipt.payer_iban} known on one account; amount equals "
+                    f"payer IBAN {iban} known on one account; amount equals "
                     f"open item {fitting[0].number}",
                 )
             if items and sum((i.open_amount for i in items), Decimal(0)) == receipt.amount:
@@ -179,7 +187,7 @@ def _by_iban(receipt: Receipt, index: MatchIndex, notes: list[str]) -> MatchDeci
                     PAYER_IBAN,
                     account,
                     (),
-                    f"payer IBAN {receipt.payer_iban} known on one account; amount equals its open total",
+                    f"payer IBAN {iban} known on one account; amount equals its open total",
                 )
             notes.append(f"payer IBAN known on account {account} but the amount fits no open item")
         elif len(accounts) > 1:

@@ -103,11 +103,25 @@ class SuspenseItem(Aggregate):
 
 
 class StatementFile(Aggregate):
-    """A bank file that was imported in full, keyed by the SHA-256 of its bytes, with its import report."""
+    """A bank file that was imported, keyed by the SHA-256 of its bytes, with its import report.
+
+    A file is recorded only once it is imported **in full**: every entry booked, parked in suspense, or
+    not a receipt (outgoing, pending, another currency, a return), and none refused. A file with a refused
+    entry (an amount of 12.345 or 0.00) is not recorded, so importing it again reads it again: what was
+    booked replays, and the refused entries are reported again, never counted as duplicates.
+
+    Records written before that rule (issue 9) were written whatever had been refused, and their report
+    does not say; they are not :attr:`in_full`, so such a file is read once more, which books what was
+    refused then (the second receipt of a reused bank reference) and replays the rest, and the record is
+    then confirmed.
+    """
 
     class Recorded(Aggregate.Created):
         sha256: str
         file_name: str
+        report: dict[str, Any]
+
+    class ConfirmedInFull(Aggregate.Event):
         report: dict[str, Any]
 
     @event(Recorded)
@@ -119,3 +133,17 @@ class StatementFile(Aggregate):
     @staticmethod
     def id_for(sha256: str) -> UUID:
         return name_id("statement-file", sha256)
+
+    @property
+    def in_full(self) -> bool:
+        """Whether the file is known to have been imported with nothing refused."""
+        return self.report.get("refused") == "0"
+
+    def confirm_in_full(self, report: dict[str, Any]) -> None:
+        """An older record, read again with nothing refused this time."""
+        if not self.in_full:
+            self._confirmed_in_full(report)
+
+    @event(ConfirmedInFull)
+    def _confirmed_in_full(self, report: dict[str, Any]) -> None:
+        self.report = report

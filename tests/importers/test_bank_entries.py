@@ -83,3 +83,31 @@ def test_fingerprint_entries_counts_repeats_of_content_hashes() -> None:
 def test_fingerprints_are_stable_across_runs() -> None:
     again = [fp for _, fp in fingerprint_entries([_entry(), _entry()])]
     assert again == [fp for _, fp in fingerprint_entries([_entry(), _entry()])]
+
+
+def test_a_bank_reference_repeated_in_a_file_is_told_apart_by_content() -> None:
+    """Banks reuse one AcctSvcrRef for several entries (Swiss sample: 2187.00 and 1296.00)."""
+    shared = "123456CHCAFEBABE"
+    first = _entry(entry_index=1, amount=Decimal("2187.00"), account_servicer_reference=shared)
+    second = _entry(entry_index=2, amount=Decimal("1296.00"), account_servicer_reference=shared)
+    twin = _entry(entry_index=3, amount=Decimal("1296.00"), account_servicer_reference=shared)
+    again = _entry(entry_index=4, amount=Decimal("2187.00"), account_servicer_reference=shared)
+    fingerprints = [fp for _, fp in fingerprint_entries([first, second, twin, again])]
+    plain = f"ref:FI2112345600000785:{shared}"
+    assert fingerprints[0] == plain  # what older imports used for it: a statement imported before dedupes
+    assert fingerprints[1] == f"{plain}~{second.content_hash()[:16]}#1"
+    assert fingerprints[2] == f"{plain}~{second.content_hash()[:16]}#2"  # identical twins are two payments
+    assert fingerprints[3] == f"{plain}~{first.content_hash()[:16]}#2"  # the first one counts as #1
+    assert len(set(fingerprints)) == 4
+    assert fingerprints == [fp for _, fp in fingerprint_entries([first, second, twin, again])]
+
+
+def test_batch_parts_sharing_a_transaction_reference_get_distinct_fingerprints() -> None:
+    parts = [_entry(tx_index=n, batch=True, amount=Decimal(n), account_servicer_reference="NTRY-1",
+                    tx_account_servicer_reference="TX-SHARED",
+                    element_path=f"Stmt[1]/Ntry[1]/NtryDtls/TxDtls[{n}]")
+             for n in (1, 2, 3)]
+    fingerprints = [fp for _, fp in fingerprint_entries(parts)]
+    assert fingerprints[0] == "ref:FI2112345600000785:TX-SHARED"
+    assert all(fp.startswith("ref:FI2112345600000785:TX-SHARED~") for fp in fingerprints[1:])
+    assert len(set(fingerprints)) == 3

@@ -10,6 +10,20 @@ digits are valid, in order of appearance, each pair once:
 
 * explicit forms first: ``RF`` + check digits + groups, ``+++ddd/dddd/ddddd+++``
   (or ``***``, or bare ``ddd/dddd/ddddd``) and pagoPA's ``/RFB/<IUV>``;
+* an RF reference is always whole tokens of the text: it starts a token and ends
+  one (never inside ``xRF18...`` or ``RF18...ä``). Written as one token
+  (``RF96INV2026000256``), a valid token is the reference and nothing after it
+  is glued on, so ``RF96INV2026000256 e`` is not read as ``...256E`` (also valid
+  mod 97). Written in groups (``RF18 5390 0754 7034``), groups separated by
+  spaces are joined, the longest valid reading winning, but a group of letters
+  only (``e``, ``grazie``) is a word and ends the reference, and so does a
+  group glued to a date or an amount (``12.03``). While the text follows the
+  print form (groups of four, the last one shorter or not), a group of
+  capitals may belong (``RF71 ABCD EFGH``) and a short group ends it. Only two
+  check digits guard a grouped print: when a number or a short word in
+  capitals follows one whose last group is full (``... 7034 2024``, ``... 7034
+  E``), both readings may be valid (1 in 97), and the longer wins. Written as
+  one token, a reference has no such doubt;
 * then bare runs of digits, where single spaces between groups are allowed
   (``12312 34``) and a ``viite``/``ref``/``KID``... word may be glued on. A run
   counts for a scheme only if its length and check digit fit that scheme
@@ -65,8 +79,9 @@ MIN_BARE_DIGITS = 4
 
 _BARE_SCHEMES = ("fi", "it_pagopa", "be_ogm", "ch_qrr", "no_kid")
 _SP = r"[ \t\u00a0]"
-_RF = re.compile(rf"(?<![0-9A-Za-z])RF{_SP}?([0-9]{{2}})", re.IGNORECASE)
-_RF_GROUP = re.compile(rf"{_SP}*([0-9A-Za-z]+)")
+_RF = re.compile(rf"(?<!\w)RF{_SP}?([0-9]{{2}})", re.IGNORECASE)
+#: One group of an RF reference: spaces, then letters and digits that end a token (not glued to ``ä``, ``_``).
+_RF_GROUP = re.compile(rf"({_SP}*)([0-9A-Za-z]+)(?!\w)")
 _DELIM = r"(?:\+{3}|\*{3})"
 _OGM = re.compile(
     rf"{_DELIM}{_SP}*([0-9]{{3}}){_SP}*/?{_SP}*([0-9]{{4}}){_SP}*/?{_SP}*([0-9]{{5}}){_SP}*{_DELIM}"
@@ -81,15 +96,40 @@ _JOINERS = ".,/-"
 _Hit = tuple[int, str, str]  # (position, scheme, value)
 
 
+def _rf_groups(text: str, match: re.Match[str]) -> list[tuple[str, int]]:
+    """(group, end) of the groups that may belong to the RF reference ``match`` starts (see module doc).
+
+    ISO 11649's print form is ``RFdd`` then groups of four, the last one shorter or not: while the text
+    follows it, a group of capitals may belong (``RF71 ABCD EFGH``) and a short group ends the reference.
+    Otherwise a group must carry a digit: a group of letters only is a word.
+    """
+    groups: list[tuple[str, int]] = []
+    pos, length, print_form = match.end(), 0, False
+    while (group := _RF_GROUP.match(text, pos)) and length + len(group[2]) <= 21:
+        spaced, value = bool(group[1]), group[2]
+        if groups:
+            if _glued_right(text, group.end()):
+                break  # part of a date or an amount
+            fits_print = print_form and len(value) <= 4 and (value.isupper() or not value.isalpha())
+            if not fits_print and value.isalpha():
+                break  # a word of letters ("e", "grazie", "Kiitos")
+            print_form = fits_print and len(value) == 4
+        else:
+            print_form = spaced and len(value) == 4
+        groups.append((value, group.end()))
+        pos, length = group.end(), length + len(value)
+        if len(groups) == 1 and not spaced and rf.is_valid("RF" + match[1] + value):
+            break  # one unbroken token that is a valid reference: nothing after it is glued on
+        if len(groups) > 1 and len(value) < 4 and fits_print:
+            break  # the short last group of the print form
+    return groups
+
+
 def _rf_hits(text: str) -> list[tuple[int, int, str]]:
     """(start, end, value) of valid RF references; the longest valid group sequence wins."""
     hits = []
     for match in _RF.finditer(text):
-        groups: list[tuple[str, int]] = []
-        pos, length = match.end(), 0
-        while (group := _RF_GROUP.match(text, pos)) and length + len(group[1]) <= 21:
-            groups.append((group[1], group.end()))
-            pos, length = group.end(), length + len(group[1])
+        groups = _rf_groups(text, match)
         for count in range(len(groups), 0, -1):
             candidate = "RF" + match[1] + "".join(g for g, _ in groups[:count])
             if rf.is_valid(candidate):
