@@ -91,7 +91,6 @@ def rated_invoice(consumption: np.ndarray, grid: IntervalGrid, tariff: TariffVer
 # --- the two examples of the issue, rate -> invoice line ----------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: amounts rounded from the float product, a cent low on ties")
 @pytest.mark.parametrize(
     ("f1_hours", "quantity", "amount", "vat", "gross"),
     [
@@ -116,7 +115,6 @@ def test_a_time_of_use_band_on_a_half_cent_is_rounded_up(f1_hours, quantity, amo
     assert_adds_up(lines, totals)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: amounts rounded from the float product, a cent low on ties")
 def test_every_kind_of_rated_line_adds_up_on_ties():
     """One day, hourly, 88.1 kWh in F1 hour 10 only, chosen so that most lines land on a half cent.
 
@@ -231,7 +229,6 @@ def _issue_example():
     return g, [tariff], c, np.full(24, 0.1), [None, D("10")]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: amounts rounded from the float product, a cent low on ties")
 @settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(portfolios())
 @example(_issue_example())
@@ -254,7 +251,6 @@ def test_every_invoice_line_adds_up_and_the_totals_follow_from_the_lines(case):
     assert_adds_up(lines, totals)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: published prices went through a float and 6 decimals")
 @settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(portfolios())
 @example((grid_of(MONDAY, 1, 60), [version(StandingCharge(D("0.1234567")))], np.ones((1, 24)), None, [None]))
