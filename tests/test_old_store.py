@@ -191,7 +191,6 @@ def test_the_demo_written_today_gives_the_journal_written_before_the_move(tmp_pa
     assert json.loads((tmp_path / "aggregates.json").read_text(encoding="utf-8")) == accounts
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: a full credit note copies old lines that do not add up")
 def test_an_old_invoice_whose_lines_do_not_add_up_reads_as_written_and_is_credited_to_the_cent(
         old_store: str) -> None:
     """INV-2026-000303 (water, billed by the old code) printed 17.700 m3 x 0.950000 = 16.81 and
@@ -222,7 +221,6 @@ def test_an_old_invoice_whose_lines_do_not_add_up_reads_as_written_and_is_credit
         svc.close()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: a true-up credit note copies old lines that do not add up")
 def test_a_true_up_of_an_old_invoice_that_does_not_add_up_credits_it_exactly(old_store: str) -> None:
     """The water meter of INV-2026-000303 gets a corrected reading with the same index: re-rated today,
     January-February gives the lines of issue 9's rule (16.82 and 23.18 where the old invoice printed

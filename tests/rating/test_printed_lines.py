@@ -21,7 +21,7 @@ from rating_helpers import D, days, version
 
 from ledger.accounts import commands as ac
 from ledger.accounts.handlers import price_lines
-from ledger.accounts.invoice import InvoiceLine, Totals, compute_totals
+from ledger.accounts.invoice import InvoiceLine, Totals, compute_totals, price_line
 from ledger.billing.decisions import line_inputs
 from ledger.billing.rating.batch import rate_batch
 from ledger.billing.rating.calendar import IntervalGrid, build_grid
@@ -38,6 +38,7 @@ from ledger.billing.rating.tariff import (
     TieredBlocks,
     TimeOfUse,
 )
+from ledger.core.errors import InvalidInput
 
 MONDAY = date(2026, 6, 1)  # hourly grid: F1 is 08-19 local time
 CENT, MILLI = Decimal("0.01"), Decimal("0.001")
@@ -289,3 +290,16 @@ def _published_prices(v: TariffVersion) -> list[Decimal]:
         else:
             out.append(comp.price_per_unit)
     return out
+
+
+def test_an_invoice_line_that_does_not_add_up_is_refused():
+    """``price_line`` computes every amount from the printed figures; one given with the line (a rated
+    line brings its own) is a cross-check, and a line the customer could not recompute is refused."""
+    args = ("energy: F1", "energy", D("480.100"), "kWh", D("0.150000"), D("22"))
+    assert price_line(*args, amount=D("72.02")).amount == D("72.02")
+    assert price_line(*args).amount == D("72.02")
+    with pytest.raises(InvalidInput, match=r"72\.01 is not 480\.100 × 0\.150000 .*\(72\.02\)") as err:
+        price_line(*args, 3, amount=D("72.01"))
+    assert err.value.field == "lines[3].amount"
+    with pytest.raises(InvalidInput, match="cannot be priced"):
+        price_line("x", "energy", D("1E+99"), "kWh", D("1E+99"), D("22"))
