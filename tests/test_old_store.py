@@ -16,6 +16,8 @@ import io
 import json
 import shutil
 import sqlite3
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
@@ -25,6 +27,13 @@ from eventsourcing.utils import resolve_topic
 
 from api.bootstrap import build
 from api.cli import main as saldo
+from ledger.accounts import commands as ac
+from ledger.accounts.invoice import document_id
+from ledger.billing import commands as b
+from ledger.billing.readings import ReadingSource
+from ledger.billing.records import ContractBilling
+from ledger.billing.run import run_billing
+from ledger.core.money import round_cents
 from ledger.core.topics import register_old_topics
 
 FIXTURE = Path(__file__).parent / "fixtures" / "old_store"
@@ -116,8 +125,50 @@ def test_every_topic_the_old_code_could_store_still_resolves() -> None:
     assert not unresolved, "\n".join(unresolved)
 
 
+#: Where the demo run by today's code may differ from the journal the old code wrote: the cents issue 9
+#: corrects, and nothing else. The old code billed the water invoice INV-2026-000303 with 17.700 m3 x
+#: 0.950000 = 16.81 and 51.500 m3 x 0.450000 = 23.17, the cents of the float products; the rule gives
+#: 16.815 -> 16.82 and 23.175 -> 23.18. So its energy and sewer revenue are 0.01 higher each, its VAT 10 %
+#: (129.76 x 10 % = 12.976 -> 12.98) 0.01 higher and its receivable 0.03; the instalment plan that later
+#: takes over that account's open items is 0.03 larger, its first instalments 0.01 each.
+#: Journal cursor -> (column, old, new); account id -> (old row tail, new row tail) of the aggregates.
+ISSUE9_JOURNAL = {
+    "2086": ("debit", "142.71", "142.74"), "2087": ("credit", "91.82", "91.83"),
+    "2088": ("credit", "23.17", "23.18"), "2090": ("credit", "12.97", "12.98"),
+    "2121": ("debit", "645.83", "645.86"), "2122": ("credit", "645.83", "645.86"),
+}
+ISSUE9_AGGREGATES = {
+    "3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a": (
+        ["645.83", "645.83", ";".join(f"PLAN-2026-000001-00{i}={a}" for i, a in enumerate(
+            ("215.29", "215.27", "215.27"), 1))],
+        ["645.86", "645.86", ";".join(f"PLAN-2026-000001-00{i}={a}" for i, a in enumerate(
+            ("215.30", "215.28", "215.28"), 1))],
+    ),
+}
+
+
+def _with_issue9_cents(journal: list[list[str]], aggregates: list[list[str]]) -> tuple[list[list[str]], ...]:
+    """The frozen journal and aggregates with exactly the corrections above (each must find its old value)."""
+    header = journal[0]
+    fixed = [list(row) for row in journal]
+    for row in fixed[1:]:
+        if row[0] in ISSUE9_JOURNAL:
+            column, old, new = ISSUE9_JOURNAL[row[0]]
+            assert row[header.index(column)] == old, row
+            row[header.index(column)] = new
+    assert sum(row[0] in ISSUE9_JOURNAL for row in fixed[1:]) == len(ISSUE9_JOURNAL)
+    accounts = [list(row) for row in aggregates]
+    for row in accounts:
+        if row[0] in ISSUE9_AGGREGATES:
+            old_tail, new_tail = ISSUE9_AGGREGATES[row[0]]
+            assert row[3:] == old_tail, row
+            row[3:] = new_tail
+    return fixed, accounts
+
+
 def test_the_demo_written_today_gives_the_journal_written_before_the_move(tmp_path: Path) -> None:
-    """The same commands through today's code give the same journal, line for line and cent for cent.
+    """The same commands through today's code give the same journal, line for line and cent for cent,
+    but for the cents issue 9 corrects (ISSUE9_JOURNAL: one invoice whose old lines did not add up).
 
     Only the time each event was recorded differs (it is the wall clock at recording).
     """
@@ -133,8 +184,66 @@ def test_the_demo_written_today_gives_the_journal_written_before_the_move(tmp_pa
         return [row[:recorded] + row[recorded + 1:] for row in rows]
 
     today = without_record_time((tmp_path / "journal.csv").read_text(encoding="utf-8"))
-    before = without_record_time((FIXTURE / "journal.csv").read_text(encoding="utf-8"))
+    before, accounts = _with_issue9_cents(
+        without_record_time((FIXTURE / "journal.csv").read_text(encoding="utf-8")),
+        json.loads(gzip.decompress((FIXTURE / "aggregates.json.gz").read_bytes())))
     assert len(today) > 1000
     assert today == before
-    assert json.loads((tmp_path / "aggregates.json").read_text(encoding="utf-8")) == json.loads(
-        gzip.decompress((FIXTURE / "aggregates.json.gz").read_bytes()))
+    assert json.loads((tmp_path / "aggregates.json").read_text(encoding="utf-8")) == accounts
+
+
+def test_an_old_invoice_whose_lines_do_not_add_up_reads_as_written_and_is_credited_to_the_cent(
+        old_store: str) -> None:
+    """INV-2026-000303 (water, billed by the old code) printed 17.700 m3 x 0.950000 = 16.81 and
+    51.500 m3 x 0.450000 = 23.17: the cents of the float products, not of the printed figures (16.815 ->
+    16.82, 23.175 -> 23.18; issue 9). Its stored lines still read as written. A full credit note credits
+    exactly what it charged, and prints those two lines as lump sums (quantity 1, the amount as unit
+    price, the old figures in the description), so that every line of the credit note adds up too."""
+    svc = build(old_store)
+    try:
+        invoice = svc.app.repository.get(document_id("INV-2026-000303"))
+        assert [(str(li.quantity), str(li.unit_price), str(li.amount)) for li in invoice.lines] == [
+            ("59.000", "0.250000", "14.75"), ("17.700", "0.950000", "16.81"), ("17.700", "1.600000", "28.32"),
+            ("16.100", "2.900000", "46.69"), ("51.500", "0.450000", "23.17")]
+        result = svc.app.execute(ac.IssueCreditNote("INV-2026-000303", "issue 9 check",
+                                                    issue_date=date(2026, 11, 23)), "credit-000303")
+        note = svc.app.repository.get(document_id(result["number"]))
+        assert note.totals == invoice.totals
+        assert [(li.description, str(li.quantity), li.unit, str(li.unit_price), str(li.amount))
+                for li in note.lines] == [
+            ("standing: fixed charge per day", "59.000", "day", "0.250000", "14.75"),
+            ("energy: block 1 (as invoiced: 17.700 m3 x 0.950000)", "1", "lump sum", "16.81", "16.81"),
+            ("energy: block 2", "17.700", "m3", "1.600000", "28.32"),
+            ("energy: block 3", "16.100", "m3", "2.900000", "46.69"),
+            ("sewer: per-unit charge (as invoiced: 51.500 m3 x 0.450000)", "1", "lump sum", "23.17", "23.17")]
+        assert all(li.amount == round_cents(li.quantity * li.unit_price) for li in note.lines)
+        assert svc.app.repository.get(invoice.id).credited == invoice.totals.gross
+    finally:
+        svc.close()
+
+
+def test_a_true_up_of_an_old_invoice_that_does_not_add_up_credits_it_exactly(old_store: str) -> None:
+    """The water meter of INV-2026-000303 gets a corrected reading with the same index: re-rated today,
+    January-February gives the lines of issue 9's rule (16.82 and 23.18 where the old invoice printed
+    16.81 and 23.17), so the run credits the old invoice exactly (the two lines as lump sums) and
+    re-bills the period with lines that add up."""
+    svc = build(old_store, clock=lambda: date(2026, 11, 23))
+    try:
+        svc.app.execute(b.RecordReading("ES0031406399500001YL", date(2026, 2, 28), Decimal("1571.90"),
+                                        ReadingSource.CORRECTION, supersedes="ES0031406399500001YL#2"),
+                        "correct-000303")
+        invoice = svc.app.repository.get(document_id("INV-2026-000303"))
+        report = run_billing(svc.app, date(2026, 1, 1), date(2026, 2, 28), contracts=[invoice.contract_id])
+        assert (report.errors, report.invoices, report.credit_notes) == (0, 1, 1), report.issues
+        history = svc.app.repository.get(ContractBilling.id_for(invoice.contract_id))
+        credit, rebill = (svc.app.repository.get(document_id(n)) for n in history.documents()[-2:])
+        assert credit.corrects == "INV-2026-000303" and credit.totals == invoice.totals
+        assert [(li.unit, str(li.amount)) for li in credit.lines if li.unit == "lump sum"] == [
+            ("lump sum", "16.81"), ("lump sum", "23.17")]
+        assert [str(li.amount) for li in rebill.lines] == ["14.75", "16.82", "28.32", "46.69", "23.18"]
+        assert str(rebill.totals.gross) == "142.74"  # 129.76 + 10 % VAT 12.976 -> 12.98
+        for document in (credit, rebill):
+            assert all(li.amount == round_cents(li.quantity * li.unit_price) for li in document.lines)
+        assert svc.app.repository.get(invoice.id).credited == invoice.totals.gross
+    finally:
+        svc.close()

@@ -20,6 +20,7 @@ from ledger.accounts.invoice import (
     ReferenceScheme,
     check_number,
     compute_totals,
+    credit_line,
     derived_reference,
     document_id,
     gl_lines,
@@ -146,7 +147,9 @@ class AccountHandlers(Capability[CompanyConfig]):
         if not cmd.reason.strip():
             raise InvalidInput("a credit note needs a reason", "reason")
         account = self.get(ContractAccount, invoice.account_id, "contract account", "account_id")
-        lines = price_lines(cmd.lines) if cmd.lines else invoice.lines
+        # In full: the invoice's lines as they were issued; one that does not add up (issued before
+        # issue 9's rule) is credited as a lump sum of exactly its amount, see credit_line.
+        lines = price_lines(cmd.lines) if cmd.lines else tuple(credit_line(li) for li in invoice.lines)
         totals = compute_totals(lines)
         if totals.gross <= 0:
             raise InvalidInput("a credit note must total more than zero", "lines")

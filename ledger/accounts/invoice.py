@@ -4,14 +4,21 @@ The document (lines, VAT, totals, reference) is its own aggregate, keyed by its 
 never be issued twice; its booking — the open item and the postings — is recorded on the contract account
 in the same transaction (see :meth:`ledger.application.Saldo.issue_invoice`).
 
-Rounding, once and explicitly: each line amount is quantity × unit price rounded half up to cents; VAT is
-computed per rate on the sum of the rounded line amounts at that rate, rounded half up (the EU VAT
+Rounding, once and explicitly: each line amount is its printed quantity × printed unit price, exact,
+rounded half up to cents (:func:`ledger.core.money.line_amount`), for every line of every document, rated
+or typed: the customer can recompute each line from the page (issue 9). A line that brings its own amount
+(the rating core computes it with the same function) is checked against it and refused if it differs.
+VAT is computed per rate on the sum of the rounded line amounts at that rate, rounded half up (the EU VAT
 directive art. 226 asks for the VAT per rate; Italy's DPR 633/72 art. 21 computes it on the taxable total
 per rate); the gross total is the sum of the rounded nets and VATs, so the document always adds up.
+
+Documents stored before that rule held for rated lines keep their lines as issued (events are never
+rewritten); a credit note reverses such a line exactly as a lump sum (:func:`credit_line`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 from collections import defaultdict
@@ -27,12 +34,14 @@ from ledger.accounts.references import be_ogm, ch_qrr, fi, it_pagopa, no_kid, rf
 from ledger.core import chart
 from ledger.core.errors import InvalidInput
 from ledger.core.ids import name_id
-from ledger.core.money import ZERO, Posting, round_cents
+from ledger.core.money import ZERO, MoneyError, Posting, line_amount, round_cents
 
 #: Most lines one document may carry: a collective invoice of a large customer stays well below this.
 MAX_INVOICE_LINES = 2000
 #: VAT rates are percentages between these bounds (0 for exempt supplies, 27 is the EU's highest).
 MAX_VAT_RATE = Decimal("30")
+#: The unit of a line that is not quantity × price by nature: quantity 1, the amount as unit price.
+LUMP_SUM_UNIT = "lump sum"
 
 
 class DocumentKind(enum.Enum):
@@ -90,13 +99,17 @@ def price_line(description: str, component: str, quantity: Decimal, unit: str, u
                vat_rate: Decimal, index: int = 0, *, amount: Decimal | None = None, site: str | None = None,
                period: tuple[date, date] | None = None, sources: tuple[str, ...] = (),
                note: str = "") -> InvoiceLine:
-    """Build a line, rounding its amount half up to cents. ``index`` names the line in errors.
+    """Build a line: its amount is quantity × unit price, rounded half up to cents. ``index`` names the
+    line in errors.
 
-    A rated line brings its own ``amount`` (the rating core rounded it from the unrounded quantity); it
-    must already be whole cents, and is kept as the rating decided it.
+    A rated line brings its own ``amount``; it must be exactly what the rule gives (the rating core
+    computes it with the same :func:`~ledger.core.money.line_amount`), else the line is refused: no
+    document is issued with a line the customer cannot recompute.
 
     >>> price_line("Energy F1", "energy", Decimal("123.456"), "kWh", Decimal("0.1234"), Decimal("22")).amount
     Decimal('15.23')
+    >>> price_line("Energy F1", "energy", Decimal("480.100"), "kWh", Decimal("0.150000"), Decimal("22")).amount
+    Decimal('72.02')
     """
     where = f"lines[{index}]"
     if not description.strip():
@@ -111,13 +124,39 @@ def price_line(description: str, component: str, quantity: Decimal, unit: str, u
                            f"{where}.quantity")
     if not ZERO <= vat_rate <= MAX_VAT_RATE:
         raise InvalidInput(f"VAT rate must be between 0 and {MAX_VAT_RATE} percent", f"{where}.vat_rate")
-    if amount is not None and (not amount.is_finite() or amount != amount.quantize(Decimal("0.01"))):
-        raise InvalidInput("a rated amount must be whole cents", f"{where}.amount")
     if period is not None and period[1] < period[0]:
         raise InvalidInput("the line's period ends before it starts", f"{where}.period")
-    return InvoiceLine(description.strip(), component.strip(), quantity, unit, unit_price,
-                       round_cents(quantity * unit_price) if amount is None else amount, vat_rate,
+    try:
+        priced = line_amount(quantity, unit_price)
+    except MoneyError as e:
+        raise InvalidInput(str(e), f"{where}.amount") from None
+    if amount is not None and not (amount.is_finite() and amount == priced):
+        raise InvalidInput(f"amount {amount} is not {quantity} × {unit_price} rounded half up to cents "
+                           f"({priced})", f"{where}.amount")
+    return InvoiceLine(description.strip(), component.strip(), quantity, unit, unit_price, priced, vat_rate,
                        site, period, sources, note)
+
+
+def credit_line(line: InvoiceLine) -> InvoiceLine:
+    """The line a credit note prints to reverse ``line`` of an issued document, to the cent.
+
+    A line that adds up is credited as it is. A line that does not — rated before issue 9's rule, when
+    the amount was rounded from the kernel's float product (17.700 m3 × 0.950000 printed 16.81, not
+    16.82) — must still be credited by exactly what it charged, or the open item would not clear; so it
+    is credited as a lump sum, quantity 1 and its amount as unit price, the old figures in the description,
+    and the credit note's own lines add up too.
+
+    >>> d = Decimal
+    >>> old = InvoiceLine("energy: block 1", "energy", d("17.700"), "m3", d("0.950000"), d("16.81"), d("10"))
+    >>> new = credit_line(old)
+    >>> new.description, new.quantity, new.unit, new.unit_price, new.amount
+    ('energy: block 1 (as invoiced: 17.700 m3 x 0.950000)', Decimal('1'), 'lump sum', Decimal('16.81'), Decimal('16.81'))
+    """
+    if line.amount == line_amount(line.quantity, line.unit_price):
+        return line
+    return dataclasses.replace(
+        line, description=f"{line.description} (as invoiced: {line.quantity} {line.unit} x {line.unit_price})",
+        quantity=Decimal(1), unit=LUMP_SUM_UNIT, unit_price=line.amount)
 
 
 def compute_totals(lines: Sequence[InvoiceLine]) -> Totals:

@@ -8,7 +8,9 @@ them (same functions, same rounding), so a simulation shows the very totals a ru
   supply point, with one open item.
 * **True-up drafts.** A billed period whose data changed: if the new lines equal the old ones the
   period is only confirmed; otherwise a credit note for the old lines of that contract and an invoice
-  with the new lines for the original service period, the cause in the note of every line of both.
+  with the new lines for the original service period, the cause in the note of every line of both. An
+  old line that does not add up (issued before issue 9's rule) is credited as a lump sum of exactly its
+  amount (:func:`ledger.accounts.invoice.credit_line`), so the credit note's lines add up too.
 
 Keys (idempotency): ``bill:<contract or account>:<first>:<last>`` for an invoice and
 ``billed:...`` for its history entry; ``trueup-credit|trueup-invoice|trueup:<contract>:<first>:<last>:<n>``
@@ -34,6 +36,7 @@ from ledger.accounts.invoice import (
     InvoiceLine,
     Totals,
     compute_totals,
+    credit_line,
     document_id,
     price_line,
 )
@@ -152,7 +155,9 @@ def line_dict(li: ac.LineInput | InvoiceLine) -> dict[str, Any]:
     }
 
 
-def _as_input(line: InvoiceLine, note: str) -> ac.LineInput:
+def _as_input(old: InvoiceLine, note: str) -> ac.LineInput:
+    """A line of the credit note that reverses ``old``: as it is, or a lump sum if it does not add up."""
+    line = credit_line(old)
     return ac.LineInput(
         line.description,
         line.component,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -79,6 +79,35 @@ def parse_amount(value: str | int | Decimal, field: str = "amount", *, allow_zer
 def round_cents(value: Decimal) -> Decimal:
     """Round to cents, half up (commercial rounding); the one rounding rule for money in Saldo."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# Explicit contexts, so that a caller's thread-local decimal context (precision, rounding, traps) can never
+# change a line (https://docs.python.org/3/library/decimal.html#context-objects). The product is exact or
+# refused: 100 digits hold any quantity x price a document can carry, and Inexact is a trap, not a rounding.
+_EXACT = Context(prec=100, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
+_CENTS = Context(prec=100, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow])
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """The amount of a document line: printed quantity x printed unit price, exact, rounded half up to cents.
+
+    Why from the printed figures (issue 9): the customer must be able to recompute every line from what
+    the document shows, so the amount is derived from the quantity and unit price exactly as printed, and
+    rounded once. ``ROUND_HALF_UP`` rounds a half cent away from zero, so a discount (negative price)
+    rounds like the charge it mirrors. Zero is ``0.00``, never ``-0.00``.
+
+    >>> line_amount(Decimal("480.100"), Decimal("0.150000")), line_amount(Decimal("88.100"), Decimal("0.15"))
+    (Decimal('72.02'), Decimal('13.22'))
+    >>> line_amount(Decimal("0.000"), Decimal("-0.15")), line_amount(Decimal("1"), Decimal("-0.125"))
+    (Decimal('0.00'), Decimal('-0.13'))
+    """
+    if not (quantity.is_finite() and unit_price.is_finite()):
+        raise MoneyError(f"cannot price {quantity} x {unit_price}", "amount")
+    try:
+        amount = _EXACT.multiply(quantity, unit_price).quantize(CENT, context=_CENTS)
+    except ArithmeticError:
+        raise MoneyError(f"{quantity} x {unit_price} cannot be priced exactly", "amount") from None
+    return amount.copy_abs() if amount.is_zero() else amount
 
 
 def check_currency(code: str, field: str = "currency") -> str:

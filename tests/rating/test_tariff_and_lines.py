@@ -138,16 +138,16 @@ def test_vat_is_rounded_once_per_rate_on_the_sum_of_rounded_lines():
     assert (str(totals.net), str(totals.vat_total), str(totals.gross)) == ("20.20", "4.43", "24.63")
 
 
-def test_line_amounts_come_from_the_float_not_from_rounded_quantity_times_price():
-    """2.0049996 kWh x 1.00 EUR/kWh: the amount is the float product rounded once, 2.0049996 -> 2.00;
-    the quantity is rounded on its own, 2.0049996 -> 2.005.  Multiplying the printed figures would give
-    2.005 x 1 = 2.01: each figure is rounded once from the kernel's float, never from another rounded
-    figure (module docstring of lines.py)."""
+def test_line_amounts_are_the_printed_quantity_times_the_printed_price():
+    """2.0049996 kWh x 1.00 EUR/kWh: the quantity is printed rounded once, 2.0049996 -> 2.005, and the
+    amount is that printed quantity times the printed price, 2.005 x 1.000000 = 2.005 -> 2.01, so the
+    customer can recompute it (issue 9). The old rule rounded the float product instead, 2.0049996 ->
+    2.00, a line that did not add up (module docstring of lines.py)."""
     grid = days(date(2026, 6, 1), 1)
     c = np.full((1, 24), 2.0049996 / 24)
     result = rate_batch(["m"], c, grid, version(FlatEnergy(D("1.00"))))
     (line,) = result.lines("m")
-    assert (str(line.quantity), str(line.unit_price), str(line.amount)) == ("2.005", "1.000000", "2.00")
+    assert (str(line.quantity), str(line.unit_price), str(line.amount)) == ("2.005", "1.000000", "2.01")
     assert line.vat_rate == D("22") and line.unit == "kWh" and line.component == "energy"
 
 

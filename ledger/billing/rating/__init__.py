@@ -1,7 +1,8 @@
 """Rating core: interval grids and TOU calendars, tariffs as data, a vectorised pricing kernel,
 and the Decimal boundary that turns its floats into invoice lines.
 
-Pure domain code: standard library, numpy and ``holidays`` only.
+Pure domain code: standard library, numpy and ``holidays``, and from the ledger only the one rule for a
+line's amount (:func:`ledger.core.money.line_amount`), so that rated and typed lines round alike.
 """
 
 from ledger.billing.rating.batch import BatchResult, RatingError, rate_batch

@@ -68,7 +68,10 @@ class BatchResult:
     def lines(self, meter: int | str) -> tuple[RatedLine, ...]:
         """Invoice lines of one meter: segments in date order, components in tariff order."""
         row = self.row_of(meter)
-        return tuple(line for seg in self.segments for line in rated_lines(seg, row))
+        if not self.segments:
+            return ()
+        period_days = (self.segments[-1].end - self.segments[0].start).days  # the segments tile the period
+        return tuple(line for seg in self.segments for line in rated_lines(seg, row, period_days))
 
     def totals(self, meter: int | str) -> InvoiceTotals:
         return invoice_totals(self.lines(meter))
