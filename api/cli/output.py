@@ -24,4 +24,6 @@ def print_import(report: dict[str, object]) -> None:
     for line in report["not_allocated"]:  # type: ignore[attr-defined]
         print(f"  not allocated: {line['where']}: {line['amount']} — {line['reason']}")
     for line in report["refused"]:  # type: ignore[attr-defined]
-        print(f"  refused: {line['where']}: {line['reason']}")
+        print(f"  refused: {line['where']}: {line.get('amount', '')} — {line['reason']}")
+    if not report.get("imported_in_full", True):
+        print("  not imported in full: fix or book the refused entries; importing the file again is safe")
