@@ -1,5 +1,9 @@
 """Streamed, hardened reader of pain.002 (customer payment status report), versions 001.03–001.14.
 
+The namespace is ISO's (``urn:iso:std:iso:20022:tech:xsd:pain.002.001.10``) or a Swiss (SIX / SPS)
+variant such as ``http://www.six-interbank-clearing.com/de/pain.002.001.03.ch.02.xsd``, read as the ISO
+version it restricts (:mod:`importers.bank._namespaces`).
+
 >>> import io
 >>> ns = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"
 >>> document = "\\n".join([
@@ -36,6 +40,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from importers.bank._namespaces import iso20022_namespace
 from importers.bank._source import DEFAULT_MAX_BYTES, HardenedXmlFile, Source
 from importers.bank._values import parse_date
 from importers.bank._xml import Element, Locator, View, local_name, open_document, release
@@ -46,7 +51,7 @@ __all__ = ["SUPPORTED_VERSIONS", "Pain002Reader", "StatusItem", "read_pain002"]
 #: Versions read, by namespace ``urn:iso:std:iso:20022:tech:xsd:pain.002.<version>``.
 SUPPORTED_VERSIONS = frozenset(f"001.{number:02d}" for number in range(3, 15))
 
-_NAMESPACE_RE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:pain\.002\.(\d{3}\.\d{2})")
+_NAMESPACE_RE = iso20022_namespace(r"pain\.002")  # groups: message, version, Swiss variant
 _STATUS_RE = re.compile(r"[A-Z]{4}")
 _REASON_RE = re.compile(r"[A-Z0-9]{1,4}")
 
@@ -153,10 +158,10 @@ class Pain002Reader(HardenedXmlFile):
     def _open_document(self, element: Element) -> None:
         root = element.getroottree().getroot()
         match = open_document(element, self.file_name, _NAMESPACE_RE, "pain.002")
-        if match.group(1) not in SUPPORTED_VERSIONS:
+        if match.group(2) not in SUPPORTED_VERSIONS:
             raise BankFileError(self.file_name, f"line {root.sourceline}",
-                                f"unsupported message version pain.002.{match.group(1)}")
-        self.version = match.group(1)
+                                f"unsupported message version pain.002.{match.group(2)}")
+        self.version = match.group(2)
 
     def _status(self, view: View, loc: Locator, code_path: str, prefix: str = "") -> _Status:
         code = view.text(code_path)

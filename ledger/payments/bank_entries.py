@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 CreditDebit = Literal["CRDT", "DBIT"]
-MessageType = Literal["camt.053", "camt.054", "csv"]
+MessageType = Literal["camt.052", "camt.053", "camt.054", "csv"]
 
 #: Entry status codes (ISO ExternalEntryStatus1Code). Only ``BOOK`` entries move the booked balance.
 BOOKED = "BOOK"
