@@ -25,5 +25,9 @@ def print_import(report: dict[str, object]) -> None:
         print(f"  not allocated: {line['where']}: {line['amount']} — {line['reason']}")
     for line in report["refused"]:  # type: ignore[attr-defined]
         print(f"  refused: {line['where']}: {line.get('amount', '')} — {line['reason']}")
+    for line in report.get("not_reconcilable", []):  # type: ignore[attr-defined]
+        print(f"  {line['where']} ({line['statement']}): {line['reason']}")
+    for line in report.get("skipped", []):  # type: ignore[attr-defined]
+        print(f"  not read: {line['file']}: {line['reason']}")
     if not report.get("imported_in_full", True):
         print("  not imported in full: fix or book the refused entries; importing the file again is safe")
