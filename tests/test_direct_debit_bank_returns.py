@@ -124,3 +124,25 @@ def test_published_unpaid_files_of_other_creditors_are_held_not_dropped(clerk: C
         import_statement(clerk.services, fixture("oca/test-sepa-camt-053-unpaid.xml"), "oca-053.xml")
     assert "missing opening (OPBD or PRCD) balance" in refused.value.reason
     assert clerk.services.app.recorder.max_notification_id() == position
+
+
+def test_the_statement_report_shows_its_returns_over_http_and_on_the_command_line(
+        clerk: Clerk, capsys: pytest.CaptureFixture[str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.cli.output import print_import
+    from api.http import create_app
+
+    camt_run(clerk)
+    with TestClient(create_app(clerk.services)) as http:
+        body = fixture("camt053_with_returns.xml")
+        answer = http.post("/bank/statements", files={"file": ("stmt.xml", body, "application/xml")})
+    assert answer.status_code == 201, answer.text
+    report = answer.json()
+    returns = report["direct_debit_returns"]
+    assert (returns["returned"], [r["problem"] for r in returns["reviews"]]) == (2, ["amount-differs"])
+    assert [n["reason"] for n in report["not_allocated"]] == ["outgoing payment (DBIT): not a receipt"]
+    print_import(report)
+    printed = capsys.readouterr().out
+    assert "direct-debit returns: 2 applied" in printed and "1 held for a person" in printed
+    assert "return amount-differs: line 208, Stmt[1]/Ntry[4] — the bank returns 12.50" in printed

@@ -7,9 +7,12 @@ of tests/dd_scenario.py by their fixed ids.
 
 from __future__ import annotations
 
+import argparse
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
+
+import pytest
 
 from importers.sepa import service as dd
 from ledger.collections import DEFAULT_POLICY
@@ -216,3 +219,19 @@ def test_the_held_returns_are_a_worklist_over_http(clerk: Clerk) -> None:
         every = http.get("/direct-debit/returns/reviews", params={"status": "all"}).json()
         assert [r["status"] for r in every] == ["applied", "open", "dismissed"]
     assert clerk.owes(m1) == Decimal("58.50")
+
+
+def test_the_command_line_says_what_was_applied_held_and_stated(
+        clerk: Clerk, capsys: pytest.CaptureFixture[str]) -> None:
+    from api.cli.collections import cmd_returns
+
+    status_run(clerk)
+    files = [str(FIXTURES / "pain002_part_pending.xml"), str(FIXTURES / "pain002_mismatches.xml")]
+    assert cmd_returns(clerk.services, argparse.Namespace(files=files)) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].endswith("pain002_part_pending.xml: 1 returns, 1 applied {'retry': 1}, 0 duplicates, "
+                               "0 held for a person (0 unknown collections)")
+    assert "  status PDNG (transaction): line 60, OrgnlPmtInfAndSts[1]/TxInfAndSts[2]: pending: further " \
+           "checks; a final status follows" in printed
+    held = [line for line in printed if line.startswith("  held for a person:")]
+    assert len(held) == 3 and all("unknown-collection" in line for line in held)  # another run's ids

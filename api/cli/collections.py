@@ -59,10 +59,16 @@ def cmd_returns(svc: Any, args: argparse.Namespace) -> int:
             continue
         print(
             f"{name}: {report.items} returns, {report.returned} applied {report.by_action}, "
-            f"{report.duplicates} duplicates, {len(report.unknown)} unknown collections"
+            f"{report.duplicates} duplicates, {len(report.reviews)} held for a person "
+            f"({len(report.unknown)} unknown collections)"
         )
-        for line in report.unknown:
-            print(f"  to clarify: {line['where']}: end-to-end id {line['end_to_end_id']} ({line['reason']})")
+        for row in report.statuses:
+            if row["status"] != "RJCT":
+                print(f"  status {row['status']} ({row['level']}): {row['where']}: {row['meaning']}")
+        for line in report.reviews:
+            print(f"  held for a person: {line['where']}: {line['problem']} — {line['detail']}")
+        for line in report.refused:
+            print(f"  refused: {line['where']}: {line['reason']}")
     return 1 if failed else 0
 
 

@@ -25,3 +25,10 @@ def print_import(report: dict[str, object]) -> None:
         print(f"  not allocated: {line['where']}: {line['amount']} — {line['reason']}")
     for line in report["refused"]:  # type: ignore[attr-defined]
         print(f"  refused: {line['where']}: {line['reason']}")
+    returns = report.get("direct_debit_returns")
+    if isinstance(returns, dict):
+        print(f"  direct-debit returns: {returns['returned']} applied {returns['by_action']}, "
+              f"{returns['duplicates']} duplicates, {len(returns['reviews'])} held for a person")
+        for line in returns["reviews"] + returns["refused"]:
+            why = line.get("detail", line["reason"])
+            print(f"  return {line.get('problem', 'refused')}: {line['where']} — {why}")

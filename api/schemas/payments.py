@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -56,6 +57,8 @@ class ImportReportOut(BaseModel):
     amount_to_suspense: Decimal
     not_allocated: list[dict[str, str]]
     refused: list[dict[str, str]]
+    #: The statement's direct-debit returns, as POST /direct-debit/returns reports them (None: none).
+    direct_debit_returns: dict[str, Any] | None = None
 
 
 class CandidateOut(BaseModel):
