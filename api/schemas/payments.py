@@ -57,6 +57,8 @@ class ImportReportOut(BaseModel):
     amount_to_suspense: Decimal
     not_allocated: list[dict[str, str]]
     refused: list[dict[str, str]]
+    #: False while any entry was refused: the file is read again on the next import (nothing is doubled).
+    imported_in_full: bool
     #: The statement's direct-debit returns, as POST /direct-debit/returns reports them (None: none).
     direct_debit_returns: dict[str, Any] | None = None
 
