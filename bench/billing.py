@@ -6,7 +6,7 @@ readings each (31 December and 28 February). The timed part is the whole run for
 list the contracts, load their histories, readings and tariffs, spread the reads by the standard profile,
 rate them in the numpy kernel, build the invoice lines, issue one invoice per contract with its history
 entry through ``Saldo.execute_many``, in transactions of at most 1.5 MB of events (about 180 invoices;
-see ``ledger.billing.drafts.MAX_BATCH_BYTES``).
+see ``ledger.billing.issuing.MAX_BATCH_BYTES``).
 
 The limit, measured in the same run on the same database: raw psycopg ``executemany`` of the very event
 rows the run stored (same topics and sizes), in the same number of transactions (bench/common.py). The
