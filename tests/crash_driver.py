@@ -6,8 +6,8 @@
   (``Saldo.save`` returned: the events are durable, nothing after them has happened);
 * ``--kill-before NAME``: SIGKILL when a command of that class (e.g. ``FinishBillingRun``) is about to
   run: everything before it is stored, it is not;
-* ``--kill-after-bytes N``: SIGKILL once N bytes have been written to files through
-  :func:`importers.files.write_atomically`'s stream: a writer that dies half-way through a file;
+* ``--kill-after-bytes N``: SIGKILL once N bytes have been written to files (``open``, ``Path.write_*``):
+  a writer that dies half-way through a file, however it writes;
 * ``--chunk-contracts`` and ``--max-batch-bytes``: smaller billing chunks and transactions than the
   production defaults, so that a small portfolio still crosses many commit points.
 
@@ -61,22 +61,57 @@ def _kill_before(command: str) -> None:
     Saldo.execute_many = watched  # type: ignore[method-assign]
 
 
-def _kill_after_bytes(count: int) -> None:
-    from importers import files
+class _Dying:
+    """A file opened for writing that SIGKILLs the process once the bytes written reach the limit."""
 
     written = 0
-    original = files.Staged.write
+    limit = 0
 
-    def counted(self: files.Staged, data: bytes) -> None:
-        nonlocal written
-        if written + len(data) >= count:
-            original(self, data[: max(0, count - written)])
-            self.stream.flush()  # what was written so far reaches the temporary file, then death
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def write(self, data: Any) -> Any:
+        size = len(data.encode("utf-8") if isinstance(data, str) else memoryview(data).cast("B"))
+        if _Dying.written + size >= _Dying.limit:
+            keep = _Dying.limit - _Dying.written  # what was written so far reaches the file, then death
+            self._real.write(data[:keep] if isinstance(data, str) else memoryview(data).cast("B")[:keep])
+            self._real.flush()
             _kill()
-        written += len(data)
-        original(self, data)
+        _Dying.written += size
+        return self._real.write(data)
 
-    files.Staged.write = counted  # type: ignore[method-assign]
+    def __enter__(self) -> _Dying:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._real.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def _named(file: Any) -> bool:
+    """A file others can see: a path, or a descriptor of one (not an anonymous ``TemporaryFile``)."""
+    if not isinstance(file, int):
+        return not os.path.isdir(file)  # a folder: TemporaryFile opening an O_TMPFILE in it
+    return os.path.exists(os.readlink(f"/proc/self/fd/{file}"))
+
+
+def _kill_after_bytes(count: int) -> None:
+    """Every file opened for writing through ``open`` (builtins, io, pathlib) counts; the store does not
+    (SQLite writes from C, PostgreSQL over a socket)."""
+    import builtins
+    import io
+
+    _Dying.limit = count
+    real_open = builtins.open
+
+    def dying_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        opened = real_open(file, mode, *args, **kwargs)
+        return _Dying(opened) if any(c in mode for c in "wax+") and _named(file) else opened
+
+    builtins.open = dying_open
+    io.open = dying_open  # type: ignore[assignment]  # pathlib opens through io.open
 
 
 def main(argv: list[str]) -> int:
