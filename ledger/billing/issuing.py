@@ -133,9 +133,11 @@ def issue_drafts(app: BillingService, drafts: list[Draft], problems: list[RunIss
     for batch in transactions(drafts):
         commands = [cmd for d in batch for cmd in d.commands]
 
-        then = None if record is None else _recording(record, batch, head)
         with app.billing.prefetching({ContractBilling.id_for(j.contract.id) for d in batch for j in d.jobs}):
-            items = app.execute_many(commands, then=then)
+            if record is None:
+                items = app.execute_many(commands)
+            else:
+                items = app.execute_many(commands, then=_recording(record, batch, head))
         total.add(_outcome(batch, items, head))
         head = None
     if head is not None:  # nothing to issue: the chunk's facts are recorded on their own
