@@ -82,13 +82,14 @@ class Tally:
 
 
 def transactions(drafts: list[Draft]) -> list[list[Draft]]:
-    """The drafts that issue anything, in batches of whole documents within the commands and bytes limits."""
+    """The drafts that issue anything, in batches of whole documents within the commands and bytes limits
+    (leaving room for the run's record of the batch)."""
     batches: list[list[Draft]] = [[]]
     size = weight = 0
     for draft in (d for d in drafts if d.commands):
         bytes_ = draft.stored_bytes()
         if batches[-1] and (
-            size + len(draft.commands) > MAX_BATCH_COMMANDS or weight + bytes_ > MAX_BATCH_BYTES
+            size + len(draft.commands) > MAX_BATCH_COMMANDS - 1 or weight + bytes_ > MAX_BATCH_BYTES
         ):
             batches.append([])
             size = weight = 0
