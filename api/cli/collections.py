@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from importers.files import write_atomically
 from importers.sepa import service as dd
 
 
@@ -33,7 +34,7 @@ def cmd_run(svc: Any, args: argparse.Namespace) -> int:
         file = dd.run_file(svc, run_id)
         out = Path(args.output or f"var/{file.message_id}.xml")
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(file.content)
+        write_atomically(out, file.content)
         print(
             f"pain.008.001.08 written to {out} ({file.number_of_transactions} transactions, "
             f"control sum {file.control_sum}); schema-validated"
