@@ -100,7 +100,10 @@ def test_a_clerk_accepts_a_mismatch_with_a_reason_and_the_acceptance_is_recorded
         "where": f"{OCA} line {line_of(OCA, '<Stmt>')}, Stmt[1]", "statement": "1234Test/1",
         "reason": f"not reconcilable: {MISMATCH}; accepted by cli user alice (cli): {ALICE.reason}"}]
     assert (report.entries, report.to_suspense, report.amount_to_suspense) == (4, 1, Decimal("1405.31"))
-    assert [line["reason"] for line in report.not_allocated] == ["outgoing payment (DBIT): not a receipt"] * 3
+    assert [line["reason"] for line in report.not_allocated] == ["outgoing payment (DBIT): not a receipt"]
+    assert report.returns is not None  # the two unpaid direct debits of the batch: not ours, held
+    assert [(r["problem"], r["end_to_end_id"], r["reason"]) for r in report.returns.reviews] == [
+        ("unknown-collection", f"TESTBANK/NL/20141229/0120640{n}", "AC06") for n in (8, 7)]
     assert bank_cents(clerk, "NL77ABNA0574908765") == 140531
     record = clerk.services.app.payments.statement_file(report.sha256)
     assert record is not None and record.in_full

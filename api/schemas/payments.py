@@ -59,6 +59,8 @@ class ImportReportOut(BaseModel):
     refused: list[dict[str, str]]
     #: False while any entry was refused: the file is read again on the next import (nothing is doubled).
     imported_in_full: bool
+    #: The statement's direct-debit returns, as POST /direct-debit/returns reports them (None: none).
+    direct_debit_returns: dict[str, Any] | None = None
     #: Each statement file read (the members of a ZIP archive: ``archive.zip!member.xml``), with its kind.
     files: list[dict[str, str]] = Field(default_factory=list)
     #: Statements imported although nothing proves them complete, each with the reason.

@@ -14,10 +14,13 @@
    entries not booked yet.
 4. Receipts are matched in batches. Each batch's lookups are prefetched from the ledger view in a few
    queries, and the batch is saved in one transaction.
-5. Outgoing entries, entries in another currency, unbooked entries, every entry of a camt.052 intraday
-   report (a position, not a statement) and direct-debit returns are reported, not allocated (returns are
-   the direct-debit import's job). Fingerprints are taken per statement file, so the same movement in the
-   camt.053 and the camt.054 of one archive is booked once.
+5. Direct-debit returns (debits with ``RvslInd``, ``PMNT/IDDT/UPDD`` or a return reason) go to the
+   returns handling of :mod:`importers.sepa.returns`, as if the camt had been sent there: the collection
+   is reversed, its items reopen, the fee and the reason's policy apply, or the return is held for a
+   person; the report's ``direct_debit_returns`` says which. Outgoing entries, entries in another
+   currency, unbooked entries and every entry of a camt.052 intraday report (a position, not a
+   statement; its returns too) are reported, not allocated. Fingerprints are taken per statement file,
+   so the same movement in the camt.053 and the camt.054 of one archive is booked once.
 6. Nothing is dropped: every credit of the file is booked (to an account or to suspense), or listed with
    its place and reason, either in ``not_allocated`` (not a receipt) or in ``refused`` (the ledger refused
    it: an amount of 12.345 or 0.00, or a bank reference imported before with other details). A file with
@@ -40,6 +43,7 @@ from uuid import UUID
 from importers.bank._camt_statement import BalanceCheck
 from importers.bank.errors import UnbalancedStatement
 from importers.bank.reading import BankFile, read_bank_file
+from importers.sepa.returns import ReturnsReport, import_entry_returns
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.payments import commands as pmt
 from ledger.payments import matching
@@ -81,6 +85,7 @@ class ImportReport:
     amount_to_suspense: Decimal = Decimal("0.00")
     not_allocated: list[dict[str, str]] = field(default_factory=list)
     refused: list[dict[str, str]] = field(default_factory=list)
+    returns: ReturnsReport | None = None
     files: list[dict[str, str]] = field(default_factory=list)
     not_reconcilable: list[dict[str, str]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
@@ -88,8 +93,9 @@ class ImportReport:
 
     @property
     def imported_in_full(self) -> bool:
-        """Every entry booked, replayed or not a receipt; nothing refused (the file is then recorded)."""
-        return not self.refused
+        """Every entry booked, replayed, handled as a return or not a receipt; nothing refused (the file is
+        then recorded)."""
+        return not self.refused and (self.returns is None or not self.returns.refused)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +111,7 @@ class ImportReport:
             "amount_to_suspense": str(self.amount_to_suspense),
             "not_allocated": self.not_allocated,
             "refused": self.refused,
+            "direct_debit_returns": None if self.returns is None else self.returns.as_dict(),
             "imported_in_full": self.imported_in_full,
             "files": self.files,
             "not_reconcilable": self.not_reconcilable,
@@ -155,7 +162,7 @@ def _why_not_allocated(entry: BankEntry, currency: str) -> str | None:
     if entry.credit_debit == "DBIT":
         return "outgoing payment (DBIT): not a receipt"
     if entry.is_reversal or (entry.bank_transaction_code or "").endswith("UPDD"):
-        return "direct-debit return: imported with the returns"
+        return "a credit marked as a reversal or unpaid direct debit: not a receipt; book it by hand"
     if entry.status != "BOOK":
         return f"status {entry.status}: not booked yet"
     if entry.currency != currency:
@@ -206,9 +213,13 @@ def import_statement(
     svc.projections.catch_up()
     currency = "EUR"
     batch: list[tuple[BankEntry, str]] = []
+    returns: list[BankEntry] = []
     for read in bank_file.files:
         reported_only = INTRADAY if read.message_type == "camt.052" else None
         for entry, fingerprint in fingerprint_entries(read.entries):
+            if reported_only is None and entry.is_direct_debit_return:
+                returns.append(entry)
+                continue
             why = reported_only or _why_not_allocated(entry, currency)
             if why is not None:
                 report.not_allocated.append(_listed(entry, why))
@@ -221,6 +232,8 @@ def import_statement(
                     progress(report.booked + report.duplicates + report.to_suspense, report.entries)
     if batch:
         _book(svc, batch, report)
+    if returns:
+        report.returns = import_entry_returns(svc, returns, file_name)
     svc.projections.catch_up()  # read your writes: the report's effects are visible when it returns
     if report.imported_in_full:  # an older record (not known to be in full) is confirmed under its own key
         summary = (("entries", str(report.entries)), ("refused", "0"),
