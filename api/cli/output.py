@@ -25,5 +25,7 @@ def print_import(report: dict[str, object]) -> None:
         print(f"  not allocated: {line['where']}: {line['amount']} — {line['reason']}")
     for line in report["refused"]:  # type: ignore[attr-defined]
         print(f"  refused: {line['where']}: {line.get('amount', '')} — {line['reason']}")
+    for line in report.get("possible_duplicates", []):  # type: ignore[attr-defined]
+        print(f"  possible duplicate, in the worklist: {line['where']}: {line['amount']} — {line['reason']}")
     if not report.get("imported_in_full", True):
         print("  not imported in full: fix or book the refused entries; importing the file again is safe")

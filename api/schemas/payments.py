@@ -58,6 +58,8 @@ class ImportReportOut(BaseModel):
     refused: list[dict[str, str]]
     #: False while any entry was refused: the file is read again on the next import (nothing is doubled).
     imported_in_full: bool
+    #: Receipts booked, to the worklist, that look like one booked from a statement of another period.
+    possible_duplicates: list[dict[str, str]] = Field(default_factory=list)
 
 
 class CandidateOut(BaseModel):

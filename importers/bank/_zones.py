@@ -27,7 +27,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo
 
-__all__ = ["ZONE_BY_COUNTRY", "day_start", "instant", "local_date", "zone_for"]
+__all__ = ["ONE_DAY", "ZONE_BY_COUNTRY", "day_start", "instant", "local_date", "zone_for"]
+
+ONE_DAY = timedelta(days=1)
 
 #: SEPA countries and territories → the IANA zone their accounts keep their days in.
 ZONE_BY_COUNTRY: dict[str, str] = {
@@ -83,5 +85,3 @@ def day_start(day: date, zone: tzinfo | None) -> datetime:
     """
     return instant(datetime.combine(day, time()), zone)
 
-
-ONE_DAY = timedelta(days=1)
