@@ -1,4 +1,4 @@
-"""``saldo bank import``: camt.053/054 or CSV statements, with a progress line per file."""
+"""``saldo bank import``: camt.053/054, MT940, KTL or CSV statements, with a progress line per file."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def cmd_bank_import(svc: Services, args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     bank = sub.add_parser("bank", help="bank statements").add_subparsers(dest="action", required=True)
-    bank_import = bank.add_parser("import", help="import camt.053/054 or CSV statements")
+    bank_import = bank.add_parser(
+        "import", help="import camt.053/054, MT940, KTL (Finnish reference payments) or CSV statements")
     bank_import.add_argument("files", nargs="+")
     bank_import.set_defaults(func=cmd_bank_import)

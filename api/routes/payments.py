@@ -85,7 +85,9 @@ def reset_clearing(account_id: UUID, payment_id: str, body: s.ReversalIn, key: I
 
 @router.post("/bank/statements", status_code=201, tags=["finance"])
 def upload_statement(file: UploadFile, svc: ServicesDep, response: Response) -> s.ImportReportOut:
-    """Import a camt.053, camt.054 or CSV statement. The file's content is its idempotency key."""
+    """Import a camt.053, camt.054, MT940, Finnish reference-payment (KTL) or CSV statement.
+
+    The format is told by the content; the file's content is its idempotency key."""
     report = import_statement(svc, file.file.read(), file.filename or "statement")
     if report.file_already_imported:
         response.status_code = 200

@@ -36,6 +36,8 @@ from uuid import UUID
 from importers.bank._periods import StatementKey, statement_periods
 from importers.bank.camt import read_camt
 from importers.bank.csv_format import read_csv
+from importers.bank.ktl import KtlReader, looks_like_ktl, read_ktl
+from importers.bank.mt940 import Mt940Reader, looks_like_mt940, read_mt940
 from ledger.core.errors import Conflict
 from ledger.payments import commands as pmt
 from ledger.payments import matching
@@ -109,13 +111,23 @@ def _why_refused(error: Exception | None) -> str:
     return str(error)
 
 
+#: Text formats told by their first lines, tried in order before CSV: (looks like it, its reader).
+TEXT_FORMATS: tuple[tuple[Callable[[bytes], bool], Callable[..., Mt940Reader | KtlReader]], ...] = (
+    (looks_like_mt940, read_mt940),  # SWIFT MT940: a :20: field (or an envelope) near the start
+    (looks_like_ktl, read_ktl),  # Finnish reference payments: 90-character records 0, 3/5, 9
+)
+
+
 def read_entries(data: bytes, file_name: str) -> list[BankEntry]:
-    """Every entry of a camt.053/054 or CSV file, or BankFileError; sniffed from the content.
+    """Every entry of a camt.053/054, MT940, KTL or CSV file, or BankFileError; sniffed from the content.
 
     The readers enforce the size limit themselves, before parsing."""
     head = data.lstrip()[:1]
     if head == b"<" or data.startswith(b"\xef\xbb\xbf<"):
         return read_camt(io.BytesIO(data), file_name, max_bytes=MAX_FILE_BYTES).read_all()
+    for looks_like, read in TEXT_FORMATS:
+        if looks_like(data):
+            return read(io.BytesIO(data), file_name, max_bytes=MAX_FILE_BYTES).read_all()
     return read_csv(io.BytesIO(data), file_name, max_bytes=MAX_FILE_BYTES).read_all()
 
 
@@ -134,6 +146,9 @@ def _receipt(entry: BankEntry, today: date) -> Receipt:
 
 
 def _why_not_allocated(entry: BankEntry, currency: str) -> str | None:
+    if entry.credit_debit == "DBIT" and entry.is_reversal:
+        return ("reversal of an earlier receipt (DBIT, e.g. MT940 RC or a KTL correction): not a receipt; "
+                "reverse the payment it cancels by hand")
     if entry.credit_debit == "DBIT":
         return "outgoing payment (DBIT): not a receipt"
     if entry.is_reversal or (entry.bank_transaction_code or "").endswith("UPDD"):
