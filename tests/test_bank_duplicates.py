@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.http import create_app
 from importers.bank import service
+from importers.bank._periods import ALL_TIME, statement_periods
 from ledger.payments import commands as pmt
 from ledger.payments.bank_entries import fingerprint_entries
 from ledger.payments.duplicates import POSSIBLE_DUPLICATE
@@ -165,3 +166,15 @@ def test_a_receipt_booked_before_periods_were_kept_is_not_booked_again(clerk: Cl
     assert (report.duplicates, report.to_suspense) == (1, 0)
     assert bank_cents(clerk) == 2500
 
+
+
+def test_a_statement_without_any_date_covers_all_time() -> None:
+    """Nothing tells its receipts from earlier ones: they are deduplicated by content, as before."""
+    undated = camt("053", "S-X", None, [WATER])
+    (entry,) = service.read_entries(undated.replace(b"<BookgDt><Dt>2026-03-31</Dt></BookgDt>", b"")
+                                    .replace(b"<ValDt><Dt>2026-03-31</Dt></ValDt>", b""), "x.xml")
+    assert entry.booking_date is None and entry.value_date is None
+    assert statement_periods([entry], OUR_IBAN) == {(OUR_IBAN, "S-X"): ALL_TIME}
+    assert ALL_TIME.key == "00010101T000000Z/99991231T235959Z"
+    assert all(ALL_TIME.overlaps(p) for p in (ALL_TIME, *statement_periods(
+        service.read_entries(camt("053", "S-Y", MARCH, [WATER]), "y.xml"), OUR_IBAN).values()))

@@ -1,4 +1,5 @@
-"""Bank statement readers: camt.053 / camt.054 (ISO 20022) and a simple CSV format.
+"""Bank statement readers: camt.053 / camt.054 (ISO 20022), SWIFT MT940, the Finnish reference-payment
+file (viitesiirto, KTL) and a simple CSV format.
 
 Parsing only: readers turn a file into :class:`~ledger.payments.bank_entries.StatementHeader` and
 :class:`~ledger.payments.bank_entries.BankEntry` records and raise :class:`BankFileError` on the first
@@ -11,6 +12,8 @@ from importers.bank._source import DEFAULT_MAX_BYTES
 from importers.bank.camt import BalanceCheck, CamtReader, read_camt
 from importers.bank.csv_format import CsvReader, read_csv
 from importers.bank.errors import BankFileError
+from importers.bank.ktl import KtlReader, read_ktl
+from importers.bank.mt940 import Mt940Reader, read_mt940
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -18,6 +21,10 @@ __all__ = [
     "BankFileError",
     "CamtReader",
     "CsvReader",
+    "KtlReader",
+    "Mt940Reader",
     "read_camt",
     "read_csv",
+    "read_ktl",
+    "read_mt940",
 ]

@@ -31,6 +31,7 @@ MAX_LINE_CHARS = 2000
 
 _TAG_RE = re.compile(r":(\d{2}[A-Z]?|NS):")
 _SEPARATOR_RE = re.compile(r"-[}A-Z]*(\{.*)?")
+_ENVELOPE_RE = re.compile(r"\{[1-5]:")
 _AMOUNT_RE = re.compile(r"\d{1,14},\d{0,3}")
 #: The start of a ``:61:`` up to its amount, to name a bad amount before the package's pattern fails.
 _LINE_AMOUNT_RE = re.compile(r"\d{6}(?:\d{4}|\s{4})?R?[CD][A-Z]?\n?(?P<amount>[^A-Z\n]{0,20})")
@@ -60,7 +61,7 @@ def fields_of(text: str, file_name: str) -> Iterator[Field]:
         if len(raw) > MAX_LINE_CHARS:
             raise BankFileError(file_name, f"line {number}", f"line longer than {MAX_LINE_CHARS} characters")
         line, start = raw.rstrip(), number
-        if line.startswith("{"):
+        if _ENVELOPE_RE.match(line):
             line = line.split("{4:", 1)[1] if "{4:" in line else ""
         if line == ":":
             colon = number
@@ -108,12 +109,12 @@ def parse_tag(item: Field, file_name: str, currency: str = "XXX") -> dict[str, o
         if found is not None:
             amount(found.group("amount"), item, file_name)
     transactions = mt940.models.Transactions(options=MT940_OPTIONS)
-    try:
-        groups = tag.parse(transactions, item.value)
-    except RuntimeError:
+    match = tag.re.match(item.value)  # the package's pattern; its parse() would log the whole field
+    if match is None:
         expected = _LINE_FORMAT if item.tag == "61" else _BALANCE_FORMAT
         raise field_error(file_name, item, f"unreadable :{item.tag}: {item.value!r} "
-                                           f"(expected {expected})") from None
+                                           f"(expected {expected})")
+    groups = match.groupdict()
     raw_amount = str(groups.get("amount") or "")
     amount(raw_amount, item, file_name)
     groups = dict(groups, currency=groups.get("currency") or currency)

@@ -118,7 +118,10 @@ class StatementPeriod:
 
 
 def _compact(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    """``20260401T000000Z``; spelled out by hand, since ``%Y`` of year 1 differs between C libraries."""
+    utc = moment.astimezone(UTC)
+    return (f"{utc.year:04d}{utc.month:02d}{utc.day:02d}"
+            f"T{utc.hour:02d}{utc.minute:02d}{utc.second:02d}Z")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
