@@ -84,8 +84,11 @@ def test_the_same_receipt_in_next_months_statement_is_booked_and_flagged(clerk: 
     with TestClient(create_app(clerk.services)) as http:
         upload = http.post("/bank/statements", files={"file": ("april-copy.xml", april, "application/xml")})
         assert upload.json()["file_already_imported"] is True
-        (waiting,) = [i for i in http.get("/worklist").json() if i["reason"].startswith(POSSIBLE_DUPLICATE)]
+        worklist = http.get("/worklist").json()
+    (waiting,) = [i for i in worklist if i["possible_duplicate"]]
+    assert waiting["reason"].startswith(POSSIBLE_DUPLICATE)
     assert (waiting["amount"], waiting["payer_iban"]) == ("25.00", PAYER_IBAN)
+    assert [i["possible_duplicate"] for i in worklist].count(False) == 1  # March's, the first one
     assert bank_cents(clerk) == 5000
 
 

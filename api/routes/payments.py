@@ -16,6 +16,7 @@ from importers.bank.refunds import refund_file
 from importers.bank.service import import_statement
 from ledger.core.errors import NotFound
 from ledger.payments import commands as pmt
+from ledger.payments.duplicates import POSSIBLE_DUPLICATE
 from ledger.payments.matching import CandidateItem, Receipt, rank_candidates
 
 #: Open receipts listed per worklist page.
@@ -109,6 +110,7 @@ def worklist(svc: ServicesDep, limit: int = 100) -> list[s.WorklistItemOut]:
             reference=r[6],
             remittance=r[7],
             reason=r[8],
+            possible_duplicate=r[8].startswith(POSSIBLE_DUPLICATE),
             candidates=_candidates(svc, r),
         )
         for r in rows

@@ -81,6 +81,9 @@ class WorklistItemOut(BaseModel):
     reference: str | None
     remittance: str
     reason: str = Field(description="why the matching cascade could not place it")
+    possible_duplicate: bool = Field(
+        default=False, description="it looks like a receipt booked from a statement of another period: "
+                                   "confirm it is a second payment, or refund it (the reason says where)")
     candidates: list[CandidateOut]
 
 

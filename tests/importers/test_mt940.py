@@ -149,3 +149,12 @@ def test_a_runaway_field_is_refused() -> None:
     data = b":20:X\r\n:86:" + b"more text\r\n" * 200
     with pytest.raises(BankFileError, match=r"line 2, :86:: field runs over more than 100 lines"):
         read_mt940(io.BytesIO(data), "x.sta")
+
+
+def test_bank_header_lines_and_trailer_instead_of_an_envelope_are_skipped() -> None:
+    """The older ING shape: ``0000 01INGBNL2AXXXX00001`` twice and ``940 00`` before ``:20:``, ``-XXX``."""
+    lines = (FIXTURES / "nl_ing.sta").read_bytes().decode("latin-1").split("\r\n")
+    body = ["0000 01INGBNL2AXXXX00001", "0000 01INGBNL2AXXXX00001", "940 00", *lines[1:-2], "-XXX", ""]
+    reader = read_mt940(io.BytesIO("\r\n".join(body).encode()), "ing.sta")
+    assert [e.amount for e in reader] == [D("150.00"), D("42.50"), D("12.35")]
+    assert reader.statements[0].line == 4
