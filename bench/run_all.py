@@ -14,6 +14,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from importers.files import write_atomically  # noqa: E402 - a report too is written whole or not at all
+
 BENCHES = [
     ("Ledger append and projection catch-up (PostgreSQL)", ["bench/ledger.py", "--accounts", "10000"]),
     ("Rating core (numpy)", ["bench/rating.py"]),
@@ -70,7 +74,7 @@ def main() -> int:
     header = (f"# Benchmarks\n\nLatest run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}.\n"
               "Every figure is a ratio to a limit measured in the same run (see each script's docstring);"
               " the machine is shared, so absolute rates vary between runs.\n\n")
-    (ROOT / "BENCHMARKS.md").write_text(header + _kept_summary() + "\n".join(sections), encoding="utf-8")
+    write_atomically(ROOT / "BENCHMARKS.md", (header + _kept_summary() + "\n".join(sections)).encode("utf-8"))
     return 1 if failed else 0
 
 

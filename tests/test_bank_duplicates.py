@@ -18,7 +18,7 @@ from api.http import create_app
 from importers.bank import service
 from importers.bank._periods import ALL_TIME, statement_periods
 from ledger.payments import commands as pmt
-from ledger.payments.bank_entries import fingerprint_entries
+from ledger.payments.bank_entries import BankEntry, fingerprint_entries
 from ledger.payments.duplicates import POSSIBLE_DUPLICATE
 from ledger.payments.matching import SUSPENSE, MatchDecision
 from tests.clerk import Clerk
@@ -55,6 +55,11 @@ def camt(kind: str, ident: str, period: tuple[str, str] | None, entries: list[tu
             f"<GrpHdr><MsgId>{ident}</MsgId><CreDtTm>2026-04-30T22:00:00+02:00</CreDtTm></GrpHdr>\n"
             f"<{tag}><Id>{ident}</Id>{frto}<Acct><Id><IBAN>{OUR_IBAN}</IBAN></Id><Ccy>EUR</Ccy></Acct>\n"
             f"{balances}{rows}</{tag}></{container}></Document>\n").encode()
+
+
+def _entries(data: bytes, name: str) -> list[BankEntry]:
+    (read,) = service.read_file(data, name).files
+    return read.entries
 
 
 def bank_cents(clerk: Clerk) -> int:
@@ -160,7 +165,7 @@ def test_identical_twins_in_one_file_and_a_rerun_after_a_crash_book_exactly_once
 def test_a_receipt_booked_before_periods_were_kept_is_not_booked_again(clerk: Clerk) -> None:
     """Older imports keyed it ``bank:sha256:<hash>#1``; reading its file again must not book it twice."""
     data = camt("053", "STMT-MAR", MARCH, [WATER])
-    ((entry, fingerprint),) = fingerprint_entries(service.read_entries(data, "march.xml"))
+    ((entry, fingerprint),) = fingerprint_entries(_entries(data, "march.xml"))
     receipt = service._receipt(entry, clerk.services.app.today())
     parked = MatchDecision(SUSPENSE, None, (), "no reference")
     clerk.services.app.execute(pmt.ImportReceipt(receipt, OUR_IBAN, parked), f"bank:{fingerprint}")
@@ -174,10 +179,10 @@ def test_a_receipt_booked_before_periods_were_kept_is_not_booked_again(clerk: Cl
 def test_a_statement_without_any_date_covers_all_time() -> None:
     """Nothing tells its receipts from earlier ones: they are deduplicated by content, as before."""
     undated = camt("053", "S-X", None, [WATER])
-    (entry,) = service.read_entries(undated.replace(b"<BookgDt><Dt>2026-03-31</Dt></BookgDt>", b"")
+    (entry,) = _entries(undated.replace(b"<BookgDt><Dt>2026-03-31</Dt></BookgDt>", b"")
                                     .replace(b"<ValDt><Dt>2026-03-31</Dt></ValDt>", b""), "x.xml")
     assert entry.booking_date is None and entry.value_date is None
     assert statement_periods([entry], OUR_IBAN) == {(OUR_IBAN, "S-X"): ALL_TIME}
     assert ALL_TIME.key == "00010101T000000Z/99991231T235959Z"
     assert all(ALL_TIME.overlaps(p) for p in (ALL_TIME, *statement_periods(
-        service.read_entries(camt("053", "S-Y", MARCH, [WATER]), "y.xml"), OUR_IBAN).values()))
+        _entries(camt("053", "S-Y", MARCH, [WATER]), "y.xml"), OUR_IBAN).values()))

@@ -58,19 +58,20 @@ def test_a_german_mt940_without_iban_books_to_the_company_account(clerk: Clerk) 
                                       "umsaetze.sta")
     assert (report.entries, report.to_suspense, report.refused) == (6, 4, [])
     reasons = sorted(r["reason"].split(":")[0] for r in report.not_allocated)
-    assert reasons == ["direct-debit return", "outgoing payment (DBIT)"]
+    assert reasons == ["a credit marked as a reversal or unpaid direct debit", "outgoing payment (DBIT)"]
     company = clerk.services.app.config.bank_account
     assert bank_cents(clerk, company) == 25000 + 8990
     assert bank_cents(clerk, "DE02120300000000202051") == 6000  # the two identical 30.00 credits
 
 
-def test_an_italian_mt940_reports_the_storno_and_pays_by_the_reference_in_the_text(clerk: Clerk) -> None:
+def test_an_italian_mt940_holds_the_storno_and_pays_by_the_reference_in_the_text(clerk: Clerk) -> None:
     account = clerk.customer("Mario Rossi")
     bill = clerk.bill(account, "120.50", vat="0")
     data = fixture("mt940", "it_banca.sta").replace("RF18539007547034", bill["payment_reference"])
     report = service.import_statement(clerk.services, data.encode("latin-1"), "estratto.sta")
     assert report.by_rule["reference-in-text"] == 1 and clerk.owes(account) == 0
-    assert any("reversal of an earlier receipt" in r["reason"] for r in report.not_allocated)
+    assert report.returns is not None  # the storno (RC) goes to the returns handling, held for a person
+    assert [r["where"] for r in report.returns.reviews] == ["line 20, statement[2]/:61:[1]"]
     assert report.to_suspense == 1  # the 230.00 naming an invoice number Saldo never issued
 
 
@@ -90,7 +91,7 @@ def ktl_paying(reference: str) -> bytes:
     return "\r\n".join(lines).encode("latin-1")
 
 
-def test_a_reference_payment_file_pays_by_viitenumero_and_reports_the_correction(
+def test_a_reference_payment_file_pays_by_viitenumero_and_holds_the_correction(
     finnish: Clerk, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     account = finnish.customer("Matti Virtanen")
@@ -102,7 +103,8 @@ def test_a_reference_payment_file_pays_by_viitenumero_and_reports_the_correction
     assert main(["--database-url", store_url, "bank", "import", str(path)]) == 0
     printed = capsys.readouterr().out
     assert "VIITE.TXT: 7 entries, 1 booked {'structured-reference': 1}, 5 to the worklist" in printed
-    assert "reversal of an earlier receipt" in printed
+    assert "1 held for a person" in printed  # the correction: a reversal, for the returns handling
+    assert "line 5, batch[1]/record[4]" in printed
     services = build(store_url, config=finnish.services.app.config, clock=finnish.clock)
     try:
         again = service.import_statement(services, path.read_bytes(), "VIITE-copy.TXT")

@@ -41,7 +41,7 @@ from importers.bank.errors import BankFileError
 from ledger.parties.identifiers import known_iban
 from ledger.payments.bank_entries import BankEntry, CreditDebit, StatementHeader
 
-__all__ = ["MAX_STATEMENTS", "Mt940Reader", "looks_like_mt940", "read_mt940"]
+__all__ = ["MAX_STATEMENTS", "Mt940Reader", "read_mt940"]
 
 #: Statements (``:20:`` messages) accepted in one file: a year of daily statements of a few accounts.
 MAX_STATEMENTS = 10_000
@@ -51,20 +51,8 @@ _MARKS: dict[str, tuple[CreditDebit, bool]] = {
 _OPENING = ("60F", "60M", "60")
 _CLOSING = ("62F", "62M", "62")
 _CURRENCY_TAIL_RE = re.compile(r"\d[A-Z]{3}$")
-_SNIFF_RE = re.compile(r"(?:\A|\n)(?::\n?20:|\{1:)")
 #: What stands in the owner's reference of a ``:61:`` when there is none, or (ING) names where it is.
 _NO_REFERENCE = ("", "NONREF", "NOTPROVIDED", "EREF", "PREF", "MARF")
-
-
-def looks_like_mt940(data: bytes) -> bool:
-    """Whether ``data`` starts like an MT940 file: a ``:20:`` field or a SWIFT envelope near its start.
-
-    >>> looks_like_mt940(b"{1:F01INGBNL2AXXXX0000000000}{2:I940INGBNL2AXXXN}{4:\\r\\n:20:STMT-1\\r\\n")
-    True
-    >>> looks_like_mt940(b"940 00\\n:20:MPBZ\\n"), looks_like_mt940(b"booking_date,amount\\n")
-    (True, False)
-    """
-    return _SNIFF_RE.search(data[:1024].decode("latin-1").removeprefix("\xef\xbb\xbf")) is not None
 
 
 def read_mt940(source: Source, file_name: str | None = None, *,

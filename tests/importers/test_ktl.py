@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from importers.bank import BankFileError
+from importers.bank.formats import sniff
 from importers.bank.ktl import looks_like_ktl, read_ktl
 from ledger.payments.bank_entries import BankEntry
 
@@ -109,6 +110,6 @@ def test_a_cut_file_is_refused() -> None:
 
 
 def test_the_file_is_recognised_and_others_are_not() -> None:
-    assert looks_like_ktl(FIXTURE.read_bytes())
+    assert looks_like_ktl(FIXTURE.read_bytes()) and sniff(FIXTURE.read_bytes()) == "ktl"
     assert not looks_like_ktl(b":20:STARTUMSE\r\n:25:DE02120300000000202051\r\n")
     assert not looks_like_ktl(b"booking_date,value_date,amount,currency\n2026-04-01,,1.00,EUR\n")
