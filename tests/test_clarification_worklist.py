@@ -85,6 +85,10 @@ def test_a_similar_token_counts_by_how_similar_it_is_from_six_tenths() -> None:
     assert rank_candidates(receipt("1.00", "AB12"), [candidate]) == []  # 0.4
 
 
+def test_a_receipt_that_says_nothing_resembles_no_number() -> None:
+    assert rank_candidates(receipt("1.00"), [item("XXXX", "500.00", name="")]) == []
+
+
 def test_words_shorter_than_four_characters_are_not_compared() -> None:
     assert only(receipt("1.00", "pay A123 now"), item("A123", "500.00", name=""))[0] == WEIGHTS["reference"]
     assert rank_candidates(receipt("1.00", "A12"), [item("A12", "500.00", name="")]) == []

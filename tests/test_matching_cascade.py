@@ -80,6 +80,14 @@ def test_two_references_of_one_account_pay_both_and_both_are_named() -> None:
     assert f"{OURS}, {ALSO_OURS}" in decision.evidence
 
 
+def test_two_structured_references_of_one_account_are_both_named() -> None:
+    index = MatchIndex(by_reference={OURS: ref("INV-2026-000123", ANNA, "80.00"),
+                                     ALSO_OURS: ref("INV-2026-000124", ANNA, "20.00")})
+    decision = match(receipt("100.00", structured_reference=f"{OURS} {ALSO_OURS}"), index)
+    assert (decision.rule, decision.account_id) == (STRUCTURED, ANNA)
+    assert f"{OURS}, {ALSO_OURS}" in decision.evidence
+
+
 def test_the_evidence_of_a_text_match_names_only_our_references() -> None:
     index = MatchIndex(by_reference={OURS: ref("INV-2026-000123", ANNA, "80.00")})
     decision = match(receipt("80.00", remittance=(f"{FOREIGN} {OURS}",)), index)
@@ -94,6 +102,15 @@ def test_an_invoice_number_decides_when_no_reference_does_and_is_named() -> None
     assert (decision.rule, decision.account_id, decision.invoice_numbers) == (
         INVOICE_NUMBER, ANNA, ("INV-2026-000123",))
     assert "INV-2026-000123" in decision.evidence
+
+
+def test_two_invoice_numbers_of_one_account_are_both_named() -> None:
+    index = MatchIndex(by_number={"INV-2026-000123": ref("INV-2026-000123", ANNA, "80.00"),
+                                  "INV-2026-000124": ref("INV-2026-000124", ANNA, "20.00")})
+    decision = match(receipt("100.00", remittance=("INV-2026-000123 + INV-2026-000124",)), index)
+    assert decision.rule == INVOICE_NUMBER
+    assert decision.invoice_numbers == ("INV-2026-000123", "INV-2026-000124")
+    assert "invoice number INV-2026-000123, INV-2026-000124 named" in decision.evidence
 
 
 def test_a_valid_structured_reference_that_is_not_ours_is_the_reason_the_money_waits() -> None:

@@ -50,7 +50,7 @@ def test_the_longest_reference_is_valid_and_a_digit_more_is_not(make: Callable[[
     reference = make(longest)
     assert len(reference) == longest and module.is_valid(reference)  # type: ignore[attr-defined]
     for extra in "0123456789":
-        with pytest.raises(ValidationError):
+        with pytest.raises(InvalidLength):  # refused for its length, whatever its check digits say
             module.validate(reference + extra)  # type: ignore[attr-defined]
 
 
@@ -58,6 +58,15 @@ def test_rf_check_digits_run_from_02_to_98() -> None:
     lowest = next(rf.generate(f"A{n}") for n in itertools.count() if rf.generate(f"A{n}")[2:4] == "02")
     highest = next(rf.generate(f"A{n}") for n in itertools.count() if rf.generate(f"A{n}")[2:4] == "98")
     assert rf.is_valid(lowest) and rf.is_valid(highest)
+
+
+def test_rf_aliases_of_canonical_check_digits_are_refused_at_both_ends() -> None:
+    """mod 97 cannot tell 02 from 99 (nor 97 from 00, 98 from 01): only 02..98 is ever generated."""
+    lowest = next(rf.generate(f"A{n}") for n in itertools.count() if rf.generate(f"A{n}")[2:4] == "02")
+    alias = "RF99" + lowest[4:]
+    with pytest.raises(ValidationError):
+        rf.validate(alias)
+    assert not detect(f"pay {alias}")
 
 
 def test_an_rf_body_may_hold_any_capital_letter() -> None:
@@ -115,6 +124,18 @@ def test_a_run_ending_the_text_with_a_full_stop_is_read() -> None:
 
 def test_only_full_stops_commas_slashes_and_dashes_glue_digits_into_an_amount() -> None:
     assert ("fi", "1232") in detect("klo 12:1232")
+
+
+def test_only_the_edge_group_glued_to_a_date_is_dropped_from_a_run() -> None:
+    assert ("fi", "1232") in detect("pagato il 12.03 1232")
+    assert ("fi", "1232") in detect("viite 1232 15.03.2026")
+
+
+def test_references_are_listed_in_the_order_they_appear_when_a_glued_edge_group_is_dropped() -> None:
+    """In "1232 5.0312345 1313" the group "5" belongs to the amount 5.0312345, and so does "0312345":
+    what is left of the second run, 1313, still comes after 1232."""
+    found = [value for _, value in detect("1232 5.0312345 1313")]
+    assert found.index("1232") < found.index("1313")
 
 
 def test_a_skipped_run_does_not_hide_the_runs_after_it() -> None:

@@ -136,7 +136,8 @@ def test_the_day_count_asked_for_is_the_one_used() -> None:
 
 def test_a_level_that_charges_interest_needs_a_rate_table_and_says_so() -> None:
     state = DunningState((invoice("a", "100.00"),))
-    with pytest.raises(InvalidInput, match="an interest rate table is needed") as refused:
+    why = r"^this level charges interest: an interest rate table is needed$"
+    with pytest.raises(InvalidInput, match=why) as refused:
         propose_step(state, FI_POWER, date(2026, 4, 30))
     assert refused.value.field == "rates"
 

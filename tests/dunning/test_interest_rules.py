@@ -76,11 +76,15 @@ SAME_DAY = [(date(2024, 9, 1), Decimal("100.00")), (date(2024, 9, 1), Decimal("5
 BACKWARDS = [(date(2024, 9, 5), Decimal("100.00")), (date(2024, 9, 2), Decimal("50.00"))]
 
 
+ORDER = r"^principal steps must be in strictly increasing date order$"
+NEGATIVE = r"^open principal must be finite and not negative$"
+
+
 @pytest.mark.parametrize(("steps", "why"), [
-    (SAME_DAY, "strictly increasing date"),
-    (BACKWARDS, "strictly increasing date"),
-    ([(date(2024, 9, 1), Decimal("-1.00"))], "finite and not negative"),
-    ([(date(2024, 9, 1), Decimal("NaN"))], "finite and not negative"),
+    (SAME_DAY, ORDER),
+    (BACKWARDS, ORDER),
+    ([(date(2024, 9, 1), Decimal("-1.00"))], NEGATIVE),
+    ([(date(2024, 9, 1), Decimal("NaN"))], NEGATIVE),
 ])
 def test_a_bad_principal_schedule_is_refused_naming_the_field(steps: list[tuple[date, Decimal]],
                                                               why: str) -> None:
@@ -89,15 +93,19 @@ def test_a_bad_principal_schedule_is_refused_naming_the_field(steps: list[tuple[
     assert refused.value.field == "principal"
 
 
+RATE_ORDER = r"^rates must be in strictly increasing effective_from order$"
+BAD_RATE = r"^interest rates must be finite and not negative$"
+
+
 @pytest.mark.parametrize(("rates", "why"), [
-    ((), "at least one rate"),
+    ((), r"^an interest rate table needs at least one rate$"),
     ((InterestRate(date(2024, 1, 1), Decimal("8")), InterestRate(date(2024, 1, 1), Decimal("9"))),
-     "strictly increasing effective_from"),
+     RATE_ORDER),
     ((InterestRate(date(2024, 6, 1), Decimal("8")), InterestRate(date(2024, 1, 1), Decimal("9"))),
-     "strictly increasing effective_from"),
-    ((InterestRate(date(2024, 1, 1), Decimal("-0.5")),), "finite and not negative"),
-    ((InterestRate(date(2024, 1, 1), Decimal("Infinity")),), "finite and not negative"),
-    ((InterestRate(date(2024, 1, 1), Decimal("NaN")),), "finite and not negative"),
+     RATE_ORDER),
+    ((InterestRate(date(2024, 1, 1), Decimal("-0.5")),), BAD_RATE),
+    ((InterestRate(date(2024, 1, 1), Decimal("Infinity")),), BAD_RATE),
+    ((InterestRate(date(2024, 1, 1), Decimal("NaN")),), BAD_RATE),
 ])
 def test_a_bad_rate_table_is_refused_naming_the_field(rates: tuple[InterestRate, ...], why: str) -> None:
     with pytest.raises(InvalidInput, match=why) as refused:
@@ -106,7 +114,7 @@ def test_a_bad_rate_table_is_refused_naming_the_field(rates: tuple[InterestRate,
 
 
 def test_a_reference_rate_that_is_not_a_number_is_refused_like_any_bad_rate() -> None:
-    with pytest.raises(InvalidInput, match="finite and not negative"):
+    with pytest.raises(InvalidInput, match=BAD_RATE):
         InterestRateTable.reference_plus_margin([(date(2024, 6, 12), Decimal("NaN"))], Decimal("3.5"))
 
 

@@ -51,6 +51,14 @@ def test_a_demand_charge_beside_a_tariff_change_is_priced_for_its_share_of_the_p
     assert (first.unit_price, second.unit_price) == (D("1.500000"), D("3.000000"))  # 10 and 20 of 30 days
 
 
+def test_a_demand_share_is_derived_from_the_published_price_not_from_its_float() -> None:
+    """3.00000149999999999997 per kW (a tariff may publish every digit it likes) for 10 of 30 days:
+    exactly 1.00000049999999999999, printed 1.000000; its float is 1.0000005 and would print 1.000001."""
+    first, second = split_batch(Demand(D("3.00000149999999999997"))).lines("a")  # type: ignore[attr-defined]
+    assert first.unit_price == D("1.000000")
+    assert second.unit_price == D("2.000001")  # 2.00000099999999999998
+
+
 @pytest.mark.parametrize("segment", [0, 1])
 def test_a_kernel_line_priced_unlike_the_tariff_is_refused_on_either_side_of_a_tariff_change(
     segment: int
