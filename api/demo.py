@@ -21,6 +21,7 @@ from stdnum.it import codicefiscale
 
 from importers.bank.service import ImportReport, import_file
 from importers.bank.synth import SynthEntry, write_camt053
+from importers.files import write_atomically
 from ledger.accounts import commands as ac
 from ledger.accounts.contract import BillingFrequency, Commodity
 from ledger.accounts.invoice import compute_totals, price_line
@@ -329,11 +330,11 @@ def load_dd_demo(svc: Services, folder: Path) -> dict[str, Any]:
     run_id = UUID(proposal["run_id"])
     executed = dd.execute_run(svc, run_id)
     file = dd.run_file(svc, run_id)
-    (folder / "demo-collections.pain008.xml").write_bytes(file.content)
+    write_atomically(folder / "demo-collections.pain008.xml", file.content)
     run = dd.load_run(svc, run_id)
     rejected = [(b.end_to_end_id, code) for b, code in zip(run.booked[:2], ("AM04", "MD01"), strict=False)]
     body = _pain002(rejected).encode()
-    (folder / "demo-returns.pain002.xml").write_bytes(body)
+    write_atomically(folder / "demo-returns.pain002.xml", body)
     report = dd.import_returns(svc, body, "demo-returns.pain002.xml")
     return {
         "collections": executed["collections"],

@@ -6,7 +6,7 @@ readings each (31 December and 28 February). The timed part is the whole run for
 list the contracts, load their histories, readings and tariffs, spread the reads by the standard profile,
 rate them in the numpy kernel, build the invoice lines, issue one invoice per contract with its history
 entry through ``Saldo.execute_many``, in transactions of at most 1.5 MB of events (about 180 invoices;
-see ``ledger.billing.drafts.MAX_BATCH_BYTES``).
+see ``ledger.billing.issuing.MAX_BATCH_BYTES``).
 
 The limit, measured in the same run on the same database: raw psycopg ``executemany`` of the very event
 rows the run stored (same topics and sizes), in the same number of transactions (bench/common.py). The
@@ -37,6 +37,7 @@ from ledger.application import BatchItem
 from ledger.billing import commands as b
 from ledger.billing.rating import Excise, PerUnitCharge, StandingCharge, TariffVersion, TimeOfUse
 from ledger.billing.run import run_billing
+from ledger.core.handling import FollowUp
 from ledger.core.idempotency import record_id
 from ledger.core.ids import child_id
 from ledger.parties import commands as pc
@@ -110,10 +111,10 @@ def main() -> int:
         transactions = 0
         execute_many = svc.app.execute_many
 
-        def counted(batch: Sequence[tuple[object, str]]) -> list[BatchItem]:
+        def counted(batch: Sequence[tuple[object, str]], then: FollowUp | None = None) -> list[BatchItem]:
             nonlocal transactions
             transactions += 1
-            return execute_many(batch)
+            return execute_many(batch, then)
 
         svc.app.execute_many = counted  # type: ignore[method-assign]
         started = time.perf_counter()

@@ -14,6 +14,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from importers.files import write_atomically  # noqa: E402 - a report too is written whole or not at all
+
 BENCHES = [
     ("Ledger append and projection catch-up (PostgreSQL)", ["bench/ledger.py", "--accounts", "10000"]),
     ("Rating core (numpy)", ["bench/rating.py"]),
@@ -84,7 +88,8 @@ def main() -> int:
               "Every figure is a ratio to a limit measured in the same run (see each script's docstring);"
               " the machine is shared, so absolute rates vary between runs.\n\n")
     kept = _kept_summary(), _kept_mutation_section()
-    (ROOT / "BENCHMARKS.md").write_text(header + kept[0] + "\n".join(sections) + kept[1], encoding="utf-8")
+    report = header + kept[0] + "\n".join(sections) + kept[1]
+    write_atomically(ROOT / "BENCHMARKS.md", report.encode("utf-8"))
     return 1 if failed else 0
 
 

@@ -53,7 +53,7 @@ __all__ = ["ReadingsFileError", "ReadingsImportReport", "import_readings", "impo
            "load_curve_commands"]
 
 #: Commands saved per transaction, and the most bytes of events one transaction stores (see
-#: ledger.billing.drafts.MAX_BATCH_BYTES: a larger insert can hang psycopg's pipeline mode).
+#: ledger.billing.issuing.MAX_BATCH_BYTES: a larger insert can hang psycopg's pipeline mode).
 IMPORT_BATCH = 2000
 MAX_BATCH_BYTES = 1_500_000
 

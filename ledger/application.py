@@ -24,12 +24,14 @@ from eventsourcing.persistence import IntegrityError, Transcoder
 from ledger.accounts.handlers import AccountHandlers
 from ledger.accounts.invoice import NumberRange
 from ledger.billing.handlers import BillingHandlers
+from ledger.billing.records import BillingRun
 from ledger.collections.handlers import DirectDebitHandlers
 from ledger.core.errors import Conflict, InvalidInput, NotFound
 from ledger.core.handling import (
     MAX_BATCH_COMMANDS,
     AggregateLoader,
     BatchItem,
+    FollowUp,
     Handler,
     Result,
     dispatch_table,
@@ -63,7 +65,9 @@ class Saldo(Application[UUID]):
     name = "Saldo"
     # A number range gets one event per draw: thousands a year. Without snapshots every draw would replay
     # them all (a 10k billing run spent 21 of 48 s there). Accounts stay short enough to replay whole.
-    snapshotting_intervals = {NumberRange: 200}  # noqa: RUF012 - the library reads a class attribute
+    # A billing run gets one event per transaction of documents: thousands for a large portfolio, and it
+    # is loaded for each of them (its record is saved with the documents: ledger.billing.issuing).
+    snapshotting_intervals = {NumberRange: 200, BillingRun: 100}  # noqa: RUF012 - read as a class attribute
 
     def __init__(self, env: dict[str, str] | None = None, *, config: CompanyConfig | None = None,
                  clock: Callable[[], date] = date.today) -> None:
@@ -147,18 +151,24 @@ class Saldo(Application[UUID]):
 
     # -- batches: billing runs, statement imports, bulk loads ------------------------------------------
 
-    def execute_many(self, batch: Sequence[tuple[object, str]]) -> list[BatchItem]:
+    def execute_many(self, batch: Sequence[tuple[object, str]],
+                     then: FollowUp | None = None) -> list[BatchItem]:
         """Run many commands and save everything they change in ONE transaction.
 
         A refused command is reported in its :class:`BatchItem` and leaves no trace; the others go ahead
         (one bad meter never aborts a billing run). Keys already used replay their original result. On a
         concurrency conflict the whole batch is re-run from fresh state, so the outcome is all-or-nothing.
+
+        ``then``, once the batch's outcome is known, gives the commands that record it (a billing run's
+        record of the documents it issued): they run in the same unit of work and are saved in the same
+        transaction, so the record and what it records are never apart. If one of them is refused nothing
+        is saved and its error is raised. The items returned are the batch's.
         """
         if len(batch) > MAX_BATCH_COMMANDS:
             raise InvalidInput(f"a batch may hold at most {MAX_BATCH_COMMANDS} commands")
         refused: dict[int, Exception] = {}
         for attempt in range(MAX_COMMAND_ATTEMPTS):
-            items, aggregates, newly_refused = self._run_batch(batch, refused)
+            items, aggregates, newly_refused = self._run_batch(batch, refused, then)
             if newly_refused:
                 # A refused command may have changed shared aggregates before it failed (a number drawn):
                 # discard the whole unit of work and run the batch again without it.
@@ -173,7 +183,8 @@ class Saldo(Application[UUID]):
             return items
         raise Conflict(f"batch lost {MAX_COMMAND_ATTEMPTS} concurrency races; try again later")
 
-    def _run_batch(self, batch: Sequence[tuple[object, str]], refused: dict[int, Exception]
+    def _run_batch(self, batch: Sequence[tuple[object, str]], refused: dict[int, Exception],
+                   then: FollowUp | None = None
                    ) -> tuple[list[BatchItem], list[Aggregate], dict[int, Exception]]:
         unit: dict[UUID, Aggregate | None] = {}
         self._local.unit = unit
@@ -197,9 +208,25 @@ class Saldo(Application[UUID]):
                 for aggregate in changed:
                     unit[aggregate.id] = aggregate
                     touched[aggregate.id] = aggregate
+            if then is not None and not new_refusals:
+                self._follow_up(then(items), len(batch), unit, touched)
             return items, list(touched.values()), new_refusals
         finally:
             self._local.unit = None
+
+    def _follow_up(self, commands: Sequence[tuple[object, str]], size: int,
+                   unit: dict[UUID, Aggregate | None], touched: dict[UUID, Aggregate]) -> None:
+        """Run the commands that record a batch's outcome in its unit of work; any refusal is raised."""
+        if size + len(commands) > MAX_BATCH_COMMANDS:
+            raise InvalidInput(f"a batch may hold at most {MAX_BATCH_COMMANDS} commands")
+        for cmd, key in commands:
+            rid = record_id(type(cmd).__name__, key.strip())
+            result, changed = self._execute_in_unit(cmd, key.strip(), rid)
+            if result.get("replayed"):  # what it should record would go unrecorded: save nothing
+                raise Conflict(f"{key!r} is already recorded: another process got there first; try again")
+            for aggregate in changed:
+                unit[aggregate.id] = aggregate
+                touched[aggregate.id] = aggregate
 
     def _execute_in_unit(self, cmd: object, key: str, rid: UUID) -> tuple[Result, list[Aggregate]]:
         if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():

@@ -23,6 +23,7 @@ from eventsourcing.utils import get_topic
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.clearing import Allocation, OpenItem
 from ledger.collections.account_part import DirectDebit
+from ledger.collections.review import ReturnReview
 from ledger.core.money import Posting, Side
 from ledger.core.topics import stored_topics
 from ledger.parties.identifiers import known_iban
@@ -49,7 +50,8 @@ def _account_event_classes() -> list[type]:
 #: documents, partners and contracts.
 TOPICS: tuple[str, ...] = tuple(
     topic
-    for cls in (*_account_event_classes(), SuspenseItem.Parked, SuspenseItem.Allocated, SuspenseItem.Refunded)
+    for cls in (*_account_event_classes(), SuspenseItem.Parked, SuspenseItem.Allocated, SuspenseItem.Refunded,
+                ReturnReview.Opened, ReturnReview.Applied, ReturnReview.Dismissed)
     for topic in stored_topics(get_topic(cls))
 )
 
@@ -92,6 +94,8 @@ class Changes:
     new_collections: list[tuple[Any, ...]] = field(default_factory=list)
     collection_status: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     mandate_status: dict[str, str] = field(default_factory=dict)
+    new_reviews: list[tuple[Any, ...]] = field(default_factory=list)
+    review_status: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _item_row(account_id: str, item: OpenItem) -> tuple[Any, ...]:
@@ -201,6 +205,22 @@ def _suspense(changes: Changes, event: Any, notification_id: int) -> None:
         _journal(changes, "", notification_id, event, postings, currency)
 
 
+def _review(changes: Changes, event: Any, notification_id: int) -> None:
+    """Returns held for a person (the direct-debit worklist), and how each was resolved."""
+    review_id = str(event.originator_id)
+    if isinstance(event, ReturnReview.Opened):
+        r = event.reported
+        changes.new_reviews.append((
+            review_id, "open", event.problem.value, event.detail, r.source, r.file_name, r.where, r.level,
+            r.reason_code, r.returned_on.isoformat(), r.end_to_end_id, r.mandate_id,
+            None if r.amount is None else cents(r.amount), r.currency, r.original_message_id,
+            r.payment_information_id, " ".join(event.candidates), None, notification_id))
+    elif isinstance(event, ReturnReview.Applied):
+        changes.review_status[review_id] = ("applied", f"applied to {event.end_to_end_id}: {event.note}")
+    else:
+        changes.review_status[review_id] = ("dismissed", event.reason)
+
+
 def _item_changes(changes: Changes, account_id: str, event: Any) -> bool:
     """Any other account event that follows the item-change protocol (dunning steps, instalment plans).
 
@@ -277,6 +297,9 @@ def changes_for(
     for event, notification_id in events:
         if isinstance(event, SuspenseItem.Parked | SuspenseItem.Allocated | SuspenseItem.Refunded):
             _suspense(changes, event, notification_id)
+            continue
+        if isinstance(event, ReturnReview.Opened | ReturnReview.Applied | ReturnReview.Dismissed):
+            _review(changes, event, notification_id)
             continue
         account_id = str(event.originator_id)
         if isinstance(event, ContractAccount.Opened):

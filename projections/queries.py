@@ -11,6 +11,13 @@ from typing import Any
 
 #: Values per ``IN (...)`` list: well under SQLite's bound-parameter limit.
 IN_CHUNK = 900
+#: What the returns import reads of a collection, in this order.
+COLLECTION_COLUMNS = ("end_to_end_id, account_id, status, collection_date, amount_cents, run_id,"
+                      " sequence_type, mandate_reference, reason_code")
+#: A return held for a person, as the worklist shows it, in this order.
+REVIEW_COLUMNS = ("review_id, status, problem, detail, source, file_name, location, level, reason_code,"
+                  " returned_on, end_to_end_id, mandate_id, amount_cents, currency, original_message_id,"
+                  " payment_information_id, candidates, resolution")
 
 
 class LedgerQueries:
@@ -176,9 +183,32 @@ class LedgerQueries:
             (due_by,))]
 
     def collections_by_e2e(self, e2e_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
-        rows = self._where_in("SELECT end_to_end_id, account_id, status, collection_date, amount_cents"
-                              " FROM {collections} WHERE end_to_end_id IN ({marks})", sorted(e2e_ids))
+        """end-to-end id -> the :data:`COLLECTION_COLUMNS` of that collection."""
+        rows = self._where_in(f"SELECT {COLLECTION_COLUMNS} FROM {{collections}}"  # noqa: S608 - constant
+                              " WHERE end_to_end_id IN ({marks})", sorted(e2e_ids))
         return {r[0]: r for r in rows}
+
+    def collections_by_mandate(self, references: Sequence[str]) -> list[tuple[Any, ...]]:
+        """Collections presented under these mandate references (a return without our end-to-end id)."""
+        return self._where_in(f"SELECT {COLLECTION_COLUMNS} FROM {{collections}}"  # noqa: S608 - constant
+                              " WHERE mandate_reference IN ({marks}) ORDER BY collection_date, end_to_end_id",
+                              sorted(references))
+
+    def collections_of_run(self, run_id_prefix: str, limit: int) -> list[tuple[Any, ...]]:
+        """Collections of the runs whose id starts with ``run_id_prefix`` (a message id quotes 20 hex digits).
+
+        A rejected file or block is rare; this scans the collections, which is fine at that rate."""
+        return self._read(f"SELECT {COLLECTION_COLUMNS} FROM {{collections}}"  # noqa: S608 - constant
+                          " WHERE run_id LIKE ? ORDER BY end_to_end_id LIMIT ?", (run_id_prefix + "%", limit))
+
+    def return_reviews(self, status: str | None = "open", limit: int = 1000) -> list[tuple[Any, ...]]:
+        """Returns held for a person, oldest first: the :data:`REVIEW_COLUMNS`."""
+        sql = f"SELECT {REVIEW_COLUMNS} FROM {{reviews}}"  # noqa: S608 - constant
+        params: tuple[Any, ...] = (limit,)
+        if status is not None:
+            sql += " WHERE status = ?"
+            params = (status, limit)
+        return self._read(sql + " ORDER BY opened_at_position LIMIT ?", params)
 
     def pending_collections(self, on_or_before: str) -> list[tuple[Any, ...]]:
         return self._read("SELECT end_to_end_id, account_id FROM {collections}"

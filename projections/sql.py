@@ -59,6 +59,13 @@ _CREATE = [
     " collection_date TEXT NOT NULL, amount_cents BIGINT NOT NULL, sequence_type TEXT NOT NULL,"
     " mandate_reference TEXT NOT NULL, status TEXT NOT NULL, reason_code TEXT)",
     "CREATE INDEX IF NOT EXISTS saldo_collections_account ON {schema}saldo_collections (account_id)",
+    "CREATE INDEX IF NOT EXISTS saldo_collections_mandate ON {schema}saldo_collections (mandate_reference)",
+    "CREATE TABLE IF NOT EXISTS {schema}saldo_return_reviews ("
+    " review_id TEXT PRIMARY KEY, status TEXT NOT NULL, problem TEXT NOT NULL, detail TEXT NOT NULL,"
+    " source TEXT NOT NULL, file_name TEXT NOT NULL, location TEXT NOT NULL, level TEXT NOT NULL,"
+    " reason_code TEXT NOT NULL, returned_on TEXT NOT NULL, end_to_end_id TEXT, mandate_id TEXT,"
+    " amount_cents BIGINT, currency TEXT, original_message_id TEXT, payment_information_id TEXT,"
+    " candidates TEXT NOT NULL, resolution TEXT, opened_at_position BIGINT NOT NULL)",
 ]
 
 
@@ -82,6 +89,7 @@ class LedgerViewSQL(LedgerQueries):
             "suspense": f"{self.prefix}saldo_suspense",
             "mandates": f"{self.prefix}saldo_mandates",
             "collections": f"{self.prefix}saldo_collections",
+            "reviews": f"{self.prefix}saldo_return_reviews",
             "tracking": self._tracking_table(),
         }
         sql = sql.format(**names)
@@ -106,6 +114,7 @@ class LedgerViewSQL(LedgerQueries):
     ITEM_TYPES = ("text", "text", "text", "text", "bigint", "bigint", "text", "text", "text", "bigint")
     SUSPENSE_TYPES = ("text", "bigint", "text", "text", "text", "text", "text", "text", "text", "text",
                       "text", "bigint")
+    REVIEW_TYPES = ("text",) * 12 + ("bigint",) + ("text",) * 5 + ("bigint",)
     JOURNAL_TYPES = ("bigint", "bigint", "int", "text", "text", "text", "text", "text", "text", "bigint",
                      "bigint", "text")
     # fmt: on
@@ -117,6 +126,7 @@ class LedgerViewSQL(LedgerQueries):
             self._write_accounts_and_items(curs, changes)
             self._write_suspense(curs, changes)
             self._write_direct_debit(curs, changes)
+            self._write_reviews(curs, changes)
             if changes.payer_ibans:
                 curs.executemany(
                     self._q("INSERT INTO {ibans} VALUES (?, ?) ON CONFLICT DO NOTHING"),
@@ -186,6 +196,14 @@ class LedgerViewSQL(LedgerQueries):
                                      "WHERE end_to_end_id = ?"),
                              [(s, r, e) for e, (s, r) in sorted(changes.collection_status.items())])
 
+    def _write_reviews(self, curs: Any, changes: Changes) -> None:
+        """Returns held for a person, and the resolution of those applied or dismissed since."""
+        if changes.new_reviews:
+            self._insert(curs, "{reviews}", self.REVIEW_TYPES, changes.new_reviews)
+        if changes.review_status:
+            curs.executemany(self._q("UPDATE {reviews} SET status = ?, resolution = ? WHERE review_id = ?"),
+                             [(s, r, i) for i, (s, r) in sorted(changes.review_status.items())])
+
     def _write_journal(self, curs: Any, changes: Changes) -> None:
         """Append the journal lines under the next cursors."""
         # The cursor is dense and follows store order; the tracking row lock that apply() takes first
@@ -251,7 +269,8 @@ class LedgerViewSQL(LedgerQueries):
     def drop_rows(self, tracking_name: str) -> None:
         """Empty the view and forget its position, in one transaction (for a rebuild from zero)."""
         with self._write() as curs:
-            for table in ("accounts", "items", "journal", "ibans", "suspense", "mandates", "collections"):
+            for table in ("accounts", "items", "journal", "ibans", "suspense", "mandates", "collections",
+                          "reviews"):
                 curs.execute(self._q(f"DELETE FROM {{{table}}}"))  # noqa: S608 - constant names
             curs.execute(self._q("DELETE FROM {tracking} WHERE application_name = ?"), (tracking_name,))
 
@@ -265,6 +284,7 @@ class LedgerViewSQL(LedgerQueries):
             "suspense": "suspense_id",
             "mandates": "account_id",
             "collections": "end_to_end_id",
+            "reviews": "review_id",
         }
         return {
             t: [tuple(r) for r in self._read(f"SELECT * FROM {{{t}}} ORDER BY {k}")]  # noqa: S608

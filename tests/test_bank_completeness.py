@@ -123,6 +123,7 @@ def test_entries_refused_for_their_amount_are_reported_every_time(
     assert upload.status_code == 201, upload.text
     body = upload.json()
     assert body["to_suspense"] == 1
+    assert body["imported_in_full"] is False  # the clerk sees at once that the file is not done
     refused = body["refused"]
     assert [r["where"] for r in refused] == [
         f"odd.xml line {line}, Stmt[1]/Ntry[{n}]" for line, n in ((10, 2), (11, 3))
@@ -172,3 +173,10 @@ def test_a_bank_reference_reused_in_a_later_file_with_other_details_is_reported(
     assert not report.imported_in_full and bank_cents(clerk) == 218700
     again = service.import_statement(clerk.services, data, "tue.xml")
     assert not again.file_already_imported and len(again.refused) == 1
+
+
+def test_a_file_booked_whole_says_so(http: TestClient, tmp_path: Path) -> None:
+    data = statement(tmp_path, "good.xml", [
+        SynthEntry(Decimal("10.00"), unstructured=("ok",), account_servicer_reference="G1")])
+    body = http.post("/bank/statements", files={"file": ("good.xml", data, "application/xml")}).json()
+    assert body["imported_in_full"] is True

@@ -1,8 +1,9 @@
-"""``saldo bank import``: camt.053/054 or CSV statements, with a progress line per file."""
+"""``saldo bank import``: camt.052/053/054, CSV or ZIP statements, with a progress line per file."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from typing import Any
 
@@ -12,7 +13,12 @@ from api.cli.output import print_import
 
 def cmd_bank_import(svc: Services, args: argparse.Namespace) -> int:
     from importers.bank.errors import BankFileError
-    from importers.bank.service import import_file
+    from importers.bank.service import BalanceOverride, import_file
+    from ledger.core.errors import InvalidInput
+
+    override = None
+    if args.override_reason is not None:
+        override = BalanceOverride(args.override_reason, f"cli user {_login()}", "cli")
 
     failed = 0
     for name in args.files:
@@ -20,8 +26,8 @@ def cmd_bank_import(svc: Services, args: argparse.Namespace) -> int:
             print(f"\r{name}: {done}/{total} entries", end="", file=sys.stderr, flush=True)
 
         try:
-            report = import_file(svc, name, progress)
-        except BankFileError as e:
+            report = import_file(svc, name, progress, override=override)
+        except (BankFileError, InvalidInput) as e:
             print(f"\nrejected, nothing booked: {e}", file=sys.stderr)
             failed += 1
             continue
@@ -32,6 +38,15 @@ def cmd_bank_import(svc: Services, args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     bank = sub.add_parser("bank", help="bank statements").add_subparsers(dest="action", required=True)
-    bank_import = bank.add_parser("import", help="import camt.053/054 or CSV statements")
+    bank_import = bank.add_parser("import", help="import camt.052/053/054, CSV or ZIP statements")
     bank_import.add_argument("files", nargs="+")
+    bank_import.add_argument("--override-reason", help="import statements whose balances do not add up, "
+                             "recording this reason and your login name")
     bank_import.set_defaults(func=cmd_bank_import)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in this environment
+        return "unknown"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from importers.files import write_atomically
 from importers.sepa import service as dd
 
 
@@ -33,7 +34,7 @@ def cmd_run(svc: Any, args: argparse.Namespace) -> int:
         file = dd.run_file(svc, run_id)
         out = Path(args.output or f"var/{file.message_id}.xml")
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(file.content)
+        write_atomically(out, file.content)
         print(
             f"pain.008.001.08 written to {out} ({file.number_of_transactions} transactions, "
             f"control sum {file.control_sum}); schema-validated"
@@ -59,10 +60,16 @@ def cmd_returns(svc: Any, args: argparse.Namespace) -> int:
             continue
         print(
             f"{name}: {report.items} returns, {report.returned} applied {report.by_action}, "
-            f"{report.duplicates} duplicates, {len(report.unknown)} unknown collections"
+            f"{report.duplicates} duplicates, {len(report.reviews)} held for a person "
+            f"({len(report.unknown)} unknown collections)"
         )
-        for line in report.unknown:
-            print(f"  to clarify: {line['where']}: end-to-end id {line['end_to_end_id']} ({line['reason']})")
+        for row in report.statuses:
+            if row["status"] != "RJCT":
+                print(f"  status {row['status']} ({row['level']}): {row['where']}: {row['meaning']}")
+        for line in report.reviews:
+            print(f"  held for a person: {line['where']}: {line['problem']} — {line['detail']}")
+        for line in report.refused:
+            print(f"  refused: {line['where']}: {line['reason']}")
     return 1 if failed else 0
 
 

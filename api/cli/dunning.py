@@ -1,4 +1,11 @@
-"""``saldo dunning run``: the daily dunning run from the command line, with a progress line."""
+"""``saldo dunning run``: the daily dunning run from the command line, with a progress line.
+
+A run is done in parts, each proposed and executed in one transaction with its steps. Killed half-way, a
+run resumed with ``--run-key`` replays the parts already done (their results as recorded) and does the
+rest, so its report counts every step the ledger holds for it (parts are keyed by their accounts: if the
+candidates changed meanwhile, a part of other accounts is looked at afresh, and a step already sent is not
+repeated). Without a key, a run started again is a new run: it reports only what it does itself.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +30,8 @@ def cmd_dunning_run(svc: Any, args: argparse.Namespace) -> int:
         print(f"\rdunning run {day}: {done}/{total} accounts reviewed, {steps} steps "
               f"{'executed' if args.execute else 'proposed'}", end="", file=sys.stderr, flush=True)
 
-    results = run_dunning(svc, day, args.execute, args.batch, progress)
+    key = f"cli-dunning:{day}:{args.run_key}" if args.run_key else None
+    results = run_dunning(svc, day, args.execute, args.batch, progress, key=key)
     print(file=sys.stderr)
     by_level: dict[str, int] = {}
     for result in results:
@@ -51,4 +59,5 @@ def add_commands(sub: Any) -> None:
     run.add_argument("--execute", action="store_true", help="record the steps (default: propose only)")
     run.add_argument("--batch", type=int, default=DEFAULT_RUN_BATCH,
                      help="accounts per run (one transaction each), at most 10000")
+    run.add_argument("--run-key", help="resume the run started with this key (default: a new run)")
     run.set_defaults(func=cmd_dunning_run)

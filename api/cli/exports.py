@@ -10,33 +10,40 @@ from typing import Any, TextIO
 
 from api.bootstrap import Services
 from api.journal import JOURNAL_COLUMNS, journal_record
+from importers.files import text_file
 
 #: Journal lines fetched per query while exporting; the export streams page by page.
 EXPORT_PAGE = 5000
 
 
 def cmd_export_journal(svc: Services, args: argparse.Namespace) -> int:
-    out: TextIO = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
-    try:
-        since, lines = args.since, 0
-        writer = csv.writer(out, lineterminator="\n") if args.format == "csv" else None
-        if writer is not None:
-            writer.writerow(JOURNAL_COLUMNS)
-        while rows := svc.view.journal(since, EXPORT_PAGE):
-            for r in rows:
-                record = journal_record(r)
-                if writer is not None:
-                    writer.writerow(record)
-                else:
-                    out.write(json.dumps(dict(zip(JOURNAL_COLUMNS, record, strict=True)),
-                                         ensure_ascii=False) + "\n")
-            lines += len(rows)
-            since = rows[-1][0]
-        print(f"exported {lines} journal lines; next cursor {since}", file=sys.stderr)
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    """To standard output, or to ``--output`` whole or not at all (a file the accounting system picks up
+    must never be half an export: :mod:`importers.files`)."""
+    if not args.output:
+        lines, since = _export(svc, args, sys.stdout)
+    else:
+        with text_file(args.output, newline="") as out:
+            lines, since = _export(svc, args, out)
+    print(f"exported {lines} journal lines; next cursor {since}", file=sys.stderr)
     return 0
+
+
+def _export(svc: Services, args: argparse.Namespace, out: TextIO) -> tuple[int, int]:
+    since, lines = args.since, 0
+    writer = csv.writer(out, lineterminator="\n") if args.format == "csv" else None
+    if writer is not None:
+        writer.writerow(JOURNAL_COLUMNS)
+    while rows := svc.view.journal(since, EXPORT_PAGE):
+        for r in rows:
+            record = journal_record(r)
+            if writer is not None:
+                writer.writerow(record)
+            else:
+                line = dict(zip(JOURNAL_COLUMNS, record, strict=True))
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        lines += len(rows)
+        since = rows[-1][0]
+    return lines, since
 
 
 def add_commands(sub: Any) -> None:

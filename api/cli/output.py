@@ -24,4 +24,17 @@ def print_import(report: dict[str, object]) -> None:
     for line in report["not_allocated"]:  # type: ignore[attr-defined]
         print(f"  not allocated: {line['where']}: {line['amount']} — {line['reason']}")
     for line in report["refused"]:  # type: ignore[attr-defined]
-        print(f"  refused: {line['where']}: {line['reason']}")
+        print(f"  refused: {line['where']}: {line.get('amount', '')} — {line['reason']}")
+    returns = report.get("direct_debit_returns")
+    if isinstance(returns, dict):
+        print(f"  direct-debit returns: {returns['returned']} applied {returns['by_action']}, "
+              f"{returns['duplicates']} duplicates, {len(returns['reviews'])} held for a person")
+        for line in returns["reviews"] + returns["refused"]:
+            why = line.get("detail", line["reason"])
+            print(f"  return {line.get('problem', 'refused')}: {line['where']} — {why}")
+    for line in report.get("not_reconcilable", []):  # type: ignore[attr-defined]
+        print(f"  {line['where']} ({line['statement']}): {line['reason']}")
+    for line in report.get("skipped", []):  # type: ignore[attr-defined]
+        print(f"  not read: {line['file']}: {line['reason']}")
+    if not report.get("imported_in_full", True):
+        print("  not imported in full: fix or book the refused entries; importing the file again is safe")

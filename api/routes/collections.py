@@ -15,11 +15,17 @@ from api.schemas.collections import (
     DirectDebitOut,
     IbanChangeIn,
     MandateIn,
+    ReturnReviewOut,
+    ReviewApplicationIn,
     RunIn,
     SettlementIn,
 )
 from importers.sepa import service as dd
 from ledger.collections import commands as d
+from ledger.core.errors import NotFound
+
+#: Held returns listed per worklist page.
+MAX_REVIEWS = 500
 
 router = APIRouter()
 
@@ -148,3 +154,34 @@ def settle(body: SettlementIn, svc: ServicesDep) -> dict[str, Any]:
 def returns(file: UploadFile, svc: ServicesDep) -> dict[str, Any]:
     """Import a pain.002 status report or a camt.054/053 with R-transactions."""
     return dd.import_returns(svc, file.file.read(), file.filename or "returns").as_dict()
+
+
+@router.get("/direct-debit/returns/reviews", tags=["direct debit"])
+def return_reviews(svc: ServicesDep, status: str = "open", limit: int = 100) -> list[ReturnReviewOut]:
+    """Returns held for a person (the direct-debit worklist), oldest first; ``status=all`` lists every one."""
+    rows = svc.view.return_reviews(None if status == "all" else status, limit=max(1, min(limit, MAX_REVIEWS)))
+    return [ReturnReviewOut(
+        review_id=r[0], status=r[1], problem=r[2], detail=r[3], source=r[4], file_name=r[5], where=r[6],
+        level=r[7], reason_code=r[8], returned_on=r[9], end_to_end_id=r[10], mandate_id=r[11],
+        amount=None if r[12] is None else money(r[12]), currency=r[13], original_message_id=r[14],
+        payment_information_id=r[15], candidates=r[16].split() if r[16] else [], resolution=r[17])
+        for r in rows]
+
+
+@router.post("/direct-debit/returns/reviews/{review_id}/application", status_code=201, tags=["direct debit"])
+def apply_review(review_id: UUID, body: ReviewApplicationIn, key: IdempotencyKey, svc: ServicesDep,
+                 response: Response) -> dict[str, Any]:
+    """Apply a held return to the collection the clerk names: reversed, reopened, fee and policy as usual."""
+    svc.projections.catch_up()
+    row = svc.view.collections_by_e2e([body.end_to_end_id]).get(body.end_to_end_id)
+    if row is None:
+        raise NotFound(f"no collection has end-to-end id {body.end_to_end_id}", "end_to_end_id")
+    command = d.ApplyReviewedReturn(review_id, UUID(row[1]), body.end_to_end_id, body.note)
+    return run_command(svc, command, key, response)
+
+
+@router.post("/direct-debit/returns/reviews/{review_id}/dismissal", status_code=201, tags=["direct debit"])
+def dismiss_review(review_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
+                   response: Response) -> dict[str, Any]:
+    """Close a held return without booking anything (not ours, handled elsewhere), with the reason."""
+    return run_command(svc, d.DismissReturnReview(review_id, body.reason), key, response)

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Response, UploadFile
+from fastapi import APIRouter, Form, Request, Response, UploadFile
 
 from api.bootstrap import Services
 from api.deps import IdempotencyKey, ServicesDep, money, run_command
 from api.schemas import payments as s
 from importers.bank.refunds import refund_file
-from importers.bank.service import import_statement
+from importers.bank.service import BalanceOverride, import_statement
 from ledger.core.errors import NotFound
 from ledger.payments import commands as pmt
 from ledger.payments.matching import CandidateItem, Receipt, rank_candidates
 
 #: Open receipts listed per worklist page.
 MAX_WORKLIST = 500
+#: Why a clerk imports a statement whose balances do not add up (an optional form field of the upload).
+OverrideReason = Annotated[str | None, Form(max_length=pmt.MAX_OVERRIDE_REASON_CHARS)]
 
 router = APIRouter()
 
@@ -84,9 +86,15 @@ def reset_clearing(account_id: UUID, payment_id: str, body: s.ReversalIn, key: I
 
 
 @router.post("/bank/statements", status_code=201, tags=["finance"])
-def upload_statement(file: UploadFile, svc: ServicesDep, response: Response) -> s.ImportReportOut:
-    """Import a camt.053, camt.054 or CSV statement. The file's content is its idempotency key."""
-    report = import_statement(svc, file.file.read(), file.filename or "statement")
+def upload_statement(file: UploadFile, svc: ServicesDep, request: Request, response: Response,
+                     override_reason: OverrideReason = None) -> s.ImportReportOut:
+    """Import a camt.052/053/054 or CSV statement, or a ZIP archive of them. The file's content is its
+    idempotency key. ``override_reason`` imports a statement whose balances do not add up, recording why."""
+    override = None
+    if override_reason and override_reason.strip():  # no login yet: the actor is the client's address
+        client = request.client.host if request.client else "unknown"
+        override = BalanceOverride(override_reason, f"http client {client}", "http")
+    report = import_statement(svc, file.file.read(), file.filename or "statement", override=override)
     if report.file_already_imported:
         response.status_code = 200
     return s.ImportReportOut.model_validate(report.as_dict())

@@ -50,3 +50,32 @@ class DirectDebitOut(BaseModel):
     upcoming: list[CollectionOut] = Field(description="pre-notification: what will be collected, and when")
     returned: list[CollectionOut]
     history: list[CollectionOut]
+
+
+class ReturnReviewOut(BaseModel):
+    """A return held for a person: what the bank said, why it was not applied, what it could be."""
+
+    review_id: str
+    status: str = Field(description="open, applied or dismissed")
+    problem: str = Field(examples=["amount-differs"])
+    detail: str
+    source: str = Field(examples=["pain.002", "camt.054"])
+    file_name: str
+    where: str = Field(description="line and element path in the file")
+    level: str = Field(description="transaction, payment (a whole block) or group (a whole message)")
+    reason_code: str
+    returned_on: date
+    end_to_end_id: str | None
+    mandate_id: str | None
+    amount: Decimal | None
+    currency: str | None
+    original_message_id: str | None
+    payment_information_id: str | None
+    candidates: list[str] = Field(description="end-to-end ids of the collections it could be")
+    resolution: str | None
+
+
+class ReviewApplicationIn(BaseModel):
+    end_to_end_id: str = Field(min_length=1, max_length=35,
+                               description="the collection this return undoes, as our pain.008 wrote it")
+    note: str = Field(min_length=1, max_length=500)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -56,6 +57,18 @@ class ImportReportOut(BaseModel):
     amount_to_suspense: Decimal
     not_allocated: list[dict[str, str]]
     refused: list[dict[str, str]]
+    #: False while any entry was refused: the file is read again on the next import (nothing is doubled).
+    imported_in_full: bool
+    #: The statement's direct-debit returns, as POST /direct-debit/returns reports them (None: none).
+    direct_debit_returns: dict[str, Any] | None = None
+    #: Each statement file read (the members of a ZIP archive: ``archive.zip!member.xml``), with its kind.
+    files: list[dict[str, str]] = Field(default_factory=list)
+    #: Statements imported although nothing proves them complete, each with the reason.
+    not_reconcilable: list[dict[str, str]] = Field(default_factory=list)
+    #: Archive members not read (a PDF copy, file system metadata), each with the reason.
+    skipped: list[dict[str, str]] = Field(default_factory=list)
+    #: Who accepted balances that do not add up, why, and which (``None`` when nothing needed accepting).
+    balance_override: dict[str, Any] | None = None
 
 
 class CandidateOut(BaseModel):

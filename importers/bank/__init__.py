@@ -1,8 +1,9 @@
-"""Bank statement readers: camt.053 / camt.054 (ISO 20022) and a simple CSV format.
+"""Bank statement readers: camt.052/053/054 (ISO 20022), a simple CSV format, and ZIP archives of them.
 
 Parsing only: readers turn a file into :class:`~ledger.payments.bank_entries.StatementHeader` and
 :class:`~ledger.payments.bank_entries.BankEntry` records and raise :class:`BankFileError` on the first
-problem. Matching and booking happen elsewhere.
+problem (:class:`UnbalancedStatement` when booked balances do not add up). Which reader takes a file, and
+archives, are :mod:`importers.bank.reading`'s. Matching and booking happen elsewhere.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from importers.bank._source import DEFAULT_MAX_BYTES
 from importers.bank.camt import BalanceCheck, CamtReader, read_camt
 from importers.bank.csv_format import CsvReader, read_csv
-from importers.bank.errors import BankFileError
+from importers.bank.errors import BankFileError, UnbalancedStatement
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -18,6 +19,7 @@ __all__ = [
     "BankFileError",
     "CamtReader",
     "CsvReader",
+    "UnbalancedStatement",
     "read_camt",
     "read_csv",
 ]

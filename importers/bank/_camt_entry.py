@@ -10,12 +10,14 @@ a ``Strd`` naming exactly one document gives it its ``RfrdDocAmt/RmtdAmt`` (else
 ``Strd`` naming several leaves their amounts ``None``; ``EndToEndId`` ``NOTPROVIDED`` (the SEPA
 filler) becomes ``None``; the transaction's ``BkTxCd`` wins over the entry's. A batch entry's
 ``TxDtls`` amounts must add up to the entry amount in the entry currency, otherwise what we book
-would not reconcile with the bank's balance and the file is refused.
+would not reconcile with the bank's balance and the file is refused. A batch whose ``TxDtls`` carry no
+amount at all (the schema allows it) is one record with the entry amount: what its transactions agree
+on, all their texts and documents, and their differing creditor references as text lines.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
@@ -84,8 +86,8 @@ def parse_entry(ntry: Element, scope: EntryScope, loc: Locator,
     view = View(ntry, stop=frozenset({_TRANSACTIONS}))
     common = _common(view, loc)
     transactions = _transactions(view, loc)
-    if len(transactions) <= 1:
-        details = _details(*transactions[0]) if transactions else _Details()
+    if len(transactions) <= 1 or not any(_has_amount(tx) for tx, _ in transactions):
+        details = _merged_details(transactions)
         part = _Part(loc, None, common.amount, common.currency, common.credit_debit, details)
         return [_build(scope, entry_index, common, part, batch=False)]
     parts = [_batch_part(tx, tx_loc, index, common)
@@ -265,3 +267,25 @@ def _referred_documents(tx: View, loc: Locator) -> tuple[ReferredDocument, ...]:
         amount = found[0] if found is not None and len(numbers) == 1 else None
         documents.extend(ReferredDocument(number, amount) for number in numbers)
     return tuple(documents)
+
+
+def _has_amount(tx: View) -> bool:
+    return tx.find("Amt") is not None or tx.find("AmtDtls/TxAmt/Amt") is not None
+
+
+def _merged_details(transactions: list[tuple[View, Locator]]) -> _Details:
+    """The details of an entry read as one record: its only ``TxDtls``, or several that carry no amounts."""
+    parts = [_details(tx, tx_loc) for tx, tx_loc in transactions]
+    if len(parts) <= 1:
+        return parts[0] if parts else _Details()
+    merged: dict[str, object] = {}
+    for name in (f.name for f in fields(_Details)):
+        values = list(dict.fromkeys(getattr(part, name) for part in parts))
+        merged[name] = values[0] if len(values) == 1 else None
+    texts = [line for part in parts for line in part.unstructured]
+    if merged["creditor_reference"] is None:  # differing references stay readable, as text lines
+        merged["creditor_reference_type"] = None
+        texts += dict.fromkeys(p.creditor_reference for p in parts if p.creditor_reference)
+    merged["unstructured"] = tuple(texts)
+    merged["referred_documents"] = tuple(doc for part in parts for doc in part.referred_documents)
+    return _Details(**merged)  # type: ignore[arg-type]

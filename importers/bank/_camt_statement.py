@@ -4,6 +4,12 @@ The opening balance is ``Bal`` with ``Tp/CdOrPrtry/Cd`` ``OPBD`` (else ``PRCD``,
 closing balance), the closing balance ``CLBD``. Balances are signed by their ``CdtDbtInd``. The
 check: opening + Σ signed amounts of ``BOOK`` entries = closing, in the statement currency; pending
 and information entries do not move the booked balance.
+
+The standard requires one balance of any type, not these two: banks send only the available balances
+(``OPAV``/``CLAV``, which count value-dated money and credit lines), only ``CLBD``, interim balances
+(``ITBD``, on a page of a longer statement) or nothing usable. Such a statement is read, and its check
+says it is **not reconcilable** and why; only a real mismatch of ``OPBD``/``PRCD`` + booked entries
+against ``CLBD`` refuses the file (unless the reader was told to accept it, for a clerk's override).
 """
 
 from __future__ import annotations
@@ -15,17 +21,30 @@ from typing import NamedTuple
 
 from importers.bank._values import normalize_iban
 from importers.bank._xml import Element, Locator, View
+from importers.bank.errors import UnbalancedStatement
 from ledger.payments.bank_entries import BankEntry, MessageType, StatementHeader
 
 
 class BalanceCheck(NamedTuple):
-    """The outcome of one statement's balance check (only successful checks are ever returned)."""
+    """The outcome of one statement's balance check.
+
+    Balanced when ``not_reconcilable`` and ``mismatch`` are both ``None``. ``not_reconcilable`` says
+    which balances were missing (the statement is imported, nothing proves it complete); ``mismatch``
+    is the refusal a clerk overrode (only with ``accept_mismatch``). A reader returns one per camt.053
+    statement, in the order of :attr:`~importers.bank.camt.CamtReader.statements`.
+    """
 
     statement_id: str
-    currency: str
-    opening_balance: Decimal
+    currency: str | None
+    opening_balance: Decimal | None
     booked_total: Decimal
-    closing_balance: Decimal
+    closing_balance: Decimal | None
+    not_reconcilable: str | None = None
+    mismatch: str | None = None
+
+    @property
+    def balanced(self) -> bool:
+        return self.not_reconcilable is None and self.mismatch is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +56,7 @@ class MessageInfo:
     version: str
     message_id: str | None = None
     created_at: datetime | None = None
+    variant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +74,7 @@ class StatementState:
     header: StatementHeader
     currency: str | None
     closing: Locator | None
+    balance_codes: tuple[str, ...] = ()
     booked_total: Decimal = field(default_factory=lambda: Decimal(0))
 
     def add(self, entries: list[BankEntry], loc: Locator) -> None:
@@ -65,17 +86,29 @@ class StatementState:
                                 f"currency {self.currency}")
             self.booked_total += entry.signed_amount
 
-    def check(self, loc: Locator) -> BalanceCheck:
+    def check(self, loc: Locator, *, accept_mismatch: bool = False) -> BalanceCheck:
+        """Opening + booked = closing; raises on a mismatch unless ``accept_mismatch``."""
         header = self.header
         opening, closing = header.opening_balance, header.closing_balance
-        if opening is None or closing is None or self.currency is None:
-            missing = "opening (OPBD or PRCD)" if opening is None else "closing (CLBD)"
-            raise loc.error(f"missing {missing} balance: the statement cannot be reconciled")
-        if opening + self.booked_total != closing:
-            raise (self.closing or loc).error(
-                f"balance mismatch: opening {opening} + booked entries {self.booked_total} = "
-                f"{opening + self.booked_total}, but the closing balance (CLBD) is {closing}")
-        return BalanceCheck(header.statement_id, self.currency, opening, self.booked_total, closing)
+        outcome = BalanceCheck(header.statement_id, self.currency, opening, self.booked_total, closing)
+        if opening is None or closing is None:
+            return outcome._replace(not_reconcilable=self._missing(opening is None, closing is None))
+        if opening + self.booked_total == closing:
+            return outcome
+        where = self.closing or loc
+        error = where.error(
+            f"balance mismatch: opening {opening} + booked entries {self.booked_total} = "
+            f"{opening + self.booked_total}, but the closing balance (CLBD) is {closing}")
+        if not accept_mismatch:
+            raise UnbalancedStatement(error.file_name, error.location, error.reason)
+        return outcome._replace(mismatch=f"{error.location}: {error.reason}")
+
+    def _missing(self, no_opening: bool, no_closing: bool) -> str:
+        wanted = [name for name, absent in (("opening (OPBD or PRCD)", no_opening),
+                                            ("closing (CLBD)", no_closing)) if absent]
+        given = ", ".join(dict.fromkeys(self.balance_codes)) or "none"
+        return (f"not reconcilable: no booked {' or '.join(wanted)} balance (balances given: {given}), "
+                "so nothing proves the entries complete")
 
 
 def read_statement(statement: Element, loc: Locator, message: MessageInfo,
@@ -102,7 +135,8 @@ def read_statement(statement: Element, loc: Locator, message: MessageInfo,
         line=loc.line,
         element_path=loc.path,
     )
-    return StatementState(header, currency, closing.locator if closing else None)
+    codes = tuple(b.code or "?" for b in balances)
+    return StatementState(header, currency, closing.locator if closing else None, codes)
 
 
 def _balance(node: View, loc: Locator) -> _Balance:

@@ -1,4 +1,4 @@
-"""Streamed, hardened reader of ISO 20022 camt.053 (statements) and camt.054 (notifications).
+"""Streamed, hardened reader of ISO 20022 camt.052 (intraday reports), camt.053 (statements), camt.054.
 
 >>> import io
 >>> ns = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"
@@ -16,8 +16,11 @@
 [(Decimal('12.30'), 'CRDT', 'PMNT/RCDT/ESCT', 4)]
 
 The message type and version come from the root namespace
-(``urn:iso:std:iso:20022:tech:xsd:camt.053.001.08``); versions 001.02 to 001.08 are accepted and
-read by shape (see :mod:`importers.bank._camt_entry`). The file is parsed with
+(``urn:iso:std:iso:20022:tech:xsd:camt.053.001.08``, or a Swiss variant such as
+``http://www.six-interbank-clearing.com/de/camt.053.001.04.ch.02.xsd``, see
+:mod:`importers.bank._namespaces`); versions 001.02 to 001.13 are accepted and read by shape (see
+:mod:`importers.bank._camt_entry`). A camt.052 (``BkToCstmrAcctRpt/Rpt``) is read like a statement;
+it is an intraday position, so the import reports its entries and books none of them. The file is parsed with
 ``lxml.etree.iterparse`` and every ``Ntry`` is cleared, with the siblings before it, once read, so
 memory stays flat however long the file.
 
@@ -30,12 +33,14 @@ Errors are :class:`~importers.bank.errors.BankFileError` raised at the first pro
 file, line and element path. Entries before the problem have already been yielded: callers must
 consume the whole reader (a list or batches) before writing anything. For camt.053, each statement's
 balances are checked when the statement ends (``verify_balances=True``): opening + booked entries =
-closing.
+closing, else the file is refused (or, with ``accept_mismatch=True``, the mismatch is returned in the
+statement's :class:`BalanceCheck` for a clerk's override). A statement whose balances the standard
+lets the bank leave out (only ``CLBD``, only available balances, interim ones) is read and its check
+says why it is not reconcilable (see :mod:`importers.bank._camt_statement`).
 """
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
@@ -43,6 +48,7 @@ from typing import Literal
 
 from importers.bank._camt_entry import EntryScope, parse_entry
 from importers.bank._camt_statement import BalanceCheck, MessageInfo, StatementState, read_statement
+from importers.bank._namespaces import iso20022_namespace
 from importers.bank._source import DEFAULT_MAX_BYTES, HardenedXmlFile, Source
 from importers.bank._xml import Element, Locator, View, local_name, open_document, release
 from importers.bank.errors import BankFileError
@@ -51,18 +57,28 @@ from ledger.payments.bank_entries import BankEntry, MessageType, StatementHeader
 __all__ = ["SUPPORTED_VERSIONS", "BalanceCheck", "CamtReader", "read_camt"]
 
 #: Message versions read (by namespace ``urn:iso:std:iso:20022:tech:xsd:camt.05x.<version>``).
-SUPPORTED_VERSIONS = frozenset(f"001.{number:02d}" for number in range(2, 9))
+SUPPORTED_VERSIONS = frozenset(f"001.{number:02d}" for number in range(2, 14))
 
-_NAMESPACE_RE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:(camt\.05[34])\.(\d{3}\.\d{2})")
-_LAYOUT = {"camt.053": ("BkToCstmrStmt", "Stmt"), "camt.054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn")}
+_NAMESPACE_RE = iso20022_namespace(r"camt\.05[234]")
+_LAYOUT: dict[MessageType, tuple[str, str]] = {
+    "camt.052": ("BkToCstmrAcctRpt", "Rpt"),
+    "camt.053": ("BkToCstmrStmt", "Stmt"),
+    "camt.054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn"),
+}
+_STATEMENT_TAGS = frozenset(tag for _, tag in _LAYOUT.values())
 
 _Item = StatementHeader | BankEntry | BalanceCheck
 
 
 def read_camt(source: Source, file_name: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
-              verify_balances: bool = True) -> CamtReader:
-    """Open a camt.053/054 file (path or binary stream); iterate the result for its entries."""
-    return CamtReader(source, file_name, max_bytes=max_bytes, verify_balances=verify_balances)
+              verify_balances: bool = True, accept_mismatch: bool = False) -> CamtReader:
+    """Open a camt.052/053/054 file (path or binary stream); iterate the result for its entries.
+
+    ``accept_mismatch``: a camt.053 whose balances do not add up is read anyway, the mismatch stated in
+    its :class:`BalanceCheck` (for an import a clerk has overridden); otherwise it is refused.
+    """
+    return CamtReader(source, file_name, max_bytes=max_bytes, verify_balances=verify_balances,
+                      accept_mismatch=accept_mismatch)
 
 
 @dataclass(slots=True)
@@ -77,12 +93,12 @@ class _OpenStatement:
 class CamtReader(HardenedXmlFile):
     """Iterator of :class:`BankEntry` over one camt file, with the statement headers seen so far."""
 
-    TAGS = ("{*}Document", "{*}GrpHdr", "{*}Stmt", "{*}Ntfctn", "{*}Ntry")
+    TAGS = ("{*}Document", "{*}GrpHdr", "{*}Stmt", "{*}Ntfctn", "{*}Rpt", "{*}Ntry")
 
     def __init__(self, source: Source, file_name: str | None, *, max_bytes: int,
-                 verify_balances: bool) -> None:
+                 verify_balances: bool, accept_mismatch: bool = False) -> None:
         self._open(source, file_name, max_bytes)
-        self._parser = _Parser(self.file_name, verify_balances)
+        self._parser = _Parser(self.file_name, verify_balances, accept_mismatch)
         self._items = self._parse()
         self._pending: deque[BankEntry] = deque()
         self._statements: list[StatementHeader] = []
@@ -95,6 +111,11 @@ class CamtReader(HardenedXmlFile):
     @property
     def version(self) -> str | None:
         return None if self._parser.message is None else self._parser.message.version
+
+    @property
+    def variant(self) -> str | None:
+        """The Swiss market variant of the namespace (``ch.02``), if any."""
+        return None if self._parser.message is None else self._parser.message.variant
 
     @property
     def header(self) -> StatementHeader:
@@ -128,8 +149,9 @@ class CamtReader(HardenedXmlFile):
     def check_balances(self) -> tuple[BalanceCheck, ...]:
         """Read to the end (raising on the first error) and return each statement's balance check.
 
-        Empty for camt.054 (no balances) or when the reader was opened with
-        ``verify_balances=False``. Entries not consumed yet stay available to iteration.
+        One per camt.053 statement: balanced, not reconcilable (and why), or (``accept_mismatch``)
+        unbalanced. Empty for camt.052 and camt.054 (no statement balances to prove) or when the reader
+        was opened with ``verify_balances=False``. Entries not consumed yet stay available to iteration.
         """
         while True:
             try:
@@ -159,9 +181,10 @@ class CamtReader(HardenedXmlFile):
 class _Parser:
     """Turns iterparse events into headers, entries and balance checks; frees what it has read."""
 
-    def __init__(self, file_name: str, verify_balances: bool) -> None:
+    def __init__(self, file_name: str, verify_balances: bool, accept_mismatch: bool) -> None:
         self.file_name = file_name
         self.verify_balances = verify_balances
+        self.accept_mismatch = accept_mismatch
         self.message: MessageInfo | None = None
         self.root: Element | None = None
         self.statement: _OpenStatement | None = None
@@ -173,7 +196,7 @@ class _Parser:
         name = local_name(element)
         if name == "GrpHdr" and event == "end":
             self._read_group_header(element, message)
-        elif name in ("Stmt", "Ntfctn"):
+        elif name in _STATEMENT_TAGS:
             yield from self._statement_event(event, element, message)
         elif name == "Ntry":
             yield from self._entry_event(event, element, message)
@@ -188,12 +211,12 @@ class _Parser:
 
     def _open_document(self, element: Element) -> MessageInfo:
         root = element.getroottree().getroot()
-        match = open_document(element, self.file_name, _NAMESPACE_RE, "camt.053/camt.054")
+        match = open_document(element, self.file_name, _NAMESPACE_RE, "camt.052/camt.053/camt.054")
         if match.group(2) not in SUPPORTED_VERSIONS:
             raise BankFileError(self.file_name, f"line {root.sourceline}",
                                 f"unsupported message version {match.group(1)}.{match.group(2)}")
-        message_type: MessageType = "camt.053" if match.group(1) == "camt.053" else "camt.054"
-        self.message = MessageInfo(self.file_name, message_type, match.group(2))
+        message_type = next(kind for kind in _LAYOUT if kind == match.group(1))
+        self.message = MessageInfo(self.file_name, message_type, match.group(2), variant=match.group(3))
         self.root = root
         return self.message
 
@@ -220,7 +243,7 @@ class _Parser:
         current = self._current(element)
         yield from self._ensure_header(current, message)
         if current.state is not None and self._checks_balances(message):
-            yield current.state.check(current.locator)
+            yield current.state.check(current.locator, accept_mismatch=self.accept_mismatch)
         release(element)
         self.statement = None
 

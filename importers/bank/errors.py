@@ -24,3 +24,10 @@ class BankFileError(ValueError):
 
     def __reduce__(self) -> tuple[type[BankFileError], tuple[str, str, str]]:
         return (type(self), (self.file_name, self.location, self.reason))
+
+
+class UnbalancedStatement(BankFileError):
+    """A statement's booked balances do not add up: opening + booked entries ≠ closing.
+
+    Refused like any bad file; a clerk may import it anyway with a reason (an override), which is recorded.
+    """

@@ -1,7 +1,12 @@
 """Importing a bank statement: file → receipts → matching cascade → commands, exactly once.
 
-1. The whole file is read and checked first (balances, structure). A bad file raises
-   :class:`~importers.bank.errors.BankFileError` naming the line and element, and nothing is written.
+1. The whole file is read and checked first (balances, structure), a ZIP archive member by member
+   (:mod:`importers.bank.reading`). A bad file raises :class:`~importers.bank.errors.BankFileError` naming
+   the file (``archive.zip!member.xml``), line and element, and nothing is written. A statement whose
+   balances the bank left out (only ``CLBD``, only available or interim balances) is imported and listed
+   in ``not_reconcilable`` with the reason; one whose booked balances do not add up is refused, unless a
+   clerk gives an override reason: then the acceptance (who, why, which mismatch) is recorded on the
+   file's record first (:class:`~ledger.payments.commands.AcceptUnbalancedStatement`).
 2. A file whose SHA-256 was imported in full before is reported as a duplicate without being read again.
 3. Each entry's fingerprint (bank reference, else content hash + occurrence; a bank reference repeated in
    the file is told apart by content, see :func:`~ledger.payments.bank_entries.fingerprint_entries`) is
@@ -9,8 +14,13 @@
    entries not booked yet.
 4. Receipts are matched in batches. Each batch's lookups are prefetched from the ledger view in a few
    queries, and the batch is saved in one transaction.
-5. Outgoing entries, entries in another currency, unbooked entries and direct-debit returns are reported,
-   not allocated (returns are the direct-debit import's job).
+5. Direct-debit returns (debits with ``RvslInd``, ``PMNT/IDDT/UPDD`` or a return reason) go to the
+   returns handling of :mod:`importers.sepa.returns`, as if the camt had been sent there: the collection
+   is reversed, its items reopen, the fee and the reason's policy apply, or the return is held for a
+   person; the report's ``direct_debit_returns`` says which. Outgoing entries, entries in another
+   currency, unbooked entries and every entry of a camt.052 intraday report (a position, not a
+   statement; its returns too) are reported, not allocated. Fingerprints are taken per statement file,
+   so the same movement in the camt.053 and the camt.054 of one archive is booked once.
 6. Nothing is dropped: every credit of the file is booked (to an account or to suspense), or listed with
    its place and reason, either in ``not_allocated`` (not a receipt) or in ``refused`` (the ledger refused
    it: an amount of 12.345 or 0.00, or a bank reference imported before with other details). A file with
@@ -21,7 +31,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,9 +40,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from importers.bank.camt import read_camt
-from importers.bank.csv_format import read_csv
-from ledger.core.errors import Conflict
+from importers.bank._camt_statement import BalanceCheck
+from importers.bank.errors import UnbalancedStatement
+from importers.bank.reading import BankFile, read_bank_file
+from importers.sepa.returns import ReturnsReport, import_entry_returns
+from ledger.core.errors import Conflict, InvalidInput
 from ledger.payments import commands as pmt
 from ledger.payments import matching
 from ledger.payments.bank_entries import BankEntry, fingerprint_entries
@@ -41,11 +52,23 @@ from ledger.payments.matching import InvoiceRef, MatchIndex, Receipt
 
 if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use the port it satisfies
     from importers.ports import Services
+    from ledger.payments.receipts import StatementFile
 
 #: Receipts matched and saved per transaction.
 IMPORT_BATCH = 2000
 #: Largest statement file accepted (a year of receipts of a large utility stays well below).
 MAX_FILE_BYTES = 200 * 1024 * 1024
+#: Why every entry of a camt.052 is reported and none booked.
+INTRADAY = "camt.052 intraday report: reported, not booked (the end-of-day camt.053 books it)"
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceOverride:
+    """A clerk's decision to import a file whose balances do not add up: why, who, through which channel."""
+
+    reason: str
+    accepted_by: str
+    channel: str
 
 
 @dataclass
@@ -62,11 +85,17 @@ class ImportReport:
     amount_to_suspense: Decimal = Decimal("0.00")
     not_allocated: list[dict[str, str]] = field(default_factory=list)
     refused: list[dict[str, str]] = field(default_factory=list)
+    returns: ReturnsReport | None = None
+    files: list[dict[str, str]] = field(default_factory=list)
+    not_reconcilable: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    balance_override: dict[str, Any] | None = None
 
     @property
     def imported_in_full(self) -> bool:
-        """Every entry booked, replayed or not a receipt; nothing refused (the file is then recorded)."""
-        return not self.refused
+        """Every entry booked, replayed, handled as a return or not a receipt; nothing refused (the file is
+        then recorded)."""
+        return not self.refused and (self.returns is None or not self.returns.refused)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -82,7 +111,12 @@ class ImportReport:
             "amount_to_suspense": str(self.amount_to_suspense),
             "not_allocated": self.not_allocated,
             "refused": self.refused,
+            "direct_debit_returns": None if self.returns is None else self.returns.as_dict(),
             "imported_in_full": self.imported_in_full,
+            "files": self.files,
+            "not_reconcilable": self.not_reconcilable,
+            "skipped": self.skipped,
+            "balance_override": self.balance_override,
         }
 
 
@@ -103,14 +137,11 @@ def _why_refused(error: Exception | None) -> str:
     return str(error)
 
 
-def read_entries(data: bytes, file_name: str) -> list[BankEntry]:
-    """Every entry of a camt.053/054 or CSV file, or BankFileError; sniffed from the content.
+def read_file(data: bytes, file_name: str, *, accept_mismatch: bool = False) -> BankFile:
+    """Every statement file in ``data`` (camt.052/053/054, CSV, or a ZIP archive of them), or BankFileError.
 
     The readers enforce the size limit themselves, before parsing."""
-    head = data.lstrip()[:1]
-    if head == b"<" or data.startswith(b"\xef\xbb\xbf<"):
-        return read_camt(io.BytesIO(data), file_name, max_bytes=MAX_FILE_BYTES).read_all()
-    return read_csv(io.BytesIO(data), file_name, max_bytes=MAX_FILE_BYTES).read_all()
+    return read_bank_file(data, file_name, max_bytes=MAX_FILE_BYTES, accept_mismatch=accept_mismatch)
 
 
 def _receipt(entry: BankEntry, today: date) -> Receipt:
@@ -131,7 +162,7 @@ def _why_not_allocated(entry: BankEntry, currency: str) -> str | None:
     if entry.credit_debit == "DBIT":
         return "outgoing payment (DBIT): not a receipt"
     if entry.is_reversal or (entry.bank_transaction_code or "").endswith("UPDD"):
-        return "direct-debit return: imported with the returns"
+        return "a credit marked as a reversal or unpaid direct debit: not a receipt; book it by hand"
     if entry.status != "BOOK":
         return f"status {entry.status}: not booked yet"
     if entry.currency != currency:
@@ -164,8 +195,10 @@ def build_index(svc: Services, receipts: Sequence[Receipt]) -> MatchIndex:
 
 
 def import_statement(
-    svc: Services, data: bytes, file_name: str, progress: Callable[[int, int], None] | None = None
+    svc: Services, data: bytes, file_name: str, progress: Callable[[int, int], None] | None = None,
+    *, override: BalanceOverride | None = None,
 ) -> ImportReport:
+    """Import one bank file (or ZIP archive); ``override`` accepts balances that do not add up, saying why."""
     sha256 = hashlib.sha256(data).hexdigest()
     report = ImportReport(file_name, sha256)
     recorded = svc.app.payments.statement_file(sha256)
@@ -173,34 +206,92 @@ def import_statement(
         report.file_already_imported = True
         report.entries = report.duplicates = int(recorded.report.get("entries", 0))
         return report
-    entries = read_entries(data, file_name)
-    report.entries = len(entries)
+    bank_file = _read_checked(svc, data, file_name, recorded, override, report)
+    report.entries = sum(len(read.entries) for read in bank_file.files)
     # The matching index reads the view: bring it up to date once. Receipts of this same file that pay the
     # same invoice twice are still right: the account aggregate, not the index, decides the clearing.
     svc.projections.catch_up()
     currency = "EUR"
     batch: list[tuple[BankEntry, str]] = []
-    for entry, fingerprint in fingerprint_entries(entries):
-        why = _why_not_allocated(entry, currency)
-        if why is not None:
-            report.not_allocated.append(_listed(entry, why))
-            continue
-        batch.append((entry, fingerprint))
-        if len(batch) == IMPORT_BATCH:
-            _book(svc, batch, report)
-            batch = []
-            if progress:
-                progress(report.booked + report.duplicates + report.to_suspense, report.entries)
+    returns: list[BankEntry] = []
+    for read in bank_file.files:
+        reported_only = INTRADAY if read.message_type == "camt.052" else None
+        for entry, fingerprint in fingerprint_entries(read.entries):
+            if reported_only is None and entry.is_direct_debit_return:
+                returns.append(entry)
+                continue
+            why = reported_only or _why_not_allocated(entry, currency)
+            if why is not None:
+                report.not_allocated.append(_listed(entry, why))
+                continue
+            batch.append((entry, fingerprint))
+            if len(batch) == IMPORT_BATCH:
+                _book(svc, batch, report)
+                batch = []
+                if progress:
+                    progress(report.booked + report.duplicates + report.to_suspense, report.entries)
     if batch:
         _book(svc, batch, report)
+    if returns:
+        report.returns = import_entry_returns(svc, returns, file_name)
     svc.projections.catch_up()  # read your writes: the report's effects are visible when it returns
     if report.imported_in_full:  # an older record (not known to be in full) is confirmed under its own key
-        summary = (("entries", str(report.entries)), ("refused", "0"))
+        summary = (("entries", str(report.entries)), ("refused", "0"),
+                   ("not_reconcilable", str(len(report.not_reconcilable))))
         key = f"file:{sha256}" if recorded is None else f"file-in-full:{sha256}"
         svc.app.execute(pmt.RecordStatementFile(sha256, file_name, summary), key)
     if progress:
         progress(report.entries, report.entries)
     return report
+
+
+def _read_checked(svc: Services, data: bytes, file_name: str, recorded: StatementFile | None,
+                  override: BalanceOverride | None, report: ImportReport) -> BankFile:
+    """Read the whole file; record a clerk's acceptance of unbalanced statements before anything is booked.
+
+    An acceptance already on the file's record (an import re-run after a crash) still holds."""
+    accepted = None if recorded is None else recorded.unbalanced_accepted
+    if override is not None and not override.reason.strip():
+        raise InvalidInput("an override needs a reason: why may these balances not add up?",
+                           "override_reason")
+    try:
+        bank_file = read_file(data, file_name, accept_mismatch=accepted is not None or override is not None)
+    except UnbalancedStatement as error:
+        raise UnbalancedStatement(error.file_name, error.location, f"{error.reason} (a clerk who has "
+                                  "checked it with the bank can import it with an override reason)") from None
+    mismatches = tuple(f"{read.file_name}: {check.mismatch}" for read in bank_file.files
+                       for check in read.checks if check.mismatch)
+    if mismatches and accepted is None and override is not None:
+        command = pmt.AcceptUnbalancedStatement(report.sha256, file_name, mismatches, override.reason,
+                                                override.accepted_by, override.channel)
+        accepted = svc.app.execute(command, f"unbalanced:{report.sha256}")
+        accepted.pop("replayed", None)
+        accepted.pop("statement_file_id", None)
+    report.balance_override = accepted if mismatches else None
+    _describe(bank_file, report)
+    return bank_file
+
+
+def _describe(bank_file: BankFile, report: ImportReport) -> None:
+    """What the report says of the file beside its entries: what was read, set aside, or not reconcilable."""
+    report.skipped = [{"file": name, "reason": why} for name, why in bank_file.set_aside]
+    for read in bank_file.files:
+        report.files.append({"file": read.file_name, "kind": read.kind, "entries": str(len(read.entries))})
+        if not read.checks:
+            continue
+        for header, check in zip(read.statements, read.checks, strict=True):
+            reason = check.not_reconcilable or _accepted(check, report.balance_override)
+            if reason is not None:
+                report.not_reconcilable.append({
+                    "where": f"{header.file_name} line {header.line}, {header.element_path}",
+                    "statement": header.statement_id, "reason": reason})
+
+
+def _accepted(check: BalanceCheck, override: dict[str, Any] | None) -> str | None:
+    if check.mismatch is None or override is None:
+        return None
+    return (f"not reconcilable: {check.mismatch}; accepted by {override['accepted_by']} "
+            f"({override['channel']}): {override['reason']}")
 
 
 def _book(svc: Services, batch: list[tuple[BankEntry, str]], report: ImportReport) -> None:
@@ -227,7 +318,8 @@ def _book(svc: Services, batch: list[tuple[BankEntry, str]], report: ImportRepor
 
 
 def import_file(
-    svc: Services, path: str | Path, progress: Callable[[int, int], None] | None = None
+    svc: Services, path: str | Path, progress: Callable[[int, int], None] | None = None,
+    *, override: BalanceOverride | None = None,
 ) -> ImportReport:
     path = Path(path)
-    return import_statement(svc, path.read_bytes(), path.name, progress)
+    return import_statement(svc, path.read_bytes(), path.name, progress, override=override)

@@ -27,6 +27,7 @@ from datetime import date
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
+from importers.files import text_file
 from ledger.payments.bank_entries import CreditDebit
 
 __all__ = ["SYNTH_VERSIONS", "SynthEntry", "write_camt053"]
@@ -73,7 +74,7 @@ def write_camt053(path: str | os.PathLike[str], entries_spec: Iterable[SynthEntr
             total += entry.amount if entry.credit_debit == "CRDT" else -entry.amount
         closing = opening_balance + total
         body.seek(0)
-        with open(path, "w", encoding="utf-8") as out:
+        with text_file(path) as out:
             out.write(_head_xml(statement, opening_balance, closing))
             shutil.copyfileobj(body, out)
             out.write("</Stmt>\n</BkToCstmrStmt>\n</Document>\n")

@@ -1,5 +1,9 @@
 """Streamed, hardened reader of pain.002 (customer payment status report), versions 001.03–001.14.
 
+The namespace is ISO's (``urn:iso:std:iso:20022:tech:xsd:pain.002.001.10``) or a Swiss (SIX / SPS)
+variant such as ``http://www.six-interbank-clearing.com/de/pain.002.001.03.ch.02.xsd``, read as the ISO
+version it restricts (:mod:`importers.bank._namespaces`).
+
 >>> import io
 >>> ns = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"
 >>> document = "\\n".join([
@@ -18,6 +22,12 @@ Each status is reported where it is most specific: one :class:`StatusItem` per `
 per ``OrgnlPmtInfAndSts`` that lists no transactions (a whole batch accepted or rejected); one for the
 group when the report lists no batches (a whole file rejected, e.g. ``FF01``). A transaction without
 its own ``TxSts`` inherits its batch's status, then the group's, together with that level's reason.
+
+The statuses the group and each batch state themselves (``GrpSts``, ``PmtInfSts``) are also kept, in
+document order, in :attr:`Pain002Reader.levels` once the file is read: a group or batch rejected whole
+(``RJCT``) while it lists some transactions, a ``PART`` or ``ACTC`` group, are facts the reader must
+not swallow. Those items carry ``OrgnlNbOfTxs`` and ``OrgnlCtrlSum`` when the bank states them, so
+that a reject of a whole block can be checked against the block we sent.
 The mandate id is read from ``OrgnlTxRef/MndtRltdInf/MndtId`` (001.03) or
 ``OrgnlTxRef/MndtRltdInf/DrctDbtMndt/MndtId`` (001.10 and later, a choice element).
 
@@ -36,8 +46,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from importers.bank._namespaces import iso20022_namespace
 from importers.bank._source import DEFAULT_MAX_BYTES, HardenedXmlFile, Source
-from importers.bank._values import parse_date
+from importers.bank._values import parse_date, parse_unsigned_amount
 from importers.bank._xml import Element, Locator, View, local_name, open_document, release
 from importers.bank.errors import BankFileError
 
@@ -46,9 +57,10 @@ __all__ = ["SUPPORTED_VERSIONS", "Pain002Reader", "StatusItem", "read_pain002"]
 #: Versions read, by namespace ``urn:iso:std:iso:20022:tech:xsd:pain.002.<version>``.
 SUPPORTED_VERSIONS = frozenset(f"001.{number:02d}" for number in range(3, 15))
 
-_NAMESPACE_RE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:pain\.002\.(\d{3}\.\d{2})")
+_NAMESPACE_RE = iso20022_namespace(r"pain\.002")  # groups: message, version, Swiss variant
 _STATUS_RE = re.compile(r"[A-Z]{4}")
 _REASON_RE = re.compile(r"[A-Z0-9]{1,4}")
+_COUNT_RE = re.compile(r"[0-9]{1,15}")  # Max15NumericText
 
 Level = Literal["group", "payment", "transaction"]
 
@@ -72,6 +84,8 @@ class StatusItem:
     requested_collection_date: date | None = None
     additional_info: tuple[str, ...] = ()
     report_message_id: str | None = None
+    original_number_of_transactions: int | None = None
+    original_control_sum: Decimal | None = None
 
     @property
     def is_rejected(self) -> bool:
@@ -95,6 +109,7 @@ class _Batch:
     payment_information_id: str | None = None
     status: _Status | None = None
     transactions: int = 0
+    totals: tuple[int | None, Decimal | None] = (None, None)
 
 
 def read_pain002(source: Source, file_name: str | None = None, *,
@@ -117,6 +132,8 @@ class Pain002Reader(HardenedXmlFile):
         self._group_locator: Locator | None = None
         self._batch: _Batch | None = None
         self._batches = 0
+        #: The group's and each batch's own status (``GrpSts``, ``PmtInfSts``), as stated.
+        self.levels: list[StatusItem] = []
         self._items = self._parse()
 
     def __iter__(self) -> Pain002Reader:
@@ -153,10 +170,10 @@ class Pain002Reader(HardenedXmlFile):
     def _open_document(self, element: Element) -> None:
         root = element.getroottree().getroot()
         match = open_document(element, self.file_name, _NAMESPACE_RE, "pain.002")
-        if match.group(1) not in SUPPORTED_VERSIONS:
+        if match.group(2) not in SUPPORTED_VERSIONS:
             raise BankFileError(self.file_name, f"line {root.sourceline}",
-                                f"unsupported message version pain.002.{match.group(1)}")
-        self.version = match.group(1)
+                                f"unsupported message version pain.002.{match.group(2)}")
+        self.version = match.group(2)
 
     def _status(self, view: View, loc: Locator, code_path: str, prefix: str = "") -> _Status:
         code = view.text(code_path)
@@ -178,6 +195,8 @@ class Pain002Reader(HardenedXmlFile):
         self.original_message_id = loc.required_text(view, "OrgnlMsgId")
         self._group = self._status(view, loc, "GrpSts")
         self._group_locator = loc
+        if self._group.code is not None:
+            self.levels.append(self._item(loc, "group", self._group, None, self._totals(view, loc)))
         release(element)
 
     def _batch_event(self, event: str, element: Element) -> Iterator[StatusItem]:
@@ -192,9 +211,12 @@ class Pain002Reader(HardenedXmlFile):
             return
         batch = self._current(element)
         self._read_batch_header(batch)
+        if batch.status is not None and batch.status.code is not None:
+            self.levels.append(self._item(batch.locator, "payment", batch.status,
+                                          batch.payment_information_id, batch.totals))
         if batch.transactions == 0:
             status = self._inherit(batch.status, batch.locator)
-            yield self._item(batch.locator, "payment", status, batch.payment_information_id)
+            yield self._item(batch.locator, "payment", status, batch.payment_information_id, batch.totals)
         release(element)
         self._batch = None
 
@@ -205,6 +227,7 @@ class Pain002Reader(HardenedXmlFile):
         view = View(batch.element, stop=frozenset({"TxInfAndSts"}))
         batch.payment_information_id = batch.locator.required_text(view, "OrgnlPmtInfId")
         batch.status = self._status(view, batch.locator, "PmtInfSts")
+        batch.totals = self._totals(view, batch.locator)
 
     def _transaction_event(self, event: str, element: Element) -> Iterator[StatusItem]:
         batch = self._current(element.getparent())
@@ -243,11 +266,23 @@ class Pain002Reader(HardenedXmlFile):
                 return status
         raise loc.error("no status: neither the transaction, its batch nor the group has one")
 
-    def _item(self, loc: Locator, level: Level, status: _Status,
-              payment_information_id: str | None) -> StatusItem:
+    def _item(self, loc: Locator, level: Level, status: _Status, payment_information_id: str | None,
+              totals: tuple[int | None, Decimal | None] = (None, None)) -> StatusItem:
         return StatusItem(self.original_message_id or "", payment_information_id, None, status.code or "",
                           status.reason, None, None, loc.line, loc.path, level,
-                          additional_info=status.info, report_message_id=self.message_id)
+                          additional_info=status.info, report_message_id=self.message_id,
+                          original_number_of_transactions=totals[0], original_control_sum=totals[1])
+
+    def _totals(self, view: View, loc: Locator) -> tuple[int | None, Decimal | None]:
+        """``OrgnlNbOfTxs`` and ``OrgnlCtrlSum`` of a group or batch, when the bank states them."""
+        count, total = view.text("OrgnlNbOfTxs"), view.text("OrgnlCtrlSum")
+        if count is not None and not _COUNT_RE.fullmatch(count):
+            raise loc.error(f"invalid number of transactions {count!r}", view.find("OrgnlNbOfTxs"),
+                            "OrgnlNbOfTxs")
+        amount = None if total is None else parse_unsigned_amount(total)
+        if total is not None and amount is None:
+            raise loc.error(f"unparsable control sum {total!r}", view.find("OrgnlCtrlSum"), "OrgnlCtrlSum")
+        return (None if count is None else int(count)), amount
 
     def _date(self, view: View, loc: Locator, path: str) -> date | None:
         raw = view.text(path)
@@ -273,5 +308,5 @@ class Pain002Reader(HardenedXmlFile):
         if self._batches == 0:
             if self._group is None or self._group.code is None:
                 raise self._group_locator.error("no status: no GrpSts and no OrgnlPmtInfAndSts")
-            yield self._item(self._group_locator, "group", self._group, None)
+            yield self.levels[0]
 

@@ -9,8 +9,9 @@ payment-information ids. So:
    with valid check digits, and a structured or hybrid debtor address (town + country at least);
 2. sepaxml writes the file, batched by sequence type and collection date (one ``PmtInf`` each);
 3. lxml sets our message id, creation time and ``PmtInfId`` (``<SeqTp>-<date>``, unique within the
-   message), the end-to-end ids are the ones given (the key for matching returns), and the RF
-   reference (``RmtInf/Strd/CdtrRefInf``) and amendment details are inserted where the XSD wants them;
+   message, :mod:`importers.sepa.keys`), the end-to-end ids are the ones given (the key for matching
+   returns), and the RF reference (``RmtInf/Strd/CdtrRefInf``) and amendment details are inserted
+   where the XSD wants them;
 4. the final bytes are validated against sepaxml's ``pain.008.001.08.xsd``; failure raises
    :class:`~importers.sepa.errors.SepaSchemaError` and nothing is returned.
 
@@ -29,6 +30,7 @@ from sepaxml import SepaDD
 
 import importers.sepa._tree as _tree
 import importers.sepa._xsd as _xsd
+from importers.sepa.keys import payment_information_id
 from importers.sepa.parties import (
     Company,
     PostalAddress,
@@ -140,7 +142,7 @@ def _batches(collections: Sequence[Collection]) -> tuple[Batch, ...]:
     for item in collections:
         groups.setdefault((item.sequence_type, item.collection_date), []).append(item)
     return tuple(
-        Batch(f"{kind}-{day.isoformat()}", kind, day, tuple(i.end_to_end_id for i in items),
+        Batch(payment_information_id(kind, day), kind, day, tuple(i.end_to_end_id for i in items),
               sum((i.amount for i in items), ZERO))
         for (kind, day), items in groups.items())
 

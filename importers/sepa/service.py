@@ -4,22 +4,21 @@
   active mandate and something due, as a proposal, then booked and written as pain.008;
 - :func:`run_file`: the pain.008 of an executed run, re-created byte for byte from its events;
 - :func:`settle_due`: collections whose date has come are settled (Dr bank / Cr dd-clearing);
-- :func:`import_returns`: pain.002 rejects and camt.054/053 R-transactions reverse their collections,
-  idempotent by (end-to-end id, reason); returns of collections we do not know are listed for a person.
+- :func:`import_returns` (:mod:`importers.sepa.returns`): pain.002 rejects and camt.054/053
+  R-transactions reverse their collections, idempotent by (end-to-end id, reason); returns that do not
+  agree with what we sent are held for a person.
 """
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from importers.bank.camt import read_camt
-from importers.sepa.pain002 import read_pain002
+from importers.sepa.keys import run_message_id
 from importers.sepa.pain008 import Collection, Pain008File, write_pain008
 from importers.sepa.parties import Company, PostalAddress
+from importers.sepa.returns import ReturnsReport, import_returns
 from ledger.collections import commands as d
 from ledger.collections.run import CollectionRun
 from ledger.core.errors import NotFound
@@ -80,7 +79,7 @@ def run_file(svc: Services, run_id: UUID) -> Pain008File:
         for b in run.booked
     ]
     return write_pain008(
-        creditor, collections, message_id=f"SALDO-{run.id.hex[:20]}", created_at=run.executed_at
+        creditor, collections, message_id=run_message_id(run.id), created_at=run.executed_at
     )
 
 
@@ -98,99 +97,6 @@ def settle_due(svc: Services, on: date) -> int:
         )
     svc.projections.catch_up()
     return settled
-
-
-@dataclass
-class ReturnsReport:
-    file_name: str
-    items: int = 0
-    returned: int = 0
-    duplicates: int = 0
-    by_action: dict[str, int] = field(default_factory=dict)
-    unknown: list[dict[str, str]] = field(default_factory=list)
-    ignored: list[dict[str, str]] = field(default_factory=list)
-    refused: list[dict[str, str]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class _Return:
-    end_to_end_id: str
-    reason_code: str
-    returned_on: date
-    where: str
-
-
-def _returns_in(data: bytes, file_name: str, today: date) -> tuple[list[_Return], list[dict[str, str]]]:
-    """(returns with an end-to-end id and a reason, other lines) of a pain.002 or camt.053/054."""
-    found, ignored = [], []
-    if b"pain.002" in data[:2000]:
-        for item in read_pain002(io.BytesIO(data), file_name):
-            where = f"line {item.line}, {item.element_path}"
-            if item.is_rejected and item.original_end_to_end_id:
-                found.append(
-                    _Return(
-                        item.original_end_to_end_id,
-                        item.reason_code or "NARR",
-                        item.requested_collection_date or today,
-                        where,
-                    )
-                )
-            else:
-                ignored.append({"where": where, "reason": f"status {item.status} at {item.level} level"})
-        return found, ignored
-    for entry in read_camt(io.BytesIO(data), file_name):
-        where = f"line {entry.line}, {entry.element_path}"
-        is_return = entry.is_reversal or (entry.bank_transaction_code or "").endswith("UPDD")
-        if is_return and entry.end_to_end_id:
-            found.append(
-                _Return(
-                    entry.end_to_end_id, entry.return_reason or "NARR", entry.booking_date or today, where
-                )
-            )
-        else:
-            ignored.append({"where": where, "reason": "not a direct-debit return"})
-    return found, ignored
-
-
-def import_returns(svc: Services, data: bytes, file_name: str) -> ReturnsReport:
-    """Apply every return in the file; the whole file is read and checked before anything is booked."""
-    returns, ignored = _returns_in(data, file_name, svc.app.today())
-    report = ReturnsReport(file_name, items=len(returns), ignored=ignored)
-    svc.projections.catch_up()
-    known = svc.view.collections_by_e2e([r.end_to_end_id for r in returns])
-    commands = []
-    for r in returns:
-        row = known.get(r.end_to_end_id)
-        if row is None:
-            report.unknown.append(
-                {"where": r.where, "end_to_end_id": r.end_to_end_id, "reason": r.reason_code}
-            )
-            continue
-        commands.append(
-            (
-                r,
-                (
-                    d.ReturnCollection(UUID(row[1]), r.end_to_end_id, r.reason_code, r.returned_on),
-                    f"return:{r.end_to_end_id}:{r.reason_code}",
-                ),
-            )
-        )
-    for start in range(0, len(commands), DD_BATCH):
-        chunk = commands[start : start + DD_BATCH]
-        for (r, _), item in zip(chunk, svc.app.execute_many([c for _, c in chunk]), strict=True):
-            if item.error is not None or item.result is None:
-                report.refused.append({"where": r.where, "reason": str(item.error)})
-            elif item.result["replayed"]:
-                report.duplicates += 1
-            else:
-                report.returned += 1
-                action = item.result["action"]
-                report.by_action[action] = report.by_action.get(action, 0) + 1
-    svc.projections.catch_up()
-    return report
 
 
 __all__ = [

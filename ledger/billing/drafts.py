@@ -23,7 +23,6 @@ import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -44,20 +43,11 @@ from ledger.billing import commands as b
 from ledger.billing.decisions import true_up_cause
 from ledger.billing.rating_step import Job
 from ledger.billing.readings import supply_point_key
-from ledger.billing.records import ContractBilling, RunBatch, RunIssue
+from ledger.billing.records import RunIssue
 from ledger.core.errors import DomainError, InvalidInput
-from ledger.core.handling import MAX_BATCH_COMMANDS
-from ledger.core.money import ZERO
 
 if TYPE_CHECKING:
     from ledger.billing.ports import BillingService
-
-#: Most bytes of events one transaction of a run stores (estimated with :meth:`Draft.stored_bytes`).
-#: eventsourcing 9.5 inserts in psycopg pipeline mode, and psycopg 3.3.9 hangs for good when one insert
-#: is larger than the socket buffers can hold (here between 4 and 5 MB: the server waits for the rest
-#: of the message, the client for the result). 1.5 MB stays well clear of that.
-MAX_BATCH_BYTES = 1_500_000
-
 
 def document_totals(lines: tuple[ac.LineInput, ...]) -> Totals:
     """The totals ``IssueInvoice`` will compute for these lines (see :mod:`ledger.accounts.invoice`)."""
@@ -107,7 +97,9 @@ class Draft:
         return "collective-invoice" if self.contract_id is None else "invoice"
 
     def stored_bytes(self) -> int:
-        """About how much issuing this draft stores: measured ~3 kB a document plus ~0.9 kB a line."""
+        """About how much issuing this draft stores: measured ~3 kB a document plus ~0.9 kB a line.
+
+        See :data:`ledger.billing.issuing.MAX_BATCH_BYTES`."""
         return (
             (3000 + 900 * len(self.lines)) * (self.totals is not None)
             + (3000 + 900 * len(self.credit_lines)) * (self.credit_totals is not None)
@@ -312,7 +304,7 @@ def drafts_for(app: BillingService, jobs: list[Job], issue_date: date) -> tuple[
             try:
                 draft = _true_up_draft(app, job, issue_date)
             except DomainError as e:
-                problems.append(_issue(job, "true-up", str(e)))
+                problems.append(fail_job(job, "true-up", str(e)))
                 continue
             if draft is not None:
                 drafts.append(draft)
@@ -323,69 +315,13 @@ def drafts_for(app: BillingService, jobs: list[Job], issue_date: date) -> tuple[
         try:
             drafts.append(_bill_draft(members, issue_date))
         except DomainError as e:
-            problems += [_issue(j, "not-billable", str(e)) for j in members]
+            problems += [fail_job(j, "not-billable", str(e)) for j in members]
     return drafts, problems
 
 
-def _issue(job: Job, code: str, reason: str) -> RunIssue:
+def fail_job(job: Job, code: str, reason: str) -> RunIssue:
+    """Mark the job as not billable, with why; its problem (errors as data)."""
     job.fail(code, reason)
     if job.issue is None:  # pragma: no cover - fail() always sets it
         raise ValueError(reason)
     return job.issue
-
-
-def issue_drafts(app: BillingService, drafts: list[Draft], problems: list[RunIssue], selected: RunBatch
-                 ) -> RunBatch:
-    """Issue the drafts in batches of whole documents (one transaction each); count what happened."""
-    batches: list[list[Draft]] = [[]]
-    size = weight = 0
-    for draft in drafts:
-        bytes_ = draft.stored_bytes()
-        if batches[-1] and (
-            size + len(draft.commands) > MAX_BATCH_COMMANDS or weight + bytes_ > MAX_BATCH_BYTES
-        ):
-            batches.append([])
-            size = weight = 0
-        batches[-1].append(draft)
-        size += len(draft.commands)
-        weight += bytes_
-    counts = {"invoices": 0, "credit_notes": 0, "already": selected.already_billed, "nothing": 0}
-    money = {"net": ZERO, "vat": ZERO, "gross": ZERO}
-    issues = [*selected.issues, *problems]
-    for batch in batches:
-        commands = [cmd for d in batch for cmd in d.commands]
-        if not commands:
-            counts["nothing"] += sum(1 for d in batch if d.nothing_to_bill)
-            continue
-        with app.billing.prefetching({ContractBilling.id_for(j.contract.id) for d in batch for j in d.jobs}):
-            items = iter(app.execute_many(commands))
-        for draft in batch:
-            results = [next(items) for _ in draft.commands]
-            error = next((i.error for i in results if i.error is not None), None)
-            if draft.nothing_to_bill:
-                counts["nothing"] += 1
-            elif error is not None:
-                issues += [_issue(j, "refused", str(error)) for j in draft.jobs]
-            elif any(i.result is not None and i.result.get("replayed") for i in results):
-                counts["already"] += len(draft.jobs)
-            else:
-                for sign, totals, name in (
-                    (1, draft.totals, "invoices"),
-                    (-1, draft.credit_totals, "credit_notes"),
-                ):
-                    if totals is not None:
-                        counts[name] += 1
-                        for part in ("net", "vat", "gross"):
-                            money[part] += sign * Decimal(getattr(totals, part))
-    return RunBatch(
-        selected.contracts,
-        counts["invoices"],
-        counts["credit_notes"],
-        counts["already"],
-        counts["nothing"],
-        len(issues),
-        money["net"],
-        money["vat"],
-        money["gross"],
-        tuple(issues),
-    )

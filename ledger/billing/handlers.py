@@ -320,7 +320,7 @@ class BillingHandlers(Capability[CompanyConfig]):
     def record_run_batch(self, cmd: b.RecordRunBatch, rid: UUID) -> Handled:
         run = self.get(BillingRun, cmd.run_id, "billing run", "run_id")
         run.record_batch(cmd.batch)
-        return [run], {"run_id": str(run.id), "batches": len(run.batches)}
+        return [run], {"run_id": str(run.id), "batches": run.batch_count}
 
     @handles(b.FinishBillingRun)
     def finish_billing_run(self, cmd: b.FinishBillingRun, rid: UUID) -> Handled:

@@ -16,7 +16,7 @@ from eventsourcing.application import Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import ApplicationRecorder
 
-from ledger.core.handling import AggregateLoader, BatchItem, Result
+from ledger.core.handling import AggregateLoader, BatchItem, FollowUp, Result
 
 if TYPE_CHECKING:
     from ledger.billing.handlers import BillingHandlers
@@ -44,4 +44,6 @@ class BillingService(Protocol):
 
     def execute(self, command: object, idempotency_key: str) -> Result: ...
 
-    def execute_many(self, batch: Sequence[tuple[object, str]]) -> list[BatchItem]: ...
+    def execute_many(
+        self, batch: Sequence[tuple[object, str]], then: FollowUp | None = None
+    ) -> list[BatchItem]: ...

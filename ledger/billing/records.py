@@ -8,10 +8,19 @@
   contract's VAT rate when it differs from the tariff's (e.g. 10 % for Italian households).
 * :class:`BillingRun` — a run's period, its batches (counts, totals, problems as data) and whether it
   finished. Its status is read from the store, so any process can ask how a run is going.
+
+A run survives a crash: each batch's record is saved in the very transaction that issues its documents
+(:mod:`ledger.billing.issuing`), so the documents a run says it issued are exactly those the ledger holds,
+however often the process died. A run resumed with its key is a new **attempt** that looks at the whole
+portfolio again; its report adds the documents of every attempt, and takes how the portfolio stood
+(contracts looked at, not billable, nothing to bill, billed before the run) from the latest attempt. A
+finished run takes no more batches. (Two processes on one run at once still issue every document once
+and count it once; the latest attempt's other counts may then add up both.)
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -139,6 +148,9 @@ class RunIssue:
 
 @dataclass(frozen=True, slots=True)
 class RunBatch:
+    """What one transaction of a run did, saved with the documents it issued (or, for a chunk with nothing
+    to issue, on its own): the chunk's contracts and problems go with the chunk's first transaction."""
+
     contracts: int
     invoices: int
     credit_notes: int
@@ -149,6 +161,29 @@ class RunBatch:
     vat: Decimal
     gross: Decimal
     issues: tuple[RunIssue, ...] = ()
+    billed: int = 0  # contract periods its invoices billed (a collective invoice bills several)
+    attempt: int = 1  # the run's first attempt, then one more for each resume (older records: 1)
+
+    def plus(self, other: RunBatch, max_issues: int = MAX_RUN_ISSUES) -> RunBatch:
+        """Both together (of this one's attempt), keeping at most ``max_issues`` problems."""
+        return RunBatch(
+            self.contracts + other.contracts,
+            self.invoices + other.invoices,
+            self.credit_notes + other.credit_notes,
+            self.already_billed + other.already_billed,
+            self.nothing_to_bill + other.nothing_to_bill,
+            self.errors + other.errors,
+            self.net + other.net,
+            self.vat + other.vat,
+            self.gross + other.gross,
+            (*self.issues, *other.issues)[:max_issues],
+            self.billed + other.billed,
+            self.attempt,
+        )
+
+
+def no_batch(attempt: int) -> RunBatch:
+    return RunBatch(0, 0, 0, 0, 0, 0, ZERO, ZERO, ZERO, attempt=attempt)
 
 
 class BillingRun(Aggregate):
@@ -181,7 +216,13 @@ class BillingRun(Aggregate):
         self.period_end = period_end
         self.issue_date = issue_date
         self.started_on = started_on
-        self.batches: list[RunBatch] = []
+        # What the batches came to, kept small (a run of a million contracts records thousands of batches,
+        # and the application snapshots runs): the latest attempt's sum, with its first problems, and the
+        # sum of the earlier attempts.
+        self.batch_count = 0
+        self.attempt = 0  # the latest attempt that recorded a batch (0: none yet)
+        self.latest = no_batch(0)
+        self.earlier = no_batch(0)
         self.finished_on: date | None = None
         self.contracts_due = 0
 
@@ -190,26 +231,24 @@ class BillingRun(Aggregate):
         return "finished" if self.finished_on is not None else "running"
 
     def record_batch(self, batch: RunBatch) -> None:
-        kept = sum(len(b.issues) for b in self.batches)
-        issues = batch.issues[: max(0, MAX_RUN_ISSUES - kept)]
-        self._batch(
-            RunBatch(
-                batch.contracts,
-                batch.invoices,
-                batch.credit_notes,
-                batch.already_billed,
-                batch.nothing_to_bill,
-                batch.errors,
-                batch.net,
-                batch.vat,
-                batch.gross,
-                issues,
+        if self.finished_on is not None:
+            raise Conflict(
+                f"billing run {self.id} finished on {self.finished_on}: it takes no more batches", "run_id"
             )
-        )
+        kept = len(self.latest.issues) if batch.attempt == self.attempt else 0
+        self._batch(dataclasses.replace(batch, issues=batch.issues[: max(0, MAX_RUN_ISSUES - kept)]))
 
     @event(BatchRecorded)
     def _batch(self, batch: RunBatch) -> None:
-        self.batches.append(batch)
+        self.batch_count += 1
+        if batch.attempt > self.attempt:  # a resumed run: what the attempt before it did is history now
+            self.earlier = self.earlier.plus(self.latest, 0)
+            self.latest = no_batch(batch.attempt)
+            self.attempt = batch.attempt
+        if batch.attempt == self.attempt:
+            self.latest = self.latest.plus(batch)
+        else:  # a late batch of an earlier attempt (two processes on one run)
+            self.earlier = self.earlier.plus(batch, 0)
 
     def finish(self, finished_on: date, contracts_due: int) -> None:
         self._finished(finished_on, contracts_due)
@@ -220,24 +259,27 @@ class BillingRun(Aggregate):
         self.contracts_due = contracts_due
 
     def totals(self) -> dict[str, object]:
-        def total(name: str) -> Decimal:
-            return sum((getattr(b, name) for b in self.batches), ZERO)
+        """The documents and money of every attempt; the rest as the latest attempt found it.
 
-        def count(name: str) -> int:
-            return sum(int(getattr(b, name)) for b in self.batches)
-
+        "Already billed" counts the periods billed before this run: the latest attempt also finds billed
+        those an earlier attempt billed, and they are taken off again (while a resumed run is under way,
+        the count is not below zero).
+        """
+        latest, every = self.latest, self.latest.plus(self.earlier, 0)
         return {
-            "batches": len(self.batches),
-            "contracts": count("contracts"),
-            "invoices": count("invoices"),
-            "credit_notes": count("credit_notes"),
-            "already_billed": count("already_billed"),
-            "nothing_to_bill": count("nothing_to_bill"),
-            "errors": count("errors"),
-            "net": str(total("net")),
-            "vat": str(total("vat")),
-            "gross": str(total("gross")),
+            "batches": self.batch_count,
+            "attempts": self.attempt,
+            "contracts": latest.contracts,
+            "invoices": every.invoices,
+            "credit_notes": every.credit_notes,
+            "already_billed": max(0, latest.already_billed - self.earlier.billed),
+            "nothing_to_bill": latest.nothing_to_bill,
+            "errors": latest.errors,
+            "net": str(every.net),
+            "vat": str(every.vat),
+            "gross": str(every.gross),
         }
 
     def issues(self) -> list[RunIssue]:
-        return [i for b in self.batches for i in b.issues]
+        """The problems of the latest attempt (each attempt meets again those still there)."""
+        return list(self.latest.issues)

@@ -10,12 +10,18 @@ A run over the days [start, end] works through the portfolio in chunks of contra
 2. **Load** the chunk's histories, readings, load curves, tariffs and spot prices, a query per kind.
 3. **Rate** (:mod:`ledger.billing.rating_step`): contracts sharing a period, grid and tariff versions are
    priced in one call of the numpy kernel.
-4. **Issue** (:mod:`ledger.billing.drafts`): one invoice per contract, or one **collective invoice**
-   per contract account when several of its contracts are due for the same period, with the ledger's
-   own ``IssueInvoice`` under the key ``bill:<contract or account>:<first day>:<last day>``, and the
-   history entry in the same transaction. A true-up credits the lines of the old invoice
+4. **Issue** (:mod:`ledger.billing.drafts`, :mod:`ledger.billing.issuing`): one invoice per contract,
+   or one **collective invoice** per contract account when several of its contracts are due for the
+   same period, with the ledger's own ``IssueInvoice`` under the key
+   ``bill:<contract or account>:<first day>:<last day>``, and the history entry and the run's record of
+   the batch in the same transaction. A true-up credits the lines of the old invoice
    (``IssueCreditNote``) and re-bills the original service period, the cause on every line.
    A **simulation** builds the same drafts and totals and writes nothing.
+
+A run (``run_id``) that died is resumed by running it again: a new attempt (see
+:class:`~ledger.billing.records.BillingRun`) that bills what is still due, and whose report is the run's
+own record — every attempt's documents, exactly as the ledger holds them. A finished run is not run
+again: its report is returned as recorded.
 
 Errors are data: a contract that cannot be billed (no tariff, bad readings, missing spot prices, a
 refused command) becomes a :class:`~ledger.billing.records.RunIssue` and the run goes on.
@@ -23,6 +29,7 @@ refused command) becomes a :class:`~ledger.billing.records.RunIssue` and the run
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +44,8 @@ from eventsourcing.domain import Aggregate
 from ledger.accounts.contract import Contract
 from ledger.billing import commands as b
 from ledger.billing.decisions import DAY, BillingSettings, billing_periods, needs_true_up_check
-from ledger.billing.drafts import Draft, drafts_for, issue_drafts
+from ledger.billing.drafts import Draft, drafts_for
+from ledger.billing.issuing import Record, issue_drafts
 from ledger.billing.load_curves import LoadCurveMonth, month_key
 from ledger.billing.rating_step import Job, RatingContext, prepare_and_rate
 from ledger.billing.readings import MeterReadings, supply_point_key
@@ -91,6 +99,18 @@ class RunReport:
         self.vat += batch.vat
         self.gross += batch.gross
         self.issues += batch.issues
+
+    @classmethod
+    def of_run(cls, run: BillingRun) -> RunReport:
+        """The run's report as its record in the store has it (every attempt's documents)."""
+        totals = run.totals()
+        report = cls(run.period_start, run.period_end, False, str(run.id), contracts_due=run.contracts_due,
+                     issues=run.issues())
+        for name in ("contracts", "invoices", "credit_notes", "already_billed", "nothing_to_bill", "errors"):
+            setattr(report, name, int(str(totals[name])))
+        for name in ("net", "vat", "gross"):
+            setattr(report, name, Decimal(str(totals[name])))
+        return report
 
     def as_dict(self, drafts: int = 0) -> dict[str, Any]:
         return {
@@ -184,6 +204,12 @@ def run_billing(
     ``contracts`` limits the run to those (a portion of the portfolio); empty means all.
     """
     report = RunReport(start, end, simulate, None if run_id is None else str(run_id))
+    record: Record | None = None
+    if run_id is not None and not simulate:
+        run = app.get(BillingRun, run_id, "billing run", "run_id")
+        if run.finished_on is not None:
+            return RunReport.of_run(run)
+        record = _recorder(app, run_id, run.attempt + 1)
     ctx = RatingContext(app, settings or BillingSettings())
     ids = list(contracts) or contract_ids(app)
     selected = list(load_many(app, Contract, ids).values())
@@ -197,21 +223,26 @@ def run_billing(
             outcome = _simulated(drafts, problems, batch)
             report.drafts += drafts
         else:
-            outcome = issue_drafts(app, drafts, problems, batch)
-            if run_id is not None:
-                _record_batch(app, run_id, outcome)
+            outcome = issue_drafts(app, drafts, problems, batch, record)
         report.add(outcome)
         done += len(chunk)
         if progress is not None:
             progress(done, len(selected), report)
-    if run_id is not None and not simulate:
-        app.execute(b.FinishBillingRun(run_id, report.contracts_due), f"run:{run_id}:finish")
-    return report
+    if run_id is None or simulate:
+        return report
+    app.execute(b.FinishBillingRun(run_id, report.contracts_due), f"run:{run_id}:finish")
+    return RunReport.of_run(app.get(BillingRun, run_id, "billing run", "run_id"))
 
 
-def _record_batch(app: BillingService, run_id: UUID, batch: RunBatch) -> None:
-    run = app.get(BillingRun, run_id, "billing run", "run_id")
-    app.execute(b.RecordRunBatch(run_id, batch), f"run:{run_id}:batch:{len(run.batches) + 1}")
+def _recorder(app: BillingService, run_id: UUID, attempt: int) -> Record:
+    """How this attempt records a batch on its run (called inside the batch's unit of work)."""
+
+    def record(batch: RunBatch) -> tuple[object, str]:
+        run = app.get(BillingRun, run_id, "billing run", "run_id")
+        return (b.RecordRunBatch(run_id, dataclasses.replace(batch, attempt=attempt)),
+                f"run:{run_id}:batch:{run.batch_count + 1}")
+
+    return record
 
 
 def _simulated(drafts: list[Draft], problems: list[RunIssue], batch: RunBatch) -> RunBatch:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from ledger.collections.review import ReportedReturn, ReviewProblem
+
 
 @dataclass(frozen=True, slots=True)
 class RegisterMandate:
@@ -72,3 +74,35 @@ class ReturnCollection:
     end_to_end_id: str
     reason_code: str
     returned_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class HoldReturnForReview:
+    """A return the import would not apply on its own: it waits on the worklist for a person."""
+
+    reported: ReportedReturn
+    problem: ReviewProblem
+    detail: str
+    candidates: tuple[str, ...] = ()
+
+    def idempotency_payload(self) -> object:
+        """The same return reported again (another file, another place in it) is the same review."""
+        return self.reported.identity()
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyReviewedReturn:
+    """The clerk names the collection a held return undoes: it is returned as if it had matched."""
+
+    review_id: UUID
+    account_id: UUID
+    end_to_end_id: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class DismissReturnReview:
+    """The clerk decides a held return is not to be booked (not ours, handled elsewhere), and why."""
+
+    review_id: UUID
+    reason: str

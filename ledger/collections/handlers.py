@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID
 
 from ledger.accounts.account import ContractAccount
 from ledger.collections import change_iban, decide_return, revoke, validate_mandate
 from ledger.collections import commands as d
+from ledger.collections.review import ReturnReview
 from ledger.collections.run import MAX_RUN_COLLECTIONS, BookedCollection, CollectionRun, ProposedCollection
 from ledger.core.errors import Conflict, InvalidInput
-from ledger.core.handling import Capability, Handled, handles
+from ledger.core.handling import Capability, Handled, Result, handles
 from ledger.core.ids import child_id
 from ledger.core.money import ZERO
 from ledger.parties.company import CompanyConfig
@@ -134,15 +135,41 @@ class DirectDebitHandlers(Capability[CompanyConfig]):
     @handles(d.ReturnCollection)
     def return_collection(self, cmd: d.ReturnCollection, rid: UUID) -> Handled:
         account = self._account(cmd.account_id)
-        collection = account.collections.get(cmd.end_to_end_id)
-        if collection is None:
-            raise InvalidInput(f"collection {cmd.end_to_end_id} is not on this account", "end_to_end_id")
-        attempts = max(account.dd_attempts.get(a.item_id, 1) for a in collection.allocations)
-        decision = decide_return(self.config.return_policy, cmd.reason_code, attempts,
-                                 collection.collection_date, cmd.returned_on)
-        account.return_collection(cmd.end_to_end_id, cmd.returned_on, decision, self.config.bank_account)
-        return [account], {"end_to_end_id": cmd.end_to_end_id, "reason": decision.reason_code,
-                           "action": decision.action.value, "retry": decision.retry,
-                           "fee": str(decision.return_fee + decision.bank_charge),
-                           "needs_investigation": decision.needs_investigation, "notes": list(decision.notes)}
+        return [account], self._return(account, cmd.end_to_end_id, cmd.reason_code, cmd.returned_on)
 
+    def _return(self, account: ContractAccount, end_to_end_id: str, reason_code: str,
+                returned_on: date) -> Result:
+        collection = account.collections.get(end_to_end_id)
+        if collection is None:
+            raise InvalidInput(f"collection {end_to_end_id} is not on this account", "end_to_end_id")
+        attempts = max(account.dd_attempts.get(a.item_id, 1) for a in collection.allocations)
+        decision = decide_return(self.config.return_policy, reason_code, attempts,
+                                 collection.collection_date, returned_on)
+        account.return_collection(end_to_end_id, returned_on, decision, self.config.bank_account)
+        return {"end_to_end_id": end_to_end_id, "reason": decision.reason_code,
+                "action": decision.action.value, "retry": decision.retry,
+                "fee": str(decision.return_fee + decision.bank_charge),
+                "needs_investigation": decision.needs_investigation, "notes": list(decision.notes)}
+
+    # -- returns held for a person ----------------------------------------------------------------------
+
+    @handles(d.HoldReturnForReview)
+    def hold_return_for_review(self, cmd: d.HoldReturnForReview, rid: UUID) -> Handled:
+        review = ReturnReview.open(child_id(rid, "return-review"), cmd.reported, cmd.problem, cmd.detail,
+                                   cmd.candidates)
+        return [review], {"review_id": str(review.id), "problem": cmd.problem.value}
+
+    @handles(d.ApplyReviewedReturn)
+    def apply_reviewed_return(self, cmd: d.ApplyReviewedReturn, rid: UUID) -> Handled:
+        review: ReturnReview = self.get(ReturnReview, cmd.review_id, "return review", "review_id")
+        account = self._account(cmd.account_id)
+        review.apply_to(account.id, cmd.end_to_end_id, cmd.note, self.today())
+        reported = review.reported
+        result = self._return(account, cmd.end_to_end_id, reported.reason_code, reported.returned_on)
+        return [account, review], {**result, "review_id": str(review.id), "status": review.status}
+
+    @handles(d.DismissReturnReview)
+    def dismiss_return_review(self, cmd: d.DismissReturnReview, rid: UUID) -> Handled:
+        review: ReturnReview = self.get(ReturnReview, cmd.review_id, "return review", "review_id")
+        review.dismiss(cmd.reason, self.today())
+        return [review], {"review_id": str(review.id), "status": review.status}

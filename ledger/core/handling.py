@@ -49,6 +49,10 @@ class BatchItem:
     error: Exception | None = None
 
 
+#: Given a batch's outcome, the commands that record it in the same transaction (``Saldo.execute_many``).
+FollowUp = Callable[[list[BatchItem]], Sequence[tuple[object, str]]]
+
+
 class Workspace(Protocol[C_co]):
     """What the application gives every capability while a command runs."""
 

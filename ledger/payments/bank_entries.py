@@ -49,11 +49,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal, NamedTuple
+
+#: The parts of a bank transaction code (``PMNT/IDDT/UPDD``, ``PMNT-IDDT-UPDD``, ``IDDT+UPDD``).
+_CODE_PARTS_RE = re.compile(r"[^A-Za-z0-9]+")
 
 __all__ = [
     "BankEntry",
@@ -65,7 +69,7 @@ __all__ = [
 ]
 
 CreditDebit = Literal["CRDT", "DBIT"]
-MessageType = Literal["camt.053", "camt.054", "csv"]
+MessageType = Literal["camt.052", "camt.053", "camt.054", "csv"]
 
 #: Entry status codes (ISO ExternalEntryStatus1Code). Only ``BOOK`` entries move the booked balance.
 BOOKED = "BOOK"
@@ -161,6 +165,30 @@ class BankEntry:
     @property
     def is_booked(self) -> bool:
         return self.status == BOOKED
+
+    @property
+    def is_direct_debit_return(self) -> bool:
+        """A debit that undoes one of our collections (an R-transaction: insoluto, devolució, palautus).
+
+        The bank says so with ``RvslInd`` true, with the bank transaction code ``PMNT/IDDT/UPDD``
+        ("unpaid direct debit", as ISO domain code or quoted in a proprietary code), or with a return
+        reason (``TxDtls/RtrInf/Rsn``). A credit is never one: our collections come in as credits.
+
+        >>> from dataclasses import replace
+        >>> entry = BankEntry(file_name="s.xml", statement_id="S", account_iban=None, entry_index=1,
+        ...                   element_path="Stmt[1]/Ntry[1]", line=9, amount=Decimal("65.40"),
+        ...                   credit_debit="DBIT", currency="EUR", status="BOOK")
+        >>> entry.is_direct_debit_return
+        False
+        >>> [replace(entry, **change).is_direct_debit_return for change in (
+        ...     {"is_reversal": True}, {"return_reason": "AM04"}, {"bank_transaction_code": "PMNT/IDDT/UPDD"},
+        ...     {"bank_transaction_code": "PMNT/ICDT/ESCT"}, {"is_reversal": True, "credit_debit": "CRDT"})]
+        [True, True, True, False, False]
+        """
+        if self.credit_debit != "DBIT":
+            return False
+        code = self.bank_transaction_code or ""
+        return self.is_reversal or self.return_reason is not None or "UPDD" in _CODE_PARTS_RE.split(code)
 
     def fingerprint(self) -> str:
         """Stable identity across imports: the bank's reference, else ``sha256:`` of the content.

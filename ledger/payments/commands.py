@@ -106,3 +106,29 @@ class RecordStatementFile:
 
     def idempotency_payload(self) -> Any:
         return self.sha256
+
+
+#: Longest reason a clerk may give for accepting a statement whose balances do not add up.
+MAX_OVERRIDE_REASON_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptUnbalancedStatement:
+    """A clerk imports a bank file whose balances do not add up (opening + booked ≠ closing), and says why.
+
+    The statement readers refuse such a file: what the ledger books from it would not reconcile with what
+    the bank says the account holds. A clerk who has checked with the bank (a fee booked on the next
+    statement, a bank's own error) may accept it: this records on the file's record (keyed by its SHA-256)
+    who accepted it, through which channel, why, and each mismatch the reader found, before anything of the
+    file is booked. The first acceptance of a file stands: accepting the same bytes again replays it.
+    """
+
+    sha256: str
+    file_name: str
+    mismatches: tuple[str, ...]
+    reason: str
+    accepted_by: str
+    channel: str
+
+    def idempotency_payload(self) -> Any:
+        return self.sha256

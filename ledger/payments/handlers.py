@@ -118,6 +118,27 @@ class PaymentHandlers(Capability[CompanyConfig]):
             record.confirm_in_full(dict(cmd.report))
         return [record], {"statement_file_id": str(record.id)}
 
+    @handles(pmt.AcceptUnbalancedStatement)
+    def accept_unbalanced_statement(self, cmd: pmt.AcceptUnbalancedStatement, rid: UUID) -> Handled:
+        reason, accepted_by = cmd.reason.strip(), cmd.accepted_by.strip()
+        if not reason:
+            raise InvalidInput("accepting a statement whose balances do not add up needs a reason",
+                               "override_reason")
+        if len(reason) > pmt.MAX_OVERRIDE_REASON_CHARS:
+            raise InvalidInput(f"the reason is longer than {pmt.MAX_OVERRIDE_REASON_CHARS} characters",
+                               "override_reason")
+        if not accepted_by:
+            raise InvalidInput("accepting a statement whose balances do not add up names who accepts it",
+                               "accepted_by")
+        if not cmd.mismatches:
+            raise InvalidInput("nothing to accept: the statement's balances add up", "override_reason")
+        record_id = StatementFile.id_for(cmd.sha256)
+        record = self.find(StatementFile, record_id)
+        if record is None:
+            record = StatementFile(record_id, cmd.sha256, cmd.file_name, {})
+        record.accept_unbalanced(cmd.mismatches, reason, accepted_by, cmd.channel, self.today())
+        return [record], {"statement_file_id": str(record.id), **(record.unbalanced_accepted or {})}
+
     @handles(pmt.RefundSuspense)
     def refund_suspense(self, cmd: pmt.RefundSuspense, rid: UUID) -> Handled:
         item = self.get(SuspenseItem, cmd.suspense_id, "suspended receipt", "suspense_id")

@@ -114,6 +114,11 @@ class StatementFile(Aggregate):
     does not say; they are not :attr:`in_full`, so such a file is read once more, which books what was
     refused then (the second receipt of a reused bank reference) and replays the rest, and the record is
     then confirmed.
+
+    A file whose balances do not add up is imported only once a clerk has accepted it
+    (:meth:`accept_unbalanced`, before its entries are booked): the record then starts with an empty report
+    (not in full) and the acceptance, naming who and why; :attr:`unbalanced_accepted` holds it, so an
+    import that is re-run after a crash goes on under the same acceptance.
     """
 
     class Recorded(Aggregate.Created):
@@ -124,11 +129,19 @@ class StatementFile(Aggregate):
     class ConfirmedInFull(Aggregate.Event):
         report: dict[str, Any]
 
+    class UnbalancedAccepted(Aggregate.Event):
+        mismatches: tuple[str, ...]
+        reason: str
+        accepted_by: str
+        channel: str
+        accepted_on: date
+
     @event(Recorded)
     def __init__(self, id: UUID, sha256: str, file_name: str, report: dict[str, Any]) -> None:
         self.sha256 = sha256
         self.file_name = file_name
         self.report = report
+        self.unbalanced_accepted: dict[str, Any] | None = None
 
     @staticmethod
     def id_for(sha256: str) -> UUID:
@@ -147,3 +160,16 @@ class StatementFile(Aggregate):
     @event(ConfirmedInFull)
     def _confirmed_in_full(self, report: dict[str, Any]) -> None:
         self.report = report
+
+    def accept_unbalanced(self, mismatches: tuple[str, ...], reason: str, accepted_by: str, channel: str,
+                          accepted_on: date) -> None:
+        """A clerk accepts the file although its balances do not add up; the first acceptance stands."""
+        if self.unbalanced_accepted is None:
+            self._unbalanced_accepted(mismatches, reason, accepted_by, channel, accepted_on)
+
+    @event(UnbalancedAccepted)
+    def _unbalanced_accepted(self, mismatches: tuple[str, ...], reason: str, accepted_by: str, channel: str,
+                             accepted_on: date) -> None:
+        self.unbalanced_accepted = {"mismatches": list(mismatches), "reason": reason,
+                                    "accepted_by": accepted_by, "channel": channel,
+                                    "accepted_on": accepted_on.isoformat()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -55,15 +56,23 @@ def test_truncated_xml() -> None:
 def test_wrong_namespace() -> None:
     error = _error(FIXTURES / "wrong_namespace.xml")
     assert error.location == "line 2"
-    assert "not a camt.053/camt.054 document" in error.reason
-    assert "camt.052.001.08" in error.reason
+    assert "not a camt.052/camt.053/camt.054 document" in error.reason
+    assert "camt.056.001.08" in error.reason
+
+
+def test_statement_under_an_intraday_report_namespace() -> None:
+    """A camt.052 (read since issue 9) holds Rpt, not Stmt: the misplaced element is named."""
+    data = (FIXTURES / "wrong_namespace.xml").read_bytes().replace(b"camt.056.001.08", b"camt.052.001.08")
+    error = _error(io.BytesIO(data), "mixed.xml")
+    line = line_of("wrong_namespace.xml", "<Stmt>")
+    assert str(error) == f"mixed.xml: line {line}: unexpected Stmt element in a camt.052 document"
 
 
 def test_unknown_version() -> None:
     data = (FIXTURES / "camt053_v08.xml").read_bytes()
-    data = data.replace(b"camt.053.001.08", b"camt.053.001.13")
+    data = data.replace(b"camt.053.001.08", b"camt.053.001.14")
     error = _error(io.BytesIO(data), "future.xml")
-    assert str(error).startswith("future.xml: line 4: unsupported message version camt.053.001.13")
+    assert str(error).startswith("future.xml: line 4: unsupported message version camt.053.001.14")
 
 
 def test_not_a_camt_document() -> None:
@@ -175,8 +184,8 @@ NO_DATE = "<Sts><Cd>BOOK</Cd></Sts><BookgDt><Tm/></BookgDt>"
 @pytest.mark.parametrize(("data", "location", "reason"), [
     (_statement(_ntry(extra=f"<NtryDtls>{_tx('4.00')}{_tx('5.00')}</NtryDtls>")), ENTRY,
      "the 2 TxDtls amounts add up to 9.00 EUR, but the entry is 10.00 EUR"),
-    (_statement(_ntry(extra="<NtryDtls><TxDtls/><TxDtls/></NtryDtls>")),
-     f"{ENTRY}/NtryDtls/TxDtls[1]",
+    (_statement(_ntry(extra=f"<NtryDtls>{_tx('4.00')}<TxDtls/></NtryDtls>")),
+     f"{ENTRY}/NtryDtls/TxDtls[2]",
      "missing Amt (or AmtDtls/TxAmt/Amt) in a transaction of a batch entry"),
     (_statement(_ntry(amount='<Amt Ccy="USD">10.00</Amt>')), ENTRY,
      "entry currency USD differs from the statement currency EUR"),
@@ -192,10 +201,50 @@ NO_DATE = "<Sts><Cd>BOOK</Cd></Sts><BookgDt><Tm/></BookgDt>"
      f"{ENTRY}/NtryDtls/TxDtls[1]/RmtInf/Strd[1]/RfrdDocAmt/RmtdAmt", "unparsable amount 'x'"),
     (_statement(_ntry().replace("<Sts><Cd>BOOK</Cd></Sts>", NO_DATE)), f"{ENTRY}/BookgDt",
      "BookgDt has neither Dt nor DtTm"),
-    (_statement("").replace(b"<Cd>CLBD</Cd>", b"<Cd>CLAV</Cd>"), "line 3, Stmt[1]",
-     "missing closing (CLBD) balance: the statement cannot be reconciled"),
     (_statement(_ntry()).replace(b"<Id>S</Id>", b""), "line 3, Stmt[1]", "missing Id"),
 ])
 def test_invalid_content(data: bytes, location: str, reason: str) -> None:
     error = _error(io.BytesIO(data), "bank.xml")
     assert (error.location, error.reason) == (location, reason)
+
+
+# --- what the standard allows is read (issue 9, finding 4) ------------------------------------------
+
+
+def test_a_statement_without_a_closing_booked_balance_is_read_and_says_why() -> None:
+    """Only OPBD and an available balance (CLAV): refused before issue 9, now read, not reconcilable."""
+    data = _statement(_ntry()).replace(b"<Cd>CLBD</Cd>", b"<Cd>CLAV</Cd>")
+    reader = read_camt(io.BytesIO(data), "clav.xml")
+    assert [e.amount for e in reader] == [Decimal("10.00")]
+    (check,) = reader.check_balances()
+    assert (check.opening_balance, check.closing_balance, check.booked_total) == (
+        Decimal("0.00"), None, Decimal("10.00"))
+    assert check.not_reconcilable == ("not reconcilable: no booked closing (CLBD) balance (balances given: "
+                                      "OPBD, CLAV), so nothing proves the entries complete")
+    assert not check.balanced and check.mismatch is None
+
+
+def test_a_batch_whose_transactions_carry_no_amounts_is_one_record_of_the_entry_amount() -> None:
+    refs = ("<TxDtls><Refs><EndToEndId>E2E-1</EndToEndId></Refs><RmtInf><Strd><CdtrRefInf><Ref>"
+            "RF18539007547034</Ref></CdtrRefInf></Strd></RmtInf></TxDtls>"
+            "<TxDtls><Refs><EndToEndId>E2E-2</EndToEndId></Refs><RmtInf><Ustrd>second</Ustrd><Strd>"
+            "<CdtrRefInf><Ref>RF712348231</Ref></CdtrRefInf></Strd></RmtInf></TxDtls>")
+    data = _statement(_ntry(extra=f"<AcctSvcrRef>B-1</AcctSvcrRef><NtryDtls><Btch><NbOfTxs>2</NbOfTxs>"
+                                  f"</Btch>{refs}</NtryDtls>"))
+    (entry,) = read_camt(io.BytesIO(data), "batch.xml").read_all()
+    assert (entry.amount, entry.batch, entry.tx_index, entry.element_path) == (
+        Decimal("10.00"), False, None, "Stmt[1]/Ntry[1]")
+    assert entry.end_to_end_id is None  # the transactions disagree
+    assert entry.creditor_reference is None
+    assert entry.unstructured == ("second", "RF18539007547034", "RF712348231")
+    assert entry.fingerprint() == "ref:FI2112345600000785:B-1"
+
+
+def test_a_batch_whose_transactions_agree_keeps_what_they_share() -> None:
+    same = ("<TxDtls><Refs><EndToEndId>E2E-9</EndToEndId></Refs><RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry>"
+            "<Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>RF18539007547034</Ref></CdtrRefInf></Strd></RmtInf></TxDtls>")
+    (entry,) = read_camt(io.BytesIO(_statement(_ntry(extra=f"<NtryDtls>{same}{same}</NtryDtls>"))),
+                         "same.xml").read_all()
+    assert (entry.end_to_end_id, entry.creditor_reference, entry.creditor_reference_type) == (
+        "E2E-9", "RF18539007547034", "SCOR")
+    assert entry.unstructured == ()

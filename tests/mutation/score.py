@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from importers.files import write_atomically
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 SECTION = "## Mutation testing"
@@ -123,7 +125,7 @@ def write_section(text: str, path: Path = ROOT / "BENCHMARKS.md") -> None:
     else:
         end = old.find("\n## ", start + 1)
         new = old[:start] + text + (old[end:] if end >= 0 else "")
-    path.write_text(new, encoding="utf-8")
+    write_atomically(path, new.encode("utf-8"))  # whole or not at all, like every file Saldo writes
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,135 @@
+"""A bank file as the statement import reads it: one statement file, or every statement in a ZIP archive.
+
+Which reader takes a file is told from its content (:mod:`importers.bank.formats`), never from its name:
+XML goes to the camt reader (camt.052, camt.053, camt.054, any version from 001.02 to 001.13, Swiss
+variants included), other text to the CSV reader, and a ZIP archive is unpacked within its limits
+(:mod:`importers.bank.archive`) and each member read the same way, named ``archive.zip!member.xml``.
+A PDF in an archive is set aside (it is the printed copy banks ship next to the data) and named in the
+report. Anything else is refused with what it is: an MT940 statement, a PDF, an Excel workbook, a
+pain.002 status report, a zip archive with no statement. A reader for another format (MT940, KTL)
+joins by adding itself to :data:`READERS` under the kind :func:`~importers.bank.formats.sniff` gives.
+
+The whole file is read, and every statement's balances checked, before the import writes anything.
+
+>>> from pathlib import Path
+>>> sample = Path(__file__).parents[2] / "tests/fixtures/bank/camt053_v11_closing_balance_only.xml"
+>>> (read,) = read_bank_file(sample.read_bytes(), "march.xml").files
+>>> read.kind, len(read.entries), read.checks[0].not_reconcilable[:44]
+('camt.053.001.11', 2, 'not reconcilable: no booked opening (OPBD or')
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from importers.bank._camt_statement import BalanceCheck
+from importers.bank._source import DEFAULT_MAX_BYTES, too_big
+from importers.bank.archive import unpack
+from importers.bank.camt import read_camt
+from importers.bank.csv_format import read_csv
+from importers.bank.errors import BankFileError
+from importers.bank.formats import SNIFF_BYTES, describe, sniff
+from ledger.payments.bank_entries import BankEntry, MessageType, StatementHeader
+
+__all__ = ["READERS", "BankFile", "ReadFile", "read_bank_file"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadFile:
+    """What one bank file, or one member of an archive, says: its entries, statements and balance checks.
+
+    ``kind`` names the format and version (``camt.053.001.08``, ``camt.053.001.04.ch.02``, ``csv``);
+    ``checks`` holds one :class:`BalanceCheck` per statement of a camt.053, none for other formats.
+    """
+
+    file_name: str
+    kind: str
+    message_type: MessageType
+    entries: list[BankEntry]
+    statements: tuple[StatementHeader, ...]
+    checks: tuple[BalanceCheck, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BankFile:
+    """A file as uploaded: the statement files read from it, and the archive members set aside unread."""
+
+    file_name: str
+    files: tuple[ReadFile, ...]
+    set_aside: tuple[tuple[str, str], ...] = ()  # (archive!member, why it was not read)
+
+
+Reader = Callable[[bytes, str, int, bool], ReadFile]
+
+_PAIN002_RE = re.compile(rb"""xmlns(?::\w+)?\s*=\s*["'][^"']*pain\.002\.""")
+
+
+def read_bank_file(data: bytes, file_name: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                   accept_mismatch: bool = False) -> BankFile:
+    """Read everything in ``data``; raise :class:`BankFileError` naming the file (or member) at the first
+    problem. ``accept_mismatch``: see :func:`~importers.bank.camt.read_camt`."""
+    kind = sniff(data)
+    if kind == "zip":
+        if len(data) > max_bytes:
+            raise too_big(file_name, max_bytes)
+        return _read_archive(data, file_name, max_bytes, accept_mismatch)
+    return BankFile(file_name, (_read_one(data, file_name, kind, max_bytes, accept_mismatch),))
+
+
+def _read_one(data: bytes, file_name: str, kind: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
+    reader = READERS.get(kind)
+    if reader is None:
+        raise BankFileError(file_name, "", _unreadable(kind))
+    return reader(data, file_name, max_bytes, accept_mismatch)
+
+
+def _read_xml(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
+    if _PAIN002_RE.search(data[:SNIFF_BYTES]):
+        raise BankFileError(file_name, "", "a pain.002 payment status report, not a bank statement: import "
+                            "it with the direct-debit returns (POST /direct-debit/returns, "
+                            "saldo dd import-returns)")
+    reader = read_camt(io.BytesIO(data), file_name, max_bytes=max_bytes, accept_mismatch=accept_mismatch)
+    with reader:
+        entries = reader.read_all()
+        checks = reader.check_balances()
+    message_type = reader.message_type or "camt.053"
+    kind = ".".join(part for part in (message_type, reader.version, reader.variant) if part)
+    return ReadFile(reader.file_name, kind, message_type, entries, reader.statements, checks)
+
+
+def _read_csv(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
+    reader = read_csv(io.BytesIO(data), file_name, max_bytes=max_bytes)
+    entries = reader.read_all()
+    return ReadFile(reader.file_name, "csv", "csv", entries, (reader.header,))
+
+
+#: The reader of each kind of file :func:`~importers.bank.formats.sniff` tells apart.
+READERS: dict[str, Reader] = {"xml": _read_xml, "csv": _read_csv}
+
+
+def _read_archive(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool) -> BankFile:
+    members, metadata = unpack(data, file_name)
+    set_aside = [(name, "file system metadata, not a statement") for name in metadata]
+    files: list[ReadFile] = []
+    for member in members:
+        kind = sniff(member.data)
+        if kind == "pdf":
+            set_aside.append((member.name, "a PDF document: the printed copy of a statement, not read"))
+            continue
+        files.append(_read_one(member.data, member.name, kind, max_bytes, accept_mismatch))
+    if not files:
+        listed = "; ".join(f"{name}: {why}" for name, why in set_aside) or "it is empty"
+        raise BankFileError(file_name, "", f"zip archive with no statement ({listed})")
+    return BankFile(file_name, tuple(files), tuple(set_aside))
+
+
+def _unreadable(kind: str) -> str:
+    what = describe(kind)
+    if kind in ("mt940", "mt942", "norma43"):
+        return f"{what}: Saldo has no reader for this format yet; ask the bank for camt.053 (or CSV)"
+    if kind in ("pdf", "ole2", "xlsx", "docx", "ods"):
+        return f"{what}, not a machine-readable statement: export it from the bank as camt.053 or CSV"
+    return f"{what}, not a bank statement Saldo reads (camt.052/053/054 XML, CSV, or a zip archive of them)"
