@@ -8,13 +8,14 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test bench lint demo clean help
+.PHONY: run test bench lint mutate demo clean help
 
 help:
 	@echo "make run    - install into .venv, load the demo portfolio into var/saldo.sqlite, serve the API"
 	@echo "make test   - install into .venv and run the whole suite on SQLite and PostgreSQL"
 	@echo "make bench  - run the benchmarks (PostgreSQL) and print ratios to same-run limits"
 	@echo "make lint   - ruff, mypy --strict and the import contracts (.importlinter)"
+	@echo "make mutate - mutation testing of the money-critical modules; score into BENCHMARKS.md"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Saldo needs Python >= 3.11; set PYTHON=python3.11")'
@@ -39,10 +40,24 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
+# Mutation testing (tests/mutation/README.md): a fresh mutmut run over the modules in pyproject's
+# [tool.mutmut], MUTATE_JOBS workers, derandomised hypothesis (CI=true); then the score per module group,
+# written as the "Mutation testing" section of BENCHMARKS.md. Fails if the score is under MUTATE_FLOOR %.
+MUTATE_JOBS  ?= 2
+MUTATE_FLOOR ?= 90
+
+mutate: $(STAMP)
+	rm -rf mutants
+	mkdir -p mutants
+	@start=$$(date +%s); \
+	CI=true $(BIN)/mutmut run --max-children $(MUTATE_JOBS) > mutants/run.log 2>&1 \
+		|| { tail -c 4000 mutants/run.log; exit 1; }; \
+	$(BIN)/python -m tests.mutation.score --seconds $$(( $$(date +%s) - start )) --fail-under $(MUTATE_FLOOR)
+
 lint: $(STAMP)
 	$(BIN)/ruff check ledger projections api importers tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --config .importlinter
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants

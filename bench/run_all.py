@@ -57,6 +57,19 @@ def _kept_summary() -> str:
     return block + "\n"
 
 
+def _kept_mutation_section() -> str:
+    """The mutation score ``make mutate`` wrote (tests/mutation/score.py), kept as it is: not a benchmark."""
+    path = ROOT / "BENCHMARKS.md"
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    start = text.find("## Mutation testing")
+    if start < 0:
+        return ""
+    end = text.find("\n## ", start + 1)
+    return "\n" + (text[start:end + 1] if end >= 0 else text[start:])
+
+
 def main() -> int:
     sections = []
     failed = False
@@ -74,7 +87,9 @@ def main() -> int:
     header = (f"# Benchmarks\n\nLatest run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}.\n"
               "Every figure is a ratio to a limit measured in the same run (see each script's docstring);"
               " the machine is shared, so absolute rates vary between runs.\n\n")
-    write_atomically(ROOT / "BENCHMARKS.md", (header + _kept_summary() + "\n".join(sections)).encode("utf-8"))
+    kept = _kept_summary(), _kept_mutation_section()
+    report = header + kept[0] + "\n".join(sections) + kept[1]
+    write_atomically(ROOT / "BENCHMARKS.md", report.encode("utf-8"))
     return 1 if failed else 0
 
 

@@ -84,14 +84,15 @@ class InterestRateTable:
         days = [rate.effective_from for rate in self.rates]
         if any(later <= earlier for earlier, later in pairwise(days)):
             raise InvalidInput("rates must be in strictly increasing effective_from order", "rates")
-        if any(rate.annual_percent < 0 or not rate.annual_percent.is_finite() for rate in self.rates):
+        # finiteness first: comparing NaN with < raises decimal.InvalidOperation instead of refusing it
+        if any(not rate.annual_percent.is_finite() or rate.annual_percent < 0 for rate in self.rates):
             raise InvalidInput("interest rates must be finite and not negative", "rates")
 
     @classmethod
     def reference_plus_margin(cls, reference: Sequence[tuple[date, Decimal]], margin: Decimal,
                               name: str = "") -> InterestRateTable:
         """A table of ``reference + margin``, each reference rate from its date."""
-        rates = tuple(InterestRate(day, max(ZERO, ref + margin), f"reference {ref} + {margin}")
+        rates = tuple(InterestRate(day, _floored(ref + margin), f"reference {ref} + {margin}")
                       for day, ref in reference)
         return cls(rates, name)
 
@@ -107,12 +108,17 @@ class InterestRateTable:
         return current.annual_percent
 
 
+def _floored(percent: Decimal) -> Decimal:
+    """A negative reference + margin is no interest (0 %); what is not a number is left for the check."""
+    return max(ZERO, percent) if percent.is_finite() else percent
+
+
 def _principal_steps(principal: OpenPrincipal, due_date: date) -> tuple[tuple[date, Decimal], ...]:
     steps = ((due_date, principal),) if isinstance(principal, Decimal) else tuple(principal)
     days = [day for day, _ in steps]
     if any(later <= earlier for earlier, later in pairwise(days)):
         raise InvalidInput("principal steps must be in strictly increasing date order", "principal")
-    if any(amount < 0 or not amount.is_finite() for _, amount in steps):
+    if any(not amount.is_finite() or amount < 0 for _, amount in steps):
         raise InvalidInput("open principal must be finite and not negative", "principal")
     return steps
 

@@ -14,7 +14,7 @@ element-wise float operations on whole columns, in a fixed order, so the kernel'
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import NamedTuple
 
 import numpy as np
@@ -58,6 +58,13 @@ class Measured(NamedTuple):
     spot: F64 | None  # the spot price series, if a component needs it and it is complete
     spot_sum: F64 | None  # (M,) sum of spot price x consumption, when ``spot`` is
     max_kwh: F64  # (M,) the largest interval consumption
+
+
+#: The context every Decimal step here uses: the thread's own (``getcontext()``) belongs to the caller, who
+#: may have set 3 digits or trapped Inexact for their own reasons, and must never change an invoice
+#: (https://docs.python.org/3/library/decimal.html#context-objects). Python's default settings (28 digits,
+#: half even), so the kernel's figures are what they were under a default context.
+_CTX = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
 
 
 def _f(d: Decimal) -> float:
@@ -106,7 +113,7 @@ def _time_of_use(comp: TimeOfUse, measured: Measured) -> list[PricedLine]:
 def _spot_indexed(comp: SpotIndexed, measured: Measured) -> PricedLine:
     # 1 + losses is added in Decimal and rounded to float once (not 1.0 + float(losses): two
     # roundings).  Then the fixed float order: (sum(spot x kWh) x factor) + (spread x kWh).
-    factor = _f(Decimal(1) + comp.losses_factor)
+    factor = _f(_CTX.add(Decimal(1), comp.losses_factor))
     spread = _f(comp.spread_per_unit)
     total, spot = measured.total, measured.spot
     if measured.spot_sum is None or spot is None:
@@ -124,7 +131,7 @@ def _spot_indexed(comp: SpotIndexed, measured: Measured) -> PricedLine:
 def _tiered_blocks(comp: TieredBlocks, measured: Measured) -> list[PricedLine]:
     # Thresholds are per day, pro-rated to the days of this grid: t x days in Decimal, one
     # rounding to float (https://docs.python.org/3/library/decimal.html).
-    limits = [_f(t * Decimal(measured.days)) for t in comp.thresholds_per_day]
+    limits = [_f(_CTX.multiply(t, Decimal(measured.days))) for t in comp.thresholds_per_day]
     # Block i holds what lies between the previous limit and its own: clip keeps every block
     # quantity monotone in the total and the blocks summing to it (up to float rounding).
     out: list[PricedLine] = []
@@ -143,5 +150,6 @@ def _demand(comp: Demand, measured: Measured) -> PricedLine:
     # The price is per billing period: on one side of a tariff change, price x days / period
     # days, computed in Decimal and rounded to float once (see the kernel's rate_arrays).
     kw = measured.max_kwh * (60.0 / measured.resolution_min)
-    p = _f(comp.price_per_kw * Decimal(measured.days) / Decimal(measured.period_days))
+    share = _CTX.multiply(comp.price_per_kw, Decimal(measured.days))
+    p = _f(_CTX.divide(share, Decimal(measured.period_days)))
     return f"{comp.name}: maximum demand", "kW", kw, p, kw * p
