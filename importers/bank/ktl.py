@@ -26,8 +26,9 @@ A payment becomes a credit booked on its ``kirjauspäivä`` (value date too: the
 account), its archive reference the bank's reference (so a file imported twice dedupes), its viite the
 structured creditor reference, check digit verified (an RF creditor reference is verified too). A
 correction (oikaisu) cancels a payment reported earlier: it is a debit marked as a reversal, which the
-import hands to the returns handling (held for a person when no collection matches), never booked. The summary is checked: the count and sum of the payments and of the
-corrections must be those the bank wrote, or the file is refused. Errors name the line and columns::
+import hands to the returns handling (held for a person when no collection matches), never booked.
+The summary is checked: the count and sum of the payments and of the corrections must be those the
+bank wrote, or the file is refused. Errors name the line and columns::
 
     viite.ktl: line 3, columns 78-87 (amount): not a number of cents: '00000025,0'
 """
