@@ -98,6 +98,15 @@ def open_source(source: Source, file_name: str | None, max_bytes: int) -> Guarde
     return GuardedReader(source, name, max_bytes, owned=False)
 
 
+def read_whole(source: Source, file_name: str | None, max_bytes: int) -> tuple[str, bytes]:
+    """The name and all bytes of a file read at once (MT940, KTL: small text formats), within the limit."""
+    stream = open_source(source, file_name, max_bytes)
+    try:
+        return stream.file_name, stream.read()
+    finally:
+        stream.close()
+
+
 def reject_dtd(reader: GuardedReader) -> None:
     """Raise if the start of an XML file declares a DOCTYPE or an entity (any common encoding)."""
     prefix = reader.peek_prefix(PROLOG_SCAN_BYTES)

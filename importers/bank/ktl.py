@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from importers.bank._source import DEFAULT_MAX_BYTES, Source, open_source
+from importers.bank._source import DEFAULT_MAX_BYTES, Source, read_whole
 from importers.bank._zones import zone_for
 from importers.bank.errors import BankFileError
 from ledger.accounts.references import fi, rf
@@ -80,12 +80,7 @@ class KtlReader:
     """All payments of one reference-payment file, read and checked at once; ``statements``: its batches."""
 
     def __init__(self, source: Source, file_name: str | None, *, max_bytes: int) -> None:
-        stream = open_source(source, file_name, max_bytes)
-        self.file_name = stream.file_name
-        try:
-            data = stream.read()
-        finally:
-            stream.close()
+        self.file_name, data = read_whole(source, file_name, max_bytes)
         self._entries: list[BankEntry] = []
         headers: list[StatementHeader] = []
         for batch in _batches(_records(data, self.file_name), self.file_name):

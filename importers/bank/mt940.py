@@ -35,7 +35,7 @@ from decimal import Decimal
 
 from importers.bank._mt940_details import Details, details
 from importers.bank._mt940_lines import Field, amount, field_error, fields_of, parse_tag
-from importers.bank._source import DEFAULT_MAX_BYTES, Source, open_source
+from importers.bank._source import DEFAULT_MAX_BYTES, Source, read_whole
 from importers.bank._values import normalize_iban
 from importers.bank.errors import BankFileError
 from ledger.parties.identifiers import known_iban
@@ -65,12 +65,7 @@ class Mt940Reader:
     """All entries of one MT940 file, read and balanced at once; ``statements`` has their headers."""
 
     def __init__(self, source: Source, file_name: str | None, *, max_bytes: int) -> None:
-        stream = open_source(source, file_name, max_bytes)
-        self.file_name = stream.file_name
-        try:
-            data = stream.read()
-        finally:
-            stream.close()
+        self.file_name, data = read_whole(source, file_name, max_bytes)
         headers: list[StatementHeader] = []
         self._entries: list[BankEntry] = []
         for index, block in enumerate(_statements(fields_of(_decode(data), self.file_name), self.file_name),
