@@ -254,6 +254,9 @@ class Saldo(Application[UUID]):
             decision = getattr(cmd, "decision", None)
             if decision is not None and decision.account_id is not None:
                 ids.append(decision.account_id)
+            preload = getattr(cmd, "preload_ids", None)
+            if preload is not None:
+                ids.extend(preload())
         return ids
 
     def prefetch(self, ids: Iterable[UUID]) -> None:

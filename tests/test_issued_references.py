@@ -157,3 +157,21 @@ def test_no_reference_is_issued_twice_whatever_numbers_callers_choose(
     assert len(issued) == len(set(issued)), sorted(issued)
     mine = [r[3] for r in clerk.services.view.open_items_of([str(account)])]
     assert all(SCHEMES[scheme.value].is_valid(r) for r in mine)
+
+
+@pytest.mark.parametrize("scheme", list(ReferenceScheme))
+def test_instalments_never_repeat_a_reference_of_an_invoice_or_of_each_other(
+    clerk: Clerk, scheme: ReferenceScheme
+) -> None:
+    """Plan numbers (``PLAN-2026-000001-001``) carry 13 digits, more than OGM's 10."""
+    from ledger.dunning import commands as dc
+
+    use_scheme(clerk, scheme)
+    anna = clerk.customer("Anna")
+    invoices = [issue(clerk, anna, None, "30.00") for _ in range(3)]
+    plan = clerk.run(dc.CreateInstalmentPlan(anna, (invoices[0]["number"],), 3, date(2026, 4, 1)))
+    later = issue(clerk, anna, None, "40.00")
+    references = [i["payment_reference"] for i in plan["instalments"]]
+    references += [i["payment_reference"] for i in (*invoices, later)]
+    assert len(references) == len(set(references)) == 7, references
+    assert all(SCHEMES[scheme.value].is_valid(r) for r in references)

@@ -1,4 +1,4 @@
-"""``saldo bank import``: camt.052/053/054, CSV or ZIP statements, with a progress line per file."""
+"""``saldo bank import``: camt.052/053/054, MT940, KTL, CSV or ZIP statements, a progress line per file."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ def cmd_bank_import(svc: Services, args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     bank = sub.add_parser("bank", help="bank statements").add_subparsers(dest="action", required=True)
-    bank_import = bank.add_parser("import", help="import camt.052/053/054, CSV or ZIP statements")
+    bank_import = bank.add_parser(
+        "import", help="import camt.052/053/054, MT940, KTL (Finnish reference payments), CSV or ZIP "
+                       "statements")
     bank_import.add_argument("files", nargs="+")
     bank_import.add_argument("--override-reason", help="import statements whose balances do not add up, "
                              "recording this reason and your login name")

@@ -25,6 +25,8 @@ def print_import(report: dict[str, object]) -> None:
         print(f"  not allocated: {line['where']}: {line['amount']} — {line['reason']}")
     for line in report["refused"]:  # type: ignore[attr-defined]
         print(f"  refused: {line['where']}: {line.get('amount', '')} — {line['reason']}")
+    for line in report.get("possible_duplicates", []):  # type: ignore[attr-defined]
+        print(f"  possible duplicate, in the worklist: {line['where']}: {line['amount']} — {line['reason']}")
     returns = report.get("direct_debit_returns")
     if isinstance(returns, dict):
         print(f"  direct-debit returns: {returns['returned']} applied {returns['by_action']}, "

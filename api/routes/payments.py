@@ -16,6 +16,7 @@ from importers.bank.refunds import refund_file
 from importers.bank.service import BalanceOverride, import_statement
 from ledger.core.errors import NotFound
 from ledger.payments import commands as pmt
+from ledger.payments.duplicates import POSSIBLE_DUPLICATE
 from ledger.payments.matching import CandidateItem, Receipt, rank_candidates
 
 #: Open receipts listed per worklist page.
@@ -88,8 +89,9 @@ def reset_clearing(account_id: UUID, payment_id: str, body: s.ReversalIn, key: I
 @router.post("/bank/statements", status_code=201, tags=["finance"])
 def upload_statement(file: UploadFile, svc: ServicesDep, request: Request, response: Response,
                      override_reason: OverrideReason = None) -> s.ImportReportOut:
-    """Import a camt.052/053/054 or CSV statement, or a ZIP archive of them. The file's content is its
-    idempotency key. ``override_reason`` imports a statement whose balances do not add up, recording why."""
+    """Import a camt.052/053/054, MT940, Finnish reference-payment (KTL) or CSV statement, or a ZIP archive
+    of them, told apart by their content. The file's content is its idempotency key. ``override_reason``
+    imports a statement whose balances do not add up, recording why."""
     override = None
     if override_reason and override_reason.strip():  # no login yet: the actor is the client's address
         client = request.client.host if request.client else "unknown"
@@ -115,6 +117,7 @@ def worklist(svc: ServicesDep, limit: int = 100) -> list[s.WorklistItemOut]:
             reference=r[6],
             remittance=r[7],
             reason=r[8],
+            possible_duplicate=r[8].startswith(POSSIBLE_DUPLICATE),
             candidates=_candidates(svc, r),
         )
         for r in rows

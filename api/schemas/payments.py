@@ -69,6 +69,8 @@ class ImportReportOut(BaseModel):
     skipped: list[dict[str, str]] = Field(default_factory=list)
     #: Who accepted balances that do not add up, why, and which (``None`` when nothing needed accepting).
     balance_override: dict[str, Any] | None = None
+    #: Receipts booked, to the worklist, that look like one booked from a statement of another period.
+    possible_duplicates: list[dict[str, str]] = Field(default_factory=list)
 
 
 class CandidateOut(BaseModel):
@@ -90,6 +92,9 @@ class WorklistItemOut(BaseModel):
     reference: str | None
     remittance: str
     reason: str = Field(description="why the matching cascade could not place it")
+    possible_duplicate: bool = Field(
+        default=False, description="it looks like a receipt booked from a statement of another period: "
+                                   "confirm it is a second payment, or refund it (the reason says where)")
     candidates: list[CandidateOut]
 
 

@@ -3,7 +3,7 @@
 Version differences are handled by shape, not by version number (architecture §5, "ISO 20022
 paths"): ``Sts`` as text (v02–v06) or ``Sts/Cd`` (v08); ``Dbtr/Nm`` or ``Dbtr/Pty/Nm``; a
 transaction amount in ``TxDtls/Amt`` (v03+) or ``TxDtls/AmtDtls/TxAmt/Amt`` (v02); ``Dt`` or
-``DtTm`` dates.
+``DtTm`` dates (a timestamp counts on the account's local day, see :mod:`importers.bank._zones`).
 
 Choices where the standard leaves room: the creditor reference is the first ``Strd/CdtrRefInf/Ref``;
 a ``Strd`` naming exactly one document gives it its ``RfrdDocAmt/RmtdAmt`` (else ``DuePyblAmt``), a
@@ -18,21 +18,23 @@ on, all their texts and documents, and their differing creditor references as te
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, tzinfo
 from decimal import Decimal
 
 from importers.bank._values import normalize_iban
 from importers.bank._xml import Element, Locator, View, local_name
-from ledger.payments.bank_entries import BankEntry, CreditDebit, ReferredDocument
+from ledger.payments.bank_entries import BankEntry, CreditDebit, ReferredDocument, StatementPeriod
 
 
 @dataclass(frozen=True, slots=True)
 class EntryScope:
-    """What every entry of one statement shares."""
+    """What every entry of one statement shares: its account's zone turns timestamps into days."""
 
     file_name: str
     statement_id: str
     account_iban: str | None
+    zone: tzinfo | None = None
+    period: StatementPeriod | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,7 @@ _TRANSACTIONS = "NtryDtls/TxDtls"
 def parse_entry(ntry: Element, scope: EntryScope, loc: Locator,
                 entry_index: int) -> list[BankEntry]:
     view = View(ntry, stop=frozenset({_TRANSACTIONS}))
-    common = _common(view, loc)
+    common = _common(view, loc, scope.zone)
     transactions = _transactions(view, loc)
     if len(transactions) <= 1 or not any(_has_amount(tx) for tx, _ in transactions):
         details = _merged_details(transactions)
@@ -96,15 +98,15 @@ def parse_entry(ntry: Element, scope: EntryScope, loc: Locator,
     return [_build(scope, entry_index, common, part, batch=True) for part in parts]
 
 
-def _common(ntry: View, loc: Locator) -> _Common:
+def _common(ntry: View, loc: Locator, zone: tzinfo | None) -> _Common:
     amount, currency = loc.required_amount(ntry, "Amt")
     return _Common(
         amount=amount,
         currency=currency,
         credit_debit=_required_credit_debit(ntry, loc),
         status=_status(ntry, loc),
-        booking_date=loc.date_choice(ntry, "BookgDt"),
-        value_date=loc.date_choice(ntry, "ValDt"),
+        booking_date=loc.date_choice(ntry, "BookgDt", zone),
+        value_date=loc.date_choice(ntry, "ValDt", zone),
         is_reversal=_boolean(ntry, "RvslInd", loc),
         account_servicer_reference=ntry.text("AcctSvcrRef"),
         entry_reference=ntry.text("NtryRef"),
@@ -198,6 +200,7 @@ def _build(scope: EntryScope, entry_index: int, common: _Common, part: _Part, *,
         bank_transaction_code=details.bank_transaction_code or common.bank_transaction_code,
         return_reason=details.return_reason,
         batch=batch,
+        statement_period=scope.period,
     )
 
 

@@ -1,7 +1,8 @@
 """Statement level of a camt file: the header (account, balances) and the camt.053 balance check.
 
 The opening balance is ``Bal`` with ``Tp/CdOrPrtry/Cd`` ``OPBD`` (else ``PRCD``, the previous
-closing balance), the closing balance ``CLBD``. Balances are signed by their ``CdtDbtInd``. The
+closing balance), the closing balance ``CLBD``. The period is ``FrToDt`` (``FrDtTm``/``ToDtTm``; a
+timestamp without an offset is the account's local time). Balances are signed by their ``CdtDbtInd``. The
 check: opening + Σ signed amounts of ``BOOK`` entries = closing, in the statement currency; pending
 and information entries do not move the booked balance.
 
@@ -15,14 +16,15 @@ against ``CLBD`` refuses the file (unless the reader was told to accept it, for 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import NamedTuple
 
 from importers.bank._values import normalize_iban
 from importers.bank._xml import Element, Locator, View
+from importers.bank._zones import instant, zone_for
 from importers.bank.errors import UnbalancedStatement
-from ledger.payments.bank_entries import BankEntry, MessageType, StatementHeader
+from ledger.payments.bank_entries import BankEntry, MessageType, StatementHeader, StatementPeriod
 
 
 class BalanceCheck(NamedTuple):
@@ -120,6 +122,7 @@ def read_statement(statement: Element, loc: Locator, message: MessageInfo,
     opening = _pick(balances, "OPBD") or _pick(balances, "PRCD")
     closing = _pick(balances, "CLBD")
     currency = view.text("Acct/Ccy") or next((b.currency for b in (opening, closing) if b), None)
+    iban = normalize_iban(view.text("Acct/Id/IBAN"))
     header = StatementHeader(
         file_name=message.file_name,
         message_type=message.message_type,
@@ -127,16 +130,29 @@ def read_statement(statement: Element, loc: Locator, message: MessageInfo,
         message_id=message.message_id,
         statement_id=loc.required_text(view, "Id"),
         statement_index=index,
-        account_iban=normalize_iban(view.text("Acct/Id/IBAN")),
+        account_iban=iban,
         currency=currency,
         opening_balance=opening.amount if opening else None,
         closing_balance=closing.amount if closing else None,
         created_at=loc.timestamp(view, "CreDtTm") or message.created_at,
         line=loc.line,
         element_path=loc.path,
+        period=_period(view, loc, zone_for(iban)),
     )
     codes = tuple(b.code or "?" for b in balances)
     return StatementState(header, currency, closing.locator if closing else None, codes)
+
+
+def _period(view: View, loc: Locator, zone: tzinfo | None) -> StatementPeriod | None:
+    """``FrToDt/FrDtTm`` to ``FrToDt/ToDtTm``, as instants; ``None`` if the statement has no period."""
+    start, end = loc.timestamp(view, "FrToDt/FrDtTm"), loc.timestamp(view, "FrToDt/ToDtTm")
+    if start is None or end is None:
+        return None
+    period = (instant(start, zone), instant(end, zone))
+    if period[1] < period[0]:
+        raise loc.error(f"FrToDt ends ({end.isoformat()}) before it starts ({start.isoformat()})",
+                        view.find("FrToDt"), "FrToDt")
+    return StatementPeriod(*period)
 
 
 def _balance(node: View, loc: Locator) -> _Balance:

@@ -11,13 +11,14 @@ import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from lxml import etree
 
 from importers.bank._values import is_currency, parse_date, parse_datetime, parse_unsigned_amount
+from importers.bank._zones import local_date
 from importers.bank.errors import BankFileError
 
 #: lxml ships no type information; elements are typed loosely and read through the helpers below.
@@ -153,8 +154,13 @@ class Locator:
             raise self.error(reason, view.find(path), path)
         return value
 
-    def date_choice(self, view: View, path: str) -> date | None:
-        """A ``DateAndDateTimeChoice``: ``<X><Dt>`` or ``<X><DtTm>`` (the date of a timestamp)."""
+    def date_choice(self, view: View, path: str, zone: tzinfo | None = None) -> date | None:
+        """A ``DateAndDateTimeChoice``: ``<X><Dt>``, or ``<X><DtTm>`` as the account's local day.
+
+        A timestamp with an offset is converted to ``zone`` (the account's, see
+        :mod:`importers.bank._zones`) before its date is taken: ``2026-03-31T23:30:00Z`` is 1 April in
+        Rome. Without ``zone`` (no IBAN) the date is the one written in the timestamp's own offset.
+        """
         node = view.find(path)
         if node is None:
             return None
@@ -162,7 +168,7 @@ class Locator:
         if day is not None:
             return self._parse(day, f"{path}/Dt", parse_date, "date")
         if stamp is not None:
-            return self._parse(stamp, f"{path}/DtTm", parse_datetime, "date-time").date()
+            return local_date(self._parse(stamp, f"{path}/DtTm", parse_datetime, "date-time"), zone)
         raise self.error(f"{path} has neither Dt nor DtTm", node, path)
 
     def timestamp(self, view: View, path: str) -> datetime | None:

@@ -51,6 +51,7 @@ from importers.bank._camt_statement import BalanceCheck, MessageInfo, StatementS
 from importers.bank._namespaces import iso20022_namespace
 from importers.bank._source import DEFAULT_MAX_BYTES, HardenedXmlFile, Source
 from importers.bank._xml import Element, Locator, View, local_name, open_document, release
+from importers.bank._zones import zone_for
 from importers.bank.errors import BankFileError
 from ledger.payments.bank_entries import BankEntry, MessageType, StatementHeader
 
@@ -257,7 +258,8 @@ class _Parser:
         if current.state is None:
             raise BankFileError(self.file_name, "", "internal error: entry before statement header")
         header = current.state.header
-        scope = EntryScope(self.file_name, header.statement_id, header.account_iban)
+        scope = EntryScope(self.file_name, header.statement_id, header.account_iban,
+                           zone_for(header.account_iban), header.period)
         loc = Locator(self.file_name, f"{current.locator.path}/Ntry[{current.entries}]",
                       element.sourceline or 0)
         entries = parse_entry(element, scope, loc, self.entry_count)

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 import zipfile
 
+from importers.bank.ktl import looks_like_ktl
+
 __all__ = ["describe", "office_kind", "sniff"]
 
 #: How much of a file's start is looked at to tell what it is.
@@ -49,6 +51,7 @@ _DESCRIPTIONS = {
     "7z": "a 7-Zip archive",
     "rar": "a RAR archive",
     "mt940": "an MT940 statement (SWIFT)",
+    "ktl": "a Finnish reference-payment file (viitesiirto, KTL)",
     "mt942": "an MT942 interim transaction report (SWIFT)",
     "norma43": "a Norma 43 (AEB / CSB 43) statement",
     "binary": "a binary file",
@@ -69,6 +72,8 @@ def sniff(head: bytes) -> str:
         return "mt942" if re.search(rb"^:(13D|34F):", text, re.MULTILINE) else "mt940"
     if _NORMA43.match(text):
         return "norma43"
+    if looks_like_ktl(head):
+        return "ktl"
     if b"\x00" in head:
         return "binary"
     return "csv"

@@ -2,12 +2,13 @@
 
 Which reader takes a file is told from its content (:mod:`importers.bank.formats`), never from its name:
 XML goes to the camt reader (camt.052, camt.053, camt.054, any version from 001.02 to 001.13, Swiss
-variants included), other text to the CSV reader, and a ZIP archive is unpacked within its limits
+variants included), SWIFT MT940 to the MT940 reader, a Finnish reference-payment file (viitesiirto, KTL)
+to its reader, other text to the CSV reader, and a ZIP archive is unpacked within its limits
 (:mod:`importers.bank.archive`) and each member read the same way, named ``archive.zip!member.xml``.
 A PDF in an archive is set aside (it is the printed copy banks ship next to the data) and named in the
-report. Anything else is refused with what it is: an MT940 statement, a PDF, an Excel workbook, a
-pain.002 status report, a zip archive with no statement. A reader for another format (MT940, KTL)
-joins by adding itself to :data:`READERS` under the kind :func:`~importers.bank.formats.sniff` gives.
+report. Anything else is refused with what it is: an MT942 interim report, a PDF, an Excel workbook, a
+pain.002 status report, a zip archive with no statement. A reader for another format joins by adding
+itself to :data:`READERS` under the kind :func:`~importers.bank.formats.sniff` gives.
 
 The whole file is read, and every statement's balances checked, before the import writes anything.
 
@@ -32,6 +33,8 @@ from importers.bank.camt import read_camt
 from importers.bank.csv_format import read_csv
 from importers.bank.errors import BankFileError
 from importers.bank.formats import SNIFF_BYTES, describe, sniff
+from importers.bank.ktl import read_ktl
+from importers.bank.mt940 import read_mt940
 from ledger.payments.bank_entries import BankEntry, MessageType, StatementHeader
 
 __all__ = ["READERS", "BankFile", "ReadFile", "read_bank_file"]
@@ -106,8 +109,20 @@ def _read_csv(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool
     return ReadFile(reader.file_name, "csv", "csv", entries, (reader.header,))
 
 
+def _read_mt940(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
+    """SWIFT MT940; its statements always balance (:62F:), so there is no mismatch to accept."""
+    reader = read_mt940(io.BytesIO(data), file_name, max_bytes=max_bytes)
+    return ReadFile(reader.file_name, "mt940", "mt940", reader.read_all(), reader.statements)
+
+
+def _read_ktl(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
+    """Finnish reference payments; each batch is checked against its summary record."""
+    reader = read_ktl(io.BytesIO(data), file_name, max_bytes=max_bytes)
+    return ReadFile(reader.file_name, "ktl", "ktl", reader.read_all(), reader.statements)
+
+
 #: The reader of each kind of file :func:`~importers.bank.formats.sniff` tells apart.
-READERS: dict[str, Reader] = {"xml": _read_xml, "csv": _read_csv}
+READERS: dict[str, Reader] = {"xml": _read_xml, "csv": _read_csv, "mt940": _read_mt940, "ktl": _read_ktl}
 
 
 def _read_archive(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool) -> BankFile:
@@ -128,8 +143,9 @@ def _read_archive(data: bytes, file_name: str, max_bytes: int, accept_mismatch: 
 
 def _unreadable(kind: str) -> str:
     what = describe(kind)
-    if kind in ("mt940", "mt942", "norma43"):
+    if kind in ("mt942", "norma43"):
         return f"{what}: Saldo has no reader for this format yet; ask the bank for camt.053 (or CSV)"
     if kind in ("pdf", "ole2", "xlsx", "docx", "ods"):
         return f"{what}, not a machine-readable statement: export it from the bank as camt.053 or CSV"
-    return f"{what}, not a bank statement Saldo reads (camt.052/053/054 XML, CSV, or a zip archive of them)"
+    return (f"{what}, not a bank statement Saldo reads (camt.052/053/054 XML, MT940, KTL, CSV, or a zip "
+            "archive of them)")

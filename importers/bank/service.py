@@ -11,7 +11,9 @@
 3. Each entry's fingerprint (bank reference, else content hash + occurrence; a bank reference repeated in
    the file is told apart by content, see :func:`~ledger.payments.bank_entries.fingerprint_entries`) is
    its idempotency key. An overlapping statement, or a re-run after a crash half-way, books only the
-   entries not booked yet.
+   entries not booked yet. An entry known by its content alone is keyed by its statement's period too:
+   the same content in a statement of an overlapping period is a duplicate, in one of another period it
+   is booked and waits in the worklist as a possible duplicate (:mod:`ledger.payments.duplicates`).
 4. Receipts are matched in batches. Each batch's lookups are prefetched from the ledger view in a few
    queries, and the batch is saved in one transaction.
 5. Direct-debit returns (debits with ``RvslInd``, ``PMNT/IDDT/UPDD`` or a return reason) go to the
@@ -41,13 +43,15 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from importers.bank._camt_statement import BalanceCheck
+from importers.bank._periods import StatementKey, statement_periods
 from importers.bank.errors import UnbalancedStatement
 from importers.bank.reading import BankFile, read_bank_file
 from importers.sepa.returns import ReturnsReport, import_entry_returns
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.payments import commands as pmt
 from ledger.payments import matching
-from ledger.payments.bank_entries import BankEntry, fingerprint_entries
+from ledger.payments.bank_entries import BankEntry, StatementPeriod, fingerprint_entries
+from ledger.payments.duplicates import DUPLICATE, ContentClaim
 from ledger.payments.matching import InvoiceRef, MatchIndex, Receipt
 
 if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use the port it satisfies
@@ -90,6 +94,7 @@ class ImportReport:
     not_reconcilable: list[dict[str, str]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     balance_override: dict[str, Any] | None = None
+    possible_duplicates: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def imported_in_full(self) -> bool:
@@ -117,6 +122,7 @@ class ImportReport:
             "not_reconcilable": self.not_reconcilable,
             "skipped": self.skipped,
             "balance_override": self.balance_override,
+            "possible_duplicates": self.possible_duplicates,
         }
 
 
@@ -212,6 +218,8 @@ def import_statement(
     # same invoice twice are still right: the account aggregate, not the index, decides the clearing.
     svc.projections.catch_up()
     currency = "EUR"
+    periods = statement_periods((e for read in bank_file.files for e in read.entries),
+                                svc.app.config.bank_account)
     batch: list[tuple[BankEntry, str]] = []
     returns: list[BankEntry] = []
     for read in bank_file.files:
@@ -226,12 +234,12 @@ def import_statement(
                 continue
             batch.append((entry, fingerprint))
             if len(batch) == IMPORT_BATCH:
-                _book(svc, batch, report)
+                _book(svc, batch, periods, report)
                 batch = []
                 if progress:
                     progress(report.booked + report.duplicates + report.to_suspense, report.entries)
     if batch:
-        _book(svc, batch, report)
+        _book(svc, batch, periods, report)
     if returns:
         report.returns = import_entry_returns(svc, returns, file_name)
     svc.projections.catch_up()  # read your writes: the report's effects are visible when it returns
@@ -294,23 +302,35 @@ def _accepted(check: BalanceCheck, override: dict[str, Any] | None) -> str | Non
             f"({override['channel']}): {override['reason']}")
 
 
-def _book(svc: Services, batch: list[tuple[BankEntry, str]], report: ImportReport) -> None:
+def _command(entry: BankEntry, fingerprint: str, receipt: Receipt, bank_account: str, index: MatchIndex,
+             periods: dict[StatementKey, StatementPeriod]) -> tuple[pmt.ImportReceipt, str]:
+    """The command and idempotency key of one receipt; one known by content is keyed by its period too."""
+    decision = matching.match(receipt, index)
+    if not fingerprint.startswith("sha256:"):
+        return pmt.ImportReceipt(receipt, bank_account, decision), f"bank:{fingerprint}"
+    period = periods[(entry.account_iban, entry.statement_id)]
+    claim = ContentClaim(fingerprint, period, f"{_where(entry)} (statement {entry.statement_id})")
+    return pmt.ImportReceipt(receipt, bank_account, decision, claim), f"bank:{fingerprint}@{period.key}"
+
+
+def _book(svc: Services, batch: list[tuple[BankEntry, str]], periods: dict[StatementKey, StatementPeriod],
+          report: ImportReport) -> None:
     receipts = [_receipt(entry, svc.app.today()) for entry, _ in batch]
     index = build_index(svc, receipts)
-    commands: list[tuple[object, str]] = []
-    for (entry, fingerprint), receipt in zip(batch, receipts, strict=True):
-        bank_account = entry.account_iban or svc.app.config.bank_account
-        commands.append(
-            (pmt.ImportReceipt(receipt, bank_account, matching.match(receipt, index)), f"bank:{fingerprint}")
-        )
+    default_account = svc.app.config.bank_account
+    commands: list[tuple[object, str]] = [
+        _command(entry, fingerprint, receipt, entry.account_iban or default_account, index, periods)
+        for (entry, fingerprint), receipt in zip(batch, receipts, strict=True)]
     for (entry, _), item in zip(batch, svc.app.execute_many(commands), strict=True):
         if item.error is not None or item.result is None:
             report.refused.append(_listed(entry, _why_refused(item.error)))
-        elif item.result["replayed"]:
+        elif item.result["replayed"] or item.result["rule"] == DUPLICATE:
             report.duplicates += 1
         elif item.result["rule"] == matching.SUSPENSE:
             report.to_suspense += 1
             report.amount_to_suspense += entry.amount
+            if "possible_duplicate_of" in item.result:
+                report.possible_duplicates.append(_listed(entry, item.result["evidence"]))
         else:
             report.booked += 1
             report.by_rule[item.result["rule"]] += 1

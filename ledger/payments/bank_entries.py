@@ -52,7 +52,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
@@ -65,11 +65,12 @@ __all__ = [
     "MessageType",
     "ReferredDocument",
     "StatementHeader",
+    "StatementPeriod",
     "fingerprint_entries",
 ]
 
 CreditDebit = Literal["CRDT", "DBIT"]
-MessageType = Literal["camt.052", "camt.053", "camt.054", "csv"]
+MessageType = Literal["camt.052", "camt.053", "camt.054", "csv", "mt940", "ktl"]
 
 #: Entry status codes (ISO ExternalEntryStatus1Code). Only ``BOOK`` entries move the booked balance.
 BOOKED = "BOOK"
@@ -84,11 +85,55 @@ class ReferredDocument(NamedTuple):
     amount: Decimal | None
 
 
+@dataclass(frozen=True, slots=True)
+class StatementPeriod:
+    """The stretch of time a statement covers: from ``start`` to ``end``, both in UTC.
+
+    From the statement's ``FrToDt`` when the bank gives it, else from its entries' booking days (local
+    midnight of the first to local midnight after the last). Two periods **overlap** when they share
+    more than an instant, or are the same period: consecutive daily statements (one ends at midnight,
+    the next begins there) do not overlap; the same statement sent twice, or a statement of 1–15 March
+    and one of 10–20 March, do.
+
+    >>> march = StatementPeriod(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
+    >>> april = StatementPeriod(datetime(2026, 4, 1, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC))
+    >>> march.overlaps(april), march.overlaps(march), march.key
+    (False, True, '20260301T000000Z/20260401T000000Z')
+    """
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("a statement period is made of instants (timezone-aware datetimes)")
+        if self.end < self.start:
+            raise ValueError(f"a statement period ends before it starts: {self.start} > {self.end}")
+
+    def overlaps(self, other: StatementPeriod) -> bool:
+        if (self.start, self.end) == (other.start, other.end):
+            return True
+        return self.start < other.end and other.start < self.end
+
+    @property
+    def key(self) -> str:
+        """A compact, stable spelling (UTC, to the second) for idempotency keys."""
+        return f"{_compact(self.start)}/{_compact(self.end)}"
+
+
+def _compact(moment: datetime) -> str:
+    """``20260401T000000Z``; spelled out by hand, since ``%Y`` of year 1 differs between C libraries."""
+    utc = moment.astimezone(UTC)
+    return (f"{utc.year:04d}{utc.month:02d}{utc.day:02d}"
+            f"T{utc.hour:02d}{utc.minute:02d}{utc.second:02d}Z")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StatementHeader:
     """One statement (camt.053 ``Stmt``), notification (camt.054 ``Ntfctn``) or CSV file.
 
-    Balances are signed (credit positive); camt.054 and CSV have none.
+    Balances are signed (credit positive); camt.054 and CSV have none. ``period`` is the statement's
+    ``FrToDt`` (MT940, KTL and CSV files have none: the import derives it from the booking dates).
     """
 
     file_name: str
@@ -104,6 +149,7 @@ class StatementHeader:
     created_at: datetime | None
     line: int
     element_path: str
+    period: StatementPeriod | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,6 +192,7 @@ class BankEntry:
     bank_transaction_code: str | None = None
     return_reason: str | None = None
     batch: bool = False
+    statement_period: StatementPeriod | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.amount, Decimal) or not self.amount.is_finite():

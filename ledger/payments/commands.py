@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from ledger.payments.duplicates import ContentClaim
 from ledger.payments.matching import MatchDecision, Receipt
 
 
@@ -58,14 +59,26 @@ class ImportReceipt:
 
     The idempotency fingerprint covers the receipt only, not the decision: importing the same entry again
     is a replay even if today's open items would be matched differently.
+
+    ``content`` is given for a receipt the bank gave no reference of its own: the same content from an
+    overlapping statement period is a duplicate and books nothing; from another period it is booked and
+    parked as a possible duplicate (:mod:`ledger.payments.duplicates`). It is not part of the fingerprint
+    either: the idempotency key already names the statement period.
     """
 
     receipt: Receipt
     bank_account: str
     decision: MatchDecision
+    content: ContentClaim | None = None
 
     def idempotency_payload(self) -> Any:
         return (self.receipt, self.bank_account)
+
+    def preload_ids(self) -> tuple[UUID, ...]:
+        """What the handler will look up besides the matched account, loaded with the batch."""
+        if self.content is None:
+            return ()
+        return (self.content.aggregate_id, self.content.legacy_record_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,15 @@ from ledger.accounts.account import ContractAccount
 from ledger.core import chart
 from ledger.core.errors import InvalidInput
 from ledger.core.handling import Capability, Handled, Result, handles
+from ledger.core.idempotency import IdempotencyRecord
 from ledger.core.ids import child_id
 from ledger.core.money import check_currency, parse_amount
 from ledger.parties.company import CompanyConfig
 from ledger.parties.identifiers import InvalidIdentifier, known_iban, validate_iban
 from ledger.payments import commands as pmt
+from ledger.payments import duplicates as dup
 from ledger.payments import matching
+from ledger.payments.duplicates import ContentClaim, ReceiptContent, Sighting
 from ledger.payments.receipts import StatementFile, SuspenseItem
 
 
@@ -68,6 +71,9 @@ class PaymentHandlers(Capability[CompanyConfig]):
     def import_receipt(self, cmd: pmt.ImportReceipt, rid: UUID) -> Handled:
         receipt, decision = cmd.receipt, cmd.decision
         parse_amount(receipt.amount)
+        content, duplicate_of, earlier = self._check_content(cmd.content)
+        if duplicate_of is not None:
+            return [], {"rule": dup.DUPLICATE, "duplicate_of": duplicate_of}
         account = None
         reason = decision.evidence
         if decision.account_id is not None:
@@ -75,9 +81,15 @@ class PaymentHandlers(Capability[CompanyConfig]):
             if account is None or account.currency != receipt.currency:
                 reason = f"matched account {decision.account_id} is unknown or not kept in {receipt.currency}"
                 account = None
+        if earlier is not None and cmd.content is not None:  # booked, but a person confirms it first
+            reason = dup.possible_duplicate_reason(cmd.content, earlier, f"{decision.rule}: {reason}")
+            account = None
         if account is None:
             item = SuspenseItem.park(child_id(rid, "suspense"), receipt, cmd.bank_account, reason)
-            return [item], {"suspense_id": str(item.id), "rule": matching.SUSPENSE, "evidence": reason}
+            result = {"suspense_id": str(item.id), "rule": matching.SUSPENSE, "evidence": reason}
+            if earlier is not None:
+                result["possible_duplicate_of"] = earlier.where
+            return [item, *content], result
         # The decision names items by document number: invoices, instalments, and also fees or the
         # shortfall of a reversal (whose ids are not document ids). One no longer on the account is skipped.
         by_number = {item.document_number: item.item_id for item in account.items.values()}
@@ -85,8 +97,30 @@ class PaymentHandlers(Capability[CompanyConfig]):
         account.receive_payment(rid.hex, receipt.amount, receipt.currency, receipt.received_on,
                                 chart.bank(cmd.bank_account), named, decision.rule, decision.evidence,
                                 known_iban(receipt.payer_iban), self.config.payment_tolerance)
-        return [account], dict(payment_result(account, rid.hex), rule=decision.rule,
-                               evidence=decision.evidence)
+        return [account, *content], dict(payment_result(account, rid.hex), rule=decision.rule,
+                                         evidence=decision.evidence)
+
+    def _check_content(self, claim: ContentClaim | None
+                       ) -> tuple[list[ReceiptContent], str | None, Sighting | None]:
+        """For a receipt known by its content: (what to save, the booking it duplicates, a look-alike).
+
+        A duplicate (same content, overlapping statement period, or booked before periods were kept)
+        books nothing. Otherwise the period is remembered, and a booking of the same content in another
+        period is returned as the look-alike the person compares with.
+        """
+        if claim is None:
+            return [], None, None
+        if self.find(IdempotencyRecord, claim.legacy_record_id) is not None:
+            return [], "a receipt imported before statement periods were kept", None
+        seen = self.find(ReceiptContent, claim.aggregate_id)
+        if seen is None:
+            return [ReceiptContent.first(claim)], None, None
+        overlapping = seen.overlapping(claim.period)
+        if overlapping is not None:
+            return [], overlapping.where, None
+        earlier = seen.sightings[-1]
+        seen.book_again(claim)
+        return [seen], None, earlier
 
     @handles(pmt.AllocateSuspense)
     def allocate_suspense(self, cmd: pmt.AllocateSuspense, rid: UUID) -> Handled:

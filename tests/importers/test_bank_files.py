@@ -157,10 +157,8 @@ def test_a_damaged_archive() -> None:
 
 
 @pytest.mark.parametrize(("data", "reason"), [
-    (MT940, "an MT940 statement (SWIFT): Saldo has no reader for this format yet; ask the bank for camt.053 "
-            "(or CSV)"),
-    (MT940_BARE, "an MT940 statement (SWIFT): Saldo has no reader for this format yet; ask the bank for "
-                 "camt.053 (or CSV)"),
+    (MT940_BARE, "line 1, :20:: statement 'STARTUMSE' has no closing balance (:62F:): it cannot be "
+                 "reconciled (an MT942 interim report is not a statement)"),  # MT940 is read since issue 9
     (NORMA43, "a Norma 43 (AEB / CSB 43) statement: Saldo has no reader for this format yet; ask the bank "
               "for camt.053 (or CSV)"),
     (PDF, "a PDF document, not a machine-readable statement: export it from the bank as camt.053 or CSV"),
@@ -171,8 +169,8 @@ def test_a_damaged_archive() -> None:
      "an Excel workbook (.xlsx), not a machine-readable statement: export it from the bank as camt.053 or "
      "CSV"),
     (b"\x1f\x8b\x08\x00" + b"\x00" * 20,
-     "a gzip-compressed file, not a bank statement Saldo reads (camt.052/053/054 XML, CSV, or a zip archive "
-     "of them)"),
+     "a gzip-compressed file, not a bank statement Saldo reads (camt.052/053/054 XML, MT940, KTL, CSV, or a "
+     "zip archive of them)"),
 ])
 def test_a_file_saldo_cannot_read_says_what_it_is(data: bytes, reason: str) -> None:
     assert refusal(data, "upload") == f"upload: {reason}"
@@ -184,6 +182,8 @@ def test_a_status_report_sent_as_a_statement_is_pointed_to_the_returns() -> None
                        "the direct-debit returns (POST /direct-debit/returns, saldo dd import-returns)")
 
 
-def test_an_mt940_inside_an_archive_refuses_the_archive_naming_it() -> None:
-    message = refusal(zipped({"a.csv": CSV, "b.sta": MT940}), "mixed.zip")
-    assert message.startswith("mixed.zip!b.sta: an MT940 statement (SWIFT): Saldo has no reader")
+def test_an_mt940_inside_an_archive_is_read_and_a_bad_one_refuses_the_archive_naming_it() -> None:
+    read = read_bank_file(zipped({"a.csv": CSV, "b.sta": MT940}), "mixed.zip")
+    assert [(f.file_name, f.kind, len(f.entries)) for f in read.files][1] == ("mixed.zip!b.sta", "mt940", 1)
+    message = refusal(zipped({"a.csv": CSV, "b.sta": MT940_BARE}), "mixed.zip")
+    assert message.startswith("mixed.zip!b.sta: line 1, :20:: statement 'STARTUMSE' has no closing balance")

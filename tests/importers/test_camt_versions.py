@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 from bankfile_helpers import FIXTURES, line_of
 
 from importers.bank import BalanceCheck, BankFileError, read_camt
-from ledger.payments.bank_entries import BankEntry, ReferredDocument, fingerprint_entries
+from ledger.payments.bank_entries import BankEntry, ReferredDocument, StatementPeriod, fingerprint_entries
 
 D = Decimal
 FEB29 = date(2024, 2, 29)
@@ -60,7 +60,9 @@ def test_v08_rf_reference_entry() -> None:
         account_servicer_reference="ASR-20240229-0001", entry_reference="0001",
         end_to_end_id="E2E-INV-1001", debtor_name="Maija Meikäläinen",
         debtor_iban="DE89370400440532013000", creditor_reference="RF18539007547034",
-        creditor_reference_type="SCOR", bank_transaction_code="PMNT/RCDT/ESCT")
+        creditor_reference_type="SCOR", bank_transaction_code="PMNT/RCDT/ESCT",
+        statement_period=StatementPeriod(datetime(2024, 2, 28, 22, tzinfo=UTC),
+                                         datetime(2024, 2, 29, 21, 59, 59, tzinfo=UTC)))
     assert rf.fingerprint() == "ref:FI2112345600000785:ASR-20240229-0001"
 
 
@@ -181,7 +183,7 @@ def test_same_payment_reads_the_same_in_v02_v04_and_v08(name: str) -> None:
     """v02 Sts text vs v08 Sts/Cd, Dbtr/Nm vs Dbtr/Pty/Nm, TxAmt vs Amt: same record."""
     old, new = _read(name)[0], _read("camt053_v08.xml")[0]
     position = {"file_name": "x", "statement_id": "x", "account_iban": "x", "line": 0,
-                "account_servicer_reference": "x"}
+                "account_servicer_reference": "x", "statement_period": None}
     assert replace(old, **position) == replace(new, **position)  # type: ignore[arg-type]
 
 
