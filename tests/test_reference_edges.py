@@ -163,6 +163,15 @@ def _extension_also_valid(body: str, tails: list[str]) -> str:
     return next(t for t in tails if rf.is_valid(f"RF{check}{body}{t}".upper()))
 
 
+def test_a_reference_written_as_one_token_ends_there_even_if_a_number_after_it_would_fit() -> None:
+    """Written as one token, a reference has no doubt (module docstring): a number after it is not glued on,
+    even when the longer reading is valid too (1 in 97)."""
+    token = rf.generate("INV2026000256")
+    tail = _extension_also_valid("INV2026000256", [f"{n:04d}" for n in range(1000, 10000)])
+    assert detect(f"pagato {token} {tail}")[0] == ("rf", token)
+    assert ("rf", token + tail) not in detect(f"pagato {token} {tail}")
+
+
 def test_a_grouped_reference_followed_by_a_date_ends_before_it() -> None:
     printed = _printed("539007547034")
     assert detect(f"{printed} 12.03.2024") == [("rf", rf.compact(printed))]

@@ -38,11 +38,12 @@ def test_every_line_names_the_tariff_version_that_priced_it() -> None:
 def test_a_segment_rated_as_a_whole_period_prices_demand_at_the_published_price() -> None:
     grid = days(JUNE, 30)
     consumption = np.random.default_rng(3).gamma(2.0, 0.2, (1, grid.n_intervals))
-    result = rate_batch(["a"], consumption, grid, version(Demand(D("4.5")), FlatEnergy(D("0.2"))))
-    (segment,) = result.segments
-    whole = rated_lines(segment, 0)
-    assert whole == rated_lines(segment, 0, 30) == result.lines("a")
-    assert whole[0].unit_price == printed_price(D("4.5")) == D("4.500000")
+    for published, printed in (("4.5", "4.500000"), ("4.1234567", "4.1234567")):  # every published digit
+        result = rate_batch(["a"], consumption, grid, version(Demand(D(published)), FlatEnergy(D("0.2"))))
+        (segment,) = result.segments
+        whole = rated_lines(segment, 0)
+        assert whole == rated_lines(segment, 0, 30) == result.lines("a")
+        assert str(whole[0].unit_price) == printed
 
 
 def test_a_demand_charge_beside_a_tariff_change_is_priced_for_its_share_of_the_period() -> None:
