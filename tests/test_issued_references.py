@@ -175,3 +175,28 @@ def test_instalments_never_repeat_a_reference_of_an_invoice_or_of_each_other(
     references += [i["payment_reference"] for i in (*invoices, later)]
     assert len(references) == len(set(references)) == 7, references
     assert all(SCHEMES[scheme.value].is_valid(r) for r in references)
+
+
+@pytest.mark.parametrize("scheme", list(ReferenceScheme))
+def test_plans_ten_years_apart_never_share_an_instalment_reference(
+    clerk: Clerk, scheme: ReferenceScheme
+) -> None:
+    """OGM kept the last ten of 13 digits: ``PLAN-2026-000001-001`` and ``PLAN-2036-000001-001`` collided.
+
+    Every plan number's digits start with its year, so any scheme that cuts or pads them can meet an
+    earlier plan or an invoice; instalments take the company's own sequence instead.
+    """
+    from ledger.dunning import commands as dc
+
+    use_scheme(clerk, scheme)
+    references: list[str] = []
+    for year in (2026, 2036):
+        clerk.clock.today = date(year, 3, 1)
+        account = clerk.customer(f"Customer {year}")
+        invoice = issue(clerk, account, None, "30.00")
+        references.append(invoice["payment_reference"])
+        plan = clerk.run(dc.CreateInstalmentPlan(account, (invoice["number"],), 2, date(year, 4, 1)))
+        assert plan["number"] == f"PLAN-{year}-000001"
+        references += [i["payment_reference"] for i in plan["instalments"]]
+    assert len(references) == len(set(references)) == 6, references
+    assert all(SCHEMES[scheme.value].is_valid(r) for r in references)

@@ -60,8 +60,19 @@ def issue_reference(ws: Workspace[object], scheme: ReferenceScheme, number: str,
     reference = derived_reference(scheme, number) if drawn else None
     if reference is not None:
         return [], reference
-    references, _ = draw_numbers(ws, REFERENCE_SERIES, 0, 1)
-    return [references], sequence_reference(scheme, references.last)
+    references, (sequenced,) = sequence_references(ws, scheme, 1)
+    return [references], sequenced
+
+
+def sequence_references(ws: Workspace[object], scheme: ReferenceScheme,
+                        count: int) -> tuple[NumberRange, list[str]]:
+    """The next ``count`` references of the company's own sequence (:data:`REFERENCE_SERIES`), in one draw.
+
+    One draw, so a command that needs several (a plan's instalments) saves one range with them.
+    """
+    references, _ = draw_numbers(ws, REFERENCE_SERIES, 0, count)
+    first = references.last - count + 1
+    return references, [sequence_reference(scheme, serial) for serial in range(first, references.last + 1)]
 
 
 def price_lines(lines: tuple[ac.LineInput, ...]) -> tuple[InvoiceLine, ...]:

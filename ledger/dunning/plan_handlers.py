@@ -18,8 +18,8 @@ from uuid import UUID
 
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.clearing import ItemKind
-from ledger.accounts.handlers import draw_numbers
-from ledger.accounts.invoice import document_id, payment_reference
+from ledger.accounts.handlers import draw_numbers, sequence_references
+from ledger.accounts.invoice import document_id
 from ledger.collections.account_part import DirectDebit
 from ledger.core.errors import InvalidInput
 from ledger.core.handling import Handled, Workspace
@@ -167,15 +167,18 @@ def create_instalment_plan(ws: Workspace[CompanyConfig], settings: DunningSettin
                                 interest_rate=cmd.interest_rate, custom_amounts=cmd.custom_amounts,
                                 start=today)
     number_range, (number,) = draw_numbers(ws, settings.plan_series, today.year, 1)
+    # Why the company's sequence and not the plan number's digits: those start with the year, and a scheme
+    # that cuts them (OGM keeps ten of 13) gave PLAN-2036-000001-001 the reference of PLAN-2026-000001-001.
+    # The sequence is a space no drawn number reaches (ledger.accounts.invoice.REFERENCE_SERIES).
+    references, sequenced = sequence_references(ws, ws.config.reference_scheme, len(schedule))
     planned = []
-    for rate in schedule:
+    for rate, reference in zip(schedule, sequenced, strict=True):
         document = f"{number}-{rate.number:03d}"
         planned.append(PlannedInstalment(rate.number, document_id(document).hex, document, rate.due_date,
-                                         rate.principal, rate.interest, rate.amount,
-                                         payment_reference(ws.config.reference_scheme, document)))
+                                         rate.principal, rate.interest, rate.amount, reference))
     plan = account.create_instalment_plan(child_id(rid, "instalment-plan").hex, number, today, item_ids,
                                           planned, grace, cmd.interest_rate)
-    return [number_range, account], {
+    return [number_range, references, account], {
         "account_id": str(account.id), "plan_id": plan.plan_id, "number": plan.number,
         "principal": str(principal), "interest": str(plan.interest_total), "grace_days": grace,
         "instalments": [{"number": i.number, "document": i.document_number,

@@ -101,7 +101,8 @@ class DunningSettings:
     day_count: DayCount = "ACT/365"
     #: Days after an instalment's due date before a miss cancels the plan.
     plan_grace_days: int = 10
-    #: Number series of instalment plans; instalment k of plan ``PLAN-2026-000001`` is ``…-001-k``.
+    #: Number series of instalment plans; instalment k of plan ``PLAN-2026-000001`` is
+    #: ``PLAN-2026-000001-00k``. Its payment reference comes from the company's sequence, not these digits.
     plan_series: str = "PLAN"
 
     def procedure(self, code: str | None) -> Procedure:
