@@ -26,6 +26,7 @@ from ledger.accounts.invoice import NumberRange
 from ledger.billing.handlers import BillingHandlers
 from ledger.billing.records import BillingRun
 from ledger.collections.handlers import DirectDebitHandlers
+from ledger.core.actor import SYSTEM, Actor
 from ledger.core.errors import Conflict, InvalidInput, NotFound
 from ledger.core.handling import (
     MAX_BATCH_COMMANDS,
@@ -91,9 +92,10 @@ class Saldo(Application[UUID]):
 
     # -- running commands ------------------------------------------------------------------------------
 
-    def execute(self, command: object, idempotency_key: str) -> Result:
-        """Run ``command`` exactly once for ``idempotency_key``; return its (original) result."""
-        (item,) = self.execute_many([(command, idempotency_key)])
+    def execute(self, command: object, idempotency_key: str, actor: Actor = SYSTEM) -> Result:
+        """Run ``command`` exactly once for ``idempotency_key`` on behalf of ``actor``; return its (original)
+        result. The actor is recorded with the command (:class:`IdempotencyRecord`)."""
+        (item,) = self.execute_many([(command, idempotency_key)], actor=actor)
         if item.error is not None:
             raise item.error
         if item.result is None:  # pragma: no cover - an item has a result or an error
@@ -139,6 +141,11 @@ class Saldo(Application[UUID]):
     def today(self) -> date:
         return self.clock()
 
+    def actor(self) -> Actor:
+        """Who asked for the command being run (:data:`~ledger.core.actor.SYSTEM` outside a unit of work)."""
+        actor: Actor | None = getattr(self._local, "actor", None)
+        return SYSTEM if actor is None else actor
+
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
 
@@ -152,7 +159,7 @@ class Saldo(Application[UUID]):
     # -- batches: billing runs, statement imports, bulk loads ------------------------------------------
 
     def execute_many(self, batch: Sequence[tuple[object, str]],
-                     then: FollowUp | None = None) -> list[BatchItem]:
+                     then: FollowUp | None = None, actor: Actor = SYSTEM) -> list[BatchItem]:
         """Run many commands and save everything they change in ONE transaction.
 
         A refused command is reported in its :class:`BatchItem` and leaves no trace; the others go ahead
@@ -168,7 +175,7 @@ class Saldo(Application[UUID]):
             raise InvalidInput(f"a batch may hold at most {MAX_BATCH_COMMANDS} commands")
         refused: dict[int, Exception] = {}
         for attempt in range(MAX_COMMAND_ATTEMPTS):
-            items, aggregates, newly_refused = self._run_batch(batch, refused, then)
+            items, aggregates, newly_refused = self._run_batch(batch, refused, then, actor)
             if newly_refused:
                 # A refused command may have changed shared aggregates before it failed (a number drawn):
                 # discard the whole unit of work and run the batch again without it.
@@ -184,10 +191,11 @@ class Saldo(Application[UUID]):
         raise Conflict(f"batch lost {MAX_COMMAND_ATTEMPTS} concurrency races; try again later")
 
     def _run_batch(self, batch: Sequence[tuple[object, str]], refused: dict[int, Exception],
-                   then: FollowUp | None = None
+                   then: FollowUp | None, actor: Actor
                    ) -> tuple[list[BatchItem], list[Aggregate], dict[int, Exception]]:
         unit: dict[UUID, Aggregate | None] = {}
         self._local.unit = unit
+        self._local.actor = actor
         try:
             rids = [record_id(type(cmd).__name__, key.strip()) for cmd, key in batch]
             self._preload(unit, [*rids, *self._referenced_ids(cmd for cmd, _ in batch)])
@@ -213,6 +221,7 @@ class Saldo(Application[UUID]):
             return items, list(touched.values()), new_refusals
         finally:
             self._local.unit = None
+            self._local.actor = None
 
     def _follow_up(self, commands: Sequence[tuple[object, str]], size: int,
                    unit: dict[UUID, Aggregate | None], touched: dict[UUID, Aggregate]) -> None:
@@ -240,7 +249,7 @@ class Saldo(Application[UUID]):
                                f"{type(cmd).__name__}", "Idempotency-Key")
             return dict(existing.result, replayed=True), []
         aggregates, result = self._handle(cmd, rid)
-        record = IdempotencyRecord(rid, type(cmd).__name__, key, request, result)
+        record = IdempotencyRecord(rid, type(cmd).__name__, key, request, result, self.actor().as_dict())
         return dict(result, replayed=False), [*aggregates, record]
 
     @staticmethod

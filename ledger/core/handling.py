@@ -21,6 +21,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 
+from ledger.core.actor import Actor
+
 A = TypeVar("A", bound=Aggregate)
 #: The company's configuration (:class:`ledger.parties.company.CompanyConfig`); core does not know its shape.
 C = TypeVar("C")
@@ -60,6 +62,10 @@ class Workspace(Protocol[C_co]):
     def config(self) -> C_co: ...
 
     def today(self) -> date: ...
+
+    def actor(self) -> Actor:
+        """Who asked for the command being run."""
+        ...
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate as the current unit of work sees it, or None if there is none of that class."""
@@ -119,6 +125,9 @@ class Capability(Generic[C]):
 
     def today(self) -> date:
         return self.ws.today()
+
+    def actor(self) -> Actor:
+        return self.ws.actor()
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         return self.ws.find(cls, aggregate_id)

@@ -37,8 +37,10 @@ def fingerprint(command: Any) -> str:
 class IdempotencyRecord(Aggregate):
     @event("Recorded")
     def __init__(self, id: UUID, command_name: str, key: str, request_fingerprint: str,
-                 result: dict[str, Any]) -> None:
+                 result: dict[str, Any], actor: dict[str, str | None] | None = None) -> None:
+        """``actor`` is :meth:`ledger.core.actor.Actor.as_dict` (None in records stored before actors)."""
         self.command_name = command_name
         self.key = key
         self.request_fingerprint = request_fingerprint
         self.result = result
+        self.actor = actor
