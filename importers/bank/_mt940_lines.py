@@ -11,6 +11,7 @@ are not fields. Some banks break the tag itself (``:`` alone, then ``86:…``): 
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +33,14 @@ MAX_LINE_CHARS = 2000
 _TAG_RE = re.compile(r":(\d{2}[A-Z]?|NS):")
 _SEPARATOR_RE = re.compile(r"-[}A-Z]*(\{.*)?")
 _ENVELOPE_RE = re.compile(r"\{[1-5]:")
-_AMOUNT_RE = re.compile(r"\d{1,14},\d{0,3}")
+#: ``15d``: digits and one decimal comma. Knab (NL) writes whole amounts without the comma (``500``); such
+#: an amount is read as whole units, which is what it can only mean.
+_AMOUNT_RE = re.compile(r"\d{1,14},\d{0,3}|\d{1,15}")
+#: The package's ``:61:`` pattern with a longer owner's reference: SNS and ASN Bank (de Volksbank, NL) put
+#: the counterparty's IBAN (18 characters) where SWIFT allows ``16x``, as their published files show.
+#: Tried only where the package's own pattern fails.
+_LENIENT_LINE_RE = re.compile(tags.Statement.pattern.replace(r"[^\n]){0,16})", r"[^\n]){0,34})"),
+                              tags.Statement.RE_FLAGS)
 #: The start of a ``:61:`` up to its amount, to name a bad amount before the package's pattern fails.
 _LINE_AMOUNT_RE = re.compile(r"\d{6}(?:\d{4}|\s{4})?R?[CD][A-Z]?\n?(?P<amount>[^A-Z\n]{0,20})")
 _BALANCE_FORMAT = "mark C/D, date YYMMDD, currency, amount with a decimal comma"
@@ -110,6 +118,8 @@ def parse_tag(item: Field, file_name: str, currency: str = "XXX") -> dict[str, o
             amount(found.group("amount"), item, file_name)
     transactions = mt940.models.Transactions(options=MT940_OPTIONS)
     match = tag.re.match(item.value)  # the package's pattern; its parse() would log the whole field
+    if match is None and item.tag == "61":
+        match = _LENIENT_LINE_RE.match(item.value)
     if match is None:
         expected = _LINE_FORMAT if item.tag == "61" else _BALANCE_FORMAT
         raise field_error(file_name, item, f"unreadable :{item.tag}: {item.value!r} "
@@ -117,7 +127,7 @@ def parse_tag(item: Field, file_name: str, currency: str = "XXX") -> dict[str, o
     groups = match.groupdict()
     raw_amount = str(groups.get("amount") or "")
     amount(raw_amount, item, file_name)
-    groups = dict(groups, currency=groups.get("currency") or currency)
+    groups = _february_30(dict(groups, currency=groups.get("currency") or currency))
     try:
         built = tag(transactions, groups)
     except ValueError as error:
@@ -128,3 +138,24 @@ def parse_tag(item: Field, file_name: str, currency: str = "XXX") -> dict[str, o
         parsed["date"] = getattr(balance, "date", None)
     parsed["raw_amount"] = raw_amount
     return parsed
+
+
+def _february_30(groups: dict[str, object]) -> dict[str, object]:
+    """A value or booking date of 29 or 30 February in a year without it, read as the month's last day.
+
+    German banks date month-end interest in the 30-day months of the 30/360 convention (``160230``), as
+    the ``mt-940`` package's ``date_fixup_pre_processor`` also allows; any other impossible date stays
+    an error.
+
+    >>> _february_30({"year": "23", "month": "02", "day": "30", "entry_month": "02", "entry_day": "29"})
+    {'year': '23', 'month': '02', 'day': '28', 'entry_month': '02', 'entry_day': '28'}
+    """
+    year = groups.get("year")
+    if not isinstance(year, str) or not year.isdigit():
+        return groups
+    last = calendar.monthrange(2000 + int(year), 2)[1]
+    fixed = dict(groups)
+    for month, day in (("month", "day"), ("entry_month", "entry_day")):
+        if fixed.get(month) == "02" and str(fixed.get(day)) in ("29", "30") and int(str(fixed[day])) > last:
+            fixed[day] = str(last)
+    return fixed

@@ -38,6 +38,9 @@ _MAGIC = (
 )
 _SWIFT_BLOCKS = re.compile(rb"\{1:F\d\d[A-Z0-9]{12}")
 _MT_FIELD = re.compile(rb"^:(20|25|28C|60[FM]|61|62[FM]|13D|34F):", re.MULTILINE)
+#: A text whose first line is an MT field (``:25:…``, ``:61:…``) is MT940 even when only a fragment: its
+#: reader names what is missing, where the CSV reader would only say the header row is wrong.
+_MT_FIRST = re.compile(rb":(20|25|28C|60[FM]|61|62[FM]|86):")
 _NORMA43 = re.compile(rb"11\d{18}\d{6}\d{6}[12]\d{14}")  # record 11: bank, office, account, dates, D/H
 
 _DESCRIPTIONS = {
@@ -68,7 +71,7 @@ def sniff(head: bytes) -> str:
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if text.startswith(b"<") or head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "xml"
-    if _SWIFT_BLOCKS.search(text) or len(set(_MT_FIELD.findall(text))) >= 3:
+    if _SWIFT_BLOCKS.search(text) or len(set(_MT_FIELD.findall(text))) >= 3 or _MT_FIRST.match(text):
         return "mt942" if re.search(rb"^:(13D|34F):", text, re.MULTILINE) else "mt940"
     if _NORMA43.match(text):
         return "norma43"

@@ -19,10 +19,11 @@ the transaction type (``NTRF``…), the account owner's reference (``NONREF`` if
 reference, which becomes the account servicer reference (so a file imported twice dedupes by it).
 
 Each statement is balanced: opening + the signed amounts = closing, in the statement's currency, or the
-file is refused. Errors name the file, the line and the field: ``bank.sta: line 7, :61:: unreadable
-amount '12.50' (MT940 amounts use a decimal comma, e.g. 12,50)``. The file is UTF-8 or, failing that,
-ISO 8859-1 (what European banks send); it is read whole (statements are daily, and the size limit is
-checked first).
+file is refused (:class:`~importers.bank.errors.UnbalancedStatement`) until a clerk accepts the mismatch
+with a reason (``accept_mismatch``), as for camt. Errors name the file, the line and the field:
+``bank.sta: line 7, :61:: unreadable amount '12.50' (MT940 amounts use a decimal comma, e.g. 12,50)``.
+The file is UTF-8 or, failing that, ISO 8859-1 (what European banks send); it is read whole (statements
+are daily, and the size limit is checked first).
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from importers.bank._camt_statement import BalanceCheck
 from importers.bank._mt940_details import Details, details
 from importers.bank._mt940_lines import Field, amount, field_error, fields_of, parse_tag
 from importers.bank._source import DEFAULT_MAX_BYTES, Source, read_whole
 from importers.bank._values import normalize_iban
-from importers.bank.errors import BankFileError
+from importers.bank.errors import BankFileError, UnbalancedStatement
 from ledger.parties.identifiers import known_iban
 from ledger.payments.bank_entries import BankEntry, CreditDebit, StatementHeader
 
@@ -56,17 +58,25 @@ _NO_REFERENCE = ("", "NONREF", "NOTPROVIDED", "EREF", "PREF", "MARF")
 
 
 def read_mt940(source: Source, file_name: str | None = None, *,
-               max_bytes: int = DEFAULT_MAX_BYTES) -> Mt940Reader:
-    """Open an MT940 file (path or binary stream); iterate the result for its entries."""
-    return Mt940Reader(source, file_name, max_bytes=max_bytes)
+               max_bytes: int = DEFAULT_MAX_BYTES, accept_mismatch: bool = False) -> Mt940Reader:
+    """Open an MT940 file (path or binary stream); iterate the result for its entries.
+
+    ``accept_mismatch``: a statement whose balances do not add up is read anyway, the mismatch stated in
+    its :class:`BalanceCheck` (a clerk accepted it with a reason); otherwise it raises
+    :class:`UnbalancedStatement`, as camt does.
+    """
+    return Mt940Reader(source, file_name, max_bytes=max_bytes, accept_mismatch=accept_mismatch)
 
 
 class Mt940Reader:
-    """All entries of one MT940 file, read and balanced at once; ``statements`` has their headers."""
+    """All entries of one MT940 file, read and balanced at once; ``statements`` has their headers and
+    ``checks`` their balance checks, in the same order."""
 
-    def __init__(self, source: Source, file_name: str | None, *, max_bytes: int) -> None:
+    def __init__(self, source: Source, file_name: str | None, *, max_bytes: int,
+                 accept_mismatch: bool = False) -> None:
         self.file_name, data = read_whole(source, file_name, max_bytes)
         headers: list[StatementHeader] = []
+        checks: list[BalanceCheck] = []
         self._entries: list[BankEntry] = []
         for index, block in enumerate(_statements(fields_of(_decode(data), self.file_name), self.file_name),
                                       start=1):
@@ -74,11 +84,13 @@ class Mt940Reader:
                 raise BankFileError(self.file_name, f"line {block[0].line}",
                                     f"more than {MAX_STATEMENTS} statements in one file")
             statement = _Statement(self.file_name, index, block)
+            checks.append(statement.check(accept_mismatch))
             headers.append(statement.header)
             self._entries.extend(statement.entries(len(self._entries)))
         if not headers:
             raise BankFileError(self.file_name, "", "not an MT940 statement: no :20: field")
         self.statements = tuple(headers)
+        self.checks = tuple(checks)
 
     def __iter__(self) -> Iterator[BankEntry]:
         return iter(self._entries)
@@ -144,7 +156,6 @@ class _Statement:
         self.statement_id = f"{self.reference}/{number}" if number else self.reference
         self.account_iban = _account_iban(first["25"].value if "25" in first else None)
         self.lines = [self._line(line, info) for line, info in self._pairs()]
-        self._check()
         self.header = StatementHeader(
             file_name=file_name, message_type="mt940", version="MT940", message_id=self.reference,
             statement_id=self.statement_id, statement_index=index, account_iban=self.account_iban,
@@ -184,16 +195,22 @@ class _Statement:
         value = amount(str(parts["raw_amount"]), item, self.file_name)
         return _Line(item, side, reversal, value, parts, info)
 
-    def _check(self) -> None:
+    def check(self, accept_mismatch: bool) -> BalanceCheck:
+        """Opening + the statement lines = closing; raises on a mismatch unless ``accept_mismatch``."""
         opening, closing = self.opening, self.closing
         if closing.currency != opening.currency:
             raise field_error(self.file_name, closing.field, f"closing balance in {closing.currency}, "
                                                              f"opening balance in {opening.currency}")
         total = sum((line.signed for line in self.lines), Decimal(0))
-        if opening.amount + total != closing.amount:
-            raise field_error(self.file_name, closing.field,
-                              f"balance mismatch: opening {opening.amount} + statement lines {total} = "
-                              f"{opening.amount + total}, but the closing balance is {closing.amount}")
+        outcome = BalanceCheck(self.statement_id, opening.currency, opening.amount, total, closing.amount)
+        if opening.amount + total == closing.amount:
+            return outcome
+        error = field_error(self.file_name, closing.field,
+                            f"balance mismatch: opening {opening.amount} + statement lines {total} = "
+                            f"{opening.amount + total}, but the closing balance is {closing.amount}")
+        if not accept_mismatch:
+            raise UnbalancedStatement(error.file_name, error.location, error.reason)
+        return outcome._replace(mismatch=f"{error.location}: {error.reason}")
 
     def entries(self, before: int) -> list[BankEntry]:
         return [self._entry(before + number, number, line) for number, line in enumerate(self.lines, 1)]

@@ -45,7 +45,7 @@ class ReadFile:
     """What one bank file, or one member of an archive, says: its entries, statements and balance checks.
 
     ``kind`` names the format and version (``camt.053.001.08``, ``camt.053.001.04.ch.02``, ``csv``);
-    ``checks`` holds one :class:`BalanceCheck` per statement of a camt.053, none for other formats.
+    ``checks`` holds one :class:`BalanceCheck` per statement of a camt.053 or an MT940, none for others.
     """
 
     file_name: str
@@ -110,9 +110,9 @@ def _read_csv(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool
 
 
 def _read_mt940(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
-    """SWIFT MT940; its statements always balance (:62F:), so there is no mismatch to accept."""
-    reader = read_mt940(io.BytesIO(data), file_name, max_bytes=max_bytes)
-    return ReadFile(reader.file_name, "mt940", "mt940", reader.read_all(), reader.statements)
+    """SWIFT MT940; each statement is checked against its :62F:, a mismatch refused unless accepted."""
+    reader = read_mt940(io.BytesIO(data), file_name, max_bytes=max_bytes, accept_mismatch=accept_mismatch)
+    return ReadFile(reader.file_name, "mt940", "mt940", reader.read_all(), reader.statements, reader.checks)
 
 
 def _read_ktl(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
