@@ -11,9 +11,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-AmountStr = Annotated[str, Field(pattern=r"^\d{1,9}(\.\d{1,2})?$", examples=["122.00"],
+AmountStr = Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$", examples=["122.00"],
                                  description="Amount in the account's currency, at most 2 decimals")]
-DecimalStr = Annotated[str, Field(pattern=r"^-?\d{1,12}(\.\d{1,6})?$", examples=["0.1234"])]
+DecimalStr = Annotated[str, Field(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,6})?$", examples=["0.1234"])]
 
 
 class Strict(BaseModel):

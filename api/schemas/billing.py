@@ -10,7 +10,7 @@ from ledger.billing.readings import ReadingSource
 
 #: Most readings or load-curve points one JSON request may carry (larger sets go as a file).
 MAX_JSON_ITEMS = 5000
-DecimalText = Annotated[str, Field(pattern=r"^\d{1,15}(\.\d{1,6})?$", examples=["12345.678"])]
+DecimalText = Annotated[str, Field(pattern=r"^[0-9]{1,15}(\.[0-9]{1,6})?$", examples=["12345.678"])]
 
 
 class ReadingIn(Strict):
@@ -61,7 +61,7 @@ class SpotPricesIn(Strict):
     start: datetime
     resolution_min: int = 60
     unit: str = "EUR/MWh"
-    prices: list[Annotated[str, Field(pattern=r"^-?\d{1,9}(\.\d{1,6})?$")] | None] = Field(
+    prices: list[Annotated[str, Field(pattern=r"^-?[0-9]{1,9}(\.[0-9]{1,6})?$")] | None] = Field(
         min_length=1, max_length=3000
     )
 

@@ -32,7 +32,7 @@ MAX_LINE_CHARS = 2000
 _TAG_RE = re.compile(r":(\d{2}[A-Z]?|NS):")
 _SEPARATOR_RE = re.compile(r"-[}A-Z]*(\{.*)?")
 _ENVELOPE_RE = re.compile(r"\{[1-5]:")
-_AMOUNT_RE = re.compile(r"\d{1,14},\d{0,3}")
+_AMOUNT_RE = re.compile(r"\d{1,14},\d{0,3}", re.ASCII)  # ASCII: see ledger.core.numbers
 #: The start of a ``:61:`` up to its amount, to name a bad amount before the package's pattern fails.
 _LINE_AMOUNT_RE = re.compile(r"\d{6}(?:\d{4}|\s{4})?R?[CD][A-Z]?\n?(?P<amount>[^A-Z\n]{0,20})")
 _BALANCE_FORMAT = "mark C/D, date YYMMDD, currency, amount with a decimal comma"
