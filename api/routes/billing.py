@@ -25,6 +25,7 @@ from api.schemas.billing import (
     SpotPricesIn,
     TariffIn,
 )
+from api.schemas.limits import MAX_TIME_ZONE_LENGTH
 from importers.readings import import_readings, load_curve_commands
 from ledger.accounts.contract import Contract
 from ledger.accounts.invoice import Invoice, document_id
@@ -35,6 +36,9 @@ from ledger.billing.records import BillingRun, ContractBilling
 from ledger.billing.run import issue_dict, run_billing
 from ledger.billing.tariffs import Tariff
 from ledger.core.errors import InvalidInput
+
+#: The zone of the file's local dates and times, an IANA name.
+TimeZoneQuery = Annotated[str, Query(max_length=MAX_TIME_ZONE_LENGTH)]
 
 router = APIRouter()
 
@@ -113,7 +117,9 @@ def post_readings(
 
 
 @router.post("/readings/files", status_code=201, tags=["readings"])
-def upload_readings(file: UploadFile, svc: ServicesDep, time_zone: str = "Europe/Rome") -> dict[str, Any]:
+def upload_readings(
+    file: UploadFile, svc: ServicesDep, time_zone: TimeZoneQuery = "Europe/Rome"
+) -> dict[str, Any]:
     """A readings or load-curve CSV (see ``importers.readings``); a bad row rejects the file whole."""
     report = import_readings(svc.app, file.file, file.filename or "readings.csv", time_zone=time_zone)
     return report.as_dict()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Response, UploadFile
@@ -26,6 +26,8 @@ from ledger.core.errors import NotFound
 
 #: Held returns listed per worklist page.
 MAX_REVIEWS = 500
+#: Which held returns to list: ``all``, or those in one status.
+ReviewStatus = Literal["open", "applied", "dismissed", "all"]
 
 router = APIRouter()
 
@@ -157,7 +159,8 @@ def returns(file: UploadFile, svc: ServicesDep) -> dict[str, Any]:
 
 
 @router.get("/direct-debit/returns/reviews", tags=["direct debit"])
-def return_reviews(svc: ServicesDep, status: str = "open", limit: int = 100) -> list[ReturnReviewOut]:
+def return_reviews(svc: ServicesDep, status: ReviewStatus = "open",
+                   limit: int = 100) -> list[ReturnReviewOut]:
     """Returns held for a person (the direct-debit worklist), oldest first; ``status=all`` lists every one."""
     rows = svc.view.return_reviews(None if status == "all" else status, limit=max(1, min(limit, MAX_REVIEWS)))
     return [ReturnReviewOut(
