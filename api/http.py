@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.bootstrap import Services
+from api.hardening import harden
 from api.problems import install_problem_handlers
 from api.routes import accounts, billing, collections, dunning, exports, ops, payments
 
@@ -23,6 +24,7 @@ def create_app(svc: Services) -> FastAPI:
                               "`Idempotency-Key` header; errors are RFC 9457 `application/problem+json`.")
     app.state.services = svc
     install_problem_handlers(app)
+    harden(app)
     for router in ROUTERS:
         app.include_router(router)
     return app
