@@ -19,7 +19,7 @@ ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning
 
 
 def create_app(svc: Services) -> FastAPI:
-    app = FastAPI(title="Saldo", version="0.1.0",
+    app = FastAPI(title="Saldo", version="0.1.0", docs_url=None, redoc_url=None,  # api.docs serves them
                   description="Event-sourced receivables ledger for utilities. Every POST takes an "
                               "`Idempotency-Key` header; errors are RFC 9457 `application/problem+json`.")
     app.state.services = svc
