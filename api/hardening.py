@@ -23,6 +23,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.body_limits import install_body_limits
 from api.bootstrap import ConfigurationError
 from api.docs import install_docs
 from api.incidents import IncidentMiddleware
@@ -87,8 +88,9 @@ def cors_origins(value: str | None = None) -> tuple[str, ...]:
 
 def harden(app: FastAPI) -> None:
     """Serve the documentation locally and install the middleware every request passes (the last added
-    is the outermost: headers, then CORS, then incidents)."""
+    is the outermost: headers, then CORS, then incidents, then body limits)."""
     install_docs(app)
+    install_body_limits(app)
     app.add_middleware(IncidentMiddleware)
     origins = cors_origins()
     if origins:

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response, UploadFile
 
+from api.body_limits import MAX_READINGS_UPLOAD_BYTES, upload_limit
 from api.bootstrap import Services
 from api.deps import IdempotencyKey, ServicesDep, parse_decimal, run_command
 from api.schemas.billing import (
@@ -116,7 +117,8 @@ def post_readings(
     return _batch(svc, commands, key, response)
 
 
-@router.post("/readings/files", status_code=201, tags=["readings"])
+@router.post("/readings/files", status_code=201, tags=["readings"],
+             openapi_extra=upload_limit("MAX_READINGS_UPLOAD_BYTES", MAX_READINGS_UPLOAD_BYTES))
 def upload_readings(
     file: UploadFile, svc: ServicesDep, time_zone: TimeZoneQuery = "Europe/Rome"
 ) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response, UploadFile
 
+from api.body_limits import MAX_RETURNS_UPLOAD_BYTES, upload_limit
 from api.deps import IdempotencyKey, ServicesDep, account_row, money, run_command
 from api.schemas import ReasonIn
 from api.schemas.collections import (
@@ -152,10 +153,11 @@ def settle(body: SettlementIn, svc: ServicesDep) -> dict[str, Any]:
     return {"settled": dd.settle_due(svc, body.on)}
 
 
-@router.post("/direct-debit/returns", status_code=201, tags=["direct debit"])
+@router.post("/direct-debit/returns", status_code=201, tags=["direct debit"],
+             openapi_extra=upload_limit("MAX_RETURNS_UPLOAD_BYTES", MAX_RETURNS_UPLOAD_BYTES))
 def returns(file: UploadFile, svc: ServicesDep) -> dict[str, Any]:
     """Import a pain.002 status report or a camt.054/053 with R-transactions."""
-    return dd.import_returns(svc, file.file.read(), file.filename or "returns").as_dict()
+    return dd.import_returns(svc, file.file, file.filename or "returns").as_dict()  # spooled, not read whole
 
 
 @router.get("/direct-debit/returns/reviews", tags=["direct debit"])
