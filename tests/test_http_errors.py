@@ -20,6 +20,14 @@ LEAKS = re.compile(r"Traceback|File \"|\.py\b|SELECT|FROM |WHERE|saldo_accounts|
                    r"OperationalError|UndefinedColumn|psycopg|sqlite|RuntimeError|secret", re.IGNORECASE)
 
 
+@pytest.fixture(autouse=True)
+def incidents_logged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """import-linter's CLI, run in-process by tests/test_architecture.py, configures logging with
+    ``dictConfig`` and so disables every logger that exists by then (``disable_existing_loggers``), ours
+    included; a server's logging configuration does not."""
+    monkeypatch.setattr(logging.getLogger("saldo.incidents"), "disabled", False)
+
+
 @pytest.fixture
 def http(services: Services) -> Iterator[TestClient]:
     with TestClient(create_app(services)) as client:
