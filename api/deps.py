@@ -14,6 +14,7 @@ from fastapi import Depends, Header, Request, Response
 
 from api.bootstrap import Services
 from ledger.core.errors import InvalidInput, NotFound
+from ledger.core.numbers import ascii_decimal
 
 
 def services(request: Request) -> Services:
@@ -27,9 +28,10 @@ IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, ma
 
 
 def parse_decimal(text: str, field: str) -> Decimal:
-    """A decimal from a request's text; anything else is refused as invalid input naming ``field``."""
+    """A decimal from a request's text in ASCII digits; anything else (``"١٠"`` too, see
+    :mod:`ledger.core.numbers`) is refused as invalid input naming ``field``."""
     try:
-        return Decimal(text)
+        return ascii_decimal(text)
     except ArithmeticError:
         raise InvalidInput(f"{text!r} is not a decimal number", field) from None
 

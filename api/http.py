@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.bootstrap import Services
+from api.hardening import harden
 from api.problems import install_problem_handlers
 from api.routes import accounts, billing, collections, dunning, exports, ops, payments
 
@@ -18,11 +19,12 @@ ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning
 
 
 def create_app(svc: Services) -> FastAPI:
-    app = FastAPI(title="Saldo", version="0.1.0",
+    app = FastAPI(title="Saldo", version="0.1.0", docs_url=None, redoc_url=None,  # api.docs serves them
                   description="Event-sourced receivables ledger for utilities. Every POST takes an "
                               "`Idempotency-Key` header; errors are RFC 9457 `application/problem+json`.")
     app.state.services = svc
     install_problem_handlers(app)
+    harden(app)
     for router in ROUTERS:
         app.include_router(router)
     return app

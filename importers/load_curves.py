@@ -28,6 +28,7 @@ from ledger.billing.commands import RecordLoadCurve
 from ledger.billing.load_curves import RESOLUTIONS, local_month_of
 from ledger.billing.readings import supply_point_key
 from ledger.core.errors import InvalidInput
+from ledger.core.numbers import ascii_int
 
 
 def instant(value: str) -> datetime:
@@ -74,7 +75,7 @@ def curve_commands(
             zone = field_value(row, "time_zone", zone_name, "an IANA time zone such as Europe/Rome",
                                default_zone)
             unit = row.get("unit") or "kWh"
-            resolution = field_value(row, "resolution_min", int, "15, 30 or 60")
+            resolution = field_value(row, "resolution_min", ascii_int, "15, 30 or 60")
             if resolution is not None and resolution not in RESOLUTIONS:
                 raise BadValue("resolution_min", f"{resolution} minutes: give 15, 30 or 60")
         except BadValue as e:

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from ledger.core.errors import InvalidInput
+from ledger.core.numbers import ascii_decimal
 
 #: Problems listed in one error (the count of the rest is given).
 MAX_REPORTED = 50
@@ -100,7 +101,8 @@ def read_rows(stream: IO[bytes], file_name: str) -> tuple[list[str], Iterator[tu
 
 
 def decimal_value(value: str) -> Decimal:
-    d = Decimal(value)
+    """A finite decimal in ASCII digits (``"١٠"`` is 10 to ``Decimal``: see ledger.core.numbers)."""
+    d = ascii_decimal(value)
     if not d.is_finite():
         raise InvalidOperation
     return d

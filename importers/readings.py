@@ -45,6 +45,7 @@ from importers.meter_csv import (
 )
 from ledger.billing.commands import RecordLoadCurve, RecordReading
 from ledger.billing.readings import ReadingSource, supply_point_key
+from ledger.core.numbers import ascii_int
 
 if TYPE_CHECKING:
     from ledger.application import Saldo
@@ -161,7 +162,7 @@ def _reading(row: dict[str, str]) -> RecordReading:
     multiplier = field_value(row, "multiplier", decimal_value, "a decimal number", Decimal(1))
     if multiplier <= 0:
         raise BadValue("multiplier", f"multiplier {multiplier} is not positive")
-    digits = field_value(row, "digits", int, "a whole number of digits")
+    digits = field_value(row, "digits", ascii_int, "a whole number of digits")
     if digits is not None and not 1 <= digits <= 15:
         raise BadValue("digits", f"{digits} digits: registers have 1 to 15")
     supersedes = row.get("supersedes") or None

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response, UploadFile
 
+from api.body_limits import MAX_READINGS_UPLOAD_BYTES, upload_limit
 from api.bootstrap import Services
 from api.deps import IdempotencyKey, ServicesDep, parse_decimal, run_command
 from api.schemas.billing import (
@@ -25,6 +26,7 @@ from api.schemas.billing import (
     SpotPricesIn,
     TariffIn,
 )
+from api.schemas.limits import MAX_TIME_ZONE_LENGTH
 from importers.readings import import_readings, load_curve_commands
 from ledger.accounts.contract import Contract
 from ledger.accounts.invoice import Invoice, document_id
@@ -35,6 +37,9 @@ from ledger.billing.records import BillingRun, ContractBilling
 from ledger.billing.run import issue_dict, run_billing
 from ledger.billing.tariffs import Tariff
 from ledger.core.errors import InvalidInput
+
+#: The zone of the file's local dates and times, an IANA name.
+TimeZoneQuery = Annotated[str, Query(max_length=MAX_TIME_ZONE_LENGTH)]
 
 router = APIRouter()
 
@@ -112,8 +117,11 @@ def post_readings(
     return _batch(svc, commands, key, response)
 
 
-@router.post("/readings/files", status_code=201, tags=["readings"])
-def upload_readings(file: UploadFile, svc: ServicesDep, time_zone: str = "Europe/Rome") -> dict[str, Any]:
+@router.post("/readings/files", status_code=201, tags=["readings"],
+             openapi_extra=upload_limit("MAX_READINGS_UPLOAD_BYTES", MAX_READINGS_UPLOAD_BYTES))
+def upload_readings(
+    file: UploadFile, svc: ServicesDep, time_zone: TimeZoneQuery = "Europe/Rome"
+) -> dict[str, Any]:
     """A readings or load-curve CSV (see ``importers.readings``); a bad row rejects the file whole."""
     report = import_readings(svc.app, file.file, file.filename or "readings.csv", time_zone=time_zone)
     return report.as_dict()

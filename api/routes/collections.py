@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Response, UploadFile
 
+from api.body_limits import MAX_RETURNS_UPLOAD_BYTES, upload_limit
 from api.deps import IdempotencyKey, ServicesDep, account_row, money, run_command
 from api.schemas import ReasonIn
 from api.schemas.collections import (
@@ -26,6 +27,8 @@ from ledger.core.errors import NotFound
 
 #: Held returns listed per worklist page.
 MAX_REVIEWS = 500
+#: Which held returns to list: ``all``, or those in one status.
+ReviewStatus = Literal["open", "applied", "dismissed", "all"]
 
 router = APIRouter()
 
@@ -150,14 +153,16 @@ def settle(body: SettlementIn, svc: ServicesDep) -> dict[str, Any]:
     return {"settled": dd.settle_due(svc, body.on)}
 
 
-@router.post("/direct-debit/returns", status_code=201, tags=["direct debit"])
+@router.post("/direct-debit/returns", status_code=201, tags=["direct debit"],
+             openapi_extra=upload_limit("MAX_RETURNS_UPLOAD_BYTES", MAX_RETURNS_UPLOAD_BYTES))
 def returns(file: UploadFile, svc: ServicesDep) -> dict[str, Any]:
     """Import a pain.002 status report or a camt.054/053 with R-transactions."""
-    return dd.import_returns(svc, file.file.read(), file.filename or "returns").as_dict()
+    return dd.import_returns(svc, file.file, file.filename or "returns").as_dict()  # spooled, not read whole
 
 
 @router.get("/direct-debit/returns/reviews", tags=["direct debit"])
-def return_reviews(svc: ServicesDep, status: str = "open", limit: int = 100) -> list[ReturnReviewOut]:
+def return_reviews(svc: ServicesDep, status: ReviewStatus = "open",
+                   limit: int = 100) -> list[ReturnReviewOut]:
     """Returns held for a person (the direct-debit worklist), oldest first; ``status=all`` lists every one."""
     rows = svc.view.return_reviews(None if status == "all" else status, limit=max(1, min(limit, MAX_REVIEWS)))
     return [ReturnReviewOut(

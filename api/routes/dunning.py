@@ -29,6 +29,7 @@ from api.schemas.dunning import (
     RunsOut,
     StepOut,
 )
+from api.schemas.limits import MAX_REFERENCE_LENGTH
 from ledger.dunning import LockKind
 from ledger.dunning import commands as dc
 from ledger.dunning.account_part import LockView, StepRecord
@@ -221,7 +222,8 @@ def cancel_plan(account_id: UUID, plan_id: str, body: ReasonIn, key: Idempotency
 
 
 @router.get("/accounts/{account_id}/instalment-eligibility", tags=["instalment plans"])
-def eligibility(account_id: UUID, invoice_number: str, svc: ServicesDep,
+def eligibility(account_id: UUID, invoice_number: Annotated[str, Query(max_length=MAX_REFERENCE_LENGTH)],
+                svc: ServicesDep,
                 domestic: Annotated[bool | None, Query(description="default: persons are")] = None
                 ) -> EligibilityOut:
     """Italy: must a plan be offered for this bill (≥ 150 % / 250 % of the 12-month average)?"""

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Form, Request, Response, UploadFile
 
+from api.body_limits import MAX_STATEMENT_UPLOAD_BYTES, upload_limit
 from api.bootstrap import Services
 from api.deps import IdempotencyKey, ServicesDep, money, run_command
 from api.schemas import payments as s
@@ -86,7 +87,8 @@ def reset_clearing(account_id: UUID, payment_id: str, body: s.ReversalIn, key: I
     return s.ReversalOut.model_validate(run_command(svc, cmd, key, response))
 
 
-@router.post("/bank/statements", status_code=201, tags=["finance"])
+@router.post("/bank/statements", status_code=201, tags=["finance"],
+             openapi_extra=upload_limit("MAX_STATEMENT_UPLOAD_BYTES", MAX_STATEMENT_UPLOAD_BYTES))
 def upload_statement(file: UploadFile, svc: ServicesDep, request: Request, response: Response,
                      override_reason: OverrideReason = None) -> s.ImportReportOut:
     """Import a camt.052/053/054, MT940, Finnish reference-payment (KTL) or CSV statement, or a ZIP archive
@@ -96,7 +98,8 @@ def upload_statement(file: UploadFile, svc: ServicesDep, request: Request, respo
     if override_reason and override_reason.strip():  # no login yet: the actor is the client's address
         client = request.client.host if request.client else "unknown"
         override = BalanceOverride(override_reason, f"http client {client}", "http")
-    report = import_statement(svc, file.file.read(), file.filename or "statement", override=override)
+    # The upload is on disk (spooled past 1 MiB): the importer reads it from there, not from a copy in memory.
+    report = import_statement(svc, file.file, file.filename or "statement", override=override)
     if report.file_already_imported:
         response.status_code = 200
     return s.ImportReportOut.model_validate(report.as_dict())

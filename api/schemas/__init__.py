@@ -11,9 +11,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-AmountStr = Annotated[str, Field(pattern=r"^\d{1,9}(\.\d{1,2})?$", examples=["122.00"],
+from api.schemas.limits import MAX_NUMBER_TEXT_LENGTH, MAX_REASON_LENGTH
+
+AmountStr = Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$", max_length=MAX_NUMBER_TEXT_LENGTH,
+                                 examples=["122.00"],
                                  description="Amount in the account's currency, at most 2 decimals")]
-DecimalStr = Annotated[str, Field(pattern=r"^-?\d{1,12}(\.\d{1,6})?$", examples=["0.1234"])]
+DecimalStr = Annotated[str, Field(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,6})?$",
+                                  max_length=MAX_NUMBER_TEXT_LENGTH, examples=["0.1234"])]
 
 
 class Strict(BaseModel):
@@ -21,4 +25,4 @@ class Strict(BaseModel):
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1)
+    reason: str = Field(min_length=1, max_length=MAX_REASON_LENGTH)

@@ -10,29 +10,32 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from api.schemas import DecimalStr, Strict
+from api.schemas import limits as n
 from ledger.accounts.contract import BillingFrequency, Commodity
 from ledger.accounts.terms import PaymentMethod
 from ledger.parties.partner import PartnerKind
 
 
 class TaxIdIn(Strict):
-    scheme: str = Field(examples=["it.codicefiscale"], description="python-stdnum module name")
-    value: str = Field(examples=["RSSMRA85T10A562S"])
+    scheme: str = Field(max_length=n.MAX_CODE_LENGTH, examples=["it.codicefiscale"],
+                        description="python-stdnum module name")
+    value: str = Field(max_length=n.MAX_IDENTIFIER_LENGTH, examples=["RSSMRA85T10A562S"])
 
 
 class AddressIn(Strict):
-    street: str = Field(examples=["Via Roma 1"])
-    postcode: str = Field(examples=["98122"])
-    town: str = Field(examples=["Messina"])
+    street: str = Field(max_length=n.MAX_STREET_LENGTH, examples=["Via Roma 1"])
+    postcode: str = Field(max_length=n.MAX_POSTCODE_LENGTH, examples=["98122"])
+    town: str = Field(max_length=n.MAX_TOWN_LENGTH, examples=["Messina"])
     country: str = Field(min_length=2, max_length=2, examples=["IT"])
 
 
 class PartnerIn(Strict):
-    name: str = Field(min_length=1, max_length=200, examples=["Mario Rossi"])
+    name: str = Field(min_length=1, max_length=n.MAX_NAME_LENGTH, examples=["Mario Rossi"])
     kind: PartnerKind = PartnerKind.PERSON
     tax_ids: list[TaxIdIn] = Field(default_factory=list, max_length=10)
-    email: str | None = Field(default=None, examples=["mario.rossi@example.it"])
-    language: str = Field(default="it", examples=["it"])
+    email: str | None = Field(default=None, max_length=n.MAX_EMAIL_LENGTH,
+                              examples=["mario.rossi@example.it"])
+    language: str = Field(default="it", max_length=n.MAX_LANGUAGE_LENGTH, examples=["it"])
     address: AddressIn | None = None
 
 
@@ -42,8 +45,8 @@ class PartnerOut(BaseModel):
 
 class AccountIn(Strict):
     partner_id: UUID
-    name: str = Field(min_length=1, max_length=200, examples=["Casa via Roma"])
-    currency: str = Field(default="EUR", examples=["EUR"])
+    name: str = Field(min_length=1, max_length=n.MAX_NAME_LENGTH, examples=["Casa via Roma"])
+    currency: str = Field(default="EUR", max_length=n.MAX_CURRENCY_LENGTH, examples=["EUR"])
     payment_terms_days: int = Field(default=20, ge=0, le=365)
     payment_method: PaymentMethod = PaymentMethod.BANK_TRANSFER
 
@@ -54,14 +57,15 @@ class AccountOut(BaseModel):
 
 class ContractIn(Strict):
     account_id: UUID
-    supply_point_scheme: str = Field(examples=["pod"], description="pod, pdr, cups, eic, gsrn or other")
-    supply_point_id: str = Field(examples=["IT001E12345678"])
+    supply_point_scheme: str = Field(max_length=n.MAX_CODE_LENGTH, examples=["pod"],
+                                     description="pod, pdr, cups, eic, gsrn or other")
+    supply_point_id: str = Field(max_length=n.MAX_IDENTIFIER_LENGTH, examples=["IT001E12345678"])
     commodity: Commodity
-    tariff_code: str = Field(examples=["IT-DOM-F123-2026"])
+    tariff_code: str = Field(max_length=n.MAX_CODE_LENGTH, examples=["IT-DOM-F123-2026"])
     billing_frequency: BillingFrequency = BillingFrequency.BIMONTHLY
     start_date: date
     end_date: date | None = None
-    time_zone: str = "Europe/Rome"
+    time_zone: str = Field(default="Europe/Rome", max_length=n.MAX_TIME_ZONE_LENGTH)
 
 
 class ContractOut(BaseModel):
@@ -69,10 +73,11 @@ class ContractOut(BaseModel):
 
 
 class LineIn(Strict):
-    description: str = Field(examples=["Energia fascia F1"])
-    component: str = Field(examples=["energy"], description="revenue component: energy, standing, network…")
+    description: str = Field(max_length=n.MAX_DESCRIPTION_LENGTH, examples=["Energia fascia F1"])
+    component: str = Field(max_length=n.MAX_CODE_LENGTH, examples=["energy"],
+                           description="revenue component: energy, standing, network…")
     quantity: DecimalStr = Field(examples=["123.456"])
-    unit: str = Field(examples=["kWh"])
+    unit: str = Field(max_length=n.MAX_UNIT_LENGTH, examples=["kWh"])
     unit_price: DecimalStr = Field(examples=["0.1234"])
     vat_rate: DecimalStr = Field(examples=["10"], description="percent")
 
@@ -84,7 +89,8 @@ class InvoiceIn(Strict):
     contract_id: UUID | None = None
     period_start: date | None = None
     period_end: date | None = None
-    number: str | None = Field(default=None, description="leave empty to draw the next number")
+    number: str | None = Field(default=None, max_length=n.MAX_REFERENCE_LENGTH,
+                               description="leave empty to draw the next number")
 
 
 class InvoiceOut(BaseModel):
@@ -96,7 +102,7 @@ class InvoiceOut(BaseModel):
 
 
 class CreditNoteIn(Strict):
-    reason: str = Field(min_length=1, examples=["meter reading corrected"])
+    reason: str = Field(min_length=1, max_length=n.MAX_REASON_LENGTH, examples=["meter reading corrected"])
     lines: list[LineIn] = Field(default_factory=list, max_length=2000,
                                 description="empty: credit the whole invoice")
     issue_date: date | None = None

@@ -6,22 +6,24 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from api.schemas import Strict
+from api.schemas import limits as n
 from ledger.billing.readings import ReadingSource
 
 #: Most readings or load-curve points one JSON request may carry (larger sets go as a file).
 MAX_JSON_ITEMS = 5000
-DecimalText = Annotated[str, Field(pattern=r"^\d{1,15}(\.\d{1,6})?$", examples=["12345.678"])]
+DecimalText = Annotated[str, Field(pattern=r"^[0-9]{1,15}(\.[0-9]{1,6})?$",
+                                   max_length=n.MAX_NUMBER_TEXT_LENGTH, examples=["12345.678"])]
 
 
 class ReadingIn(Strict):
-    supply_point: str = Field(examples=["IT001E12345678"])
+    supply_point: str = Field(max_length=n.MAX_IDENTIFIER_LENGTH, examples=["IT001E12345678"])
     read_on: date = Field(description="the index at the end of this local day")
     index: DecimalText
     source: ReadingSource = ReadingSource.ACTUAL
     multiplier: DecimalText = "1"
     digits: int | None = Field(default=None, ge=1, le=15)
-    supersedes: str | None = None
-    note: str = ""
+    supersedes: str | None = Field(default=None, max_length=n.MAX_IDENTIFIER_LENGTH)
+    note: str = Field(default="", max_length=n.MAX_NOTE_LENGTH)
 
 
 class ReadingsIn(Strict):
@@ -36,32 +38,33 @@ class CurvePointIn(Strict):
 
 
 class LoadCurveIn(Strict):
-    supply_point: str
-    time_zone: str = "Europe/Rome"
+    supply_point: str = Field(max_length=n.MAX_IDENTIFIER_LENGTH)
+    time_zone: str = Field(default="Europe/Rome", max_length=n.MAX_TIME_ZONE_LENGTH)
     resolution_min: int | None = Field(
         default=None, description="15, 30 or 60; else from the points' spacing"
     )
-    unit: str = "kWh"
+    unit: str = Field(default="kWh", max_length=n.MAX_UNIT_LENGTH)
     points: list[CurvePointIn] = Field(min_length=1, max_length=MAX_JSON_ITEMS)
 
 
 class SelfReadingIn(Strict):
     read_on: date
     index: DecimalText
-    note: str = ""
+    note: str = Field(default="", max_length=n.MAX_NOTE_LENGTH)
 
 
 class TariffIn(Strict):
     version: dict[str, Any] = Field(description="a tariff version as data (see ledger.billing.rating.tariff)")
-    spot_index: str | None = Field(default=None, examples=["IT-PUN"])
+    spot_index: str | None = Field(default=None, max_length=n.MAX_CODE_LENGTH, examples=["IT-PUN"])
 
 
 class SpotPricesIn(Strict):
-    index: str = Field(examples=["IT-PUN"])
+    index: str = Field(max_length=n.MAX_CODE_LENGTH, examples=["IT-PUN"])
     start: datetime
     resolution_min: int = 60
-    unit: str = "EUR/MWh"
-    prices: list[Annotated[str, Field(pattern=r"^-?\d{1,9}(\.\d{1,6})?$")] | None] = Field(
+    unit: str = Field(default="EUR/MWh", max_length=n.MAX_UNIT_LENGTH)
+    prices: list[Annotated[str, Field(pattern=r"^-?[0-9]{1,9}(\.[0-9]{1,6})?$",
+                                      max_length=n.MAX_NUMBER_TEXT_LENGTH)] | None] = Field(
         min_length=1, max_length=3000
     )
 

@@ -5,19 +5,22 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from api.schemas import limits as n
+
 
 class MandateIn(BaseModel):
-    reference: str = Field(examples=["UMR-2026-000123"], description="unique mandate reference (UMR)")
+    reference: str = Field(max_length=n.MAX_REFERENCE_LENGTH, examples=["UMR-2026-000123"],
+                           description="unique mandate reference (UMR)")
     signed_on: date
-    debtor_name: str
-    debtor_iban: str = Field(examples=["IT60X0542811101000000123456"])
-    debtor_bic: str | None = None
-    scheme: str = Field(default="CORE", pattern="^(CORE|B2B)$")
+    debtor_name: str = Field(max_length=n.MAX_PARTY_NAME_LENGTH)
+    debtor_iban: str = Field(max_length=n.MAX_IBAN_LENGTH, examples=["IT60X0542811101000000123456"])
+    debtor_bic: str | None = Field(default=None, max_length=n.MAX_BIC_LENGTH)
+    scheme: str = Field(default="CORE", pattern="^(CORE|B2B)$", max_length=4)
 
 
 class IbanChangeIn(BaseModel):
-    new_iban: str
-    new_bic: str | None = None
+    new_iban: str = Field(max_length=n.MAX_IBAN_LENGTH)
+    new_bic: str | None = Field(default=None, max_length=n.MAX_BIC_LENGTH)
 
 
 class RunIn(BaseModel):

@@ -2,25 +2,28 @@
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from api.schemas import AmountStr, DecimalStr
+from api.schemas import limits as n
 
 
 class LockIn(BaseModel):
     kind: Literal["dispute", "manual"]
-    reason: str = Field(min_length=1, examples=["customer disputes the meter reading"])
+    reason: str = Field(min_length=1, max_length=n.MAX_REASON_LENGTH,
+                        examples=["customer disputes the meter reading"])
     until: date | None = Field(default=None, description="last locked day; required for a manual lock")
-    invoice_number: str | None = Field(default=None, description="lock one item only")
+    invoice_number: str | None = Field(default=None, max_length=n.MAX_REFERENCE_LENGTH,
+                                       description="lock one item only")
 
 
 class ProcedureIn(BaseModel):
-    procedure: str | None = Field(default=None, examples=["FI-POWER"])
-    country: str | None = Field(default=None, examples=["IT"])
-    commodity: str | None = Field(default=None, examples=["gas"])
+    procedure: str | None = Field(default=None, max_length=n.MAX_CODE_LENGTH, examples=["FI-POWER"])
+    country: str | None = Field(default=None, min_length=2, max_length=2, examples=["IT"])
+    commodity: str | None = Field(default=None, max_length=n.MAX_CODE_LENGTH, examples=["gas"])
 
 
 class RunIn(BaseModel):
@@ -34,7 +37,8 @@ class RunIn(BaseModel):
 
 
 class PlanIn(BaseModel):
-    invoice_numbers: list[str] = Field(min_length=1, max_length=100)
+    invoice_numbers: list[Annotated[str, Field(max_length=n.MAX_REFERENCE_LENGTH)]] = Field(min_length=1,
+                                                                                         max_length=100)
     instalments: int = Field(ge=1, le=120)
     first_due: date
     interval_months: int | None = Field(default=None, ge=1, le=12)

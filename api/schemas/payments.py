@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from api.schemas import AmountStr, Strict
+from api.schemas import limits as n
+
+InvoiceNumber = Annotated[str, Field(max_length=n.MAX_REFERENCE_LENGTH)]
 
 
 class PaymentIn(Strict):
     amount: AmountStr
     received_on: date
-    currency: str = "EUR"
-    bank_account: str | None = Field(default=None, description="IBAN the money arrived on")
-    invoice_numbers: list[str] = Field(default_factory=list, max_length=100)
-    payer_name: str | None = None
-    payer_iban: str | None = None
-    reference: str | None = None
-    note: str = ""
+    currency: str = Field(default="EUR", max_length=n.MAX_CURRENCY_LENGTH)
+    bank_account: str | None = Field(default=None, max_length=n.MAX_IBAN_LENGTH,
+                                     description="IBAN the money arrived on")
+    invoice_numbers: list[InvoiceNumber] = Field(default_factory=list, max_length=100)
+    payer_name: str | None = Field(default=None, max_length=n.MAX_PARTY_NAME_LENGTH)
+    payer_iban: str | None = Field(default=None, max_length=n.MAX_IBAN_LENGTH)
+    reference: str | None = Field(default=None, max_length=n.MAX_REFERENCE_LENGTH)
+    note: str = Field(default="", max_length=n.MAX_NOTE_LENGTH)
 
 
 class AllocationOut(BaseModel):
@@ -36,7 +40,7 @@ class PaymentOut(BaseModel):
 
 
 class ReversalIn(Strict):
-    reason: str = Field(min_length=1, examples=["recalled by the bank"])
+    reason: str = Field(min_length=1, max_length=n.MAX_REASON_LENGTH, examples=["recalled by the bank"])
     on: date | None = None
 
 
@@ -100,14 +104,14 @@ class WorklistItemOut(BaseModel):
 
 class AllocationIn(BaseModel):
     account_id: UUID
-    invoice_numbers: list[str] = Field(default_factory=list, max_length=100)
+    invoice_numbers: list[InvoiceNumber] = Field(default_factory=list, max_length=100)
     on_account_only: bool = False
-    note: str = ""
+    note: str = Field(default="", max_length=n.MAX_NOTE_LENGTH)
 
 
 class RefundIn(BaseModel):
-    to_iban: str = Field(examples=["DE89370400440532013000"])
-    to_name: str
-    to_town: str = Field(examples=["Berlin"])
+    to_iban: str = Field(max_length=n.MAX_IBAN_LENGTH, examples=["DE89370400440532013000"])
+    to_name: str = Field(max_length=n.MAX_PARTY_NAME_LENGTH)
+    to_town: str = Field(max_length=n.MAX_TOWN_LENGTH, examples=["Berlin"])
     to_country: str = Field(min_length=2, max_length=2, examples=["DE"])
-    reason: str = Field(min_length=1)
+    reason: str = Field(min_length=1, max_length=n.MAX_REASON_LENGTH)

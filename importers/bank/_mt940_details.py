@@ -51,7 +51,7 @@ _KEYWORDS = frozenset({"EREF", "ROC", "REMI", "CNTP", "ORDP", "BENM", "NAME", "A
                        "CSID", "PURP", "TRCD", "TRTP", "RTRN", "ISDT", "ULTC", "ULTD", "SVCL", "BUSP", "ID",
                        "PREF", "IREF", "CREF", "OCMT", "CHGS", "EXCH", "ACCW"})
 _KEYWORD_RE = re.compile(r"/([A-Z]{2,4})/")
-_RF_RE = re.compile(r"RF\d{2}[A-Z0-9]{1,21}")
+_RF_RE = re.compile(r"RF\d{2}[A-Z0-9]{1,21}", re.ASCII)
 _NO_REFERENCE = frozenset({"NONREF", "NOTPROVIDED", "NONE", ""})
 
 

@@ -35,7 +35,7 @@ _SEPARATOR_RE = re.compile(r"-[}A-Z]*(\{.*)?")
 _ENVELOPE_RE = re.compile(r"\{[1-5]:")
 #: ``15d``: digits and one decimal comma. Knab (NL) writes whole amounts without the comma (``500``); such
 #: an amount is read as whole units, which is what it can only mean.
-_AMOUNT_RE = re.compile(r"\d{1,14},\d{0,3}|\d{1,15}")
+_AMOUNT_RE = re.compile(r"\d{1,14},\d{0,3}|\d{1,15}", re.ASCII)  # ASCII: see ledger.core.numbers
 #: The package's ``:61:`` pattern with a longer owner's reference: SNS and ASN Bank (de Volksbank, NL) put
 #: the counterparty's IBAN (18 characters) where SWIFT allows ``16x``, as their published files show.
 #: Tried only where the package's own pattern fails.

@@ -20,11 +20,13 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-_UNSIGNED_RE = re.compile(r"\+?(?:\d+(?:\.\d*)?|\.\d+)")
-_SIGNED_RE = re.compile(r"[+-]?\d+(?:\.\d+)?")
-_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?")
+# re.ASCII: without it ``\d`` matches every Unicode digit, and "١٠.٠٠" would be read as 10.00
+# (see ledger.core.numbers).
+_UNSIGNED_RE = re.compile(r"\+?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+_SIGNED_RE = re.compile(r"[+-]?\d+(?:\.\d+)?", re.ASCII)
+_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?", re.ASCII)
 _DATETIME_RE = re.compile(
-    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?"
+    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?", re.ASCII
 )
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 

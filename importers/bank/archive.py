@@ -29,6 +29,7 @@ import io
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from importers.bank.errors import BankFileError
 from importers.bank.formats import describe, office_kind, sniff
@@ -59,14 +60,14 @@ class Member:
     data: bytes
 
 
-def unpack(data: bytes, archive_name: str) -> tuple[list[Member], list[str]]:
+def unpack(data: bytes | BinaryIO, archive_name: str) -> tuple[list[Member], list[str]]:
     """The archive's files, and the names of the folders' and systems' metadata set aside unread.
 
     Raises :class:`BankFileError` naming the archive (or the member) when a limit is passed, a member is
     an archive or encrypted, or the archive is damaged or an office document rather than a bundle.
     """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
             kind = office_kind(archive)
             if kind is not None:
                 raise BankFileError(archive_name, "", f"{describe(kind)}, not a machine-readable "

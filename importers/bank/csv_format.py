@@ -41,7 +41,7 @@ __all__ = ["COLUMNS", "CsvReader", "read_csv"]
 
 COLUMNS = ("booking_date", "value_date", "amount", "currency", "debtor_name", "debtor_iban",
            "reference", "remittance", "bank_reference")
-_RF_RE = re.compile(r"RF\d{2}[A-Z0-9]{1,21}")
+_RF_RE = re.compile(r"RF\d{2}[A-Z0-9]{1,21}", re.ASCII)
 
 
 def read_csv(source: Source, file_name: str | None = None, *, account_iban: str | None = None,

@@ -134,7 +134,7 @@ class _Record:
     def day(self, first: int, name: str) -> date:
         raw = self.text_at(first, first + 5)
         try:
-            if not raw.isdigit():
+            if not raw.isascii() or not raw.isdigit():
                 raise ValueError(raw)
             return date(2000 + int(raw[:2]), int(raw[2:4]), int(raw[4:]))
         except ValueError:

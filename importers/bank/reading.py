@@ -10,7 +10,10 @@ report. Anything else is refused with what it is: an MT942 interim report, a PDF
 pain.002 status report, a zip archive with no statement. A reader for another format joins by adding
 itself to :data:`READERS` under the kind :func:`~importers.bank.formats.sniff` gives.
 
-The whole file is read, and every statement's balances checked, before the import writes anything.
+The whole file is read, and every statement's balances checked, before the import writes anything. It
+comes as bytes or as a seekable binary stream (an upload spooled to a temporary file): a stream is read
+by the readers as they go, never copied whole into memory (a ZIP archive's members are, within the
+archive's limits).
 
 >>> from pathlib import Path
 >>> sample = Path(__file__).parents[2] / "tests/fixtures/bank/camt053_v11_closing_balance_only.xml"
@@ -25,6 +28,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from importers.bank._camt_statement import BalanceCheck
 from importers.bank._source import DEFAULT_MAX_BYTES, too_big
@@ -37,7 +41,10 @@ from importers.bank.ktl import read_ktl
 from importers.bank.mt940 import read_mt940
 from ledger.payments.bank_entries import BankEntry, MessageType, StatementHeader
 
-__all__ = ["READERS", "BankFile", "ReadFile", "read_bank_file"]
+__all__ = ["READERS", "BankFile", "FileData", "ReadFile", "read_bank_file"]
+
+#: A whole file, or a seekable binary stream at its start.
+FileData = bytes | BinaryIO
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,36 +72,48 @@ class BankFile:
     set_aside: tuple[tuple[str, str], ...] = ()  # (archive!member, why it was not read)
 
 
-Reader = Callable[[bytes, str, int, bool], ReadFile]
+Reader = Callable[[BinaryIO, str, int, bool], ReadFile]
 
 _PAIN002_RE = re.compile(rb"""xmlns(?::\w+)?\s*=\s*["'][^"']*pain\.002\.""")
 
 
-def read_bank_file(data: bytes, file_name: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
+def read_bank_file(data: FileData, file_name: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
                    accept_mismatch: bool = False) -> BankFile:
     """Read everything in ``data``; raise :class:`BankFileError` naming the file (or member) at the first
     problem. ``accept_mismatch``: see :func:`~importers.bank.camt.read_camt`."""
-    kind = sniff(data)
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    kind = sniff(head(stream))
     if kind == "zip":
-        if len(data) > max_bytes:
+        size = stream.seek(0, io.SEEK_END)
+        stream.seek(0)
+        if size > max_bytes:
             raise too_big(file_name, max_bytes)
-        return _read_archive(data, file_name, max_bytes, accept_mismatch)
-    return BankFile(file_name, (_read_one(data, file_name, kind, max_bytes, accept_mismatch),))
+        return _read_archive(stream, file_name, max_bytes, accept_mismatch)
+    return BankFile(file_name, (_read_one(stream, file_name, kind, max_bytes, accept_mismatch),))
 
 
-def _read_one(data: bytes, file_name: str, kind: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
+def head(stream: BinaryIO, size: int = SNIFF_BYTES) -> bytes:
+    """The first ``size`` bytes of ``stream``, which is left where it was."""
+    here = stream.tell()
+    try:
+        return stream.read(size)
+    finally:
+        stream.seek(here)
+
+
+def _read_one(stream: BinaryIO, file_name: str, kind: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
     reader = READERS.get(kind)
     if reader is None:
         raise BankFileError(file_name, "", _unreadable(kind))
-    return reader(data, file_name, max_bytes, accept_mismatch)
+    return reader(stream, file_name, max_bytes, accept_mismatch)
 
 
-def _read_xml(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
-    if _PAIN002_RE.search(data[:SNIFF_BYTES]):
+def _read_xml(stream: BinaryIO, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
+    if _PAIN002_RE.search(head(stream)):
         raise BankFileError(file_name, "", "a pain.002 payment status report, not a bank statement: import "
                             "it with the direct-debit returns (POST /direct-debit/returns, "
                             "saldo dd import-returns)")
-    reader = read_camt(io.BytesIO(data), file_name, max_bytes=max_bytes, accept_mismatch=accept_mismatch)
+    reader = read_camt(stream, file_name, max_bytes=max_bytes, accept_mismatch=accept_mismatch)
     with reader:
         entries = reader.read_all()
         checks = reader.check_balances()
@@ -103,21 +122,21 @@ def _read_xml(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool
     return ReadFile(reader.file_name, kind, message_type, entries, reader.statements, checks)
 
 
-def _read_csv(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
-    reader = read_csv(io.BytesIO(data), file_name, max_bytes=max_bytes)
+def _read_csv(stream: BinaryIO, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
+    reader = read_csv(stream, file_name, max_bytes=max_bytes)
     entries = reader.read_all()
     return ReadFile(reader.file_name, "csv", "csv", entries, (reader.header,))
 
 
-def _read_mt940(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
+def _read_mt940(stream: BinaryIO, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
     """SWIFT MT940; each statement is checked against its :62F:, a mismatch refused unless accepted."""
-    reader = read_mt940(io.BytesIO(data), file_name, max_bytes=max_bytes, accept_mismatch=accept_mismatch)
+    reader = read_mt940(stream, file_name, max_bytes=max_bytes, accept_mismatch=accept_mismatch)
     return ReadFile(reader.file_name, "mt940", "mt940", reader.read_all(), reader.statements, reader.checks)
 
 
-def _read_ktl(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
+def _read_ktl(stream: BinaryIO, file_name: str, max_bytes: int, accept_mismatch: bool) -> ReadFile:
     """Finnish reference payments; each batch is checked against its summary record."""
-    reader = read_ktl(io.BytesIO(data), file_name, max_bytes=max_bytes)
+    reader = read_ktl(stream, file_name, max_bytes=max_bytes)
     return ReadFile(reader.file_name, "ktl", "ktl", reader.read_all(), reader.statements)
 
 
@@ -125,8 +144,8 @@ def _read_ktl(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool
 READERS: dict[str, Reader] = {"xml": _read_xml, "csv": _read_csv, "mt940": _read_mt940, "ktl": _read_ktl}
 
 
-def _read_archive(data: bytes, file_name: str, max_bytes: int, accept_mismatch: bool) -> BankFile:
-    members, metadata = unpack(data, file_name)
+def _read_archive(stream: BinaryIO, file_name: str, max_bytes: int, accept_mismatch: bool) -> BankFile:
+    members, metadata = unpack(stream, file_name)
     set_aside = [(name, "file system metadata, not a statement") for name in metadata]
     files: list[ReadFile] = []
     for member in members:
@@ -134,7 +153,7 @@ def _read_archive(data: bytes, file_name: str, max_bytes: int, accept_mismatch: 
         if kind == "pdf":
             set_aside.append((member.name, "a PDF document: the printed copy of a statement, not read"))
             continue
-        files.append(_read_one(member.data, member.name, kind, max_bytes, accept_mismatch))
+        files.append(_read_one(io.BytesIO(member.data), member.name, kind, max_bytes, accept_mismatch))
     if not files:
         listed = "; ".join(f"{name}: {why}" for name, why in set_aside) or "it is empty"
         raise BankFileError(file_name, "", f"zip archive with no statement ({listed})")

@@ -45,7 +45,7 @@ from uuid import UUID
 from importers.bank._camt_statement import BalanceCheck
 from importers.bank._periods import StatementKey, statement_periods
 from importers.bank.errors import UnbalancedStatement
-from importers.bank.reading import BankFile, read_bank_file
+from importers.bank.reading import BankFile, FileData, read_bank_file
 from importers.sepa.returns import ReturnsReport, import_entry_returns
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.payments import commands as pmt
@@ -62,6 +62,8 @@ if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use the port 
 IMPORT_BATCH = 2000
 #: Largest statement file accepted (a year of receipts of a large utility stays well below).
 MAX_FILE_BYTES = 200 * 1024 * 1024
+#: How much of a streamed file is hashed at a time.
+HASH_CHUNK_BYTES = 1024 * 1024
 #: Why every entry of a camt.052 is reported and none booked.
 INTRADAY = "camt.052 intraday report: reported, not booked (the end-of-day camt.053 books it)"
 
@@ -143,7 +145,19 @@ def _why_refused(error: Exception | None) -> str:
     return str(error)
 
 
-def read_file(data: bytes, file_name: str, *, accept_mismatch: bool = False) -> BankFile:
+def file_sha256(data: FileData) -> str:
+    """The SHA-256 of a file's content, a stream read in chunks and left where it was."""
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest()
+    here = data.tell()
+    digest = hashlib.sha256()
+    while chunk := data.read(HASH_CHUNK_BYTES):
+        digest.update(chunk)
+    data.seek(here)
+    return digest.hexdigest()
+
+
+def read_file(data: FileData, file_name: str, *, accept_mismatch: bool = False) -> BankFile:
     """Every statement file in ``data`` (camt.052/053/054, CSV, or a ZIP archive of them), or BankFileError.
 
     The readers enforce the size limit themselves, before parsing."""
@@ -201,11 +215,13 @@ def build_index(svc: Services, receipts: Sequence[Receipt]) -> MatchIndex:
 
 
 def import_statement(
-    svc: Services, data: bytes, file_name: str, progress: Callable[[int, int], None] | None = None,
+    svc: Services, data: FileData, file_name: str, progress: Callable[[int, int], None] | None = None,
     *, override: BalanceOverride | None = None,
 ) -> ImportReport:
-    """Import one bank file (or ZIP archive); ``override`` accepts balances that do not add up, saying why."""
-    sha256 = hashlib.sha256(data).hexdigest()
+    """Import one bank file (or ZIP archive), as bytes or a seekable stream at its start (an upload spooled
+    to disk is read from there, not copied into memory); ``override`` accepts balances that do not add
+    up, saying why."""
+    sha256 = file_sha256(data)
     report = ImportReport(file_name, sha256)
     recorded = svc.app.payments.statement_file(sha256)
     if recorded is not None and recorded.in_full:
@@ -253,7 +269,7 @@ def import_statement(
     return report
 
 
-def _read_checked(svc: Services, data: bytes, file_name: str, recorded: StatementFile | None,
+def _read_checked(svc: Services, data: FileData, file_name: str, recorded: StatementFile | None,
                   override: BalanceOverride | None, report: ImportReport) -> BankFile:
     """Read the whole file; record a clerk's acceptance of unbalanced statements before anything is booked.
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import BinaryIO
 
 from importers.sepa.pain002 import StatusItem, read_pain002
 from ledger.collections.review import ReportedReturn
@@ -91,9 +92,9 @@ def _reported(item: StatusItem, file_name: str, today: date) -> ReportedReturn:
         item.requested_collection_date)
 
 
-def pain002_facts(data: bytes, file_name: str, today: date) -> StatusFacts:
+def pain002_facts(data: bytes | BinaryIO, file_name: str, today: date) -> StatusFacts:
     """Read a whole pain.002 (a bad file raises BankFileError before anything is booked)."""
-    reader = read_pain002(io.BytesIO(data), file_name)
+    reader = read_pain002(io.BytesIO(data) if isinstance(data, bytes) else data, file_name)
     transactions = [item for item in reader if item.level == "transaction"]
     facts = StatusFacts()
     for item in reader.levels:

@@ -21,7 +21,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 from uuid import UUID
 
 from importers.bank.camt import read_camt
@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use the port 
 
 #: Returns and held returns saved per transaction.
 RETURNS_BATCH = 2000
+#: How much of the start of a file is searched for the pain.002 namespace.
+SNIFF_BYTES = 2000
 
 
 @dataclass
@@ -57,13 +59,18 @@ class ReturnsReport:
         return dict(self.__dict__)
 
 
-def import_returns(svc: Services, data: bytes, file_name: str) -> ReturnsReport:
-    """Apply every return in a pain.002 or camt.053/054 file (see the module docstring)."""
+def import_returns(svc: Services, data: bytes | BinaryIO, file_name: str) -> ReturnsReport:
+    """Apply every return in a pain.002 or camt.053/054 file (see the module docstring), given as bytes or
+    as a seekable stream at its start (an upload spooled to disk is read from there)."""
     today = svc.app.today()
-    if b"pain.002" in data[:2000]:
-        facts = pain002_facts(data, file_name, today)
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    here = stream.tell()
+    head = stream.read(SNIFF_BYTES)
+    stream.seek(here)
+    if b"pain.002" in head:
+        facts = pain002_facts(stream, file_name, today)
     else:
-        reader = read_camt(io.BytesIO(data), file_name)
+        reader = read_camt(stream, file_name)
         entries = reader.read_all()
         facts = camt_facts(entries, reader.message_type or "camt", today)
     return apply_returns(svc, facts, file_name)

@@ -61,6 +61,8 @@ def parse_amount(value: str | int | Decimal, field: str = "amount", *, allow_zer
     """
     if isinstance(value, float):  # a float has already lost the cents: refuse it
         raise MoneyError(f"{field} must be a decimal string, not a float ({value!r})", field)
+    if isinstance(value, str) and not value.isascii():  # "١٠.٠٠" is 10 to Decimal: see ledger.core.numbers
+        raise MoneyError(f"{field} must be written in ASCII digits, got {value!r}", field)
     try:
         amount = Decimal(value)
     except (InvalidOperation, ValueError):

@@ -31,6 +31,8 @@ from datetime import date
 from decimal import Decimal
 from typing import ClassVar
 
+from ledger.core.numbers import ascii_decimal
+
 __all__ = [
     "Component",
     "Demand",
@@ -64,8 +66,8 @@ def _dec(value: object, what: str) -> Decimal:
     if isinstance(value, Decimal):
         d = value
     elif isinstance(value, int | str):
-        try:
-            d = Decimal(value)
+        try:  # ASCII digits only: Decimal("١٠") is 10 (see ledger.core.numbers)
+            d = ascii_decimal(value) if isinstance(value, str) else Decimal(value)
         except ArithmeticError as exc:
             raise TariffError(f"{what}: {value!r} is not a number") from exc
     else:
