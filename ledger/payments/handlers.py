@@ -60,9 +60,9 @@ class PaymentHandlers(Capability[CompanyConfig]):
         currency = check_currency(cmd.currency)
         named = named_items(account, cmd.invoice_numbers)
         payment_id = rid.hex
-        account.receive_payment(payment_id, amount, currency, cmd.received_on,
-                                chart.bank(cmd.bank_account or self.config.bank_account), named,
-                                rule="named-invoices" if named else "oldest-due-first",
+        bank_account = self.config.bank_account_named(cmd.bank_account, "bank_account")
+        account.receive_payment(payment_id, amount, currency, cmd.received_on, chart.bank(bank_account),
+                                named, rule="named-invoices" if named else "oldest-due-first",
                                 evidence=cmd.reference or cmd.note, payer_iban=payer_iban(cmd.payer_iban),
                                 tolerance=self.config.payment_tolerance)
         return [account], payment_result(account, payment_id)
@@ -71,6 +71,7 @@ class PaymentHandlers(Capability[CompanyConfig]):
     def import_receipt(self, cmd: pmt.ImportReceipt, rid: UUID) -> Handled:
         receipt, decision = cmd.receipt, cmd.decision
         parse_amount(receipt.amount)
+        bank_account = self.config.bank_account_named(cmd.bank_account, "bank_account")
         content, duplicate_of, earlier = self._check_content(cmd.content)
         if duplicate_of is not None:
             return [], {"rule": dup.DUPLICATE, "duplicate_of": duplicate_of}
@@ -85,7 +86,7 @@ class PaymentHandlers(Capability[CompanyConfig]):
             reason = dup.possible_duplicate_reason(cmd.content, earlier, f"{decision.rule}: {reason}")
             account = None
         if account is None:
-            item = SuspenseItem.park(child_id(rid, "suspense"), receipt, cmd.bank_account, reason)
+            item = SuspenseItem.park(child_id(rid, "suspense"), receipt, bank_account, reason)
             result = {"suspense_id": str(item.id), "rule": matching.SUSPENSE, "evidence": reason}
             if earlier is not None:
                 result["possible_duplicate_of"] = earlier.where
@@ -95,7 +96,7 @@ class PaymentHandlers(Capability[CompanyConfig]):
         by_number = {item.document_number: item.item_id for item in account.items.values()}
         named = tuple(dict.fromkeys(by_number[n] for n in decision.invoice_numbers if n in by_number))
         account.receive_payment(rid.hex, receipt.amount, receipt.currency, receipt.received_on,
-                                chart.bank(cmd.bank_account), named, decision.rule, decision.evidence,
+                                chart.bank(bank_account), named, decision.rule, decision.evidence,
                                 known_iban(receipt.payer_iban), self.config.payment_tolerance)
         return [account, *content], dict(payment_result(account, rid.hex), rule=decision.rule,
                                          evidence=decision.evidence)
