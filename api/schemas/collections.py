@@ -31,7 +31,7 @@ class RunIn(BaseModel):
 
 
 class SettlementIn(BaseModel):
-    on: date
+    on: date = Field(description="the day the bank credited the collections due by then: today or earlier")
 
 
 class CollectionOut(BaseModel):

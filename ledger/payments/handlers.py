@@ -7,7 +7,8 @@ from uuid import UUID
 
 from ledger.accounts.account import ContractAccount
 from ledger.core import chart
-from ledger.core.errors import InvalidInput
+from ledger.core.actor import Role
+from ledger.core.errors import InvalidInput, NotPermitted
 from ledger.core.handling import Capability, Handled, Result, handles
 from ledger.core.idempotency import IdempotencyRecord
 from ledger.core.ids import child_id
@@ -18,7 +19,7 @@ from ledger.payments import commands as pmt
 from ledger.payments import duplicates as dup
 from ledger.payments import matching
 from ledger.payments.duplicates import ContentClaim, ReceiptContent, Sighting
-from ledger.payments.receipts import StatementFile, SuspenseItem
+from ledger.payments.receipts import RefundRequest, StatementFile, SuspenseItem
 
 
 def payer_iban(value: str | None) -> str | None:
@@ -46,6 +47,16 @@ def payment_result(account: ContractAccount, payment_id: str) -> Result:
                             for a in payment.allocations],
             "written_off": str(sum((a.amount for a in payment.written_off), Decimal("0.00"))),
             "to_credit": str(payment.to_credit)}
+
+
+def _note(text: str, field: str, *, required: bool) -> str:
+    """A person's note or reason on a refund decision, within its limit."""
+    note = text.strip()
+    if required and not note:
+        raise InvalidInput(f"a {field} is required", field)
+    if len(note) > pmt.MAX_REFUND_NOTE_CHARS:
+        raise InvalidInput(f"the {field} is longer than {pmt.MAX_REFUND_NOTE_CHARS} characters", field)
+    return note
 
 
 class PaymentHandlers(Capability[CompanyConfig]):
@@ -176,6 +187,7 @@ class PaymentHandlers(Capability[CompanyConfig]):
 
     @handles(pmt.RefundSuspense)
     def refund_suspense(self, cmd: pmt.RefundSuspense, rid: UUID) -> Handled:
+        """To the IBAN the money came from: refunded now. To any other: requested, for a second person."""
         item = self.get(SuspenseItem, cmd.suspense_id, "suspended receipt", "suspense_id")
         if not cmd.reason.strip():
             raise InvalidInput("a refund needs a reason", "reason")
@@ -185,9 +197,39 @@ class PaymentHandlers(Capability[CompanyConfig]):
             raise InvalidInput(str(e), "to_iban") from e
         if not cmd.to_town.strip() or len(cmd.to_country.strip()) != 2:
             raise InvalidInput("a refund needs the payee's town and 2-letter country", "to_town")
-        item.refund(to_iban, cmd.to_name.strip(), cmd.to_town.strip(), cmd.to_country.strip().upper(),
-                    self.today(), cmd.reason.strip())
-        return [item], {"suspense_id": str(item.id), "refunded": str(item.amount), "to_iban": to_iban}
+        payee = (to_iban, cmd.to_name.strip(), cmd.to_town.strip(), cmd.to_country.strip().upper())
+        if to_iban == item.paid_from:
+            item.refund(*payee, self.today(), cmd.reason.strip())
+            return [item], {"suspense_id": str(item.id), "status": item.status, "refunded": str(item.amount),
+                            "to_iban": to_iban}
+        actor = self.actor()
+        item.request_refund(RefundRequest(*payee, cmd.reason.strip(), self.today(), actor.subject,
+                                          None if actor.role is None else actor.role.value))
+        return [item], {"suspense_id": str(item.id), "status": item.status, "amount": str(item.amount),
+                        "to_iban": to_iban, "requested_by": actor.subject}
+
+    @handles(pmt.ApproveRefund)
+    def approve_refund(self, cmd: pmt.ApproveRefund, rid: UUID) -> Handled:
+        """Four-eyes: a finance user, not the one who asked (nor Saldo itself), approves the refund."""
+        item = self.get(SuspenseItem, cmd.suspense_id, "suspended receipt", "suspense_id")
+        request = item.awaiting_refund()
+        actor = self.actor()
+        if actor.role is not Role.FINANCE or actor.subject.casefold() == request.requested_by.casefold():
+            who = f"{actor.subject} ({actor.role.value if actor.role else 'no role'})"
+            raise NotPermitted(f"the refund of receipt {item.id} to {request.to_iban} was requested by "
+                               f"{request.requested_by}: a second finance user must approve it, not {who}")
+        note = _note(cmd.note, "note", required=False)
+        item.approve_refund(actor.subject, self.today(), note)
+        return [item], {"suspense_id": str(item.id), "status": item.status, "refunded": str(item.amount),
+                        "to_iban": request.to_iban, "requested_by": request.requested_by,
+                        "approved_by": actor.subject}
+
+    @handles(pmt.RejectRefund)
+    def reject_refund(self, cmd: pmt.RejectRefund, rid: UUID) -> Handled:
+        item = self.get(SuspenseItem, cmd.suspense_id, "suspended receipt", "suspense_id")
+        reason = _note(cmd.reason, "reason", required=True)
+        item.reject_refund(self.actor().subject, self.today(), reason)
+        return [item], {"suspense_id": str(item.id), "status": item.status}
 
     @handles(pmt.ReversePayment)
     def reverse_payment(self, cmd: pmt.ReversePayment, rid: UUID) -> Handled:
