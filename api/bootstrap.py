@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from ledger.accounts.invoice import ReferenceScheme
 from ledger.application import DEFAULT_BANK_ACCOUNT, CompanyConfig, Saldo
+from ledger.parties.identifiers import known_iban
 from projections.bulk_load import BulkLoader
 from projections.runner import CatchUp
 from projections.sql import LedgerViewSQL, PostgresLedgerView, SQLiteLedgerView
@@ -76,8 +77,19 @@ def company_config_from_env() -> CompanyConfig:
     except ValueError:
         choices = ", ".join(s.value for s in ReferenceScheme)
         raise ConfigurationError(f"SALDO_REFERENCE_SCHEME must be one of {choices}, got {scheme!r}") from None
-    return CompanyConfig(reference_scheme=reference_scheme,
-                         bank_account=os.environ.get("SALDO_BANK_ACCOUNT", DEFAULT_BANK_ACCOUNT))
+    bank_account = _iban_setting("SALDO_BANK_ACCOUNT",
+                                 os.environ.get("SALDO_BANK_ACCOUNT", DEFAULT_BANK_ACCOUNT))
+    others = tuple(_iban_setting("SALDO_BANK_ACCOUNTS", text)
+                   for text in os.environ.get("SALDO_BANK_ACCOUNTS", "").split(",") if text.strip())
+    return CompanyConfig(reference_scheme=reference_scheme, bank_account=bank_account, bank_accounts=others)
+
+
+def _iban_setting(name: str, text: str) -> str:
+    """A bank account of the company as configured: a valid IBAN, kept compact (it names a GL account)."""
+    iban = known_iban(text)
+    if iban is None:
+        raise ConfigurationError(f"{name} must hold valid IBANs of the company's bank accounts, got {text!r}")
+    return iban
 
 
 @dataclass

@@ -14,12 +14,12 @@ from starlette.exceptions import HTTPException
 
 from importers.bank.errors import BankFileError
 from importers.readings import ReadingsFileError
-from ledger.core.errors import Conflict, DomainError, NotFound
+from ledger.core.errors import Conflict, DomainError, NotFound, NotPermitted
 
 MEDIA_TYPE = "application/problem+json"
 
-_STATUS = {NotFound: 404, Conflict: 409}
-_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 409: "Conflict",
+_STATUS = {NotFound: 404, Conflict: 409, NotPermitted: 403}
+_TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed", 409: "Conflict",
            422: "Invalid input"}
 
 

@@ -27,7 +27,7 @@ from ledger.collections.review import ReturnReview
 from ledger.core.money import Posting, Side
 from ledger.core.topics import stored_topics
 from ledger.parties.identifiers import known_iban
-from ledger.payments.receipts import SuspenseItem
+from ledger.payments.receipts import ALLOCATED, AWAITING_APPROVAL, OPEN, REFUNDED, SuspenseItem
 
 
 def _account_event_classes() -> list[type]:
@@ -48,9 +48,17 @@ def _account_event_classes() -> list[type]:
 #: Events this projection reads, under every topic they were ever stored with (a class that moved keeps its
 #: old topic in older events, see :mod:`ledger.core.topics`). Filtering by topic in the store skips
 #: documents, partners and contracts.
+#: The events of a receipt in suspense, and the status each leaves it in (the worklist lists ``open`` ones).
+SUSPENSE_STATUS: dict[type, str] = {
+    SuspenseItem.Allocated: ALLOCATED, SuspenseItem.Refunded: REFUNDED,
+    SuspenseItem.RefundRequested: AWAITING_APPROVAL, SuspenseItem.RefundApproved: REFUNDED,
+    SuspenseItem.RefundRejected: OPEN,
+}
+SUSPENSE_EVENTS = (SuspenseItem.Parked, *SUSPENSE_STATUS)
+
 TOPICS: tuple[str, ...] = tuple(
     topic
-    for cls in (*_account_event_classes(), SuspenseItem.Parked, SuspenseItem.Allocated, SuspenseItem.Refunded,
+    for cls in (*_account_event_classes(), *SUSPENSE_EVENTS,
                 ReturnReview.Opened, ReturnReview.Applied, ReturnReview.Dismissed)
     for topic in stored_topics(get_topic(cls))
 )
@@ -196,9 +204,7 @@ def _suspense(changes: Changes, event: Any, notification_id: int) -> None:
             )
         )
     else:
-        changes.suspense_status[item_id] = (
-            "allocated" if isinstance(event, SuspenseItem.Allocated) else "refunded"
-        )
+        changes.suspense_status[item_id] = SUSPENSE_STATUS[type(event)]
     postings = getattr(event, "postings", ())
     if postings:
         currency = event.receipt.currency if isinstance(event, SuspenseItem.Parked) else event.currency
@@ -295,7 +301,7 @@ def changes_for(
     """
     changes = Changes(currencies=dict(currency_of))
     for event, notification_id in events:
-        if isinstance(event, SuspenseItem.Parked | SuspenseItem.Allocated | SuspenseItem.Refunded):
+        if isinstance(event, SUSPENSE_EVENTS):
             _suspense(changes, event, notification_id)
             continue
         if isinstance(event, ReturnReview.Opened | ReturnReview.Applied | ReturnReview.Dismissed):

@@ -27,6 +27,7 @@ from eventsourcing.utils import resolve_topic
 
 from api.bootstrap import build
 from api.cli import main as saldo
+from importers.bank.refunds import refund_file
 from ledger.accounts import commands as ac
 from ledger.accounts.invoice import document_id
 from ledger.billing import commands as b
@@ -177,6 +178,42 @@ def _with_issue9_cents(journal: list[list[str]], aggregates: list[list[str]]) ->
     return fixed, accounts
 
 
+#: Since issue 10 the demo's refund (to an IBAN the money did not come from) is requested, then approved by
+#: a second finance user: one event more (the request, which books nothing) before the approval, which
+#: books the same two lines the refund booked, under its own name. The approval is a command of its own with
+#: its idempotency record, so every later entry is 2 higher, the receipt's stream one version longer, and
+#: there is one aggregate more: the approval's record.
+ISSUE10_JOURNAL = {"2119": ("event", "Refunded", "RefundApproved"),
+                   "2120": ("event", "Refunded", "RefundApproved")}
+ISSUE10_ENTRY_SHIFT = ("2119", 2)
+ISSUE10_AGGREGATES = {"e75281fc-7e9f-5b87-8459-c785c5f5f87b": (["SuspenseItem", "2"], ["SuspenseItem", "3"])}
+ISSUE10_NEW_AGGREGATES = [["8fc08b4b-8134-59d1-87c2-43f1d7dd4b8d", "IdempotencyRecord", "1"]]
+
+
+def _with_issue10_refund(journal: list[list[str]],
+                         aggregates: list[list[str]]) -> tuple[list[list[str]], list[list[str]]]:
+    """The journal and aggregates with exactly the changes above (each must find its old value)."""
+    header = journal[0]
+    fixed = [list(row) for row in journal]
+    first, shift = ISSUE10_ENTRY_SHIFT
+    for row in fixed[1:]:
+        if row[0] in ISSUE10_JOURNAL:
+            column, old, new = ISSUE10_JOURNAL[row[0]]
+            assert row[header.index(column)] == old, row
+            row[header.index(column)] = new
+        if int(row[0]) >= int(first):
+            row[header.index("entry")] = str(int(row[header.index("entry")]) + shift)
+    assert sum(row[0] in ISSUE10_JOURNAL for row in fixed[1:]) == len(ISSUE10_JOURNAL)
+    accounts = [list(row) for row in aggregates]
+    for row in accounts:
+        if row[0] in ISSUE10_AGGREGATES:
+            old_tail, new_tail = ISSUE10_AGGREGATES[row[0]]
+            assert row[1:] == old_tail, row
+            row[1:] = new_tail
+    assert sum(row[0] in ISSUE10_AGGREGATES for row in accounts) == len(ISSUE10_AGGREGATES)
+    return fixed, sorted([*accounts, *ISSUE10_NEW_AGGREGATES])
+
+
 def test_the_demo_written_today_gives_the_journal_written_before_the_move(tmp_path: Path) -> None:
     """The same commands through today's code give the same journal, line for line and cent for cent,
     but for the cents issue 9 corrects (ISSUE9_JOURNAL: one invoice whose old lines did not add up) and
@@ -196,12 +233,31 @@ def test_the_demo_written_today_gives_the_journal_written_before_the_move(tmp_pa
         return [row[:recorded] + row[recorded + 1:] for row in rows]
 
     today = without_record_time((tmp_path / "journal.csv").read_text(encoding="utf-8"))
-    before, accounts = _with_issue9_cents(
+    before, accounts = _with_issue10_refund(*_with_issue9_cents(
         without_record_time((FIXTURE / "journal.csv").read_text(encoding="utf-8")),
-        json.loads(gzip.decompress((FIXTURE / "aggregates.json.gz").read_bytes())))
+        json.loads(gzip.decompress((FIXTURE / "aggregates.json.gz").read_bytes()))))
     assert len(today) > 1000
     assert today == before
     assert json.loads((tmp_path / "aggregates.json").read_text(encoding="utf-8")) == accounts
+
+
+def test_an_old_refund_reads_as_made_and_its_transfer_is_still_written(old_store: str) -> None:
+    """The old code refunded a receipt in one event (``Refunded``), to an IBAN the money did not come from;
+    since issue 10 that takes a request and an approval. The old refund still reads as made, with no
+    request or approval of its own, and its pain.001 is written as before; the receipt awaits nothing."""
+    svc = build(old_store)
+    try:
+        item = svc.app.repository.get(UUID("e75281fc-7e9f-5b87-8459-c785c5f5f87b"))
+        assert (item.status, item.refund_request, item.approved_by) == ("refunded", None, None)
+        assert item.refund_to == ("Maija Meikäläinen", "FI2112345600000785", "Helsinki", "FI",
+                                  date(2026, 11, 23))
+        transfer = refund_file(svc, item.id)
+        assert b"<IBAN>FI2112345600000785</IBAN>" in transfer.content
+        assert transfer.control_sum == Decimal("120.00")
+        svc.projections.catch_up()
+        assert svc.view.suspense("awaiting-approval") == []
+    finally:
+        svc.close()
 
 
 def test_an_old_invoice_whose_lines_do_not_add_up_reads_as_written_and_is_credited_to_the_cent(

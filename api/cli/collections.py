@@ -11,6 +11,7 @@ from uuid import UUID
 
 from importers.files import write_atomically
 from importers.sepa import service as dd
+from ledger.core.errors import InvalidInput
 
 
 def _date(text: str) -> date:
@@ -43,7 +44,12 @@ def cmd_run(svc: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_settle(svc: Any, args: argparse.Namespace) -> int:
-    print(f"settled {dd.settle_due(svc, args.on)} collections due by {args.on}")
+    try:
+        settled = dd.settle_due(svc, args.on)
+    except InvalidInput as e:
+        print(f"refused, nothing settled: {e.field}: {e}", file=sys.stderr)
+        return 2
+    print(f"settled {settled} collections due by {args.on}")
     return 0
 
 

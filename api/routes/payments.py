@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Form, Request, Response, UploadFile
@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request, Response, UploadFile
 from api.body_limits import MAX_STATEMENT_UPLOAD_BYTES, upload_limit
 from api.bootstrap import Services
 from api.deps import IdempotencyKey, ServicesDep, money, run_command
+from api.schemas import ReasonIn
 from api.schemas import payments as s
 from importers.bank.refunds import refund_file
 from importers.bank.service import BalanceOverride, import_statement
@@ -19,9 +20,14 @@ from ledger.core.errors import NotFound
 from ledger.payments import commands as pmt
 from ledger.payments.duplicates import POSSIBLE_DUPLICATE
 from ledger.payments.matching import CandidateItem, Receipt, rank_candidates
+from ledger.payments.receipts import REFUNDED, SuspenseItem
 
 #: Open receipts listed per worklist page.
 MAX_WORKLIST = 500
+#: Refunds listed per page.
+MAX_REFUNDS = 200
+#: Which refunds ``GET /refunds`` lists.
+RefundStatus = Literal["awaiting-approval", "refunded"]
 #: Why a clerk imports a statement whose balances do not add up (an optional form field of the upload).
 OverrideReason = Annotated[str | None, Form(max_length=pmt.MAX_OVERRIDE_REASON_CHARS)]
 
@@ -143,16 +149,61 @@ def allocate(
 def refund(
     suspense_id: UUID, body: s.RefundIn, key: IdempotencyKey, svc: ServicesDep, response: Response
 ) -> dict[str, Any]:
+    """Refund a receipt: to the IBAN it came from at once (``status: refunded``, with its pain.001); to any
+    other IBAN it is requested (``status: awaiting-approval``) until a second finance user approves it."""
     cmd = pmt.RefundSuspense(suspense_id, body.to_iban, body.to_name, body.reason, body.to_town,
                              body.to_country)
     result = run_command(svc, cmd, key, response)
-    return dict(result, pain001=f"/worklist/{suspense_id}/refund.pain001.xml")
+    if result.get("status", REFUNDED) == REFUNDED:  # results recorded before issue 10 name no status
+        return dict(result, pain001=f"/worklist/{suspense_id}/refund.pain001.xml")
+    return dict(result, approval=f"/refunds/{suspense_id}/approval")
 
 
 @router.get("/worklist/{suspense_id}/refund.pain001.xml", tags=["finance"],
             responses={200: {"content": {"application/xml": {}}}})
 def refund_transfer(suspense_id: UUID, svc: ServicesDep) -> Response:
-    """The XSD-valid pain.001 credit transfer that sends the refunded receipt back."""
+    """The XSD-valid pain.001 credit transfer that sends the refunded receipt back; a refund awaiting
+    approval has none (409)."""
     file = refund_file(svc, suspense_id)
     return Response(file.content, media_type="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{file.message_id}.xml"'})
+
+
+def _refund_out(item: SuspenseItem) -> s.RefundOut:
+    request, made = item.refund_request, item.refund_to
+    payee = (made[1], made[0], made[2], made[3]) if made is not None else (
+        (request.to_iban, request.to_name, request.to_town, request.to_country) if request else ("",) * 4)
+    receipt = item.receipt
+    return s.RefundOut(
+        suspense_id=str(item.id), status=item.status, amount=receipt.amount, currency=receipt.currency,
+        received_on=receipt.received_on, payer_name=receipt.payer_name, payer_iban=receipt.payer_iban,
+        to_iban=payee[0], to_name=payee[1], to_town=payee[2], to_country=payee[3],
+        reason=request.reason if request else None, requested_by=request.requested_by if request else None,
+        requested_on=request.requested_on if request else None, approved_by=item.approved_by,
+        refunded_on=made[4] if made is not None else None)
+
+
+@router.get("/refunds", tags=["finance"])
+def refunds(svc: ServicesDep, status: RefundStatus = "awaiting-approval",
+            limit: int = 100) -> list[s.RefundOut]:
+    """Refunds awaiting a second finance user's approval, oldest first (``status=refunded``: those made)."""
+    svc.projections.catch_up()
+    rows = svc.view.suspense(status, limit=max(1, min(limit, MAX_REFUNDS)))
+    items = [svc.app.get(SuspenseItem, UUID(r[0]), "suspended receipt", "suspense_id") for r in rows]
+    return [_refund_out(item) for item in items]
+
+
+@router.post("/refunds/{suspense_id}/approval", status_code=201, tags=["finance"])
+def approve_refund(suspense_id: UUID, body: s.RefundApprovalIn, key: IdempotencyKey, svc: ServicesDep,
+                   response: Response) -> dict[str, Any]:
+    """Approve a refund to another IBAN than the payer's: a finance user other than the one who asked.
+    The money is then booked out of suspense and the pain.001 is available."""
+    result = run_command(svc, pmt.ApproveRefund(suspense_id, body.note), key, response)
+    return dict(result, pain001=f"/worklist/{suspense_id}/refund.pain001.xml")
+
+
+@router.post("/refunds/{suspense_id}/rejection", status_code=201, tags=["finance"])
+def reject_refund(suspense_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
+                  response: Response) -> dict[str, Any]:
+    """Reject a refund awaiting approval, saying why: the receipt is back on the worklist."""
+    return run_command(svc, pmt.RejectRefund(suspense_id, body.reason), key, response)

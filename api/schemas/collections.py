@@ -34,7 +34,7 @@ class RunIn(BaseModel):
 
 
 class SettlementIn(BaseModel):
-    on: date
+    on: date = Field(description="the day the bank credited the collections due by then: today or earlier")
 
 
 class CollectionOut(BaseModel):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas import AmountStr, Strict
 from api.schemas import limits as n
+from ledger.payments.commands import MAX_REFUND_NOTE_CHARS
 
 InvoiceNumber = Annotated[str, Field(max_length=n.MAX_REFERENCE_LENGTH)]
 
@@ -115,3 +116,29 @@ class RefundIn(BaseModel):
     to_town: str = Field(max_length=n.MAX_TOWN_LENGTH, examples=["Berlin"])
     to_country: str = Field(min_length=2, max_length=2, examples=["DE"])
     reason: str = Field(min_length=1, max_length=n.MAX_REASON_LENGTH)
+
+
+class RefundApprovalIn(Strict):
+    note: str = Field(default="", max_length=MAX_REFUND_NOTE_CHARS,
+                      description="what the approver checked (optional)")
+
+
+class RefundOut(BaseModel):
+    """A refund of a receipt in suspense: to whom, requested and approved by whom."""
+
+    suspense_id: str
+    status: str = Field(description="awaiting-approval, or refunded")
+    amount: Decimal
+    currency: str
+    received_on: date
+    payer_name: str | None
+    payer_iban: str | None = Field(description="the IBAN the money came from, as the bank gave it")
+    to_iban: str
+    to_name: str
+    to_town: str
+    to_country: str
+    reason: str | None = Field(description="why the refund was requested (for an approval)")
+    requested_by: str | None = Field(description="who asked for a refund to another IBAN than the payer's")
+    requested_on: date | None
+    approved_by: str | None = Field(description="the second finance user who approved it")
+    refunded_on: date | None

@@ -1,4 +1,8 @@
-"""The credit transfer (pain.001.001.09) that sends a refunded receipt back, re-created from its events."""
+"""The credit transfer (pain.001.001.09) that sends a refunded receipt back, re-created from its events.
+
+Only a refund made is written: one to the IBAN the money came from, or one a second finance user approved.
+A refund awaiting approval has no file.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ from uuid import UUID
 
 from importers.sepa.pain001 import Pain001File, Transfer, write_pain001
 from importers.sepa.parties import Company, PostalAddress
-from ledger.core.errors import NotFound
-from ledger.payments.receipts import SuspenseItem
+from ledger.core.errors import Conflict, NotFound
+from ledger.payments.receipts import AWAITING_APPROVAL, SuspenseItem
 
 if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use the port it satisfies
     from importers.ports import Services
@@ -20,6 +24,9 @@ FILE_TIME = time(6, 0, tzinfo=UTC)
 
 def refund_file(svc: Services, suspense_id: UUID) -> Pain001File:
     item: SuspenseItem = svc.app.get(SuspenseItem, suspense_id, "suspended receipt", "suspense_id")
+    if item.status == AWAITING_APPROVAL:  # only an approved refund is paid (four-eyes, issue 10)
+        raise Conflict(f"the refund of receipt {suspense_id} awaits a second finance user's approval: no "
+                       "transfer is written before it", "suspense_id")
     if item.refund_to is None:
         raise NotFound(f"receipt {suspense_id} has not been refunded", "suspense_id")
     name, iban, town, country, refunded_on = item.refund_to

@@ -44,7 +44,7 @@ from uuid import UUID
 
 from importers.bank._camt_statement import BalanceCheck
 from importers.bank._periods import StatementKey, statement_periods
-from importers.bank.errors import UnbalancedStatement
+from importers.bank.errors import BankFileError, UnbalancedStatement
 from importers.bank.reading import BankFile, FileData, read_bank_file
 from importers.sepa.returns import ReturnsReport, import_entry_returns
 from ledger.core.errors import Conflict, InvalidInput
@@ -229,6 +229,7 @@ def import_statement(
         report.entries = report.duplicates = int(recorded.report.get("entries", 0))
         return report
     bank_file = _read_checked(svc, data, file_name, recorded, override, report)
+    _check_bank_accounts(bank_file, svc.app.config.house_bank_accounts)
     report.entries = sum(len(read.entries) for read in bank_file.files)
     # The matching index reads the view: bring it up to date once. Receipts of this same file that pay the
     # same invoice twice are still right: the account aggregate, not the index, decides the clearing.
@@ -316,6 +317,28 @@ def _accepted(check: BalanceCheck, override: dict[str, Any] | None) -> str | Non
         return None
     return (f"not reconcilable: {check.mismatch}; accepted by {override['accepted_by']} "
             f"({override['channel']}): {override['reason']}")
+
+
+#: Where each format names the account a statement is of, for the error that refuses it.
+_ACCOUNT_FIELD = {"camt.052": "Acct/Id/IBAN", "camt.053": "Acct/Id/IBAN", "camt.054": "Acct/Id/IBAN",
+                  "mt940": ":25:", "ktl": "account"}
+
+
+def _check_bank_accounts(bank_file: BankFile, configured: Sequence[str]) -> None:
+    """Every statement is of one of the company's bank accounts (it books to ``bank:<iban>``), or the whole
+    file is refused before anything is written, naming the statement and listing the accounts (issue 10)."""
+    for read in bank_file.files:
+        for header in read.statements:
+            if header.account_iban is not None and header.account_iban not in configured:
+                field = _ACCOUNT_FIELD.get(header.message_type, "account")
+                raise BankFileError(read.file_name, f"line {header.line}, {header.element_path}/{field}",
+                                    f"account {header.account_iban!r} is not one of the company's bank "
+                                    f"accounts: {', '.join(configured)}")
+        for entry in read.entries:  # the statements above name them all; an entry never books elsewhere
+            if entry.account_iban is not None and entry.account_iban not in configured:
+                raise BankFileError(read.file_name, f"line {entry.line}, {entry.element_path}",
+                                    f"account {entry.account_iban!r} is not one of the company's bank "
+                                    f"accounts: {', '.join(configured)}")
 
 
 def _command(entry: BankEntry, fingerprint: str, receipt: Receipt, bank_account: str, index: MatchIndex,

@@ -21,7 +21,7 @@ from importers.sepa.parties import Company, PostalAddress
 from importers.sepa.returns import ReturnsReport, import_returns
 from ledger.collections import commands as d
 from ledger.collections.run import CollectionRun
-from ledger.core.errors import NotFound
+from ledger.core.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use the port it satisfies
     from importers.ports import Services
@@ -84,6 +84,11 @@ def run_file(svc: Services, run_id: UUID) -> Pain008File:
 
 
 def settle_due(svc: Services, on: date) -> int:
+    """Settle every collection in transit whose date is ``on`` or earlier; ``on`` may not be after today."""
+    today = svc.app.today()
+    if on > today:
+        raise InvalidInput(f"settlement on {on} is after today ({today}): the bank cannot have credited "
+                           "it yet", "on")
     svc.projections.catch_up()
     pending = svc.view.pending_collections(on.isoformat())
     settled = 0

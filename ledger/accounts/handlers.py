@@ -75,11 +75,17 @@ def sequence_references(ws: Workspace[object], scheme: ReferenceScheme,
     return references, [sequence_reference(scheme, serial) for serial in range(first, references.last + 1)]
 
 
-def price_lines(lines: tuple[ac.LineInput, ...]) -> tuple[InvoiceLine, ...]:
+def price_lines(lines: tuple[ac.LineInput, ...],
+                config: CompanyConfig | None = None) -> tuple[InvoiceLine, ...]:
+    """The priced lines of a new document; with the company's ``config``, each must book to one of its
+    revenue components (the handlers always give it; rating checks leave it out)."""
     if not lines:
         raise InvalidInput("a document needs at least one line", "lines")
     if len(lines) > MAX_INVOICE_LINES:
         raise InvalidInput(f"a document may have at most {MAX_INVOICE_LINES} lines", "lines")
+    if config is not None:
+        for i, li in enumerate(lines):
+            config.revenue_component(li.component, f"lines[{i}].component")
     return tuple(price_line(li.description, li.component, li.quantity, li.unit, li.unit_price,
                             li.vat_rate, i, amount=li.amount, site=li.site, period=li.period,
                             sources=li.sources, note=li.note) for i, li in enumerate(lines))
@@ -122,7 +128,7 @@ class AccountHandlers(Capability[CompanyConfig]):
                 raise InvalidInput("the contract belongs to another account", "contract_id")
         if cmd.period is not None and cmd.period[1] < cmd.period[0]:
             raise InvalidInput("the billing period ends before it starts", "period")
-        lines = price_lines(cmd.lines)
+        lines = price_lines(cmd.lines, self.config)
         totals = compute_totals(lines)
         if totals.gross <= 0:
             raise InvalidInput(f"an invoice must total more than zero, got {totals.gross}", "lines")
@@ -160,7 +166,8 @@ class AccountHandlers(Capability[CompanyConfig]):
         account = self.get(ContractAccount, invoice.account_id, "contract account", "account_id")
         # In full: the invoice's lines as they were issued; one that does not add up (issued before
         # issue 9's rule) is credited as a lump sum of exactly its amount, see credit_line.
-        lines = price_lines(cmd.lines) if cmd.lines else tuple(credit_line(li) for li in invoice.lines)
+        lines = (price_lines(cmd.lines, self.config) if cmd.lines
+                 else tuple(credit_line(li) for li in invoice.lines))
         totals = compute_totals(lines)
         if totals.gross <= 0:
             raise InvalidInput("a credit note must total more than zero", "lines")

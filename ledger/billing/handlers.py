@@ -187,6 +187,8 @@ class BillingHandlers(Capability[CompanyConfig]):
     @handles(b.DefineTariffVersion)
     def define_tariff_version(self, cmd: b.DefineTariffVersion, rid: UUID) -> Handled:
         code = cmd.version.code
+        for i, component in enumerate(cmd.version.components):  # each names the revenue it books to
+            self.config.revenue_component(component.name, f"version.components[{i}].name")
         tariff = self.find(Tariff, Tariff.id_for(code)) or Tariff(Tariff.id_for(code), code)
         new = tariff.define(cmd.version, cmd.spot_index, self.today())
         return [tariff], {

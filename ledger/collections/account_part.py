@@ -160,10 +160,20 @@ class DirectDebit(Aggregate):
             self.mandate = record_collection(self.mandate, collection.collection_date,
                                              CollectionOutcome.PENDING)
 
-    def settle_collection(self, end_to_end_id: str, settled_on: date, bank_account: str) -> None:
+    def settle_collection(self, end_to_end_id: str, settled_on: date, bank_account: str, today: date) -> None:
+        """The bank credited the collection on ``settled_on``: a day that has come, not before its date.
+
+        Settling books a bank receipt, so a later day would book money that has not arrived (issue 10).
+        """
         collection = self._collection(end_to_end_id)
         if collection.status != "pending":
             raise Conflict(f"collection {end_to_end_id} is {collection.status}", "end_to_end_id")
+        if settled_on > today:
+            raise InvalidInput(f"settlement on {settled_on} is after today ({today}): the bank cannot have "
+                               "credited it yet", "settled_on")
+        if settled_on < collection.collection_date:
+            raise InvalidInput(f"settlement on {settled_on} is before the collection date "
+                               f"{collection.collection_date} of {end_to_end_id}", "settled_on")
         postings = entry(Posting.debit(chart.bank(bank_account), collection.amount, None, end_to_end_id),
                          Posting.credit(chart.DD_CLEARING, collection.amount, self.key, end_to_end_id))
         self._collection_settled(end_to_end_id, settled_on, bank_account, postings)

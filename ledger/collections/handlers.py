@@ -129,7 +129,8 @@ class DirectDebitHandlers(Capability[CompanyConfig]):
     @handles(d.SettleCollection)
     def settle_collection(self, cmd: d.SettleCollection, rid: UUID) -> Handled:
         account = self._account(cmd.account_id)
-        account.settle_collection(cmd.end_to_end_id, cmd.settled_on, self.config.bank_account)
+        account.settle_collection(cmd.end_to_end_id, cmd.settled_on, self.config.bank_account,
+                                   self.today())
         return [account], {"end_to_end_id": cmd.end_to_end_id, "settled": True}
 
     @handles(d.ReturnCollection)

@@ -30,3 +30,9 @@ class Conflict(DomainError):
     """The command contradicts recorded history (already reversed, key reused with another body, ...)."""
 
     code = "conflict"
+
+
+class NotPermitted(DomainError):
+    """The actor may not do this, whatever the input: a four-eyes rule, a role the command needs."""
+
+    code = "not-permitted"

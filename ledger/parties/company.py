@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from ledger.accounts.invoice import ReferenceScheme
 from ledger.collections.returns import DEFAULT_POLICY, ReturnPolicy
+from ledger.core import chart
 
 #: The company's collection account in the demo and in tests (the standard Italian example IBAN).
 DEFAULT_BANK_ACCOUNT = "IT60X0542811101000000123456"
@@ -34,3 +35,26 @@ class CompanyConfig:
     return_policy: ReturnPolicy = DEFAULT_POLICY
     invoice_series: str = "INV"
     credit_note_series: str = "CN"
+    #: The company's other bank accounts (IBANs), besides ``bank_account``: statements and payments may book
+    #: only to these and to it.
+    bank_accounts: tuple[str, ...] = ()
+    #: The revenue components invoice lines and tariffs may book to (``revenue:<component>``).
+    revenue_components: tuple[str, ...] = chart.DEFAULT_REVENUE_COMPONENTS
+
+    def __post_init__(self) -> None:
+        chart.check_configuration(self.house_bank_accounts, self.revenue_components)
+
+    @property
+    def house_bank_accounts(self) -> tuple[str, ...]:
+        """Every bank account of the company, the collection account first: the only ``bank:<iban>``."""
+        return tuple(dict.fromkeys((self.bank_account, *self.bank_accounts)))
+
+    def bank_account_named(self, text: str | None, field: str = "bank_account") -> str:
+        """The company's bank account ``text`` names (the collection account if none), or InvalidInput."""
+        if text is None:
+            return self.bank_account
+        return chart.house_bank_account(text, self.house_bank_accounts, field)
+
+    def revenue_component(self, name: str, field: str) -> str:
+        """``name`` if the company books revenue to it, else InvalidInput naming ``field`` and the list."""
+        return chart.revenue_component(name, self.revenue_components, field)

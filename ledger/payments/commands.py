@@ -98,12 +98,35 @@ class AllocateSuspense:
 
 @dataclass(frozen=True, slots=True)
 class RefundSuspense:
+    """Send a parked receipt back: to the IBAN it came from at once; to any other, once a second finance
+    user approves (:class:`ApproveRefund`), until then it is only requested."""
+
     suspense_id: UUID
     to_iban: str
     to_name: str
     reason: str
     to_town: str = ""  # a payee address (town and country at least) is required on SEPA transfers
     to_country: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ApproveRefund:
+    """A finance user other than the one who asked approves a refund to another IBAN: the money leaves."""
+
+    suspense_id: UUID
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RejectRefund:
+    """A refund to another IBAN is not made, and why: the receipt waits on the worklist again."""
+
+    suspense_id: UUID
+    reason: str
+
+
+#: Longest note or reason given when approving or rejecting a refund.
+MAX_REFUND_NOTE_CHARS = 500
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ from uuid import UUID
 
 from ledger.accounts.account import ContractAccount
 from ledger.core import chart
-from ledger.core.errors import InvalidInput
+from ledger.core.actor import Role
+from ledger.core.errors import InvalidInput, NotPermitted
 from ledger.core.handling import Capability, Handled, Result, handles
 from ledger.core.idempotency import IdempotencyRecord
 from ledger.core.ids import child_id
@@ -18,7 +19,7 @@ from ledger.payments import commands as pmt
 from ledger.payments import duplicates as dup
 from ledger.payments import matching
 from ledger.payments.duplicates import ContentClaim, ReceiptContent, Sighting
-from ledger.payments.receipts import StatementFile, SuspenseItem
+from ledger.payments.receipts import RefundRequest, StatementFile, SuspenseItem
 
 
 def payer_iban(value: str | None) -> str | None:
@@ -48,6 +49,16 @@ def payment_result(account: ContractAccount, payment_id: str) -> Result:
             "to_credit": str(payment.to_credit)}
 
 
+def _note(text: str, field: str, *, required: bool) -> str:
+    """A person's note or reason on a refund decision, within its limit."""
+    note = text.strip()
+    if required and not note:
+        raise InvalidInput(f"a {field} is required", field)
+    if len(note) > pmt.MAX_REFUND_NOTE_CHARS:
+        raise InvalidInput(f"the {field} is longer than {pmt.MAX_REFUND_NOTE_CHARS} characters", field)
+    return note
+
+
 class PaymentHandlers(Capability[CompanyConfig]):
     def statement_file(self, sha256: str) -> StatementFile | None:
         """The record of an imported bank file, by the file's SHA-256 (see :attr:`StatementFile.in_full`)."""
@@ -60,9 +71,9 @@ class PaymentHandlers(Capability[CompanyConfig]):
         currency = check_currency(cmd.currency)
         named = named_items(account, cmd.invoice_numbers)
         payment_id = rid.hex
-        account.receive_payment(payment_id, amount, currency, cmd.received_on,
-                                chart.bank(cmd.bank_account or self.config.bank_account), named,
-                                rule="named-invoices" if named else "oldest-due-first",
+        bank_account = self.config.bank_account_named(cmd.bank_account, "bank_account")
+        account.receive_payment(payment_id, amount, currency, cmd.received_on, chart.bank(bank_account),
+                                named, rule="named-invoices" if named else "oldest-due-first",
                                 evidence=cmd.reference or cmd.note, payer_iban=payer_iban(cmd.payer_iban),
                                 tolerance=self.config.payment_tolerance)
         return [account], payment_result(account, payment_id)
@@ -71,6 +82,7 @@ class PaymentHandlers(Capability[CompanyConfig]):
     def import_receipt(self, cmd: pmt.ImportReceipt, rid: UUID) -> Handled:
         receipt, decision = cmd.receipt, cmd.decision
         parse_amount(receipt.amount)
+        bank_account = self.config.bank_account_named(cmd.bank_account, "bank_account")
         content, duplicate_of, earlier = self._check_content(cmd.content)
         if duplicate_of is not None:
             return [], {"rule": dup.DUPLICATE, "duplicate_of": duplicate_of}
@@ -85,7 +97,7 @@ class PaymentHandlers(Capability[CompanyConfig]):
             reason = dup.possible_duplicate_reason(cmd.content, earlier, f"{decision.rule}: {reason}")
             account = None
         if account is None:
-            item = SuspenseItem.park(child_id(rid, "suspense"), receipt, cmd.bank_account, reason)
+            item = SuspenseItem.park(child_id(rid, "suspense"), receipt, bank_account, reason)
             result = {"suspense_id": str(item.id), "rule": matching.SUSPENSE, "evidence": reason}
             if earlier is not None:
                 result["possible_duplicate_of"] = earlier.where
@@ -95,7 +107,7 @@ class PaymentHandlers(Capability[CompanyConfig]):
         by_number = {item.document_number: item.item_id for item in account.items.values()}
         named = tuple(dict.fromkeys(by_number[n] for n in decision.invoice_numbers if n in by_number))
         account.receive_payment(rid.hex, receipt.amount, receipt.currency, receipt.received_on,
-                                chart.bank(cmd.bank_account), named, decision.rule, decision.evidence,
+                                chart.bank(bank_account), named, decision.rule, decision.evidence,
                                 known_iban(receipt.payer_iban), self.config.payment_tolerance)
         return [account, *content], dict(payment_result(account, rid.hex), rule=decision.rule,
                                          evidence=decision.evidence)
@@ -175,6 +187,7 @@ class PaymentHandlers(Capability[CompanyConfig]):
 
     @handles(pmt.RefundSuspense)
     def refund_suspense(self, cmd: pmt.RefundSuspense, rid: UUID) -> Handled:
+        """To the IBAN the money came from: refunded now. To any other: requested, for a second person."""
         item = self.get(SuspenseItem, cmd.suspense_id, "suspended receipt", "suspense_id")
         if not cmd.reason.strip():
             raise InvalidInput("a refund needs a reason", "reason")
@@ -184,9 +197,39 @@ class PaymentHandlers(Capability[CompanyConfig]):
             raise InvalidInput(str(e), "to_iban") from e
         if not cmd.to_town.strip() or len(cmd.to_country.strip()) != 2:
             raise InvalidInput("a refund needs the payee's town and 2-letter country", "to_town")
-        item.refund(to_iban, cmd.to_name.strip(), cmd.to_town.strip(), cmd.to_country.strip().upper(),
-                    self.today(), cmd.reason.strip())
-        return [item], {"suspense_id": str(item.id), "refunded": str(item.amount), "to_iban": to_iban}
+        payee = (to_iban, cmd.to_name.strip(), cmd.to_town.strip(), cmd.to_country.strip().upper())
+        if to_iban == item.paid_from:
+            item.refund(*payee, self.today(), cmd.reason.strip())
+            return [item], {"suspense_id": str(item.id), "status": item.status, "refunded": str(item.amount),
+                            "to_iban": to_iban}
+        actor = self.actor()
+        item.request_refund(RefundRequest(*payee, cmd.reason.strip(), self.today(), actor.subject,
+                                          None if actor.role is None else actor.role.value))
+        return [item], {"suspense_id": str(item.id), "status": item.status, "amount": str(item.amount),
+                        "to_iban": to_iban, "requested_by": actor.subject}
+
+    @handles(pmt.ApproveRefund)
+    def approve_refund(self, cmd: pmt.ApproveRefund, rid: UUID) -> Handled:
+        """Four-eyes: a finance user, not the one who asked (nor Saldo itself), approves the refund."""
+        item = self.get(SuspenseItem, cmd.suspense_id, "suspended receipt", "suspense_id")
+        request = item.awaiting_refund()
+        actor = self.actor()
+        if actor.role is not Role.FINANCE or actor.subject.casefold() == request.requested_by.casefold():
+            who = f"{actor.subject} ({actor.role.value if actor.role else 'no role'})"
+            raise NotPermitted(f"the refund of receipt {item.id} to {request.to_iban} was requested by "
+                               f"{request.requested_by}: a second finance user must approve it, not {who}")
+        note = _note(cmd.note, "note", required=False)
+        item.approve_refund(actor.subject, self.today(), note)
+        return [item], {"suspense_id": str(item.id), "status": item.status, "refunded": str(item.amount),
+                        "to_iban": request.to_iban, "requested_by": request.requested_by,
+                        "approved_by": actor.subject}
+
+    @handles(pmt.RejectRefund)
+    def reject_refund(self, cmd: pmt.RejectRefund, rid: UUID) -> Handled:
+        item = self.get(SuspenseItem, cmd.suspense_id, "suspended receipt", "suspense_id")
+        reason = _note(cmd.reason, "reason", required=True)
+        item.reject_refund(self.actor().subject, self.today(), reason)
+        return [item], {"suspense_id": str(item.id), "status": item.status}
 
     @handles(pmt.ReversePayment)
     def reverse_payment(self, cmd: pmt.ReversePayment, rid: UUID) -> Handled:
