@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Response, UploadFile
 
 from api.bootstrap import Services
-from api.deps import IdempotencyKey, ServicesDep, money, run_command
+from api.deps import ActorDep, IdempotencyKey, ServicesDep, money, run_command
 from api.schemas import payments as s
 from importers.bank.refunds import refund_file
 from importers.bank.service import BalanceOverride, import_statement
@@ -63,40 +63,40 @@ def _candidates(svc: Services, row: tuple[Any, ...]) -> list[s.CandidateOut]:
 
 @router.post("/accounts/{account_id}/payments", status_code=201, tags=["payments"])
 def record_payment(account_id: UUID, body: s.PaymentIn, key: IdempotencyKey, svc: ServicesDep,
-                   response: Response) -> s.PaymentOut:
+                   actor: ActorDep, response: Response) -> s.PaymentOut:
     cmd = pmt.RecordPayment(account_id, Decimal(body.amount), body.received_on, body.currency,
                             body.bank_account, tuple(body.invoice_numbers), body.payer_name,
                             body.payer_iban, body.reference, body.note)
-    return s.PaymentOut.model_validate(run_command(svc, cmd, key, response))
+    return s.PaymentOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 
 @router.post("/accounts/{account_id}/payments/{payment_id}/reversal", status_code=201,
              tags=["payments"])
 def reverse_payment(account_id: UUID, payment_id: str, body: s.ReversalIn, key: IdempotencyKey,
-                    svc: ServicesDep, response: Response) -> s.ReversalOut:
+                    svc: ServicesDep, actor: ActorDep, response: Response) -> s.ReversalOut:
     cmd = pmt.ReversePayment(account_id, payment_id, body.reason, body.on)
-    return s.ReversalOut.model_validate(run_command(svc, cmd, key, response))
+    return s.ReversalOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 
 @router.post("/accounts/{account_id}/payments/{payment_id}/clearing-reset", status_code=201,
              tags=["payments"])
 def reset_clearing(account_id: UUID, payment_id: str, body: s.ReversalIn, key: IdempotencyKey,
-                   svc: ServicesDep, response: Response) -> s.ReversalOut:
+                   svc: ServicesDep, actor: ActorDep, response: Response) -> s.ReversalOut:
     cmd = pmt.ResetClearing(account_id, payment_id, body.reason, body.on)
-    return s.ReversalOut.model_validate(run_command(svc, cmd, key, response))
+    return s.ReversalOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 
 @router.post("/bank/statements", status_code=201, tags=["finance"])
-def upload_statement(file: UploadFile, svc: ServicesDep, request: Request, response: Response,
+def upload_statement(file: UploadFile, svc: ServicesDep, actor: ActorDep, response: Response,
                      override_reason: OverrideReason = None) -> s.ImportReportOut:
     """Import a camt.052/053/054, MT940, Finnish reference-payment (KTL) or CSV statement, or a ZIP archive
     of them, told apart by their content. The file's content is its idempotency key. ``override_reason``
     imports a statement whose balances do not add up, recording why."""
     override = None
-    if override_reason and override_reason.strip():  # no login yet: the actor is the client's address
-        client = request.client.host if request.client else "unknown"
-        override = BalanceOverride(override_reason, f"http client {client}", "http")
-    report = import_statement(svc, file.file.read(), file.filename or "statement", override=override)
+    if override_reason and override_reason.strip():
+        override = BalanceOverride(override_reason, f"http user {actor.subject}", "http")
+    with svc.app.acting_as(actor):
+        report = import_statement(svc, file.file.read(), file.filename or "statement", override=override)
     if report.file_already_imported:
         response.status_code = 200
     return s.ImportReportOut.model_validate(report.as_dict())
@@ -126,23 +126,25 @@ def worklist(svc: ServicesDep, limit: int = 100) -> list[s.WorklistItemOut]:
 
 @router.post("/worklist/{suspense_id}/allocation", status_code=201, tags=["finance"])
 def allocate(
-    suspense_id: UUID, body: s.AllocationIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    suspense_id: UUID, body: s.AllocationIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+    response: Response
 ) -> dict[str, Any]:
     if not svc.view.suspense(None, str(suspense_id)):
         raise NotFound(f"suspended receipt {suspense_id} does not exist", "suspense_id")
     cmd = pmt.AllocateSuspense(
         suspense_id, body.account_id, tuple(body.invoice_numbers), body.on_account_only, body.note
     )
-    return run_command(svc, cmd, key, response)
+    return run_command(svc, cmd, key, response, actor)
 
 
 @router.post("/worklist/{suspense_id}/refund", status_code=201, tags=["finance"])
 def refund(
-    suspense_id: UUID, body: s.RefundIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    suspense_id: UUID, body: s.RefundIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+    response: Response
 ) -> dict[str, Any]:
     cmd = pmt.RefundSuspense(suspense_id, body.to_iban, body.to_name, body.reason, body.to_town,
                              body.to_country)
-    result = run_command(svc, cmd, key, response)
+    result = run_command(svc, cmd, key, response, actor)
     return dict(result, pain001=f"/worklist/{suspense_id}/refund.pain001.xml")
 
 

@@ -47,7 +47,7 @@ class AccessHandlers(Capability[CompanyConfig]):
         return [key], {"name": key.name, "revoked_on": self.today().isoformat()}
 
 
-def _role(value: object) -> Role:
+def _role(value: Role | str) -> Role:
     try:
         return Role(value)
     except ValueError:

@@ -57,7 +57,7 @@ class ApiKey(Aggregate):
         role: Role
         partner_id: UUID | None
         key_hash: str
-        created_on: date
+        issued_on: date
 
     class Reissued(Aggregate.Event):
         role: Role
@@ -75,12 +75,12 @@ class ApiKey(Aggregate):
 
     @event(Created)
     def __init__(self, id: UUID, name: str, role: Role, partner_id: UUID | None, key_hash: str,
-                 created_on: date) -> None:
+                 issued_on: date) -> None:
         self.name = name
         self.role = role
         self.partner_id = partner_id
         self.key_hash = key_hash
-        self.created_on = created_on
+        self.issued_on = issued_on
         self.revoked_on: date | None = None
         self.revocation_reason: str | None = None
 
@@ -103,6 +103,7 @@ class ApiKey(Aggregate):
         self.role = role
         self.partner_id = partner_id
         self.key_hash = key_hash
+        self.issued_on = reissued_on
         self.revoked_on = None
         self.revocation_reason = None
 
