@@ -17,7 +17,6 @@ tokens Saldo signs itself once the provider is in place.
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from api.bootstrap import ConfigurationError
+from importers.files import create_once
 
 #: The issuer and audience of the tokens Saldo signs itself (``saldo tokens issue``).
 LOCAL_ISSUER = "saldo"
@@ -87,19 +87,11 @@ def secret_path(database_url: str) -> Path:
 
 
 def generated_secret(path: Path) -> bytes:
-    """The secret in ``path``, made once: written whole to a private temporary file, then linked into place
-    (a link never replaces an existing file, so two processes starting at once agree on one secret)."""
+    """The secret in ``path``, made once, readable by its owner only, and never replaced: two processes
+    starting at once agree on one secret (:func:`importers.files.create_once`)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as out:
-                out.write(base64.urlsafe_b64encode(secrets.token_bytes(48)).decode("ascii") + "\n")
-            with contextlib.suppress(FileExistsError):  # another process was first: keep its secret
-                os.link(temporary, path)
-        finally:
-            temporary.unlink()
+        create_once(path, base64.urlsafe_b64encode(secrets.token_bytes(48)) + b"\n", mode=0o600)
     secret = path.read_text(encoding="ascii").strip().encode("ascii")
     if len(secret) < MIN_SECRET_BYTES:
         raise ConfigurationError(f"{path} holds a secret shorter than {MIN_SECRET_BYTES} bytes")

@@ -102,8 +102,9 @@ class Gatekeeper:
                                              "it", instance)
         if principal.role not in rule.roles:
             allowed = ", ".join(sorted(r.value for r in rule.roles))
-            return problem(403, "forbidden", f"a {principal.role.value} {principal.via} may not use {route} "
-                                             f"(it is for: {allowed})", instance)
+            article = "an" if principal.role.value[0] in "aeiou" else "a"
+            return problem(403, "forbidden", f"{article} {principal.role.value} {principal.via} may not use "
+                                             f"{route} (it is for: {allowed})", instance)
         scope = rule.portal_scope(path) if principal.role is PORTAL else None
         if scope is not None:
             missing = self._not_own(principal, scope, str(params.get(scope, "")))

@@ -4,7 +4,6 @@ then one ready token per role (also written to ``var/demo-tokens.env`` for ``. v
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from uuid import UUID
 
 from api.bootstrap import Services
 from api.cli.output import print_import, progress
+from importers.files import write_atomically
 from ledger.core.actor import Role
 
 #: How long the demo's tokens live: a working day and a bit.
@@ -59,9 +59,7 @@ def print_demo_tokens(svc: Services, folder: Path) -> None:
     values, account = demo_tokens(svc)
     lines = [f"export {name}={value}" for name, value in values.items()]
     path = folder / "demo-tokens.env"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # tokens: readable by you only
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write("\n".join(lines) + "\n")
+    write_atomically(path, ("\n".join(lines) + "\n").encode("ascii"), mode=0o600)  # readable by you only
     print(f"\ndemo tokens, one per role, valid {DEMO_TOKEN_LIFETIME.total_seconds() / 3600:.0f} h "
           f"(`. {path}` sets them; `saldo tokens issue` makes more; /docs → Authorize takes one):")
     print("\n".join(lines))
