@@ -131,3 +131,30 @@ def test_the_matrix_of_routes_roles_and_accounts(http: TestClient, world: World)
                                for e in missing.json()["errors"]]}, where
             checked += 1
     assert checked > 60  # every allowed (route, role) pair was reached
+
+
+def test_a_route_without_a_declaration_is_denied_to_every_role_and_one_the_gate_cannot_see_too(
+        services: Services) -> None:
+    from fastapi import APIRouter
+
+    application = app(services)
+
+    @application.get("/undeclared")
+    def undeclared() -> dict[str, str]:
+        return {"secret": "data"}
+
+    hidden = APIRouter()
+
+    @hidden.get("/report")
+    def report() -> dict[str, str]:
+        return {"secret": "data"}
+
+    application.include_router(hidden, prefix="/hidden")  # the gate knows no such path
+    with TestClient(application) as http:
+        for role in Role:
+            headers = bearer(role, partner=uuid.uuid4() if role is PORTAL else None)
+            for path in ("/undeclared", "/hidden/report"):
+                answer = http.get(path, headers=headers)
+                assert answer.status_code == 403, (role, path, answer.text)
+                assert "secret" not in answer.text
+        assert "declares no roles" in http.get("/undeclared", headers=bearer("admin")).json()["detail"]
