@@ -129,4 +129,4 @@ def install_body_limits(app: FastAPI) -> None:
         return too_large(exc.limit, request.url.path)
 
     app.add_exception_handler(BodyTooLarge, body_too_large)
-    app.add_middleware(BodyLimitMiddleware, openapi=app.openapi)
+    app.add_middleware(BodyLimitMiddleware, openapi=lambda: app.openapi())  # whatever app.openapi is then

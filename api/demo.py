@@ -140,6 +140,12 @@ def _id(command: type, key: str, role: str) -> UUID:
     return child_id(record_id(command.__name__, key), role)
 
 
+def demo_customer(i: int) -> tuple[UUID, UUID]:
+    """The business partner and contract account of the demo's ``i``-th customer."""
+    return (_id(pc.RegisterPartner, f"demo:{i}:partner", "partner"),
+            _id(ac.OpenContractAccount, f"demo:{i}:account", "account"))
+
+
 def portfolio() -> Iterator[tuple[str, object]]:
     """(idempotency key, command) pairs in load order."""
     rng = random.Random(SEED)  # noqa: S311 - demo data, not secrets

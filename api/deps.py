@@ -1,7 +1,9 @@
-"""What every endpoint shares: the services, the ``Idempotency-Key`` header, amounts, running a command.
+"""What every endpoint shares: the services, the ``Idempotency-Key`` header, the actor, amounts, running a
+command.
 
-Endpoints declare ``svc: ServicesDep`` and ``key: IdempotencyKey``; a domain error raised by a command or
-a lookup here becomes an RFC 9457 problem document in :mod:`api.problems`.
+Endpoints declare ``svc: ServicesDep``, ``key: IdempotencyKey`` and ``actor: ActorDep`` (who asks, as the
+gate in :mod:`api.auth.gate` found it); a domain error raised by a command or a lookup here becomes an
+RFC 9457 problem document in :mod:`api.problems`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from uuid import UUID
 
 from fastapi import Depends, Header, Request, Response
 
+from api.auth.gate import ACTOR_STATE
 from api.bootstrap import Services
+from ledger.core.actor import Actor
 from ledger.core.errors import InvalidInput, NotFound
 from ledger.core.numbers import ascii_decimal
 
@@ -23,6 +27,17 @@ def services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(services)]
+
+
+def http_actor(request: Request) -> Actor:
+    """Who asks: the actor the authentication gate left in the request's state."""
+    actor = getattr(request.state, ACTOR_STATE, None)
+    if not isinstance(actor, Actor):  # only a route the gate does not guard could get here
+        raise RuntimeError(f"{request.url.path} was reached without passing the authentication gate")
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(http_actor)]
 IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200,
                                        description="any unique token; the same key replays the result")]
 
@@ -45,9 +60,10 @@ def money(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
-def run_command(svc: Services, command: object, key: str, response: Response) -> dict[str, Any]:
-    """Execute ``command`` under the idempotency ``key``; say in a header whether the result is a replay."""
-    result = svc.app.execute(command, key)
+def run_command(svc: Services, command: object, key: str, response: Response, actor: Actor) -> dict[str, Any]:
+    """Execute ``command`` under the idempotency ``key`` on behalf of ``actor`` (recorded with it); say in a
+    header whether the result is a replay."""
+    result = svc.app.execute(command, key, actor=actor)
     response.headers["Idempotent-Replayed"] = "true" if result.pop("replayed") else "false"
     # Read your writes: the view is brought up to date before the command returns.
     svc.projections.catch_up()

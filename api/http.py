@@ -1,30 +1,91 @@
 """The HTTP API: the FastAPI application, its problem documents and one router per capability.
 
 The endpoints live in :mod:`api.routes`, their bodies in :mod:`api.schemas`, what they share (services,
-``Idempotency-Key``, amounts, running a command) in :mod:`api.deps`.
+``Idempotency-Key``, the actor, amounts, running a command) in :mod:`api.deps`. Every request passes the
+authentication gate (:mod:`api.auth.gate`), which enforces :mod:`api.access`.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
+from fastapi import Depends, FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from api.access import rule_for
+from api.auth.config import AuthConfig, auth_config
+from api.auth.gate import Gate, Gatekeeper, passed_gate
+from api.auth.ratelimit import FailedAuthLimiter
+from api.auth.tokens import TokenVerifier
 from api.bootstrap import Services
 from api.hardening import harden
 from api.problems import install_problem_handlers
-from api.routes import accounts, billing, collections, dunning, exports, ops, payments
+from api.routes import accounts, billing, collections, dunning, exports, keys, ops, payments
 
 #: In the order the paths appear in the OpenAPI document (and Swagger UI).
 ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning.router, billing.router,
-           collections.router)
+           collections.router, keys.router)
+
+#: The two ways to authenticate, as the OpenAPI document declares them (Swagger UI's "Authorize").
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+               "description": "a token from `saldo tokens issue` (`make run` prints one per role) or from "
+                              "the identity provider"},
+    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key",
+               "description": "a machine client's key from `saldo keys create` or `POST /keys`"},
+}
 
 
-def create_app(svc: Services) -> FastAPI:
+def create_app(svc: Services, *, auth: AuthConfig | None = None, limiter: FailedAuthLimiter | None = None,
+               clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """The application over ``svc``. ``auth`` defaults to the environment's settings
+    (:func:`api.auth.config.auth_config`); ``limiter`` and ``clock`` are injected by tests."""
     app = FastAPI(title="Saldo", version="0.1.0", docs_url=None, redoc_url=None,  # api.docs serves them
-                  description="Event-sourced receivables ledger for utilities. Every POST takes an "
-                              "`Idempotency-Key` header; errors are RFC 9457 `application/problem+json`.")
+                  description="Event-sourced receivables ledger for utilities. Every request but `/health` "
+                              "needs a bearer token or an API key (**Authorize**); each operation names the "
+                              "roles that may use it. Every POST takes an `Idempotency-Key` header; errors "
+                              "are RFC 9457 `application/problem+json`.",
+                  swagger_ui_parameters={"persistAuthorization": True},
+                  dependencies=[Depends(passed_gate)])
     app.state.services = svc
+    app.state.auth = auth or auth_config(svc.database_url)
+    verifier = TokenVerifier(app.state.auth, clock) if clock is not None else TokenVerifier(app.state.auth)
     install_problem_handlers(app)
-    harden(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(Gate, routes=app.router.routes,
+                       keeper=Gatekeeper(svc, verifier, limiter or FailedAuthLimiter()))
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    # After the gate, so its middleware wraps the gate's answers too (401, 403, 429 carry the headers);
+    # after the document's override, which the body limits read their declared sizes from.
+    harden(app)
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus the security schemes and, per operation, who may use it."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(title=app.title, version=app.version, description=app.description,
+                           routes=app.routes)
+    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            rule = rule_for(method.upper(), path)
+            if rule is not None and rule.public:
+                operation["security"] = []
+                continue
+            operation["security"] = [{"bearer": []}, {"apiKey": []}]
+            roles = sorted(r.value for r in rule.roles) if rule is not None else []
+            scope = rule.portal_scope(path) if rule is not None else None
+            operation["x-roles"] = roles
+            said = ", ".join(roles) or "none: the route declares no roles"
+            if scope is not None:
+                said += f" (portal: only its own {scope.removesuffix('_id')})"
+            operation["description"] = f"{operation.get('description', '')}\n\n**Roles:** {said}".strip()
+            operation["responses"].setdefault("401", {"description": "no credentials, or wrong ones"})
+            operation["responses"].setdefault("403", {"description": "the role may not use this route"})
+    app.openapi_schema = document
+    return document

@@ -19,8 +19,9 @@ from ledger.core.errors import Conflict, DomainError, NotFound, NotPermitted
 MEDIA_TYPE = "application/problem+json"
 
 _STATUS = {NotFound: 404, Conflict: 409, NotPermitted: 403}
-_TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed", 409: "Conflict",
-           422: "Invalid input"}
+_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+           405: "Method not allowed", 409: "Conflict", 422: "Invalid input", 429: "Too many requests",
+           503: "Service unavailable"}
 
 
 def problem(status: int, code: str, detail: str, instance: str,

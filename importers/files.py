@@ -7,7 +7,9 @@ sees the old file or the new one, never half of one, even if Saldo is killed (``
 an error while writing leaves the old file and removes the temporary one. A process killed mid-write
 leaves its temporary file behind (``.<name>.<random>.tmp``, next to the target): never the target.
 
-The new file gets the permissions of the file it replaces, or the usual ones (``0666`` less the umask).
+The new file gets the permissions of the file it replaces, or the usual ones (``0666`` less the umask),
+unless the writer names them (``mode=0o600`` for a file of secrets). :func:`create_once` writes a file
+that must never be replaced (a generated secret): linked into place only if none is there yet.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -46,9 +48,10 @@ def _default_mode() -> int:
 class Staged(io.RawIOBase):
     """A file being written beside its target under a temporary name; :meth:`commit` puts it in place."""
 
-    def __init__(self, target: str | os.PathLike[str]) -> None:
+    def __init__(self, target: str | os.PathLike[str], mode: int | None = None) -> None:
         super().__init__()
         self.target = Path(target)
+        self.mode = mode
         fd, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent)
         self.temporary = Path(name)
         self.stream = open(fd, "wb", buffering=0)  # noqa: SIM115 - closed by commit or discard
@@ -64,18 +67,29 @@ class Staged(io.RawIOBase):
             done += self.stream.write(view[done:]) or 0
         return done
 
-    def commit(self) -> None:
-        """Make the bytes durable, then the file: fsync it, rename it over the target, fsync the folder."""
-        try:
-            mode = stat.S_IMODE(self.target.stat().st_mode)
-        except FileNotFoundError:
-            mode = _default_mode()
+    def commit(self, replace: bool = True) -> bool:
+        """Make the bytes durable, then the file: fsync it, rename it over the target, fsync the folder.
+        With ``replace=False`` it is linked into place only if there is no target yet (False if there was)."""
+        mode = self.mode
+        if mode is None:
+            try:
+                mode = stat.S_IMODE(self.target.stat().st_mode)
+            except FileNotFoundError:
+                mode = _default_mode()
         os.chmod(self.stream.fileno(), mode)
         os.fsync(self.stream.fileno())
         self.stream.close()
-        os.replace(self.temporary, self.target)
-        self.committed = True
+        placed = True
+        if replace:
+            os.replace(self.temporary, self.target)
+            self.committed = True
+        else:
+            try:
+                os.link(self.temporary, self.target)  # never over an existing file
+            except FileExistsError:
+                placed = False
         _fsync_folder(self.target.parent)
+        return placed
 
     def close(self) -> None:
         self.stream.close()
@@ -101,8 +115,9 @@ def _fsync_folder(folder: Path) -> None:
 
 
 @contextmanager
-def _written(path: str | os.PathLike[str], wrap: Callable[[Staged], S]) -> Iterator[S]:
-    staged = Staged(path)
+def _written(path: str | os.PathLike[str], wrap: Callable[[Staged], S], mode: int | None = None
+             ) -> Iterator[S]:
+    staged = Staged(path, mode)
     out = wrap(staged)
     try:
         yield out
@@ -127,7 +142,18 @@ def text_file(path: str | os.PathLike[str], *, encoding: str = "utf-8", newline:
     )
 
 
-def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
+def write_atomically(path: str | os.PathLike[str], data: bytes, *, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` whole or not at all (see the module docstring)."""
-    with binary_file(path) as out:
+    with _written(path, lambda staged: cast(BinaryIO, io.BufferedWriter(staged)), mode) as out:
         out.write(data)
+
+
+def create_once(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o600) -> bool:
+    """Write ``path`` whole if it does not exist yet; False (and the file untouched) if it does. Two
+    processes racing both succeed and agree on the first one's content."""
+    staged = Staged(path, mode)
+    try:
+        staged.write(data)
+        return staged.commit(replace=False)
+    finally:
+        staged.discard()

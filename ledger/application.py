@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
@@ -21,6 +22,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Transcoder
 
+from ledger.access.handlers import AccessHandlers
 from ledger.accounts.handlers import AccountHandlers
 from ledger.accounts.invoice import NumberRange
 from ledger.billing.handlers import BillingHandlers
@@ -84,17 +86,20 @@ class Saldo(Application[UUID]):
         self.billing = BillingHandlers(self)
         self.collections = DirectDebitHandlers(self)
         self.dunning = DunningHandlers(self)
+        self.access = AccessHandlers(self)
         self._handlers: dict[type, Handler] = dispatch_table(
-            (self.parties, self.accounts, self.payments, self.billing, self.collections, self.dunning))
+            (self.parties, self.accounts, self.payments, self.billing, self.collections, self.dunning,
+             self.access))
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()
 
     # -- running commands ------------------------------------------------------------------------------
 
-    def execute(self, command: object, idempotency_key: str, actor: Actor = SYSTEM) -> Result:
+    def execute(self, command: object, idempotency_key: str, actor: Actor | None = None) -> Result:
         """Run ``command`` exactly once for ``idempotency_key`` on behalf of ``actor``; return its (original)
-        result. The actor is recorded with the command (:class:`IdempotencyRecord`)."""
+        result. The actor is recorded with the command (:class:`IdempotencyRecord`); without one, the
+        actor of the enclosing :meth:`acting_as` block, else :data:`~ledger.core.actor.SYSTEM`."""
         (item,) = self.execute_many([(command, idempotency_key)], actor=actor)
         if item.error is not None:
             raise item.error
@@ -146,6 +151,26 @@ class Saldo(Application[UUID]):
         actor: Actor | None = getattr(self._local, "actor", None)
         return SYSTEM if actor is None else actor
 
+    @contextmanager
+    def acting_as(self, actor: Actor) -> Iterator[Actor]:
+        """Run the commands this thread sends inside the block on behalf of ``actor`` where they name none.
+
+        For entrypoints that hand the application to a service which runs many commands (a statement
+        import, a collection run, the CLI): the actor is given once, not threaded through every call.
+        """
+        previous: Actor | None = getattr(self._local, "acting", None)
+        self._local.acting = actor
+        try:
+            yield actor
+        finally:
+            self._local.acting = previous
+
+    def _acting(self, actor: Actor | None) -> Actor:
+        if actor is not None:
+            return actor
+        acting: Actor | None = getattr(self._local, "acting", None)
+        return SYSTEM if acting is None else acting
+
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
 
@@ -159,7 +184,7 @@ class Saldo(Application[UUID]):
     # -- batches: billing runs, statement imports, bulk loads ------------------------------------------
 
     def execute_many(self, batch: Sequence[tuple[object, str]],
-                     then: FollowUp | None = None, actor: Actor = SYSTEM) -> list[BatchItem]:
+                     then: FollowUp | None = None, actor: Actor | None = None) -> list[BatchItem]:
         """Run many commands and save everything they change in ONE transaction.
 
         A refused command is reported in its :class:`BatchItem` and leaves no trace; the others go ahead
@@ -174,6 +199,7 @@ class Saldo(Application[UUID]):
         if len(batch) > MAX_BATCH_COMMANDS:
             raise InvalidInput(f"a batch may hold at most {MAX_BATCH_COMMANDS} commands")
         refused: dict[int, Exception] = {}
+        actor = self._acting(actor)
         for attempt in range(MAX_COMMAND_ATTEMPTS):
             items, aggregates, newly_refused = self._run_batch(batch, refused, then, actor)
             if newly_refused:

@@ -13,14 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
-from api.http import create_app
+from tests.auth import api_client, bearer
 
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
 def http(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as client:
+    with api_client(services) as client:
         yield client
 
 
@@ -85,6 +85,7 @@ def test_journal_pages_by_cursor_in_jsonl_and_csv(http: TestClient) -> None:
     account = _customer(http)
     _invoice(http, account, "i1")
     _invoice(http, account, "i2")
+    http.headers.update(bearer("accounting"))  # the accounting system pulls the journal
     page = http.get("/journal", params={"since": 0, "limit": 4})
     assert page.headers["content-type"].startswith("application/x-ndjson")
     lines = [json.loads(x) for x in page.text.splitlines()]

@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
 from api.deps import parse_decimal
-from api.http import create_app
 from importers.bank import BankFileError, read_csv
 from importers.bank._values import parse_date, parse_signed_amount, parse_unsigned_amount
 from importers.meter_csv import decimal_value
@@ -27,6 +26,7 @@ from ledger.billing.rating import TariffError, TariffVersion
 from ledger.core.errors import InvalidInput
 from ledger.core.money import MoneyError, parse_amount
 from ledger.core.numbers import ascii_decimal, ascii_int
+from tests.auth import api_client, bearer
 
 #: Ten, in Arabic-Indic, full-width, Extended Arabic-Indic (Persian) and Devanagari digits.
 TENS = ("١٠.٠٠", "１０.００", "۱۰.۰۰", "१०.००")
@@ -35,12 +35,13 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def http(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as client:
+    with api_client(services, "finance") as client:
         yield client
 
 
 def _refused(http: TestClient, path: str, body: dict[str, Any], field: str) -> None:
-    response = http.post(path, json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+    as_admin = bearer("admin") if path == "/tariffs" else {}  # tariffs are configuration
+    response = http.post(path, json=body, headers={"Idempotency-Key": uuid.uuid4().hex, **as_admin})
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == PROBLEM
     assert field in [e["field"] for e in response.json()["errors"]], response.json()

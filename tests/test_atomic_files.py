@@ -185,3 +185,14 @@ def test_the_demo_killed_while_writing_its_statement_loads_whole_when_run_again(
     out = _ok(_saldo(store_url, "demo", "--demo-folder", str(folder)))
     assert "demo-statement.camt053.xml" in out and "booked" in out
     assert (folder / "demo-statement.camt053.xml").read_bytes().endswith(b"</Document>\n")
+
+
+def test_a_file_created_once_is_never_replaced_and_a_private_one_stays_private(tmp_path: Path) -> None:
+    secret = tmp_path / "saldo-jwt.secret"
+    assert files.create_once(secret, b"first\n") is True
+    assert files.create_once(secret, b"second\n") is False  # another process was first: its file stays
+    assert secret.read_bytes() == b"first\n" and stat.S_IMODE(secret.stat().st_mode) == 0o600
+    tokens = tmp_path / "demo-tokens.env"
+    write_atomically(tokens, b"export A=1\n", mode=0o600)
+    assert stat.S_IMODE(tokens.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo-tokens.env", "saldo-jwt.secret"]

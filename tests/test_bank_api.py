@@ -11,14 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
-from api.http import create_app
 from importers.bank.synth import SynthEntry, write_camt053
+from tests.auth import api_client
 from tests.clerk import Clerk
 
 
 @pytest.fixture
 def http(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as client:
+    with api_client(services) as client:
         yield client
 
 

@@ -17,10 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
-from api.http import create_app
 from importers.bank import service
 from importers.bank.synth import SynthEntry, write_camt053
 from ledger.payments import commands as pmt
+from tests.auth import api_client
 from tests.clerk import Clerk
 
 OUR_IBAN = "IT60X0542811101000000123456"
@@ -107,7 +107,7 @@ def test_batch_transactions_sharing_a_reference_are_each_booked(clerk: Clerk) ->
 
 @pytest.fixture
 def http(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as client:
+    with api_client(services) as client:
         yield client
 
 

@@ -12,15 +12,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.http import create_app
 from importers.bank import service
 from importers.bank._periods import ALL_TIME, statement_periods
 from ledger.payments import commands as pmt
 from ledger.payments.bank_entries import BankEntry, fingerprint_entries
 from ledger.payments.duplicates import POSSIBLE_DUPLICATE
 from ledger.payments.matching import SUSPENSE, MatchDecision
+from tests.auth import api_client
 from tests.clerk import Clerk
 
 OUR_IBAN = "IT60X0542811101000000123456"
@@ -86,7 +85,7 @@ def test_the_same_receipt_in_next_months_statement_is_booked_and_flagged(clerk: 
     assert flagged["where"] == "april.xml line 7, Stmt[1]/Ntry[1]"
     assert flagged["reason"].startswith(POSSIBLE_DUPLICATE)
     assert "march.xml line 7, Stmt[1]/Ntry[1] (statement STMT-MAR)" in flagged["reason"]
-    with TestClient(create_app(clerk.services)) as http:
+    with api_client(clerk.services) as http:
         upload = http.post("/bank/statements", files={"file": ("april-copy.xml", april, "application/xml")})
         assert upload.json()["file_already_imported"] is True
         worklist = http.get("/worklist").json()

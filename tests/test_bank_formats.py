@@ -13,14 +13,13 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from fastapi.testclient import TestClient
 
 from api.bootstrap import build
 from api.cli import main
-from api.http import create_app
 from importers.bank import service
 from ledger.accounts.invoice import ReferenceScheme
 from ledger.parties.company import CompanyConfig
+from tests.auth import api_client
 from tests.clerk import Clerk, Clock
 
 BANK = Path(__file__).parent / "fixtures" / "bank"
@@ -40,7 +39,7 @@ def test_an_ing_mt940_pays_an_invoice_by_its_structured_reference(clerk: Clerk) 
     account = clerk.customer("Jan Jansen")
     bill = clerk.bill(account, "150.00", vat="0")
     data = fixture("mt940", "nl_ing.sta").replace("RF18539007547034", bill["payment_reference"]).encode()
-    with TestClient(create_app(clerk.services)) as http:
+    with api_client(clerk.services) as http:
         upload = http.post("/bank/statements", files={"file": ("ing.sta", data, "application/octet-stream")})
         assert upload.status_code == 201, upload.text
         report = upload.json()

@@ -19,13 +19,13 @@ from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
 from api.cli import main
-from api.http import create_app
 from importers.bank import service
 from importers.bank.errors import BankFileError, UnbalancedStatement
 from importers.bank.service import INTRADAY, BalanceOverride
 from importers.bank.synth import SynthEntry, write_camt053
 from ledger.core.errors import InvalidInput
 from ledger.payments.receipts import StatementFile
+from tests.auth import api_client
 from tests.clerk import Clerk
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "bank"
@@ -225,7 +225,7 @@ def test_a_bomb_is_refused_and_nothing_is_written(clerk: Clerk) -> None:
 
 @pytest.fixture
 def http(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as client:
+    with api_client(services) as client:
         yield client
 
 
@@ -239,7 +239,7 @@ def test_upload_with_an_override_reason(http: TestClient) -> None:
     assert accepted.status_code == 201, accepted.text
     body = accepted.json()
     assert body["balance_override"]["reason"] == "fee booked next day"
-    assert body["balance_override"]["accepted_by"] == "http client testclient"
+    assert body["balance_override"]["accepted_by"] == "http user test-finance"  # the token's subject
     assert body["balance_override"]["channel"] == "http"
     assert body["not_reconcilable"][0]["statement"] == "1234Test/1"
     assert body["imported_in_full"] is True

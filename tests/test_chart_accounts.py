@@ -18,7 +18,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.bootstrap import ConfigurationError, build, company_config_from_env
-from api.http import create_app
 from importers.bank import service
 from importers.bank.errors import BankFileError
 from importers.bank.synth import SynthEntry, write_camt053
@@ -29,6 +28,7 @@ from ledger.core import chart
 from ledger.core.errors import InvalidInput
 from ledger.payments import commands as pmt
 from ledger.payments.matching import SUSPENSE, MatchDecision, Receipt
+from tests.auth import api_client, bearer
 from tests.clerk import Clerk, Clock, energy_line
 
 OUR_IBAN = "IT60X0542811101000000123456"
@@ -171,7 +171,7 @@ def test_a_tariff_names_only_configured_revenue_components(clerk: Clerk) -> None
 
 @pytest.fixture
 def http(clerk: Clerk) -> Iterator[TestClient]:
-    with TestClient(create_app(clerk.services)) as client:
+    with api_client(clerk.services, "finance") as client:
         yield client
 
 
@@ -210,7 +210,7 @@ def test_over_http_a_tariff_with_a_free_text_component_is_a_422(http: TestClient
                         "unit": "kWh", "vat_rate": "22",
                         "components": [{"kind": "per_unit", "name": "bank:../../x",
                                         "price_per_unit": "0.04"}]}}
-    response = post(http, "/tariffs", body, "t1")
+    response = http.post("/tariffs", json=body, headers={"Idempotency-Key": "t1", **bearer("admin")})
     assert problem_fields(response) == ["version.components[0].name"]
 
 

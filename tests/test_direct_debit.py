@@ -18,6 +18,7 @@ from ledger.collections import commands as d
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.parties import commands as pc
 from ledger.parties.partner import PartnerKind, PostalAddress
+from tests.auth import api_client
 from tests.clerk import Clerk
 
 PAIN008 = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"}
@@ -178,10 +179,6 @@ PAIN002 = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_direct_debit_over_http(clerk: Clerk) -> None:
-    from fastapi.testclient import TestClient
-
-    from api.http import create_app
-
     partner = clerk.run(
         pc.RegisterPartner(
             "Sofia Esposito",
@@ -191,7 +188,7 @@ def test_direct_debit_over_http(clerk: Clerk) -> None:
     )
     account = UUID(clerk.run(ac.OpenContractAccount(UUID(partner["partner_id"]), "Casa"))["account_id"])
     clerk.bill(account, "61.30", vat="0", due=clerk.clock.today)
-    with TestClient(create_app(clerk.services)) as http:
+    with api_client(clerk.services) as http:
         mandate = http.post(
             f"/accounts/{account}/mandate",
             headers={"Idempotency-Key": "m1"},

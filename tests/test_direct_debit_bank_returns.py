@@ -17,6 +17,7 @@ from importers.sepa import service as dd
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.terms import PaymentMethod
 from ledger.collections import DEFAULT_POLICY
+from tests.auth import api_client
 from tests.clerk import Clerk
 from tests.dd_scenario import dd_customer, run_today
 
@@ -131,13 +132,10 @@ def test_published_unpaid_files_of_other_creditors_are_held_not_dropped(clerk: C
 
 def test_the_statement_report_shows_its_returns_over_http_and_on_the_command_line(
         clerk: Clerk, capsys: pytest.CaptureFixture[str]) -> None:
-    from fastapi.testclient import TestClient
-
     from api.cli.output import print_import
-    from api.http import create_app
 
     camt_run(clerk)
-    with TestClient(create_app(clerk.services)) as http:
+    with api_client(clerk.services) as http:
         body = fixture("camt053_with_returns.xml")
         answer = http.post("/bank/statements", files={"file": ("stmt.xml", body, "application/xml")})
     assert answer.status_code == 201, answer.text

@@ -17,6 +17,7 @@ import pytest
 from importers.sepa import service as dd
 from ledger.collections import DEFAULT_POLICY
 from ledger.collections import commands as d
+from tests.auth import api_client
 from tests.clerk import Clerk
 from tests.dd_scenario import Run, dd_customer, run_today
 
@@ -185,12 +186,8 @@ def test_rejects_that_disagree_with_what_we_sent_wait_for_a_person(clerk: Clerk)
 
 
 def test_the_held_returns_are_a_worklist_over_http(clerk: Clerk) -> None:
-    from fastapi.testclient import TestClient
-
-    from api.http import create_app
-
     m1, _ = mismatch_run(clerk)
-    with TestClient(create_app(clerk.services)) as http:
+    with api_client(clerk.services) as http:
         body = fixture("pain002_mismatches.xml")
         upload = http.post("/direct-debit/returns", files={"file": ("status.xml", body, "application/xml")})
         assert upload.status_code == 201, upload.text

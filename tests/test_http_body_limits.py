@@ -16,13 +16,14 @@ from api import body_limits as b
 from api.bootstrap import Services, build
 from api.http import create_app
 from api.schemas.billing import MAX_JSON_ITEMS
+from tests.auth import api_client
 
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
 def http(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as client:
+    with api_client(services, "finance") as client:
         yield client
 
 

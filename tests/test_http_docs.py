@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.bootstrap import build
 from api.docs import ASSETS_DIRECTORY, ASSETS_URL
-from api.http import create_app
+from tests.auth import api_client
 
 PAGES = ("/docs", "/redoc", "/docs/oauth2-redirect")
 _REFERENCES = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|url:\s*'([^']+)'|spec-url="([^"]+)\"""")
@@ -26,7 +26,7 @@ def http(tmp_path: Path) -> Iterator[TestClient]:
     """The pages read no store: one SQLite file is enough."""
     svc = build(f"sqlite:///{tmp_path}/saldo.sqlite")
     try:
-        with TestClient(create_app(svc)) as client:
+        with api_client(svc, "finance") as client:
             yield client
     finally:
         svc.close()

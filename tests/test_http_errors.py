@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
-from api.http import create_app
+from tests.auth import api_client
 
 #: What must never reach a client: a traceback, a source path, SQL, a driver's or Python's error names.
 LEAKS = re.compile(r"Traceback|File \"|\.py\b|SELECT|FROM |WHERE|saldo_accounts|no_such_column|"
@@ -30,7 +30,7 @@ def incidents_logged(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def http(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as client:
+    with api_client(services, "finance") as client:
         yield client
 
 

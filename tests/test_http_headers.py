@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from api.bootstrap import ConfigurationError, Services, build
 from api.docs import ASSETS_URL
 from api.hardening import CORS_ORIGINS_SETTING
-from api.http import create_app
+from tests.auth import api_client, app
 
 PORTAL = "https://portal.example.it"
 
@@ -21,7 +21,7 @@ PORTAL = "https://portal.example.it"
 def _client(tmp_path: Path) -> Iterator[TestClient]:
     svc = build(f"sqlite:///{tmp_path}/saldo.sqlite")
     try:
-        with TestClient(create_app(svc)) as client:
+        with api_client(svc, "finance") as client:
             yield client
     finally:
         svc.close()
@@ -30,7 +30,7 @@ def _client(tmp_path: Path) -> Iterator[TestClient]:
 @pytest.fixture
 def http(services: Services, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.delenv(CORS_ORIGINS_SETTING, raising=False)
-    with TestClient(create_app(services)) as client:
+    with api_client(services, "finance") as client:
         yield client
 
 
@@ -52,6 +52,7 @@ def test_every_kind_of_answer_carries_the_security_headers(http: TestClient, ser
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     answers = {
         "ok": http.get("/health"),
+        "unauthorized": http.get(f"/accounts/{uuid.uuid4()}/balance", headers={"Authorization": ""}),
         "created": http.post("/partners", json={"name": "Mario Rossi"}, headers={"Idempotency-Key": "p"}),
         "invalid": http.post("/partners", json={"name": ""}, headers={"Idempotency-Key": "q"}),
         "not found": http.get(f"/accounts/{uuid.uuid4()}/balance"),
@@ -64,8 +65,8 @@ def test_every_kind_of_answer_carries_the_security_headers(http: TestClient, ser
     monkeypatch.setattr(services.view, "account", lambda *_: 1 / 0)
     answers["incident"] = http.get(f"/accounts/{uuid.uuid4()}/balance")
     assert {name: r.status_code for name, r in answers.items()} == {
-        "ok": 200, "created": 201, "invalid": 422, "not found": 404, "no such path": 404, "wrong method": 405,
-        "docs": 200, "asset": 200, "xml": 404, "incident": 500}
+        "ok": 200, "unauthorized": 401, "created": 201, "invalid": 422, "not found": 404,
+        "no such path": 404, "wrong method": 405, "docs": 200, "asset": 200, "xml": 404, "incident": 500}
     for response in answers.values():
         _assert_secure(response)
     for name in ("ok", "created", "invalid", "not found", "incident", "docs"):  # never kept by a cache
@@ -111,6 +112,6 @@ def test_a_setting_that_is_not_a_list_of_origins_is_refused_naming_it(
     svc = build(f"sqlite:///{tmp_path}/saldo.sqlite")
     try:
         with pytest.raises(ConfigurationError, match=CORS_ORIGINS_SETTING):
-            create_app(svc)
+            app(svc)
     finally:
         svc.close()

@@ -22,13 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.bootstrap import Services
-from api.http import create_app
 from importers.bank import service
 from importers.bank.synth import SynthEntry, write_camt053
 from ledger.accounts import commands as ac
 from ledger.accounts.invoice import ReferenceScheme
 from ledger.accounts.references import SCHEMES
 from ledger.core.errors import Conflict, InvalidInput
+from tests.auth import api_client
 from tests.clerk import Clerk, energy_line
 
 
@@ -72,7 +72,7 @@ def test_numbers_that_differ_only_in_letters_or_punctuation_get_different_refere
 
 @pytest.fixture
 def http(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as client:
+    with api_client(services) as client:
         yield client
 
 

@@ -16,16 +16,15 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
-from api.http import create_app
 from importers.bank import service
 from importers.bank.synth import SynthEntry, write_camt053
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.references import rf
 from ledger.core.errors import InvalidInput
 from ledger.payments import commands as pmt
+from tests.auth import api_client
 from tests.clerk import Clerk
 
 OUR_IBAN = "IT60X0542811101000000123456"
@@ -220,7 +219,7 @@ def test_a_clerk_naming_an_invoice_twice_pays_it_once(clerk: Clerk, tmp_path: Pa
 def test_over_http_an_invalid_payer_iban_is_a_problem_naming_it(services: Services, clerk: Clerk) -> None:
     account = clerk.customer("Paola")
     body = {"amount": "10.00", "received_on": "2026-03-01", "payer_iban": "not-an-iban"}
-    with TestClient(create_app(services)) as http:
+    with api_client(services) as http:
         response = http.post(f"/accounts/{account}/payments", json=body, headers={"Idempotency-Key": "i1"})
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"

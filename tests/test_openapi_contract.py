@@ -3,6 +3,9 @@
 Clients are generated from ``/openapi.json``, so moving an endpoint or a body between modules must not
 change what they see. ``tests/fixtures/openapi_contract.json`` was written from the document before the
 API was split into one router per capability; regenerate it only for a deliberate change of the API.
+Regenerated deliberately for issue 10 (authentication): every operation but ``GET /health`` now also
+documents its ``401`` and ``403``, and the admin's ``POST /keys`` and ``POST /keys/{name}/revocation`` (with
+their bodies and the ``Role`` enum) are new; nothing else changed.
 """
 
 from __future__ import annotations

@@ -17,13 +17,13 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from api.http import create_app
 from importers.bank.refunds import refund_file
 from ledger.core.actor import SYSTEM, Actor, Channel, Role
 from ledger.core.errors import Conflict, InvalidInput, NotPermitted
 from ledger.payments import commands as pmt
 from ledger.payments.matching import SUSPENSE, MatchDecision, Receipt
 from ledger.payments.receipts import SuspenseItem
+from tests.auth import api_client, bearer
 from tests.clerk import Clerk, key
 
 OUR_IBAN = "IT60X0542811101000000123456"
@@ -163,7 +163,8 @@ def test_approving_a_receipt_with_no_refund_requested_is_a_conflict(clerk: Clerk
 
 @pytest.fixture
 def http(clerk: Clerk) -> Iterator[TestClient]:
-    with TestClient(create_app(clerk.services)) as client:
+    """A finance user's client (subject ``test-finance``)."""
+    with api_client(clerk.services, "finance") as client:
         yield client
 
 
@@ -195,22 +196,28 @@ def test_over_http_a_refund_elsewhere_is_listed_for_approval_and_has_no_file_unt
     (listed,) = http.get("/refunds").json()
     assert listed["suspense_id"] == str(sid) and listed["status"] == "awaiting-approval"
     assert (listed["to_iban"], listed["payer_iban"], listed["amount"]) == (OTHER_IBAN, PAYER_IBAN, "9.99")
-    assert (listed["requested_by"], listed["reason"]) == ("saldo", "not our customer")
+    assert (listed["requested_by"], listed["reason"]) == ("test-finance", "not our customer")
     assert http.get("/worklist").json() == []
 
     file = http.get(f"/worklist/{sid}/refund.pain001.xml")
     assert file.status_code == 409 and file.headers["content-type"].startswith("application/problem+json")
-    # Until tokens exist every HTTP command runs as Saldo itself, which never approves its own request.
+    # The finance user who asked may not approve their own request ...
     refused = post(http, f"/refunds/{sid}/approval", {}, "ap-1")
     assert refused.status_code == 403, refused.text
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert "second finance user" in refused.json()["detail"]
     assert http.get("/refunds").json()[0]["suspense_id"] == str(sid)
-
-    as_actor(clerk, pmt.ApproveRefund(sid), BRUNO)
+    # ... nor may an auditor (the gate), but a second finance user may.
+    auditor = http.post(f"/refunds/{sid}/approval", json={}, headers={"Idempotency-Key": "ap-2",
+                                                                      **bearer("auditor")})
+    assert auditor.status_code == 403, auditor.text
+    approved = http.post(f"/refunds/{sid}/approval", json={"note": "checked with the payer"},
+                         headers={"Idempotency-Key": "ap-3", **bearer("finance", subject="bruno")})
+    assert approved.status_code == 201, approved.text
+    assert approved.json()["pain001"] == f"/worklist/{sid}/refund.pain001.xml"
     assert http.get("/refunds").json() == []
     (done,) = http.get("/refunds", params={"status": "refunded"}).json()
-    assert (done["status"], done["approved_by"], done["to_iban"]) == ("refunded", BRUNO.subject, OTHER_IBAN)
+    assert (done["status"], done["approved_by"], done["to_iban"]) == ("refunded", "bruno", OTHER_IBAN)
     file = http.get(f"/worklist/{sid}/refund.pain001.xml")
     assert file.status_code == 200 and f"<IBAN>{OTHER_IBAN}</IBAN>".encode() in file.content
 

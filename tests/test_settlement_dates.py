@@ -15,10 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.cli.collections import cmd_settle
-from api.http import create_app
 from importers.sepa import service as dd
 from ledger.collections import commands as d
 from ledger.core.errors import InvalidInput
+from tests.auth import api_client
 from tests.clerk import Clerk
 from tests.dd_scenario import dd_customer, run_today
 
@@ -75,7 +75,7 @@ def test_settling_what_is_due_refuses_a_future_day_and_writes_nothing(clerk: Cle
 
 @pytest.fixture
 def http(clerk: Clerk) -> Iterator[TestClient]:
-    with TestClient(create_app(clerk.services)) as client:
+    with api_client(clerk.services, "finance") as client:
         yield client
 
 

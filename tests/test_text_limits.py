@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from api.bootstrap import Services, build
 from api.http import create_app
 from api.schemas import limits as t
+from tests.auth import api_client
 
 #: Formats whose values are bounded by what they are; an uploaded file (``contentMediaType`` in OpenAPI
 #: 3.1, ``format: binary`` in 3.0) is bounded by the upload size limit.
@@ -85,7 +86,7 @@ def test_the_walk_finds_an_unbounded_string() -> None:
 
 @pytest.fixture
 def http(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as client:
+    with api_client(services, "finance") as client:
         yield client
 
 

@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 import api.routes.collections as collection_routes
 import api.routes.payments as payment_routes
 from api.bootstrap import Services
-from api.http import create_app
 from importers.bank.reading import read_bank_file
 from importers.sepa._reported import pain002_facts
+from tests.auth import api_client
 
 BANK = Path(__file__).parent / "importers" / "fixtures"
 SEPA = Path(__file__).parent / "fixtures" / "sepa"
@@ -30,7 +30,7 @@ LARGE_BYTES = 3 * 1024 * 1024
 
 @pytest.fixture
 def http(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as client:
+    with api_client(services, "finance") as client:
         yield client
 
 

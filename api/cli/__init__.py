@@ -1,7 +1,11 @@
 """The ``saldo`` command line: one module per capability, each adding its sub-commands to the parser.
 
 ``serve`` and ``demo``; ``bank import``; ``dd run|settle|import-returns``; ``dunning run``;
-``readings import`` and ``billing run|simulate``; ``projections rebuild``; ``export journal``.
+``readings import`` and ``billing run|simulate``; ``projections rebuild``; ``export journal``;
+``tokens issue``; ``keys create|revoke``.
+
+Every command it runs is recorded with the operating-system user and host (:func:`api.cli.actor.cli_actor`),
+in the role given with ``--as-role`` if any.
 """
 
 from __future__ import annotations
@@ -10,15 +14,19 @@ import argparse
 from collections.abc import Sequence
 
 from api.bootstrap import build
-from api.cli import bank, billing, collections, demo, dunning, exports, projections, serve
+from api.cli import bank, billing, collections, demo, dunning, exports, keys, projections, serve, tokens
+from api.cli.actor import cli_actor
+from ledger.core.actor import Role
 
 #: In the order ``saldo --help`` lists them.
-COMMANDS = (serve, demo, bank, collections, dunning, billing, projections, exports)
+COMMANDS = (serve, demo, bank, collections, dunning, billing, projections, exports, tokens, keys)
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="saldo", description="Saldo receivables ledger")
     p.add_argument("--database-url", help="overrides SALDO_DATABASE_URL (default sqlite:///var/saldo.sqlite)")
+    p.add_argument("--as-role", choices=[r.value for r in Role],
+                   help="the role you act in, recorded with the commands (with your login and host)")
     sub = p.add_subparsers(dest="command", required=True)
     for module in COMMANDS:
         module.add_commands(sub)
@@ -29,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     svc = build(args.database_url)
     try:
-        code: int = args.func(svc, args)
+        with svc.app.acting_as(cli_actor(args.as_role)):
+            code: int = args.func(svc, args)
         return code
     finally:
         svc.close()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from typing import Any
 
 from api.bootstrap import Services
+from api.cli.actor import login
 from api.cli.output import print_import
 
 
@@ -18,7 +18,7 @@ def cmd_bank_import(svc: Services, args: argparse.Namespace) -> int:
 
     override = None
     if args.override_reason is not None:
-        override = BalanceOverride(args.override_reason, f"cli user {_login()}", "cli")
+        override = BalanceOverride(args.override_reason, f"cli user {login()}", "cli")
 
     failed = 0
     for name in args.files:
@@ -46,9 +46,3 @@ def add_commands(sub: Any) -> None:
                              "recording this reason and your login name")
     bank_import.set_defaults(func=cmd_bank_import)
 
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name in this environment
-        return "unknown"

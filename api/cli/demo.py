@@ -1,13 +1,21 @@
-"""``saldo demo``: the demo portfolio, its bank statement, direct debits, a billing run and a dunning run."""
+"""``saldo demo``: the demo portfolio, its bank statement, direct debits, a billing run and a dunning run;
+then one ready token per role (also written to ``var/demo-tokens.env`` for ``. var/demo-tokens.env``)."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from api.bootstrap import Services
 from api.cli.output import print_import, progress
+from importers.files import write_atomically
+from ledger.core.actor import Role
+
+#: How long the demo's tokens live: a working day and a bit.
+DEMO_TOKEN_LIFETIME = timedelta(hours=24)
 
 
 def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
@@ -28,7 +36,36 @@ def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
           f"gross {billing['gross']}, {billing['errors']} errors")
     dunning = load_dunning_demo(svc)
     print(f"dunning run {dunning['day']}: {dunning['steps']} steps, fees {dunning['fees']}")
+    print_demo_tokens(svc, folder)
     return 0
+
+
+def demo_tokens(svc: Services) -> tuple[dict[str, str], UUID]:
+    """``SALDO_<ROLE>_TOKEN`` → a token per role, and the demo account the portal token may read."""
+    from api.auth.config import auth_config
+    from api.auth.tokens import issue_token
+    from api.demo import demo_customer
+
+    config = auth_config(svc.database_url)
+    partner, account = demo_customer(0)
+    tokens = {f"SALDO_{role.name}_TOKEN": issue_token(config, role, f"demo-{role.value}",
+                                                      partner_id=partner if role is Role.PORTAL else None,
+                                                      lifetime=DEMO_TOKEN_LIFETIME)
+              for role in Role}
+    return {**tokens, "SALDO_PORTAL_ACCOUNT": str(account)}, account
+
+
+def print_demo_tokens(svc: Services, folder: Path) -> None:
+    values, account = demo_tokens(svc)
+    lines = [f"export {name}={value}" for name, value in values.items()]
+    path = folder / "demo-tokens.env"
+    write_atomically(path, ("\n".join(lines) + "\n").encode("ascii"), mode=0o600)  # readable by you only
+    print(f"\ndemo tokens, one per role, valid {DEMO_TOKEN_LIFETIME.total_seconds() / 3600:.0f} h "
+          f"(`. {path}` sets them; `saldo tokens issue` makes more; /docs → Authorize takes one):")
+    print("\n".join(lines))
+    print(f"the portal token reads only account {account}, e.g.\n"
+          f'  curl -H "Authorization: Bearer $SALDO_PORTAL_TOKEN" '
+          f"http://127.0.0.1:8000/accounts/{account}/balance")
 
 
 def add_commands(sub: Any) -> None:

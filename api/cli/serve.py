@@ -20,7 +20,8 @@ def cmd_serve(svc: Services, args: argparse.Namespace) -> int:
                               name="projection-catch-up")
     worker.start()
     print(f"Saldo is serving on {svc.database_url}")
-    print(f"API docs: http://{args.host}:{args.port}/docs", flush=True)
+    print(f"API docs: http://{args.host}:{args.port}/docs (Authorize with a token: `saldo tokens issue`, "
+          "or after `saldo demo` the ones in var/demo-tokens.env)", flush=True)
     try:
         uvicorn.run(create_app(svc), host=args.host, port=args.port, log_level="info")
     finally:

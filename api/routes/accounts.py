@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from api.deps import IdempotencyKey, ServicesDep, account_row, money, parse_decimal, run_command
+from api.deps import ActorDep, IdempotencyKey, ServicesDep, account_row, money, parse_decimal, run_command
 from api.schemas import accounts as s
 from ledger.accounts import commands as ac
 from ledger.core.errors import InvalidInput
@@ -27,47 +27,47 @@ def _lines(lines: list[s.LineIn]) -> tuple[ac.LineInput, ...]:
 
 
 @router.post("/partners", status_code=201, tags=["master data"])
-def register_partner(body: s.PartnerIn, key: IdempotencyKey, svc: ServicesDep,
+def register_partner(body: s.PartnerIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                      response: Response) -> s.PartnerOut:
     address = PostalAddress(**body.address.model_dump()) if body.address else None
     cmd = pc.RegisterPartner(body.name, body.kind, tuple((t.scheme, t.value) for t in body.tax_ids),
                              body.email, body.language, address)
-    return s.PartnerOut.model_validate(run_command(svc, cmd, key, response))
+    return s.PartnerOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 
 @router.post("/accounts", status_code=201, tags=["master data"])
-def open_account(body: s.AccountIn, key: IdempotencyKey, svc: ServicesDep,
+def open_account(body: s.AccountIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                  response: Response) -> s.AccountOut:
     cmd = ac.OpenContractAccount(body.partner_id, body.name, body.currency, body.payment_terms_days,
                                  body.payment_method)
-    return s.AccountOut.model_validate(run_command(svc, cmd, key, response))
+    return s.AccountOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 
 @router.post("/contracts", status_code=201, tags=["master data"])
-def sign_contract(body: s.ContractIn, key: IdempotencyKey, svc: ServicesDep,
+def sign_contract(body: s.ContractIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                   response: Response) -> s.ContractOut:
     cmd = ac.SignContract(body.account_id, body.supply_point_scheme, body.supply_point_id,
                           body.commodity, body.tariff_code, body.billing_frequency, body.start_date,
                           body.end_date, body.time_zone)
-    return s.ContractOut.model_validate(run_command(svc, cmd, key, response))
+    return s.ContractOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 
 @router.post("/accounts/{account_id}/invoices", status_code=201, tags=["billing"])
-def issue_invoice(account_id: UUID, body: s.InvoiceIn, key: IdempotencyKey, svc: ServicesDep,
+def issue_invoice(account_id: UUID, body: s.InvoiceIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                   response: Response) -> s.InvoiceOut:
     if (body.period_start is None) != (body.period_end is None):
         raise InvalidInput("give both period_start and period_end, or neither", "period_end")
     period = (body.period_start, body.period_end) if body.period_start and body.period_end else None
     cmd = ac.IssueInvoice(account_id, _lines(body.lines), body.issue_date, body.due_date,
                           body.contract_id, period, body.number)
-    return s.InvoiceOut.model_validate(run_command(svc, cmd, key, response))
+    return s.InvoiceOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 
 @router.post("/invoices/{invoice_number}/credit-notes", status_code=201, tags=["billing"])
 def issue_credit_note(invoice_number: str, body: s.CreditNoteIn, key: IdempotencyKey,
-                      svc: ServicesDep, response: Response) -> s.CreditNoteOut:
+                      svc: ServicesDep, actor: ActorDep, response: Response) -> s.CreditNoteOut:
     cmd = ac.IssueCreditNote(invoice_number, body.reason, _lines(body.lines), body.issue_date)
-    return s.CreditNoteOut.model_validate(run_command(svc, cmd, key, response))
+    return s.CreditNoteOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 
 @router.get("/accounts/{account_id}/balance", tags=["portal"])

@@ -16,7 +16,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Response, UploadFile
 
 from api.body_limits import MAX_READINGS_UPLOAD_BYTES, upload_limit
 from api.bootstrap import Services
-from api.deps import IdempotencyKey, ServicesDep, parse_decimal, run_command
+from api.deps import ActorDep, IdempotencyKey, ServicesDep, parse_decimal, run_command
 from api.schemas.billing import (
     LoadCurveIn,
     ReadingsIn,
@@ -36,6 +36,7 @@ from ledger.billing.rating import TariffError, TariffVersion
 from ledger.billing.records import BillingRun, ContractBilling
 from ledger.billing.run import issue_dict, run_billing
 from ledger.billing.tariffs import Tariff
+from ledger.core.actor import Actor
 from ledger.core.errors import InvalidInput
 
 #: The zone of the file's local dates and times, an IANA name.
@@ -44,9 +45,10 @@ TimeZoneQuery = Annotated[str, Query(max_length=MAX_TIME_ZONE_LENGTH)]
 router = APIRouter()
 
 
-def _batch(svc: Services, commands: list[object], key: str, response: Response) -> dict[str, Any]:
+def _batch(svc: Services, commands: list[object], key: str, response: Response,
+           actor: Actor) -> dict[str, Any]:
     """Run a request's commands as one batch, each under ``<key>:<i>``; refusals are reported per item."""
-    items = svc.app.execute_many([(cmd, f"{key}:{i}") for i, cmd in enumerate(commands)])
+    items = svc.app.execute_many([(cmd, f"{key}:{i}") for i, cmd in enumerate(commands)], actor=actor)
     svc.projections.catch_up()
     response.headers["Idempotent-Replayed"] = (
         "true" if items and all(i.result and i.result.get("replayed") for i in items) else "false"
@@ -83,22 +85,23 @@ def _document(invoice: Invoice) -> dict[str, Any]:
     }
 
 
-def _run_in_background(svc: Services, run_id: UUID) -> None:
+def _run_in_background(svc: Services, run_id: UUID, actor: Actor) -> None:
     run = svc.app.get(BillingRun, run_id, "billing run", "run_id")
-    run_billing(
-        svc.app,
-        run.period_start,
-        run.period_end,
-        issue_date=run.issue_date,
-        run_id=run_id,
-        contracts=run.contracts,
-    )
+    with svc.app.acting_as(actor):  # the run's batches are recorded with who started it
+        run_billing(
+            svc.app,
+            run.period_start,
+            run.period_end,
+            issue_date=run.issue_date,
+            run_id=run_id,
+            contracts=run.contracts,
+        )
     svc.projections.catch_up()
 
 
 @router.post("/readings", status_code=201, tags=["readings"])
 def post_readings(
-    body: ReadingsIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    body: ReadingsIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep, response: Response
 ) -> dict[str, Any]:
     """Register readings as JSON; each is recorded or refused on its own (see ``results``)."""
     commands: list[object] = [
@@ -114,22 +117,23 @@ def post_readings(
         )
         for r in body.readings
     ]
-    return _batch(svc, commands, key, response)
+    return _batch(svc, commands, key, response, actor)
 
 
 @router.post("/readings/files", status_code=201, tags=["readings"],
              openapi_extra=upload_limit("MAX_READINGS_UPLOAD_BYTES", MAX_READINGS_UPLOAD_BYTES))
 def upload_readings(
-    file: UploadFile, svc: ServicesDep, time_zone: TimeZoneQuery = "Europe/Rome"
+    file: UploadFile, svc: ServicesDep, actor: ActorDep, time_zone: TimeZoneQuery = "Europe/Rome"
 ) -> dict[str, Any]:
     """A readings or load-curve CSV (see ``importers.readings``); a bad row rejects the file whole."""
-    report = import_readings(svc.app, file.file, file.filename or "readings.csv", time_zone=time_zone)
+    with svc.app.acting_as(actor):
+        report = import_readings(svc.app, file.file, file.filename or "readings.csv", time_zone=time_zone)
     return report.as_dict()
 
 
 @router.post("/load-curves", status_code=201, tags=["readings"])
 def post_load_curve(
-    body: LoadCurveIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    body: LoadCurveIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep, response: Response
 ) -> dict[str, Any]:
     commands = load_curve_commands(
         body.supply_point,
@@ -138,27 +142,28 @@ def post_load_curve(
         unit=body.unit,
         resolution_min=body.resolution_min,
     )
-    return _batch(svc, list(commands), key, response)
+    return _batch(svc, list(commands), key, response, actor)
 
 
 @router.post("/contracts/{contract_id}/self-readings", status_code=201, tags=["portal"])
 def self_reading(
-    contract_id: UUID, body: SelfReadingIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    contract_id: UUID, body: SelfReadingIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+    response: Response
 ) -> dict[str, Any]:
     """The customer's own reading (autolettura); an implausible one is refused with the reason (422)."""
     cmd = b.SubmitSelfReading(contract_id, body.read_on, parse_decimal(body.index, "index"), body.note)
-    return run_command(svc, cmd, key, response)
+    return run_command(svc, cmd, key, response, actor)
 
 
 @router.post("/tariffs", status_code=201, tags=["tariffs"])
 def define_tariff(
-    body: TariffIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    body: TariffIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep, response: Response
 ) -> dict[str, Any]:
     try:
         version = TariffVersion.from_dict(body.version)
     except TariffError as e:
         raise InvalidInput(str(e), "version") from None
-    return run_command(svc, b.DefineTariffVersion(version, body.spot_index), key, response)
+    return run_command(svc, b.DefineTariffVersion(version, body.spot_index), key, response, actor)
 
 
 @router.get("/tariffs/{code}", tags=["tariffs"])
@@ -175,7 +180,7 @@ def get_tariff(code: str, svc: ServicesDep) -> dict[str, Any]:
 
 @router.post("/spot-prices", status_code=201, tags=["tariffs"])
 def spot_prices(
-    body: SpotPricesIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    body: SpotPricesIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep, response: Response
 ) -> dict[str, Any]:
     prices = tuple(None if p is None else Decimal(p) for p in body.prices)
     return run_command(
@@ -183,21 +188,23 @@ def spot_prices(
         b.RecordSpotPrices(body.index, body.start, body.resolution_min, prices, body.unit),
         key,
         response,
+        actor,
     )
 
 
 @router.post("/billing/runs", status_code=202, tags=["billing"])
 def start_run(
-    body: RunIn, key: IdempotencyKey, svc: ServicesDep, response: Response, background: BackgroundTasks
+    body: RunIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep, response: Response,
+    background: BackgroundTasks
 ) -> dict[str, Any]:
     """Start (or, with the same key, resume) a billing run; it goes on after the answer."""
     result = run_command(
-        svc, b.StartBillingRun(body.period_start, body.period_end, body.issue_date), key, response
+        svc, b.StartBillingRun(body.period_start, body.period_end, body.issue_date), key, response, actor
     )
     run_id = UUID(result["run_id"])
     run = svc.app.get(BillingRun, run_id, "billing run", "run_id")
     if run.status != "finished":
-        background.add_task(_run_in_background, svc, run_id)
+        background.add_task(_run_in_background, svc, run_id, actor)
     return {"run_id": str(run_id), "status": run.status, "status_url": f"/billing/runs/{run_id}"}
 
 

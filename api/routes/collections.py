@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, UploadFile
 
 from api.body_limits import MAX_RETURNS_UPLOAD_BYTES, upload_limit
-from api.deps import IdempotencyKey, ServicesDep, account_row, money, run_command
+from api.deps import ActorDep, IdempotencyKey, ServicesDep, account_row, money, run_command
 from api.schemas import ReasonIn
 from api.schemas.collections import (
     CollectionOut,
@@ -35,7 +35,8 @@ router = APIRouter()
 
 @router.post("/accounts/{account_id}/mandate", status_code=201, tags=["direct debit"])
 def register_mandate(
-    account_id: UUID, body: MandateIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    account_id: UUID, body: MandateIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+    response: Response
 ) -> dict[str, Any]:
     cmd = d.RegisterMandate(
         account_id,
@@ -46,22 +47,25 @@ def register_mandate(
         body.debtor_bic,
         body.scheme,
     )
-    return run_command(svc, cmd, key, response)
+    return run_command(svc, cmd, key, response, actor)
 
 
 @router.post("/accounts/{account_id}/mandate/iban", status_code=201, tags=["portal"])
 def change_iban(
-    account_id: UUID, body: IbanChangeIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    account_id: UUID, body: IbanChangeIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+    response: Response
 ) -> dict[str, Any]:
     """The portal's "change my IBAN": the next collection carries the mandate amendment."""
-    return run_command(svc, d.ChangeMandateIban(account_id, body.new_iban, body.new_bic), key, response)
+    command = d.ChangeMandateIban(account_id, body.new_iban, body.new_bic)
+    return run_command(svc, command, key, response, actor)
 
 
 @router.post("/accounts/{account_id}/mandate/revocation", status_code=201, tags=["direct debit"])
 def revoke_mandate(
-    account_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    account_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+    response: Response
 ) -> dict[str, Any]:
-    return run_command(svc, d.RevokeMandate(account_id, body.reason), key, response)
+    return run_command(svc, d.RevokeMandate(account_id, body.reason), key, response, actor)
 
 
 @router.get("/accounts/{account_id}/direct-debit", tags=["portal"])
@@ -91,9 +95,10 @@ def direct_debit(account_id: UUID, svc: ServicesDep) -> DirectDebitOut:
 
 
 @router.post("/collection-runs", status_code=201, tags=["direct debit"])
-def propose(body: RunIn, key: IdempotencyKey, svc: ServicesDep) -> dict[str, Any]:
+def propose(body: RunIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """Propose a run: the open items due by ``due_by`` on accounts paying by direct debit."""
-    return dd.propose_run(svc, body.due_by, body.collection_date, key)
+    with svc.app.acting_as(actor):
+        return dd.propose_run(svc, body.due_by, body.collection_date, key)
 
 
 @router.get("/collection-runs/{run_id}", tags=["direct debit"])
@@ -122,16 +127,18 @@ def read_run(run_id: UUID, svc: ServicesDep) -> dict[str, Any]:
 
 
 @router.post("/collection-runs/{run_id}/execution", status_code=201, tags=["direct debit"])
-def execute(run_id: UUID, svc: ServicesDep) -> dict[str, Any]:
+def execute(run_id: UUID, svc: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """Book the run's collections (in transit) and make its pain.008 file. Executing twice replays."""
-    return dd.execute_run(svc, run_id)
+    with svc.app.acting_as(actor):
+        return dd.execute_run(svc, run_id)
 
 
 @router.post("/collection-runs/{run_id}/discard", status_code=201, tags=["direct debit"])
 def discard(
-    run_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    run_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+    response: Response
 ) -> dict[str, Any]:
-    return run_command(svc, d.DiscardCollectionRun(run_id, body.reason), key, response)
+    return run_command(svc, d.DiscardCollectionRun(run_id, body.reason), key, response, actor)
 
 
 @router.get(
@@ -149,15 +156,17 @@ def pain008(run_id: UUID, svc: ServicesDep) -> Response:
 
 
 @router.post("/collections/settlement", status_code=201, tags=["direct debit"])
-def settle(body: SettlementIn, svc: ServicesDep) -> dict[str, Any]:
-    return {"settled": dd.settle_due(svc, body.on)}
+def settle(body: SettlementIn, svc: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    with svc.app.acting_as(actor):
+        return {"settled": dd.settle_due(svc, body.on)}
 
 
 @router.post("/direct-debit/returns", status_code=201, tags=["direct debit"],
              openapi_extra=upload_limit("MAX_RETURNS_UPLOAD_BYTES", MAX_RETURNS_UPLOAD_BYTES))
-def returns(file: UploadFile, svc: ServicesDep) -> dict[str, Any]:
+def returns(file: UploadFile, svc: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """Import a pain.002 status report or a camt.054/053 with R-transactions."""
-    return dd.import_returns(svc, file.file, file.filename or "returns").as_dict()  # spooled, not read whole
+    with svc.app.acting_as(actor):  # spooled, not read whole
+        return dd.import_returns(svc, file.file, file.filename or "returns").as_dict()
 
 
 @router.get("/direct-debit/returns/reviews", tags=["direct debit"])
@@ -175,18 +184,18 @@ def return_reviews(svc: ServicesDep, status: ReviewStatus = "open",
 
 @router.post("/direct-debit/returns/reviews/{review_id}/application", status_code=201, tags=["direct debit"])
 def apply_review(review_id: UUID, body: ReviewApplicationIn, key: IdempotencyKey, svc: ServicesDep,
-                 response: Response) -> dict[str, Any]:
+                 actor: ActorDep, response: Response) -> dict[str, Any]:
     """Apply a held return to the collection the clerk names: reversed, reopened, fee and policy as usual."""
     svc.projections.catch_up()
     row = svc.view.collections_by_e2e([body.end_to_end_id]).get(body.end_to_end_id)
     if row is None:
         raise NotFound(f"no collection has end-to-end id {body.end_to_end_id}", "end_to_end_id")
     command = d.ApplyReviewedReturn(review_id, UUID(row[1]), body.end_to_end_id, body.note)
-    return run_command(svc, command, key, response)
+    return run_command(svc, command, key, response, actor)
 
 
 @router.post("/direct-debit/returns/reviews/{review_id}/dismissal", status_code=201, tags=["direct debit"])
 def dismiss_review(review_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
-                   response: Response) -> dict[str, Any]:
+                   actor: ActorDep, response: Response) -> dict[str, Any]:
     """Close a held return without booking anything (not ours, handled elsewhere), with the reason."""
-    return run_command(svc, d.DismissReturnReview(review_id, body.reason), key, response)
+    return run_command(svc, d.DismissReturnReview(review_id, body.reason), key, response, actor)

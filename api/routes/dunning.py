@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from api.bootstrap import Services
-from api.deps import IdempotencyKey, ServicesDep, account_row, money, run_command
+from api.deps import ActorDep, IdempotencyKey, ServicesDep, account_row, money, run_command
 from api.dunning_run import dunning_candidates
 from api.schemas import ReasonIn
 from api.schemas.dunning import (
@@ -118,23 +118,23 @@ def dunning_state(svc: Services, account_id: UUID, day: date | None = None) -> D
 # -- locks and procedure -------------------------------------------------------------------------------
 
 @router.post("/accounts/{account_id}/dunning/locks", status_code=201, tags=["dunning"])
-def set_lock(account_id: UUID, body: LockIn, key: IdempotencyKey, svc: ServicesDep,
+def set_lock(account_id: UUID, body: LockIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
              response: Response) -> dict[str, Any]:
     cmd = dc.SetDunningLock(account_id, LockKind(body.kind), body.reason, body.until, body.invoice_number)
-    return run_command(svc, cmd, key, response)
+    return run_command(svc, cmd, key, response, actor)
 
 
 @router.post("/accounts/{account_id}/dunning/locks/{lock_id}/release", status_code=201, tags=["dunning"])
 def release_lock(account_id: UUID, lock_id: str, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
-                 response: Response) -> dict[str, Any]:
-    return run_command(svc, dc.ReleaseDunningLock(account_id, lock_id, body.reason), key, response)
+                 actor: ActorDep, response: Response) -> dict[str, Any]:
+    return run_command(svc, dc.ReleaseDunningLock(account_id, lock_id, body.reason), key, response, actor)
 
 
 @router.post("/accounts/{account_id}/dunning/procedure", status_code=201, tags=["dunning"])
 def assign_procedure(account_id: UUID, body: ProcedureIn, key: IdempotencyKey, svc: ServicesDep,
-                     response: Response) -> dict[str, Any]:
+                     actor: ActorDep, response: Response) -> dict[str, Any]:
     cmd = dc.AssignDunningProcedure(account_id, body.procedure, body.country, body.commodity)
-    return run_command(svc, cmd, key, response)
+    return run_command(svc, cmd, key, response, actor)
 
 
 @router.get("/accounts/{account_id}/dunning", tags=["dunning"])
@@ -145,14 +145,15 @@ def get_dunning_state(account_id: UUID, svc: ServicesDep) -> DunningStateOut:
 
 @router.post("/accounts/{account_id}/dunning/steps/{step_id}/reversal", status_code=201, tags=["dunning"])
 def reverse_step(account_id: UUID, step_id: str, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
-                 response: Response) -> dict[str, Any]:
-    return run_command(svc, dc.ReverseDunningStep(account_id, step_id, body.reason), key, response)
+                 actor: ActorDep, response: Response) -> dict[str, Any]:
+    return run_command(svc, dc.ReverseDunningStep(account_id, step_id, body.reason), key, response, actor)
 
 
 # -- runs ----------------------------------------------------------------------------------------------
 
 @router.post("/dunning/runs", status_code=201, tags=["dunning"])
-def propose_runs(body: RunIn, key: IdempotencyKey, svc: ServicesDep, response: Response) -> RunsOut:
+def propose_runs(body: RunIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+                 response: Response) -> RunsOut:
     """Propose the day's run: per account the step due (level, rule, items, fee, interest) and the plans
     to end. The candidates (default: every overdue account and every plan to review) are split into runs
     of at most ``MAX_RUN_ACCOUNTS``; inspect each with GET, then execute or discard it."""
@@ -162,7 +163,7 @@ def propose_runs(body: RunIn, key: IdempotencyKey, svc: ServicesDep, response: R
     replayed = True
     for part, start in enumerate(range(0, len(accounts), MAX_RUN_ACCOUNTS)):
         cmd = dc.ProposeDunningRun(tuple(accounts[start:start + MAX_RUN_ACCOUNTS]), day)
-        result = svc.app.execute(cmd, f"{key}#{part}" if part else key)
+        result = svc.app.execute(cmd, f"{key}#{part}" if part else key, actor=actor)
         replayed &= result.pop("replayed")
         runs.append(result)
     response.headers["Idempotent-Replayed"] = "true" if runs and replayed else "false"
@@ -176,34 +177,34 @@ def get_run(run_id: UUID, svc: ServicesDep) -> dict[str, Any]:
 
 
 @router.post("/dunning/runs/{run_id}/execution", status_code=201, tags=["dunning"])
-def execute_run(run_id: UUID, key: IdempotencyKey, svc: ServicesDep,
+def execute_run(run_id: UUID, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                 response: Response) -> dict[str, Any]:
-    return run_command(svc, dc.ExecuteDunningRun(run_id), key, response)
+    return run_command(svc, dc.ExecuteDunningRun(run_id), key, response, actor)
 
 
 @router.post("/dunning/runs/{run_id}/discard", status_code=201, tags=["dunning"])
-def discard_run(run_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
+def discard_run(run_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                 response: Response) -> dict[str, Any]:
-    return run_command(svc, dc.DiscardDunningRun(run_id, body.reason), key, response)
+    return run_command(svc, dc.DiscardDunningRun(run_id, body.reason), key, response, actor)
 
 
 @router.post("/dunning/runs/{run_id}/reversal", status_code=201, tags=["dunning"])
-def reverse_run(run_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
+def reverse_run(run_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                 response: Response) -> dict[str, Any]:
-    return run_command(svc, dc.ReverseDunningRun(run_id, body.reason), key, response)
+    return run_command(svc, dc.ReverseDunningRun(run_id, body.reason), key, response, actor)
 
 
 # -- instalment plans ----------------------------------------------------------------------------------
 
 @router.post("/accounts/{account_id}/instalment-plans", status_code=201, tags=["instalment plans"])
-def create_plan(account_id: UUID, body: PlanIn, key: IdempotencyKey, svc: ServicesDep,
+def create_plan(account_id: UUID, body: PlanIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                 response: Response) -> dict[str, Any]:
     cmd = dc.CreateInstalmentPlan(
         account_id, tuple(body.invoice_numbers), body.instalments, body.first_due, body.interval_months,
         body.interval_days, Decimal(body.interest_rate) if body.interest_rate is not None else None,
         tuple(Decimal(a) for a in body.custom_amounts) if body.custom_amounts is not None else None,
         body.grace_days)
-    return run_command(svc, cmd, key, response)
+    return run_command(svc, cmd, key, response, actor)
 
 
 @router.get("/accounts/{account_id}/instalment-plans", tags=["instalment plans"])
@@ -217,8 +218,8 @@ def list_plans(account_id: UUID, svc: ServicesDep) -> list[PlanOut]:
 @router.post("/accounts/{account_id}/instalment-plans/{plan_id}/cancellation", status_code=201,
              tags=["instalment plans"])
 def cancel_plan(account_id: UUID, plan_id: str, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
-                response: Response) -> dict[str, Any]:
-    return run_command(svc, dc.CancelInstalmentPlan(account_id, body.reason, plan_id), key, response)
+                actor: ActorDep, response: Response) -> dict[str, Any]:
+    return run_command(svc, dc.CancelInstalmentPlan(account_id, body.reason, plan_id), key, response, actor)
 
 
 @router.get("/accounts/{account_id}/instalment-eligibility", tags=["instalment plans"])

@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Response, UploadFile
 
 from api.body_limits import MAX_STATEMENT_UPLOAD_BYTES, upload_limit
 from api.bootstrap import Services
-from api.deps import IdempotencyKey, ServicesDep, money, run_command
+from api.deps import ActorDep, IdempotencyKey, ServicesDep, money, run_command
 from api.schemas import ReasonIn
 from api.schemas import payments as s
 from importers.bank.refunds import refund_file
@@ -70,42 +70,42 @@ def _candidates(svc: Services, row: tuple[Any, ...]) -> list[s.CandidateOut]:
 
 @router.post("/accounts/{account_id}/payments", status_code=201, tags=["payments"])
 def record_payment(account_id: UUID, body: s.PaymentIn, key: IdempotencyKey, svc: ServicesDep,
-                   response: Response) -> s.PaymentOut:
+                   actor: ActorDep, response: Response) -> s.PaymentOut:
     cmd = pmt.RecordPayment(account_id, Decimal(body.amount), body.received_on, body.currency,
                             body.bank_account, tuple(body.invoice_numbers), body.payer_name,
                             body.payer_iban, body.reference, body.note)
-    return s.PaymentOut.model_validate(run_command(svc, cmd, key, response))
+    return s.PaymentOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 
 @router.post("/accounts/{account_id}/payments/{payment_id}/reversal", status_code=201,
              tags=["payments"])
 def reverse_payment(account_id: UUID, payment_id: str, body: s.ReversalIn, key: IdempotencyKey,
-                    svc: ServicesDep, response: Response) -> s.ReversalOut:
+                    svc: ServicesDep, actor: ActorDep, response: Response) -> s.ReversalOut:
     cmd = pmt.ReversePayment(account_id, payment_id, body.reason, body.on)
-    return s.ReversalOut.model_validate(run_command(svc, cmd, key, response))
+    return s.ReversalOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 
 @router.post("/accounts/{account_id}/payments/{payment_id}/clearing-reset", status_code=201,
              tags=["payments"])
 def reset_clearing(account_id: UUID, payment_id: str, body: s.ReversalIn, key: IdempotencyKey,
-                   svc: ServicesDep, response: Response) -> s.ReversalOut:
+                   svc: ServicesDep, actor: ActorDep, response: Response) -> s.ReversalOut:
     cmd = pmt.ResetClearing(account_id, payment_id, body.reason, body.on)
-    return s.ReversalOut.model_validate(run_command(svc, cmd, key, response))
+    return s.ReversalOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 
 @router.post("/bank/statements", status_code=201, tags=["finance"],
              openapi_extra=upload_limit("MAX_STATEMENT_UPLOAD_BYTES", MAX_STATEMENT_UPLOAD_BYTES))
-def upload_statement(file: UploadFile, svc: ServicesDep, request: Request, response: Response,
+def upload_statement(file: UploadFile, svc: ServicesDep, actor: ActorDep, response: Response,
                      override_reason: OverrideReason = None) -> s.ImportReportOut:
     """Import a camt.052/053/054, MT940, Finnish reference-payment (KTL) or CSV statement, or a ZIP archive
     of them, told apart by their content. The file's content is its idempotency key. ``override_reason``
     imports a statement whose balances do not add up, recording why."""
     override = None
-    if override_reason and override_reason.strip():  # no login yet: the actor is the client's address
-        client = request.client.host if request.client else "unknown"
-        override = BalanceOverride(override_reason, f"http client {client}", "http")
+    if override_reason and override_reason.strip():
+        override = BalanceOverride(override_reason, f"http user {actor.subject}", "http")
     # The upload is on disk (spooled past 1 MiB): the importer reads it from there, not from a copy in memory.
-    report = import_statement(svc, file.file, file.filename or "statement", override=override)
+    with svc.app.acting_as(actor):
+        report = import_statement(svc, file.file, file.filename or "statement", override=override)
     if report.file_already_imported:
         response.status_code = 200
     return s.ImportReportOut.model_validate(report.as_dict())
@@ -135,25 +135,27 @@ def worklist(svc: ServicesDep, limit: int = 100) -> list[s.WorklistItemOut]:
 
 @router.post("/worklist/{suspense_id}/allocation", status_code=201, tags=["finance"])
 def allocate(
-    suspense_id: UUID, body: s.AllocationIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    suspense_id: UUID, body: s.AllocationIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+    response: Response
 ) -> dict[str, Any]:
     if not svc.view.suspense(None, str(suspense_id)):
         raise NotFound(f"suspended receipt {suspense_id} does not exist", "suspense_id")
     cmd = pmt.AllocateSuspense(
         suspense_id, body.account_id, tuple(body.invoice_numbers), body.on_account_only, body.note
     )
-    return run_command(svc, cmd, key, response)
+    return run_command(svc, cmd, key, response, actor)
 
 
 @router.post("/worklist/{suspense_id}/refund", status_code=201, tags=["finance"])
 def refund(
-    suspense_id: UUID, body: s.RefundIn, key: IdempotencyKey, svc: ServicesDep, response: Response
+    suspense_id: UUID, body: s.RefundIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+    response: Response
 ) -> dict[str, Any]:
     """Refund a receipt: to the IBAN it came from at once (``status: refunded``, with its pain.001); to any
     other IBAN it is requested (``status: awaiting-approval``) until a second finance user approves it."""
     cmd = pmt.RefundSuspense(suspense_id, body.to_iban, body.to_name, body.reason, body.to_town,
                              body.to_country)
-    result = run_command(svc, cmd, key, response)
+    result = run_command(svc, cmd, key, response, actor)
     if result.get("status", REFUNDED) == REFUNDED:  # results recorded before issue 10 name no status
         return dict(result, pain001=f"/worklist/{suspense_id}/refund.pain001.xml")
     return dict(result, approval=f"/refunds/{suspense_id}/approval")
@@ -195,15 +197,15 @@ def refunds(svc: ServicesDep, status: RefundStatus = "awaiting-approval",
 
 @router.post("/refunds/{suspense_id}/approval", status_code=201, tags=["finance"])
 def approve_refund(suspense_id: UUID, body: s.RefundApprovalIn, key: IdempotencyKey, svc: ServicesDep,
-                   response: Response) -> dict[str, Any]:
+                   actor: ActorDep, response: Response) -> dict[str, Any]:
     """Approve a refund to another IBAN than the payer's: a finance user other than the one who asked.
     The money is then booked out of suspense and the pain.001 is available."""
-    result = run_command(svc, pmt.ApproveRefund(suspense_id, body.note), key, response)
+    result = run_command(svc, pmt.ApproveRefund(suspense_id, body.note), key, response, actor)
     return dict(result, pain001=f"/worklist/{suspense_id}/refund.pain001.xml")
 
 
 @router.post("/refunds/{suspense_id}/rejection", status_code=201, tags=["finance"])
 def reject_refund(suspense_id: UUID, body: ReasonIn, key: IdempotencyKey, svc: ServicesDep,
-                  response: Response) -> dict[str, Any]:
+                  actor: ActorDep, response: Response) -> dict[str, Any]:
     """Reject a refund awaiting approval, saying why: the receipt is back on the worklist."""
-    return run_command(svc, pmt.RejectRefund(suspense_id, body.reason), key, response)
+    return run_command(svc, pmt.RejectRefund(suspense_id, body.reason), key, response, actor)

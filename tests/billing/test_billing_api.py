@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
-from api.http import create_app
+from tests.auth import api_client, bearer
 from tests.billing.helpers import BillingClerk, pod
 
 TARIFF = {
@@ -31,18 +31,19 @@ TARIFF = {
 
 @pytest.fixture
 def http(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as client:
+    with api_client(services) as client:
         yield client
 
 
-def _post(http: TestClient, path: str, body: object, key: str, status: int = 201) -> dict:  # type: ignore[type-arg]
-    response = http.post(path, json=body, headers={"Idempotency-Key": key})
+def _post(http: TestClient, path: str, body: object, key: str, status: int = 201,  # type: ignore[type-arg]
+          role: str = "finance") -> dict:
+    response = http.post(path, json=body, headers={"Idempotency-Key": key, **bearer(role)})
     assert response.status_code == status, response.text
     return response.json()  # type: ignore[no-any-return]
 
 
 def test_tariffs_readings_run_and_invoices(http: TestClient, biller: BillingClerk) -> None:
-    assert _post(http, "/tariffs", {"version": TARIFF}, "t1")["new"] is True
+    assert _post(http, "/tariffs", {"version": TARIFF}, "t1", role="admin")["new"] is True
     assert http.get("/tariffs/HOME").json()["versions"][0]["components"][1]["price_per_unit"] == "0.20"
     sp = pod()
     contract = biller.contract(biller.customer(), sp, "HOME")
@@ -91,7 +92,7 @@ def test_tariffs_readings_run_and_invoices(http: TestClient, biller: BillingCler
 
 
 def test_self_reading_from_the_portal(http: TestClient, biller: BillingClerk) -> None:
-    _post(http, "/tariffs", {"version": TARIFF}, "t1")
+    _post(http, "/tariffs", {"version": TARIFF}, "t1", role="admin")
     sp = pod()
     contract = biller.contract(biller.customer(), sp, "HOME")
     biller.read(sp, date(2026, 1, 31), "1310")

@@ -12,19 +12,19 @@ from fastapi.testclient import TestClient
 
 from api.bootstrap import Services, build
 from api.cli import main
-from api.http import create_app
 from importers.sepa import service as dd
 from ledger.accounts import commands as ac
 from ledger.collections import commands as d
 from ledger.parties import commands as pc
 from ledger.parties.partner import PartnerKind
+from tests.auth import api_client
 from tests.clerk import Clerk, Clock
 from tests.dunning_flow.helpers import dd_customer, do
 
 
 @pytest.fixture
 def http(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as client:
+    with api_client(services) as client:
         yield client
 
 

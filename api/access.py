@@ -1,0 +1,158 @@
+"""Who may use which route: the one table, enforced for every request by :mod:`api.auth.gate`.
+
+Deny by default: a route missing here answers 403 to everyone (and fails ``tests/test_access_matrix.py``),
+a role not named for a route gets 403, and only ``/health`` (and the documentation pages, which are not API
+routes) need no credentials. The roles (:class:`~ledger.core.actor.Role`):
+
+- ``finance``: the commands on receivables, imports, runs and the worklist, and the reads they need;
+  alone may run the bulk money runs (collection execution, settlement, refunds, write-offs);
+- ``auditor``: every read, never a write;
+- ``accounting``: the journal, trial balance and exports only;
+- ``portal``: only routes naming one contract account (``{account_id}``) or contract (``{contract_id}``),
+  and only those of the business partner its token names; any other id is 404, exactly as if it did not
+  exist, so a portal token can neither read nor probe other customers' data;
+- ``admin``: companies, configuration (tariffs) and API keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from ledger.core.actor import Role
+
+FINANCE, AUDITOR, ACCOUNTING, PORTAL, ADMIN = (Role.FINANCE, Role.AUDITOR, Role.ACCOUNTING, Role.PORTAL,
+                                               Role.ADMIN)
+#: The path parameters a portal route may be scoped by, in the order they are looked for.
+PORTAL_SCOPES = ("account_id", "contract_id")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The roles that may use a route; ``public`` routes need no credentials at all."""
+
+    roles: frozenset[Role] = frozenset()
+    public: bool = False
+
+    def portal_scope(self, path: str) -> str | None:
+        """The path parameter whose account must be the portal's own, if the portal may use the route."""
+        if PORTAL not in self.roles:
+            return None
+        return next((p for p in PORTAL_SCOPES if "{" + p + "}" in path), None)
+
+
+def allow(*roles: Role) -> Rule:
+    return Rule(frozenset(roles))
+
+
+PUBLIC = Rule(public=True)
+READ = (FINANCE, AUDITOR)  # the staff who read receivables
+
+#: ``"METHOD /path/{param}"`` (as FastAPI declares it) → who may use it.
+ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
+    # ops
+    "GET /health": PUBLIC,
+    # the documentation pages (api.docs; not in the OpenAPI document, their assets are not API routes)
+    "GET /docs": PUBLIC,
+    "GET /docs/oauth2-redirect": PUBLIC,
+    "GET /redoc": PUBLIC,
+    # master data, invoices and the portal's reads of an account
+    "POST /partners": allow(FINANCE),
+    "POST /accounts": allow(FINANCE),
+    "POST /contracts": allow(FINANCE),
+    "POST /accounts/{account_id}/invoices": allow(FINANCE),
+    "POST /invoices/{invoice_number}/credit-notes": allow(FINANCE),
+    "GET /accounts/{account_id}/balance": allow(*READ, PORTAL),
+    "GET /accounts/{account_id}/open-items": allow(*READ, PORTAL),
+    "GET /accounts/{account_id}/statement": allow(*READ, PORTAL),
+    # exports for the accounting system
+    "GET /journal": allow(ACCOUNTING, AUDITOR),
+    # payments, statements, the worklist and refunds from it
+    "POST /accounts/{account_id}/payments": allow(FINANCE),
+    "POST /accounts/{account_id}/payments/{payment_id}/reversal": allow(FINANCE),
+    "POST /accounts/{account_id}/payments/{payment_id}/clearing-reset": allow(FINANCE),
+    "POST /bank/statements": allow(FINANCE),
+    "GET /worklist": allow(*READ),
+    "POST /worklist/{suspense_id}/allocation": allow(FINANCE),
+    "POST /worklist/{suspense_id}/refund": allow(FINANCE),
+    "GET /worklist/{suspense_id}/refund.pain001.xml": allow(*READ),
+    "GET /refunds": allow(*READ),
+    "POST /refunds/{suspense_id}/approval": allow(FINANCE),  # four-eyes: another finance user
+    "POST /refunds/{suspense_id}/rejection": allow(FINANCE),
+    # dunning and instalment plans
+    "POST /accounts/{account_id}/dunning/locks": allow(FINANCE),
+    "POST /accounts/{account_id}/dunning/locks/{lock_id}/release": allow(FINANCE),
+    "POST /accounts/{account_id}/dunning/procedure": allow(FINANCE),
+    "GET /accounts/{account_id}/dunning": allow(*READ),
+    "POST /accounts/{account_id}/dunning/steps/{step_id}/reversal": allow(FINANCE),
+    "POST /dunning/runs": allow(FINANCE),
+    "GET /dunning/runs/{run_id}": allow(*READ),
+    "POST /dunning/runs/{run_id}/execution": allow(FINANCE),
+    "POST /dunning/runs/{run_id}/discard": allow(FINANCE),
+    "POST /dunning/runs/{run_id}/reversal": allow(FINANCE),
+    "POST /accounts/{account_id}/instalment-plans": allow(FINANCE),
+    "GET /accounts/{account_id}/instalment-plans": allow(*READ, PORTAL),
+    "POST /accounts/{account_id}/instalment-plans/{plan_id}/cancellation": allow(FINANCE),
+    "GET /accounts/{account_id}/instalment-eligibility": allow(*READ, PORTAL),
+    "GET /accounts/{account_id}/portal-summary": allow(*READ, PORTAL),
+    # readings, tariffs, billing runs and documents
+    "POST /readings": allow(FINANCE),
+    "POST /readings/files": allow(FINANCE),
+    "POST /load-curves": allow(FINANCE),
+    "POST /contracts/{contract_id}/self-readings": allow(FINANCE, PORTAL),
+    "POST /tariffs": allow(ADMIN),
+    "GET /tariffs/{code}": allow(*READ, ADMIN),
+    "POST /spot-prices": allow(FINANCE),
+    "POST /billing/runs": allow(FINANCE),
+    "GET /billing/runs/{run_id}": allow(*READ),
+    "POST /billing/simulations": allow(FINANCE),
+    "GET /contracts/{contract_id}/invoices": allow(*READ, PORTAL),
+    # direct debit: mandates, collection runs, settlement, returns
+    "POST /accounts/{account_id}/mandate": allow(FINANCE),
+    "POST /accounts/{account_id}/mandate/iban": allow(FINANCE, PORTAL),
+    "POST /accounts/{account_id}/mandate/revocation": allow(FINANCE),
+    "GET /accounts/{account_id}/direct-debit": allow(*READ, PORTAL),
+    "POST /collection-runs": allow(FINANCE),
+    "GET /collection-runs/{run_id}": allow(*READ),
+    "POST /collection-runs/{run_id}/execution": allow(FINANCE),
+    "POST /collection-runs/{run_id}/discard": allow(FINANCE),
+    "GET /collection-runs/{run_id}/pain008.xml": allow(*READ),
+    "POST /collections/settlement": allow(FINANCE),
+    "POST /direct-debit/returns": allow(FINANCE),
+    "GET /direct-debit/returns/reviews": allow(*READ),
+    "POST /direct-debit/returns/reviews/{review_id}/application": allow(FINANCE),
+    "POST /direct-debit/returns/reviews/{review_id}/dismissal": allow(FINANCE),
+    # API keys of machine clients
+    "POST /keys": allow(ADMIN),
+    "POST /keys/{name}/revocation": allow(ADMIN),
+})
+
+#: The runs that move money in bulk: finance alone, and each keeps its proposal → execution steps.
+BULK_MONEY_RUNS = frozenset({
+    "POST /collection-runs/{run_id}/execution",
+    "POST /collections/settlement",
+    "POST /worklist/{suspense_id}/refund",
+    "POST /refunds/{suspense_id}/approval",
+    "POST /dunning/runs/{run_id}/execution",
+})
+
+
+def rule_for(method: str, path: str) -> Rule | None:
+    return ACCESS.get(f"{method} {path}")
+
+
+def check_table(routes: list[str]) -> list[str]:
+    """What is wrong with the table for these ``"METHOD /path"`` routes (empty when nothing is)."""
+    problems = [f"{r}: no roles declared in api/access.py (so everyone is denied)" for r in routes
+                if r not in ACCESS]
+    problems += [f"{r}: declared in api/access.py but there is no such route" for r in ACCESS
+                 if r not in routes]
+    for route, rule in ACCESS.items():
+        path = route.split(" ", 1)[1]
+        if PORTAL in rule.roles and rule.portal_scope(path) is None:
+            problems.append(f"{route}: a portal route must name one account or contract in its path")
+        if AUDITOR in rule.roles and not route.startswith("GET "):
+            problems.append(f"{route}: the auditor never writes")
+        if route in BULK_MONEY_RUNS and rule.roles != {FINANCE}:
+            problems.append(f"{route}: a bulk money run is finance only")
+    return problems
