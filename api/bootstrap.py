@@ -48,7 +48,8 @@ def store_env(url: str) -> dict[str, str]:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {**env, "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
-                "SQLITE_LOCK_TIMEOUT": "30"}
+                "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": "projections.sqlite_recorder:ChainedSQLiteRecorder"}
     if parsed.scheme in ("postgresql", "postgres"):
         query = parse_qs(parsed.query)
         dbname = unquote(parsed.path.lstrip("/"))

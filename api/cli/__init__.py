@@ -1,7 +1,8 @@
 """The ``saldo`` command line: one module per capability, each adding its sub-commands to the parser.
 
 ``serve`` and ``demo``; ``bank import``; ``dd run|settle|import-returns``; ``dunning run``;
-``readings import`` and ``billing run|simulate``; ``projections rebuild``; ``export journal``.
+``readings import`` and ``billing run|simulate``; ``projections rebuild``; ``export journal``;
+``audit verify|checkpoint|backfill``.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import argparse
 from collections.abc import Sequence
 
 from api.bootstrap import build
-from api.cli import bank, billing, collections, demo, dunning, exports, projections, serve
+from api.cli import audit, bank, billing, collections, demo, dunning, exports, projections, serve
 
 #: In the order ``saldo --help`` lists them.
-COMMANDS = (serve, demo, bank, collections, dunning, billing, projections, exports)
+COMMANDS = (serve, demo, bank, collections, dunning, billing, projections, exports, audit)
 
 
 def parser() -> argparse.ArgumentParser:
