@@ -19,7 +19,8 @@ from ledger.accounts.invoice import ReferenceScheme
 from ledger.application import DEFAULT_BANK_ACCOUNT, CompanyConfig, Saldo
 from projections.bulk_load import BulkLoader
 from projections.runner import CatchUp
-from projections.sql import LedgerViewSQL, PostgresLedgerView, SQLiteLedgerView
+from projections.sql import LedgerViewSQL
+from projections.trail import AuditTrailSQL, PostgresAuditTrail, SQLiteAuditTrail, TrailCatchUp
 
 DEFAULT_DATABASE_URL = "sqlite:///var/saldo.sqlite"
 
@@ -89,6 +90,7 @@ class Services:
     view: LedgerViewSQL
     projections: CatchUp
     database_url: str
+    trail: TrailCatchUp  #: who did what (:mod:`projections.trail`), caught up when asked
 
     def close(self) -> None:
         self.app.close()
@@ -99,10 +101,11 @@ def build(database_url: str | None = None, *, config: CompanyConfig | None = Non
     url = database_url or os.environ.get("SALDO_DATABASE_URL") or DEFAULT_DATABASE_URL
     app = Saldo(store_env(url), config=config or company_config_from_env(), clock=clock)
     app.bulk_loader = BulkLoader(app)
-    view_class = PostgresLedgerView if url.startswith("postgres") else SQLiteLedgerView
+    view_class = PostgresAuditTrail if url.startswith("postgres") else SQLiteAuditTrail
     # The view shares the application's datastore (same database, same connection pool): on SQLite that
-    # keeps every writer behind one interlock, on PostgreSQL it is simply one pool fewer.
+    # keeps every writer behind one interlock, on PostgreSQL it is simply one pool fewer. The ledger view
+    # class extended with the audit trail's table: one recorder for both read models.
     view = app.factory.tracking_recorder(view_class)
-    if not isinstance(view, LedgerViewSQL):
+    if not isinstance(view, AuditTrailSQL):
         raise ConfigurationError("the store did not build a ledger view")
-    return Services(app, view, CatchUp(app, view), url)
+    return Services(app, view, CatchUp(app, view), url, TrailCatchUp(app, view))

@@ -37,7 +37,7 @@ from ledger.core.handling import (
     Result,
     dispatch_table,
 )
-from ledger.core.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id
+from ledger.core.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id, written_by
 from ledger.core.money import MoneyError
 from ledger.core.topics import register_old_topics
 from ledger.core.transcoding import SaldoTranscoder
@@ -196,6 +196,7 @@ class Saldo(Application[UUID]):
         unit: dict[UUID, Aggregate | None] = {}
         self._local.unit = unit
         self._local.actor = actor
+        self._local.claimed = {}  # aggregate id -> last version a command of this unit wrote
         try:
             rids = [record_id(type(cmd).__name__, key.strip()) for cmd, key in batch]
             self._preload(unit, [*rids, *self._referenced_ids(cmd for cmd, _ in batch)])
@@ -222,6 +223,7 @@ class Saldo(Application[UUID]):
         finally:
             self._local.unit = None
             self._local.actor = None
+            self._local.claimed = None
 
     def _follow_up(self, commands: Sequence[tuple[object, str]], size: int,
                    unit: dict[UUID, Aggregate | None], touched: dict[UUID, Aggregate]) -> None:
@@ -249,7 +251,9 @@ class Saldo(Application[UUID]):
                                f"{type(cmd).__name__}", "Idempotency-Key")
             return dict(existing.result, replayed=True), []
         aggregates, result = self._handle(cmd, rid)
-        record = IdempotencyRecord(rid, type(cmd).__name__, key, request, result, self.actor().as_dict())
+        written = written_by(aggregates, self._local.claimed)
+        record = IdempotencyRecord(rid, type(cmd).__name__, key, request, result, self.actor().as_dict(),
+                                   written.events, written.documents, written.allocated_items)
         return dict(result, replayed=False), [*aggregates, record]
 
     @staticmethod
