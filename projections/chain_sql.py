@@ -25,12 +25,15 @@ from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError, StoredEvent
 
-from projections.chain import GENESIS, ChainedEvent, ChainReport, Checkpoint, links, verify
+from projections.chain import GENESIS, ChainedEvent, ChainReport, Checkpoint, link, links, verify
 
 #: Events read (and links written) per statement while backfilling or verifying: bounds the memory.
 MAX_CHAIN_PAGE = 5000
 #: The chain table, next to the events table (in the same schema on PostgreSQL).
 CHAIN_TABLE = "saldo_event_chain"
+
+
+_UNREAD = object()
 
 
 class BrokenChain(PersistenceError):
@@ -64,20 +67,27 @@ class ChainTable:
         row = curs.fetchone()
         return None if row is None else (int(row["position"]), bytes(row["link"]))
 
-    def append(self, curs: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> None:
-        """Link the events just inserted under notification ``ids`` (the same order), after the head."""
+    def append(self, curs: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int],
+               head: object = _UNREAD) -> None:
+        """Link the events just inserted under notification ``ids`` (the same order), after the head:
+        ``(position, link)`` or None for an empty chain, read here unless the caller read it in the same
+        transaction after the lock."""
         new = sorted(zip(ids, stored_events, strict=True), key=lambda pair: pair[0])
         first = new[0][0]
-        head = self.head(curs)
-        if head is None:
+        if head is _UNREAD:
+            head = self.head(curs)
+        if not isinstance(head, tuple):
             previous = self.backfill(curs, before=first)
         elif head[0] >= first:
             raise BrokenChain(f"the chain's head is at position {head[0]}, the new events start at {first}: "
                               "events were removed from the store's end; `saldo audit verify` says where")
         else:
             previous = head[1]
-        self._insert(curs, links(previous, (
-            ChainedEvent(i, e.topic, e.originator_id, e.originator_version, e.state) for i, e in new)))
+        rows = []
+        for position, e in new:
+            previous = link(previous, e.topic, e.originator_id, e.originator_version, e.state)
+            rows.append((position, previous))
+        self._insert(curs, rows)
 
     def backfill(self, curs: Any, before: int | None = None) -> bytes:
         """Link every event before position ``before`` (all if None) from the genesis; the last link."""
@@ -131,9 +141,10 @@ class PostgresChainTable(ChainTable):
     binary = "BYTEA"
 
     def _insert(self, curs: Any, rows: list[tuple[int, bytes]]) -> None:
-        # One statement for the whole transaction's links (executemany would send one per row).
+        # One statement for the whole transaction's links (executemany would send one per row); binary
+        # arrays (%b) dump without hex-escaping the links.
         curs.execute(f"INSERT INTO {self.chain_table} (position, link) "  # noqa: S608
-                     "SELECT * FROM unnest(%s::bigint[], %s::bytea[])",
+                     "SELECT * FROM unnest(%b::bigint[], %b::bytea[])",
                      ([p for p, _ in rows], [link for _, link in rows]))
 
 
