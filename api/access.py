@@ -122,6 +122,8 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /direct-debit/returns/reviews": allow(*READ),
     "POST /direct-debit/returns/reviews/{review_id}/application": allow(FINANCE),
     "POST /direct-debit/returns/reviews/{review_id}/dismissal": allow(FINANCE),
+    # the audit trail: who did what to an account or a document
+    "GET /audit/trail": allow(*READ),
     # API keys of machine clients
     "POST /keys": allow(ADMIN),
     "POST /keys/{name}/revocation": allow(ADMIN),

@@ -20,7 +20,8 @@ from ledger.application import DEFAULT_BANK_ACCOUNT, CompanyConfig, Saldo
 from ledger.parties.identifiers import known_iban
 from projections.bulk_load import BulkLoader
 from projections.runner import CatchUp
-from projections.sql import LedgerViewSQL, PostgresLedgerView, SQLiteLedgerView
+from projections.sql import LedgerViewSQL
+from projections.trail import AuditTrailSQL, PostgresAuditTrail, SQLiteAuditTrail, TrailCatchUp
 
 DEFAULT_DATABASE_URL = "sqlite:///var/saldo.sqlite"
 
@@ -49,7 +50,8 @@ def store_env(url: str) -> dict[str, str]:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {**env, "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
-                "SQLITE_LOCK_TIMEOUT": "30"}
+                "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": "projections.sqlite_recorder:ChainedSQLiteRecorder"}
     if parsed.scheme in ("postgresql", "postgres"):
         query = parse_qs(parsed.query)
         dbname = unquote(parsed.path.lstrip("/"))
@@ -100,6 +102,7 @@ class Services:
     view: LedgerViewSQL
     projections: CatchUp
     database_url: str
+    trail: TrailCatchUp  #: who did what (:mod:`projections.trail`), caught up when asked
 
     def close(self) -> None:
         self.app.close()
@@ -110,10 +113,11 @@ def build(database_url: str | None = None, *, config: CompanyConfig | None = Non
     url = database_url or os.environ.get("SALDO_DATABASE_URL") or DEFAULT_DATABASE_URL
     app = Saldo(store_env(url), config=config or company_config_from_env(), clock=clock)
     app.bulk_loader = BulkLoader(app)
-    view_class = PostgresLedgerView if url.startswith("postgres") else SQLiteLedgerView
+    view_class = PostgresAuditTrail if url.startswith("postgres") else SQLiteAuditTrail
     # The view shares the application's datastore (same database, same connection pool): on SQLite that
-    # keeps every writer behind one interlock, on PostgreSQL it is simply one pool fewer.
+    # keeps every writer behind one interlock, on PostgreSQL it is simply one pool fewer. The ledger view
+    # class extended with the audit trail's table: one recorder for both read models.
     view = app.factory.tracking_recorder(view_class)
-    if not isinstance(view, LedgerViewSQL):
+    if not isinstance(view, AuditTrailSQL):
         raise ConfigurationError("the store did not build a ledger view")
-    return Services(app, view, CatchUp(app, view), url)
+    return Services(app, view, CatchUp(app, view), url, TrailCatchUp(app, view))

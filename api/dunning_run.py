@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 from api.bootstrap import Services
+from ledger.core.actor import SYSTEM, Actor, Channel
 from ledger.core.idempotency import record_id
 from ledger.core.ids import child_id
 from ledger.dunning import commands as dc
@@ -34,7 +36,7 @@ def dunning_candidates(svc: Services, day: date) -> list[UUID]:
 
 def run_dunning(svc: Services, day: date, execute: bool, batch: int = DEFAULT_RUN_BATCH,
                 progress: Callable[[int, int, int], None] | None = None,
-                key: str | None = None) -> list[dict[str, Any]]:
+                key: str | None = None, actor: Actor = SYSTEM) -> list[dict[str, Any]]:
     """Propose (and execute) the daily run in parts of ``batch`` accounts; one result per part.
 
     Each part's idempotency key is the day, the store's position when the run started and the part's
@@ -44,6 +46,9 @@ def run_dunning(svc: Services, day: date, execute: bool, batch: int = DEFAULT_RU
     """
     candidates = dunning_candidates(svc, day)
     position = svc.app.recorder.max_notification_id() or 0
+    # Recorded as who started the run, through the run channel, tied to the run.
+    actor = replace(actor, channel=Channel.RUN,
+                    request_id=actor.request_id or f"dunning-run:{day}:{position}")
     results: list[dict[str, Any]] = []
     steps = 0
     size = min(max(batch, 1), MAX_RUN_ACCOUNTS)
@@ -55,13 +60,14 @@ def run_dunning(svc: Services, day: date, execute: bool, batch: int = DEFAULT_RU
         if execute:  # proposal and execution in one transaction: every account is loaded once
             run_id = child_id(record_id(type(propose).__name__, part_key), "dunning-run")
             execute_it = dc.ExecuteDunningRun(run_id)
-            items = svc.app.execute_many([(propose, part_key), (execute_it, f"execute:{run_id}")])
+            items = svc.app.execute_many([(propose, part_key), (execute_it, f"execute:{run_id}")],
+                                         actor=actor)
             for item in items:
                 if item.error is not None:
                     raise item.error
             result = items[1].result or {}
         else:
-            result = svc.app.execute(propose, part_key)
+            result = svc.app.execute(propose, part_key, actor=actor)
         steps += result["steps"]
         results.append(result)
         if progress is not None:

@@ -20,6 +20,7 @@ from importers.files import write_atomically  # noqa: E402 - a report too is wri
 
 BENCHES = [
     ("Ledger append and projection catch-up (PostgreSQL)", ["bench/ledger.py", "--accounts", "10000"]),
+    ("Hash chain on the ledger append, and verification (PostgreSQL)", ["bench/chain.py"]),
     ("Rating core (numpy)", ["bench/rating.py"]),
     ("Bank statement import and matching (PostgreSQL)", ["bench/payments.py"]),
     ("Billing run, 10k contracts end to end (PostgreSQL)", ["bench/billing.py", "--contracts", "10000"]),

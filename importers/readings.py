@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +46,7 @@ from importers.meter_csv import (
 )
 from ledger.billing.commands import RecordLoadCurve, RecordReading
 from ledger.billing.readings import ReadingSource, supply_point_key
+from ledger.core.actor import SYSTEM, Actor, Channel
 from ledger.core.numbers import ascii_int
 
 if TYPE_CHECKING:
@@ -70,8 +72,10 @@ def import_readings(
     *,
     time_zone: str = "Europe/Rome",
     progress: Callable[[int, int], None] | None = None,
+    actor: Actor = SYSTEM,
 ) -> ReadingsImportReport:
-    """Read, check and record a readings or load-curve CSV (see the module docstring)."""
+    """Read, check and record a readings or load-curve CSV (see the module docstring), as ``actor``'s
+    commands through the import channel (tied to the file's SHA-256 where it brings no request id)."""
     digest = hashlib.sha256()
     header, rows = read_rows(io.BufferedReader(HashingReader(stream, digest, file_name)), file_name)
     commands: list[tuple[RecordReading, str]] | list[tuple[RecordLoadCurve, str]]
@@ -93,10 +97,11 @@ def import_readings(
             ],
         )
     report.sha256 = digest.hexdigest()
+    actor = replace(actor, channel=Channel.IMPORT, request_id=actor.request_id or f"sha256:{report.sha256}")
     for start, stop in _batches([_stored_bytes(cmd) for cmd, _ in commands]):
         part = commands[start:stop]
         batch = [(cmd, f"{report.kind}:{report.sha256}:{where}") for cmd, where in part]
-        for (_, where), item in zip(part, app.execute_many(batch), strict=True):
+        for (_, where), item in zip(part, app.execute_many(batch, actor=actor), strict=True):
             if item.error is not None or item.result is None:
                 report.refused.append({"where": where, "reason": str(item.error)})
             elif item.result.get("replayed") or not (item.result.get("new") or item.result.get("changed")):

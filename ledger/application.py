@@ -10,6 +10,7 @@ https://eventsourcing.readthedocs.io/en/stable/topics/persistence.html#recorder)
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -39,7 +40,7 @@ from ledger.core.handling import (
     Result,
     dispatch_table,
 )
-from ledger.core.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id
+from ledger.core.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id, written_by
 from ledger.core.money import MoneyError
 from ledger.core.topics import register_old_topics
 from ledger.core.transcoding import SaldoTranscoder
@@ -166,10 +167,20 @@ class Saldo(Application[UUID]):
             self._local.acting = previous
 
     def _acting(self, actor: Actor | None) -> Actor:
-        if actor is not None:
-            return actor
+        """``actor``; or, where it names no one but Saldo itself, the enclosing :meth:`acting_as` actor.
+
+        Imports and runs name only their channel and a request id (``replace(SYSTEM, channel=IMPORT,
+        request_id="sha256:…")``) and leave the person to whoever called them: the HTTP user who uploaded
+        the file, the CLI's operating-system user. That person is recorded through the entrypoint's
+        channel, with the caller's request id where it has one.
+        """
         acting: Actor | None = getattr(self._local, "acting", None)
-        return SYSTEM if acting is None else acting
+        if actor is None:
+            return SYSTEM if acting is None else acting
+        if acting is not None and actor.role is None and actor.subject == SYSTEM.subject:
+            return dataclasses.replace(acting, channel=actor.channel,
+                                       request_id=acting.request_id or actor.request_id)
+        return actor
 
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
@@ -222,6 +233,7 @@ class Saldo(Application[UUID]):
         unit: dict[UUID, Aggregate | None] = {}
         self._local.unit = unit
         self._local.actor = actor
+        self._local.claimed = {}  # aggregate id -> last version a command of this unit wrote
         try:
             rids = [record_id(type(cmd).__name__, key.strip()) for cmd, key in batch]
             self._preload(unit, [*rids, *self._referenced_ids(cmd for cmd, _ in batch)])
@@ -248,6 +260,7 @@ class Saldo(Application[UUID]):
         finally:
             self._local.unit = None
             self._local.actor = None
+            self._local.claimed = None
 
     def _follow_up(self, commands: Sequence[tuple[object, str]], size: int,
                    unit: dict[UUID, Aggregate | None], touched: dict[UUID, Aggregate]) -> None:
@@ -275,7 +288,9 @@ class Saldo(Application[UUID]):
                                f"{type(cmd).__name__}", "Idempotency-Key")
             return dict(existing.result, replayed=True), []
         aggregates, result = self._handle(cmd, rid)
-        record = IdempotencyRecord(rid, type(cmd).__name__, key, request, result, self.actor().as_dict())
+        written = written_by(aggregates, self._local.claimed)
+        record = IdempotencyRecord(rid, type(cmd).__name__, key, request, result, self.actor().as_dict(),
+                                   written.events, written.documents, written.allocated_items)
         return dict(result, replayed=False), [*aggregates, record]
 
     @staticmethod

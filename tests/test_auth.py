@@ -156,7 +156,8 @@ def test_each_http_command_records_its_actor_and_echoes_the_request_id(services:
         request_id = generated.headers["X-Request-ID"]
         assert len(request_id) == 32
         assert record(services, "RegisterPartner", "p2").actor["request_id"] == request_id
-        # A service running many commands (a statement import) records the same actor for them.
+        # A service running many commands (a statement import) records the same person for them, through
+        # the import channel, tied to the HTTP request by its id.
         path = tmp_path / "s.xml"
         write_camt053(path, [SynthEntry(Decimal("5.00"), debtor_name="X", account_servicer_reference="A1")],
                       booking_date=date(2026, 3, 2))
@@ -167,7 +168,7 @@ def test_each_http_command_records_its_actor_and_echoes_the_request_id(services:
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         actor = record(services, "RecordStatementFile", f"file:{sha}").actor
         assert (actor["subject"], actor["role"], actor["channel"], actor["request_id"]) == (
-            "bruno", "finance", "http", "up-1")
+            "bruno", "finance", "import", "up-1")
 
 
 @pytest.mark.parametrize("sent", ["has spaces", "x" * 129, "semi;colon"])

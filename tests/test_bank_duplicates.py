@@ -139,11 +139,11 @@ def test_identical_twins_in_one_file_and_a_rerun_after_a_crash_book_exactly_once
     real = clerk.services.app.execute_many
     calls: list[int] = []
 
-    def crash_on_second_batch(batch):  # type: ignore[no-untyped-def]
+    def crash_on_second_batch(batch, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(len(batch))
         if len(calls) == 2:
             raise RuntimeError("power cut")
-        return real(batch)
+        return real(batch, **kwargs)
 
     monkeypatch.setattr(clerk.services.app, "execute_many", crash_on_second_batch)
     with pytest.raises(RuntimeError):

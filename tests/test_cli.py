@@ -23,6 +23,7 @@ def test_demo_rebuild_and_export(store_url: str, tmp_path: Path, capsys: pytest.
         assert len(live["accounts"]) == 50
         assert main(["--database-url", store_url, "demo", "--demo-folder", folder]) == 0
         assert svc.app.recorder.max_notification_id() == position  # the second load added nothing
+        assert main(["--database-url", store_url, "audit", "verify"]) == 0  # issue 10: the demo's history
         assert main(["--database-url", store_url, "projections", "rebuild"]) == 0
         assert svc.view.dump() == live
         capsys.readouterr()

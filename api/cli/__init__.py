@@ -2,7 +2,7 @@
 
 ``serve`` and ``demo``; ``bank import``; ``dd run|settle|import-returns``; ``dunning run``;
 ``readings import`` and ``billing run|simulate``; ``projections rebuild``; ``export journal``;
-``tokens issue``; ``keys create|revoke``.
+``tokens issue``; ``keys create|revoke``; ``audit verify|checkpoint|backfill``.
 
 Every command it runs is recorded with the operating-system user and host (:func:`api.cli.actor.cli_actor`),
 in the role given with ``--as-role`` if any.
@@ -14,12 +14,24 @@ import argparse
 from collections.abc import Sequence
 
 from api.bootstrap import build
-from api.cli import bank, billing, collections, demo, dunning, exports, keys, projections, serve, tokens
+from api.cli import (
+    audit,
+    bank,
+    billing,
+    collections,
+    demo,
+    dunning,
+    exports,
+    keys,
+    projections,
+    serve,
+    tokens,
+)
 from api.cli.actor import cli_actor
 from ledger.core.actor import Role
 
 #: In the order ``saldo --help`` lists them.
-COMMANDS = (serve, demo, bank, collections, dunning, billing, projections, exports, tokens, keys)
+COMMANDS = (serve, demo, bank, collections, dunning, billing, projections, exports, tokens, keys, audit)
 
 
 def parser() -> argparse.ArgumentParser:

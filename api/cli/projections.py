@@ -1,4 +1,4 @@
-"""``saldo projections rebuild``: drop the read models and replay every event into them."""
+"""``saldo projections rebuild``: drop the read models (ledger view, audit trail) and replay every event."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from api.cli.output import progress
 def cmd_rebuild(svc: Services, args: argparse.Namespace) -> int:
     report = svc.projections.rebuild(progress("events replayed"))
     print(f"\nrebuilt the ledger view from position 0: {report.events} events, now at {report.position}")
+    print(f"rebuilt the audit trail from position 0: {svc.trail.rebuild()} command records")
     return 0
 
 

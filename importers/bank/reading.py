@@ -24,6 +24,7 @@ archive's limits).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections.abc import Callable
@@ -41,10 +42,24 @@ from importers.bank.ktl import read_ktl
 from importers.bank.mt940 import read_mt940
 from ledger.payments.bank_entries import BankEntry, MessageType, StatementHeader
 
-__all__ = ["READERS", "BankFile", "FileData", "ReadFile", "read_bank_file"]
+__all__ = ["READERS", "BankFile", "FileData", "ReadFile", "file_sha256", "read_bank_file"]
 
 #: A whole file, or a seekable binary stream at its start.
 FileData = bytes | BinaryIO
+#: How much of a stream is hashed at a time.
+HASH_CHUNK_BYTES = 1024 * 1024
+
+
+def file_sha256(data: FileData) -> str:
+    """The SHA-256 of a file's content, a stream read in chunks and left where it was."""
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest()
+    here = data.tell()
+    digest = hashlib.sha256()
+    while chunk := data.read(HASH_CHUNK_BYTES):
+        digest.update(chunk)
+    data.seek(here)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,10 +32,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -45,8 +44,9 @@ from uuid import UUID
 from importers.bank._camt_statement import BalanceCheck
 from importers.bank._periods import StatementKey, statement_periods
 from importers.bank.errors import BankFileError, UnbalancedStatement
-from importers.bank.reading import BankFile, FileData, read_bank_file
+from importers.bank.reading import BankFile, FileData, file_sha256, read_bank_file
 from importers.sepa.returns import ReturnsReport, import_entry_returns
+from ledger.core.actor import SYSTEM, Actor, Channel
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.payments import commands as pmt
 from ledger.payments import matching
@@ -63,7 +63,6 @@ IMPORT_BATCH = 2000
 #: Largest statement file accepted (a year of receipts of a large utility stays well below).
 MAX_FILE_BYTES = 200 * 1024 * 1024
 #: How much of a streamed file is hashed at a time.
-HASH_CHUNK_BYTES = 1024 * 1024
 #: Why every entry of a camt.052 is reported and none booked.
 INTRADAY = "camt.052 intraday report: reported, not booked (the end-of-day camt.053 books it)"
 
@@ -145,18 +144,6 @@ def _why_refused(error: Exception | None) -> str:
     return str(error)
 
 
-def file_sha256(data: FileData) -> str:
-    """The SHA-256 of a file's content, a stream read in chunks and left where it was."""
-    if isinstance(data, bytes):
-        return hashlib.sha256(data).hexdigest()
-    here = data.tell()
-    digest = hashlib.sha256()
-    while chunk := data.read(HASH_CHUNK_BYTES):
-        digest.update(chunk)
-    data.seek(here)
-    return digest.hexdigest()
-
-
 def read_file(data: FileData, file_name: str, *, accept_mismatch: bool = False) -> BankFile:
     """Every statement file in ``data`` (camt.052/053/054, CSV, or a ZIP archive of them), or BankFileError.
 
@@ -216,19 +203,23 @@ def build_index(svc: Services, receipts: Sequence[Receipt]) -> MatchIndex:
 
 def import_statement(
     svc: Services, data: FileData, file_name: str, progress: Callable[[int, int], None] | None = None,
-    *, override: BalanceOverride | None = None,
+    *, override: BalanceOverride | None = None, actor: Actor = SYSTEM,
 ) -> ImportReport:
     """Import one bank file (or ZIP archive), as bytes or a seekable stream at its start (an upload spooled
     to disk is read from there, not copied into memory); ``override`` accepts balances that do not add
-    up, saying why."""
+    up, saying why.
+
+    Every command is recorded as ``actor``'s (the person who uploaded the file) through the import channel,
+    tied to the file by its SHA-256 where the actor brings no request id."""
     sha256 = file_sha256(data)
+    actor = replace(actor, channel=Channel.IMPORT, request_id=actor.request_id or f"sha256:{sha256}")
     report = ImportReport(file_name, sha256)
     recorded = svc.app.payments.statement_file(sha256)
     if recorded is not None and recorded.in_full:
         report.file_already_imported = True
         report.entries = report.duplicates = int(recorded.report.get("entries", 0))
         return report
-    bank_file = _read_checked(svc, data, file_name, recorded, override, report)
+    bank_file = _read_checked(svc, data, file_name, recorded, override, report, actor)
     _check_bank_accounts(bank_file, svc.app.config.house_bank_accounts)
     report.entries = sum(len(read.entries) for read in bank_file.files)
     # The matching index reads the view: bring it up to date once. Receipts of this same file that pay the
@@ -251,27 +242,27 @@ def import_statement(
                 continue
             batch.append((entry, fingerprint))
             if len(batch) == IMPORT_BATCH:
-                _book(svc, batch, periods, report)
+                _book(svc, batch, periods, report, actor)
                 batch = []
                 if progress:
                     progress(report.booked + report.duplicates + report.to_suspense, report.entries)
     if batch:
-        _book(svc, batch, periods, report)
+        _book(svc, batch, periods, report, actor)
     if returns:
-        report.returns = import_entry_returns(svc, returns, file_name)
+        report.returns = import_entry_returns(svc, returns, file_name, actor=actor)
     svc.projections.catch_up()  # read your writes: the report's effects are visible when it returns
     if report.imported_in_full:  # an older record (not known to be in full) is confirmed under its own key
         summary = (("entries", str(report.entries)), ("refused", "0"),
                    ("not_reconcilable", str(len(report.not_reconcilable))))
         key = f"file:{sha256}" if recorded is None else f"file-in-full:{sha256}"
-        svc.app.execute(pmt.RecordStatementFile(sha256, file_name, summary), key)
+        svc.app.execute(pmt.RecordStatementFile(sha256, file_name, summary), key, actor=actor)
     if progress:
         progress(report.entries, report.entries)
     return report
 
 
 def _read_checked(svc: Services, data: FileData, file_name: str, recorded: StatementFile | None,
-                  override: BalanceOverride | None, report: ImportReport) -> BankFile:
+                  override: BalanceOverride | None, report: ImportReport, actor: Actor) -> BankFile:
     """Read the whole file; record a clerk's acceptance of unbalanced statements before anything is booked.
 
     An acceptance already on the file's record (an import re-run after a crash) still holds."""
@@ -289,7 +280,7 @@ def _read_checked(svc: Services, data: FileData, file_name: str, recorded: State
     if mismatches and accepted is None and override is not None:
         command = pmt.AcceptUnbalancedStatement(report.sha256, file_name, mismatches, override.reason,
                                                 override.accepted_by, override.channel)
-        accepted = svc.app.execute(command, f"unbalanced:{report.sha256}")
+        accepted = svc.app.execute(command, f"unbalanced:{report.sha256}", actor=actor)
         accepted.pop("replayed", None)
         accepted.pop("statement_file_id", None)
     report.balance_override = accepted if mismatches else None
@@ -353,14 +344,14 @@ def _command(entry: BankEntry, fingerprint: str, receipt: Receipt, bank_account:
 
 
 def _book(svc: Services, batch: list[tuple[BankEntry, str]], periods: dict[StatementKey, StatementPeriod],
-          report: ImportReport) -> None:
+          report: ImportReport, actor: Actor) -> None:
     receipts = [_receipt(entry, svc.app.today()) for entry, _ in batch]
     index = build_index(svc, receipts)
     default_account = svc.app.config.bank_account
     commands: list[tuple[object, str]] = [
         _command(entry, fingerprint, receipt, entry.account_iban or default_account, index, periods)
         for (entry, fingerprint), receipt in zip(batch, receipts, strict=True)]
-    for (entry, _), item in zip(batch, svc.app.execute_many(commands), strict=True):
+    for (entry, _), item in zip(batch, svc.app.execute_many(commands, actor=actor), strict=True):
         if item.error is not None or item.result is None:
             report.refused.append(_listed(entry, _why_refused(item.error)))
         elif item.result["replayed"] or item.result["rule"] == DUPLICATE:
@@ -378,7 +369,7 @@ def _book(svc: Services, batch: list[tuple[BankEntry, str]], periods: dict[State
 
 def import_file(
     svc: Services, path: str | Path, progress: Callable[[int, int], None] | None = None,
-    *, override: BalanceOverride | None = None,
+    *, override: BalanceOverride | None = None, actor: Actor = SYSTEM,
 ) -> ImportReport:
     path = Path(path)
-    return import_statement(svc, path.read_bytes(), path.name, progress, override=override)
+    return import_statement(svc, path.read_bytes(), path.name, progress, override=override, actor=actor)

@@ -20,14 +20,16 @@ import hashlib
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO
 from uuid import UUID
 
 from importers.bank.camt import read_camt
+from importers.bank.reading import file_sha256
 from importers.sepa._match import Apply, Hold, plan_returns
 from importers.sepa._reported import StatusFacts, camt_facts, pain002_facts
 from ledger.collections import commands as d
+from ledger.core.actor import SYSTEM, Actor, Channel
 from ledger.payments.bank_entries import BankEntry
 
 if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use the port it satisfies
@@ -59,9 +61,13 @@ class ReturnsReport:
         return dict(self.__dict__)
 
 
-def import_returns(svc: Services, data: bytes | BinaryIO, file_name: str) -> ReturnsReport:
+def import_returns(svc: Services, data: bytes | BinaryIO, file_name: str, *,
+                   actor: Actor = SYSTEM) -> ReturnsReport:
     """Apply every return in a pain.002 or camt.053/054 file (see the module docstring), given as bytes or
-    as a seekable stream at its start (an upload spooled to disk is read from there)."""
+    as a seekable stream at its start (an upload spooled to disk is read from there), as ``actor``'s
+    commands through the import channel (tied to the file's SHA-256 where it brings no request id)."""
+    actor = replace(actor, channel=Channel.IMPORT,
+                    request_id=actor.request_id or f"sha256:{file_sha256(data)}")
     today = svc.app.today()
     stream = io.BytesIO(data) if isinstance(data, bytes) else data
     here = stream.tell()
@@ -73,15 +79,18 @@ def import_returns(svc: Services, data: bytes | BinaryIO, file_name: str) -> Ret
         reader = read_camt(stream, file_name)
         entries = reader.read_all()
         facts = camt_facts(entries, reader.message_type or "camt", today)
-    return apply_returns(svc, facts, file_name)
+    return apply_returns(svc, facts, file_name, actor=actor)
 
 
-def import_entry_returns(svc: Services, entries: Sequence[BankEntry], file_name: str) -> ReturnsReport:
+def import_entry_returns(svc: Services, entries: Sequence[BankEntry], file_name: str, *,
+                         actor: Actor = SYSTEM) -> ReturnsReport:
     """The direct-debit returns of a bank statement the statement import has read and checked."""
-    return apply_returns(svc, camt_facts(entries, "camt", svc.app.today()), file_name)
+    return apply_returns(svc, camt_facts(entries, "camt", svc.app.today()), file_name,
+                         actor=replace(actor, channel=Channel.IMPORT))
 
 
-def apply_returns(svc: Services, facts: StatusFacts, file_name: str) -> ReturnsReport:
+def apply_returns(svc: Services, facts: StatusFacts, file_name: str, *, actor: Actor = SYSTEM
+                  ) -> ReturnsReport:
     report = ReturnsReport(file_name, items=len(facts.transactions) + len(facts.levels),
                            statuses=facts.statuses, ignored=facts.ignored)
     svc.projections.catch_up()
@@ -91,7 +100,8 @@ def apply_returns(svc: Services, facts: StatusFacts, file_name: str) -> ReturnsR
     work += [(h, _hold_command(h)) for h in plan.holds]
     for start in range(0, len(work), RETURNS_BATCH):
         chunk = work[start:start + RETURNS_BATCH]
-        for (what, _), item in zip(chunk, svc.app.execute_many([c for _, c in chunk]), strict=True):
+        items = svc.app.execute_many([c for _, c in chunk], actor=actor)
+        for (what, _), item in zip(chunk, items, strict=True):
             if item.error is not None or item.result is None:
                 report.refused.append({"where": what.reported.where, "reason": str(item.error)})
             elif isinstance(what, Hold):

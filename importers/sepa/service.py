@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -21,6 +22,7 @@ from importers.sepa.parties import Company, PostalAddress
 from importers.sepa.returns import ReturnsReport, import_returns
 from ledger.collections import commands as d
 from ledger.collections.run import CollectionRun
+from ledger.core.actor import SYSTEM, Actor, Channel
 from ledger.core.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use the port it satisfies
@@ -30,14 +32,22 @@ if TYPE_CHECKING:  # the wiring is api/bootstrap's; importers only use the port 
 DD_BATCH = 2000
 
 
-def propose_run(svc: Services, due_by: date, collection_date: date, key: str) -> dict[str, Any]:
+def _run_actor(actor: Actor, run: str) -> Actor:
+    """``actor`` (who started or executed the run) through the run channel, tied to the run."""
+    return replace(actor, channel=Channel.RUN, request_id=actor.request_id or run)
+
+
+def propose_run(svc: Services, due_by: date, collection_date: date, key: str,
+                actor: Actor = SYSTEM) -> dict[str, Any]:
     svc.projections.catch_up()
     candidates = tuple(UUID(a) for a in svc.view.dd_candidates(due_by.isoformat()))
-    return svc.app.execute(d.ProposeCollectionRun(due_by, collection_date, candidates), key)
+    return svc.app.execute(d.ProposeCollectionRun(due_by, collection_date, candidates), key,
+                           actor=_run_actor(actor, f"collection-run:{key}"))
 
 
-def execute_run(svc: Services, run_id: UUID) -> dict[str, Any]:
-    result = svc.app.execute(d.ExecuteCollectionRun(run_id), f"execute:{run_id}")
+def execute_run(svc: Services, run_id: UUID, actor: Actor = SYSTEM) -> dict[str, Any]:
+    result = svc.app.execute(d.ExecuteCollectionRun(run_id), f"execute:{run_id}",
+                             actor=_run_actor(actor, f"collection-run:{run_id}"))
     svc.projections.catch_up()
     return result
 
@@ -83,13 +93,14 @@ def run_file(svc: Services, run_id: UUID) -> Pain008File:
     )
 
 
-def settle_due(svc: Services, on: date) -> int:
+def settle_due(svc: Services, on: date, actor: Actor = SYSTEM) -> int:
     """Settle every collection in transit whose date is ``on`` or earlier; ``on`` may not be after today."""
     today = svc.app.today()
     if on > today:
         raise InvalidInput(f"settlement on {on} is after today ({today}): the bank cannot have credited "
                            "it yet", "on")
     svc.projections.catch_up()
+    actor = _run_actor(actor, f"settlement:{on.isoformat()}")
     pending = svc.view.pending_collections(on.isoformat())
     settled = 0
     for start in range(0, len(pending), DD_BATCH):
@@ -98,7 +109,8 @@ def settle_due(svc: Services, on: date) -> int:
             for e2e, account in pending[start : start + DD_BATCH]
         ]
         settled += sum(
-            1 for item in svc.app.execute_many(batch) if item.result and not item.result["replayed"]
+            1 for item in svc.app.execute_many(batch, actor=actor)
+            if item.result and not item.result["replayed"]
         )
     svc.projections.catch_up()
     return settled

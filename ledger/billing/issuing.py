@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ledger.billing.drafts import Draft, fail_job
 from ledger.billing.records import ContractBilling, RunBatch, RunIssue
+from ledger.core.actor import SYSTEM, Actor
 from ledger.core.handling import MAX_BATCH_COMMANDS, BatchItem, FollowUp
 from ledger.core.money import ZERO
 
@@ -119,7 +120,7 @@ def _recording(record: Record, batch: list[Draft], head: Tally | None) -> Follow
 
 
 def issue_drafts(app: BillingService, drafts: list[Draft], problems: list[RunIssue], selected: RunBatch,
-                 record: Record | None = None) -> RunBatch:
+                 record: Record | None = None, actor: Actor = SYSTEM) -> RunBatch:
     """Issue the drafts, a transaction per batch of whole documents; count what happened.
 
     With ``record``, each transaction also saves the run's record of itself (see the module docstring).
@@ -136,13 +137,13 @@ def issue_drafts(app: BillingService, drafts: list[Draft], problems: list[RunIss
 
         with app.billing.prefetching({ContractBilling.id_for(j.contract.id) for d in batch for j in d.jobs}):
             if record is None:
-                items = app.execute_many(commands)
+                items = app.execute_many(commands, actor=actor)
             else:
-                items = app.execute_many(commands, then=_recording(record, batch, head))
+                items = app.execute_many(commands, then=_recording(record, batch, head), actor=actor)
         total.add(_outcome(batch, items, head))
         head = None
     if head is not None:  # nothing to issue: the chunk's facts are recorded on their own
         if record is not None:
-            app.execute(*record(head.batch()))
+            app.execute(*record(head.batch()), actor=actor)
         total.add(head)
     return total.batch()

@@ -16,6 +16,7 @@ from eventsourcing.application import Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import ApplicationRecorder
 
+from ledger.core.actor import Actor
 from ledger.core.handling import AggregateLoader, BatchItem, FollowUp, Result
 
 if TYPE_CHECKING:
@@ -42,8 +43,8 @@ class BillingService(Protocol):
 
     def get(self, cls: type[A], aggregate_id: UUID, what: str, field: str) -> A: ...
 
-    def execute(self, command: object, idempotency_key: str) -> Result: ...
+    def execute(self, command: object, idempotency_key: str, actor: Actor = ...) -> Result: ...
 
     def execute_many(
-        self, batch: Sequence[tuple[object, str]], then: FollowUp | None = None
+        self, batch: Sequence[tuple[object, str]], then: FollowUp | None = None, actor: Actor = ...
     ) -> list[BatchItem]: ...

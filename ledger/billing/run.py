@@ -50,6 +50,7 @@ from ledger.billing.load_curves import LoadCurveMonth, month_key
 from ledger.billing.rating_step import Job, RatingContext, prepare_and_rate
 from ledger.billing.readings import MeterReadings, supply_point_key
 from ledger.billing.records import BillingRun, ContractBilling, RunBatch, RunIssue
+from ledger.core.actor import SYSTEM, Actor, Channel
 from ledger.core.money import ZERO
 from ledger.core.topics import stored_topics
 
@@ -198,11 +199,15 @@ def run_billing(
     settings: BillingSettings | None = None,
     chunk_contracts: int = CHUNK_CONTRACTS,
     contracts: Sequence[UUID] = (),
+    actor: Actor = SYSTEM,
 ) -> RunReport:
     """Bill (or simulate billing) every contract due in the days [start, end]; see the module docstring.
 
-    ``contracts`` limits the run to those (a portion of the portfolio); empty means all.
+    ``contracts`` limits the run to those (a portion of the portfolio); empty means all. Its commands are
+    recorded as ``actor``'s (who started the run) through the run channel, tied to the run.
     """
+    tie = None if run_id is None else f"billing-run:{run_id}"
+    actor = dataclasses.replace(actor, channel=Channel.RUN, request_id=actor.request_id or tie)
     report = RunReport(start, end, simulate, None if run_id is None else str(run_id))
     record: Record | None = None
     if run_id is not None and not simulate:
@@ -223,14 +228,14 @@ def run_billing(
             outcome = _simulated(drafts, problems, batch)
             report.drafts += drafts
         else:
-            outcome = issue_drafts(app, drafts, problems, batch, record)
+            outcome = issue_drafts(app, drafts, problems, batch, record, actor)
         report.add(outcome)
         done += len(chunk)
         if progress is not None:
             progress(done, len(selected), report)
     if run_id is None or simulate:
         return report
-    app.execute(b.FinishBillingRun(run_id, report.contracts_due), f"run:{run_id}:finish")
+    app.execute(b.FinishBillingRun(run_id, report.contracts_due), f"run:{run_id}:finish", actor=actor)
     return RunReport.of_run(app.get(BillingRun, run_id, "billing run", "run_id"))
 
 
