@@ -8,6 +8,7 @@ up refuse a file, until a clerk accepts it with a reason, which is recorded (who
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from collections.abc import Iterator
@@ -88,7 +89,7 @@ def test_a_real_mismatch_is_refused_with_the_way_out_and_nothing_is_written(cler
     assert str(refused.value) == (f"{OCA}: {MISMATCH} (a clerk who has checked it with the bank can import "
                                   "it with an override reason)")
     assert written(clerk) == before
-    assert clerk.services.app.payments.statement_file(service.hashlib.sha256(corpus(OCA)).hexdigest()) is None
+    assert clerk.services.app.payments.statement_file(hashlib.sha256(corpus(OCA)).hexdigest()) is None
 
 
 def test_a_clerk_accepts_a_mismatch_with_a_reason_and_the_acceptance_is_recorded(clerk: Clerk) -> None:
