@@ -123,6 +123,11 @@ class Dunning(Aggregate):
         items: dict[str, OpenItem]
         item_seq: int
         plan: PlanState | None
+        interest_covered: tuple[tuple[str, date], ...]
+
+        def items_without_plan(self) -> dict[str, OpenItem]: ...
+
+        def interest_covered_after_plan(self) -> tuple[tuple[str, date], ...]: ...
 
         @property
         def key(self) -> str: ...
@@ -172,13 +177,15 @@ class Dunning(Aggregate):
 
     # -- queries -----------------------------------------------------------------------------------------
 
-    def dunning_episode_open(self) -> bool:
+    def dunning_episode_open(self, items: dict[str, OpenItem] | None = None) -> bool:
         """Whether an item dunned since the level was last 0 is still open (see the module docstring)."""
-        return any(self.items[i].is_open for i in self.dunned_items if i in self.items)
+        items = self.items if items is None else items
+        return any(items[i].is_open for i in self.dunned_items if i in items)
 
-    def effective_dunning(self) -> tuple[int, date | None, date | None]:
+    def effective_dunning(self, items: dict[str, OpenItem] | None = None
+                          ) -> tuple[int, date | None, date | None]:
         """(level, day of the last step, interest charged until) of the current episode."""
-        if not self.dunning_episode_open():
+        if not self.dunning_episode_open(items):
             return 0, None, None
         return self.dunning_level, self.last_dunning_on, self.interest_charged_until
 
@@ -212,12 +219,15 @@ class Dunning(Aggregate):
         return tuple(views)
 
     def dunning_state(self, today: date, without_plan: bool = False) -> DunningState:
-        """The input of :func:`ledger.dunning.propose_step` (``without_plan``: as if the plan had ended)."""
-        level, last_on, charged_until = self.effective_dunning()
+        """The input of :func:`ledger.dunning.propose_step` (``without_plan``: as if the live plan had been
+        cancelled, its unpaid principal back on the originals, see :mod:`ledger.dunning.account_plans`)."""
+        items = self.items_without_plan() if without_plan else self.items
+        level, last_on, charged_until = self.effective_dunning(items)
         locks = tuple(Lock(v.kind, v.reason, v.until, v.item_id) for v in self.dunning_locks(today)
                       if not (without_plan and v.source == "plan"))
-        items = tuple(i for i in self.items.values() if i.is_open)
-        return DunningState(items, level, last_on, locks, charged_until)
+        covered = self.interest_covered_after_plan() if without_plan else self.interest_covered
+        return DunningState(tuple(i for i in items.values() if i.is_open), level, last_on, locks,
+                            charged_until, covered)
 
     def dunning_step(self, step_id: str) -> StepRecord:
         for step in self.dunning_steps:

@@ -34,7 +34,9 @@ class DunningState:
     """What the dunning run knows of one contract account.
 
     ``level`` is the last level reached (0: none), ``last_step_on`` the day it was sent;
-    ``interest_charged_until`` the last day already covered by charged interest.
+    ``interest_charged_until`` the last day already covered by charged interest; ``interest_covered``
+    (item id, day) pairs for items whose late interest only runs after their day (originals restored by
+    a cancelled instalment plan, whose earned interest covered the days before).
     """
 
     items: tuple[OpenItem, ...]
@@ -42,6 +44,7 @@ class DunningState:
     last_step_on: date | None = None
     locks: tuple[Lock, ...] = ()
     interest_charged_until: date | None = None
+    interest_covered: tuple[tuple[str, date], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +98,16 @@ def _eligible_items(state: DunningState, level: DunningLevel, procedure: Procedu
 def interest_start(item: OpenItem, state: DunningState, procedure: Procedure) -> date:
     """The last day of ``item`` free of late interest, or already charged: interest runs from the day after.
 
-    The later of the due date (plus the procedure's interest-free window, see
-    :class:`~ledger.dunning.procedure.Procedure`) and the day the account's interest was charged until.
+    The latest of the due date (plus the procedure's interest-free window, see
+    :class:`~ledger.dunning.procedure.Procedure`), the day the account's interest was charged until, and
+    the day an instalment plan's interest covered the item until (``DunningState.interest_covered``).
     """
     start = procedure.interest_free_until(item.due_date)
     if state.interest_charged_until is not None:
         start = max(start, state.interest_charged_until)
+    for item_id, covered in state.interest_covered:
+        if item_id == item.item_id:
+            start = max(start, covered)
     return start
 
 
