@@ -89,6 +89,7 @@ class StepRecord:
     previous_interest_until: date | None
     previous_dunned: tuple[str, ...]
     reversed: bool = False
+    procedure_version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +158,7 @@ class Dunning(Aggregate):
         earliest_next_step: date | None
         opened_items: tuple[OpenItem, ...]
         postings: tuple[Posting, ...]
+        procedure_version: int = 0  # ledger.dunning.configuration; 0: as shipped (and every older step)
 
     class DunningStepReversed(Aggregate.Event):
         step_id: str
@@ -247,7 +249,7 @@ class Dunning(Aggregate):
     # -- dunning steps -----------------------------------------------------------------------------------
 
     def record_dunning_step(self, step_id: str, run_id: str, proposal: DunningProposal,
-                            stepped_on: date) -> StepRecord:
+                            stepped_on: date, procedure_version: int = 0) -> StepRecord:
         """Record the step ``proposal`` describes, sent on ``stepped_on``; fee and interest become items."""
         if any(s.step_id == step_id for s in self.dunning_steps):
             raise Conflict(f"dunning step {step_id} is already recorded", "step_id")
@@ -275,7 +277,7 @@ class Dunning(Aggregate):
             stepped_on, tuple(i.item_id for i in proposal.items),
             tuple(i.document_number for i in proposal.items), proposal.overdue_total, proposal.fee,
             proposal.interest, proposal.interest_until, proposal.payment_deadline,
-            proposal.earliest_next_step_date, tuple(opened), postings)
+            proposal.earliest_next_step_date, tuple(opened), postings, procedure_version)
         return self.dunning_steps[-1]
 
     @event(DunningStepRecorded)
@@ -284,14 +286,14 @@ class Dunning(Aggregate):
                                documents: tuple[str, ...], overdue_total: Decimal, fee: Decimal,
                                interest: Decimal, interest_until: date | None, payment_deadline: date | None,
                                earliest_next_step: date | None, opened_items: tuple[OpenItem, ...],
-                               postings: tuple[Posting, ...]) -> None:
+                               postings: tuple[Posting, ...], procedure_version: int = 0) -> None:
         episode_open = self.dunning_episode_open()
         by_kind = {item.kind: item.item_id for item in opened_items}
         record = StepRecord(
             step_id, run_id, procedure, level, level_name, template, rule, posted_on, item_ids,
             overdue_total, by_kind.get(ItemKind.FEE), by_kind.get(ItemKind.INTEREST), fee, interest,
             payment_deadline, self.dunning_level, self.last_dunning_on, self.interest_charged_until,
-            self.dunned_items)
+            self.dunned_items, procedure_version=procedure_version)
         for item in opened_items:
             self.items[item.item_id] = item
             self.item_seq = item.seq

@@ -157,6 +157,24 @@ def propose_step(state: DunningState, procedure: Procedure, today: date,
     )
 
 
+def holding_locks(state: DunningState, procedure: Procedure, today: date,
+                  rates: InterestRateTable | None = None,
+                  day_count: DayCount = "ACT/365") -> tuple[Lock, ...]:
+    """The locks that stop a step :func:`propose_step` would propose without them (none: nothing held).
+
+    The account-wide locks in force, and the locks on the items the step would have dunned; a lock on an
+    item that is not overdue yet holds nothing today.
+    """
+    if not state.locks or propose_step(state, procedure, today, rates, day_count) is not None:
+        return ()
+    unlocked = propose_step(replace(state, locks=()), procedure, today, rates, day_count)
+    if unlocked is None:
+        return ()
+    items = {item.item_id for item in unlocked.items}
+    return tuple(lock for lock in state.locks if lock.active_on(today)
+                 and (lock.covers_account or lock.item_id in items))
+
+
 def earliest_next_step_date(state: DunningState, procedure: Procedure) -> date | None:
     """The first day :func:`propose_step` would propose the next level if nothing changes.
 

@@ -116,7 +116,7 @@ def test_collect_return_md01_dunning_plan_missed_cancelled_dunning_resumes(clerk
     clerk.clock.today = date(2026, 4, 20)
     assert dun(clerk) | {"runs": [], "by_level": {}} == {"runs": [], "by_level": {}, "steps": 0,
                                                          "plans_cancelled": 0, "plans_completed": 0,
-                                                         "skipped": 0, "problems": 0}
+                                                         "skipped": 0, "locked": 0, "problems": 0}
     clerk.pay(account, "35.10", "PLAN-2026-000001-001")
     assert clerk.owes(account) == Decimal("70.16")
 
