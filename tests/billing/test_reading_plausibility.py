@@ -7,12 +7,14 @@ the historical" average it had inflated)."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
 import pytest
 
+from importers.readings import import_readings
 from ledger.billing import commands as b
 from ledger.billing.rating import FlatEnergy
 from ledger.billing.readings import MeterReadings, ReadingSource
@@ -93,6 +95,18 @@ def test_an_imported_implausible_self_reading_is_held_not_refused(biller: Billin
     assert len(biller.app.billing.reading_reviews()) == 2
     actual = biller.run(b.RecordReading(sp, date(2026, 1, 31), D("800")))
     assert actual["held_for_review"] is False  # actual reads are the reference, never held
+
+
+def test_a_readings_file_reports_the_self_readings_it_held(biller: BillingClerk) -> None:
+    sp, _ = _meter(biller, (date(2025, 11, 30), "200"), (date(2025, 12, 31), "500"))
+    text = (f"supply_point,read_on,index,source\n{sp},2026-01-03,99999,self-reading\n"
+            f"{sp},2026-01-31,800,actual\n")
+    report = import_readings(biller.app, io.BytesIO(text.encode()), "reads.csv")
+    assert (report.recorded, report.refused) == (2, [])
+    assert [h["where"] for h in report.held] == ["line 2"]
+    assert "more than 3x" in report.held[0]["reason"]
+    again = import_readings(biller.app, io.BytesIO(text.encode()), "reads.csv")
+    assert (again.recorded, again.unchanged, again.held) == (0, 2, [])
 
 
 def test_a_clerk_accepts_or_rejects_a_held_reading(biller: BillingClerk) -> None:
