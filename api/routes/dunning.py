@@ -40,6 +40,7 @@ from api.schemas.dunning_config import (
     DunningProcedureOut,
     PackAssignmentIO,
 )
+from ledger.core.money import CENT
 from ledger.dunning import DunningLevel, LockKind, Procedure
 from ledger.dunning import commands as dc
 from ledger.dunning.account_part import LockView, StepRecord
@@ -323,8 +324,9 @@ def put_procedure(code: str, body: DunningProcedureIn, key: IdempotencyKey, svc:
     """Define the next version of a procedure (or its first). The next dunning run uses it, and each step
     records the version it was taken under. Sending what is in force records nothing. Role: admin."""
     levels = tuple(DunningLevel(
-        level=lv.level, name=lv.name, days_after_due=lv.days_after_due, min_amount=Decimal(lv.min_amount),
-        fee=Decimal(lv.fee), template=lv.template, charges_interest=lv.charges_interest,
+        level=lv.level, name=lv.name, days_after_due=lv.days_after_due,
+        min_amount=Decimal(lv.min_amount).quantize(CENT), fee=Decimal(lv.fee).quantize(CENT),
+        template=lv.template, charges_interest=lv.charges_interest,
         min_days_since_previous=lv.min_days_since_previous, rule=lv.rule,
         min_months_since_previous=lv.min_months_since_previous, days_to_pay=lv.days_to_pay, note=lv.note)
         for lv in body.levels)
