@@ -122,6 +122,13 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /direct-debit/returns/reviews": allow(*READ),
     "POST /direct-debit/returns/reviews/{review_id}/application": allow(FINANCE),
     "POST /direct-debit/returns/reviews/{review_id}/dismissal": allow(FINANCE),
+    # dunning procedures and packs as versioned data: configuration, read by the staff
+    "GET /dunning/procedures": allow(*READ, ADMIN),
+    "GET /dunning/procedures/{code}": allow(*READ, ADMIN),
+    "PUT /dunning/procedures/{code}": allow(ADMIN),
+    "GET /dunning/packs": allow(*READ, ADMIN),
+    "GET /dunning/packs/{country}": allow(*READ, ADMIN),
+    "PUT /dunning/packs/{country}": allow(ADMIN),
     # the audit trail: who did what to an account or a document
     "GET /audit/trail": allow(*READ),
     # API keys of machine clients

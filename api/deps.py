@@ -8,6 +8,7 @@ RFC 9457 problem document in :mod:`api.problems`.
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -16,7 +17,7 @@ from fastapi import Depends, Header, Request, Response
 
 from api.auth.gate import ACTOR_STATE
 from api.bootstrap import Services
-from ledger.core.actor import Actor
+from ledger.core.actor import MAX_REASON_LENGTH, Actor
 from ledger.core.errors import InvalidInput, NotFound
 from ledger.core.numbers import ascii_decimal
 
@@ -62,7 +63,11 @@ def money(cents: int) -> Decimal:
 
 def run_command(svc: Services, command: object, key: str, response: Response, actor: Actor) -> dict[str, Any]:
     """Execute ``command`` under the idempotency ``key`` on behalf of ``actor`` (recorded with it); say in a
-    header whether the result is a replay."""
+    header whether the result is a replay. A command that carries a ``reason`` (a reversal, a lock, a
+    write-off) records it with its actor too, so the audit trail says why as well as who."""
+    reason = getattr(command, "reason", None)
+    if isinstance(reason, str) and reason.strip() and actor.reason is None:
+        actor = dataclasses.replace(actor, reason=reason.strip()[:MAX_REASON_LENGTH])
     result = svc.app.execute(command, key, actor=actor)
     response.headers["Idempotent-Replayed"] = "true" if result.pop("replayed") else "false"
     # Read your writes: the view is brought up to date before the command returns.

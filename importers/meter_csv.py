@@ -44,6 +44,8 @@ class ReadingsImportReport:
     recorded: int = 0  # readings, or load-curve blocks, that are new
     unchanged: int = 0  # already known (a file imported again, or the same reading from another file)
     refused: list[dict[str, str]] = field(default_factory=list)
+    #: Self-readings recorded but held for review as not plausible (ledger.billing.reading_reviews).
+    held: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +57,7 @@ class ReadingsImportReport:
             "recorded": self.recorded,
             "unchanged": self.unchanged,
             "refused": self.refused,
+            "held_for_review": self.held,
         }
 
 

@@ -108,6 +108,8 @@ def import_readings(
                 report.unchanged += 1
             else:
                 report.recorded += 1
+                if item.result.get("held_for_review"):
+                    report.held.append({"where": where, "reason": str(item.result.get("problem", ""))})
         if progress is not None:
             progress(stop, len(commands))
     return report

@@ -27,6 +27,7 @@ from ledger.access.handlers import AccessHandlers
 from ledger.accounts.handlers import AccountHandlers
 from ledger.accounts.invoice import NumberRange
 from ledger.billing.handlers import BillingHandlers
+from ledger.billing.reading_reviews import ReadingReviewList
 from ledger.billing.records import BillingRun
 from ledger.collections.handlers import DirectDebitHandlers
 from ledger.core.actor import SYSTEM, Actor
@@ -71,7 +72,9 @@ class Saldo(Application[UUID]):
     # them all (a 10k billing run spent 21 of 48 s there). Accounts stay short enough to replay whole.
     # A billing run gets one event per transaction of documents: thousands for a large portfolio, and it
     # is loaded for each of them (its record is saved with the documents: ledger.billing.issuing).
-    snapshotting_intervals = {NumberRange: 200, BillingRun: 100}  # noqa: RUF012 - read as a class attribute
+    # The list of readings held for review gets two events per held reading, for ever: snapshotted too.
+    snapshotting_intervals = {NumberRange: 200, BillingRun: 100,  # noqa: RUF012 - read as a class attribute
+                              ReadingReviewList: 100}
 
     def __init__(self, env: dict[str, str] | None = None, *, config: CompanyConfig | None = None,
                  clock: Callable[[], date] = date.today) -> None:

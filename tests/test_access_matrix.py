@@ -48,7 +48,9 @@ def test_every_route_of_the_document_declares_its_roles_and_the_table_keeps_the_
     assert all(AUDITOR not in rule.roles for r, rule in ACCESS.items() if r not in gets)  # ... never writes
     assert {r for r, rule in ACCESS.items() if ACCOUNTING in rule.roles} == {"GET /journal"}
     assert {r for r, rule in ACCESS.items() if ADMIN in rule.roles} == {
-        "POST /tariffs", "GET /tariffs/{code}", "POST /keys", "POST /keys/{name}/revocation"}
+        "POST /tariffs", "GET /tariffs/{code}", "POST /keys", "POST /keys/{name}/revocation",
+        "GET /dunning/procedures", "GET /dunning/procedures/{code}", "PUT /dunning/procedures/{code}",
+        "GET /dunning/packs", "GET /dunning/packs/{country}", "PUT /dunning/packs/{country}"}
     assert all(ACCESS[r].roles == {FINANCE} for r in BULK_MONEY_RUNS)
     assert [r for r, rule in ACCESS.items() if rule.public] == [
         "GET /health", "GET /docs", "GET /docs/oauth2-redirect", "GET /redoc"]

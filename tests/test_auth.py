@@ -223,3 +223,20 @@ def test_local_tokens_can_be_switched_off(services: Services) -> None:
     with TestClient(create_app(services, auth=config)) as http:
         answer = http.get("/worklist", headers=bearer("auditor"))
         assert answer.status_code == 401 and "switched off" in answer.json()["detail"]
+
+
+def test_a_command_given_a_reason_records_it_with_its_actor(services: Services, clerk: Clerk) -> None:
+    """Issue 10: the actor is recorded "with the reason where one is given" (a lock, a reversal)."""
+    account = clerk.customer("Lia Rossi")
+    with api_client(services, "finance") as http:
+        response = http.post(f"/accounts/{account}/dunning/locks",
+                             json={"kind": "dispute", "reason": "  the customer disputes the reading  "},
+                             headers={"Idempotency-Key": "lock-1", "X-Request-ID": "req-lock"})
+        assert response.status_code == 201, response.text
+    (found,) = [r for r in (services.app.repository.get(e.originator_id)
+                            for e in services.app.recorder.select_notifications(1, 100_000)
+                            if e.topic.endswith("IdempotencyRecord.Recorded"))
+                if r.key == "lock-1"]
+    actor = found.actor
+    assert (actor["subject"], actor["channel"], actor["request_id"], actor["reason"]) == (
+        "test-finance", "http", "req-lock", "the customer disputes the reading")

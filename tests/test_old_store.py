@@ -154,6 +154,41 @@ ISSUE9_AGGREGATES = {
 }
 
 
+#: Issue 11: cancelling an instalment plan puts what is unpaid of its principal back on the originals. The
+#: demo cancels its plan with nothing paid, so run through today's code the cancellation reopens both
+#: invoices the plan took and closes its three instalments: three journal lines at its entry, every later
+#: line's cursor 3 higher, and the two invoices open again on the account instead of the instalments. The
+#: cancellation stored in the frozen store moved nothing and still means that (its instalments stay open,
+#: see test_every_old_aggregate_loads_with_the_same_state and test_an_old_plan_cancellation_...).
+ISSUE11_CANCELLATION = [
+    ["2123", "2176", "1", "2026-11-23", "InstalmentPlanCancelled", "INV-2026-000303", "3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a", "receivables", "142.74", "0.00", "EUR"],  # noqa: E501
+    ["2124", "2176", "2", "2026-11-23", "InstalmentPlanCancelled", "INV-2026-000048", "3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a", "receivables", "503.12", "0.00", "EUR"],  # noqa: E501
+    ["2125", "2176", "3", "2026-11-23", "InstalmentPlanCancelled", "PLAN-2026-000001", "3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a", "receivables", "0.00", "645.86", "EUR"],  # noqa: E501
+]
+ISSUE11_AGGREGATES = {
+    "3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a": (
+        ISSUE9_AGGREGATES["3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a"][1],
+        ["645.86", "645.86", "INV-2026-000303=142.74;INV-2026-000048=503.12"],
+    ),
+}
+
+
+def _with_issue11_cancellation(journal: list[list[str]], aggregates: list[list[str]]
+                               ) -> tuple[list[list[str]], ...]:
+    """The journal and aggregates (issue 9's already applied) with the plan cancellation's money moves."""
+    first = int(ISSUE11_CANCELLATION[0][0])
+    shifted = [[str(int(row[0]) + len(ISSUE11_CANCELLATION)), *row[1:]] if row[0].isdigit()
+               and int(row[0]) >= first else row for row in journal]
+    fixed = [*shifted[:first], *ISSUE11_CANCELLATION, *shifted[first:]]
+    accounts = [list(row) for row in aggregates]
+    for row in accounts:
+        if row[0] in ISSUE11_AGGREGATES:
+            old_tail, new_tail = ISSUE11_AGGREGATES[row[0]]
+            assert row[3:] == old_tail, row
+            row[3:] = new_tail
+    return fixed, accounts
+
+
 def _with_issue9_cents(journal: list[list[str]], aggregates: list[list[str]]) -> tuple[list[list[str]], ...]:
     """The frozen journal and aggregates with exactly the corrections above (each must find its old value)."""
     header = journal[0]
@@ -216,8 +251,9 @@ def _with_issue10_refund(journal: list[list[str]],
 
 def test_the_demo_written_today_gives_the_journal_written_before_the_move(tmp_path: Path) -> None:
     """The same commands through today's code give the same journal, line for line and cent for cent,
-    but for the cents issue 9 corrects (ISSUE9_JOURNAL: one invoice whose old lines did not add up) and
-    the two events its instalment references add (ISSUE9_ENTRY_SHIFT).
+    but for the cents issue 9 corrects (ISSUE9_JOURNAL: one invoice whose old lines did not add up), the
+    two events its instalment references add (ISSUE9_ENTRY_SHIFT) and the money the plan's cancellation
+    moves since issue 11 (ISSUE11_CANCELLATION).
 
     Only the time each event was recorded differs (it is the wall clock at recording).
     """
@@ -233,9 +269,9 @@ def test_the_demo_written_today_gives_the_journal_written_before_the_move(tmp_pa
         return [row[:recorded] + row[recorded + 1:] for row in rows]
 
     today = without_record_time((tmp_path / "journal.csv").read_text(encoding="utf-8"))
-    before, accounts = _with_issue10_refund(*_with_issue9_cents(
+    before, accounts = _with_issue10_refund(*_with_issue11_cancellation(*_with_issue9_cents(
         without_record_time((FIXTURE / "journal.csv").read_text(encoding="utf-8")),
-        json.loads(gzip.decompress((FIXTURE / "aggregates.json.gz").read_bytes()))))
+        json.loads(gzip.decompress((FIXTURE / "aggregates.json.gz").read_bytes())))))
     assert len(today) > 1000
     assert today == before
     assert json.loads((tmp_path / "aggregates.json").read_text(encoding="utf-8")) == accounts
@@ -256,6 +292,23 @@ def test_an_old_refund_reads_as_made_and_its_transfer_is_still_written(old_store
         assert transfer.control_sum == Decimal("120.00")
         svc.projections.catch_up()
         assert svc.view.suspense("awaiting-approval") == []
+    finally:
+        svc.close()
+
+
+def test_an_old_plan_cancellation_still_leaves_its_instalments_open(old_store: str) -> None:
+    """Stored before a cancellation put the plan's principal back on the originals: it moved nothing, so
+    its originals stay cleared and its instalments stay open items, dunned like any other (issue 11)."""
+    svc = build(old_store)
+    try:
+        account = svc.app.repository.get(UUID("3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a"))
+        (cancelled,) = account.past_plans
+        assert (cancelled.status, cancelled.restored, cancelled.interest_reversed) == (
+            "cancelled", (), Decimal("0.00"))
+        assert all(not account.items[a.item_id].is_open for a in cancelled.originals)
+        assert [account.items[i].open_amount for i in cancelled.item_ids] == [
+            Decimal("215.29"), Decimal("215.27"), Decimal("215.27")]
+        assert account.interest_covered == ()
     finally:
         svc.close()
 

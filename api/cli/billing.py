@@ -54,6 +54,8 @@ def cmd_readings_import(svc: Services, args: argparse.Namespace) -> int:
         )
         for item in r["refused"]:
             print(f"  refused: {item['where']}: {item['reason']}")
+        for item in r["held_for_review"]:
+            print(f"  held for review: {item['where']}: {item['reason']}")
     return 1 if failed else 0
 
 

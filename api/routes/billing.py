@@ -150,7 +150,9 @@ def self_reading(
     contract_id: UUID, body: SelfReadingIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
     response: Response
 ) -> dict[str, Any]:
-    """The customer's own reading (autolettura); an implausible one is refused with the reason (422)."""
+    """The customer's own reading (autolettura). One that contradicts an actual read is refused with the
+    reason (422); one that is not plausible is recorded but held for a clerk's review (``held_for_review``,
+    ``problem``) and does not count until accepted."""
     cmd = b.SubmitSelfReading(contract_id, body.read_on, parse_decimal(body.index, "index"), body.note)
     return run_command(svc, cmd, key, response, actor)
 

@@ -29,11 +29,24 @@ from api.schemas.dunning import (
     RunsOut,
     StepOut,
 )
+from api.schemas.dunning_config import (
+    DunningDefinedOut,
+    DunningLevelOut,
+    DunningPackHistoryOut,
+    DunningPackIn,
+    DunningPackOut,
+    DunningProcedureHistoryOut,
+    DunningProcedureIn,
+    DunningProcedureOut,
+    PackAssignmentIO,
+)
 from api.schemas.limits import MAX_REFERENCE_LENGTH
-from ledger.dunning import LockKind
+from ledger.core.money import CENT
+from ledger.dunning import DunningLevel, LockKind, Procedure
 from ledger.dunning import commands as dc
 from ledger.dunning.account_part import LockView, StepRecord
 from ledger.dunning.account_plans import PlanState
+from ledger.dunning.configuration import PackVersion, ProcedureVersion
 from ledger.dunning.run import MAX_RUN_ACCOUNTS, DunningRun
 
 router = APIRouter()
@@ -72,18 +85,27 @@ def _run_detail(run: DunningRun) -> dict[str, Any]:
         return value.isoformat() if value else None
 
     def proposed(s: Any) -> dict[str, Any]:
-        return {"account_id": str(s.account_id), "level": s.level, "name": s.level_name, "rule": s.rule,
+        return {"account_id": str(s.account_id), "procedure": s.procedure,
+                "procedure_version": s.procedure_version, "level": s.level, "name": s.level_name,
+                "rule": s.rule,
                 "template": s.template, "items": list(s.documents), "overdue": str(s.overdue_total),
                 "fee": str(s.fee), "interest": str(s.interest), "payment_deadline": day(s.payment_deadline),
                 "earliest_next_step": day(s.earliest_next_step)}
 
     def executed(s: Any) -> dict[str, Any]:
-        return {"account_id": str(s.account_id), "step_id": s.step_id, "level": s.level, "fee": str(s.fee),
+        return {"account_id": str(s.account_id), "step_id": s.step_id, "procedure": s.procedure,
+                "procedure_version": s.procedure_version, "level": s.level, "fee": str(s.fee),
                 "interest": str(s.interest)}
 
     def action(a: Any) -> dict[str, Any]:
         return {"account_id": str(a.account_id), "plan": a.plan_number, "action": a.action,
                 "missed": list(a.missed), "reason": a.reason}
+
+    def locked(entry: Any) -> dict[str, Any]:
+        return {"account_id": str(entry.account_id), "locks": [
+            {"kind": lock.kind.value, "reason": lock.reason, "until": day(lock.until),
+             "invoice_number": lock.document, "source": lock.source, "lock_id": lock.lock_id}
+            for lock in entry.locks]}
 
     done = run.status in ("executed", "reversed")
     return {"run_id": str(run.id), "run_on": run.run_on.isoformat(), "status": run.status,
@@ -94,6 +116,7 @@ def _run_detail(run: DunningRun) -> dict[str, Any]:
             "steps": [executed(s) for s in run.steps] if done else [],
             "plan_actions": [action(a) for a in run.plan_actions] if done else [],
             "skipped": list(run.skipped), "problems": list(run.problems),
+            "locked": [locked(entry) for entry in run.locked],
             "fees": str(run.fees), "interest": str(run.interest),
             "reversed_steps": list(run.reversed_steps), "not_reversed": list(run.not_reversed)}
 
@@ -260,3 +283,80 @@ def portal_summary(account_id: UUID, svc: ServicesDep) -> PortalSummaryOut:
         # mandate on the account without a MandateSet event.
         mandate_reference=account.mandate.reference if account.mandate else None,
         mandate_status=account.mandate.status.value if account.mandate else None)
+
+
+# -- procedures and packs as data (roles: admin writes; finance and auditor read) ------------------------
+
+def _procedure_out(entry: ProcedureVersion) -> DunningProcedureOut:
+    p = entry.procedure
+    levels = [DunningLevelOut(level=lv.level, name=lv.name, days_after_due=lv.days_after_due,
+                              min_amount=lv.min_amount, fee=lv.fee, template=lv.template,
+                              charges_interest=lv.charges_interest,
+                              min_days_since_previous=lv.min_days_since_previous,
+                              min_months_since_previous=lv.min_months_since_previous,
+                              days_to_pay=lv.days_to_pay, rule=lv.rule, note=lv.note) for lv in p.levels]
+    return DunningProcedureOut(code=p.code, version=entry.version, defined_on=entry.defined_on,
+                               reason=entry.reason, country=p.country, grace_days=p.grace_days,
+                               interest_free_days=p.interest_free_days, description=p.description,
+                               levels=levels)
+
+
+def _pack_out(entry: PackVersion) -> DunningPackOut:
+    return DunningPackOut(country=entry.pack.country, version=entry.version, defined_on=entry.defined_on,
+                          reason=entry.reason, description=entry.pack.description,
+                          assignments=[PackAssignmentIO(commodity=a.commodity, procedure=a.procedure)
+                                       for a in entry.pack.assignments])
+
+
+@router.get("/dunning/procedures", tags=["dunning configuration"])
+def list_procedures(svc: ServicesDep) -> list[DunningProcedureOut]:
+    """Every dunning procedure in force, with its version (0: as shipped). Roles: finance, auditor, admin."""
+    return [_procedure_out(v) for v in svc.app.dunning.dunning_procedures()]
+
+
+@router.get("/dunning/procedures/{code}", tags=["dunning configuration"])
+def get_procedure(code: str, svc: ServicesDep) -> DunningProcedureHistoryOut:
+    """One procedure: the version in force and every version before it. Roles: finance, auditor, admin."""
+    versions = [_procedure_out(v) for v in svc.app.dunning.dunning_procedure(code)]
+    return DunningProcedureHistoryOut(code=code, current=versions[-1], versions=versions)
+
+
+@router.put("/dunning/procedures/{code}", tags=["dunning configuration"])
+def put_procedure(code: str, body: DunningProcedureIn, key: IdempotencyKey, svc: ServicesDep,
+                  actor: ActorDep, response: Response) -> DunningDefinedOut:
+    """Define the next version of a procedure (or its first). The next dunning run uses it, and each step
+    records the version it was taken under. Sending what is in force records nothing. Role: admin."""
+    levels = tuple(DunningLevel(
+        level=lv.level, name=lv.name, days_after_due=lv.days_after_due,
+        min_amount=Decimal(lv.min_amount).quantize(CENT), fee=Decimal(lv.fee).quantize(CENT),
+        template=lv.template, charges_interest=lv.charges_interest,
+        min_days_since_previous=lv.min_days_since_previous, rule=lv.rule,
+        min_months_since_previous=lv.min_months_since_previous, days_to_pay=lv.days_to_pay, note=lv.note)
+        for lv in body.levels)
+    procedure = Procedure(code, body.country, levels, body.grace_days, body.description,
+                          body.interest_free_days)
+    cmd = dc.DefineDunningProcedure(procedure, body.reason, body.expected_version)
+    return DunningDefinedOut.model_validate(run_command(svc, cmd, key, response, actor))
+
+
+@router.get("/dunning/packs", tags=["dunning configuration"])
+def list_packs(svc: ServicesDep) -> list[DunningPackOut]:
+    """Every country's pack in force: which procedure duns each commodity. Roles: finance, auditor, admin."""
+    return [_pack_out(v) for v in svc.app.dunning.dunning_packs()]
+
+
+@router.get("/dunning/packs/{country}", tags=["dunning configuration"])
+def get_pack(country: str, svc: ServicesDep) -> DunningPackHistoryOut:
+    """One country's pack: the version in force and every one before it. Roles: finance, auditor, admin."""
+    versions = [_pack_out(v) for v in svc.app.dunning.dunning_pack(country)]
+    return DunningPackHistoryOut(country=country, current=versions[-1], versions=versions)
+
+
+@router.put("/dunning/packs/{country}", tags=["dunning configuration"])
+def put_pack(country: str, body: DunningPackIn, key: IdempotencyKey, svc: ServicesDep,
+             actor: ActorDep, response: Response) -> DunningDefinedOut:
+    """Define the next version of a country's pack; its procedures must exist and be that country's.
+    Role: admin."""
+    cmd = dc.DefineDunningPack(country, tuple((a.commodity, a.procedure) for a in body.assignments),
+                               body.reason, body.description, body.expected_version)
+    return DunningDefinedOut.model_validate(run_command(svc, cmd, key, response, actor))

@@ -34,12 +34,31 @@ class RecordReading:
 
 @dataclass(frozen=True, slots=True)
 class SubmitSelfReading:
-    """A customer's own reading (autolettura) from the portal: checked for plausibility first."""
+    """A customer's own reading (autolettura) from the portal: checked for plausibility first; one that
+    contradicts an actual read is refused, one that is not plausible is held for review."""
 
     contract_id: UUID
     read_on: date
     index: Decimal
     note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptHeldReading:
+    """A clerk confirms a reading held for review (:mod:`ledger.billing.reading_reviews`): it counts."""
+
+    supply_point: str
+    reading_id: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RejectHeldReading:
+    """A clerk rejects a reading held for review, with the reason: it never counts."""
+
+    supply_point: str
+    reading_id: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +151,8 @@ class FinishBillingRun:
 BillingCommand = (
     RecordReading
     | SubmitSelfReading
+    | AcceptHeldReading
+    | RejectHeldReading
     | RecordLoadCurve
     | DefineTariffVersion
     | RecordSpotPrices

@@ -24,6 +24,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.accounts.contract import Contract
 from ledger.billing import commands as b
+from ledger.billing import reading_handlers as reads
 from ledger.billing.load_curves import (
     RESOLUTIONS,
     LoadCurveMonth,
@@ -31,7 +32,8 @@ from ledger.billing.load_curves import (
     month_start_utc,
     utc_seconds,
 )
-from ledger.billing.readings import MeterReadings, ReadingSource, check_self_reading, supply_point_key
+from ledger.billing.reading_reviews import MAX_REVIEWS_LISTED, ReviewEntry
+from ledger.billing.readings import supply_point_key
 from ledger.billing.records import BilledPeriod, BillingRun, ContractBilling
 from ledger.billing.tariffs import SpotPriceMonth, Tariff, parse_price_unit
 from ledger.core.errors import InvalidInput, NotFound
@@ -42,8 +44,9 @@ from ledger.parties.company import CompanyConfig
 
 A = TypeVar("A", bound=Aggregate)
 
-#: A self-reading implying more than this many times (or less than 1/this of) the historical daily
-#: consumption is refused. ``SALDO_SELF_READING_FACTOR`` overrides it.
+#: A self-reading implying more than this many times (or less than 1/this of) the expected daily
+#: consumption is held for review (ledger.billing.reading_reviews). ``SALDO_SELF_READING_FACTOR``
+#: overrides it.
 DEFAULT_SELF_READING_FACTOR = Decimal("3")
 #: Most intervals one load-curve or spot-price command may carry (a month of 15-minute values is 2,976).
 MAX_INTERVALS = 3000
@@ -85,57 +88,27 @@ class BillingHandlers(Capability[CompanyConfig]):
             self.prefetch(hint)
         return self.find(ContractBilling, history_id) or ContractBilling(history_id, contract_id)
 
-    # -- readings ------------------------------------------------------------------------------------
-
-    def _readings(self, supply_point: str) -> MeterReadings:
-        key = supply_point_key(supply_point)
-        return self.find(MeterReadings, MeterReadings.id_for(key)) or MeterReadings(
-            MeterReadings.id_for(key), key
-        )
+    # -- readings (ledger.billing.reading_handlers) ---------------------------------------------------
 
     @handles(b.RecordReading)
     def record_reading(self, cmd: b.RecordReading, rid: UUID) -> Handled:
-        readings = self._readings(cmd.supply_point)
-        reading_id, new = readings.record(
-            cmd.read_on,
-            cmd.index,
-            cmd.source,
-            cmd.multiplier,
-            cmd.digits,
-            cmd.supersedes,
-            self.today(),
-            cmd.note.strip(),
-        )
-        return [readings], {"reading_id": reading_id, "supply_point": readings.supply_point, "new": new}
+        return reads.record_reading(self.ws, cmd, self.self_reading_factor)
 
     @handles(b.SubmitSelfReading)
     def submit_self_reading(self, cmd: b.SubmitSelfReading, rid: UUID) -> Handled:
-        contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
-        if cmd.read_on > self.today():
-            raise InvalidInput("a self-reading cannot be dated in the future", "read_on")
-        if cmd.read_on < contract.start_date or (contract.end_date and cmd.read_on > contract.end_date):
-            raise InvalidInput("the reading date is outside the contract's supply", "read_on")
-        readings = self._readings(contract.supply_point.id)
-        check_self_reading(readings, cmd.read_on, cmd.index, self.self_reading_factor)
-        last = readings.last_actual() or next(reversed(readings.effective()), None)
-        multiplier = last.multiplier if last else Decimal(1)
-        digits = last.digits if last else None
-        reading_id, new = readings.record(
-            cmd.read_on,
-            cmd.index,
-            ReadingSource.SELF_READING,
-            multiplier,
-            digits,
-            None,
-            self.today(),
-            cmd.note.strip() or "portal",
-        )
-        return [readings], {
-            "reading_id": reading_id,
-            "supply_point": readings.supply_point,
-            "new": new,
-            "accepted": True,
-        }
+        return reads.submit_self_reading(self.ws, cmd, self.self_reading_factor)
+
+    @handles(b.AcceptHeldReading)
+    def accept_held_reading(self, cmd: b.AcceptHeldReading, rid: UUID) -> Handled:
+        return reads.accept_held_reading(self.ws, cmd)
+
+    @handles(b.RejectHeldReading)
+    def reject_held_reading(self, cmd: b.RejectHeldReading, rid: UUID) -> Handled:
+        return reads.reject_held_reading(self.ws, cmd)
+
+    def reading_reviews(self, limit: int = MAX_REVIEWS_LISTED) -> list[ReviewEntry]:
+        """The readings held for review (not plausible), oldest first: the clerk's list."""
+        return reads.reading_reviews(self.ws, limit)
 
     @handles(b.RecordLoadCurve)
     def record_load_curve(self, cmd: b.RecordLoadCurve, rid: UUID) -> Handled:

@@ -4,8 +4,10 @@
 register readings of one supply point: a cumulative index with the meter's multiplier (CT ratio, meter
 constant) and its number of digits (the index rolls over at ``10**digits``), a source (actual,
 self-reading, estimate, correction) and the reading it supersedes. Nothing is ever changed: a correction
-is a new reading naming the one it replaces. Interval consumption (curve di carico) is in
-:mod:`ledger.billing.load_curves`.
+is a new reading naming the one it replaces. A self-reading that is not plausible against the actual
+reads is *held*: recorded, but out of the consumption chain until a clerk accepts it (then it counts, and
+is a reference for later checks) or rejects it (:mod:`ledger.billing.reading_reviews`). Interval
+consumption (curve di carico) is in :mod:`ledger.billing.load_curves`.
 
 A reading dated D is the index at the end of local day D (24:00), so a billing period of the days
 [s, e] consumes ``index(e) - index(s - 1 day)``.
@@ -14,22 +16,20 @@ A reading dated D is the index at the end of local day D (24:00), so a billing p
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.core.errors import Conflict, InvalidInput
+from ledger.core.errors import Conflict, InvalidInput, NotFound
 from ledger.core.ids import name_id
 
 #: Most digits a register may have (an index up to 10**15 - 1).
 MAX_DIGITS = 15
 #: Days of history behind a reading used for the daily average (plausibility and estimation).
 HISTORY_DAYS = 365
-#: A self-reading this few days after the last actual is only checked against that actual.
-MIN_DAYS_FOR_PLAUSIBILITY = 7
 
 
 class ReadingSource(enum.Enum):
@@ -75,6 +75,18 @@ class RegisterReading:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldReading:
+    """A reading held for review: why, since when, and how a clerk resolved it."""
+
+    reading_id: str
+    problem: str
+    held_on: date
+    status: str = "held"  # held → accepted | rejected
+    resolved_on: date | None = None
+    resolution: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ChainPoint:
     """A reading on the consumption chain: ``cumulative`` units consumed since the chain's first read."""
 
@@ -89,22 +101,52 @@ class MeterReadings(Aggregate):
     class ReadingRecorded(Aggregate.Event):
         reading: RegisterReading
 
+    class ReadingHeld(Aggregate.Event):
+        reading: RegisterReading
+        problem: str
+
+    class HeldReadingAccepted(Aggregate.Event):
+        reading_id: str
+        accepted_on: date
+        note: str
+        supersedes: str | None  # the estimate of its day it replaces, if any
+
+    class HeldReadingRejected(Aggregate.Event):
+        reading_id: str
+        rejected_on: date
+        reason: str
+
     @event(Opened)
     def __init__(self, id: UUID, supply_point: str) -> None:
         self.supply_point = supply_point
         self.readings: dict[str, RegisterReading] = {}
         self.superseded_by: dict[str, str] = {}
+        self.reviews: dict[str, HeldReading] = {}
 
     @staticmethod
     def id_for(supply_point: str) -> UUID:
         return name_id("meter-readings", supply_point_key(supply_point))
 
+    def counts(self, reading_id: str) -> bool:
+        """Whether a reading is not held for review, or was accepted on review."""
+        review = self.reviews.get(reading_id)
+        return review is None or review.status == "accepted"
+
     def effective(self) -> list[RegisterReading]:
-        """Readings not superseded, by date."""
+        """Readings not superseded and not held (or rejected) on review, by date."""
         return sorted(
-            (r for r in self.readings.values() if r.reading_id not in self.superseded_by),
+            (r for r in self.readings.values()
+             if r.reading_id not in self.superseded_by and self.counts(r.reading_id)),
             key=lambda r: r.read_on,
         )
+
+    def references(self) -> list[RegisterReading]:
+        """What plausibility compares against: actual reads, and readings a clerk accepted on review."""
+        return [r for r in self.effective() if r.source.is_actual or r.reading_id in self.reviews]
+
+    def held(self) -> list[tuple[RegisterReading, HeldReading]]:
+        """Readings waiting for a clerk, oldest held first."""
+        return [(self.readings[i], h) for i, h in self.reviews.items() if h.status == "held"]
 
     def last_actual(self, on_or_before: date | None = None) -> RegisterReading | None:
         """The latest effective actual reading (actual or correction) up to a date."""
@@ -114,7 +156,7 @@ class MeterReadings(Aggregate):
                 found = r
         return found
 
-    def record(
+    def _checked(
         self,
         read_on: date,
         index: Decimal,
@@ -124,8 +166,9 @@ class MeterReadings(Aggregate):
         supersedes: str | None,
         recorded_on: date,
         note: str,
-    ) -> tuple[str, bool]:
-        """Record a reading; return (its id, whether it is new). The same reading again is a no-op."""
+        replaces_estimate: bool = True,
+    ) -> tuple[RegisterReading | None, str]:
+        """The new reading, checked (not yet recorded); or (None, id) when it is recorded already."""
         if not index.is_finite() or index < 0:
             raise InvalidInput(f"index must be a non-negative number, got {index}", "index")
         if not multiplier.is_finite() or multiplier <= 0:
@@ -150,9 +193,10 @@ class MeterReadings(Aggregate):
         if same_day:
             existing = same_day[0]
             if (existing.index, existing.multiplier, existing.source) == (index, multiplier, source):
-                return existing.reading_id, False
+                return None, existing.reading_id
             if supersedes is None and existing.source is ReadingSource.ESTIMATE and source.is_read:
-                supersedes = existing.reading_id  # a real read replaces the estimate of its day
+                if replaces_estimate:
+                    supersedes = existing.reading_id  # a real read replaces the estimate of its day
             elif supersedes is None:
                 raise Conflict(
                     f"reading {existing.reading_id} already records {read_on} (index "
@@ -172,14 +216,76 @@ class MeterReadings(Aggregate):
             recorded_on,
             note,
         )
+        return reading, reading.reading_id
+
+    def record(
+        self,
+        read_on: date,
+        index: Decimal,
+        source: ReadingSource,
+        multiplier: Decimal,
+        digits: int | None,
+        supersedes: str | None,
+        recorded_on: date,
+        note: str,
+    ) -> tuple[str, bool]:
+        """Record a reading; return (its id, whether it is new). The same reading again is a no-op."""
+        reading, reading_id = self._checked(read_on, index, source, multiplier, digits, supersedes,
+                                            recorded_on, note)
+        if reading is None:
+            return reading_id, False
         self._check_monotone(reading)
         self._recorded(reading)
         return reading.reading_id, True
 
+    def hold(self, read_on: date, index: Decimal, source: ReadingSource, multiplier: Decimal,
+             digits: int | None, recorded_on: date, note: str, problem: str) -> tuple[str, bool]:
+        """Record a reading held for review (out of the chain until accepted); (its id, whether it is new).
+
+        The same reading held again (a file imported twice) is a no-op; so is one already in force."""
+        for reading, _ in self.held():
+            if (reading.read_on, reading.index, reading.multiplier, reading.source) == (
+                    read_on, index, multiplier, source):
+                return reading.reading_id, False
+        new, reading_id = self._checked(read_on, index, source, multiplier, digits, None, recorded_on, note,
+                                        replaces_estimate=False)
+        if new is None:
+            return reading_id, False
+        self._held(new, problem)
+        return new.reading_id, True
+
+    def _review(self, reading_id: str) -> HeldReading:
+        review = self.reviews.get(reading_id)
+        if review is None:
+            raise NotFound(f"reading {reading_id} of {self.supply_point} is not held for review",
+                           "reading_id")
+        if review.status != "held":
+            raise Conflict(f"reading {reading_id} was {review.status} on {review.resolved_on}", "reading_id")
+        return review
+
+    def accept_held(self, reading_id: str, accepted_on: date, note: str) -> None:
+        """A clerk confirms a held reading: it counts from now on, as a reference for later checks too."""
+        self._review(reading_id)
+        reading = self.readings[reading_id]
+        same_day = [r for r in self.effective() if r.read_on == reading.read_on]
+        supersedes = None
+        for existing in same_day:
+            if existing.source is not ReadingSource.ESTIMATE:
+                raise Conflict(f"reading {existing.reading_id} records {reading.read_on} since; send a "
+                               "correction that supersedes it instead", "reading_id")
+            supersedes = existing.reading_id
+        self._held_accepted(reading_id, accepted_on, note, supersedes)
+
+    def reject_held(self, reading_id: str, rejected_on: date, reason: str) -> None:
+        self._review(reading_id)
+        if not reason.strip():
+            raise InvalidInput("a rejection needs a reason", "reason")
+        self._held_rejected(reading_id, rejected_on, reason.strip())
+
     def _check_monotone(self, new: RegisterReading) -> None:
         """An actual read may not go below an earlier actual (or above a later one) unless the register
-        rolls over. Self-readings are checked when submitted (:func:`check_self_reading`), and one that a
-        later actual contradicts is left out of the consumption chain."""
+        rolls over. Self-readings are checked when they arrive (:mod:`ledger.billing.reading_reviews`), and
+        one that a later actual contradicts is left out of the consumption chain."""
         if not new.source.is_actual or new.digits is not None:
             return
         for r in self.effective():
@@ -200,6 +306,23 @@ class MeterReadings(Aggregate):
         self.readings[reading.reading_id] = reading
         if reading.supersedes is not None:
             self.superseded_by[reading.supersedes] = reading.reading_id
+
+    @event(ReadingHeld)
+    def _held(self, reading: RegisterReading, problem: str) -> None:
+        self.readings[reading.reading_id] = reading
+        self.reviews[reading.reading_id] = HeldReading(reading.reading_id, problem, reading.recorded_on)
+
+    @event(HeldReadingAccepted)
+    def _held_accepted(self, reading_id: str, accepted_on: date, note: str, supersedes: str | None) -> None:
+        self.reviews[reading_id] = replace(self.reviews[reading_id], status="accepted",
+                                           resolved_on=accepted_on, resolution=note)
+        if supersedes is not None:
+            self.superseded_by[supersedes] = reading_id
+
+    @event(HeldReadingRejected)
+    def _held_rejected(self, reading_id: str, rejected_on: date, reason: str) -> None:
+        self.reviews[reading_id] = replace(self.reviews[reading_id], status="rejected",
+                                           resolved_on=rejected_on, resolution=reason)
 
 
 def delta(previous: RegisterReading, current: RegisterReading) -> Decimal:
@@ -258,43 +381,3 @@ def daily_average(points: list[ChainPoint], until: date | None = None) -> Decima
     first = window[0] if len(window) >= 2 else real[-2]
     days = (last.reading.read_on - first.reading.read_on).days
     return None if days <= 0 else (last.cumulative - first.cumulative) / days
-
-
-def check_self_reading(
-    readings: MeterReadings | None, read_on: date, index: Decimal, factor: Decimal
-) -> None:
-    """Refuse an implausible self-reading (autolettura), saying why.
-
-    Not below the last actual reading before it; and, with at least two real reads of history, the
-    consumption per day it implies since that reading is within ``factor`` of the historical daily
-    average (between average / factor and average x factor).
-    """
-    if readings is None:
-        return
-    last = readings.last_actual(read_on)
-    if last is None:
-        return
-    if index < last.index and last.digits is None:
-        raise InvalidInput(
-            f"self-reading {index} is below the last actual reading {last.index} of {last.read_on}", "index"
-        )
-    days = (read_on - last.read_on).days
-    average = daily_average(chain(readings.effective(), with_estimates=False), read_on)
-    if average is None or days < MIN_DAYS_FOR_PLAUSIBILITY or average <= 0:
-        return
-    probe = RegisterReading(
-        "probe", read_on, index, last.multiplier, last.digits, ReadingSource.SELF_READING, None, read_on
-    )
-    per_day = delta(last, probe) / days
-    if per_day > average * factor:
-        raise InvalidInput(
-            f"self-reading implies {per_day:.2f} per day since {last.read_on}, more than "
-            f"{factor}x the historical {average:.2f} per day",
-            "index",
-        )
-    if per_day < average / factor:
-        raise InvalidInput(
-            f"self-reading implies {per_day:.2f} per day since {last.read_on}, less than "
-            f"1/{factor} of the historical {average:.2f} per day",
-            "index",
-        )

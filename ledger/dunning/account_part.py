@@ -89,6 +89,7 @@ class StepRecord:
     previous_interest_until: date | None
     previous_dunned: tuple[str, ...]
     reversed: bool = False
+    procedure_version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,11 @@ class Dunning(Aggregate):
         items: dict[str, OpenItem]
         item_seq: int
         plan: PlanState | None
+        interest_covered: tuple[tuple[str, date], ...]
+
+        def items_without_plan(self) -> dict[str, OpenItem]: ...
+
+        def interest_covered_after_plan(self) -> tuple[tuple[str, date], ...]: ...
 
         @property
         def key(self) -> str: ...
@@ -152,6 +158,7 @@ class Dunning(Aggregate):
         earliest_next_step: date | None
         opened_items: tuple[OpenItem, ...]
         postings: tuple[Posting, ...]
+        procedure_version: int = 0  # ledger.dunning.configuration; 0: as shipped (and every older step)
 
     class DunningStepReversed(Aggregate.Event):
         step_id: str
@@ -172,13 +179,15 @@ class Dunning(Aggregate):
 
     # -- queries -----------------------------------------------------------------------------------------
 
-    def dunning_episode_open(self) -> bool:
+    def dunning_episode_open(self, items: dict[str, OpenItem] | None = None) -> bool:
         """Whether an item dunned since the level was last 0 is still open (see the module docstring)."""
-        return any(self.items[i].is_open for i in self.dunned_items if i in self.items)
+        items = self.items if items is None else items
+        return any(items[i].is_open for i in self.dunned_items if i in items)
 
-    def effective_dunning(self) -> tuple[int, date | None, date | None]:
+    def effective_dunning(self, items: dict[str, OpenItem] | None = None
+                          ) -> tuple[int, date | None, date | None]:
         """(level, day of the last step, interest charged until) of the current episode."""
-        if not self.dunning_episode_open():
+        if not self.dunning_episode_open(items):
             return 0, None, None
         return self.dunning_level, self.last_dunning_on, self.interest_charged_until
 
@@ -212,12 +221,15 @@ class Dunning(Aggregate):
         return tuple(views)
 
     def dunning_state(self, today: date, without_plan: bool = False) -> DunningState:
-        """The input of :func:`ledger.dunning.propose_step` (``without_plan``: as if the plan had ended)."""
-        level, last_on, charged_until = self.effective_dunning()
+        """The input of :func:`ledger.dunning.propose_step` (``without_plan``: as if the live plan had been
+        cancelled, its unpaid principal back on the originals, see :mod:`ledger.dunning.account_plans`)."""
+        items = self.items_without_plan() if without_plan else self.items
+        level, last_on, charged_until = self.effective_dunning(items)
         locks = tuple(Lock(v.kind, v.reason, v.until, v.item_id) for v in self.dunning_locks(today)
                       if not (without_plan and v.source == "plan"))
-        items = tuple(i for i in self.items.values() if i.is_open)
-        return DunningState(items, level, last_on, locks, charged_until)
+        covered = self.interest_covered_after_plan() if without_plan else self.interest_covered
+        return DunningState(tuple(i for i in items.values() if i.is_open), level, last_on, locks,
+                            charged_until, covered)
 
     def dunning_step(self, step_id: str) -> StepRecord:
         for step in self.dunning_steps:
@@ -237,7 +249,7 @@ class Dunning(Aggregate):
     # -- dunning steps -----------------------------------------------------------------------------------
 
     def record_dunning_step(self, step_id: str, run_id: str, proposal: DunningProposal,
-                            stepped_on: date) -> StepRecord:
+                            stepped_on: date, procedure_version: int = 0) -> StepRecord:
         """Record the step ``proposal`` describes, sent on ``stepped_on``; fee and interest become items."""
         if any(s.step_id == step_id for s in self.dunning_steps):
             raise Conflict(f"dunning step {step_id} is already recorded", "step_id")
@@ -265,7 +277,7 @@ class Dunning(Aggregate):
             stepped_on, tuple(i.item_id for i in proposal.items),
             tuple(i.document_number for i in proposal.items), proposal.overdue_total, proposal.fee,
             proposal.interest, proposal.interest_until, proposal.payment_deadline,
-            proposal.earliest_next_step_date, tuple(opened), postings)
+            proposal.earliest_next_step_date, tuple(opened), postings, procedure_version)
         return self.dunning_steps[-1]
 
     @event(DunningStepRecorded)
@@ -274,14 +286,14 @@ class Dunning(Aggregate):
                                documents: tuple[str, ...], overdue_total: Decimal, fee: Decimal,
                                interest: Decimal, interest_until: date | None, payment_deadline: date | None,
                                earliest_next_step: date | None, opened_items: tuple[OpenItem, ...],
-                               postings: tuple[Posting, ...]) -> None:
+                               postings: tuple[Posting, ...], procedure_version: int = 0) -> None:
         episode_open = self.dunning_episode_open()
         by_kind = {item.kind: item.item_id for item in opened_items}
         record = StepRecord(
             step_id, run_id, procedure, level, level_name, template, rule, posted_on, item_ids,
             overdue_total, by_kind.get(ItemKind.FEE), by_kind.get(ItemKind.INTEREST), fee, interest,
             payment_deadline, self.dunning_level, self.last_dunning_on, self.interest_charged_until,
-            self.dunned_items)
+            self.dunned_items, procedure_version=procedure_version)
         for item in opened_items:
             self.items[item.item_id] = item
             self.item_seq = item.seq

@@ -13,15 +13,41 @@ ledger view's item-change protocol (``opened_items``, ``cleared``), so the view 
 - an instalment plan: the chosen items are cleared and N INSTALMENT items opened, each with its own due
   date and payment reference: Dr receivables (instalments' principal) / Cr receivables (originals), plus
   Dr receivables / Cr interest-income for the plan's interest;
-- cancelling or completing a plan moves no money.
+- cancelling a plan (by a clerk, or in a dunning run or review for an instalment missed past its grace)
+  unwinds it (:meth:`InstalmentPlans.plan_unwinding`): what is unpaid of the plan's principal goes back
+  onto the original items (``reopened``), the instalments still open are closed (``cleared``), and the
+  plan's interest not earned is reversed: Dr receivables (originals) / Cr receivables (plan), plus
+  Dr interest-income / Cr receivables for the interest;
+- completing a plan moves no money.
 
-Choices where the issue was silent:
+The rule of an unwinding, decided where the issue was silent:
 
-- **A plan ends the episode of the items it replaces** (they are cleared). A cancelled plan's unpaid
-  instalments **stay open items with their own due dates** and are dunned from level 1 like any
-  overdue item: they are new documents, and Italy's suspension may only follow a formal notice for the
-  debt it suspends for. Late interest is charged on invoices only (the building block's rule), so a
-  missed instalment carries the plan's interest, not late interest.
+- **Interest is earned by the instalments paid in full in order.** The plan is honoured up to its first
+  instalment not paid in full (1, 2, … k paid: their interest stands); the interest of every later
+  instalment is reversed, and whatever was paid on them counts as principal. An instalment is paid when
+  its item is closed, by a payment, credit or a direct debit in transit alike (should that collection
+  come back later, the return reopens the instalment item for what it took, so the total owed stays
+  right). Only if more was paid than the principal (instalments paid out of order) is the excess kept as
+  interest earned.
+- **The oldest original is paid first.** The principal paid on the plan settles the originals oldest due
+  first (then in posting order), whatever order the clerk named them in; what is left of each goes back
+  open on it. That is how a payment naming no invoice clears (README, "Clearing"), and what the Italian
+  civil code says of a payment the debtor did not impute (art. 1193 c.c.: among debts equally due, "al
+  più antico", https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:regio.decreto:1942-03-16;262~art1193);
+  it also leaves open the youngest debt, the one furthest from prescription.
+- **Late interest on a restored original does not run twice.** The interest the plan earned covered the
+  days up to the due date of its last instalment paid in order; late interest on the restored originals
+  runs only after that day (``interest_covered``), and from their own due date when nothing was earned.
+- **The restored originals are dunned again from their previous level**, not from level 1: reopening them
+  reopens the dunning episode they belonged to (``Dunning.effective_dunning``), the way a returned direct
+  debit or a reversed payment brings back the level of the items it reopens. The customer has had the
+  reminders and the formal notice for that debt already, and broke the plan that stood in for paying
+  it; the next level still waits its minimum days after the last step. (If the account was dunned for
+  other items while the plan lived, a new episode began and the originals join it.)
+
+Cancellations stored before they moved money (no ``reopened``/``cleared``/``postings`` on the event)
+still mean what they meant: the originals stay cleared and the unpaid instalments stay open items with
+their own due dates, dunned from level 1 like any overdue item.
 """
 
 from __future__ import annotations
@@ -70,6 +96,8 @@ class PlanState:
     ended_on: date | None = None
     end_reason: str = ""
     missed: tuple[int, ...] = ()
+    restored: tuple[Allocation, ...] = ()  # what its cancellation put back on the originals
+    interest_reversed: Decimal = ZERO
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -78,6 +106,17 @@ class PlanState:
     @property
     def interest_total(self) -> Decimal:
         return sum((i.interest for i in self.instalments), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class Unwinding:
+    """What cancelling a live plan moves (the rule is in the module docstring)."""
+
+    reopened: tuple[Allocation, ...]  # the originals, for the plan's unpaid principal
+    cleared: tuple[Allocation, ...]  # the instalments still open
+    interest_reversed: Decimal
+    interest_covered_until: date | None  # due date of the last instalment paid in order, if any
+    postings: tuple[Posting, ...]
 
 
 class InstalmentPlans(Aggregate):
@@ -90,6 +129,8 @@ class InstalmentPlans(Aggregate):
 
     plan: PlanState | None = None
     past_plans: tuple[PlanState, ...] = ()
+    #: (item id, day) pairs: late interest on a restored original runs only after its day.
+    interest_covered: tuple[tuple[str, date], ...] = ()
 
     if TYPE_CHECKING:  # provided by ContractAccount
         items: dict[str, OpenItem]
@@ -114,7 +155,15 @@ class InstalmentPlans(Aggregate):
         cancelled_on: date
         reason: str
         missed: tuple[int, ...]
-        still_open: tuple[str, ...]  # instalment items that go back to normal dunning
+        still_open: tuple[str, ...]  # instalment items open when the plan was cancelled
+        # Since a cancellation unwinds the plan (issue 11). The defaults are what a cancellation stored
+        # before meant: nothing moved, the open instalments stayed open (module docstring).
+        reopened: tuple[Allocation, ...] = ()
+        cleared: tuple[Allocation, ...] = ()
+        interest_reversed: Decimal = ZERO
+        interest_covered_until: date | None = None
+        posted_on: date | None = None  # the booking day of ``postings``: the day of the cancellation
+        postings: tuple[Posting, ...] = ()
 
     class InstalmentPlanCompleted(Aggregate.Event):
         plan_id: str
@@ -183,22 +232,92 @@ class InstalmentPlans(Aggregate):
             raise Conflict(f"plan {plan_id} is not the live plan of this account", "plan_id")
         return self.plan
 
+    def plan_unwinding(self) -> Unwinding:
+        """What cancelling the live plan now would move (see the module docstring for the rule)."""
+        plan = self._live_plan(None)
+        instalments = sorted(plan.instalments, key=lambda i: i.number)
+        open_of = {i.item_id: self.items[i.item_id].open_amount for i in instalments}
+        in_order = []
+        for instalment in instalments:
+            if open_of[instalment.item_id] > 0:
+                break
+            in_order.append(instalment)
+        principal = sum((i.principal for i in instalments), ZERO)
+        paid = sum((i.amount - open_of[i.item_id] for i in instalments), ZERO)
+        principal_paid = min(paid - sum((i.interest for i in in_order), ZERO), principal)
+        interest_reversed = plan.interest_total - (paid - principal_paid)
+        reopened = []
+        left = principal_paid
+        originals = sorted(plan.originals, key=lambda a: (self.items[a.item_id].due_date,
+                                                          self.items[a.item_id].seq))
+        for original in originals:
+            covered = min(original.amount, left)
+            left -= covered
+            if original.amount > covered:
+                reopened.append(Allocation(original.item_id, original.amount - covered))
+        cleared = tuple(Allocation(item_id, amount) for item_id, amount in open_of.items() if amount > 0)
+        postings = () if not cleared else entry(  # a plan paid in full moves nothing
+            *(Posting.debit(chart.RECEIVABLES, a.amount, self.key, self.items[a.item_id].document_number)
+              for a in reopened),
+            Posting.credit(chart.RECEIVABLES, principal - principal_paid, self.key, plan.number),
+            Posting.debit(chart.INTEREST_INCOME, interest_reversed, self.key, f"{plan.number}-INT"),
+            Posting.credit(chart.RECEIVABLES, interest_reversed, self.key, f"{plan.number}-INT"),
+        )
+        if total(cleared) != total(reopened) + interest_reversed:  # pragma: no cover - the rule above
+            raise RuntimeError(f"plan {plan.number}: the unwinding does not add up")
+        return Unwinding(tuple(reopened), cleared, interest_reversed,
+                         in_order[-1].due_date if in_order else None, postings)
+
+    def items_without_plan(self) -> dict[str, OpenItem]:
+        """The account's items as the live plan's cancellation would leave them (all of them if none)."""
+        items = dict(self.items)
+        if self.plan is not None:
+            unwinding = self.plan_unwinding()
+            apply_allocations(items, unwinding.cleared, -1)
+            apply_allocations(items, unwinding.reopened, +1)
+        return items
+
+    def interest_covered_after_plan(self) -> tuple[tuple[str, date], ...]:
+        """``interest_covered`` as the live plan's cancellation would leave it."""
+        if self.plan is None:
+            return self.interest_covered
+        unwinding = self.plan_unwinding()
+        return self._covered(unwinding.reopened, unwinding.interest_covered_until)
+
+    def _covered(self, reopened: Sequence[Allocation], until: date | None) -> tuple[tuple[str, date], ...]:
+        if until is None:
+            return self.interest_covered
+        restored = {a.item_id for a in reopened}
+        kept = tuple((i, d) for i, d in self.interest_covered if i not in restored)
+        return (*kept, *((a.item_id, until) for a in reopened))
+
     def cancel_instalment_plan(self, cancelled_on: date, reason: str, missed: tuple[int, ...] = (),
                                plan_id: str | None = None) -> PlanState:
-        """End the plan; what is still open of its instalments goes back to normal dunning."""
+        """End the plan and unwind it: the unpaid principal back on the originals, the instalments closed."""
         plan = self._live_plan(plan_id)
         if not reason.strip():
             raise InvalidInput("a cancellation needs a reason", "reason")
         still_open = tuple(i for i in plan.item_ids if self.items[i].is_open)
-        self._instalment_plan_cancelled(plan.plan_id, cancelled_on, reason, missed, still_open)
+        u = self.plan_unwinding()
+        self._instalment_plan_cancelled(plan.plan_id, cancelled_on, reason, missed, still_open, u.reopened,
+                                        u.cleared, u.interest_reversed, u.interest_covered_until,
+                                        cancelled_on, u.postings)
         return self.past_plans[-1]
 
     @event(InstalmentPlanCancelled)
     def _instalment_plan_cancelled(self, plan_id: str, cancelled_on: date, reason: str,
-                                   missed: tuple[int, ...], still_open: tuple[str, ...]) -> None:
+                                   missed: tuple[int, ...], still_open: tuple[str, ...],
+                                   reopened: tuple[Allocation, ...] = (),
+                                   cleared: tuple[Allocation, ...] = (), interest_reversed: Decimal = ZERO,
+                                   interest_covered_until: date | None = None,
+                                   posted_on: date | None = None, postings: tuple[Posting, ...] = ()) -> None:
+        # Defaults: a cancellation stored before cancellations moved money has none of these fields.
+        apply_allocations(self.items, cleared, -1)
+        apply_allocations(self.items, reopened, +1)
+        self.interest_covered = self._covered(reopened, interest_covered_until)
         if self.plan is not None:
             ended = replace(self.plan, status="cancelled", ended_on=cancelled_on, end_reason=reason,
-                            missed=missed)
+                            missed=missed, restored=reopened, interest_reversed=interest_reversed)
             self.past_plans = (*self.past_plans, ended)
         self.plan = None
 

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from ledger.dunning import LockKind
+from ledger.dunning import LockKind, Procedure
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,30 @@ class AssignDunningProcedure:
     procedure: str | None = None
     country: str | None = None
     commodity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DefineDunningProcedure:
+    """The next version of a dunning procedure (its first, for a new code): levels, waits, fees, windows.
+
+    ``expected_version``: the version the sender read (0: shipped, or none yet); another is a conflict.
+    Defining what is in force already records nothing (see :mod:`ledger.dunning.configuration`).
+    """
+
+    procedure: Procedure
+    reason: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DefineDunningPack:
+    """The next version of a country's pack: ``assignments`` (commodity, procedure code) pairs."""
+
+    country: str
+    assignments: tuple[tuple[str, str], ...]
+    reason: str
+    description: str = ""
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,19 +18,31 @@ from ledger.core.errors import Conflict, DomainError, InvalidInput
 from ledger.core.handling import Capability, Handled, handles
 from ledger.core.ids import child_id
 from ledger.core.money import ZERO
-from ledger.dunning import DunningProposal, Lock, propose_step
+from ledger.dunning import DunningProposal, Lock, Procedure, propose_step
 from ledger.dunning import commands as dc
+from ledger.dunning import config_handlers as configs
 from ledger.dunning import plan_handlers as plans
+from ledger.dunning.configuration import InForce, PackVersion, ProcedureVersion, in_force
 from ledger.dunning.overview import DunningOverview, dunning_overview
-from ledger.dunning.run import MAX_RUN_ACCOUNTS, DunningRun, ExecutedStep, PlanAction, ProposedStep
+from ledger.dunning.proposal import holding_locks
+from ledger.dunning.run import (
+    MAX_RUN_ACCOUNTS,
+    DunningRun,
+    ExecutedStep,
+    LockedAccount,
+    PlanAction,
+    ProposedStep,
+    SkippedLock,
+)
 from ledger.dunning.settings import DunningSettings
 from ledger.parties.company import CompanyConfig
 
 
-def _proposed(account_id: UUID, p: DunningProposal) -> ProposedStep:
+def _proposed(account_id: UUID, p: DunningProposal, version: int) -> ProposedStep:
     return ProposedStep(account_id, p.procedure, p.level.level, p.level.name, p.level.template, p.rule,
                         tuple(i.item_id for i in p.items), tuple(i.document_number for i in p.items),
-                        p.overdue_total, p.fee, p.interest, p.payment_deadline, p.earliest_next_step_date)
+                        p.overdue_total, p.fee, p.interest, p.payment_deadline, p.earliest_next_step_date,
+                        version)
 
 
 class DunningHandlers(Capability[CompanyConfig]):
@@ -41,35 +53,83 @@ class DunningHandlers(Capability[CompanyConfig]):
         account: ContractAccount = self.get(ContractAccount, account_id, "contract account", "account_id")
         return account
 
+    # -- the configuration in force ---------------------------------------------------------------------
+
+    def in_force(self) -> InForce:
+        """The settings with every procedure and pack defined as events (ledger.dunning.configuration)."""
+        settings = self.dunning_settings
+        configuration = configs.configuration(self.ws)
+        version = configuration.version if configuration is not None else 0
+        cached: tuple[DunningSettings, int, InForce] | None = getattr(self._local, "in_force", None)
+        if cached is not None and cached[0] is settings and cached[1] == version:
+            return cached[2]
+        resolved = in_force(settings, configuration)
+        self._local.in_force = (settings, version, resolved)
+        return resolved
+
+    def procedure_of(self, account: ContractAccount) -> tuple[Procedure, int]:
+        """The procedure that duns ``account`` and its version."""
+        return self.in_force().procedure(account.dunning_procedure)
+
     # -- decisions ---------------------------------------------------------------------------------------
 
     def propose_for(self, account: ContractAccount, day: date, without_plan: bool = False
                     ) -> DunningProposal | None:
         """The next step :func:`ledger.dunning.propose_step` allows for ``account`` on ``day``."""
-        settings = self.dunning_settings
+        resolved = self.in_force()
+        settings = resolved.settings
         # A run proposed and executed in one batch asks twice for the same account in the same version:
-        # the answer is a pure function of (account version, day, settings), so it is computed once.
+        # the answer is a pure function of (account version, day, configuration), so it is computed once.
         cache: dict[tuple[Any, ...], DunningProposal | None] | None = getattr(self._local, "dunning", None)
-        cache_key = (account.id, account.version, day, without_plan, id(settings))
+        cache_key = (account.id, account.version, day, without_plan, id(resolved))
         if cache is not None and cache_key in cache:
             return cache[cache_key]
-        procedure = settings.procedure(account.dunning_procedure)
+        procedure, _ = resolved.procedure(account.dunning_procedure)
         proposal = propose_step(account.dunning_state(day, without_plan), procedure, day,
                                 settings.rates_for(procedure), settings.day_count)
         if cache is not None:
             cache[cache_key] = proposal
         return proposal
 
+    def locked_for(self, account: ContractAccount, day: date, without_plan: bool = False
+                   ) -> LockedAccount | None:
+        """The locks that stop the step ``account`` would otherwise get on ``day`` (the run skips it)."""
+        settings = self.in_force().settings
+        procedure, _ = self.procedure_of(account)
+        holding = holding_locks(account.dunning_state(day, without_plan), procedure, day,
+                                settings.rates_for(procedure), settings.day_count)
+        if not holding:
+            return None
+        views = [v for v in account.dunning_locks(day) if not (without_plan and v.source == "plan")
+                 and Lock(v.kind, v.reason, v.until, v.item_id) in holding]
+        return LockedAccount(account.id, tuple(
+            SkippedLock(v.kind, v.reason, v.until, account.items[v.item_id].document_number if v.item_id
+                        else None, v.source, v.lock_id) for v in views))
+
     # -- queries -----------------------------------------------------------------------------------------
 
     def dunning_overview(self, account_id: UUID, day: date | None = None
                          ) -> tuple[ContractAccount, DunningOverview]:
         account = self._dunned_account(account_id)
-        settings = self.dunning_settings
-        procedure = settings.procedure(account.dunning_procedure)
+        settings = self.in_force().settings
+        procedure, _ = self.procedure_of(account)
         overview = dunning_overview(account, procedure, day or self.today(), settings.rates_for(procedure),
                                     settings.day_count)
         return account, overview
+
+    def dunning_procedures(self) -> list[ProcedureVersion]:
+        """The version in force of every dunning procedure."""
+        return configs.procedures(self.ws, self.dunning_settings)
+
+    def dunning_procedure(self, code: str) -> tuple[ProcedureVersion, ...]:
+        """Every version of one procedure, oldest first (0: as shipped); the last is in force."""
+        return configs.procedure(self.ws, self.dunning_settings, code)
+
+    def dunning_packs(self) -> list[PackVersion]:
+        return configs.packs(self.ws, self.dunning_settings)
+
+    def dunning_pack(self, country: str) -> tuple[PackVersion, ...]:
+        return configs.pack(self.ws, self.dunning_settings, country)
 
     def instalment_eligibility(self, account_id: UUID, invoice_number: str, domestic: bool | None = None
                                ) -> dict[str, Any]:
@@ -96,10 +156,18 @@ class DunningHandlers(Capability[CompanyConfig]):
         account.release_dunning_lock(cmd.lock_id, self.today(), cmd.reason.strip())
         return [account], {"account_id": str(account.id), "lock_id": cmd.lock_id, "released": True}
 
+    @handles(dc.DefineDunningProcedure)
+    def define_dunning_procedure(self, cmd: dc.DefineDunningProcedure, rid: UUID) -> Handled:
+        return configs.define_procedure(self.ws, self.dunning_settings, cmd, rid)
+
+    @handles(dc.DefineDunningPack)
+    def define_dunning_pack(self, cmd: dc.DefineDunningPack, rid: UUID) -> Handled:
+        return configs.define_pack(self.ws, self.dunning_settings, cmd, rid)
+
     @handles(dc.AssignDunningProcedure)
     def assign_dunning_procedure(self, cmd: dc.AssignDunningProcedure, rid: UUID) -> Handled:
         account = self._dunned_account(cmd.account_id)
-        settings = self.dunning_settings
+        settings = self.in_force().settings
         if cmd.procedure is not None:
             code = cmd.procedure.strip()
         elif cmd.country and cmd.commodity:
@@ -124,6 +192,7 @@ class DunningHandlers(Capability[CompanyConfig]):
         steps: list[ProposedStep] = []
         actions: list[PlanAction] = []
         problems: list[str] = []
+        locked: list[LockedAccount] = []
         for account_id in accounts:
             account = self.find(ContractAccount, account_id)
             if account is None:
@@ -132,15 +201,19 @@ class DunningHandlers(Capability[CompanyConfig]):
             try:
                 action = plans.review_plan(self.ws, account, run_on)
                 proposal = self.propose_for(account, run_on, without_plan=action is not None)
+                held = None if proposal else self.locked_for(account, run_on, without_plan=action is not None)
+                version = self.procedure_of(account)[1]
             except DomainError as e:  # one account's bad data never stops the run
                 problems.append(f"{account_id}: {e}")
                 continue
             if action is not None:
                 actions.append(action)
             if proposal is not None:
-                steps.append(_proposed(account.id, proposal))
+                steps.append(_proposed(account.id, proposal, version))
+            if held is not None:
+                locked.append(held)
         run = DunningRun(child_id(rid, "dunning-run"), run_on, len(accounts), tuple(steps), tuple(actions),
-                         tuple(problems))
+                         tuple(problems), tuple(locked))
         return [run], self._run_result(run)
 
     @staticmethod
@@ -156,7 +229,7 @@ class DunningHandlers(Capability[CompanyConfig]):
                 "plans_completed": sum(1 for a in actions if a.action == "complete"),
                 "fees": str(sum((s.fee for s in steps), ZERO)),
                 "interest": str(sum((s.interest for s in steps), ZERO)),
-                "skipped": len(run.skipped), "problems": len(run.problems)}
+                "skipped": len(run.skipped), "locked": len(run.locked), "problems": len(run.problems)}
 
     @handles(dc.ExecuteDunningRun)
     def execute_dunning_run(self, cmd: dc.ExecuteDunningRun, rid: UUID) -> Handled:
@@ -192,9 +265,11 @@ class DunningHandlers(Capability[CompanyConfig]):
                        else f"level {proposal.level.level} due now")
                 skipped.append(f"{account.id}: level {proposed.level} was proposed, {now}")
                 continue
+            version = self.procedure_of(account)[1]
             step = account.record_dunning_step(child_id(run.id, f"step:{account.id}").hex, str(run.id),
-                                               proposal, today)
-            executed.append(ExecutedStep(account.id, step.step_id, step.level, step.fee, step.interest))
+                                               proposal, today, version)
+            executed.append(ExecutedStep(account.id, step.step_id, step.level, step.fee, step.interest,
+                                         step.procedure, version))
             changed[account.id] = account
         run.execute(today, tuple(executed), tuple(done), tuple(skipped))
         return [run, *changed.values()], self._run_result(run)

@@ -12,7 +12,9 @@ How :func:`late_interest` counts, and why:
 
 * Interest runs from the day *after* the due date up to and including ``until``: the debtor may
   pay on the due date itself (D.Lgs. 231/2002 art. 4: interest "decorrono dal giorno successivo
-  alla scadenza").
+  alla scadenza"). A procedure may add an interest-free window after the due date
+  (:attr:`ledger.dunning.procedure.Procedure.interest_free_days`): its callers then pass the window's
+  last day as ``due_date``.
 * Every day uses the rate in force and the principal open on that day, so a rate change or a
   partial payment splits the period exactly where it happens.
 * Day count ``ACT/365`` by default (each day is 1/365 of the annual rate, leap years too, the

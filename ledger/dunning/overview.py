@@ -17,6 +17,7 @@ from ledger.core.money import ZERO, round_cents
 from ledger.dunning import DayCount, InterestRateTable, Procedure, earliest_next_step_date, exact_interest
 from ledger.dunning.account_part import Dunning, LockView, StepRecord
 from ledger.dunning.account_plans import PlanState
+from ledger.dunning.proposal import interest_start
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ def dunning_overview(account: Dunning, procedure: Procedure, today: date, rates:
         exact = ZERO
         for item in overdue:
             if item.kind is ItemKind.INVOICE:
-                start = max(item.due_date, state.interest_charged_until or item.due_date)
+                start = interest_start(item, state, procedure)
                 with suppress(InvalidInput):  # the table does not reach back that far: none
                     exact += exact_interest(item.open_amount, start, today, rates, day_count)
         accrued = round_cents(exact)

@@ -190,7 +190,10 @@ def create_instalment_plan(ws: Workspace[CompanyConfig], settings: DunningSettin
 def cancel_instalment_plan(ws: Workspace[CompanyConfig], cmd: dc.CancelInstalmentPlan) -> Handled:
     account = _account(ws, cmd.account_id)
     plan = account.cancel_instalment_plan(ws.today(), cmd.reason.strip(), (), cmd.plan_id)
-    return [account], {"account_id": str(account.id), "plan_id": plan.plan_id, "status": plan.status}
+    return [account], {"account_id": str(account.id), "plan_id": plan.plan_id, "status": plan.status,
+                       "restored": {account.items[a.item_id].document_number: str(a.amount)
+                                    for a in plan.restored},
+                       "interest_reversed": str(plan.interest_reversed)}
 
 
 def review_instalment_plan(ws: Workspace[CompanyConfig], cmd: dc.ReviewInstalmentPlan) -> Handled:

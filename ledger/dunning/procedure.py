@@ -63,13 +63,32 @@ class DunningLevel:
 
 @dataclass(frozen=True, slots=True)
 class Procedure:
-    """A country's (or segment's) dunning procedure. ``grace_days`` after the due date come first."""
+    """A country's (or segment's) dunning procedure. ``grace_days`` after the due date come first.
+
+    ``interest_free_days`` is a window after the due date in which no late interest accrues (AMAM
+    Messina: "no interest for the 15 days after the due date"); 0, the default, charges from the day
+    after the due date, as every procedure stored before the window existed did.
+
+    **Once the window has passed, interest runs from the window's end, not from the due date** (a
+    *franchigia assoluta*: the days of the window are never charged). Why: it is what the rule says
+    literally ("no interest for the 15 days"); it has no cliff (paying on the 16th day costs one day of
+    interest, not sixteen), so the interest grows by one day's worth per day late like everywhere else
+    in :mod:`ledger.dunning.interest`; and when a contract's text is read two ways, the reading that
+    charges a consumer less is the safe one (Codice del consumo, D.Lgs. 206/2005 art. 35: a doubtful
+    clause is read in the consumer's favour, https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:
+    decreto.legislativo:2005-09-06;206~art35). A company whose contract says "from the due date once
+    late by more than 15 days" (a *franchigia relativa*) must not use this window.
+
+    The window concerns interest only: when a level may be reached is still ``grace_days`` and the
+    level's ``days_after_due``.
+    """
 
     code: str
     country: str
     levels: tuple[DunningLevel, ...]
     grace_days: int
     description: str = ""
+    interest_free_days: int = 0
 
     def __post_init__(self) -> None:
         if not self.levels:
@@ -78,6 +97,12 @@ class Procedure:
             raise InvalidInput(f"procedure {self.code}: levels must be numbered 1..n in order", "levels")
         if self.grace_days < 0:
             raise InvalidInput("grace_days must not be negative", "grace_days")
+        if self.interest_free_days < 0:
+            raise InvalidInput("interest_free_days must not be negative", "interest_free_days")
+
+    def interest_free_until(self, due_date: date) -> date:
+        """The last day without late interest for an item due on ``due_date`` (interest runs after it)."""
+        return due_date + timedelta(days=self.interest_free_days)
 
     def level(self, number: int) -> DunningLevel | None:
         """Level ``number`` (1-based), or ``None`` past the last one."""

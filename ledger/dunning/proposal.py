@@ -9,7 +9,8 @@ An item is *eligible* for level L on the day ``due + max(grace_days + 1, L.days_
 is overdue after its grace (``today > due + grace``, https://en.wikipedia.org/wiki/Grace_period)
 and old enough for that level. Interest is charged on principal items (kind ``INVOICE``) only —
 never on fees or on interest (art. 1283 Italian c.c. forbids anatocism) — from the later of the due
-date and ``interest_charged_until``, on the amount open today. Using today's open amount for the
+date (after the procedure's interest-free window, if it has one) and ``interest_charged_until``, on the
+amount open today. Using today's open amount for the
 whole period undercharges an item that was partly paid late, never overcharges; callers that know
 the payment history can use :func:`ledger.dunning.interest.late_interest` with a principal schedule.
 """
@@ -33,7 +34,9 @@ class DunningState:
     """What the dunning run knows of one contract account.
 
     ``level`` is the last level reached (0: none), ``last_step_on`` the day it was sent;
-    ``interest_charged_until`` the last day already covered by charged interest.
+    ``interest_charged_until`` the last day already covered by charged interest; ``interest_covered``
+    (item id, day) pairs for items whose late interest only runs after their day (originals restored by
+    a cancelled instalment plan, whose earned interest covered the days before).
     """
 
     items: tuple[OpenItem, ...]
@@ -41,6 +44,7 @@ class DunningState:
     last_step_on: date | None = None
     locks: tuple[Lock, ...] = ()
     interest_charged_until: date | None = None
+    interest_covered: tuple[tuple[str, date], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +95,23 @@ def _eligible_items(state: DunningState, level: DunningLevel, procedure: Procedu
     return tuple(sorted(chosen, key=lambda i: (i.due_date, i.seq)))
 
 
-def _interest(items: tuple[OpenItem, ...], state: DunningState, today: date,
+def interest_start(item: OpenItem, state: DunningState, procedure: Procedure) -> date:
+    """The last day of ``item`` free of late interest, or already charged: interest runs from the day after.
+
+    The latest of the due date (plus the procedure's interest-free window, see
+    :class:`~ledger.dunning.procedure.Procedure`), the day the account's interest was charged until, and
+    the day an instalment plan's interest covered the item until (``DunningState.interest_covered``).
+    """
+    start = procedure.interest_free_until(item.due_date)
+    if state.interest_charged_until is not None:
+        start = max(start, state.interest_charged_until)
+    for item_id, covered in state.interest_covered:
+        if item_id == item.item_id:
+            start = max(start, covered)
+    return start
+
+
+def _interest(items: tuple[OpenItem, ...], state: DunningState, procedure: Procedure, today: date,
               rates: InterestRateTable | None, day_count: DayCount) -> Decimal:
     principal = [item for item in items if item.kind is ItemKind.INVOICE]
     if not principal:
@@ -100,8 +120,8 @@ def _interest(items: tuple[OpenItem, ...], state: DunningState, today: date,
         raise InvalidInput("this level charges interest: an interest rate table is needed", "rates")
     exact = ZERO
     for item in principal:
-        start = max(item.due_date, state.interest_charged_until or item.due_date)
-        exact += exact_interest(item.open_amount, start, today, rates, day_count)
+        exact += exact_interest(item.open_amount, interest_start(item, state, procedure), today, rates,
+                                day_count)
     return round_cents(exact)  # one rounding for the whole step (see ledger.dunning.interest)
 
 
@@ -118,7 +138,7 @@ def propose_step(state: DunningState, procedure: Procedure, today: date,
     overdue = sum((item.open_amount for item in items), ZERO)
     if not items or overdue < level.min_amount:
         return None
-    interest = _interest(items, state, today, rates, day_count) if level.charges_interest else ZERO
+    interest = _interest(items, state, procedure, today, rates, day_count) if level.charges_interest else ZERO
     after = replace(state, level=level.level, last_step_on=today,
                     interest_charged_until=today if level.charges_interest else state.interest_charged_until)
     return DunningProposal(
@@ -135,6 +155,24 @@ def propose_step(state: DunningState, procedure: Procedure, today: date,
         rule=level.rule,
         earliest_next_step_date=earliest_next_step_date(after, procedure),
     )
+
+
+def holding_locks(state: DunningState, procedure: Procedure, today: date,
+                  rates: InterestRateTable | None = None,
+                  day_count: DayCount = "ACT/365") -> tuple[Lock, ...]:
+    """The locks that stop a step :func:`propose_step` would propose without them (none: nothing held).
+
+    The account-wide locks in force, and the locks on the items the step would have dunned; a lock on an
+    item that is not overdue yet holds nothing today.
+    """
+    if not state.locks or propose_step(state, procedure, today, rates, day_count) is not None:
+        return ()
+    unlocked = propose_step(replace(state, locks=()), procedure, today, rates, day_count)
+    if unlocked is None:
+        return ()
+    items = {item.item_id for item in unlocked.items}
+    return tuple(lock for lock in state.locks if lock.active_on(today)
+                 and (lock.covers_account or lock.item_id in items))
 
 
 def earliest_next_step_date(state: DunningState, procedure: Procedure) -> date | None:

@@ -1,10 +1,11 @@
 """A dunning run: a proposal finance can inspect and discard, then its execution, reversible as a whole.
 
-The proposal fixes, per account, the next step :func:`ledger.dunning.propose_step` allows on the run
-day — the level, the rule that allows it, the items, the fee and the interest — and the instalment plans
-to end (missed past their grace, or paid). Execution records each step on its account (an event citing
-the level, the rule and the items) and the run keeps which steps it made, so that reversing the run
-compensates exactly those steps.
+The proposal fixes, per account, the next step :func:`ledger.dunning.propose_step` allows on the run day —
+the procedure and its version, the level, the rule that allows it, the items, the fee and the interest — the
+instalment plans to end (missed past their grace, or paid), and the accounts skipped because a lock stopped
+the step they would have had (each lock with its reason and end). Execution records each step on its account
+(an event citing the level, the rule and the items) and the run keeps which steps it made, so that reversing
+the run compensates exactly those steps.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.core.errors import Conflict
 from ledger.core.money import ZERO
+from ledger.dunning.locks import LockKind
 
 #: Most accounts one run may review: a run is proposed and executed in one transaction each, and stores
 #: about 3 kB per account dunned (its proposal, the step event, its share of the execution).
@@ -39,6 +41,27 @@ class ProposedStep:
     interest: Decimal
     payment_deadline: date | None
     earliest_next_step: date | None
+    procedure_version: int = 0  # of the procedure (ledger.dunning.configuration); 0 also before versions
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedLock:
+    """A lock that stopped a step, as the run lists it: what it is, why, until when, on what."""
+
+    kind: LockKind
+    reason: str
+    until: date | None
+    document: str | None  # the one item it holds; None: the whole account
+    source: str  # "manual", "plan" or "direct-debit" (ledger.dunning.account_part.LockView)
+    lock_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LockedAccount:
+    """An account the run skipped: without ``locks`` it would have been dunned."""
+
+    account_id: UUID
+    locks: tuple[SkippedLock, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +85,8 @@ class ExecutedStep:
     level: int
     fee: Decimal
     interest: Decimal
+    procedure: str = ""  # "" in runs executed before procedures had versions
+    procedure_version: int = 0
 
 
 class DunningRun(Aggregate):
@@ -71,6 +96,7 @@ class DunningRun(Aggregate):
         steps: tuple[ProposedStep, ...]
         plan_actions: tuple[PlanAction, ...]
         problems: tuple[str, ...]  # accounts that could not be reviewed, and why (errors as data)
+        locked: tuple[LockedAccount, ...] = ()  # accounts skipped for a lock (none listed before issue 11)
 
     class Executed(Aggregate.Event):
         executed_on: date
@@ -89,12 +115,14 @@ class DunningRun(Aggregate):
 
     @event(Proposed)
     def __init__(self, id: UUID, run_on: date, accounts_reviewed: int, steps: tuple[ProposedStep, ...],
-                 plan_actions: tuple[PlanAction, ...], problems: tuple[str, ...]) -> None:
+                 plan_actions: tuple[PlanAction, ...], problems: tuple[str, ...],
+                 locked: tuple[LockedAccount, ...] = ()) -> None:
         self.run_on = run_on
         self.accounts_reviewed = accounts_reviewed
         self.proposed_steps = steps
         self.proposed_plan_actions = plan_actions
         self.problems = problems
+        self.locked = locked
         self.status = "proposed"
         self.executed_on: date | None = None
         self.steps: tuple[ExecutedStep, ...] = ()

@@ -4,6 +4,7 @@ row), load curves stored compressed with a checksum, DST days in the files."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -37,21 +38,26 @@ def test_a_self_reading_below_the_last_actual_is_refused_with_the_reason(biller:
         biller.run(b.SubmitSelfReading(contract, date(2026, 2, 20), D("1300")))  # type: ignore[arg-type]
 
 
-def test_an_implausible_self_reading_is_refused_and_a_plausible_one_recorded(biller: BillingClerk) -> None:
+def test_an_implausible_self_reading_is_held_for_review_and_a_plausible_one_recorded(
+        biller: BillingClerk) -> None:
     """History: 10 kWh a day; the factor is 3. Twenty days after the last actual (1310):
-    2000 implies 690 / 20 = 34.5 kWh a day, more than 3 x 10: refused;
-    1320 implies 0.5 kWh a day, less than 10 / 3: refused;
-    1500 implies 9.5 kWh a day: recorded, as a self-reading."""
+    2000 implies 690 / 20 = 34.5 kWh a day, more than 3 x 10: held for review;
+    1320 implies 0.5 kWh a day, less than 10 / 3: held for review;
+    1500 implies 9.5 kWh a day: recorded, as a self-reading. Held readings never count."""
     sp, contract = _history(biller)
-    with pytest.raises(InvalidInput, match=r"34\.50 per day .* more than 3x the historical 10\.00"):
-        biller.run(b.SubmitSelfReading(contract, date(2026, 2, 20), D("2000")))  # type: ignore[arg-type]
-    with pytest.raises(InvalidInput, match=r"less than 1/3"):
-        biller.run(b.SubmitSelfReading(contract, date(2026, 2, 20), D("1320")))  # type: ignore[arg-type]
+    high = biller.run(b.SubmitSelfReading(contract, date(2026, 2, 20), D("2000")))  # type: ignore[arg-type]
+    assert (high["accepted"], high["held_for_review"]) == (False, True)
+    assert re.search(r"34\.50 per day .* more than 3x the historical 10\.00", str(high["problem"]))
+    low = biller.run(b.SubmitSelfReading(contract, date(2026, 2, 20), D("1320")))  # type: ignore[arg-type]
+    assert low["held_for_review"] and "less than 1/3" in str(low["problem"])
     events = biller.events()
     result = biller.run(b.SubmitSelfReading(contract, date(2026, 2, 20), D("1500")))  # type: ignore[arg-type]
     assert result["accepted"] and biller.events() > events
     readings = biller.app.repository.get(MeterReadings.id_for(sp))
     assert readings.readings[result["reading_id"]].source is ReadingSource.SELF_READING
+    assert [r.index for r in readings.effective()] == [D("1000"), D("1310"), D("1500")]
+    assert [r.reading_id for r in biller.app.billing.reading_reviews()] == [high["reading_id"],
+                                                                            low["reading_id"]]
 
 
 def test_a_correction_supersedes_and_a_second_value_for_a_day_needs_one(biller: BillingClerk) -> None:

@@ -68,6 +68,7 @@ def dun(clerk: Clerk, execute: bool = True) -> dict[str, Any]:
     total: dict[str, Any] = {"runs": [r["run_id"] for r in results], "by_level": {}}
     for name in ("steps", "plans_cancelled", "plans_completed", "skipped", "problems"):
         total[name] = sum(r[name] for r in results)
+    total["locked"] = sum(r.get("locked", 0) for r in results)
     for r in results:
         for level, n in r["by_level"].items():
             total["by_level"][level] = total["by_level"].get(level, 0) + n

@@ -98,7 +98,7 @@ def test_an_instalment_collected_in_time_is_paid_unless_the_collection_comes_bac
     assert (result["action"], result["missed"]) == ("cancel", [1])
 
 
-def test_a_plan_cancelled_by_hand_leaves_its_instalments_to_dunning(clerk: Clerk) -> None:
+def test_a_plan_cancelled_by_hand_gives_its_original_back_to_dunning(clerk: Clerk) -> None:
     account = customer(clerk, "Gina Ambra")
     invoice = clerk.bill(account, "50.00", vat="0")["number"]
     plan = do(clerk, dc.CreateInstalmentPlan(account, (invoice,), 2, date(2026, 3, 20)))
@@ -107,9 +107,10 @@ def test_a_plan_cancelled_by_hand_leaves_its_instalments_to_dunning(clerk: Clerk
     do(clerk, dc.CancelInstalmentPlan(account, "customer withdrew", plan["plan_id"]))
     with pytest.raises(Conflict):
         do(clerk, dc.CancelInstalmentPlan(account, "again"))
+    assert cents_of(clerk, account) == {invoice: 5000}  # the instalments are closed, the invoice open
     clerk.clock.today = date(2026, 3, 27)
     assert dun(clerk)["by_level"] == {"1": 1}
-    assert state(clerk, account).steps[-1].items == [plan["instalments"][0]["document"]]
+    assert state(clerk, account).steps[-1].items == [invoice]
 
 
 @pytest.mark.parametrize(("command", "field"), [

@@ -1,7 +1,7 @@
 """The issue's story on both stores, with balances and postings checked at each step:
 
 collect → return MD01 → direct debit stopped → dunning → instalment plan → instalment missed → plan
-cancelled → dunning resumes.
+cancelled, its unpaid principal back on the originals → dunning resumes at their level.
 """
 
 from __future__ import annotations
@@ -116,28 +116,40 @@ def test_collect_return_md01_dunning_plan_missed_cancelled_dunning_resumes(clerk
     clerk.clock.today = date(2026, 4, 20)
     assert dun(clerk) | {"runs": [], "by_level": {}} == {"runs": [], "by_level": {}, "steps": 0,
                                                          "plans_cancelled": 0, "plans_completed": 0,
-                                                         "skipped": 0, "problems": 0}
+                                                         "skipped": 0, "locked": 0, "problems": 0}
     clerk.pay(account, "35.10", "PLAN-2026-000001-001")
     assert clerk.owes(account) == Decimal("70.16")
 
-    # The second is missed past its 10 days' grace: the run cancels the plan and dunning resumes on it.
+    # The second is missed past its 10 days' grace: the run cancels the plan. What is unpaid of its
+    # principal goes back on the originals, the oldest first paid by the 35.10 received: the invoice is
+    # open again for 64.90, the fee and the interest in full; the instalments close (no plan interest to
+    # reverse). Dunning resumes where it was (level 2, the formal notice of 28 March, with its 25 days long
+    # past), so the same run sends the suspension request for the restored items (70.16 ≥ 50.00).
+    # Its interest on the invoice runs from 15 April (the plan's first instalment, paid, covered the days
+    # before): 16 April – 26 May, 41 days × 64.90 × 5.65 % / 365 = 0.411889… → 0.41.
     clerk.clock.today = date(2026, 5, 26)
     resumed = dun(clerk)
-    assert (resumed["plans_cancelled"], resumed["by_level"]) == (1, {"1": 1})
+    assert (resumed["plans_cancelled"], resumed["by_level"], resumed["skipped"]) == (1, {"3": 1}, 0)
+    assert postings_of(clerk, account, "InstalmentPlanCancelled") == [
+        ("receivables", 0, 7016), ("receivables", 26, 0), ("receivables", 500, 0), ("receivables", 6490, 0)]
     after = state(clerk, account)
-    assert after.plan is None and after.level == 1 and after.locks == []
-    assert after.steps[-1].items == ["PLAN-2026-000001-002"]  # the third is not due yet
+    assert after.plan is None and after.level == 3 and after.locks == []
+    suspension = after.steps[-1]
+    assert suspension.items == [invoice, fee_doc, interest_doc]
+    assert (suspension.rule, suspension.fee, suspension.interest) == (
+        "IT-ARERA-258/2015 TIMOE art. 4", Decimal("0.00"), Decimal("0.41"))
     cancelled = account_of(clerk, account).past_plans[-1]
     assert (cancelled.status, cancelled.missed, cancelled.ended_on) == ("cancelled", (2,), date(2026, 5, 26))
-    assert clerk.owes(account) == Decimal("70.16")  # cancelling moves no money: the instalments stay open
+    open_now = cents_of(clerk, account)
+    assert {doc: open_now[doc] for doc in (invoice, fee_doc, interest_doc)} == {
+        invoice: 6490, fee_doc: 500, interest_doc: 26}
+    assert not any(doc in open_now for doc, _, _ in rates)
+    assert clerk.owes(account) == Decimal("70.57")
 
     clerk.clock.today = date(2026, 6, 5)
-    assert dun(clerk)["by_level"] == {"2": 1}
-    notice2 = state(clerk, account).steps[-1]
-    assert (notice2.fee, notice2.interest) == (Decimal("5.00"), Decimal("0.00"))  # no interest on instalments
-    assert clerk.owes(account) == Decimal("75.16")
-    assert gl(clerk, account, "fees") == -1000 and gl(clerk, account, "interest-income") == -26
-    assert gl(clerk, account, "receivables") == 7516 == clerk.balance(account)[4]
+    assert dun(clerk)["steps"] == 0  # the last level is reached
+    assert gl(clerk, account, "fees") == -500 and gl(clerk, account, "interest-income") == -(26 + 41)
+    assert gl(clerk, account, "receivables") == 7057 == clerk.balance(account)[4]
     assert gl(clerk, account, "dd-clearing") == 0
 
     # Replay: another application on the same store, folding the events afresh, sees the same state;
