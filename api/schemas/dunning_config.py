@@ -36,7 +36,7 @@ class DunningLevelIn(Strict):
 
 
 class DunningProcedureIn(Strict):
-    country: str = Field(pattern=r"^[A-Z]{2}$", examples=["IT"])
+    country: str = Field(pattern=r"^[A-Z]{2}$", max_length=2, examples=["IT"])
     levels: list[DunningLevelIn] = Field(min_length=1, max_length=MAX_LEVELS)
     grace_days: int = Field(ge=0, le=MAX_DAYS)
     interest_free_days: int = Field(default=0, ge=0, le=MAX_DAYS,
@@ -90,7 +90,8 @@ class DunningDefinedOut(BaseModel):
 
 
 class PackAssignmentIO(Strict):
-    commodity: str = Field(examples=["water"], description="electricity, gas, water or district-heating")
+    commodity: str = Field(max_length=MAX_CODE_LENGTH, examples=["water"],
+                           description="electricity, gas, water or district-heating")
     procedure: str = Field(min_length=1, max_length=MAX_CODE_LENGTH, examples=["IT-WATER-AMAM"])
 
 
