@@ -11,23 +11,23 @@ Money in the view is integer cents: exact in both databases, and summable in SQL
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from eventsourcing.domain import DomainEvent, DomainEventProtocol
 from eventsourcing.utils import get_topic
 
 from ledger.accounts.account import ContractAccount
-from ledger.accounts.clearing import Allocation, OpenItem
+from ledger.accounts.clearing import OpenItem
 from ledger.collections.account_part import DirectDebit
 from ledger.collections.review import ReturnReview
 from ledger.core.money import Posting, Side
 from ledger.core.topics import stored_topics
 from ledger.parties.identifiers import known_iban
 from ledger.payments.receipts import SuspenseItem
+from projections.moves import account_moves, business_date, cents
 
 
 def _account_event_classes() -> list[type]:
@@ -54,11 +54,6 @@ TOPICS: tuple[str, ...] = tuple(
                 ReturnReview.Opened, ReturnReview.Applied, ReturnReview.Dismissed)
     for topic in stored_topics(get_topic(cls))
 )
-
-
-def cents(amount: Decimal) -> int:
-    """Exact integer cents of a cent-quantised Decimal."""
-    return int(amount * 100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +91,8 @@ class Changes:
     mandate_status: dict[str, str] = field(default_factory=dict)
     new_reviews: list[tuple[Any, ...]] = field(default_factory=list)
     review_status: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: (position, seq, account, item ("" for credit), business date, recorded at, opens, open, credit)
+    moves: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def _item_row(account_id: str, item: OpenItem) -> tuple[Any, ...]:
@@ -113,37 +110,26 @@ def _item_row(account_id: str, item: OpenItem) -> tuple[Any, ...]:
     )
 
 
-def _clear(changes: Changes, account_id: str, allocations: Sequence[Allocation], sign: int) -> None:
-    for a in allocations:
-        changes.item_deltas[a.item_id] += sign * cents(a.amount)
-        changes.account_open_deltas[account_id] += sign * cents(a.amount)
-
-
 def _booking_date(event: Any) -> date:
-    for name in (
-        "posted_on",
-        "received_on",
-        "reversed_on",
-        "reset_on",
-        "applied_on",
-        "refunded_on",
-        "allocated_on",
-        "settled_on",
-        "returned_on",
-    ):
-        value = getattr(event, name, None)
-        if isinstance(value, date):
-            return value
-    item = getattr(event, "item", None)
-    if isinstance(item, OpenItem):
-        return item.posted_on
-    collection = getattr(event, "collection", None)
-    if collection is not None:
-        return collection.collection_date  # type: ignore[no-any-return]
-    receipt = getattr(event, "receipt", None)
-    if receipt is not None:
-        return receipt.received_on  # type: ignore[no-any-return]
-    raise TypeError(f"{type(event).__name__} has no booking date")
+    day = business_date(event)
+    if day is None:
+        raise TypeError(f"{type(event).__name__} has no booking date")
+    return day
+
+
+def _apply_moves(changes: Changes, account_id: str, notification_id: int, event: Any) -> None:
+    """Add the event's moves to the view's counters and keep them as rows for the as-of queries."""
+    day = _booking_date(event).isoformat()
+    recorded_at = event.timestamp.isoformat()
+    for seq, move in enumerate(account_moves(event), start=1):
+        if move.opened is not None:
+            changes.new_items.append(_item_row(account_id, move.opened))
+        elif move.item_id:
+            changes.item_deltas[move.item_id] += move.open_cents
+        changes.account_open_deltas[account_id] += move.open_cents
+        changes.account_credit_deltas[account_id] += move.credit_cents
+        changes.moves.append((notification_id, seq, account_id, move.item_id, day, recorded_at,
+                              int(move.opened is not None), move.open_cents, move.credit_cents))
 
 
 def _journal(
@@ -221,24 +207,8 @@ def _review(changes: Changes, event: Any, notification_id: int) -> None:
         changes.review_status[review_id] = ("dismissed", event.reason)
 
 
-def _item_changes(changes: Changes, account_id: str, event: Any) -> bool:
-    """Any other account event that follows the item-change protocol (dunning steps, instalment plans).
-
-    Such an event names ``opened_items`` (new open items), ``cleared`` and ``reopened`` (allocations
-    that lower or raise open items) and ``postings``; all three item fields are optional.
-    """
-    if not hasattr(event, "postings"):
-        return False
-    for item in getattr(event, "opened_items", ()):
-        changes.new_items.append(_item_row(account_id, item))
-        changes.account_open_deltas[account_id] += cents(item.amount)
-    _clear(changes, account_id, getattr(event, "cleared", ()), -1)
-    _clear(changes, account_id, getattr(event, "reopened", ()), +1)
-    return True
-
-
-def _direct_debit(changes: Changes, account_id: str, event: Any) -> bool:
-    """Direct-debit events; True when the event also carries postings for the journal."""
+def _direct_debit(changes: Changes, account_id: str, event: Any) -> None:
+    """The mandate and collection rows of direct-debit events (their moves are :func:`_apply_moves`'s)."""
     if isinstance(event, DirectDebit.MandateSet):
         m = event.mandate
         changes.mandates[account_id] = (
@@ -249,10 +219,8 @@ def _direct_debit(changes: Changes, account_id: str, event: Any) -> bool:
             m.signed_on.isoformat(),
         )
         changes.mandate_status.pop(account_id, None)
-        return False
-    if isinstance(event, DirectDebit.CollectionBooked):
+    elif isinstance(event, DirectDebit.CollectionBooked):
         col = event.collection
-        _clear(changes, account_id, col.allocations, -1)
         changes.new_collections.append(
             (
                 col.end_to_end_id,
@@ -266,15 +234,9 @@ def _direct_debit(changes: Changes, account_id: str, event: Any) -> bool:
                 None,
             )
         )
-        return True
-    if isinstance(event, DirectDebit.CollectionSettled):
+    elif isinstance(event, DirectDebit.CollectionSettled):
         changes.collection_status[event.end_to_end_id] = ("settled", None)
-        return True
-    if isinstance(event, DirectDebit.CollectionReturned):
-        _clear(changes, account_id, event.reopened, +1)
-        if event.fee_item is not None:
-            changes.new_items.append(_item_row(account_id, event.fee_item))
-            changes.account_open_deltas[account_id] += cents(event.fee_item.amount)
+    elif isinstance(event, DirectDebit.CollectionReturned):
         changes.collection_status[event.end_to_end_id] = ("returned", event.reason_code)
         if event.stops_direct_debit:  # in event order with a MandateSet of the same batch
             row = changes.mandates.get(account_id)
@@ -282,8 +244,6 @@ def _direct_debit(changes: Changes, account_id: str, event: Any) -> bool:
                 changes.mandates[account_id] = (*row[:2], "revoked", *row[3:])
             else:
                 changes.mandate_status[account_id] = "revoked"
-        return True
-    return False
 
 
 def changes_for(
@@ -307,32 +267,17 @@ def changes_for(
             changes.new_accounts.append(
                 (account_id, str(event.partner_id), event.name, event.currency, notification_id)
             )
+            # The account is known from here on (the as-of queries' "known at"); it has no business date.
+            changes.moves.append((notification_id, 0, account_id, "", "", event.timestamp.isoformat(),
+                                  0, 0, 0))
             continue
-        if isinstance(event, ContractAccount.InvoicePosted):
-            changes.new_items.append(_item_row(account_id, event.item))
-            changes.account_open_deltas[account_id] += cents(event.item.amount)
-        elif isinstance(event, ContractAccount.CreditNotePosted):
-            _clear(changes, account_id, event.allocations, -1)
-            changes.account_credit_deltas[account_id] += cents(event.to_credit)
-        elif isinstance(event, ContractAccount.PaymentReceived):
-            _clear(changes, account_id, (*event.allocations, *event.written_off), -1)
-            changes.account_credit_deltas[account_id] += cents(event.to_credit)
+        _direct_debit(changes, account_id, event)
+        if isinstance(event, ContractAccount.PaymentReceived):
             iban = known_iban(event.payer_iban)  # older events kept it as typed, or kept junk
             if iban is not None:
                 changes.payer_ibans.add((iban, account_id))
-        elif isinstance(event, ContractAccount.PaymentReversed):
-            _clear(changes, account_id, event.reopened, +1)
-            changes.account_credit_deltas[account_id] -= cents(event.credit_back)
-            if event.shortfall_item is not None:
-                changes.new_items.append(_item_row(account_id, event.shortfall_item))
-                changes.account_open_deltas[account_id] += cents(event.shortfall_item.amount)
-        elif isinstance(event, ContractAccount.ClearingReset):
-            _clear(changes, account_id, event.reopened, +1)
-            changes.account_credit_deltas[account_id] += cents(event.credit_added)
-        elif isinstance(event, ContractAccount.CreditApplied):
-            _clear(changes, account_id, event.allocations, -1)
-            changes.account_credit_deltas[account_id] -= sum(cents(a.amount) for a in event.allocations)
-        elif not (_direct_debit(changes, account_id, event) or _item_changes(changes, account_id, event)):
+        if not hasattr(event, "postings"):  # locks, procedures, mandates, the end of a plan
             continue
+        _apply_moves(changes, account_id, notification_id, event)
         _journal(changes, account_id, notification_id, event, getattr(event, "postings", ()))
     return changes

@@ -66,6 +66,13 @@ _CREATE = [
     " reason_code TEXT NOT NULL, returned_on TEXT NOT NULL, end_to_end_id TEXT, mandate_id TEXT,"
     " amount_cents BIGINT, currency TEXT, original_message_id TEXT, payment_information_id TEXT,"
     " candidates TEXT NOT NULL, resolution TEXT, opened_at_position BIGINT NOT NULL)",
+    # Every change of an open item or of the credit on account, with its business date and recording time:
+    # what the as-of queries add up (projections.as_of). item_id "" is the credit (and the account opening).
+    "CREATE TABLE IF NOT EXISTS {schema}saldo_moves ("
+    " position BIGINT NOT NULL, seq INTEGER NOT NULL, account_id TEXT NOT NULL, item_id TEXT NOT NULL,"
+    " booking_date TEXT NOT NULL, recorded_at TEXT NOT NULL, opens INTEGER NOT NULL,"
+    " open_cents BIGINT NOT NULL, credit_cents BIGINT NOT NULL, PRIMARY KEY (position, seq))",
+    "CREATE INDEX IF NOT EXISTS saldo_moves_account ON {schema}saldo_moves (account_id, booking_date)",
 ]
 
 
@@ -90,6 +97,7 @@ class LedgerViewSQL(LedgerQueries):
             "mandates": f"{self.prefix}saldo_mandates",
             "collections": f"{self.prefix}saldo_collections",
             "reviews": f"{self.prefix}saldo_return_reviews",
+            "moves": f"{self.prefix}saldo_moves",
             "tracking": self._tracking_table(),
         }
         sql = sql.format(**names)
@@ -115,6 +123,7 @@ class LedgerViewSQL(LedgerQueries):
     SUSPENSE_TYPES = ("text", "bigint", "text", "text", "text", "text", "text", "text", "text", "text",
                       "text", "bigint")
     REVIEW_TYPES = ("text",) * 12 + ("bigint",) + ("text",) * 5 + ("bigint",)
+    MOVE_TYPES = ("bigint", "int", "text", "text", "text", "text", "int", "bigint", "bigint")
     JOURNAL_TYPES = ("bigint", "bigint", "int", "text", "text", "text", "text", "text", "text", "bigint",
                      "bigint", "text")
     # fmt: on
@@ -127,6 +136,8 @@ class LedgerViewSQL(LedgerQueries):
             self._write_suspense(curs, changes)
             self._write_direct_debit(curs, changes)
             self._write_reviews(curs, changes)
+            if changes.moves:
+                self._insert(curs, "{moves}", self.MOVE_TYPES, changes.moves)
             if changes.payer_ibans:
                 curs.executemany(
                     self._q("INSERT INTO {ibans} VALUES (?, ?) ON CONFLICT DO NOTHING"),
@@ -270,7 +281,7 @@ class LedgerViewSQL(LedgerQueries):
         """Empty the view and forget its position, in one transaction (for a rebuild from zero)."""
         with self._write() as curs:
             for table in ("accounts", "items", "journal", "ibans", "suspense", "mandates", "collections",
-                          "reviews"):
+                          "reviews", "moves"):
                 curs.execute(self._q(f"DELETE FROM {{{table}}}"))  # noqa: S608 - constant names
             curs.execute(self._q("DELETE FROM {tracking} WHERE application_name = ?"), (tracking_name,))
 
@@ -285,6 +296,7 @@ class LedgerViewSQL(LedgerQueries):
             "mandates": "account_id",
             "collections": "end_to_end_id",
             "reviews": "review_id",
+            "moves": "position, seq",
         }
         return {
             t: [tuple(r) for r in self._read(f"SELECT * FROM {{{t}}} ORDER BY {k}")]  # noqa: S608
