@@ -10,11 +10,11 @@ from fastapi import FastAPI
 
 from api.bootstrap import Services
 from api.problems import install_problem_handlers
-from api.routes import accounts, billing, collections, dunning, exports, ops, payments
+from api.routes import accounts, billing, collections, dunning, exports, ops, payments, reports
 
 #: In the order the paths appear in the OpenAPI document (and Swagger UI).
 ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning.router, billing.router,
-           collections.router)
+           collections.router, reports.router)
 
 
 def create_app(svc: Services) -> FastAPI:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from projections.as_of import AsOfQueries
+
 #: Values per ``IN (...)`` list: well under SQLite's bound-parameter limit.
 IN_CHUNK = 900
 #: What the returns import reads of a collection, in this order.
@@ -20,7 +22,7 @@ REVIEW_COLUMNS = ("review_id, status, problem, detail, source, file_name, locati
                   " payment_information_id, candidates, resolution")
 
 
-class LedgerQueries:
+class LedgerQueries(AsOfQueries):
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:  # pragma: no cover
         raise NotImplementedError
 

@@ -4,16 +4,19 @@ reads of an account: its balance, open items and statement."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response
 
+from api.as_of import AsOfDep, not_yet_known
 from api.deps import IdempotencyKey, ServicesDep, account_row, money, parse_decimal, run_command
 from api.schemas import accounts as s
 from ledger.accounts import commands as ac
 from ledger.core.errors import InvalidInput
 from ledger.parties import commands as pc
 from ledger.parties.partner import PostalAddress
+from projections.as_of import AccountAsOf, PointInTime
 
 router = APIRouter()
 
@@ -70,8 +73,26 @@ def issue_credit_note(invoice_number: str, body: s.CreditNoteIn, key: Idempotenc
     return s.CreditNoteOut.model_validate(run_command(svc, cmd, key, response))
 
 
+def _as_of(svc: ServicesDep, account_id: UUID, at: PointInTime) -> tuple[tuple[Any, ...], AccountAsOf]:
+    """The account's view row (404 if it never existed) and its items and credit at ``at``."""
+    row = account_row(svc, account_id)
+    state = svc.view.account_as_of(str(account_id), at)
+    if state is None:
+        raise not_yet_known(account_id, at)
+    return row, state
+
+
 @router.get("/accounts/{account_id}/balance", tags=["portal"])
-def balance(account_id: UUID, svc: ServicesDep) -> s.BalanceOut:
+def balance(account_id: UUID, svc: ServicesDep, at: AsOfDep) -> s.BalanceOut:
+    """What the customer owes; with ``as_of``/``known_at``, on that business date as known at that moment."""
+    if at is not None:
+        row, state = _as_of(svc, account_id, at)
+        overdue_cents, due = state.due_summary(at.as_of.isoformat())
+        return s.BalanceOut(account_id=row[0], partner_id=row[1], name=row[2], currency=row[3],
+                            balance=money(state.open_cents - state.credit_cents),
+                            open_items_total=money(state.open_cents), overdue=money(overdue_cents),
+                            credit=money(state.credit_cents),
+                            next_due_date=date.fromisoformat(due) if due else None, as_of=at.as_of)
     row = account_row(svc, account_id)
     today = svc.app.today()
     overdue, next_due = svc.view.due_summary(str(account_id), today.isoformat())
@@ -82,7 +103,17 @@ def balance(account_id: UUID, svc: ServicesDep) -> s.BalanceOut:
 
 
 @router.get("/accounts/{account_id}/open-items", tags=["portal"])
-def open_items(account_id: UUID, svc: ServicesDep) -> list[s.OpenItemOut]:
+def open_items(account_id: UUID, svc: ServicesDep, at: AsOfDep) -> list[s.OpenItemOut]:
+    """Items still open, oldest due first; with ``as_of``/``known_at``, those open then."""
+    if at is not None:
+        _, state = _as_of(svc, account_id, at)
+        day = at.as_of.isoformat()
+        return [s.OpenItemOut(item_id=i.item_id, document_number=i.document_number, kind=i.kind,
+                              amount=money(i.amount_cents), open_amount=money(i.open_cents),
+                              due_date=date.fromisoformat(i.due_date),
+                              posted_on=date.fromisoformat(i.posted_on),
+                              payment_reference=i.payment_reference, overdue=i.due_date < day)
+                for i in state.open_items()]
     account_row(svc, account_id)
     today = svc.app.today().isoformat()
     return [s.OpenItemOut(item_id=r[0], document_number=r[1], kind=r[2], amount=money(r[3]),
@@ -92,8 +123,14 @@ def open_items(account_id: UUID, svc: ServicesDep) -> list[s.OpenItemOut]:
 
 
 @router.get("/accounts/{account_id}/statement", tags=["portal"])
-def statement(account_id: UUID, svc: ServicesDep) -> list[s.StatementLineOut]:
-    account_row(svc, account_id)
+def statement(account_id: UUID, svc: ServicesDep, at: AsOfDep) -> list[s.StatementLineOut]:
+    """Movements with the running balance; with ``as_of``/``known_at``, those booked and recorded by then."""
+    if at is not None:
+        _as_of(svc, account_id, at)
+        rows = svc.view.statement_as_of(str(account_id), at)
+    else:
+        account_row(svc, account_id)
+        rows = svc.view.statement(str(account_id))
     return [s.StatementLineOut(position=r[0], booking_date=r[1], movement=r[2], document=r[3],
                                amount=money(r[4]), running_balance=money(r[5]))
-            for r in svc.view.statement(str(account_id))]
+            for r in rows]

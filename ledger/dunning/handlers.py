@@ -65,11 +65,13 @@ class DunningHandlers(Capability[CompanyConfig]):
     def dunning_overview(self, account_id: UUID, day: date | None = None
                          ) -> tuple[ContractAccount, DunningOverview]:
         account = self._dunned_account(account_id)
+        return account, self.overview_of(account, day or self.today())
+
+    def overview_of(self, account: ContractAccount, day: date) -> DunningOverview:
+        """The dunning state of ``account`` as given (the live one, or one replayed as of a date) on ``day``."""
         settings = self.dunning_settings
         procedure = settings.procedure(account.dunning_procedure)
-        overview = dunning_overview(account, procedure, day or self.today(), settings.rates_for(procedure),
-                                    settings.day_count)
-        return account, overview
+        return dunning_overview(account, procedure, day, settings.rates_for(procedure), settings.day_count)
 
     def instalment_eligibility(self, account_id: UUID, invoice_number: str, domestic: bool | None = None
                                ) -> dict[str, Any]:

@@ -1,0 +1,130 @@
+"""A contract account as it stood on a business date, as known at a moment, replayed from its events.
+
+What the dunning state and the instalment plans need (steps, locks, the live plan, the mandate) lives on
+the account aggregate, not in the view, so their as-of answers replay the account's own events:
+
+- **known at**: only the events whose recording timestamp is at or before ``known_at``;
+- **as of**: of those, only the events dated on or before ``as_of`` (:func:`~projections.moves.business_date`;
+  events without a business date, such as a mandate being registered, always count). An event that
+  follows from one left out is left out with it: the return or settlement of a collection dated later,
+  the reversal of a later payment, the release of a later lock, a clearing of an item opened later.
+
+The items and the credit are then set to what the view's as-of queries give (:mod:`projections.as_of`,
+from the same moves of :mod:`projections.moves`), so the dunning state's overdue amounts are the open
+items' as of that date. Replaying a subset of events skips the library's version check (``mutate``): the
+events are applied with ``apply`` and the version set by hand, as ``mutate`` itself does
+(https://eventsourcing.readthedocs.io/en/stable/topics/domain.html#event-sourced-aggregates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from ledger.accounts.account import ContractAccount
+from ledger.accounts.clearing import OpenItem
+from ledger.application import Saldo
+from ledger.dunning.account_part import Dunning
+from ledger.dunning.account_plans import InstalmentPlans
+from projections.as_of import PointInTime
+from projections.moves import account_moves, business_date
+
+#: Fields naming something an event creates (on the events in CREATING) or refers to (on every other).
+REFERENCE_FIELDS = (("payment_id", "payment"), ("end_to_end_id", "collection"), ("step_id", "step"),
+                    ("lock_id", "lock"), ("plan_id", "plan"))
+CREATING = (ContractAccount.PaymentReceived, Dunning.DunningStepRecorded, Dunning.DunningLockSet,
+            InstalmentPlans.InstalmentPlanCreated)
+
+Key = tuple[str, str]
+
+
+def _references(event: Any) -> tuple[set[Key], set[Key]]:
+    """(what ``event`` brings into being, what it needs to exist already)."""
+    moves = account_moves(event) if hasattr(event, "postings") else []
+    defines = {("item", m.item_id) for m in moves if m.opened is not None}
+    uses = {("item", m.item_id) for m in moves if m.item_id and m.opened is None}
+    uses |= {("item", i) for i in getattr(event, "item_ids", ())}
+    for name in ("corrects_item_id",):
+        if isinstance(getattr(event, name, None), str):
+            uses.add(("item", getattr(event, name)))
+    lock = getattr(event, "lock", None)
+    if lock is not None and lock.item_id is not None:
+        uses.add(("item", lock.item_id))
+    collection = getattr(event, "collection", None)
+    if collection is not None:
+        defines.add(("collection", collection.end_to_end_id))
+    for name, kind in REFERENCE_FIELDS:
+        value = getattr(event, name, None)
+        if isinstance(value, str):
+            (defines if isinstance(event, CREATING) else uses).add((kind, value))
+    return defines, uses
+
+
+def _fits(account: ContractAccount, event: Any) -> bool:
+    """Whether the event's item changes apply to the account as replayed (none goes below 0 or above)."""
+    if not hasattr(event, "postings"):
+        return True
+    deltas: dict[str, int] = {}
+    for move in account_moves(event):
+        if move.opened is not None:
+            if move.item_id in account.items:
+                return False
+        elif move.item_id:
+            deltas[move.item_id] = deltas.get(move.item_id, 0) + move.open_cents
+    for item_id, delta in deltas.items():
+        item = account.items.get(item_id)
+        if item is None or not 0 <= int(item.open_amount * 100) + delta <= int(item.amount * 100):
+            return False
+    return True
+
+
+def _set_items_as_of(account: ContractAccount, events: Sequence[Any], at: PointInTime) -> None:
+    """The account's items and credit from the moves of ``events`` dated by ``as_of`` (as the view's)."""
+    items: dict[str, OpenItem] = {}
+    credit = Decimal("0.00")
+    cleared_early: list[tuple[str, Decimal]] = []
+    for event in events:
+        day = business_date(event)
+        if not hasattr(event, "postings") or day is None or day > at.as_of:
+            continue
+        for move in account_moves(event):
+            delta = Decimal(move.open_cents).scaleb(-2)
+            if move.opened is not None:
+                items[move.item_id] = move.opened
+            elif move.item_id:
+                cleared_early.append((move.item_id, delta))
+            credit += Decimal(move.credit_cents).scaleb(-2)
+    for item_id, delta in cleared_early:
+        item = items.get(item_id)
+        if item is None:  # an item opened after the day it was cleared on: credit that day
+            credit -= delta
+        else:
+            items[item_id] = replace(item, open_amount=item.open_amount + delta)
+    account.items = items
+    account.credit = credit
+
+
+def account_as_of(app: Saldo, account_id: UUID, at: PointInTime) -> ContractAccount | None:
+    """The account on ``at.as_of`` as known at ``at.known_at``; None if it was not yet known then."""
+    stored: list[Any] = list(app.events.get(account_id))
+    known = [e for e in stored if e.timestamp <= at.known_at]
+    if not known or not isinstance(known[0], ContractAccount.Opened):
+        return None
+    account = known[0].mutate(None)
+    if not isinstance(account, ContractAccount):  # pragma: no cover - Opened creates an account
+        return None
+    left_out: set[Key] = set()
+    for event in known[1:]:
+        day = business_date(event)
+        defines, uses = _references(event)
+        if (day is not None and day > at.as_of) or uses & left_out or not _fits(account, event):
+            left_out |= defines
+            continue
+        event.apply(account)
+        account.version = event.originator_version
+        account.modified_on = event.timestamp
+    _set_items_as_of(account, known, at)
+    return account
