@@ -4,7 +4,9 @@ Two times (issue 10, "as-of, both times"):
 
 - **as of** a business date (valid time): only what happened on or before that day counts, each move on
   the business date of its event (the day the journal books it: an invoice's posting date, a payment's
-  receipt date, a collection's collection date, a return's return date);
+  receipt date, a collection's collection date, a return's return date), except that an event undoing an
+  earlier one counts no earlier than it (a reject dated before its collection counts from the collection
+  date: :func:`projections.moves.effective_date`);
 - **known at** a moment (record time): only events recorded by then count, by their recording timestamp.
 
 Both read the view's moves (:mod:`projections.moves`, one row per change of an item or of the credit),
@@ -137,11 +139,14 @@ class AsOfQueries:
             " SUM(amount) OVER (ORDER BY notification_id) FROM ("
             "  SELECT notification_id, MIN(booking_date) AS booking_date, MIN(event_type) AS event_type,"
             "   MIN(document) AS document, SUM(debit_cents - credit_cents) AS amount"
-            "  FROM {journal} WHERE contract_account_id = ?"
+            "  FROM {journal} j WHERE contract_account_id = ?"
             "   AND gl_account IN ('receivables', 'customer-credit')"
             "   AND booking_date <= ? AND recorded_at <= ?"
+            # An event that undoes a later-dated one counts from that date (projections.moves).
+            "   AND NOT EXISTS (SELECT 1 FROM {moves} m WHERE m.position = j.notification_id"
+            "    AND m.booking_date > ?)"
             "  GROUP BY notification_id) AS movements ORDER BY notification_id",
-            (account_id, at.as_of.isoformat(), at.recorded_key),
+            (account_id, at.as_of.isoformat(), at.recorded_key, at.as_of.isoformat()),
         )
 
     def aged_receivables(self, at: PointInTime, account_id: str | None = None) -> list[tuple[Any, ...]]:

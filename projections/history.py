@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -30,7 +31,7 @@ from ledger.application import Saldo
 from ledger.dunning.account_part import Dunning
 from ledger.dunning.account_plans import InstalmentPlans
 from projections.as_of import PointInTime
-from projections.moves import account_moves, business_date
+from projections.moves import account_moves, created_ref, effective_date
 
 #: Fields naming something an event creates (on the events in CREATING) or refers to (on every other).
 REFERENCE_FIELDS = (("payment_id", "payment"), ("end_to_end_id", "collection"), ("step_id", "step"),
@@ -81,13 +82,13 @@ def _fits(account: ContractAccount, event: Any) -> bool:
     return True
 
 
-def _set_items_as_of(account: ContractAccount, events: Sequence[Any], at: PointInTime) -> None:
+def _set_items_as_of(account: ContractAccount, events: Sequence[tuple[Any, date | None]],
+                     at: PointInTime) -> None:
     """The account's items and credit from the moves of ``events`` dated by ``as_of`` (as the view's)."""
     items: dict[str, OpenItem] = {}
     credit = Decimal("0.00")
     cleared_early: list[tuple[str, Decimal]] = []
-    for event in events:
-        day = business_date(event)
+    for event, day in events:
         if not hasattr(event, "postings") or day is None or day > at.as_of:
             continue
         for move in account_moves(event):
@@ -107,18 +108,30 @@ def _set_items_as_of(account: ContractAccount, events: Sequence[Any], at: PointI
     account.credit = credit
 
 
+def _dated(events: Sequence[Any]) -> list[tuple[Any, date | None]]:
+    """Each event with the business date it counts from (:func:`projections.moves.effective_date`)."""
+    since: dict[str, date] = {}
+    dated = []
+    for event in events:
+        day = effective_date(event, since)
+        created = created_ref(event)
+        if created is not None and day is not None:
+            since[created] = day
+        dated.append((event, day))
+    return dated
+
+
 def account_as_of(app: Saldo, account_id: UUID, at: PointInTime) -> ContractAccount | None:
     """The account on ``at.as_of`` as known at ``at.known_at``; None if it was not yet known then."""
     stored: list[Any] = list(app.events.get(account_id))
-    known = [e for e in stored if e.timestamp <= at.known_at]
-    if not known or not isinstance(known[0], ContractAccount.Opened):
+    known = _dated([e for e in stored if e.timestamp <= at.known_at])
+    if not known or not isinstance(known[0][0], ContractAccount.Opened):
         return None
-    account = known[0].mutate(None)
+    account = known[0][0].mutate(None)
     if not isinstance(account, ContractAccount):  # pragma: no cover - Opened creates an account
         return None
     left_out: set[Key] = set()
-    for event in known[1:]:
-        day = business_date(event)
+    for event, day in known[1:]:
         defines, uses = _references(event)
         if (day is not None and day > at.as_of) or uses & left_out or not _fits(account, event):
             left_out |= defines

@@ -11,7 +11,7 @@ Money in the view is integer cents: exact in both databases, and summable in SQL
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,7 +27,7 @@ from ledger.core.money import Posting, Side
 from ledger.core.topics import stored_topics
 from ledger.parties.identifiers import known_iban
 from ledger.payments.receipts import SuspenseItem
-from projections.moves import account_moves, business_date, cents
+from projections.moves import account_moves, business_date, cents, created_ref, effective_date
 
 
 def _account_event_classes() -> list[type]:
@@ -93,6 +93,10 @@ class Changes:
     review_status: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: (position, seq, account, item ("" for credit), business date, recorded at, opens, open, credit)
     moves: list[tuple[Any, ...]] = field(default_factory=list)
+    #: Business dates of what events created that later ones may undo (projections.moves.created_ref):
+    #: those the view already had, given, and those of this batch, added as (ref, account, date) rows.
+    since: dict[str, date] = field(default_factory=dict)
+    new_refs: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _item_row(account_id: str, item: OpenItem) -> tuple[Any, ...]:
@@ -119,8 +123,15 @@ def _booking_date(event: Any) -> date:
 
 def _apply_moves(changes: Changes, account_id: str, notification_id: int, event: Any) -> None:
     """Add the event's moves to the view's counters and keep them as rows for the as-of queries."""
-    day = _booking_date(event).isoformat()
+    effective = effective_date(event, changes.since)
+    if effective is None:
+        raise TypeError(f"{type(event).__name__} has no booking date")
+    day = effective.isoformat()
     recorded_at = event.timestamp.isoformat()
+    created = created_ref(event)
+    if created is not None:
+        changes.since[created] = effective
+        changes.new_refs.append((created, account_id, day))
     for seq, move in enumerate(account_moves(event), start=1):
         if move.opened is not None:
             changes.new_items.append(_item_row(account_id, move.opened))
@@ -247,13 +258,15 @@ def _direct_debit(changes: Changes, account_id: str, event: Any) -> None:
 
 
 def changes_for(
-    events: Iterable[tuple[DomainEventProtocol[Any], int]], currency_of: dict[str, str]
+    events: Iterable[tuple[DomainEventProtocol[Any], int]], currency_of: dict[str, str],
+    since: Mapping[str, date] | None = None,
 ) -> Changes:
     """Translate ``(event, notification_id)`` pairs into view changes, in store order.
 
-    ``currency_of`` maps account ids to currencies already in the view (for journal lines).
+    ``currency_of`` maps account ids to currencies already in the view (for journal lines); ``since``
+    the business dates of what the batch's events undo (:func:`projections.moves.undone_ref`).
     """
-    changes = Changes(currencies=dict(currency_of))
+    changes = Changes(currencies=dict(currency_of), since=dict(since or {}))
     for event, notification_id in events:
         if isinstance(event, SuspenseItem.Parked | SuspenseItem.Allocated | SuspenseItem.Refunded):
             _suspense(changes, event, notification_id)

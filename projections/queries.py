@@ -7,6 +7,7 @@ placeholder style), so these are written once for SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from projections.as_of import AsOfQueries
@@ -44,6 +45,11 @@ class LedgerQueries(AsOfQueries):
             tuple(account_ids),
         )
         return {r[0]: r[1] for r in rows}
+
+    def ref_dates(self, refs: Sequence[str]) -> dict[str, date]:
+        """Business dates of what earlier events created (``projections.moves.created_ref``)."""
+        rows = self._where_in("SELECT ref, booking_date FROM {refs} WHERE ref IN ({marks})", sorted(refs))
+        return {r[0]: date.fromisoformat(r[1]) for r in rows}
 
     def account(self, account_id: str) -> tuple[Any, ...] | None:
         rows = self._read(

@@ -73,6 +73,8 @@ _CREATE = [
     " booking_date TEXT NOT NULL, recorded_at TEXT NOT NULL, opens INTEGER NOT NULL,"
     " open_cents BIGINT NOT NULL, credit_cents BIGINT NOT NULL, PRIMARY KEY (position, seq))",
     "CREATE INDEX IF NOT EXISTS saldo_moves_account ON {schema}saldo_moves (account_id, booking_date)",
+    "CREATE TABLE IF NOT EXISTS {schema}saldo_refs (ref TEXT PRIMARY KEY, account_id TEXT NOT NULL,"
+    " booking_date TEXT NOT NULL)",  # what a later event may undo, and its business date
 ]
 
 
@@ -98,6 +100,7 @@ class LedgerViewSQL(LedgerQueries):
             "collections": f"{self.prefix}saldo_collections",
             "reviews": f"{self.prefix}saldo_return_reviews",
             "moves": f"{self.prefix}saldo_moves",
+            "refs": f"{self.prefix}saldo_refs",
             "tracking": self._tracking_table(),
         }
         sql = sql.format(**names)
@@ -138,6 +141,8 @@ class LedgerViewSQL(LedgerQueries):
             self._write_reviews(curs, changes)
             if changes.moves:
                 self._insert(curs, "{moves}", self.MOVE_TYPES, changes.moves)
+            if changes.new_refs:
+                self._insert(curs, "{refs}", ("text", "text", "text"), changes.new_refs)
             if changes.payer_ibans:
                 curs.executemany(
                     self._q("INSERT INTO {ibans} VALUES (?, ?) ON CONFLICT DO NOTHING"),
@@ -281,7 +286,7 @@ class LedgerViewSQL(LedgerQueries):
         """Empty the view and forget its position, in one transaction (for a rebuild from zero)."""
         with self._write() as curs:
             for table in ("accounts", "items", "journal", "ibans", "suspense", "mandates", "collections",
-                          "reviews", "moves"):
+                          "reviews", "moves", "refs"):
                 curs.execute(self._q(f"DELETE FROM {{{table}}}"))  # noqa: S608 - constant names
             curs.execute(self._q("DELETE FROM {tracking} WHERE application_name = ?"), (tracking_name,))
 
@@ -297,6 +302,7 @@ class LedgerViewSQL(LedgerQueries):
             "collections": "end_to_end_id",
             "reviews": "review_id",
             "moves": "position, seq",
+            "refs": "ref",
         }
         return {
             t: [tuple(r) for r in self._read(f"SELECT * FROM {{{t}}} ORDER BY {k}")]  # noqa: S608

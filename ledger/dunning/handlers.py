@@ -68,7 +68,7 @@ class DunningHandlers(Capability[CompanyConfig]):
         return account, self.overview_of(account, day or self.today())
 
     def overview_of(self, account: ContractAccount, day: date) -> DunningOverview:
-        """The dunning state of ``account`` as given (the live one, or one replayed as of a date) on ``day``."""
+        """The dunning state on ``day`` of ``account`` as given (live, or replayed as of a date)."""
         settings = self.dunning_settings
         procedure = settings.procedure(account.dunning_procedure)
         return dunning_overview(account, procedure, day, settings.rates_for(procedure), settings.day_count)
