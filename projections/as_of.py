@@ -9,11 +9,12 @@ Two times (issue 10, "as-of, both times"):
   date: :func:`projections.moves.effective_date`);
 - **known at** a moment (record time): only events recorded by then count, by their recording timestamp.
 
-Both read the view's moves (:mod:`projections.moves`, one row per change of an item or of the credit),
-so they cost a scan of one account's moves, not a replay. An item is on the account as of a date when the
-event that opened it is; a clearing move dated on or before that day for an item opened later (a receipt
-dated before the invoice it was matched to) counts as credit on account that day, so the balance as of a
-date is always what the journal's receivables and customer-credit lines say on that date.
+Both read the view's moves (:mod:`projections.moves`, one row per change of an item or of the credit,
+dated by :mod:`projections.dating`), so they cost one scan of one account's moves, not a replay. Dated
+that way, each item's moves add up, as of any date and as known at any moment, to an open amount the
+item really had, and the balance of any date is what the journal's receivables and customer-credit lines
+say on that date (a receipt dated before the invoice it was matched to is credit on account until the
+invoice's date). So the balance, the overdue amount and the aged report are plain sums over the moves.
 
 With no event recorded after ``known_at`` and none dated after ``as_of``, the answers are the live
 view's (the property test ``tests/test_as_of_properties.py`` checks it after every step of random
@@ -29,8 +30,6 @@ from typing import Any
 
 #: Upper day bounds of the aged-receivables buckets after "not due": 1–30, 31–60, 61–90, then > 90 days.
 AGE_BUCKET_DAYS = (30, 60, 90)
-#: Bucket numbers of the aged report: 0 not due, 1..3 the bounded ones, 4 over 90 days, 5 credit.
-CREDIT_BUCKET = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,126 +48,22 @@ class PointInTime:
         """
         return self.known_at.astimezone(UTC).isoformat()
 
-
-@dataclass(frozen=True, slots=True)
-class ItemAsOf:
-    item_id: str
-    document_number: str
-    kind: str
-    amount_cents: int
-    open_cents: int
-    due_date: str
-    posted_on: str
-    payment_reference: str | None
-    seq: int
-
-
-@dataclass(frozen=True, slots=True)
-class AccountAsOf:
-    """The items on an account at a point in time (open or not, in due order) and its credit on account."""
-
-    items: tuple[ItemAsOf, ...]
-    credit_cents: int
-
     @property
-    def open_cents(self) -> int:
-        return sum(i.open_cents for i in self.items)
-
-    def open_items(self) -> list[ItemAsOf]:
-        return [i for i in self.items if i.open_cents > 0]
-
-    def due_summary(self, day: str) -> tuple[int, str | None]:
-        """Overdue cents (due before ``day``) and the next due date on or after it, as the live view's."""
-        open_items = self.open_items()
-        upcoming = [i.due_date for i in open_items if i.due_date >= day]
-        return sum(i.open_cents for i in open_items if i.due_date < day), min(upcoming, default=None)
+    def params(self) -> tuple[str, str]:
+        return self.as_of.isoformat(), self.recorded_key
 
 
-def fold_account(rows: Sequence[tuple[Any, ...]]) -> AccountAsOf | None:
-    """Per-item sums of moves (:meth:`AsOfQueries.account_as_of`'s rows) as items and credit.
-
-    None when there is no row: the account was not yet known.
-    """
-    if not rows:
-        return None
-    items: list[ItemAsOf] = []
-    credit = 0
-    for item_id, opens, open_cents, credit_cents, *attributes in rows:
-        credit += int(credit_cents)
-        if not item_id:
-            continue
-        if not opens:  # cleared on or before the day of an item opened after it: credit that day
-            credit -= int(open_cents)
-            continue
-        number, kind, amount, due, posted, reference, seq = attributes
-        items.append(ItemAsOf(item_id, number, kind, int(amount), int(open_cents), due, posted, reference,
-                              int(seq)))
-    items.sort(key=lambda i: (i.due_date, i.seq))
-    return AccountAsOf(tuple(items), credit)
+@dataclass(frozen=True, slots=True)
+class BalanceAsOf:
+    open_cents: int
+    credit_cents: int
+    overdue_cents: int
+    next_due: str | None
 
 
 def age_bounds(as_of: date) -> tuple[str, ...]:
     """The earliest due date of each bucket before "over 90 days": as_of, as_of − 30, − 60, − 90 days."""
     return (as_of.isoformat(), *((as_of - timedelta(days=d)).isoformat() for d in AGE_BUCKET_DAYS))
-
-
-_PER_ITEM = ("SELECT account_id, item_id, MAX(opens) AS opens, SUM(open_cents) AS open_cents,"
-             " SUM(credit_cents) AS credit_cents FROM {moves}"
-             " WHERE booking_date <= ? AND recorded_at <= ?")
-
-
-class AsOfQueries:
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:  # pragma: no cover
-        raise NotImplementedError
-
-    def account_as_of(self, account_id: str, at: PointInTime) -> AccountAsOf | None:
-        """The account's items and credit as of ``at`` (None: not yet known then)."""
-        rows = self._read(
-            "SELECT p.item_id, p.opens, p.open_cents, p.credit_cents, i.document_number, i.kind,"  # noqa: S608
-            " i.amount_cents, i.due_date, i.posted_on, i.payment_reference, i.seq"
-            f" FROM ({_PER_ITEM} AND account_id = ? GROUP BY account_id, item_id) p"
-            " LEFT JOIN {items} i ON i.item_id = p.item_id",
-            (at.as_of.isoformat(), at.recorded_key, account_id),
-        )
-        return fold_account(rows)
-
-    def statement_as_of(self, account_id: str, at: PointInTime) -> list[tuple[Any, ...]]:
-        """The statement (``LedgerQueries.statement``): lines booked by ``as_of``, known at ``known_at``."""
-        return self._read(
-            "SELECT notification_id, booking_date, event_type, document, amount,"
-            " SUM(amount) OVER (ORDER BY notification_id) FROM ("
-            "  SELECT notification_id, MIN(booking_date) AS booking_date, MIN(event_type) AS event_type,"
-            "   MIN(document) AS document, SUM(debit_cents - credit_cents) AS amount"
-            "  FROM {journal} j WHERE contract_account_id = ?"
-            "   AND gl_account IN ('receivables', 'customer-credit')"
-            "   AND booking_date <= ? AND recorded_at <= ?"
-            # An event that undoes a later-dated one counts from that date (projections.moves).
-            "   AND NOT EXISTS (SELECT 1 FROM {moves} m WHERE m.position = j.notification_id"
-            "    AND m.booking_date > ?)"
-            "  GROUP BY notification_id) AS movements ORDER BY notification_id",
-            (account_id, at.as_of.isoformat(), at.recorded_key, at.as_of.isoformat()),
-        )
-
-    def aged_receivables(self, at: PointInTime, account_id: str | None = None) -> list[tuple[Any, ...]]:
-        """(account_id, name, currency, bucket, cents) of every account with something open or credit.
-
-        Buckets: 0 not due, 1 1–30 days past due, 2 31–60, 3 61–90, 4 over 90, 5 credit on account. Only
-        open items (open amount above zero) are aged, so the buckets add up to the open items' total.
-        """
-        only = " AND account_id = ?" if account_id is not None else ""
-        params: tuple[Any, ...] = (*age_bounds(at.as_of), at.as_of.isoformat(), at.recorded_key)
-        return self._read(
-            "SELECT p.account_id, a.name, a.currency, CASE WHEN p.opens = 0 THEN 5"  # noqa: S608
-            " WHEN i.due_date >= ? THEN 0 WHEN i.due_date >= ? THEN 1 WHEN i.due_date >= ? THEN 2"
-            " WHEN i.due_date >= ? THEN 3 ELSE 4 END AS bucket,"
-            " SUM(CASE WHEN p.opens = 0 THEN p.credit_cents - p.open_cents ELSE p.open_cents END)"
-            f" FROM ({_PER_ITEM}{only} GROUP BY account_id, item_id) p"
-            " JOIN {accounts} a ON a.account_id = p.account_id"
-            " LEFT JOIN {items} i ON i.item_id = p.item_id"
-            " WHERE p.opens = 0 OR p.open_cents > 0"
-            " GROUP BY p.account_id, a.name, a.currency, bucket ORDER BY p.account_id, bucket",
-            (*params, account_id) if account_id is not None else params,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,26 +76,90 @@ class AgedAccount:
     buckets: tuple[int, int, int, int, int]
     credit_cents: int
 
-    @property
-    def total_cents(self) -> int:
-        return sum(self.buckets)
-
 
 def fold_aged(rows: Sequence[tuple[Any, ...]]) -> list[AgedAccount]:
-    """:meth:`AsOfQueries.aged_receivables` rows as one record per account with anything open or credit."""
-    accounts: list[AgedAccount] = []
-    current: tuple[str, str, str] | None = None
-    sums = [0] * (CREDIT_BUCKET + 1)
+    """:meth:`AsOfQueries.aged_receivables` rows, without the accounts that have nothing open or credit."""
+    aged = []
+    for account_id, name, currency, *cents in rows:
+        b = [int(c) for c in cents]
+        if any(b):
+            aged.append(AgedAccount(account_id, name, currency, (b[0], b[1], b[2], b[3], b[4]), b[5]))
+    return aged
 
-    def close() -> None:
-        if current is not None and any(sums):
-            b = sums
-            accounts.append(AgedAccount(*current, (b[0], b[1], b[2], b[3], b[4]), b[CREDIT_BUCKET]))
 
-    for account_id, name, currency, bucket, cents in rows:
-        if current is None or current[0] != account_id:
-            close()
-            current, sums = (account_id, name, currency), [0] * (CREDIT_BUCKET + 1)
-        sums[int(bucket)] += int(cents)
-    close()
-    return accounts
+#: The moves of one account that count as of a business date, as known at a moment.
+_COUNTING = "FROM {moves} WHERE account_id = ? AND booking_date <= ? AND recorded_at <= ?"
+
+
+class AsOfQueries:
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def known(self, account_id: str, at: PointInTime) -> bool:
+        """Whether the account had been opened by ``known_at`` (its opening has no business date)."""
+        return bool(self._read("SELECT 1 FROM {moves} WHERE account_id = ? AND booking_date = ''"
+                               " AND recorded_at <= ?", (account_id, at.recorded_key)))
+
+    def balance_as_of(self, account_id: str, at: PointInTime) -> BalanceAsOf | None:
+        """Open items, credit, overdue (due before ``as_of``) and the next due date; None: not yet known."""
+        day, recorded = at.params
+        rows = self._read(
+            "SELECT COUNT(*), COALESCE(SUM(open_cents), 0), COALESCE(SUM(credit_cents), 0),"  # noqa: S608
+            " COALESCE(SUM(CASE WHEN item_id <> '' AND due_date < ? THEN open_cents ELSE 0 END), 0),"
+            " (SELECT MIN(due_date) FROM (SELECT item_id, MIN(due_date) AS due_date"
+            f"   {_COUNTING} AND item_id <> '' AND due_date >= ?"
+            "   GROUP BY item_id HAVING SUM(open_cents) > 0) AS upcoming)"
+            f" {_COUNTING}",
+            (day, account_id, day, recorded, day, account_id, day, recorded))
+        count, open_cents, credit, overdue, next_due = rows[0]
+        if not count:
+            return None
+        return BalanceAsOf(int(open_cents), int(credit), int(overdue), next_due)
+
+    def open_items_as_of(self, account_id: str, at: PointInTime) -> list[tuple[Any, ...]]:
+        """:meth:`LedgerQueries.open_items` as of ``at``: the items with something open then."""
+        return self._read(
+            "SELECT i.item_id, i.document_number, i.kind, i.amount_cents, p.open_cents, i.due_date,"  # noqa: S608
+            " i.posted_on, i.payment_reference FROM (SELECT item_id, SUM(open_cents) AS open_cents"
+            f" {_COUNTING} AND item_id <> '' GROUP BY item_id HAVING SUM(open_cents) > 0) p"
+            " JOIN {items} i ON i.item_id = p.item_id ORDER BY i.due_date, i.seq",
+            (account_id, *at.params))
+
+    def statement_as_of(self, account_id: str, at: PointInTime) -> list[tuple[Any, ...]]:
+        """The statement (``LedgerQueries.statement``): lines booked by ``as_of``, known at ``known_at``."""
+        return self._read(
+            "SELECT notification_id, booking_date, event_type, document, amount,"
+            " SUM(amount) OVER (ORDER BY notification_id) FROM ("
+            "  SELECT notification_id, MIN(booking_date) AS booking_date, MIN(event_type) AS event_type,"
+            "   MIN(document) AS document, SUM(debit_cents - credit_cents) AS amount"
+            "  FROM {journal} j WHERE contract_account_id = ?"
+            "   AND gl_account IN ('receivables', 'customer-credit')"
+            "   AND booking_date <= ? AND recorded_at <= ?"
+            # An event counts from the date of its first move (projections.dating): later than the
+            # journal's when it undoes something dated later.
+            "   AND NOT EXISTS (SELECT 1 FROM {moves} m WHERE m.position = j.notification_id"
+            "    AND m.seq = 1 AND m.booking_date > ?)"
+            "  GROUP BY notification_id) AS movements ORDER BY notification_id",
+            (account_id, *at.params, at.as_of.isoformat()),
+        )
+
+    def aged_receivables(self, at: PointInTime, account_id: str | None = None) -> list[tuple[Any, ...]]:
+        """(account_id, name, currency, not due, 1–30, 31–60, 61–90, > 90 days, credit) in cents, per
+        account in account-id order: the open amounts by the days their items are past due on ``as_of``.
+        """
+        b = age_bounds(at.as_of)
+        only = " AND m.account_id = ?" if account_id is not None else ""
+
+        def bucket(condition: str) -> str:
+            return f" SUM(CASE WHEN m.item_id <> '' AND {condition} THEN m.open_cents ELSE 0 END),"
+
+        return self._read(
+            "SELECT m.account_id, a.name, a.currency,"  # noqa: S608 - constants
+            + bucket("m.due_date >= ?") + bucket("m.due_date < ? AND m.due_date >= ?")
+            + bucket("m.due_date < ? AND m.due_date >= ?") + bucket("m.due_date < ? AND m.due_date >= ?")
+            + bucket("m.due_date < ?") +
+            " SUM(m.credit_cents) FROM {moves} m JOIN {accounts} a ON a.account_id = m.account_id"
+            f" WHERE m.booking_date <= ? AND m.recorded_at <= ?{only}"
+            " GROUP BY m.account_id, a.name, a.currency ORDER BY m.account_id",
+            (b[0], b[0], b[1], b[1], b[2], b[2], b[3], b[3], *at.params,
+             *((account_id,) if account_id is not None else ())))

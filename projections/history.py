@@ -9,10 +9,10 @@ the account aggregate, not in the view, so their as-of answers replay the accoun
   follows from one left out is left out with it: the return or settlement of a collection dated later,
   the reversal of a later payment, the release of a later lock, a clearing of an item opened later.
 
-The items and the credit are then set to what the view's as-of queries give (:mod:`projections.as_of`,
-from the same moves of :mod:`projections.moves`), so the dunning state's overdue amounts are the open
-items' as of that date. Replaying a subset of events skips the library's version check (``mutate``): the
-events are applied with ``apply`` and the version set by hand, as ``mutate`` itself does
+The items and the credit are then set to what the view's as-of queries give (the same moves of
+:mod:`projections.moves`, dated by :mod:`projections.dating`), so the dunning state's overdue amounts
+are the open items' as of that date. Replaying a subset of events skips the library's version check
+(``mutate``): the events are applied with ``apply`` and the version set by hand, as ``mutate`` does
 (https://eventsourcing.readthedocs.io/en/stable/topics/domain.html#event-sourced-aggregates).
 """
 
@@ -31,7 +31,8 @@ from ledger.application import Saldo
 from ledger.dunning.account_part import Dunning
 from ledger.dunning.account_plans import InstalmentPlans
 from projections.as_of import PointInTime
-from projections.moves import account_moves, created_ref, effective_date
+from projections.dating import DatedMove, MoveDating, effective_date
+from projections.moves import account_moves
 
 #: Fields naming something an event creates (on the events in CREATING) or refers to (on every other).
 REFERENCE_FIELDS = (("payment_id", "payment"), ("end_to_end_id", "collection"), ("step_id", "step"),
@@ -82,49 +83,42 @@ def _fits(account: ContractAccount, event: Any) -> bool:
     return True
 
 
-def _set_items_as_of(account: ContractAccount, events: Sequence[tuple[Any, date | None]],
-                     at: PointInTime) -> None:
-    """The account's items and credit from the moves of ``events`` dated by ``as_of`` (as the view's)."""
+def _set_items_as_of(account: ContractAccount, moves: Sequence[DatedMove], at: PointInTime) -> None:
+    """The account's items and credit: its dated moves up to ``as_of`` added up (as the view's queries)."""
     items: dict[str, OpenItem] = {}
     credit = Decimal("0.00")
-    cleared_early: list[tuple[str, Decimal]] = []
-    for event, day in events:
-        if not hasattr(event, "postings") or day is None or day > at.as_of:
+    for move in moves:
+        if move.day > at.as_of:
             continue
-        for move in account_moves(event):
+        if move.opened is not None:
+            items[move.item_id] = move.opened
+        elif move.item_id:
             delta = Decimal(move.open_cents).scaleb(-2)
-            if move.opened is not None:
-                items[move.item_id] = move.opened
-            elif move.item_id:
-                cleared_early.append((move.item_id, delta))
-            credit += Decimal(move.credit_cents).scaleb(-2)
-    for item_id, delta in cleared_early:
-        item = items.get(item_id)
-        if item is None:  # an item opened after the day it was cleared on: credit that day
-            credit -= delta
-        else:
-            items[item_id] = replace(item, open_amount=item.open_amount + delta)
+            item = items.get(move.item_id)  # dated no earlier than its opening (projections.dating)
+            if item is None:  # pragma: no cover - an item is opened before it moves
+                credit -= delta
+            else:
+                items[move.item_id] = replace(item, open_amount=item.open_amount + delta)
+        credit += Decimal(move.credit_cents).scaleb(-2)
     account.items = items
     account.credit = credit
 
 
-def _dated(events: Sequence[Any]) -> list[tuple[Any, date | None]]:
-    """Each event with the business date it counts from (:func:`projections.moves.effective_date`)."""
-    since: dict[str, date] = {}
+def _dated(events: Sequence[Any]) -> tuple[list[tuple[Any, date | None]], list[DatedMove]]:
+    """Each event with the business date it counts from, and all their dated moves (projections.dating)."""
+    dating = MoveDating()
     dated = []
+    moves: list[DatedMove] = []
     for event in events:
-        day = effective_date(event, since)
-        created = created_ref(event)
-        if created is not None and day is not None:
-            since[created] = day
-        dated.append((event, day))
-    return dated
+        dated.append((event, effective_date(event, dating.since)))
+        moves += dating.rows(event)
+    return dated, moves
 
 
 def account_as_of(app: Saldo, account_id: UUID, at: PointInTime) -> ContractAccount | None:
     """The account on ``at.as_of`` as known at ``at.known_at``; None if it was not yet known then."""
     stored: list[Any] = list(app.events.get(account_id))
-    known = _dated([e for e in stored if e.timestamp <= at.known_at])
+    known, moves = _dated([e for e in stored if e.timestamp <= at.known_at])
     if not known or not isinstance(known[0][0], ContractAccount.Opened):
         return None
     account = known[0][0].mutate(None)
@@ -139,5 +133,5 @@ def account_as_of(app: Saldo, account_id: UUID, at: PointInTime) -> ContractAcco
         event.apply(account)
         account.version = event.originator_version
         account.modified_on = event.timestamp
-    _set_items_as_of(account, known, at)
+    _set_items_as_of(account, moves, at)
     return account

@@ -11,7 +11,7 @@ Money in the view is integer cents: exact in both databases, and summable in SQL
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,7 +27,8 @@ from ledger.core.money import Posting, Side
 from ledger.core.topics import stored_topics
 from ledger.parties.identifiers import known_iban
 from ledger.payments.receipts import SuspenseItem
-from projections.moves import account_moves, business_date, cents, created_ref, effective_date
+from projections.dating import MoveDating
+from projections.moves import account_moves, business_date, cents
 
 
 def _account_event_classes() -> list[type]:
@@ -91,12 +92,18 @@ class Changes:
     mandate_status: dict[str, str] = field(default_factory=dict)
     new_reviews: list[tuple[Any, ...]] = field(default_factory=list)
     review_status: dict[str, tuple[str, str]] = field(default_factory=dict)
-    #: (position, seq, account, item ("" for credit), business date, recorded at, opens, open, credit)
+    #: (position, seq, account, item ("" for credit), business date, recorded at, due date, open, credit)
     moves: list[tuple[Any, ...]] = field(default_factory=list)
-    #: Business dates of what events created that later ones may undo (projections.moves.created_ref):
-    #: those the view already had, given, and those of this batch, added as (ref, account, date) rows.
-    since: dict[str, date] = field(default_factory=dict)
-    new_refs: list[tuple[str, str, str]] = field(default_factory=list)
+    #: The dates the moves count from (what the view had, given, and this batch's changes to it).
+    dating: MoveDating = field(default_factory=MoveDating)
+
+    def since_rows(self) -> list[tuple[str, str, str]]:
+        """(key, date, due date or "") of what this batch dated, for the view's ``saldo_since``."""
+        rows = []
+        for k in sorted(self.dating.changed):
+            due = self.dating.due.get(k.removeprefix("item:")) if k.startswith("item:") else None
+            rows.append((k, self.dating.since[k].isoformat(), due.isoformat() if due else ""))
+        return rows
 
 
 def _item_row(account_id: str, item: OpenItem) -> tuple[Any, ...]:
@@ -122,25 +129,18 @@ def _booking_date(event: Any) -> date:
 
 
 def _apply_moves(changes: Changes, account_id: str, notification_id: int, event: Any) -> None:
-    """Add the event's moves to the view's counters and keep them as rows for the as-of queries."""
-    effective = effective_date(event, changes.since)
-    if effective is None:
-        raise TypeError(f"{type(event).__name__} has no booking date")
-    day = effective.isoformat()
-    recorded_at = event.timestamp.isoformat()
-    created = created_ref(event)
-    if created is not None:
-        changes.since[created] = effective
-        changes.new_refs.append((created, account_id, day))
-    for seq, move in enumerate(account_moves(event), start=1):
+    """Add the event's moves to the view's counters, and keep them, dated, for the as-of queries."""
+    for move in account_moves(event):
         if move.opened is not None:
             changes.new_items.append(_item_row(account_id, move.opened))
         elif move.item_id:
             changes.item_deltas[move.item_id] += move.open_cents
         changes.account_open_deltas[account_id] += move.open_cents
         changes.account_credit_deltas[account_id] += move.credit_cents
-        changes.moves.append((notification_id, seq, account_id, move.item_id, day, recorded_at,
-                              int(move.opened is not None), move.open_cents, move.credit_cents))
+    recorded_at = event.timestamp.isoformat()
+    for seq, row in enumerate(changes.dating.rows(event), start=1):
+        changes.moves.append((notification_id, seq, account_id, row.item_id, row.day.isoformat(), recorded_at,
+                              row.due.isoformat() if row.due else "", row.open_cents, row.credit_cents))
 
 
 def _journal(
@@ -259,14 +259,14 @@ def _direct_debit(changes: Changes, account_id: str, event: Any) -> None:
 
 def changes_for(
     events: Iterable[tuple[DomainEventProtocol[Any], int]], currency_of: dict[str, str],
-    since: Mapping[str, date] | None = None,
+    dating: MoveDating | None = None,
 ) -> Changes:
     """Translate ``(event, notification_id)`` pairs into view changes, in store order.
 
-    ``currency_of`` maps account ids to currencies already in the view (for journal lines); ``since``
-    the business dates of what the batch's events undo (:func:`projections.moves.undone_ref`).
+    ``currency_of`` maps account ids to currencies already in the view (for journal lines); ``dating``
+    what the view knows of the dates the batch's moves count from (:func:`projections.dating.needed_keys`).
     """
-    changes = Changes(currencies=dict(currency_of), since=dict(since or {}))
+    changes = Changes(currencies=dict(currency_of), dating=dating or MoveDating())
     for event, notification_id in events:
         if isinstance(event, SuspenseItem.Parked | SuspenseItem.Allocated | SuspenseItem.Refunded):
             _suspense(changes, event, notification_id)
@@ -282,7 +282,7 @@ def changes_for(
             )
             # The account is known from here on (the as-of queries' "known at"); it has no business date.
             changes.moves.append((notification_id, 0, account_id, "", "", event.timestamp.isoformat(),
-                                  0, 0, 0))
+                                  "", 0, 0))
             continue
         _direct_debit(changes, account_id, event)
         if isinstance(event, ContractAccount.PaymentReceived):

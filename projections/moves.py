@@ -6,16 +6,12 @@ for the as-of queries (:mod:`projections.as_of`), and the as-of replay of an acc
 (:mod:`projections.history`) adds them up by business date. So "as of today, as known now" and the live
 view cannot drift apart.
 
-Every move of an event carries the event's business date (:func:`business_date`, the same date the
-journal books its postings on) and its recording time (the event's timestamp). An event that undoes an
-earlier one takes effect, in business time, no earlier than what it undoes (:func:`effective_date`): a
-pain.002 reject on 8 March of a collection dated 11 March, or a reversal dated before its payment, would
-otherwise reopen items on days they were not yet cleared, and show them open twice.
+The business date each move counts from is :mod:`projections.dating`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,7 +20,6 @@ from typing import Any
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.clearing import Allocation, OpenItem
 from ledger.collections.account_part import DirectDebit
-from ledger.dunning.account_part import Dunning
 
 #: The fields that say on which business day an event that moves money happened, looked for in this order
 #: (the journal books its postings on that day).
@@ -72,40 +67,6 @@ def business_date(event: Any) -> date | None:
         if isinstance(value, date):
             return value
     return None
-
-
-def created_ref(event: Any) -> str | None:
-    """What an account event brings into being that a later one may undo: a payment, a collection, a step."""
-    if isinstance(event, ContractAccount.PaymentReceived):
-        return f"payment:{event.payment_id}"
-    if isinstance(event, DirectDebit.CollectionBooked):
-        return f"collection:{event.collection.end_to_end_id}"
-    if isinstance(event, Dunning.DunningStepRecorded):
-        return f"step:{event.step_id}"
-    return None
-
-
-def undone_ref(event: Any) -> str | None:
-    """What an account event undoes (a payment reversed or its clearing reset, a collection returned...)."""
-    if isinstance(event, ContractAccount.PaymentReversed | ContractAccount.ClearingReset):
-        return f"payment:{event.payment_id}"
-    if isinstance(event, DirectDebit.CollectionReturned):
-        return f"collection:{event.end_to_end_id}"
-    if isinstance(event, Dunning.DunningStepReversed):
-        return f"step:{event.step_id}"
-    return None
-
-
-def effective_date(event: Any, since: Mapping[str, date]) -> date | None:
-    """The business date the event's moves count from: its own, or the day of what it undoes if later.
-
-    ``since`` holds the business dates of what earlier events created (:func:`created_ref`).
-    """
-    day = business_date(event)
-    undone = undone_ref(event)
-    if day is not None and undone is not None and undone in since and since[undone] > day:
-        return since[undone]
-    return day
 
 
 def _opening(item: OpenItem | None) -> list[Move]:

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from projections.as_of import AsOfQueries
+from projections.dating import MoveDating
 
 #: Values per ``IN (...)`` list: well under SQLite's bound-parameter limit.
 IN_CHUNK = 900
@@ -46,10 +47,11 @@ class LedgerQueries(AsOfQueries):
         )
         return {r[0]: r[1] for r in rows}
 
-    def ref_dates(self, refs: Sequence[str]) -> dict[str, date]:
-        """Business dates of what earlier events created (``projections.moves.created_ref``)."""
-        rows = self._where_in("SELECT ref, booking_date FROM {refs} WHERE ref IN ({marks})", sorted(refs))
-        return {r[0]: date.fromisoformat(r[1]) for r in rows}
+    def move_dating(self, keys: Sequence[str]) -> MoveDating:
+        """What the view knows of the dates moves count from, for ``keys`` (``projections.dating``)."""
+        rows = self._where_in("SELECT ref, day, due_date FROM {since} WHERE ref IN ({marks})", sorted(keys))
+        return MoveDating({r[0]: date.fromisoformat(r[1]) for r in rows},
+                          {r[0].removeprefix("item:"): date.fromisoformat(r[2]) for r in rows if r[2]})
 
     def account(self, account_id: str) -> tuple[Any, ...] | None:
         rows = self._read(

@@ -2,11 +2,13 @@
 recording moment, every account read answers what the live read answered at that moment.
 
 After each step (bills, payments, reversals, credit notes, direct-debit collections, settlements and
-returns, dunning runs, instalment plans, days passing) the test captures the live balance, open items,
+returns, dunning runs, instalment plans, days passing; some receipts dated days before they are booked)
+the test captures the live balance, open items,
 statement, dunning state and instalment plans of two accounts (one paying by direct debit), with the
 business date and the moment. At the end it asks each again with ``?as_of=<that day>&known_at=<that
 moment>`` and wants the same answer; the aged receivables report asked then must be the one asked at that
-moment, and its buckets must add up to the open items.
+moment, and its buckets must add up to the open items. Asked as known now, every day's balance must be
+the journal's (the statement's running balance) and the open items' total.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Bill:
 class Pay:
     who: int
     amount: Decimal
+    days_back: int = 0  # a receipt dated before the day it is booked (a late bank statement)
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,8 @@ class Wait:
 amounts = st.integers(min_value=100, max_value=30_000).map(lambda n: Decimal(n) / 100)
 who = st.integers(0, 1)
 step = st.one_of(
-    st.builds(Bill, who, amounts), st.builds(Pay, who, amounts), st.builds(Reverse, who, st.integers(0, 5)),
+    st.builds(Bill, who, amounts), st.builds(Pay, who, amounts, st.integers(0, 45)),
+    st.builds(Reverse, who, st.integers(0, 5)),
     st.builds(Credit, st.integers(0, 5)), st.just(Collect()), st.just(Settle()),
     st.builds(Return, st.integers(0, 5), st.sampled_from(("AM04", "MS02", "AC04", "MD06"))),
     st.just(Dun()), st.just(Plan()), st.builds(Wait, st.integers(1, 40)),
@@ -120,7 +124,8 @@ def _apply(w: World, op: Any) -> None:
         result = clerk.run(ac.IssueInvoice(w.accounts[op.who], (energy_line(str(op.net)),), today))
         w.invoices.append(result["number"])
     elif isinstance(op, Pay):
-        result = clerk.run(pmt.RecordPayment(w.accounts[op.who], op.amount, today))
+        received_on = today - timedelta(days=op.days_back)
+        result = clerk.run(pmt.RecordPayment(w.accounts[op.who], op.amount, received_on))
         w.payments[op.who].append(result["payment_id"])
     elif isinstance(op, Reverse) and w.payments[op.who]:
         payment = w.payments[op.who][op.which % len(w.payments[op.who])]
@@ -208,3 +213,16 @@ def test_as_of_and_known_at_answer_what_the_live_reads_answered_then(clerk: Cler
         assert _aged(http, day, moment) == report
     day, _, live, _ = captured[-1]
     assert _reads(http, accounts, f"?as_of={day.isoformat()}") == live  # known_at: now
+    for day, *_ in captured:  # as known now, every earlier day agrees with the journal of that day
+        _agrees_with_the_journal(http, accounts, day)
+
+
+def _agrees_with_the_journal(http: TestClient, accounts: tuple[UUID, ...], day: date) -> None:
+    for account in accounts:
+        answers = _reads(http, (account,), f"?as_of={day.isoformat()}")
+        balance, items = answers[f"{account}/balance"], answers[f"{account}/open-items"]
+        statement = answers[f"{account}/statement"]
+        assert Decimal(balance["balance"]) == Decimal(statement[-1]["running_balance"] if statement else 0)
+        assert Decimal(balance["open_items_total"]) == sum(Decimal(i["open_amount"]) for i in items)
+        assert all(0 < Decimal(i["open_amount"]) <= Decimal(i["amount"]) for i in items)
+        assert Decimal(answers[f"{account}/dunning"]["overdue"]) == Decimal(balance["overdue"])
