@@ -49,9 +49,9 @@ def _references(event: Any) -> tuple[set[Key], set[Key]]:
     defines = {("item", m.item_id) for m in moves if m.opened is not None}
     uses = {("item", m.item_id) for m in moves if m.item_id and m.opened is None}
     uses |= {("item", i) for i in getattr(event, "item_ids", ())}
-    for name in ("corrects_item_id",):
-        if isinstance(getattr(event, name, None), str):
-            uses.add(("item", getattr(event, name)))
+    corrected = getattr(event, "corrects_item_id", None)
+    if isinstance(corrected, str):
+        uses.add(("item", corrected))
     lock = getattr(event, "lock", None)
     if lock is not None and lock.item_id is not None:
         uses.add(("item", lock.item_id))
