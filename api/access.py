@@ -129,6 +129,8 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /dunning/packs": allow(*READ, ADMIN),
     "GET /dunning/packs/{country}": allow(*READ, ADMIN),
     "PUT /dunning/packs/{country}": allow(ADMIN),
+    # reports: aged receivables as of a date and as known at a moment (the company's, or one account's)
+    "GET /reports/aged-receivables": allow(*READ, ACCOUNTING),
     # the audit trail: who did what to an account or a document
     "GET /audit/trail": allow(*READ),
     # API keys of machine clients

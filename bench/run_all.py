@@ -26,6 +26,7 @@ BENCHES = [
     ("Billing run, 10k contracts end to end (PostgreSQL)", ["bench/billing.py", "--contracts", "10000"]),
     ("Direct-debit collection run (PostgreSQL)", ["bench/collections.py"]),
     ("Dunning run (PostgreSQL)", ["bench/dunning.py"]),
+    ("As-of reads of one account against the live reads (PostgreSQL, SQLite)", ["bench/as_of.py"]),
 ]
 
 

@@ -11,23 +11,24 @@ Money in the view is integer cents: exact in both databases, and summable in SQL
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from eventsourcing.domain import DomainEvent, DomainEventProtocol
 from eventsourcing.utils import get_topic
 
 from ledger.accounts.account import ContractAccount
-from ledger.accounts.clearing import Allocation, OpenItem
+from ledger.accounts.clearing import OpenItem
 from ledger.collections.account_part import DirectDebit
 from ledger.collections.review import ReturnReview
 from ledger.core.money import Posting, Side
 from ledger.core.topics import stored_topics
 from ledger.parties.identifiers import known_iban
 from ledger.payments.receipts import ALLOCATED, AWAITING_APPROVAL, OPEN, REFUNDED, SuspenseItem
+from projections.dating import MoveDating
+from projections.moves import account_moves, business_date, cents
 
 
 def _account_event_classes() -> list[type]:
@@ -62,11 +63,6 @@ TOPICS: tuple[str, ...] = tuple(
                 ReturnReview.Opened, ReturnReview.Applied, ReturnReview.Dismissed)
     for topic in stored_topics(get_topic(cls))
 )
-
-
-def cents(amount: Decimal) -> int:
-    """Exact integer cents of a cent-quantised Decimal."""
-    return int(amount * 100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +100,18 @@ class Changes:
     mandate_status: dict[str, str] = field(default_factory=dict)
     new_reviews: list[tuple[Any, ...]] = field(default_factory=list)
     review_status: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: (position, seq, account, item ("" for credit), business date, recorded at, due date, open, credit)
+    moves: list[tuple[Any, ...]] = field(default_factory=list)
+    #: The dates the moves count from (what the view had, given, and this batch's changes to it).
+    dating: MoveDating = field(default_factory=MoveDating)
+
+    def since_rows(self) -> list[tuple[str, str, str]]:
+        """(key, date, due date or "") of what this batch dated, for the view's ``saldo_since``."""
+        rows = []
+        for k in sorted(self.dating.changed):
+            due = self.dating.due.get(k.removeprefix("item:")) if k.startswith("item:") else None
+            rows.append((k, self.dating.since[k].isoformat(), due.isoformat() if due else ""))
+        return rows
 
 
 def _item_row(account_id: str, item: OpenItem) -> tuple[Any, ...]:
@@ -121,37 +129,26 @@ def _item_row(account_id: str, item: OpenItem) -> tuple[Any, ...]:
     )
 
 
-def _clear(changes: Changes, account_id: str, allocations: Sequence[Allocation], sign: int) -> None:
-    for a in allocations:
-        changes.item_deltas[a.item_id] += sign * cents(a.amount)
-        changes.account_open_deltas[account_id] += sign * cents(a.amount)
-
-
 def _booking_date(event: Any) -> date:
-    for name in (
-        "posted_on",
-        "received_on",
-        "reversed_on",
-        "reset_on",
-        "applied_on",
-        "refunded_on",
-        "allocated_on",
-        "settled_on",
-        "returned_on",
-    ):
-        value = getattr(event, name, None)
-        if isinstance(value, date):
-            return value
-    item = getattr(event, "item", None)
-    if isinstance(item, OpenItem):
-        return item.posted_on
-    collection = getattr(event, "collection", None)
-    if collection is not None:
-        return collection.collection_date  # type: ignore[no-any-return]
-    receipt = getattr(event, "receipt", None)
-    if receipt is not None:
-        return receipt.received_on  # type: ignore[no-any-return]
-    raise TypeError(f"{type(event).__name__} has no booking date")
+    day = business_date(event)
+    if day is None:
+        raise TypeError(f"{type(event).__name__} has no booking date")
+    return day
+
+
+def _apply_moves(changes: Changes, account_id: str, notification_id: int, event: Any) -> None:
+    """Add the event's moves to the view's counters, and keep them, dated, for the as-of queries."""
+    for move in account_moves(event):
+        if move.opened is not None:
+            changes.new_items.append(_item_row(account_id, move.opened))
+        elif move.item_id:
+            changes.item_deltas[move.item_id] += move.open_cents
+        changes.account_open_deltas[account_id] += move.open_cents
+        changes.account_credit_deltas[account_id] += move.credit_cents
+    recorded_at = event.timestamp.isoformat()
+    for seq, row in enumerate(changes.dating.rows(event), start=1):
+        changes.moves.append((notification_id, seq, account_id, row.item_id, row.day.isoformat(), recorded_at,
+                              row.due.isoformat() if row.due else "", row.open_cents, row.credit_cents))
 
 
 def _journal(
@@ -227,24 +224,8 @@ def _review(changes: Changes, event: Any, notification_id: int) -> None:
         changes.review_status[review_id] = ("dismissed", event.reason)
 
 
-def _item_changes(changes: Changes, account_id: str, event: Any) -> bool:
-    """Any other account event that follows the item-change protocol (dunning steps, instalment plans).
-
-    Such an event names ``opened_items`` (new open items), ``cleared`` and ``reopened`` (allocations
-    that lower or raise open items) and ``postings``; all three item fields are optional.
-    """
-    if not hasattr(event, "postings"):
-        return False
-    for item in getattr(event, "opened_items", ()):
-        changes.new_items.append(_item_row(account_id, item))
-        changes.account_open_deltas[account_id] += cents(item.amount)
-    _clear(changes, account_id, getattr(event, "cleared", ()), -1)
-    _clear(changes, account_id, getattr(event, "reopened", ()), +1)
-    return True
-
-
-def _direct_debit(changes: Changes, account_id: str, event: Any) -> bool:
-    """Direct-debit events; True when the event also carries postings for the journal."""
+def _direct_debit(changes: Changes, account_id: str, event: Any) -> None:
+    """The mandate and collection rows of direct-debit events (their moves are :func:`_apply_moves`'s)."""
     if isinstance(event, DirectDebit.MandateSet):
         m = event.mandate
         changes.mandates[account_id] = (
@@ -255,10 +236,8 @@ def _direct_debit(changes: Changes, account_id: str, event: Any) -> bool:
             m.signed_on.isoformat(),
         )
         changes.mandate_status.pop(account_id, None)
-        return False
-    if isinstance(event, DirectDebit.CollectionBooked):
+    elif isinstance(event, DirectDebit.CollectionBooked):
         col = event.collection
-        _clear(changes, account_id, col.allocations, -1)
         changes.new_collections.append(
             (
                 col.end_to_end_id,
@@ -272,15 +251,9 @@ def _direct_debit(changes: Changes, account_id: str, event: Any) -> bool:
                 None,
             )
         )
-        return True
-    if isinstance(event, DirectDebit.CollectionSettled):
+    elif isinstance(event, DirectDebit.CollectionSettled):
         changes.collection_status[event.end_to_end_id] = ("settled", None)
-        return True
-    if isinstance(event, DirectDebit.CollectionReturned):
-        _clear(changes, account_id, event.reopened, +1)
-        if event.fee_item is not None:
-            changes.new_items.append(_item_row(account_id, event.fee_item))
-            changes.account_open_deltas[account_id] += cents(event.fee_item.amount)
+    elif isinstance(event, DirectDebit.CollectionReturned):
         changes.collection_status[event.end_to_end_id] = ("returned", event.reason_code)
         if event.stops_direct_debit:  # in event order with a MandateSet of the same batch
             row = changes.mandates.get(account_id)
@@ -288,18 +261,18 @@ def _direct_debit(changes: Changes, account_id: str, event: Any) -> bool:
                 changes.mandates[account_id] = (*row[:2], "revoked", *row[3:])
             else:
                 changes.mandate_status[account_id] = "revoked"
-        return True
-    return False
 
 
 def changes_for(
-    events: Iterable[tuple[DomainEventProtocol[Any], int]], currency_of: dict[str, str]
+    events: Iterable[tuple[DomainEventProtocol[Any], int]], currency_of: dict[str, str],
+    dating: MoveDating | None = None,
 ) -> Changes:
     """Translate ``(event, notification_id)`` pairs into view changes, in store order.
 
-    ``currency_of`` maps account ids to currencies already in the view (for journal lines).
+    ``currency_of`` maps account ids to currencies already in the view (for journal lines); ``dating``
+    what the view knows of the dates the batch's moves count from (:func:`projections.dating.needed_keys`).
     """
-    changes = Changes(currencies=dict(currency_of))
+    changes = Changes(currencies=dict(currency_of), dating=dating or MoveDating())
     for event, notification_id in events:
         if isinstance(event, SUSPENSE_EVENTS):
             _suspense(changes, event, notification_id)
@@ -313,32 +286,17 @@ def changes_for(
             changes.new_accounts.append(
                 (account_id, str(event.partner_id), event.name, event.currency, notification_id)
             )
+            # The account is known from here on (the as-of queries' "known at"); it has no business date.
+            changes.moves.append((notification_id, 0, account_id, "", "", event.timestamp.isoformat(),
+                                  "", 0, 0))
             continue
-        if isinstance(event, ContractAccount.InvoicePosted):
-            changes.new_items.append(_item_row(account_id, event.item))
-            changes.account_open_deltas[account_id] += cents(event.item.amount)
-        elif isinstance(event, ContractAccount.CreditNotePosted):
-            _clear(changes, account_id, event.allocations, -1)
-            changes.account_credit_deltas[account_id] += cents(event.to_credit)
-        elif isinstance(event, ContractAccount.PaymentReceived):
-            _clear(changes, account_id, (*event.allocations, *event.written_off), -1)
-            changes.account_credit_deltas[account_id] += cents(event.to_credit)
+        _direct_debit(changes, account_id, event)
+        if isinstance(event, ContractAccount.PaymentReceived):
             iban = known_iban(event.payer_iban)  # older events kept it as typed, or kept junk
             if iban is not None:
                 changes.payer_ibans.add((iban, account_id))
-        elif isinstance(event, ContractAccount.PaymentReversed):
-            _clear(changes, account_id, event.reopened, +1)
-            changes.account_credit_deltas[account_id] -= cents(event.credit_back)
-            if event.shortfall_item is not None:
-                changes.new_items.append(_item_row(account_id, event.shortfall_item))
-                changes.account_open_deltas[account_id] += cents(event.shortfall_item.amount)
-        elif isinstance(event, ContractAccount.ClearingReset):
-            _clear(changes, account_id, event.reopened, +1)
-            changes.account_credit_deltas[account_id] += cents(event.credit_added)
-        elif isinstance(event, ContractAccount.CreditApplied):
-            _clear(changes, account_id, event.allocations, -1)
-            changes.account_credit_deltas[account_id] -= sum(cents(a.amount) for a in event.allocations)
-        elif not (_direct_debit(changes, account_id, event) or _item_changes(changes, account_id, event)):
+        if not hasattr(event, "postings"):  # locks, procedures, mandates, the end of a plan
             continue
+        _apply_moves(changes, account_id, notification_id, event)
         _journal(changes, account_id, notification_id, event, getattr(event, "postings", ()))
     return changes

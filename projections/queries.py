@@ -7,7 +7,11 @@ placeholder style), so these are written once for SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
+
+from projections.as_of import AsOfQueries
+from projections.dating import MoveDating
 
 #: Values per ``IN (...)`` list: well under SQLite's bound-parameter limit.
 IN_CHUNK = 900
@@ -20,7 +24,7 @@ REVIEW_COLUMNS = ("review_id, status, problem, detail, source, file_name, locati
                   " payment_information_id, candidates, resolution")
 
 
-class LedgerQueries:
+class LedgerQueries(AsOfQueries):
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:  # pragma: no cover
         raise NotImplementedError
 
@@ -42,6 +46,12 @@ class LedgerQueries:
             tuple(account_ids),
         )
         return {r[0]: r[1] for r in rows}
+
+    def move_dating(self, keys: Sequence[str]) -> MoveDating:
+        """What the view knows of the dates moves count from, for ``keys`` (``projections.dating``)."""
+        rows = self._where_in("SELECT ref, day, due_date FROM {since} WHERE ref IN ({marks})", sorted(keys))
+        return MoveDating({r[0]: date.fromisoformat(r[1]) for r in rows},
+                          {r[0].removeprefix("item:"): date.fromisoformat(r[2]) for r in rows if r[2]})
 
     def account(self, account_id: str) -> tuple[Any, ...] | None:
         rows = self._read(

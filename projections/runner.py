@@ -22,6 +22,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 
+from projections.dating import needed_keys
 from projections.ledger_view import TOPICS, changes_for
 from projections.sql import LedgerViewSQL, StaleView
 
@@ -65,7 +66,8 @@ class CatchUp:
                     return CatchUpReport(applied, expected)
                 events = [(self.app.mapper.to_domain_event(n), n.id) for n in notifications]
                 touched = sorted({str(e.originator_id) for e, _ in events})
-                changes = changes_for(events, self.view.currencies(touched))
+                dating = self.view.move_dating(needed_keys(e for e, _ in events))
+                changes = changes_for(events, self.view.currencies(touched), dating)
                 try:
                     self.view.apply(changes, self.tracking_name, expected, notifications[-1].id)
                 except StaleView:

@@ -24,49 +24,7 @@ from psycopg.sql import SQL
 
 from projections.ledger_view import Changes
 from projections.queries import LedgerQueries
-
-_CREATE = [
-    "CREATE TABLE IF NOT EXISTS {schema}saldo_accounts ("
-    " account_id TEXT PRIMARY KEY, partner_id TEXT NOT NULL, name TEXT NOT NULL,"
-    " currency TEXT NOT NULL, open_cents BIGINT NOT NULL DEFAULT 0, credit_cents BIGINT NOT NULL DEFAULT 0,"
-    " opened_at_position BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS {schema}saldo_open_items ("
-    " item_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, document_number TEXT NOT NULL,"
-    " kind TEXT NOT NULL, amount_cents BIGINT NOT NULL, open_cents BIGINT NOT NULL,"
-    " due_date TEXT NOT NULL, posted_on TEXT NOT NULL, payment_reference TEXT, seq BIGINT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS saldo_open_items_account ON {schema}saldo_open_items (account_id, due_date)",
-    "CREATE TABLE IF NOT EXISTS {schema}saldo_journal ("
-    " cursor BIGINT PRIMARY KEY, notification_id BIGINT NOT NULL, line_no INTEGER NOT NULL,"
-    " booking_date TEXT NOT NULL, recorded_at TEXT NOT NULL, event_type TEXT NOT NULL,"
-    " document TEXT NOT NULL, contract_account_id TEXT NOT NULL, gl_account TEXT NOT NULL,"
-    " debit_cents BIGINT NOT NULL, credit_cents BIGINT NOT NULL, currency TEXT NOT NULL,"
-    " UNIQUE (notification_id, line_no))",
-    "CREATE INDEX IF NOT EXISTS saldo_journal_account ON {schema}saldo_journal (contract_account_id, cursor)",
-    "CREATE INDEX IF NOT EXISTS saldo_open_items_reference ON {schema}saldo_open_items (payment_reference)",
-    "CREATE INDEX IF NOT EXISTS saldo_open_items_number ON {schema}saldo_open_items (document_number)",
-    "CREATE TABLE IF NOT EXISTS {schema}saldo_payer_ibans ("
-    " iban TEXT NOT NULL, account_id TEXT NOT NULL, PRIMARY KEY (iban, account_id))",
-    "CREATE TABLE IF NOT EXISTS {schema}saldo_suspense ("
-    " suspense_id TEXT PRIMARY KEY, amount_cents BIGINT NOT NULL, currency TEXT NOT NULL,"
-    " received_on TEXT NOT NULL, payer_name TEXT, payer_iban TEXT, reference TEXT, remittance TEXT NOT NULL,"
-    " reason TEXT NOT NULL, bank_account TEXT NOT NULL, status TEXT NOT NULL,"
-    " parked_at_position BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS {schema}saldo_mandates ("
-    " account_id TEXT PRIMARY KEY, reference TEXT NOT NULL, status TEXT NOT NULL, debtor_iban TEXT NOT NULL,"
-    " signed_on TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS {schema}saldo_collections ("
-    " end_to_end_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, run_id TEXT NOT NULL,"
-    " collection_date TEXT NOT NULL, amount_cents BIGINT NOT NULL, sequence_type TEXT NOT NULL,"
-    " mandate_reference TEXT NOT NULL, status TEXT NOT NULL, reason_code TEXT)",
-    "CREATE INDEX IF NOT EXISTS saldo_collections_account ON {schema}saldo_collections (account_id)",
-    "CREATE INDEX IF NOT EXISTS saldo_collections_mandate ON {schema}saldo_collections (mandate_reference)",
-    "CREATE TABLE IF NOT EXISTS {schema}saldo_return_reviews ("
-    " review_id TEXT PRIMARY KEY, status TEXT NOT NULL, problem TEXT NOT NULL, detail TEXT NOT NULL,"
-    " source TEXT NOT NULL, file_name TEXT NOT NULL, location TEXT NOT NULL, level TEXT NOT NULL,"
-    " reason_code TEXT NOT NULL, returned_on TEXT NOT NULL, end_to_end_id TEXT, mandate_id TEXT,"
-    " amount_cents BIGINT, currency TEXT, original_message_id TEXT, payment_information_id TEXT,"
-    " candidates TEXT NOT NULL, resolution TEXT, opened_at_position BIGINT NOT NULL)",
-]
+from projections.tables import CREATE
 
 
 class StaleView(Exception):
@@ -90,6 +48,8 @@ class LedgerViewSQL(LedgerQueries):
             "mandates": f"{self.prefix}saldo_mandates",
             "collections": f"{self.prefix}saldo_collections",
             "reviews": f"{self.prefix}saldo_return_reviews",
+            "moves": f"{self.prefix}saldo_moves",
+            "since": f"{self.prefix}saldo_since",
             "tracking": self._tracking_table(),
         }
         sql = sql.format(**names)
@@ -115,6 +75,7 @@ class LedgerViewSQL(LedgerQueries):
     SUSPENSE_TYPES = ("text", "bigint", "text", "text", "text", "text", "text", "text", "text", "text",
                       "text", "bigint")
     REVIEW_TYPES = ("text",) * 12 + ("bigint",) + ("text",) * 5 + ("bigint",)
+    MOVE_TYPES = ("bigint", "int", "text", "text", "text", "text", "text", "bigint", "bigint")
     JOURNAL_TYPES = ("bigint", "bigint", "int", "text", "text", "text", "text", "text", "text", "bigint",
                      "bigint", "text")
     # fmt: on
@@ -127,6 +88,10 @@ class LedgerViewSQL(LedgerQueries):
             self._write_suspense(curs, changes)
             self._write_direct_debit(curs, changes)
             self._write_reviews(curs, changes)
+            if changes.moves:
+                self._insert(curs, "{moves}", self.MOVE_TYPES, changes.moves)
+            if changes.dating.changed:
+                self._upsert_since(curs, changes.since_rows())
             if changes.payer_ibans:
                 curs.executemany(
                     self._q("INSERT INTO {ibans} VALUES (?, ?) ON CONFLICT DO NOTHING"),
@@ -233,6 +198,11 @@ class LedgerViewSQL(LedgerQueries):
             ],
         )
 
+    def _upsert_since(self, curs: Any, rows: Sequence[Sequence[Any]]) -> None:
+        """Dates the next batch's moves count from (projections.dating), one row per key."""
+        curs.executemany(self._q("INSERT INTO {since} VALUES (?, ?, ?) ON CONFLICT (ref) DO UPDATE SET"
+                                 " day = excluded.day, due_date = excluded.due_date"), rows)
+
     def _insert(self, curs: Any, target: str, types: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         marks = ", ".join("?" * len(types))
         curs.executemany(self._q(f"INSERT INTO {target} VALUES ({marks})"), rows)  # noqa: S608
@@ -270,7 +240,7 @@ class LedgerViewSQL(LedgerQueries):
         """Empty the view and forget its position, in one transaction (for a rebuild from zero)."""
         with self._write() as curs:
             for table in ("accounts", "items", "journal", "ibans", "suspense", "mandates", "collections",
-                          "reviews"):
+                          "reviews", "moves", "since"):
                 curs.execute(self._q(f"DELETE FROM {{{table}}}"))  # noqa: S608 - constant names
             curs.execute(self._q("DELETE FROM {tracking} WHERE application_name = ?"), (tracking_name,))
 
@@ -285,6 +255,8 @@ class LedgerViewSQL(LedgerQueries):
             "mandates": "account_id",
             "collections": "end_to_end_id",
             "reviews": "review_id",
+            "moves": "position, seq",
+            "since": "ref",
         }
         return {
             t: [tuple(r) for r in self._read(f"SELECT * FROM {{{t}}} ORDER BY {k}")]  # noqa: S608
@@ -300,7 +272,7 @@ class SQLiteLedgerView(SQLiteTrackingRecorder, LedgerViewSQL):
     """The ledger view in the same SQLite file as the events."""
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *(s.format(schema="") for s in _CREATE)]
+        return [*super().construct_create_table_statements(), *(s.format(schema="") for s in CREATE)]
 
     def _tracking_table(self) -> str:
         return "tracking"
@@ -327,11 +299,17 @@ class PostgresLedgerView(PostgresTrackingRecorder, LedgerViewSQL):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.prefix = f'"{self.datastore.schema}".'
-        for statement in _CREATE:
+        for statement in CREATE:
             self.sql_create_statements.append(SQL(statement.format(schema=self.prefix)))  # type: ignore[arg-type]
 
     def _tracking_table(self) -> str:
         return f'"{self.datastore.schema}".{self.tracking_table_name}'
+
+    def _upsert_since(self, curs: Any, rows: Sequence[Sequence[Any]]) -> None:
+        curs.execute(self._q("INSERT INTO {since} SELECT * FROM unnest(%b::text[], %b::text[], %b::text[])"
+                             " ON CONFLICT (ref) DO UPDATE SET day = excluded.day,"
+                             " due_date = excluded.due_date"),
+                     [list(column) for column in zip(*rows, strict=True)])
 
     # One statement per batch with arrays: executemany would send one statement per row.
     def _insert(self, curs: Any, target: str, types: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

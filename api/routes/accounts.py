@@ -8,12 +8,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
+from api.as_of import AsOfDep, not_yet_known
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, account_row, money, parse_decimal, run_command
 from api.schemas import accounts as s
 from ledger.accounts import commands as ac
 from ledger.core.errors import InvalidInput
 from ledger.parties import commands as pc
 from ledger.parties.partner import PostalAddress
+from projections.as_of import PointInTime
 
 router = APIRouter()
 
@@ -70,30 +72,56 @@ def issue_credit_note(invoice_number: str, body: s.CreditNoteIn, key: Idempotenc
     return s.CreditNoteOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 
+def _known(svc: ServicesDep, account_id: UUID, at: PointInTime) -> None:
+    """404 if the account never existed, or was not yet recorded at ``at.known_at``."""
+    account_row(svc, account_id)
+    if not svc.view.known(str(account_id), at):
+        raise not_yet_known(account_id, at)
+
+
 @router.get("/accounts/{account_id}/balance", tags=["portal"])
-def balance(account_id: UUID, svc: ServicesDep) -> s.BalanceOut:
+def balance(account_id: UUID, svc: ServicesDep, at: AsOfDep) -> s.BalanceOut:
+    """What the customer owes; with ``as_of``/``known_at``, on that business date as known at that moment."""
     row = account_row(svc, account_id)
-    today = svc.app.today()
-    overdue, next_due = svc.view.due_summary(str(account_id), today.isoformat())
+    if at is not None:
+        state = svc.view.balance_as_of(str(account_id), at)
+        if state is None:
+            raise not_yet_known(account_id, at)
+        day, open_cents, credit_cents = at.as_of, state.open_cents, state.credit_cents
+        overdue, next_due = state.overdue_cents, state.next_due
+    else:
+        day, open_cents, credit_cents = svc.app.today(), row[4], row[5]
+        overdue, next_due = svc.view.due_summary(str(account_id), day.isoformat())
     return s.BalanceOut(account_id=row[0], partner_id=row[1], name=row[2], currency=row[3],
-                        balance=money(row[4] - row[5]), open_items_total=money(row[4]),
-                        overdue=money(overdue), credit=money(row[5]),
-                        next_due_date=date.fromisoformat(next_due) if next_due else None, as_of=today)
+                        balance=money(open_cents - credit_cents), open_items_total=money(open_cents),
+                        overdue=money(overdue), credit=money(credit_cents),
+                        next_due_date=date.fromisoformat(next_due) if next_due else None, as_of=day)
 
 
 @router.get("/accounts/{account_id}/open-items", tags=["portal"])
-def open_items(account_id: UUID, svc: ServicesDep) -> list[s.OpenItemOut]:
-    account_row(svc, account_id)
-    today = svc.app.today().isoformat()
+def open_items(account_id: UUID, svc: ServicesDep, at: AsOfDep) -> list[s.OpenItemOut]:
+    """Items still open, oldest due first; with ``as_of``/``known_at``, those open then."""
+    if at is not None:
+        _known(svc, account_id, at)
+        day, rows = at.as_of.isoformat(), svc.view.open_items_as_of(str(account_id), at)
+    else:
+        account_row(svc, account_id)
+        day, rows = svc.app.today().isoformat(), svc.view.open_items(str(account_id))
     return [s.OpenItemOut(item_id=r[0], document_number=r[1], kind=r[2], amount=money(r[3]),
                           open_amount=money(r[4]), due_date=r[5], posted_on=r[6],
-                          payment_reference=r[7], overdue=r[5] < today)
-            for r in svc.view.open_items(str(account_id))]
+                          payment_reference=r[7], overdue=r[5] < day)
+            for r in rows]
 
 
 @router.get("/accounts/{account_id}/statement", tags=["portal"])
-def statement(account_id: UUID, svc: ServicesDep) -> list[s.StatementLineOut]:
-    account_row(svc, account_id)
+def statement(account_id: UUID, svc: ServicesDep, at: AsOfDep) -> list[s.StatementLineOut]:
+    """Movements with the running balance; with ``as_of``/``known_at``, those booked and recorded by then."""
+    if at is not None:
+        _known(svc, account_id, at)
+        rows = svc.view.statement_as_of(str(account_id), at)
+    else:
+        account_row(svc, account_id)
+        rows = svc.view.statement(str(account_id))
     return [s.StatementLineOut(position=r[0], booking_date=r[1], movement=r[2], document=r[3],
                                amount=money(r[4]), running_balance=money(r[5]))
-            for r in svc.view.statement(str(account_id))]
+            for r in rows]

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
+from api.as_of import AsOfDep, replayed_account
 from api.bootstrap import Services
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, account_row, money, run_command
 from api.dunning_run import dunning_candidates
@@ -48,6 +49,7 @@ from ledger.dunning.account_part import LockView, StepRecord
 from ledger.dunning.account_plans import PlanState
 from ledger.dunning.configuration import PackVersion, ProcedureVersion
 from ledger.dunning.run import MAX_RUN_ACCOUNTS, DunningRun
+from projections.as_of import PointInTime
 
 router = APIRouter()
 
@@ -121,10 +123,17 @@ def _run_detail(run: DunningRun) -> dict[str, Any]:
             "reversed_steps": list(run.reversed_steps), "not_reversed": list(run.not_reversed)}
 
 
-def dunning_state(svc: Services, account_id: UUID, day: date | None = None) -> DunningStateOut:
-    """The dunning state of an account, from its events (the same after any replay)."""
-    today = day or svc.app.today()
-    account, o = svc.app.dunning.dunning_overview(account_id, today)
+def dunning_state(svc: Services, account_id: UUID, day: date | None = None,
+                  at: PointInTime | None = None) -> DunningStateOut:
+    """The dunning state of an account, from its events (the same after any replay); with ``at``, the
+    account replayed as of that business date and as known at that moment (:mod:`projections.history`)."""
+    if at is not None:
+        today = at.as_of
+        account = replayed_account(svc, account_id, at)
+        o = svc.app.dunning.overview_of(account, today)
+    else:
+        today = day or svc.app.today()
+        account, o = svc.app.dunning.dunning_overview(account_id, today)
     documents = {i.item_id: i.document_number for i in account.items.values()}
     next_step = None
     if o.next_level is not None and o.next_level_name is not None and o.next_rule is not None:
@@ -161,9 +170,10 @@ def assign_procedure(account_id: UUID, body: ProcedureIn, key: IdempotencyKey, s
 
 
 @router.get("/accounts/{account_id}/dunning", tags=["dunning"])
-def get_dunning_state(account_id: UUID, svc: ServicesDep) -> DunningStateOut:
-    """Level, next step and its earliest date, amounts overdue, fees, interest, locks, steps, plan."""
-    return dunning_state(svc, account_id)
+def get_dunning_state(account_id: UUID, svc: ServicesDep, at: AsOfDep) -> DunningStateOut:
+    """Level, next step and its earliest date, amounts overdue, fees, interest, locks, steps, plan; with
+    ``as_of``/``known_at``, as they stood on that business date as known at that moment."""
+    return dunning_state(svc, account_id, at=at)
 
 
 @router.post("/accounts/{account_id}/dunning/steps/{step_id}/reversal", status_code=201, tags=["dunning"])
@@ -231,9 +241,13 @@ def create_plan(account_id: UUID, body: PlanIn, key: IdempotencyKey, svc: Servic
 
 
 @router.get("/accounts/{account_id}/instalment-plans", tags=["instalment plans"])
-def list_plans(account_id: UUID, svc: ServicesDep) -> list[PlanOut]:
-    """The live plan (if any) first, then the ended ones, newest first."""
-    account, _ = svc.app.dunning.dunning_overview(account_id)
+def list_plans(account_id: UUID, svc: ServicesDep, at: AsOfDep) -> list[PlanOut]:
+    """The live plan (if any) first, then the ended ones, newest first; with ``as_of``/``known_at``, the
+    plans as they stood on that business date as known at that moment."""
+    if at is not None:
+        account = replayed_account(svc, account_id, at)
+    else:
+        account, _ = svc.app.dunning.dunning_overview(account_id)
     plans = [*([account.plan] if account.plan else []), *reversed(account.past_plans)]
     return [_plan(p, account.items) for p in plans]
 

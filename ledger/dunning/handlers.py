@@ -111,11 +111,13 @@ class DunningHandlers(Capability[CompanyConfig]):
     def dunning_overview(self, account_id: UUID, day: date | None = None
                          ) -> tuple[ContractAccount, DunningOverview]:
         account = self._dunned_account(account_id)
+        return account, self.overview_of(account, day or self.today())
+
+    def overview_of(self, account: ContractAccount, day: date) -> DunningOverview:
+        """The dunning state on ``day`` of ``account`` as given (live, or replayed as of a date)."""
         settings = self.in_force().settings
         procedure, _ = self.procedure_of(account)
-        overview = dunning_overview(account, procedure, day or self.today(), settings.rates_for(procedure),
-                                    settings.day_count)
-        return account, overview
+        return dunning_overview(account, procedure, day, settings.rates_for(procedure), settings.day_count)
 
     def dunning_procedures(self) -> list[ProcedureVersion]:
         """The version in force of every dunning procedure."""
