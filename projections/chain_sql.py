@@ -124,7 +124,8 @@ class ChainTable:
             bounds = (after,) if before is None else (after, before)
             curs.execute(statement, (*bounds, MAX_CHAIN_PAGE))
             page = [ChainedEvent(int(r["position"]), r["topic"], self.originator(r["originator_id"]),
-                                 int(r["originator_version"]), bytes(r["state"])) for r in curs.fetchall()]
+                                 int(r["originator_version"]), _stored_bytes(r["state"]))
+                    for r in curs.fetchall()]
             if not page:
                 return
             yield page
@@ -199,3 +200,14 @@ def take_checkpoint(recorder: ChainedRecorder, now: datetime) -> tuple[ChainRepo
     if not report.intact or report.head is None:
         return report, None
     return report, Checkpoint(report.head[0], report.head[1], now)
+
+
+def _stored_bytes(state: object) -> bytes:
+    """A row's state as the bytes it holds. SQLite does not enforce a column's type: a hand-made update
+    can leave TEXT where a BLOB was, and that must read as a change (its UTF-8 bytes), not stop the check.
+    """
+    if isinstance(state, str):
+        return state.encode("utf-8", "surrogateescape")
+    if isinstance(state, bytes | bytearray | memoryview):
+        return bytes(state)
+    return repr(state).encode("utf-8")  # a number or NULL written over the state: a change all the same

@@ -72,6 +72,22 @@ def test_a_changed_state_is_named_by_its_position(clerk: Clerk, store_url: str,
     assert f"chain broken at position {paid} (changed)" in out
 
 
+def test_a_state_rewritten_as_text_is_named_as_changed_not_a_crash(
+        clerk: Clerk, store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """In SQLite's shell ``UPDATE stored_events SET state = state || ' '`` leaves TEXT where a BLOB was
+    (PostgreSQL's bytea keeps bytes either way): verify must name it, not fail reading it."""
+    _history(clerk)
+    store = Store(store_url)
+    paid = store.positions("PaymentReceived")[0]
+    if store_url.startswith("sqlite"):
+        store.sql("UPDATE {events} SET state = CAST(state AS TEXT) || ' ' WHERE {position} = ?", (paid,))
+    else:
+        store.sql("UPDATE {events} SET state = state || '\\x20'::bytea WHERE {position} = ?", (paid,))
+    code, out = _verify(store_url, capsys)
+    assert code == 1, out
+    assert f"chain broken at position {paid} (changed)" in out
+
+
 def test_a_removed_event_is_named_by_its_position(clerk: Clerk, store_url: str,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     _history(clerk)
