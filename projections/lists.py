@@ -127,40 +127,45 @@ class ListQueries(CatalogSQL):
         return rows[0] if rows else None
 
     def search(self, text: str, limit: int = MAX_SEARCH_RESULTS) -> list[SearchHit]:
-        """What ``text`` finds: identifiers by their compact key, names by every word (all must match)."""
+        """What ``text`` finds: identifiers by their compact key, names by every word (all must match).
+
+        One statement: the identifier keys (an ``IN`` list) or the name range (:meth:`_name_range`), two
+        index ranges of the primary key that the planner ORs, so a search costs one round trip."""
         limit = max(1, min(limit, MAX_SEARCH_RESULTS))
-        table = f"{self.prefix}saldo_search"
-        hits: dict[tuple[str, str, str], SearchHit] = {}
-        keys = key_variants(text)
+        keys, words = key_variants(text), name_words(text)
+        where, params = [], []
         if keys:
-            marks = ", ".join("?" * len(keys))
-            for r in self._read(f"SELECT key, kind, entity, entity_id, label FROM {table}"  # noqa: S608
-                                f" WHERE key IN ({marks}) AND kind <> ? ORDER BY kind, entity_id LIMIT ?",
-                                (*keys, NAME, limit)):
-                hits.setdefault((r[1], r[2], r[3]), SearchHit(r[1], r[0], r[2], r[3], r[4]))
-        words = name_words(text)
+            where.append(f"(key IN ({', '.join('?' * len(keys))}) AND kind <> ?)")
+            params += [*keys, NAME]
         if words:
-            hits.update({(h.kind, h.entity, h.entity_id): h for h in self._names(words, limit)})
+            where.append("(key >= ? AND key <= ? AND kind = ?)")
+            params += [*self._name_range(words), NAME]
+        if not where:
+            return []
+        rows = self._read(f"SELECT key, kind, entity, entity_id, label FROM {self.prefix}saldo_search"  # noqa: S608
+                          f" WHERE {' OR '.join(where)} ORDER BY key, kind, entity_id LIMIT ?",
+                          (*params, limit * 20))
+        hits: dict[tuple[str, str, str], SearchHit] = {}
+        for key, kind, entity, entity_id, label in rows:
+            if kind != NAME or _has_words(label, words):
+                hits.setdefault((kind, entity, entity_id), SearchHit(kind, key, entity, entity_id, label))
         return sorted(hits.values(), key=lambda h: (h.kind, h.label, h.entity_id))[:limit]
 
-    def _names(self, words: Sequence[str], limit: int) -> list[SearchHit]:
-        """Things whose name has every word of ``words`` (the last one may be a word's beginning)."""
-        table = f"{self.prefix}saldo_search"
-        # The rarest-looking word (the longest) drives the index range scan; the others filter.
+    @staticmethod
+    def _name_range(words: Sequence[str]) -> tuple[str, str]:
+        """The key range of names with ``words``: the longest word (the rarest-looking) drives the range
+        scan, the others filter; the last word typed may be a word's beginning."""
         lead = max(words, key=len)
-        last = words[-1]
-        # A prefix is the key range [lead, lead + U+FFFF): an index range scan in code-point order (SQLite's
+        # A prefix is the key range [lead, lead + U+FFFF]: an index range scan in code-point order (SQLite's
         # BINARY collation; PostgreSQL's C / C.UTF-8 collation, which the deployment uses).
-        upper = lead + "\uffff" if lead == last else lead
-        rows = self._read(f"SELECT key, kind, entity, entity_id, label FROM {table}"  # noqa: S608
-                          " WHERE key >= ? AND key <= ? AND kind = ? ORDER BY key, entity_id LIMIT ?",
-                          (lead, upper, NAME, limit * 20))
-        found = []
-        for r in rows:
-            label_words = name_words(r[4])
-            if all(w in label_words for w in words[:-1]) and any(lw.startswith(last) for lw in label_words):
-                found.append(SearchHit(NAME, r[0], r[2], r[3], r[4]))
-        return found[:limit]
+        return lead, (lead + "\uffff" if lead == words[-1] else lead)
+
+
+def _has_words(label: str, words: Sequence[str]) -> bool:
+    """Every word of ``words`` is a word of ``label``; the last may be a word's beginning."""
+    label_words = name_words(label)
+    return (all(w in label_words for w in words[:-1])
+            and any(lw.startswith(words[-1]) for lw in label_words))
 
 
 class SQLiteLists(SQLiteCatalog, ListQueries):
