@@ -26,11 +26,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psycopg  # noqa: E402
+import psycopg
 
-from bench.common import scratch_services  # noqa: E402
-from projections.catalog import search_key  # noqa: E402
-from projections.lists import ListQueries  # noqa: E402
+from bench.common import scratch_services
+from projections.catalog import search_key
+from projections.lists import ListQueries
 
 GOAL = 3.0
 FIRST = ("mario", "anna", "jukka", "giulia", "pedro", "laura", "matti", "sofia", "marco", "elena")
@@ -73,8 +73,9 @@ def _fill(url: str, schema: str, start: int, stop: int) -> None:
 def _typed(c: dict[str, str]) -> dict[str, str]:
     """Each kind of key as a clerk types it."""
     spaced = " ".join(c["iban"][j:j + 4] for j in range(0, len(c["iban"]), 4)).lower()
-    return {"name": c["last"].title(), "tax_id": f"IT {c['tax']}", "supply_point": c["pod"][:6] + " " + c["pod"][6:],
-            "iban": spaced, "invoice_number": c["number"].lower(), "payment_reference": c["reference"].lower(),
+    return {"name": c["last"].title(), "tax_id": f"IT {c['tax']}",
+            "supply_point": c["pod"][:6] + " " + c["pod"][6:], "iban": spaced,
+            "invoice_number": c["number"].lower(), "payment_reference": c["reference"].lower(),
             "mandate_reference": c["mandate"].lower()}
 
 
