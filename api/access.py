@@ -147,6 +147,8 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /accounts/{account_id}/invoices": allow(*READ, PORTAL),
     "GET /accounts/{account_id}/payments": allow(*READ, PORTAL),
     "GET /search": allow(*READ),
+    "GET /contracts/{contract_id}/readings": allow(*READ, PORTAL),
+    "GET /contracts/{contract_id}/load-curve": allow(*READ, PORTAL),
     # API keys of machine clients
     "POST /keys": allow(ADMIN),
     "POST /keys/{name}/revocation": allow(ADMIN),

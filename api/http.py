@@ -27,6 +27,7 @@ from api.routes import (
     audit,
     billing,
     collections,
+    consumption,
     dunning,
     exports,
     keys,
@@ -39,7 +40,8 @@ from api.routes import (
 
 #: In the order the paths appear in the OpenAPI document (and Swagger UI).
 ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning.router, billing.router,
-           collections.router, reports.router, keys.router, audit.router, lists.router, search.router)
+           collections.router, reports.router, keys.router, audit.router, lists.router, search.router,
+           consumption.router)
 
 #: The two ways to authenticate, as the OpenAPI document declares them (Swagger UI's "Authorize").
 SECURITY_SCHEMES = {
