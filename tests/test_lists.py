@@ -177,3 +177,17 @@ def test_the_catalog_rebuilds_to_the_same_rows(clerk: Clerk) -> None:
     before = svc.view.dump_catalog()
     svc.catalog.rebuild()
     assert svc.view.dump_catalog() == before and before["saldo_search"]
+
+
+def test_a_forged_cursor_is_a_422_naming_after_never_a_500(clerk: Clerk) -> None:
+    import base64
+    import json
+
+    _world(clerk)
+    forged = base64.urlsafe_b64encode(json.dumps(["registered", False, "x", "y"]).encode()).decode()
+    other_sort = base64.urlsafe_b64encode(json.dumps(["name", False, 5, "y"]).encode()).decode()
+    with api_client(clerk.services, "finance") as http:
+        for cursor in (forged, other_sort):
+            r = http.get("/partners", params={"sort": "registered" if cursor == forged else "name",
+                                              "after": cursor})
+            assert r.status_code == 422 and "after" in r.text, r.text
