@@ -54,8 +54,10 @@ def page_request(listing: str, sort: str | None, after: str | None, limit: int,
         try:
             decoded = json.loads(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)))
             s, d, value, last_id = decoded
-            valid = (s == name and d is descending and isinstance(value, str | int)
-                     and isinstance(last_id, str))
+            # The value's type must be the sort column's: PostgreSQL refuses to compare text with bigint.
+            typed = (isinstance(value, int) and not isinstance(value, bool) if LISTINGS[listing].numeric(name)
+                     else isinstance(value, str))
+            valid = s == name and d is descending and typed and isinstance(last_id, str)
         except (ValueError, TypeError, binascii.Error):
             valid = False
         if not valid:

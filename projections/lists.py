@@ -32,6 +32,11 @@ class Listing:
     sorts: Mapping[str, str]  #: sort name -> SQL expression (never NULL)
     filters: Mapping[str, str] = field(default_factory=dict)  #: filter name -> column compared for equality
 
+    def numeric(self, sort: str) -> bool:
+        """Whether sort ``sort`` orders by a number (a store position or cents), else by text."""
+        expression = self.sorts[sort]
+        return "position" in expression or "_cents" in expression
+
 
 _OPEN = ("(SELECT COALESCE(SUM(i.open_cents), 0) FROM {items} i"
          " WHERE i.document_number = d.number AND i.account_id = d.account_id)")

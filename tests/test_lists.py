@@ -89,6 +89,8 @@ def test_invoices_payments_and_mandates_with_what_each_payment_matched(clerk: Cl
         assert {i["number"]: (i["gross"], i["open_amount"]) for i in invoices} == {
             w["inv_m"]["number"]: ("122.00", "0.00"), w["inv_a"]["number"]: ("62.00", "62.00")}
         assert [i["number"] for i in _all(http, "/invoices", account_id=w["acc_a"])] == [w["inv_a"]["number"]]
+        # Paged one by one through a numeric sort, descending: the cursor carries the amount.
+        assert [i["gross"] for i in _all(http, "/invoices", sort="-gross", limit=1)] == ["122.00", "62.00"]
         payments = _all(http, "/payments")
         assert len(payments) == 1
         p = payments[0]
