@@ -133,6 +133,22 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /reports/aged-receivables": allow(*READ, ACCOUNTING),
     # the audit trail: who did what to an account or a document
     "GET /audit/trail": allow(*READ),
+    # finding and reading everything (issue 11): global lists and the search box for the staff, the
+    # portal its own account's contracts, documents and payments
+    "GET /partners": allow(*READ),
+    "GET /partners/{partner_id}": allow(*READ),
+    "GET /accounts": allow(*READ),
+    "GET /contracts": allow(*READ),
+    "GET /contracts/{contract_id}": allow(*READ, PORTAL),
+    "GET /invoices": allow(*READ),
+    "GET /payments": allow(*READ),
+    "GET /mandates": allow(*READ),
+    "GET /accounts/{account_id}/contracts": allow(*READ, PORTAL),
+    "GET /accounts/{account_id}/invoices": allow(*READ, PORTAL),
+    "GET /accounts/{account_id}/payments": allow(*READ, PORTAL),
+    "GET /search": allow(*READ),
+    "GET /contracts/{contract_id}/readings": allow(*READ, PORTAL),
+    "GET /contracts/{contract_id}/load-curve": allow(*READ, PORTAL),
     # API keys of machine clients
     "POST /keys": allow(ADMIN),
     "POST /keys/{name}/revocation": allow(ADMIN),

@@ -19,9 +19,10 @@ from ledger.accounts.invoice import ReferenceScheme
 from ledger.application import DEFAULT_BANK_ACCOUNT, CompanyConfig, Saldo
 from ledger.parties.identifiers import known_iban
 from projections.bulk_load import BulkLoader
+from projections.catalog_sql import CatalogCatchUp
+from projections.lists import ListQueries, PostgresLists, SQLiteLists
 from projections.runner import CatchUp
-from projections.sql import LedgerViewSQL
-from projections.trail import AuditTrailSQL, PostgresAuditTrail, SQLiteAuditTrail, TrailCatchUp
+from projections.trail import TrailCatchUp
 
 DEFAULT_DATABASE_URL = "sqlite:///var/saldo.sqlite"
 
@@ -99,10 +100,11 @@ class Services:
     """Everything an entrypoint needs: the application (commands) and the view (queries)."""
 
     app: Saldo
-    view: LedgerViewSQL
+    view: ListQueries  #: the ledger view, with the audit trail's and the catalog's tables and queries
     projections: CatchUp
     database_url: str
     trail: TrailCatchUp  #: who did what (:mod:`projections.trail`), caught up when asked
+    catalog: CatalogCatchUp  #: what lists and search read (:mod:`projections.catalog`), caught up when asked
 
     def close(self) -> None:
         self.app.close()
@@ -113,11 +115,11 @@ def build(database_url: str | None = None, *, config: CompanyConfig | None = Non
     url = database_url or os.environ.get("SALDO_DATABASE_URL") or DEFAULT_DATABASE_URL
     app = Saldo(store_env(url), config=config or company_config_from_env(), clock=clock)
     app.bulk_loader = BulkLoader(app)
-    view_class = PostgresAuditTrail if url.startswith("postgres") else SQLiteAuditTrail
+    view_class = PostgresLists if url.startswith("postgres") else SQLiteLists
     # The view shares the application's datastore (same database, same connection pool): on SQLite that
     # keeps every writer behind one interlock, on PostgreSQL it is simply one pool fewer. The ledger view
     # class extended with the audit trail's table: one recorder for both read models.
     view = app.factory.tracking_recorder(view_class)
-    if not isinstance(view, AuditTrailSQL):
+    if not isinstance(view, ListQueries):
         raise ConfigurationError("the store did not build a ledger view")
-    return Services(app, view, CatchUp(app, view), url, TrailCatchUp(app, view))
+    return Services(app, view, CatchUp(app, view), url, TrailCatchUp(app, view), CatalogCatchUp(app, view))

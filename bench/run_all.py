@@ -27,6 +27,7 @@ BENCHES = [
     ("Direct-debit collection run (PostgreSQL)", ["bench/collections.py"]),
     ("Dunning run (PostgreSQL)", ["bench/dunning.py"]),
     ("As-of reads of one account against the live reads (PostgreSQL, SQLite)", ["bench/as_of.py"]),
+    ("Search box by each kind of key against a primary-key select (PostgreSQL)", ["bench/search.py"]),
 ]
 
 

@@ -1,0 +1,165 @@
+"""Lists to find and read everything: partners, accounts, contracts, invoices and credit notes, payments,
+mandates — paged with a cursor, filtered, sorted, as JSON or ``format=csv`` (:mod:`api.listing`).
+
+Global lists are the staff's; the portal reads its own account's contracts, documents and payments through
+the routes that name ``{account_id}`` (the gate checks the account is the token's partner's). Every list
+reads the catalog (:mod:`projections.catalog`), brought up to date first: never aggregates in a loop.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel
+
+from api.bootstrap import Services
+from api.deps import ServicesDep, account_row, money
+from api.listing import After, Filter, Format, Limit, Page, Sort, page_request, respond
+from api.schemas import lists as s
+from ledger.core.errors import NotFound
+
+router = APIRouter(tags=["lists"])
+
+
+def _partner(r: tuple[Any, ...]) -> s.PartnerItem:
+    return s.PartnerItem(partner_id=r[0], name=r[1], kind=r[2], tax_ids=r[3], email=r[4], language=r[5])
+
+
+def _account(r: tuple[Any, ...]) -> s.AccountItem:
+    return s.AccountItem(account_id=r[0], partner_id=r[1], name=r[2], currency=r[3],
+                         balance=money(r[4] - r[5]), open_items_total=money(r[4]), credit=money(r[5]),
+                         payment_method=r[6], payment_terms_days=r[7])
+
+
+def _contract(r: tuple[Any, ...]) -> s.ContractItem:
+    return s.ContractItem(contract_id=r[0], account_id=r[1],
+                          supply_point=s.SupplyPointOut(scheme=r[2], id=r[3]), commodity=r[4],
+                          tariff_code=r[5], billing_frequency=r[6], start_date=r[7],
+                          end_date=r[8])
+
+
+def _document(r: tuple[Any, ...]) -> s.DocumentItem:
+    return s.DocumentItem(document_id=r[0], number=r[1], kind=r[2], account_id=r[3], contract_id=r[4],
+                          issue_date=r[5], due_date=r[6], currency=r[7], net=money(r[8]), vat=money(r[9]),
+                          gross=money(r[10]), payment_reference=r[11], corrects=r[12], credited=money(r[13]),
+                          open_amount=money(int(r[14])))
+
+
+def _payment(r: tuple[Any, ...]) -> s.PaymentItem:
+    allocations = [s.AllocationOut(item_id=i, amount=a) for i, a in json.loads(r[8])]
+    return s.PaymentItem(payment_id=r[0], account_id=r[1], amount=money(r[2]), received_on=r[3],
+                         source_account=r[4], payer_iban=r[5], rule=r[6], evidence=r[7],
+                         allocations=allocations, to_credit=money(r[9]), reversed_on=r[10])
+
+
+def _mandate(r: tuple[Any, ...]) -> s.MandateItem:
+    return s.MandateItem(account_id=r[0], reference=r[1], status=r[2], debtor_iban=r[3], signed_on=r[4])
+
+
+ITEMS: dict[str, tuple[Callable[[tuple[Any, ...]], BaseModel], type[BaseModel]]] = {
+    "partners": (_partner, s.PartnerItem), "accounts": (_account, s.AccountItem),
+    "contracts": (_contract, s.ContractItem), "documents": (_document, s.DocumentItem),
+    "payments": (_payment, s.PaymentItem), "mandates": (_mandate, s.MandateItem),
+}
+
+
+def _list(svc: Services, listing: str, sort: str | None, after: str | None, limit: int, fmt: str,
+          filters: Mapping[str, str | None]) -> Page | Response:
+    request = page_request(listing, sort, after, limit, filters)
+    svc.catalog.catch_up()
+    rows, last = svc.view.page(listing, request)
+    convert, model = ITEMS[listing]
+    return respond([convert(r) for r in rows], model, request, last, fmt)
+
+
+@router.get("/partners", response_model=None)
+def partners(svc: ServicesDep, sort: Sort = None, after: After = None, limit: Limit = 100,
+             format: Format = "json", kind: Filter = None, language: Filter = None) -> Page | Response:
+    """Business partners; sort by ``name`` or ``registered``."""
+    return _list(svc, "partners", sort, after, limit, format, {"kind": kind, "language": language})
+
+
+@router.get("/partners/{partner_id}")
+def partner(partner_id: UUID, svc: ServicesDep) -> s.PartnerItem:
+    svc.catalog.catch_up()
+    row = svc.view.one("partners", str(partner_id))
+    if row is None:
+        raise NotFound(f"business partner {partner_id} does not exist", "partner_id")
+    return _partner(row)
+
+
+@router.get("/accounts", response_model=None)
+def accounts(svc: ServicesDep, sort: Sort = None, after: After = None, limit: Limit = 100,
+             format: Format = "json", partner_id: Filter = None, currency: Filter = None,
+             payment_method: Filter = None) -> Page | Response:
+    """Contract accounts with their balance; sort by ``name``, ``opened`` or ``balance``."""
+    return _list(svc, "accounts", sort, after, limit, format,
+                 {"partner_id": partner_id, "currency": currency, "payment_method": payment_method})
+
+
+@router.get("/contracts", response_model=None)
+def contracts(svc: ServicesDep, sort: Sort = None, after: After = None, limit: Limit = 100,
+              format: Format = "json", account_id: Filter = None, commodity: Filter = None,
+              tariff_code: Filter = None, supply_point_scheme: Filter = None) -> Page | Response:
+    """Contracts with their supply point; sort by ``signed`` or ``start_date``."""
+    return _list(svc, "contracts", sort, after, limit, format,
+                 {"account_id": account_id, "commodity": commodity, "tariff_code": tariff_code,
+                  "supply_point_scheme": supply_point_scheme})
+
+
+@router.get("/contracts/{contract_id}")
+def contract(contract_id: UUID, svc: ServicesDep) -> s.ContractItem:
+    svc.catalog.catch_up()
+    row = svc.view.one("contracts", str(contract_id))
+    if row is None:
+        raise NotFound(f"contract {contract_id} does not exist", "contract_id")
+    return _contract(row)
+
+
+@router.get("/invoices", response_model=None)
+def invoices(svc: ServicesDep, sort: Sort = None, after: After = None, limit: Limit = 100,
+             format: Format = "json", account_id: Filter = None, contract_id: Filter = None,
+             kind: Filter = None, currency: Filter = None) -> Page | Response:
+    """Invoices and credit notes; sort by ``issued``, ``issue_date``, ``due_date``, ``number``, ``gross``."""
+    return _list(svc, "documents", sort, after, limit, format,
+                 {"account_id": account_id, "contract_id": contract_id, "kind": kind, "currency": currency})
+
+
+@router.get("/payments", response_model=None)
+def payments(svc: ServicesDep, sort: Sort = None, after: After = None, limit: Limit = 100,
+             format: Format = "json", account_id: Filter = None, rule: Filter = None) -> Page | Response:
+    """Payments with their matching rule, evidence and allocations; sort by ``received``, ``received_on``,
+    ``amount``."""
+    return _list(svc, "payments", sort, after, limit, format, {"account_id": account_id, "rule": rule})
+
+
+@router.get("/mandates", response_model=None)
+def mandates(svc: ServicesDep, sort: Sort = None, after: After = None, limit: Limit = 100,
+             format: Format = "json", status: Filter = None) -> Page | Response:
+    """SEPA mandates (the latest per account); sort by ``signed_on`` or ``reference``."""
+    return _list(svc, "mandates", sort, after, limit, format, {"status": status})
+
+
+@router.get("/accounts/{account_id}/contracts", response_model=None)
+def account_contracts(account_id: UUID, svc: ServicesDep, sort: Sort = None, after: After = None,
+                      limit: Limit = 100, format: Format = "json") -> Page | Response:
+    account_row(svc, account_id)
+    return _list(svc, "contracts", sort, after, limit, format, {"account_id": str(account_id)})
+
+
+@router.get("/accounts/{account_id}/invoices", response_model=None)
+def account_invoices(account_id: UUID, svc: ServicesDep, sort: Sort = None, after: After = None,
+                     limit: Limit = 100, format: Format = "json", kind: Filter = None) -> Page | Response:
+    account_row(svc, account_id)
+    return _list(svc, "documents", sort, after, limit, format, {"account_id": str(account_id), "kind": kind})
+
+
+@router.get("/accounts/{account_id}/payments", response_model=None)
+def account_payments(account_id: UUID, svc: ServicesDep, sort: Sort = None, after: After = None,
+                     limit: Limit = 100, format: Format = "json") -> Page | Response:
+    account_row(svc, account_id)
+    return _list(svc, "payments", sort, after, limit, format, {"account_id": str(account_id)})
