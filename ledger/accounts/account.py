@@ -23,6 +23,7 @@ from ledger.accounts.clearing import (
     clearing_order,
     total,
 )
+from ledger.accounts.deposits import Deposits
 from ledger.accounts.payments_received import (
     ReceivedPayment,
     receipt_postings,
@@ -31,7 +32,6 @@ from ledger.accounts.payments_received import (
     shortfall_item,
     within_tolerance,
 )
-from ledger.accounts.deposits import Deposits
 from ledger.accounts.terms import PaymentMethod
 from ledger.collections.account_part import DirectDebit
 from ledger.core import chart

@@ -27,7 +27,7 @@ none.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -79,7 +79,8 @@ DEFAULT_DEPOSIT_RULES: tuple[DepositRule, ...] = (
     DepositRule("gas", "household", fixed_eur=Decimal("25"), max_size=Decimal("500"),
                 waived_with_direct_debit=True, annual_interest_percent=Decimal("2")),
     DepositRule("gas", "household", fixed_eur=Decimal("77"), min_size=Decimal("500"),
-                max_size=Decimal("5000"), waived_with_direct_debit=True, annual_interest_percent=Decimal("2")),
+                max_size=Decimal("5000"), waived_with_direct_debit=True,
+                annual_interest_percent=Decimal("2")),
 )
 
 
@@ -107,6 +108,16 @@ def required_deposit(rules: Sequence[DepositRule], commodity: str, customer_kind
 
 
 @dataclass(frozen=True, slots=True)
+class DepositPayee:
+    """Whom the rest of a deposit goes back to."""
+
+    name: str
+    iban: str
+    town: str = ""
+    country: str = "IT"
+
+
+@dataclass(frozen=True, slots=True)
 class HeldDeposit:
     """A deposit the account holds for one contract: its item, amount, and the interest its rule pays."""
 
@@ -117,16 +128,9 @@ class HeldDeposit:
     billed_on: date
     annual_interest_percent: Decimal = ZERO
     settled_on: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DepositPayee:
-    """Whom the rest of a deposit goes back to."""
-
-    name: str
-    iban: str
-    town: str = ""
-    country: str = "IT"
+    interest: Decimal = ZERO
+    refunded: Decimal = ZERO
+    payee: DepositPayee | None = None
 
 
 def deposit_interest(amount: Decimal, percent: Decimal, start: date, end: date) -> Decimal:
@@ -205,7 +209,8 @@ class Deposits(Aggregate):
         interest = deposit_interest(held.amount, held.annual_interest_percent, held.billed_on, settled_on)
         cleared, rest = allocate(held.amount + interest, list(self.items.values()))
         if rest > 0 and payee is None:
-            raise InvalidInput(f"{rest} of the deposit is left to refund: name the payee's IBAN", "refund_iban")
+            raise InvalidInput(f"{rest} of the deposit is left to refund: name the payee's IBAN",
+                               "refund_iban")
         doc = held.number
         postings = entry(
             Posting.debit(chart.DEPOSIT_INTEREST, interest, None, doc),
@@ -225,6 +230,6 @@ class Deposits(Aggregate):
                          bank_account: str, postings: tuple[Posting, ...]) -> None:
         apply_allocations(self.items, cleared, -1)
         self.deposits = tuple(d if d.contract_id != contract_id else
-                              HeldDeposit(d.contract_id, d.item_id, d.number, d.amount, d.billed_on,
-                                          d.annual_interest_percent, settled_on)
+                              replace(d, settled_on=settled_on, interest=interest, refunded=refunded,
+                                      payee=payee)
                               for d in self.deposits)

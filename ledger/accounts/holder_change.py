@@ -182,8 +182,8 @@ class LifeHandlers(Capability[CompanyConfig]):
         references, reference = issue_reference(self.ws, self.config.reference_scheme, number, drawn=False)
         account.bill_deposit(str(contract.id), document_id(number).hex, number, amount, issue_date, due_date,
                              reference, rule.annual_interest_percent if rule else Decimal(0))
-        return [*references, account], {"amount": str(amount), "number": number, "payment_reference": reference,
-                                        "due_date": due_date.isoformat()}
+        return [*references, account], {"amount": str(amount), "number": number,
+                                        "payment_reference": reference, "due_date": due_date.isoformat()}
 
     @handles(lc.SettleDeposit)
     def settle_deposit(self, cmd: lc.SettleDeposit, rid: UUID) -> Handled:
@@ -227,7 +227,8 @@ class LifeHandlers(Capability[CompanyConfig]):
     def move_out(self, cmd: lc.MoveOut, rid: UUID) -> Handled:
         contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
         return self._end(contract, cmd.move_out_date, "move-out")[1], {
-            "contract_id": str(contract.id), "vacant_from": (cmd.move_out_date + timedelta(days=1)).isoformat()}
+            "contract_id": str(contract.id),
+            "vacant_from": (cmd.move_out_date + timedelta(days=1)).isoformat()}
 
     @handles(lc.MoveIn)
     def move_in(self, cmd: lc.MoveIn, rid: UUID) -> Handled:

@@ -52,8 +52,9 @@ def end_supply(app: BillingService, end: EndOfSupply, key: str, actor: Actor = S
     contract = app.get(Contract, end.contract_id, "contract", "contract_id")
     result: Result = {"ended_contract_id": str(contract.id)}
     if end.final_index is not None:
-        reading = app.execute(b.RecordReading(contract.supply_point.id, end.end_date, end.final_index,
-                                              end.final_source, note="final reading"), f"{key}:reading", actor)
+        final = b.RecordReading(contract.supply_point.id, end.end_date, end.final_index, end.final_source,
+                                note="final reading")
+        reading = app.execute(final, f"{key}:reading", actor)
         result["final_reading_id"] = reading["reading_id"]
     if end.new_account_id is not None:
         changed = app.execute(lc.ChangeHolder(contract.id, end.end_date, end.new_account_id),

@@ -1,5 +1,5 @@
-"""Story (issue 11): a holder change with final reading, final bill, deposit offset and refund, on both stores;
-move-out and move-in; the 60 days to regularise a holder."""
+"""Story (issue 11): a holder change with final reading, final bill, deposit offset and refund, on both
+stores; move-out and move-in; the 60 days to regularise a holder."""
 
 from __future__ import annotations
 
@@ -123,15 +123,15 @@ def test_a_deposit_is_waived_with_direct_debit_where_the_rule_says_so(biller: Bi
 
 
 def test_a_move_out_leaves_the_point_vacant_and_a_move_in_reopens_it(biller: BillingClerk) -> None:
-    old_account, new_account, contract, sp = _setup(biller)
+    _, new_account, contract, sp = _setup(biller)
     biller.clerk.clock.today = date(2026, 1, 21)
     result = end_supply(biller.app, EndOfSupply(contract, date(2026, 1, 20)), "mo")
     assert "deposit" not in result and result["final_bill"]["invoices"] == 1
     point = biller.app.get(Contract, contract, "contract", "contract_id").supply_point
     occupancy = biller.app.get(SupplyPointOccupancy, SupplyPointOccupancy.id_for(point), "", "")
     assert occupancy.vacant
-    move_in = lc.MoveIn(new_account, "pod", sp, point and biller.app.get(Contract, contract, "", "").commodity,
-                        "FLAT", MONTHLY, date(2026, 1, 20))
+    commodity = biller.app.get(Contract, contract, "", "").commodity
+    move_in = lc.MoveIn(new_account, "pod", sp, commodity, "FLAT", MONTHLY, date(2026, 1, 20))
     with pytest.raises(InvalidInput, match="supplied until 2026-01-20"):
         biller.run(move_in)
     biller.run(lambda_replace(move_in, date(2026, 2, 1)))
@@ -147,9 +147,9 @@ def lambda_replace(cmd: lc.MoveIn, start: date) -> lc.MoveIn:
 
 
 def test_an_irregular_holder_has_60_days_and_then_the_contract_ends(biller: BillingClerk) -> None:
-    old_account, new_account, contract, sp = _setup(biller)
+    old_account, new_account, contract, _ = _setup(biller)
     other = biller.contract(biller.customer("Eredi Rossi"), pod(), "FLAT", MONTHLY, start=JAN)
-    due = biller.run(lc.RequireRegularisation(contract, date(2026, 1, 10), "tenant, supply in the owner's name"))
+    due = biller.run(lc.RequireRegularisation(contract, date(2026, 1, 10), "tenant; the owner's name"))
     assert due["due_on"] == "2026-03-11"
     biller.run(lc.RequireRegularisation(other, date(2026, 1, 10), "heirs of a deceased holder"))
     with pytest.raises(Conflict):
