@@ -17,7 +17,8 @@ protocol (``opened_items``, ``cleared``):
 - settled (the contract ended): the interest the rule pays for the days held, Dr deposit-interest /
   Cr security-deposits; then the deposit with its interest clears the account's open items (the final bill
   first among them, oldest due first), Dr security-deposits / Cr receivables; the rest goes back to the
-  customer's IBAN, Dr security-deposits / Cr bank (a pain.001, :mod:`importers.bank.deposit_refunds`).
+  customer's IBAN, Dr security-deposits / Cr bank (a pain.001, :mod:`importers.bank.deposit_refunds`);
+  with no IBAN given it stays as credit on the account, Dr security-deposits / Cr customer-credit.
 
 Choices where the issue was silent: interest is simple, on actual days over 365, from the day billed to the
 day settled, rounded half up to the cent once; a deposit is settled once, whole; a refund below one cent is
@@ -152,6 +153,7 @@ class Deposits(Aggregate):
     if TYPE_CHECKING:  # provided by ContractAccount
         items: dict[str, OpenItem]
         item_seq: int
+        credit: Decimal
 
         @property
         def key(self) -> str: ...
@@ -170,6 +172,7 @@ class Deposits(Aggregate):
         refunded: Decimal
         payee: DepositPayee | None
         bank_account: str
+        to_credit: Decimal
         postings: tuple[Posting, ...]
 
     def deposit_for(self, contract_id: str) -> HeldDeposit | None:
@@ -208,27 +211,29 @@ class Deposits(Aggregate):
                            "contract_id")
         interest = deposit_interest(held.amount, held.annual_interest_percent, held.billed_on, settled_on)
         cleared, rest = allocate(held.amount + interest, list(self.items.values()))
-        if rest > 0 and payee is None:
-            raise InvalidInput(f"{rest} of the deposit is left to refund: name the payee's IBAN",
-                               "refund_iban")
         doc = held.number
+        # Without a payee the rest stays with the customer as credit on account, to be refunded later.
+        out_to = chart.bank(bank_account) if payee is not None else chart.CUSTOMER_CREDIT
+        out_key = None if payee is not None else self.key
         postings = entry(
             Posting.debit(chart.DEPOSIT_INTEREST, interest, None, doc),
             Posting.credit(chart.SECURITY_DEPOSITS, interest, self.key, doc),
             Posting.debit(chart.SECURITY_DEPOSITS, total(cleared), self.key, doc),
             Posting.credit(chart.RECEIVABLES, total(cleared), self.key, doc),
             Posting.debit(chart.SECURITY_DEPOSITS, rest, self.key, doc),
-            Posting.credit(chart.bank(bank_account), rest, None, doc),
+            Posting.credit(out_to, rest, out_key, doc),
         )
-        self._deposit_settled(contract_id, settled_on, interest, cleared, rest,
-                              payee if rest > 0 else None, bank_account, postings)
-        return interest, rest
+        refunded, to_credit = (rest, ZERO) if payee is not None else (ZERO, rest)
+        self._deposit_settled(contract_id, settled_on, interest, cleared, refunded,
+                              payee if refunded > 0 else None, bank_account, to_credit, postings)
+        return interest, refunded
 
     @event(DepositSettled)
     def _deposit_settled(self, contract_id: str, settled_on: date, interest: Decimal,
                          cleared: tuple[Allocation, ...], refunded: Decimal, payee: DepositPayee | None,
-                         bank_account: str, postings: tuple[Posting, ...]) -> None:
+                         bank_account: str, to_credit: Decimal, postings: tuple[Posting, ...]) -> None:
         apply_allocations(self.items, cleared, -1)
+        self.credit += to_credit
         self.deposits = tuple(d if d.contract_id != contract_id else
                               replace(d, settled_on=settled_on, interest=interest, refunded=refunded,
                                       payee=payee)

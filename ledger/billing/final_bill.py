@@ -10,8 +10,10 @@ and a re-run finish what was begun and repeat nothing (rule 3):
    contract's last period ends on that date, and the run's true-up check rebills any estimated period
    whose reads have since become actual (:mod:`ledger.billing.run`);
 4. :class:`~ledger.accounts.life_commands.SettleDeposit` if the contract has a deposit: offset against the
-   old account's open items (the final bill among them), the rest refunded. The old account keeps every
-   other open item and its dunning.
+   old account's open items (the final bill among them), the rest refunded (or kept as credit on account
+   when no IBAN is given). The old account keeps every other open item and its dunning.
+
+What a later step would refuse (an unknown new account, a wrong IBAN) is refused before the first step.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from ledger.billing.ports import BillingService
 from ledger.billing.readings import ReadingSource
 from ledger.billing.run import run_billing
 from ledger.core.actor import SYSTEM, Actor
+from ledger.core.errors import InvalidInput
 from ledger.core.handling import Result
+from ledger.parties.identifiers import InvalidIdentifier, validate_iban
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +51,23 @@ class EndOfSupply:
     refund_country: str = "IT"
 
 
+def _check(app: BillingService, end: EndOfSupply) -> None:
+    """Refuse what a later step would refuse, before the first one writes anything (rule 5)."""
+    if end.new_account_id is not None:
+        app.get(ContractAccount, end.new_account_id, "contract account", "new_account_id")
+    if end.refund_iban.strip():
+        try:
+            validate_iban(end.refund_iban)
+        except InvalidIdentifier as e:
+            raise InvalidInput(str(e), "refund_iban") from e
+        if not end.refund_name.strip():
+            raise InvalidInput("a refund needs the payee's name", "refund_name")
+
+
 def end_supply(app: BillingService, end: EndOfSupply, key: str, actor: Actor = SYSTEM) -> Result:
     """Run the end of a supply under idempotency ``key``; see the module docstring."""
     contract = app.get(Contract, end.contract_id, "contract", "contract_id")
+    _check(app, end)
     result: Result = {"ended_contract_id": str(contract.id)}
     if end.final_index is not None:
         final = b.RecordReading(contract.supply_point.id, end.end_date, end.final_index, end.final_source,

@@ -15,7 +15,7 @@ from ledger.accounts.contract import BillingFrequency, Contract
 from ledger.accounts.holder_change import Regularisations, SupplyPointOccupancy
 from ledger.billing.final_bill import EndOfSupply, end_supply
 from ledger.billing.rating import FlatEnergy, StandingCharge
-from ledger.core.errors import Conflict, InvalidInput
+from ledger.core.errors import Conflict, InvalidInput, NotFound
 from tests.billing.helpers import BillingClerk, D, pod
 
 JAN = date(2026, 1, 1)
@@ -164,3 +164,34 @@ def test_an_irregular_holder_has_60_days_and_then_the_contract_ends(biller: Bill
     assert biller.app.get(Contract, other, "", "").end_date == date(2026, 3, 11)
     assert biller.app.get(Regularisations, Regularisations.ID, "", "").pending == ()
     assert isinstance(biller.app.get(ContractAccount, old_account, "", ""), ContractAccount)
+
+
+def test_without_an_iban_the_rest_of_the_deposit_stays_as_credit_on_account(biller: BillingClerk) -> None:
+    old_account, new_account, contract, sp = _setup(biller)
+    biller.run(lc.BillDeposit(contract, "household", D("3"), issue_date=JAN))
+    biller.clerk.pay(old_account, "34.50")
+    biller.read(sp, date(2025, 12, 31), "1000")
+    biller.clerk.clock.today = date(2026, 1, 16)
+    result = end_supply(biller.app, EndOfSupply(contract, date(2026, 1, 15), new_account,
+                                                final_index=D("1010")), "hc")
+    biller.clerk.services.projections.catch_up()
+    final = biller.documents(contract)[-1]
+    rest = D("34.50") + D(result["deposit"]["interest"]) - final.totals.gross
+    assert result["deposit"]["refunded"] == "0.00" and rest > 0
+    assert biller.clerk.owes(old_account) == -rest  # we owe the old holder the rest
+    assert _gl(biller).get("security-deposits", 0) == 0
+
+
+def test_a_wrong_iban_or_an_unknown_new_account_is_refused_before_anything_is_written(
+        biller: BillingClerk) -> None:
+    _, new_account, contract, _ = _setup(biller)
+    events = biller.events()
+    with pytest.raises(InvalidInput, match="iban") as e:
+        end_supply(biller.app, EndOfSupply(contract, date(2026, 1, 15), new_account, final_index=D("1"),
+                                           refund_name="A", refund_iban="IT00X0000000000000000000000"), "k")
+    assert e.value.field == "refund_iban"
+    with pytest.raises(NotFound) as missing:
+        end_supply(biller.app, EndOfSupply(contract, date(2026, 1, 15), contract), "k")
+    assert missing.value.field == "new_account_id"
+    assert biller.events() == events
+    assert biller.app.get(Contract, contract, "", "").end_date is None
