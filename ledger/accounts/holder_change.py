@@ -91,7 +91,10 @@ class SupplyPointOccupancy(Aggregate):
 
     def vacate(self, contract: Contract, on: date, how: str) -> None:
         current = self.current
-        if current is None or current.contract_id != str(contract.id):
+        if current is not None and current.contract_id != str(contract.id):
+            raise Conflict(f"supply point {self.supply_point_id} is supplied by contract "
+                           f"{current.contract_id}, not {contract.id}", "contract_id")
+        if current is None:  # a contract signed before occupancy was kept: it held the point until now
             self._occupied(Tenure(str(contract.id), str(contract.account_id), contract.start_date))
         self._vacated(on, how)
 

@@ -195,3 +195,14 @@ def test_a_wrong_iban_or_an_unknown_new_account_is_refused_before_anything_is_wr
     assert missing.value.field == "new_account_id"
     assert biller.events() == events
     assert biller.app.get(Contract, contract, "", "").end_date is None
+
+
+def test_a_contract_that_no_longer_supplies_the_point_cannot_vacate_it(biller: BillingClerk) -> None:
+    _, new_account, contract, sp = _setup(biller)
+    biller.run(lc.MoveOut(contract, date(2026, 1, 10)))
+    commodity = biller.app.get(Contract, contract, "", "").commodity
+    moved_in = biller.run(lc.MoveIn(new_account, "pod", sp, commodity, "FLAT", MONTHLY, date(2026, 1, 11)))
+    stray = biller.contract(biller.customer("Stray"), sp, "FLAT", MONTHLY, start=JAN)  # signed directly
+    with pytest.raises(Conflict, match=f"supplied by contract {moved_in['contract_id']}"):
+        biller.run(lc.MoveOut(stray, date(2026, 1, 20)))
+    assert biller.app.get(Contract, stray, "", "").end_date is None
