@@ -65,6 +65,15 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /accounts/{account_id}/balance": allow(*READ, PORTAL),
     "GET /accounts/{account_id}/open-items": allow(*READ, PORTAL),
     "GET /accounts/{account_id}/statement": allow(*READ, PORTAL),
+    # a customer's life at a supply point (api.routes.moves): deposits, holder change, move-out/in
+    "POST /contracts/{contract_id}/deposit": allow(FINANCE),
+    "POST /contracts/{contract_id}/holder-change": allow(FINANCE),
+    "POST /contracts/{contract_id}/move-out": allow(FINANCE),
+    "POST /move-ins": allow(FINANCE),
+    "GET /contracts/{contract_id}/deposit-refund.pain001.xml": allow(*READ),
+    "POST /contracts/{contract_id}/regularisation": allow(FINANCE),
+    "GET /regularisations": allow(*READ),
+    "POST /regularisations/lapse": allow(FINANCE),
     # exports for the accounting system
     "GET /journal": allow(ACCOUNTING, AUDITOR),
     # payments, statements, the worklist and refunds from it

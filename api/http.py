@@ -32,6 +32,7 @@ from api.routes import (
     exports,
     keys,
     lists,
+    moves,
     ops,
     payments,
     reports,
@@ -41,7 +42,7 @@ from api.routes import (
 #: In the order the paths appear in the OpenAPI document (and Swagger UI).
 ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning.router, billing.router,
            collections.router, reports.router, keys.router, audit.router, lists.router, search.router,
-           consumption.router)
+           consumption.router, moves.router)
 
 #: The two ways to authenticate, as the OpenAPI document declares them (Swagger UI's "Authorize").
 SECURITY_SCHEMES = {

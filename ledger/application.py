@@ -25,6 +25,7 @@ from eventsourcing.persistence import IntegrityError, Transcoder
 
 from ledger.access.handlers import AccessHandlers
 from ledger.accounts.handlers import AccountHandlers
+from ledger.accounts.holder_change import LifeHandlers
 from ledger.accounts.invoice import NumberRange
 from ledger.billing.handlers import BillingHandlers
 from ledger.billing.reading_reviews import ReadingReviewList
@@ -91,9 +92,10 @@ class Saldo(Application[UUID]):
         self.collections = DirectDebitHandlers(self)
         self.dunning = DunningHandlers(self)
         self.access = AccessHandlers(self)
+        self.life = LifeHandlers(self)
         self._handlers: dict[type, Handler] = dispatch_table(
             (self.parties, self.accounts, self.payments, self.billing, self.collections, self.dunning,
-             self.access))
+             self.access, self.life))
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()

@@ -23,6 +23,7 @@ from ledger.accounts.clearing import (
     clearing_order,
     total,
 )
+from ledger.accounts.deposits import Deposits
 from ledger.accounts.payments_received import (
     ReceivedPayment,
     receipt_postings,
@@ -40,7 +41,7 @@ from ledger.dunning.account_part import Dunning
 from ledger.dunning.account_plans import InstalmentPlans
 
 
-class ContractAccount(Dunning, InstalmentPlans, DirectDebit):
+class ContractAccount(Deposits, Dunning, InstalmentPlans, DirectDebit):
     # Events are declared explicitly: they are the read models' and the auditors' contract, so their
     # fields are written down here rather than inferred from method signatures.
     class Opened(Aggregate.Created):

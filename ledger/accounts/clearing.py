@@ -24,12 +24,13 @@ class ItemKind(enum.Enum):
     INVOICE = "invoice"
     INSTALMENT = "instalment"  # one rate of an instalment plan (rateizzazione)
     REVERSAL = "reversal"  # a reversed payment whose credit had already been used up
+    DEPOSIT = "deposit"  # a security deposit billed as its own item (ledger.accounts.deposits)
 
 
 #: Charges, then interest, then principal: the order Italian (art. 1194 c.c.) and most European civil
 #: codes impose when the debtor does not say what they pay. Finance may configure another order.
 DEFAULT_KIND_ORDER: tuple[ItemKind, ...] = (ItemKind.FEE, ItemKind.INTEREST, ItemKind.INVOICE,
-                                            ItemKind.INSTALMENT, ItemKind.REVERSAL)
+                                            ItemKind.INSTALMENT, ItemKind.REVERSAL, ItemKind.DEPOSIT)
 
 
 @dataclass(frozen=True, slots=True)

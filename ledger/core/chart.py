@@ -16,6 +16,10 @@ EXCISE = "excise"
 FEES = "fees"
 INTEREST_INCOME = "interest-income"
 BAD_DEBT = "bad-debt"
+#: Security deposits held for customers (deposito cauzionale): a liability until offset or refunded.
+SECURITY_DEPOSITS = "security-deposits"
+#: Interest the company pays on the deposits it holds (an expense).
+DEPOSIT_INTEREST = "deposit-interest"
 #: Small differences written off when a payment falls short of an invoice by less than the tolerance.
 PAYMENT_DIFFERENCES = "payment-differences"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ledger.accounts.deposits import DEFAULT_DEPOSIT_RULES, DepositRule, check_rules
 from ledger.accounts.invoice import ReferenceScheme
 from ledger.collections.returns import DEFAULT_POLICY, ReturnPolicy
 from ledger.core import chart
@@ -40,9 +41,12 @@ class CompanyConfig:
     bank_accounts: tuple[str, ...] = ()
     #: The revenue components invoice lines and tariffs may book to (``revenue:<component>``).
     revenue_components: tuple[str, ...] = chart.DEFAULT_REVENUE_COMPONENTS
+    #: Security deposits by commodity, size and customer kind; the first rule that fits applies.
+    deposit_rules: tuple[DepositRule, ...] = DEFAULT_DEPOSIT_RULES
 
     def __post_init__(self) -> None:
         chart.check_configuration(self.house_bank_accounts, self.revenue_components)
+        check_rules(self.deposit_rules)
 
     @property
     def house_bank_accounts(self) -> tuple[str, ...]:
