@@ -37,6 +37,7 @@ from ledger.application import BatchItem
 from ledger.billing import commands as b
 from ledger.billing.rating import Excise, PerUnitCharge, StandingCharge, TariffVersion, TimeOfUse
 from ledger.billing.run import run_billing
+from ledger.core.actor import Actor
 from ledger.core.handling import FollowUp
 from ledger.core.idempotency import record_id
 from ledger.core.ids import child_id
@@ -111,10 +112,11 @@ def main() -> int:
         transactions = 0
         execute_many = svc.app.execute_many
 
-        def counted(batch: Sequence[tuple[object, str]], then: FollowUp | None = None) -> list[BatchItem]:
+        def counted(batch: Sequence[tuple[object, str]], then: FollowUp | None = None,
+                    actor: Actor | None = None) -> list[BatchItem]:
             nonlocal transactions
             transactions += 1
-            return execute_many(batch, then)
+            return execute_many(batch, then, actor=actor)
 
         svc.app.execute_many = counted  # type: ignore[method-assign]
         started = time.perf_counter()
