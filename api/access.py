@@ -133,6 +133,10 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /reports/aged-receivables": allow(*READ, ACCOUNTING),
     # the audit trail: who did what to an account or a document
     "GET /audit/trail": allow(*READ),
+    # write-offs to bad-debt and their reversal (issue 11 item 5): finance decides, the staff read
+    "POST /accounts/{account_id}/write-offs": allow(FINANCE),
+    "POST /accounts/{account_id}/write-offs/{write_off_id}/reversal": allow(FINANCE),
+    "GET /accounts/{account_id}/write-offs": allow(*READ),
     # API keys of machine clients
     "POST /keys": allow(ADMIN),
     "POST /keys/{name}/revocation": allow(ADMIN),

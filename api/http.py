@@ -22,11 +22,23 @@ from api.auth.tokens import TokenVerifier
 from api.bootstrap import Services
 from api.hardening import harden
 from api.problems import install_problem_handlers
-from api.routes import accounts, audit, billing, collections, dunning, exports, keys, ops, payments, reports
+from api.routes import (
+    accounts,
+    audit,
+    billing,
+    collections,
+    dunning,
+    exports,
+    keys,
+    ops,
+    payments,
+    reports,
+    write_offs,
+)
 
 #: In the order the paths appear in the OpenAPI document (and Swagger UI).
 ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning.router, billing.router,
-           collections.router, reports.router, keys.router, audit.router)
+           collections.router, reports.router, keys.router, audit.router, write_offs.router)
 
 #: The two ways to authenticate, as the OpenAPI document declares them (Swagger UI's "Authorize").
 SECURITY_SCHEMES = {

@@ -26,6 +26,7 @@ from eventsourcing.persistence import IntegrityError, Transcoder
 from ledger.access.handlers import AccessHandlers
 from ledger.accounts.handlers import AccountHandlers
 from ledger.accounts.invoice import NumberRange
+from ledger.accounts.write_off_handlers import WriteOffHandlers
 from ledger.billing.handlers import BillingHandlers
 from ledger.billing.reading_reviews import ReadingReviewList
 from ledger.billing.records import BillingRun
@@ -91,9 +92,10 @@ class Saldo(Application[UUID]):
         self.collections = DirectDebitHandlers(self)
         self.dunning = DunningHandlers(self)
         self.access = AccessHandlers(self)
+        self.write_offs = WriteOffHandlers(self)
         self._handlers: dict[type, Handler] = dispatch_table(
             (self.parties, self.accounts, self.payments, self.billing, self.collections, self.dunning,
-             self.access))
+             self.access, self.write_offs))
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()

@@ -32,6 +32,7 @@ from ledger.accounts.payments_received import (
     within_tolerance,
 )
 from ledger.accounts.terms import PaymentMethod
+from ledger.accounts.write_offs import WriteOffs
 from ledger.collections.account_part import DirectDebit
 from ledger.core import chart
 from ledger.core.errors import Conflict, InvalidInput
@@ -40,7 +41,7 @@ from ledger.dunning.account_part import Dunning
 from ledger.dunning.account_plans import InstalmentPlans
 
 
-class ContractAccount(Dunning, InstalmentPlans, DirectDebit):
+class ContractAccount(WriteOffs, Dunning, InstalmentPlans, DirectDebit):
     # Events are declared explicitly: they are the read models' and the auditors' contract, so their
     # fields are written down here rather than inferred from method signatures.
     class Opened(Aggregate.Created):
