@@ -137,6 +137,10 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "POST /accounts/{account_id}/write-offs": allow(FINANCE),
     "POST /accounts/{account_id}/write-offs/{write_off_id}/reversal": allow(FINANCE),
     "GET /accounts/{account_id}/write-offs": allow(*READ),
+    "POST /write-off-runs": allow(FINANCE),
+    "GET /write-off-runs/{run_id}": allow(*READ),
+    "POST /write-off-runs/{run_id}/execution": allow(FINANCE),
+    "POST /write-off-runs/{run_id}/discard": allow(FINANCE),
     # API keys of machine clients
     "POST /keys": allow(ADMIN),
     "POST /keys/{name}/revocation": allow(ADMIN),
@@ -149,6 +153,7 @@ BULK_MONEY_RUNS = frozenset({
     "POST /worklist/{suspense_id}/refund",
     "POST /refunds/{suspense_id}/approval",
     "POST /dunning/runs/{run_id}/execution",
+    "POST /write-off-runs/{run_id}/execution",
 })
 
 

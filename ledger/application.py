@@ -27,6 +27,7 @@ from ledger.access.handlers import AccessHandlers
 from ledger.accounts.handlers import AccountHandlers
 from ledger.accounts.invoice import NumberRange
 from ledger.accounts.write_off_handlers import WriteOffHandlers
+from ledger.accounts.write_off_run_handlers import WriteOffRunHandlers
 from ledger.billing.handlers import BillingHandlers
 from ledger.billing.reading_reviews import ReadingReviewList
 from ledger.billing.records import BillingRun
@@ -93,9 +94,10 @@ class Saldo(Application[UUID]):
         self.dunning = DunningHandlers(self)
         self.access = AccessHandlers(self)
         self.write_offs = WriteOffHandlers(self)
+        self.write_off_runs = WriteOffRunHandlers(self)
         self._handlers: dict[type, Handler] = dispatch_table(
             (self.parties, self.accounts, self.payments, self.billing, self.collections, self.dunning,
-             self.access, self.write_offs))
+             self.access, self.write_offs, self.write_off_runs))
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()

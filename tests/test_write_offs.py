@@ -18,6 +18,7 @@ import pytest
 
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.write_off_handlers import ReverseWriteOff, WriteOff
+from ledger.accounts.write_off_run_handlers import ExecuteWriteOffRun, ProposeWriteOffRun
 from ledger.core.actor import SYSTEM, Actor, Channel, Role
 from ledger.core.errors import Conflict, InvalidInput, NotPermitted
 from tests.auth import api_client
@@ -169,3 +170,52 @@ def test_old_accounts_load_with_nothing_written_off(clerk: Clerk) -> None:
     account = clerk.customer()
     aggregate = clerk.services.app.repository.get(account)
     assert aggregate.write_offs == ()  # the class default, not state set in __init__: old accounts too
+
+
+def test_a_write_off_run_proposes_the_prescribed_items_and_executes_over_http(clerk: Clerk) -> None:
+    old = clerk.customer("Old Debtor")
+    prescribed = clerk.bill(old, "10.00")["number"]  # due 2026-03-21
+    clerk.clock.advance((date(2027, 6, 1) - clerk.clock.today).days)
+    younger = clerk.bill(old, "20.00")["number"]
+    paying = clerk.customer("Paying Later")
+    paid_later = clerk.bill(paying, "5.00")["number"]  # young: not proposed
+    clerk.clock.advance((date(2028, 3, 21) - clerk.clock.today).days)
+    with api_client(clerk.services, "finance") as http:
+        headers = {"Idempotency-Key": "run-1"}
+        proposed = http.post("/write-off-runs", json={"reason": "statute-of-limitations"}, headers=headers)
+        assert proposed.status_code == 201, proposed.text
+        run_id = proposed.json()["run_id"]
+        assert (proposed.json()["accounts"], proposed.json()["amount"]) == (1, "12.20")
+        read = http.get(f"/write-off-runs/{run_id}").json()
+        assert [(p["account_id"], p["invoices"]) for p in read["proposals"]] == [(str(old), [prescribed])]
+        assert clerk.owes(old) == Decimal("36.60")  # a proposal moves no money
+        with api_client(clerk.services, "accounting") as other:
+            assert other.post(f"/write-off-runs/{run_id}/execution",
+                              headers={"Idempotency-Key": "x-1"}).status_code == 403
+        done = http.post(f"/write-off-runs/{run_id}/execution", headers={"Idempotency-Key": "x-1"})
+        assert done.status_code == 201, done.text
+        assert (done.json()["status"], done.json()["written_off"]) == ("executed", 1)
+        again = http.post(f"/write-off-runs/{run_id}/execution", headers={"Idempotency-Key": "x-1"})
+        assert again.json() == done.json() and again.headers["Idempotent-Replayed"] == "true"
+        other_key = http.post(f"/write-off-runs/{run_id}/execution", headers={"Idempotency-Key": "x-2"})
+        assert other_key.status_code == 409  # executed once, whatever the key
+    assert clerk.open_amounts(old) == {younger: Decimal("24.40")}
+    assert clerk.open_amounts(paying) == {paid_later: Decimal("6.10")}
+    assert gl_cents(clerk, "bad-debt") == 1220 and journal_is_balanced(clerk)
+
+
+def test_a_run_skips_an_account_paid_since_the_proposal(clerk: Clerk) -> None:
+    tiny = clerk.customer("Tiny")
+    small = clerk.bill(tiny, "5.00", due=clerk.clock.today)["number"]  # 6.10 overdue tomorrow
+    clerk.clock.advance(1)
+    proposed = as_finance(clerk, ProposeWriteOffRun("small-balance", clerk.clock.today, (tiny,)))
+    assert proposed["accounts"] == 1
+    clerk.pay(tiny, "1.00", small)
+    done = as_finance(clerk, ExecuteWriteOffRun(UUID(proposed["run_id"])))
+    assert done["written_off"] == 0 and done["skipped"] == [{"account_id": str(tiny),
+                                                             "why": "changed since the proposal"}]
+    assert clerk.owes(tiny) == Decimal("5.10")
+    with pytest.raises(NotPermitted):
+        as_finance(clerk, ProposeWriteOffRun("small-balance", clerk.clock.today, (tiny,)), ACCOUNTING)
+    with pytest.raises(InvalidInput, match="a write-off run is for"):
+        as_finance(clerk, ProposeWriteOffRun("deceased", clerk.clock.today, (tiny,)))

@@ -38,3 +38,12 @@ class WriteOffOut(Strict):
     reversed_on: date | None
     balance: str
 
+
+
+class WriteOffRunIn(Strict):
+    reason: Literal["statute-of-limitations", "small-balance"]
+    on: date | None = Field(None, description="the day the run decides for (default today)")
+
+
+class WriteOffRunDiscardIn(Strict):
+    reason: str = Field(min_length=1, max_length=MAX_REASON_LENGTH)

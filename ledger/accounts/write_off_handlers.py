@@ -14,7 +14,7 @@ from uuid import UUID
 
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.write_offs import WriteOffState, note_text, write_off_reason
-from ledger.core.actor import Role
+from ledger.core.actor import Actor, Role
 from ledger.core.errors import InvalidInput, NotPermitted
 from ledger.core.handling import Capability, Handled, handles
 from ledger.core.ids import child_id
@@ -51,12 +51,14 @@ def write_off_dict(account: ContractAccount, state: WriteOffState) -> dict[str, 
             "balance": str(account.balance)}
 
 
+def finance_only(actor: Actor, what: str) -> None:
+    """Refuse anyone but a finance ``actor``: write-offs move money in bulk (issue 11 item 5)."""
+    if actor.role is not Role.FINANCE:
+        raise NotPermitted(f"only finance may {what}; {actor.subject} is "
+                           f"{'no role' if actor.role is None else actor.role.value}")
+
+
 class WriteOffHandlers(Capability[CompanyConfig]):
-    def _finance_only(self, what: str) -> None:
-        actor = self.actor()
-        if actor.role is not Role.FINANCE:
-            raise NotPermitted(f"only finance may {what}; {actor.subject} is "
-                               f"{'no role' if actor.role is None else actor.role.value}")
 
     def _day(self, on: date | None) -> date:
         today: date = self.today()
@@ -67,7 +69,7 @@ class WriteOffHandlers(Capability[CompanyConfig]):
 
     @handles(WriteOff)
     def write_off(self, cmd: WriteOff, rid: UUID) -> Handled:
-        self._finance_only("write off receivables")
+        finance_only(self.actor(), "write off receivables")
         reason = write_off_reason(cmd.reason)
         note = note_text(cmd.note)
         account = self.get(ContractAccount, cmd.account_id, "contract account", "account_id")
@@ -81,7 +83,7 @@ class WriteOffHandlers(Capability[CompanyConfig]):
 
     @handles(ReverseWriteOff)
     def reverse_write_off(self, cmd: ReverseWriteOff, rid: UUID) -> Handled:
-        self._finance_only("reverse a write-off")
+        finance_only(self.actor(), "reverse a write-off")
         note = note_text(cmd.reason, "reason")
         if not note:
             raise InvalidInput("say why the write-off is reversed", "reason")
