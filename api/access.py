@@ -141,6 +141,13 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /write-off-runs/{run_id}": allow(*READ),
     "POST /write-off-runs/{run_id}/execution": allow(FINANCE),
     "POST /write-off-runs/{run_id}/discard": allow(FINANCE),
+    # refunds of credit on account: proposal, four-eyes approval (another IBAN), execution, the transfer
+    "POST /accounts/{account_id}/credit-refunds": allow(FINANCE),
+    "GET /credit-refunds/{refund_id}": allow(*READ),
+    "POST /credit-refunds/{refund_id}/approval": allow(FINANCE),
+    "POST /credit-refunds/{refund_id}/rejection": allow(FINANCE),
+    "POST /credit-refunds/{refund_id}/execution": allow(FINANCE),
+    "GET /credit-refunds/{refund_id}/pain001.xml": allow(*READ),
     # API keys of machine clients
     "POST /keys": allow(ADMIN),
     "POST /keys/{name}/revocation": allow(ADMIN),
@@ -154,6 +161,8 @@ BULK_MONEY_RUNS = frozenset({
     "POST /refunds/{suspense_id}/approval",
     "POST /dunning/runs/{run_id}/execution",
     "POST /write-off-runs/{run_id}/execution",
+    "POST /credit-refunds/{refund_id}/approval",
+    "POST /credit-refunds/{refund_id}/execution",
 })
 
 

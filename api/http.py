@@ -27,6 +27,7 @@ from api.routes import (
     audit,
     billing,
     collections,
+    credit_refunds,
     dunning,
     exports,
     keys,
@@ -38,7 +39,8 @@ from api.routes import (
 
 #: In the order the paths appear in the OpenAPI document (and Swagger UI).
 ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning.router, billing.router,
-           collections.router, reports.router, keys.router, audit.router, write_offs.router)
+           collections.router, reports.router, keys.router, audit.router, write_offs.router,
+           credit_refunds.router)
 
 #: The two ways to authenticate, as the OpenAPI document declares them (Swagger UI's "Authorize").
 SECURITY_SCHEMES = {

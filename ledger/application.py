@@ -51,6 +51,7 @@ from ledger.dunning.handlers import DunningHandlers
 from ledger.parties.company import DEFAULT_BANK_ACCOUNT, DEFAULT_PAYMENT_TOLERANCE, CompanyConfig
 from ledger.parties.handlers import PartyHandlers
 from ledger.parties.identifiers import InvalidIdentifier
+from ledger.payments.credit_refunds import CreditRefundHandlers
 from ledger.payments.handlers import PaymentHandlers
 
 __all__ = ["DEFAULT_BANK_ACCOUNT", "DEFAULT_PAYMENT_TOLERANCE", "MAX_BATCH_COMMANDS", "BatchItem",
@@ -95,9 +96,11 @@ class Saldo(Application[UUID]):
         self.access = AccessHandlers(self)
         self.write_offs = WriteOffHandlers(self)
         self.write_off_runs = WriteOffRunHandlers(self)
+        self.credit_refunds = CreditRefundHandlers(self)
         self._handlers: dict[type, Handler] = dispatch_table(
             (self.parties, self.accounts, self.payments, self.billing, self.collections, self.dunning,
-             self.access, self.write_offs, self.write_off_runs))
+             self.access, self.write_offs, self.write_off_runs,
+             self.credit_refunds))
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()

@@ -104,6 +104,8 @@ def account_moves(event: Any) -> list[Move]:
     if isinstance(event, DirectDebit.MandateSet | DirectDebit.CollectionSettled):
         return []
     # Any other account event that follows the item-change protocol (dunning steps, instalment plans):
-    # ``opened_items`` (new open items), ``cleared`` and ``reopened`` (allocations), all optional.
+    # ``opened_items`` (new open items), ``cleared`` and ``reopened`` (allocations), ``credit_taken`` (credit
+    # paid out: a refund of credit on account), all optional.
     return [*(m for item in getattr(event, "opened_items", ()) for m in _opening(item)),
-            *_clearing(getattr(event, "cleared", ()), -1), *_clearing(getattr(event, "reopened", ()), +1)]
+            *_clearing(getattr(event, "cleared", ()), -1), *_clearing(getattr(event, "reopened", ()), +1),
+            *_credit(-getattr(event, "credit_taken", Decimal(0)))]

@@ -1,4 +1,4 @@
-"""Bodies of write-offs and their runs (issue 11 item 5)."""
+"""Bodies of write-offs, their runs and refunds of credit on account (issue 11 item 5)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from api.schemas import Strict
+from api.schemas import AmountStr, Strict
 from api.schemas.limits import MAX_NOTE_LENGTH, MAX_REASON_LENGTH
-from api.schemas.payments import InvoiceNumber
+from api.schemas.payments import InvoiceNumber, RefundIn
 from ledger.accounts.write_offs import MAX_WRITE_OFF_ITEMS
 
 WriteOffReasonText = Literal["uncollectable", "deceased", "small-balance", "statute-of-limitations"]
@@ -47,3 +47,7 @@ class WriteOffRunIn(Strict):
 
 class WriteOffRunDiscardIn(Strict):
     reason: str = Field(min_length=1, max_length=MAX_REASON_LENGTH)
+
+
+class CreditRefundIn(RefundIn):
+    amount: AmountStr | None = Field(None, description="what to refund; none: all the credit on account")

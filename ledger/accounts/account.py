@@ -23,6 +23,7 @@ from ledger.accounts.clearing import (
     clearing_order,
     total,
 )
+from ledger.accounts.credit_refunds import CreditRefunds
 from ledger.accounts.payments_received import (
     ReceivedPayment,
     receipt_postings,
@@ -41,7 +42,7 @@ from ledger.dunning.account_part import Dunning
 from ledger.dunning.account_plans import InstalmentPlans
 
 
-class ContractAccount(WriteOffs, Dunning, InstalmentPlans, DirectDebit):
+class ContractAccount(CreditRefunds, WriteOffs, Dunning, InstalmentPlans, DirectDebit):
     # Events are declared explicitly: they are the read models' and the auditors' contract, so their
     # fields are written down here rather than inferred from method signatures.
     class Opened(Aggregate.Created):
