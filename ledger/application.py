@@ -23,6 +23,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Transcoder
 
+from ledger.access.answers import AnswerHandlers
 from ledger.access.handlers import AccessHandlers
 from ledger.accounts.handlers import AccountHandlers
 from ledger.accounts.invoice import NumberRange
@@ -97,10 +98,11 @@ class Saldo(Application[UUID]):
         self.write_offs = WriteOffHandlers(self)
         self.write_off_runs = WriteOffRunHandlers(self)
         self.credit_refunds = CreditRefundHandlers(self)
+        self.answers = AnswerHandlers(self)
         self._handlers: dict[type, Handler] = dispatch_table(
             (self.parties, self.accounts, self.payments, self.billing, self.collections, self.dunning,
              self.access, self.write_offs, self.write_off_runs,
-             self.credit_refunds))
+             self.credit_refunds, self.answers))
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()
