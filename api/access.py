@@ -158,6 +158,21 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /search": allow(*READ),
     "GET /contracts/{contract_id}/readings": allow(*READ, PORTAL),
     "GET /contracts/{contract_id}/load-curve": allow(*READ, PORTAL),
+    # write-offs to bad-debt and their reversal (issue 11 item 5): finance decides, the staff read
+    "POST /accounts/{account_id}/write-offs": allow(FINANCE),
+    "POST /accounts/{account_id}/write-offs/{write_off_id}/reversal": allow(FINANCE),
+    "GET /accounts/{account_id}/write-offs": allow(*READ),
+    "POST /write-off-runs": allow(FINANCE),
+    "GET /write-off-runs/{run_id}": allow(*READ),
+    "POST /write-off-runs/{run_id}/execution": allow(FINANCE),
+    "POST /write-off-runs/{run_id}/discard": allow(FINANCE),
+    # refunds of credit on account: proposal, four-eyes approval (another IBAN), execution, the transfer
+    "POST /accounts/{account_id}/credit-refunds": allow(FINANCE),
+    "GET /credit-refunds/{refund_id}": allow(*READ),
+    "POST /credit-refunds/{refund_id}/approval": allow(FINANCE),
+    "POST /credit-refunds/{refund_id}/rejection": allow(FINANCE),
+    "POST /credit-refunds/{refund_id}/execution": allow(FINANCE),
+    "GET /credit-refunds/{refund_id}/pain001.xml": allow(*READ),
     # API keys of machine clients
     "POST /keys": allow(ADMIN),
     "POST /keys/{name}/revocation": allow(ADMIN),
@@ -170,6 +185,9 @@ BULK_MONEY_RUNS = frozenset({
     "POST /worklist/{suspense_id}/refund",
     "POST /refunds/{suspense_id}/approval",
     "POST /dunning/runs/{run_id}/execution",
+    "POST /write-off-runs/{run_id}/execution",
+    "POST /credit-refunds/{refund_id}/approval",
+    "POST /credit-refunds/{refund_id}/execution",
 })
 
 

@@ -28,6 +28,7 @@ from api.routes import (
     billing,
     collections,
     consumption,
+    credit_refunds,
     dunning,
     exports,
     keys,
@@ -37,12 +38,13 @@ from api.routes import (
     payments,
     reports,
     search,
+    write_offs,
 )
 
 #: In the order the paths appear in the OpenAPI document (and Swagger UI).
 ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning.router, billing.router,
            collections.router, reports.router, keys.router, audit.router, lists.router, search.router,
-           consumption.router, moves.router)
+           consumption.router, moves.router, write_offs.router, credit_refunds.router)
 
 #: The two ways to authenticate, as the OpenAPI document declares them (Swagger UI's "Authorize").
 SECURITY_SCHEMES = {

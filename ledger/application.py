@@ -23,10 +23,13 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Transcoder
 
+from ledger.access.answers import AnswerHandlers
 from ledger.access.handlers import AccessHandlers
 from ledger.accounts.handlers import AccountHandlers
 from ledger.accounts.holder_change import LifeHandlers
 from ledger.accounts.invoice import NumberRange
+from ledger.accounts.write_off_handlers import WriteOffHandlers
+from ledger.accounts.write_off_run_handlers import WriteOffRunHandlers
 from ledger.billing.handlers import BillingHandlers
 from ledger.billing.reading_reviews import ReadingReviewList
 from ledger.billing.records import BillingRun
@@ -50,6 +53,7 @@ from ledger.dunning.handlers import DunningHandlers
 from ledger.parties.company import DEFAULT_BANK_ACCOUNT, DEFAULT_PAYMENT_TOLERANCE, CompanyConfig
 from ledger.parties.handlers import PartyHandlers
 from ledger.parties.identifiers import InvalidIdentifier
+from ledger.payments.credit_refunds import CreditRefundHandlers
 from ledger.payments.handlers import PaymentHandlers
 
 __all__ = ["DEFAULT_BANK_ACCOUNT", "DEFAULT_PAYMENT_TOLERANCE", "MAX_BATCH_COMMANDS", "BatchItem",
@@ -93,9 +97,14 @@ class Saldo(Application[UUID]):
         self.dunning = DunningHandlers(self)
         self.access = AccessHandlers(self)
         self.life = LifeHandlers(self)
+        self.write_offs = WriteOffHandlers(self)
+        self.write_off_runs = WriteOffRunHandlers(self)
+        self.credit_refunds = CreditRefundHandlers(self)
+        self.answers = AnswerHandlers(self)
         self._handlers: dict[type, Handler] = dispatch_table(
             (self.parties, self.accounts, self.payments, self.billing, self.collections, self.dunning,
-             self.access, self.life))
+             self.access, self.life, self.write_offs, self.write_off_runs, self.credit_refunds,
+             self.answers))
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()

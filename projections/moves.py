@@ -105,7 +105,8 @@ def account_moves(event: Any) -> list[Move]:
         return []
     # Any other account event that follows the item-change protocol (dunning steps, instalment plans):
     # ``opened_items`` (new open items), ``cleared`` and ``reopened`` (allocations), ``to_credit`` (credit
-    # on account added: a deposit's rest kept for the customer), all optional.
+    # on account added: a deposit's rest kept for the customer) and ``credit_taken`` (credit paid out: a
+    # refund of credit on account), all optional.
     return [*(m for item in getattr(event, "opened_items", ()) for m in _opening(item)),
             *_clearing(getattr(event, "cleared", ()), -1), *_clearing(getattr(event, "reopened", ()), +1),
-            *_credit(getattr(event, "to_credit", Decimal(0)))]
+            *_credit(getattr(event, "to_credit", Decimal(0)) - getattr(event, "credit_taken", Decimal(0)))]

@@ -9,7 +9,7 @@ for any test's app.
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -44,3 +44,8 @@ def api_client(services: Services, role: Role | str | None = Role.FINANCE, *,
     """A client of ``services``' API sending a ``role`` token with every request (``None``: no token)."""
     headers = bearer(role, partner=partner) if role is not None else {}
     return TestClient(app(services, **options), headers=headers)
+
+
+def new_key() -> dict[str, str]:
+    """A fresh ``Idempotency-Key`` header, for a request that must not replay an earlier one."""
+    return {"Idempotency-Key": f"t-{uuid4().hex}"}

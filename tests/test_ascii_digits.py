@@ -26,7 +26,7 @@ from ledger.billing.rating import TariffError, TariffVersion
 from ledger.core.errors import InvalidInput
 from ledger.core.money import MoneyError, parse_amount
 from ledger.core.numbers import ascii_decimal, ascii_int
-from tests.auth import api_client, bearer
+from tests.auth import api_client, bearer, new_key
 
 #: Ten, in Arabic-Indic, full-width, Extended Arabic-Indic (Persian) and Devanagari digits.
 TENS = ("١٠.٠٠", "１０.００", "۱۰.۰۰", "१०.००")
@@ -161,7 +161,7 @@ def test_a_bank_csv_date_in_other_digits_names_line_and_column() -> None:
 
 
 def _upload(http: TestClient, path: str, name: str, text: str) -> Any:
-    return http.post(path, files={"file": (name, text.encode("utf-8"), "text/csv")})
+    return http.post(path, files={"file": (name, text.encode("utf-8"), "text/csv")}, headers=new_key())
 
 
 def test_reading_and_curve_files_in_other_digits_are_422_naming_line_and_column(http: TestClient) -> None:

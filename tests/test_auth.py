@@ -24,7 +24,7 @@ from importers.bank.synth import SynthEntry, write_camt053
 from ledger.accounts import commands as ac
 from ledger.core.actor import Role
 from ledger.core.idempotency import IdempotencyRecord, record_id
-from tests.auth import TEST_AUTH, api_client, app, bearer
+from tests.auth import TEST_AUTH, api_client, app, bearer, new_key
 from tests.clerk import Clerk
 
 PROBLEM = "application/problem+json"
@@ -55,7 +55,8 @@ def test_without_credentials_account_data_is_401_and_nothing_is_written(anonymou
         assert "no credentials" in detail and "Authorization: Bearer" in detail
     paid = anonymous.post(f"/accounts/{account}/payments", json=PAYMENT, headers={"Idempotency-Key": "p"})
     assert paid.status_code == 401 and paid.json()["instance"] == f"/accounts/{account}/payments"
-    upload = anonymous.post("/bank/statements", files={"file": ("x.xml", b"<x/>" * 1000, "application/xml")})
+    upload = anonymous.post("/bank/statements", files={"file": ("x.xml", b"<x/>" * 1000, "application/xml")},
+                            headers=new_key())
     assert upload.status_code == 401  # refused before the upload is read
     assert clerk.services.app.recorder.max_notification_id() == position
 
@@ -163,7 +164,8 @@ def test_each_http_command_records_its_actor_and_echoes_the_request_id(services:
                       booking_date=date(2026, 3, 2))
         upload = http.post("/bank/statements",
                            files={"file": ("s.xml", path.read_bytes(), "application/xml")},
-                           headers={**bearer("finance", subject="bruno"), "X-Request-ID": "up-1"})
+                           headers={**new_key(), **bearer("finance", subject="bruno"),
+                                    "X-Request-ID": "up-1"})
         assert upload.status_code == 201, upload.text
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         actor = record(services, "RecordStatementFile", f"file:{sha}").actor

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
 from importers.bank.synth import SynthEntry, write_camt053
-from tests.auth import api_client
+from tests.auth import api_client, new_key
 from tests.clerk import Clerk
 
 
@@ -39,11 +39,13 @@ def test_upload_then_clear_the_worklist(http: TestClient, clerk: Clerk, tmp_path
         booking_date=date(2026, 3, 5),
     )
     upload = http.post(
-        "/bank/statements", files={"file": ("today.xml", path.read_bytes(), "application/xml")}
+        "/bank/statements", files={"file": ("today.xml", path.read_bytes(), "application/xml")},
+        headers=new_key()
     )
     assert upload.status_code == 201, upload.text
     assert upload.json()["to_suspense"] == 1
-    again = http.post("/bank/statements", files={"file": ("today.xml", path.read_bytes(), "application/xml")})
+    again = http.post("/bank/statements", files={"file": ("today.xml", path.read_bytes(), "application/xml")},
+                      headers=new_key())
     assert again.status_code == 200 and again.json()["file_already_imported"] is True
 
     (item,) = http.get("/worklist").json()
@@ -64,7 +66,8 @@ def test_upload_then_clear_the_worklist(http: TestClient, clerk: Clerk, tmp_path
 def test_a_broken_file_is_a_problem_naming_the_place(http: TestClient, services: Services) -> None:
     position = services.app.recorder.max_notification_id()
     body = b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkTo'
-    response = http.post("/bank/statements", files={"file": ("bad.xml", body, "application/xml")})
+    response = http.post("/bank/statements", files={"file": ("bad.xml", body, "application/xml")},
+                         headers=new_key())
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert "bad.xml" in response.json()["detail"]

@@ -20,7 +20,7 @@ from api.bootstrap import Services
 from importers.bank import service
 from importers.bank.synth import SynthEntry, write_camt053
 from ledger.payments import commands as pmt
-from tests.auth import api_client
+from tests.auth import api_client, new_key
 from tests.clerk import Clerk
 
 OUR_IBAN = "IT60X0542811101000000123456"
@@ -119,7 +119,8 @@ def test_entries_refused_for_their_amount_are_reported_every_time(
         SynthEntry(Decimal("12.345"), unstructured=("sub-cent",), account_servicer_reference="O2"),
         SynthEntry(Decimal("0.00"), unstructured=("nothing",), account_servicer_reference="O3"),
     ])
-    upload = http.post("/bank/statements", files={"file": ("odd.xml", data, "application/xml")})
+    upload = http.post("/bank/statements", files={"file": ("odd.xml", data, "application/xml")},
+                       headers=new_key())
     assert upload.status_code == 201, upload.text
     body = upload.json()
     assert body["to_suspense"] == 1
@@ -132,7 +133,8 @@ def test_entries_refused_for_their_amount_are_reported_every_time(
     assert "positive" in refused[1]["reason"]
     assert [r["amount"] for r in refused] == ["CRDT 12.345 EUR", "CRDT 0.00 EUR"]
     position = clerk.services.app.recorder.max_notification_id()
-    again = http.post("/bank/statements", files={"file": ("odd.xml", data, "application/xml")})
+    again = http.post("/bank/statements", files={"file": ("odd.xml", data, "application/xml")},
+                      headers=new_key())
     assert again.json()["file_already_imported"] is False  # not "imported in full": it is read again
     assert again.json()["duplicates"] == 1
     assert [r["where"] for r in again.json()["refused"]] == [r["where"] for r in refused]
@@ -178,5 +180,6 @@ def test_a_bank_reference_reused_in_a_later_file_with_other_details_is_reported(
 def test_a_file_booked_whole_says_so(http: TestClient, tmp_path: Path) -> None:
     data = statement(tmp_path, "good.xml", [
         SynthEntry(Decimal("10.00"), unstructured=("ok",), account_servicer_reference="G1")])
-    body = http.post("/bank/statements", files={"file": ("good.xml", data, "application/xml")}).json()
+    body = http.post("/bank/statements", files={"file": ("good.xml", data, "application/xml")},
+                     headers=new_key()).json()
     assert body["imported_in_full"] is True

@@ -19,7 +19,7 @@ from ledger.payments import commands as pmt
 from ledger.payments.bank_entries import BankEntry, fingerprint_entries
 from ledger.payments.duplicates import POSSIBLE_DUPLICATE
 from ledger.payments.matching import SUSPENSE, MatchDecision
-from tests.auth import api_client
+from tests.auth import api_client, new_key
 from tests.clerk import Clerk
 
 OUR_IBAN = "IT60X0542811101000000123456"
@@ -86,7 +86,8 @@ def test_the_same_receipt_in_next_months_statement_is_booked_and_flagged(clerk: 
     assert flagged["reason"].startswith(POSSIBLE_DUPLICATE)
     assert "march.xml line 7, Stmt[1]/Ntry[1] (statement STMT-MAR)" in flagged["reason"]
     with api_client(clerk.services) as http:
-        upload = http.post("/bank/statements", files={"file": ("april-copy.xml", april, "application/xml")})
+        upload = http.post("/bank/statements", files={"file": ("april-copy.xml", april, "application/xml")},
+                           headers=new_key())
         assert upload.json()["file_already_imported"] is True
         worklist = http.get("/worklist").json()
     (waiting,) = [i for i in worklist if i["possible_duplicate"]]

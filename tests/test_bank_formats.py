@@ -19,7 +19,7 @@ from api.cli import main
 from importers.bank import service
 from ledger.accounts.invoice import ReferenceScheme
 from ledger.parties.company import CompanyConfig
-from tests.auth import api_client
+from tests.auth import api_client, new_key
 from tests.clerk import Clerk, Clock
 
 BANK = Path(__file__).parent / "fixtures" / "bank"
@@ -40,10 +40,12 @@ def test_an_ing_mt940_pays_an_invoice_by_its_structured_reference(clerk: Clerk) 
     bill = clerk.bill(account, "150.00", vat="0")
     data = fixture("mt940", "nl_ing.sta").replace("RF18539007547034", bill["payment_reference"]).encode()
     with api_client(clerk.services) as http:
-        upload = http.post("/bank/statements", files={"file": ("ing.sta", data, "application/octet-stream")})
+        upload = http.post("/bank/statements", files={"file": ("ing.sta", data, "application/octet-stream")},
+                           headers=new_key())
         assert upload.status_code == 201, upload.text
         report = upload.json()
-        again = http.post("/bank/statements", files={"file": ("ing-again.sta", data, "text/plain")})
+        again = http.post("/bank/statements", files={"file": ("ing-again.sta", data, "text/plain")},
+                          headers=new_key())
     assert report["matched_by_rule"] == {"structured-reference": 1}
     assert (report["to_suspense"], report["imported_in_full"]) == (1, True)
     assert [r["reason"] for r in report["not_allocated"]] == ["outgoing payment (DBIT): not a receipt"]

@@ -26,7 +26,7 @@ from importers.bank.service import INTRADAY, BalanceOverride
 from importers.bank.synth import SynthEntry, write_camt053
 from ledger.core.errors import InvalidInput
 from ledger.payments.receipts import StatementFile
-from tests.auth import api_client
+from tests.auth import api_client, new_key
 from tests.clerk import Clerk
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "bank"
@@ -233,10 +233,11 @@ def http(services: Services) -> Iterator[TestClient]:
 def test_upload_with_an_override_reason(http: TestClient) -> None:
     files = {"file": (OCA, corpus(OCA), "application/xml")}
     for form in ({}, {"override_reason": "  "}):  # a form's empty field is no override
-        refused = http.post("/bank/statements", files=files, data=form)
+        refused = http.post("/bank/statements", files=files, data=form, headers=new_key())
         assert refused.status_code == 422
         assert "override reason" in refused.json()["detail"]
-    accepted = http.post("/bank/statements", files=files, data={"override_reason": "fee booked next day"})
+    accepted = http.post("/bank/statements", files=files, data={"override_reason": "fee booked next day"},
+                         headers=new_key())
     assert accepted.status_code == 201, accepted.text
     body = accepted.json()
     assert body["balance_override"]["reason"] == "fee booked next day"
@@ -247,7 +248,8 @@ def test_upload_with_an_override_reason(http: TestClient) -> None:
 
 
 def test_upload_of_a_pdf_says_what_it_is(http: TestClient) -> None:
-    response = http.post("/bank/statements", files={"file": ("march.pdf", b"%PDF-1.7\n", "application/pdf")})
+    response = http.post("/bank/statements", files={"file": ("march.pdf", b"%PDF-1.7\n", "application/pdf")},
+                         headers=new_key())
     assert response.status_code == 422
     assert response.json()["detail"] == ("march.pdf: a PDF document, not a machine-readable statement: "
                                          "export it from the bank as camt.053 or CSV")

@@ -28,7 +28,7 @@ from ledger.core import chart
 from ledger.core.errors import InvalidInput
 from ledger.payments import commands as pmt
 from ledger.payments.matching import SUSPENSE, MatchDecision, Receipt
-from tests.auth import api_client, bearer
+from tests.auth import api_client, bearer, new_key
 from tests.clerk import Clerk, Clock, energy_line
 
 OUR_IBAN = "IT60X0542811101000000123456"
@@ -219,6 +219,7 @@ def test_over_http_a_statement_of_an_unknown_account_is_a_422_naming_the_file(
     path = tmp_path / "s.xml"
     write_camt053(path, [SynthEntry(Decimal("12.00"), account_servicer_reference="H1")],
                   account_iban=STRANGER_IBAN, booking_date=date(2026, 3, 1))
-    response = http.post("/bank/statements", files={"file": ("s.xml", path.read_bytes(), "application/xml")})
+    response = http.post("/bank/statements", files={"file": ("s.xml", path.read_bytes(), "application/xml")},
+                         headers=new_key())
     assert problem_fields(response) == ["file"]
     assert "Acct/Id/IBAN" in response.json()["detail"] and UUID is not None

@@ -18,7 +18,7 @@ from ledger.collections import commands as d
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.parties import commands as pc
 from ledger.parties.partner import PartnerKind, PostalAddress
-from tests.auth import api_client
+from tests.auth import api_client, new_key
 from tests.clerk import Clerk
 
 PAIN008 = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"}
@@ -208,7 +208,7 @@ def test_direct_debit_over_http(clerk: Clerk) -> None:
         assert proposal["collections"] == 1 and proposal["amount"] == "61.30"
         run = proposal["run_id"]
         assert http.get(f"/collection-runs/{run}").json()["status"] == "proposed"
-        assert http.post(f"/collection-runs/{run}/execution").status_code == 201
+        assert http.post(f"/collection-runs/{run}/execution", headers=new_key()).status_code == 201
         file = http.get(f"/collection-runs/{run}/pain008.xml")
         assert file.headers["content-type"].startswith("application/xml") and b"UMR-HTTP-1" in file.content
         portal = http.get(f"/accounts/{account}/direct-debit").json()

@@ -17,7 +17,7 @@ from importers.sepa import service as dd
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.terms import PaymentMethod
 from ledger.collections import DEFAULT_POLICY
-from tests.auth import api_client
+from tests.auth import api_client, new_key
 from tests.clerk import Clerk
 from tests.dd_scenario import dd_customer, run_today
 
@@ -137,7 +137,8 @@ def test_the_statement_report_shows_its_returns_over_http_and_on_the_command_lin
     camt_run(clerk)
     with api_client(clerk.services) as http:
         body = fixture("camt053_with_returns.xml")
-        answer = http.post("/bank/statements", files={"file": ("stmt.xml", body, "application/xml")})
+        answer = http.post("/bank/statements", files={"file": ("stmt.xml", body, "application/xml")},
+                           headers=new_key())
     assert answer.status_code == 201, answer.text
     report = answer.json()
     returns = report["direct_debit_returns"]

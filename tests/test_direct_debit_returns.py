@@ -17,7 +17,7 @@ import pytest
 from importers.sepa import service as dd
 from ledger.collections import DEFAULT_POLICY
 from ledger.collections import commands as d
-from tests.auth import api_client
+from tests.auth import api_client, new_key
 from tests.clerk import Clerk
 from tests.dd_scenario import Run, dd_customer, run_today
 
@@ -189,7 +189,8 @@ def test_the_held_returns_are_a_worklist_over_http(clerk: Clerk) -> None:
     m1, _ = mismatch_run(clerk)
     with api_client(clerk.services) as http:
         body = fixture("pain002_mismatches.xml")
-        upload = http.post("/direct-debit/returns", files={"file": ("status.xml", body, "application/xml")})
+        upload = http.post("/direct-debit/returns", files={"file": ("status.xml", body, "application/xml")},
+                           headers=new_key())
         assert upload.status_code == 201, upload.text
         assert [r["problem"] for r in upload.json()["reviews"]] == [
             "amount-differs", "mandate-differs", "unknown-collection"]

@@ -18,7 +18,7 @@ from api.cli.collections import cmd_settle
 from importers.sepa import service as dd
 from ledger.collections import commands as d
 from ledger.core.errors import InvalidInput
-from tests.auth import api_client
+from tests.auth import api_client, new_key
 from tests.clerk import Clerk
 from tests.dd_scenario import dd_customer, run_today
 
@@ -82,14 +82,15 @@ def http(clerk: Clerk) -> Iterator[TestClient]:
 def test_settlement_over_http_on_a_future_day_is_a_422_naming_the_field(clerk: Clerk,
                                                                         http: TestClient) -> None:
     _collected(clerk)
-    response = http.post("/collections/settlement", json={"on": "2099-01-01"})
+    response = http.post("/collections/settlement", json={"on": "2099-01-01"}, headers=new_key())
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
     assert [e["field"] for e in body["errors"]] == ["on"]
     assert "2099-01-01" in body["detail"] and "after today" in body["detail"]
     assert _in_transit(clerk) == 8420
-    today = http.post("/collections/settlement", json={"on": clerk.clock.today.isoformat()})
+    today = http.post("/collections/settlement", json={"on": clerk.clock.today.isoformat()},
+                      headers=new_key())
     assert today.status_code == 201 and today.json() == {"settled": 1}
     assert _in_transit(clerk) == 0
 

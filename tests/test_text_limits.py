@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from api.bootstrap import Services, build
 from api.http import create_app
 from api.schemas import limits as t
-from tests.auth import api_client
+from tests.auth import api_client, new_key
 
 #: Formats whose values are bounded by what they are; an uploaded file (``contentMediaType`` in OpenAPI
 #: 3.1, ``format: binary`` in 3.0) is bounded by the upload size limit.
@@ -136,5 +136,5 @@ def test_a_text_one_character_over_its_limit_is_422_naming_the_field(http: TestC
 
 def test_a_query_text_over_its_limit_is_422_naming_it(http: TestClient) -> None:
     response = http.post("/readings/files", params={"time_zone": "Z" * (t.MAX_TIME_ZONE_LENGTH + 1)},
-                         files={"file": ("r.csv", b"supply_point,read_on,index\n")})
+                         files={"file": ("r.csv", b"supply_point,read_on,index\n")}, headers=new_key())
     assert _fields(response) == ["query.time_zone"]

@@ -19,7 +19,7 @@ import api.routes.payments as payment_routes
 from api.bootstrap import Services
 from importers.bank.reading import read_bank_file
 from importers.sepa._reported import pain002_facts
-from tests.auth import api_client
+from tests.auth import api_client, new_key
 
 BANK = Path(__file__).parent / "importers" / "fixtures"
 SEPA = Path(__file__).parent / "fixtures" / "sepa"
@@ -53,13 +53,14 @@ def test_a_large_statement_is_read_from_its_spooled_file(http: TestClient,
     # one receipt, then blank lines (skipped by the reader) until the file is past the spool size
     content = (f"{HEADER}\n2026-03-02,,25.00,EUR,Maija,,,,B-1\n" + "\n" * LARGE_BYTES).encode()
     seen = _spy(monkeypatch, payment_routes, "import_statement")
-    response = http.post("/bank/statements", files={"file": ("big.csv", content, "text/csv")})
+    response = http.post("/bank/statements", files={"file": ("big.csv", content, "text/csv")},
+                         headers=new_key())
     assert response.status_code == 201, response.text
     assert seen == [(False, True, 0)]  # a file on disk, at its start; never the bytes
     report = response.json()
     assert report["sha256"] == hashlib.sha256(content).hexdigest()  # the hash streamed over the whole file
     assert (report["entries"], report["amount_to_suspense"]) == (1, "25.00")
-    again = http.post("/bank/statements", files={"file": ("big.csv", content, "text/csv")})
+    again = http.post("/bank/statements", files={"file": ("big.csv", content, "text/csv")}, headers=new_key())
     assert again.status_code == 200 and again.json()["file_already_imported"] is True
 
 
@@ -67,7 +68,8 @@ def test_a_returns_file_is_read_from_its_spooled_file(http: TestClient,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     seen = _spy(monkeypatch, collection_routes.dd, "import_returns")
     content = (SEPA / "pain002_accepted_technical.xml").read_bytes()
-    response = http.post("/direct-debit/returns", files={"file": ("status.xml", content, "application/xml")})
+    response = http.post("/direct-debit/returns", files={"file": ("status.xml", content, "application/xml")},
+                         headers=new_key())
     assert response.status_code == 201, response.text
     assert seen == [(False, False, 0)]  # a small one stays in memory until 1 MiB, but as a file all the same
 

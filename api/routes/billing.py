@@ -17,6 +17,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Response, UploadFile
 from api.body_limits import MAX_READINGS_UPLOAD_BYTES, upload_limit
 from api.bootstrap import Services
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, parse_decimal, run_command
+from api.replay import answered, file_digest
 from api.schemas.billing import (
     LoadCurveIn,
     ReadingsIn,
@@ -123,12 +124,19 @@ def post_readings(
 @router.post("/readings/files", status_code=201, tags=["readings"],
              openapi_extra=upload_limit("MAX_READINGS_UPLOAD_BYTES", MAX_READINGS_UPLOAD_BYTES))
 def upload_readings(
-    file: UploadFile, svc: ServicesDep, actor: ActorDep, time_zone: TimeZoneQuery = "Europe/Rome"
+    file: UploadFile, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep, response: Response,
+    time_zone: TimeZoneQuery = "Europe/Rome"
 ) -> dict[str, Any]:
     """A readings or load-curve CSV (see ``importers.readings``); a bad row rejects the file whole."""
-    with svc.app.acting_as(actor):
-        report = import_readings(svc.app, file.file, file.filename or "readings.csv", time_zone=time_zone)
-    return report.as_dict()
+    name = file.filename or "readings.csv"
+
+    def work() -> tuple[int, dict[str, Any]]:
+        with svc.app.acting_as(actor):
+            report = import_readings(svc.app, file.file, name, time_zone=time_zone)
+        return 201, report.as_dict()
+
+    digest = file_digest(file.file, name, time_zone)
+    return answered(svc, "POST /readings/files", key, digest, actor, response, work)
 
 
 @router.post("/load-curves", status_code=201, tags=["readings"])
@@ -227,14 +235,20 @@ def run_status(run_id: UUID, svc: ServicesDep) -> dict[str, Any]:
 
 
 @router.post("/billing/simulations", tags=["billing"])
-def simulate(body: SimulationIn, svc: ServicesDep) -> dict[str, Any]:
-    """Pre-invoicing: the same run without writing anything; the drafts and the totals it would book."""
+def simulate(body: SimulationIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+             response: Response) -> dict[str, Any]:
+    """Pre-invoicing: the same run without writing anything; the drafts and the totals it would book. The
+    same key gives the first answer again, even after readings changed (a new simulation: a new key)."""
     if body.period_end < body.period_start:
         raise InvalidInput("the billing period ends before it starts", "period_end")
-    report = run_billing(
-        svc.app, body.period_start, body.period_end, simulate=True, issue_date=body.issue_date
-    )
-    return report.as_dict(drafts=body.drafts)
+
+    def work() -> tuple[int, dict[str, Any]]:
+        report = run_billing(
+            svc.app, body.period_start, body.period_end, simulate=True, issue_date=body.issue_date
+        )
+        return 200, report.as_dict(drafts=body.drafts)
+
+    return answered(svc, "POST /billing/simulations", key, body.model_dump_json(), actor, response, work)
 
 
 @router.get("/contracts/{contract_id}/invoices", tags=["portal"])

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Response, UploadFile
 
 from api.body_limits import MAX_RETURNS_UPLOAD_BYTES, upload_limit
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, account_row, money, run_command
+from api.replay import answered, file_digest
 from api.schemas import ReasonIn
 from api.schemas.collections import (
     CollectionOut,
@@ -127,10 +128,14 @@ def read_run(run_id: UUID, svc: ServicesDep) -> dict[str, Any]:
 
 
 @router.post("/collection-runs/{run_id}/execution", status_code=201, tags=["direct debit"])
-def execute(run_id: UUID, svc: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+def execute(run_id: UUID, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+            response: Response) -> dict[str, Any]:
     """Book the run's collections (in transit) and make its pain.008 file. Executing twice replays."""
-    with svc.app.acting_as(actor):
-        return dd.execute_run(svc, run_id)
+    def work() -> tuple[int, dict[str, Any]]:
+        with svc.app.acting_as(actor):
+            return 201, dd.execute_run(svc, run_id)
+
+    return answered(svc, "POST /collection-runs/{run_id}/execution", key, str(run_id), actor, response, work)
 
 
 @router.post("/collection-runs/{run_id}/discard", status_code=201, tags=["direct debit"])
@@ -156,17 +161,28 @@ def pain008(run_id: UUID, svc: ServicesDep) -> Response:
 
 
 @router.post("/collections/settlement", status_code=201, tags=["direct debit"])
-def settle(body: SettlementIn, svc: ServicesDep, actor: ActorDep) -> dict[str, Any]:
-    with svc.app.acting_as(actor):
-        return {"settled": dd.settle_due(svc, body.on)}
+def settle(body: SettlementIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+           response: Response) -> dict[str, Any]:
+    def work() -> tuple[int, dict[str, Any]]:
+        with svc.app.acting_as(actor):
+            return 201, {"settled": dd.settle_due(svc, body.on)}
+
+    return answered(svc, "POST /collections/settlement", key, body.model_dump_json(), actor, response, work)
 
 
 @router.post("/direct-debit/returns", status_code=201, tags=["direct debit"],
              openapi_extra=upload_limit("MAX_RETURNS_UPLOAD_BYTES", MAX_RETURNS_UPLOAD_BYTES))
-def returns(file: UploadFile, svc: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+def returns(file: UploadFile, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+            response: Response) -> dict[str, Any]:
     """Import a pain.002 status report or a camt.054/053 with R-transactions."""
-    with svc.app.acting_as(actor):  # spooled, not read whole
-        return dd.import_returns(svc, file.file, file.filename or "returns").as_dict()
+    name = file.filename or "returns"
+
+    def work() -> tuple[int, dict[str, Any]]:
+        with svc.app.acting_as(actor):  # spooled, not read whole
+            return 201, dd.import_returns(svc, file.file, name).as_dict()
+
+    digest = file_digest(file.file, name)
+    return answered(svc, "POST /direct-debit/returns", key, digest, actor, response, work)
 
 
 @router.get("/direct-debit/returns/reviews", tags=["direct debit"])

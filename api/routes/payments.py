@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Response, UploadFile
 from api.body_limits import MAX_STATEMENT_UPLOAD_BYTES, upload_limit
 from api.bootstrap import Services
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, money, run_command
+from api.replay import answered, file_digest
 from api.schemas import ReasonIn
 from api.schemas import payments as s
 from importers.bank.refunds import refund_file
@@ -95,20 +96,26 @@ def reset_clearing(account_id: UUID, payment_id: str, body: s.ReversalIn, key: I
 
 @router.post("/bank/statements", status_code=201, tags=["finance"],
              openapi_extra=upload_limit("MAX_STATEMENT_UPLOAD_BYTES", MAX_STATEMENT_UPLOAD_BYTES))
-def upload_statement(file: UploadFile, svc: ServicesDep, actor: ActorDep, response: Response,
-                     override_reason: OverrideReason = None) -> s.ImportReportOut:
+def upload_statement(file: UploadFile, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+                     response: Response, override_reason: OverrideReason = None) -> s.ImportReportOut:
     """Import a camt.052/053/054, MT940, Finnish reference-payment (KTL) or CSV statement, or a ZIP archive
-    of them, told apart by their content. The file's content is its idempotency key. ``override_reason``
-    imports a statement whose balances do not add up, recording why."""
-    override = None
-    if override_reason and override_reason.strip():
-        override = BalanceOverride(override_reason, f"http user {actor.subject}", "http")
-    # The upload is on disk (spooled past 1 MiB): the importer reads it from there, not from a copy in memory.
-    with svc.app.acting_as(actor):
-        report = import_statement(svc, file.file, file.filename or "statement", override=override)
-    if report.file_already_imported:
-        response.status_code = 200
-    return s.ImportReportOut.model_validate(report.as_dict())
+    of them, told apart by their content. The file's content is also its own idempotency key: the same
+    file under another ``Idempotency-Key`` is imported once (200, ``file_already_imported``).
+    ``override_reason`` imports a statement whose balances do not add up, recording why."""
+    name = file.filename or "statement"
+
+    def work() -> tuple[int, dict[str, Any]]:
+        override = None
+        if override_reason and override_reason.strip():
+            override = BalanceOverride(override_reason, f"http user {actor.subject}", "http")
+        # The upload is on disk (spooled past 1 MiB): the importer reads it from there, not from a copy.
+        with svc.app.acting_as(actor):
+            report = import_statement(svc, file.file, name, override=override)
+        return (200 if report.file_already_imported else 201), report.as_dict()
+
+    digest = file_digest(file.file, name, override_reason or "")
+    return s.ImportReportOut.model_validate(
+        answered(svc, "POST /bank/statements", key, digest, actor, response, work))
 
 
 @router.get("/worklist", tags=["finance"])

@@ -23,6 +23,7 @@ from ledger.accounts.clearing import (
     clearing_order,
     total,
 )
+from ledger.accounts.credit_refunds import CreditRefunds
 from ledger.accounts.deposits import Deposits
 from ledger.accounts.payments_received import (
     ReceivedPayment,
@@ -33,6 +34,7 @@ from ledger.accounts.payments_received import (
     within_tolerance,
 )
 from ledger.accounts.terms import PaymentMethod
+from ledger.accounts.write_offs import WriteOffs
 from ledger.collections.account_part import DirectDebit
 from ledger.core import chart
 from ledger.core.errors import Conflict, InvalidInput
@@ -41,7 +43,7 @@ from ledger.dunning.account_part import Dunning
 from ledger.dunning.account_plans import InstalmentPlans
 
 
-class ContractAccount(Deposits, Dunning, InstalmentPlans, DirectDebit):
+class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPlans, DirectDebit):
     # Events are declared explicitly: they are the read models' and the auditors' contract, so their
     # fields are written down here rather than inferred from method signatures.
     class Opened(Aggregate.Created):

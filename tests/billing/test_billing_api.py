@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Services
-from tests.auth import api_client, bearer
+from tests.auth import api_client, bearer, new_key
 from tests.billing.helpers import BillingClerk, pod
 
 TARIFF = {
@@ -65,7 +65,8 @@ def test_tariffs_readings_run_and_invoices(http: TestClient, biller: BillingCler
         (False, "read_on"),
     ]  # the third contradicts the second: refused alone
     simulated = http.post(
-        "/billing/simulations", json={"period_start": "2026-01-01", "period_end": "2026-02-28"}
+        "/billing/simulations", json={"period_start": "2026-01-01", "period_end": "2026-02-28"},
+        headers=new_key()
     )
     assert simulated.status_code == 200
     sim = simulated.json()
@@ -112,7 +113,8 @@ def test_self_reading_from_the_portal(http: TestClient, biller: BillingClerk) ->
 
 def test_files_and_load_curves_over_http(http: TestClient, biller: BillingClerk) -> None:
     bad = b"supply_point,read_on,index\nIT001E77700001,2026-01-31,12\nIT001E77700001,31/01/2026,13\n"
-    response = http.post("/readings/files", files={"file": ("letture.csv", bad, "text/csv")})
+    response = http.post("/readings/files", files={"file": ("letture.csv", bad, "text/csv")},
+                         headers=new_key())
     assert response.status_code == 422
     assert response.json()["errors"] == [
         {"field": "line 3, column read_on", "reason": "'31/01/2026' is not an ISO date (2026-02-28)"}
@@ -120,6 +122,7 @@ def test_files_and_load_curves_over_http(http: TestClient, biller: BillingClerk)
     good = http.post(
         "/readings/files",
         files={"file": ("letture.csv", bad.splitlines(True)[0] + bad.splitlines(True)[1], "text/csv")},
+        headers=new_key(),
     )
     assert good.status_code == 201 and good.json()["recorded"] == 1
     points = [{"start": f"2026-03-29T0{h}:00:00+01:00", "value": "1.5"} for h in range(2)]
