@@ -46,7 +46,7 @@ from ledger.core.money import MoneyError
 from ledger.core.topics import register_old_topics
 from ledger.core.transcoding import SaldoTranscoder
 from ledger.dunning.handlers import DunningHandlers
-from ledger.parties.company import DEFAULT_BANK_ACCOUNT, DEFAULT_PAYMENT_TOLERANCE, CompanyConfig
+from ledger.parties.company import DEFAULT_BANK_ACCOUNT, DEFAULT_PAYMENT_TOLERANCE, Companies, CompanyConfig
 from ledger.parties.handlers import PartyHandlers
 from ledger.parties.identifiers import InvalidIdentifier
 from ledger.payments.handlers import PaymentHandlers
@@ -81,6 +81,8 @@ class Saldo(Application[UUID]):
         register_old_topics()  # before the first event is read: old stores name moved classes by old topics
         super().__init__(env)
         self.config = config or CompanyConfig()
+        #: Every company of the installation (set by api/bootstrap from SALDO_CONFIG); ``config`` is first.
+        self.companies = Companies((self.config,))
         self.clock = clock  # injected, so that tests and replays decide what "today" is
         self.bulk_loader: AggregateLoader | None = None
         self._local = threading.local()  # the unit of work of a batch, per thread

@@ -1,4 +1,4 @@
-"""Issue 11: companies as a versioned TOML file, checked field by field; SEPA files carry the company's data."""
+"""Issue 11: companies as a versioned TOML file, checked field by field; SEPA files carry its data."""
 
 from __future__ import annotations
 
@@ -95,7 +95,8 @@ def test_a_file_that_is_not_toml_or_of_another_version_is_refused(tmp_path: Path
     assert check_file(tmp_path / "missing.toml")[0].startswith(str(tmp_path / "missing.toml"))
 
 
-def test_without_a_file_the_environment_makes_the_single_default_company(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_file_the_environment_makes_the_single_default_company(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SALDO_CONFIG", raising=False)
     monkeypatch.setenv("SALDO_REFERENCE_SCHEME", "fi")
     companies = companies_from_env()

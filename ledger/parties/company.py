@@ -1,7 +1,10 @@
 """The company (the legal entity behind every document) and what differs between utilities.
 
-For now one company per installation, configured by :class:`CompanyConfig`; several companies on one
-installation are issue 11.
+A :class:`CompanyConfig` is one legal entity: VAT id, name, address, bank accounts per purpose (collections,
+receipts, refunds), SEPA creditor id and name, reference scheme and number series, payment terms, dunning
+pack, fees, interest table and GL account mapping. :class:`Companies` is the installation's set of them, as a
+versioned configuration file (``SALDO_CONFIG``, loaded by :mod:`api.company_file`) gives it; without a file
+the environment settings make the single default company.
 """
 
 from __future__ import annotations
@@ -18,6 +21,24 @@ DEFAULT_BANK_ACCOUNT = "IT60X0542811101000000123456"
 
 #: Default small-difference tolerance (finance configures it; 0 turns write-offs off).
 DEFAULT_PAYMENT_TOLERANCE = Decimal("0.50")
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyAddress:
+    """The company's registered postal address, as SEPA files carry it (structured)."""
+
+    town: str
+    country: str
+    street_name: str | None = None
+    building_number: str | None = None
+    postcode: str | None = None
+
+
+#: The demo company's address when none is configured.
+DEFAULT_ADDRESS = CompanyAddress("Messina", "IT", street_name="Via Demo", postcode="98122")
+
+#: The code of the company built from environment settings (no configuration file).
+DEFAULT_COMPANY = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +61,24 @@ class CompanyConfig:
     bank_accounts: tuple[str, ...] = ()
     #: The revenue components invoice lines and tariffs may book to (``revenue:<component>``).
     revenue_components: tuple[str, ...] = chart.DEFAULT_REVENUE_COMPONENTS
+    #: The company's short code: what accounts and files name it by.
+    code: str = DEFAULT_COMPANY
+    #: The legal entity's name and VAT id (compact, with its country prefix).
+    legal_name: str = "Saldo Demo Energia"
+    vat_id: str | None = None
+    address: CompanyAddress = DEFAULT_ADDRESS
+    #: The BIC of the company's bank (optional in SEPA since 2016).
+    bic: str | None = None
+    #: The account refunds are paid from (the collection account if none).
+    refund_account: str | None = None
+    payment_terms_days: int = 30
+    #: The dunning pack (by name, as defined through the API) and the interest table the company uses.
+    dunning_pack: str | None = None
+    interest_table: str | None = None
+    #: Fees by kind (``reminder``, ``returned_debit``...), in EUR.
+    fees: tuple[tuple[str, Decimal], ...] = ()
+    #: The ledger's accounts (``receivable``, ``revenue:energy``...) to the company's GL account numbers.
+    gl_accounts: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         chart.check_configuration(self.house_bank_accounts, self.revenue_components)
@@ -47,7 +86,13 @@ class CompanyConfig:
     @property
     def house_bank_accounts(self) -> tuple[str, ...]:
         """Every bank account of the company, the collection account first: the only ``bank:<iban>``."""
-        return tuple(dict.fromkeys((self.bank_account, *self.bank_accounts)))
+        extra = () if self.refund_account is None else (self.refund_account,)
+        return tuple(dict.fromkeys((self.bank_account, *self.bank_accounts, *extra)))
+
+    @property
+    def refunds_account(self) -> str:
+        """The IBAN refunds are paid from: the configured refund account, else the collection account."""
+        return self.refund_account or self.bank_account
 
     def bank_account_named(self, text: str | None, field: str = "bank_account") -> str:
         """The company's bank account ``text`` names (the collection account if none), or InvalidInput."""
@@ -58,3 +103,30 @@ class CompanyConfig:
     def revenue_component(self, name: str, field: str) -> str:
         """``name`` if the company books revenue to it, else InvalidInput naming ``field`` and the list."""
         return chart.revenue_component(name, self.revenue_components, field)
+
+
+#: The configuration file format this code reads (``version`` in the file).
+CONFIG_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Companies:
+    """Every company of one installation; the first is the default one (old accounts belong to it)."""
+
+    companies: tuple[CompanyConfig, ...]
+    version: int = CONFIG_VERSION
+
+    def __post_init__(self) -> None:
+        if not self.companies:
+            raise ValueError("an installation has at least one company")
+
+    @property
+    def default(self) -> CompanyConfig:
+        return self.companies[0]
+
+    def named(self, code: str) -> CompanyConfig | None:
+        return next((c for c in self.companies if c.code == code), None)
+
+    def owning(self, iban: str) -> CompanyConfig | None:
+        """The company whose bank account ``iban`` (compact) is, if any."""
+        return next((c for c in self.companies if iban in c.house_bank_accounts), None)

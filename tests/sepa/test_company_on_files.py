@@ -1,4 +1,4 @@
-"""Issue 11: every SEPA file names the configured company (name, id, IBAN, BIC, address), no demo constants."""
+"""Issue 11: every SEPA file names the configured company (name, id, IBAN, BIC, address), not demo values."""
 
 from __future__ import annotations
 
@@ -59,7 +59,8 @@ def test_a_refund_transfer_names_the_configured_debtor(company_clerk: Clerk) -> 
     parked = clerk.run(pmt.ImportReceipt(receipt, "IT60X0542811101000000123456",
                                          MatchDecision(SUSPENSE, None, (), "no match")))
     sid = parked["suspense_id"]
-    clerk.run(pmt.RefundSuspense(UUID(sid), "DE89370400440532013000", "Nobody GmbH", "not ours", "Berlin", "DE"))
+    clerk.run(pmt.RefundSuspense(UUID(sid), "DE89370400440532013000", "Nobody GmbH", "not ours", "Berlin",
+                                 "DE"))
     content = refund_file(clerk.services, UUID(sid)).content
     info = "p:CstmrCdtTrfInitn/p:PmtInf"
     assert _texts(content, f"{info}/p:Dbtr/p:Nm") == ["Energia Sicula"]
