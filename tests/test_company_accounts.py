@@ -1,0 +1,58 @@
+"""Issue 11: an account belongs to one company, whose number series and reference scheme its documents use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from stdnum import iso11649
+from stdnum.fi import viite
+
+from api.bootstrap import build
+from api.company_file import load_companies
+from ledger.accounts import commands as ac
+from ledger.core.errors import InvalidInput
+from ledger.parties import commands as pc
+from ledger.parties.partner import PartnerKind
+from tests.clerk import Clerk, Clock, energy_line
+
+DEMO = Path(__file__).resolve().parent.parent / "config" / "companies.demo.toml"
+
+
+@pytest.fixture
+def demo_clerk(store_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clerk]:
+    monkeypatch.setenv("SALDO_CONFIG", str(DEMO))
+    svc = build(store_url, clock=clock)
+    yield Clerk(svc, clock)
+    svc.close()
+
+
+def _account(clerk: Clerk, company: str | None, tag: str) -> UUID:
+    partner = clerk.run(pc.RegisterPartner("Maija Meikäläinen", PartnerKind.PERSON), f"{tag}:p")
+    result = clerk.run(ac.OpenContractAccount(UUID(partner["partner_id"]), "home", company=company), f"{tag}:a")
+    return UUID(result["account_id"])
+
+
+def test_each_company_numbers_and_references_its_own_documents(demo_clerk: Clerk) -> None:
+    clerk = demo_clerk
+    network, heat, power = (_account(clerk, "fi-network", "n"), _account(clerk, "fi-heat", "h"),
+                            _account(clerk, None, "i"))
+    bills = {name: clerk.run(ac.IssueInvoice(account, (energy_line("100.00", "24"),)))
+             for name, account in (("network", network), ("heat", heat), ("power", power))}
+    assert bills["network"]["number"].startswith("VRK") and bills["heat"]["number"].startswith("KLM")
+    assert bills["power"]["number"].startswith("ITP")
+    assert viite.is_valid(bills["network"]["payment_reference"])
+    assert viite.is_valid(bills["heat"]["payment_reference"])
+    assert iso11649.is_valid(bills["power"]["payment_reference"])
+    assert clerk.services.app.repository.get(network).company == "fi-network"
+    assert clerk.services.app.company_of(clerk.services.app.repository.get(power)).code == "it-power"
+    note = clerk.run(ac.IssueCreditNote(bills["heat"]["number"], "wrong meter"))
+    assert note["number"].startswith("KLMH")
+
+
+def test_an_account_of_an_unknown_company_is_refused(demo_clerk: Clerk) -> None:
+    with pytest.raises(InvalidInput) as info:
+        _account(demo_clerk, "se-heat", "x")
+    assert info.value.field == "company" and "fi-heat" in str(info.value)
