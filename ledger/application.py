@@ -46,7 +46,14 @@ from ledger.core.money import MoneyError
 from ledger.core.topics import register_old_topics
 from ledger.core.transcoding import SaldoTranscoder
 from ledger.dunning.handlers import DunningHandlers
-from ledger.parties.company import DEFAULT_BANK_ACCOUNT, DEFAULT_PAYMENT_TOLERANCE, Companies, CompanyConfig
+from ledger.parties.company import (
+    DEFAULT_BANK_ACCOUNT,
+    DEFAULT_PAYMENT_TOLERANCE,
+    BelongsToCompany,
+    Companies,
+    CompanyConfig,
+    company_of,
+)
 from ledger.parties.handlers import PartyHandlers
 from ledger.parties.identifiers import InvalidIdentifier
 from ledger.payments.handlers import PaymentHandlers
@@ -148,6 +155,10 @@ class Saldo(Application[UUID]):
         if found is None:
             raise NotFound(f"{what} {aggregate_id} does not exist", field)
         return found
+
+    def company_of(self, account: BelongsToCompany) -> CompanyConfig:
+        """The company an account belongs to (the default one if it names none: every older account)."""
+        return company_of(self, account)
 
     def today(self) -> date:
         return self.clock()

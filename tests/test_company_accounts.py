@@ -7,12 +7,10 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from stdnum import iso11649
-from stdnum.fi import viite
 
 from api.bootstrap import build
-from api.company_file import load_companies
 from ledger.accounts import commands as ac
+from ledger.accounts.references import fi, rf
 from ledger.core.errors import InvalidInput
 from ledger.parties import commands as pc
 from ledger.parties.partner import PartnerKind
@@ -31,7 +29,8 @@ def demo_clerk(store_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch) ->
 
 def _account(clerk: Clerk, company: str | None, tag: str) -> UUID:
     partner = clerk.run(pc.RegisterPartner("Maija Meikäläinen", PartnerKind.PERSON), f"{tag}:p")
-    result = clerk.run(ac.OpenContractAccount(UUID(partner["partner_id"]), "home", company=company), f"{tag}:a")
+    result = clerk.run(ac.OpenContractAccount(UUID(partner["partner_id"]), "home", company=company),
+                       f"{tag}:a")
     return UUID(result["account_id"])
 
 
@@ -43,9 +42,9 @@ def test_each_company_numbers_and_references_its_own_documents(demo_clerk: Clerk
              for name, account in (("network", network), ("heat", heat), ("power", power))}
     assert bills["network"]["number"].startswith("VRK") and bills["heat"]["number"].startswith("KLM")
     assert bills["power"]["number"].startswith("ITP")
-    assert viite.is_valid(bills["network"]["payment_reference"])
-    assert viite.is_valid(bills["heat"]["payment_reference"])
-    assert iso11649.is_valid(bills["power"]["payment_reference"])
+    assert fi.is_valid(bills["network"]["payment_reference"])
+    assert fi.is_valid(bills["heat"]["payment_reference"])
+    assert rf.is_valid(bills["power"]["payment_reference"])
     assert clerk.services.app.repository.get(network).company == "fi-network"
     assert clerk.services.app.company_of(clerk.services.app.repository.get(power)).code == "it-power"
     note = clerk.run(ac.IssueCreditNote(bills["heat"]["number"], "wrong meter"))

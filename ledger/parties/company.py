@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol, runtime_checkable
 
 from ledger.accounts.invoice import ReferenceScheme
 from ledger.collections.returns import DEFAULT_POLICY, ReturnPolicy
 from ledger.core import chart
+from ledger.core.errors import Conflict, InvalidInput
 
 #: The company's collection account in the demo and in tests (the standard Italian example IBAN).
 DEFAULT_BANK_ACCOUNT = "IT60X0542811101000000123456"
@@ -130,3 +132,44 @@ class Companies:
     def owning(self, iban: str) -> CompanyConfig | None:
         """The company whose bank account ``iban`` (compact) is, if any."""
         return next((c for c in self.companies if iban in c.house_bank_accounts), None)
+
+
+@runtime_checkable
+class HasCompanies(Protocol):
+    """A workspace that knows the installation's companies (the application does)."""
+
+    companies: Companies
+
+
+class BelongsToCompany(Protocol):
+    company: str | None
+
+
+def companies_of(ws: object, default: CompanyConfig) -> Companies:
+    """The companies ``ws`` knows, or only ``default`` (a workspace of one company)."""
+    return ws.companies if isinstance(ws, HasCompanies) else Companies((default,))
+
+
+def company_named(ws: object, code: str) -> CompanyConfig:
+    """The company of code ``code``, or InvalidInput naming ``company`` and the codes there are."""
+    default = getattr(ws, "config", CompanyConfig())
+    companies = companies_of(ws, default)
+    found = companies.named(code)
+    if found is None:
+        codes = ", ".join(c.code for c in companies.companies)
+        raise InvalidInput(f"there is no company {code!r} on this installation (there are: {codes})",
+                           "company")
+    return found
+
+
+def company_of(ws: object, owner: BelongsToCompany) -> CompanyConfig:
+    """The company an account (or anything naming one) belongs to: the default if it names none."""
+    default = getattr(ws, "config", CompanyConfig())
+    companies = companies_of(ws, default)
+    if owner.company is None:
+        return companies.default
+    found = companies.named(owner.company)
+    if found is None:  # a company taken out of the configuration while its accounts remain: never guess
+        raise Conflict(f"the account belongs to company {owner.company!r}, which the configuration no longer "
+                       "has: put it back in SALDO_CONFIG", "company")
+    return found
