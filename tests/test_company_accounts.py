@@ -14,6 +14,7 @@ from ledger.accounts.references import fi, rf
 from ledger.core.errors import InvalidInput
 from ledger.parties import commands as pc
 from ledger.parties.partner import PartnerKind
+from tests.auth import api_client
 from tests.clerk import Clerk, Clock, energy_line
 
 DEMO = Path(__file__).resolve().parent.parent / "config" / "companies.demo.toml"
@@ -55,3 +56,16 @@ def test_an_account_of_an_unknown_company_is_refused(demo_clerk: Clerk) -> None:
     with pytest.raises(InvalidInput) as info:
         _account(demo_clerk, "se-heat", "x")
     assert info.value.field == "company" and "fi-heat" in str(info.value)
+
+
+def test_an_account_is_opened_for_a_company_over_http(demo_clerk: Clerk) -> None:
+    http = api_client(demo_clerk.services, "finance")
+    partner = demo_clerk.run(pc.RegisterPartner("Matti Virtanen", PartnerKind.PERSON), "http:p")
+    body = {"partner_id": partner["partner_id"], "name": "home", "company": "fi-heat"}
+    opened = http.post("/accounts", json=body, headers={"Idempotency-Key": "open-1"})
+    assert opened.status_code == 201, opened.text
+    account = demo_clerk.services.app.repository.get(UUID(opened.json()["account_id"]))
+    assert account.company == "fi-heat"
+    refused = http.post("/accounts", json={**body, "company": "se-heat"}, headers={"Idempotency-Key": "open-2"})
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith("application/problem+json")
+    assert "fi-heat" in refused.text and "company" in refused.text
