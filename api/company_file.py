@@ -23,7 +23,13 @@ from ledger.accounts.invoice import ReferenceScheme
 from ledger.collections.mandate import validate_bic, validate_creditor_id, validate_iban
 from ledger.core.errors import InvalidInput
 from ledger.core.money import MoneyError, parse_amount
-from ledger.parties.company import CONFIG_VERSION, Companies, CompanyAddress, CompanyConfig
+from ledger.parties.company import (
+    CONFIG_VERSION,
+    MAX_COMPANY_CODE_LENGTH,
+    Companies,
+    CompanyAddress,
+    CompanyConfig,
+)
 
 T = TypeVar("T")
 
@@ -37,7 +43,7 @@ MAX_SEPA_NAME = 70
 #: The longest payment terms a company may configure, in days.
 MAX_TERMS_DAYS = 365
 
-_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+_CODE = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{MAX_COMPANY_CODE_LENGTH - 1}}}")
 _SERIES = re.compile(r"[A-Z0-9]{1,10}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _COMPANY_KEYS = frozenset({"code", "legal_name", "vat_id", "reference_scheme", "payment_terms_days",
@@ -205,7 +211,7 @@ def _company(r: _Reader, data: object, path: str, owners: dict[str, str],
         return None
     before = len(r.problems)
     r.unknown(data, path, _COMPANY_KEYS)
-    code = r.text(data, "code", path, required=True, limit=32, pattern=_CODE)
+    code = r.text(data, "code", path, required=True, limit=MAX_COMPANY_CODE_LENGTH, pattern=_CODE)
     if code is not None and code in codes:
         r.fail(f"{path}.code", f"{code!r} is the code of an earlier company")
     codes.add(code or "")

@@ -66,6 +66,8 @@ def test_an_account_is_opened_for_a_company_over_http(demo_clerk: Clerk) -> None
     assert opened.status_code == 201, opened.text
     account = demo_clerk.services.app.repository.get(UUID(opened.json()["account_id"]))
     assert account.company == "fi-heat"
-    refused = http.post("/accounts", json={**body, "company": "se-heat"}, headers={"Idempotency-Key": "open-2"})
-    assert refused.status_code == 422 and refused.headers["content-type"].startswith("application/problem+json")
+    refused = http.post("/accounts", json={**body, "company": "se-heat"},
+                        headers={"Idempotency-Key": "open-2"})
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
     assert "fi-heat" in refused.text and "company" in refused.text

@@ -41,6 +41,8 @@ DEFAULT_ADDRESS = CompanyAddress("Messina", "IT", street_name="Via Demo", postco
 
 #: The code of the company built from environment settings (no configuration file).
 DEFAULT_COMPANY = "default"
+#: A company's code is at most this long (lower-case letters, digits and hyphens).
+MAX_COMPANY_CODE_LENGTH = 32
 
 
 @dataclass(frozen=True, slots=True)
