@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
@@ -14,6 +15,8 @@ from ledger.accounts.references import fi, rf
 from ledger.core.errors import InvalidInput
 from ledger.parties import commands as pc
 from ledger.parties.partner import PartnerKind
+from ledger.payments import commands as pmt
+from ledger.payments.matching import SUSPENSE, MatchDecision, Receipt
 from tests.auth import api_client
 from tests.clerk import Clerk, Clock, energy_line
 
@@ -71,3 +74,17 @@ def test_an_account_is_opened_for_a_company_over_http(demo_clerk: Clerk) -> None
     assert refused.status_code == 422
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert "fi-heat" in refused.text and "company" in refused.text
+
+
+def test_a_receipt_on_one_companys_iban_never_pays_another_companys_account(demo_clerk: Clerk) -> None:
+    """The importer filters its index by company; the handler refuses a decision that crosses companies."""
+    clerk = demo_clerk
+    heat = _account(clerk, "fi-heat", "h")
+    bill = clerk.run(ac.IssueInvoice(heat, (energy_line("10.00", "24"),)))
+    receipt = Receipt(Decimal(bill["gross"]), "EUR", clerk.clock.today, "Maija", None,
+                      bill["payment_reference"], ())
+    decision = MatchDecision("reference", heat, (bill["number"],), "reference")
+    result = clerk.run(pmt.ImportReceipt(receipt, "FI2112345600000785", decision))  # the network company's
+    assert result["rule"] == SUSPENSE and "fi-network" in result["evidence"]
+    assert clerk.services.app.repository.get(heat).balance == Decimal(bill["gross"])
+    assert clerk.run(pmt.ImportReceipt(receipt, "FI7815723500012349", decision))["rule"] == "reference"

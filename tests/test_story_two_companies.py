@@ -42,13 +42,15 @@ def test_two_statements_on_two_ibans_pay_each_company_its_own_invoice(demo_clerk
     partner = UUID(clerk.run(pc.RegisterPartner("Maija Meikäläinen", PartnerKind.PERSON), "p")["partner_id"])
     network = UUID(clerk.run(ac.OpenContractAccount(partner, "Sähkönsiirto", company="fi-network"),
                              "a:n")["account_id"])
-    heat = UUID(clerk.run(ac.OpenContractAccount(partner, "Kaukolämpö", company="fi-heat"), "a:h")["account_id"])
+    heat = UUID(clerk.run(ac.OpenContractAccount(partner, "Kaukolämpö", company="fi-heat"),
+                          "a:h")["account_id"])
     network_bill = clerk.run(ac.IssueInvoice(network, (energy_line("80.65", "24"),)), "i:n")
     heat_bill = clerk.run(ac.IssueInvoice(heat, (energy_line("40.32", "24"),)), "i:h")
     assert network_bill["payment_reference"] == heat_bill["payment_reference"]  # as the docstring says
     for iban, bill, name in ((HEAT_IBAN, heat_bill, "heat.xml"), (NETWORK_IBAN, network_bill, "network.xml")):
-        write_camt053(tmp_path / name, [SynthEntry(Decimal(bill["gross"]), reference=bill["payment_reference"],
-                                                   debtor_name="Maija Meikäläinen")],
+        entry = SynthEntry(Decimal(bill["gross"]), reference=bill["payment_reference"],
+                           debtor_name="Maija Meikäläinen")
+        write_camt053(tmp_path / name, [entry],
                       account_iban=iban, statement_id=f"ST-{name}", booking_date=date(2026, 3, 1))
         report = import_file(clerk.services, tmp_path / name)
         assert (report.booked, report.to_suspense) == (1, 0), report.as_dict()

@@ -135,6 +135,21 @@ class Companies:
         """The company whose bank account ``iban`` (compact) is, if any."""
         return next((c for c in self.companies if iban in c.house_bank_accounts), None)
 
+    @property
+    def house_bank_accounts(self) -> tuple[str, ...]:
+        """Every bank account of every company (an IBAN is one company's: api/company_file checks it)."""
+        return tuple(iban for c in self.companies for iban in c.house_bank_accounts)
+
+    def bank_account_named(self, text: str | None, field: str = "bank_account") -> tuple[CompanyConfig, str]:
+        """The company and bank account ``text`` names (the default company's collection account if none)."""
+        if text is None:
+            return self.default, self.default.bank_account
+        iban = chart.house_bank_account(text, self.house_bank_accounts, field)
+        owner = self.owning(iban)
+        if owner is None:  # house_bank_account accepted only the accounts listed above
+            raise InvalidInput(f"{field}: {iban} is no company's bank account", field)
+        return owner, iban
+
 
 @runtime_checkable
 class HasCompanies(Protocol):
