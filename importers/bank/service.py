@@ -43,10 +43,10 @@ from uuid import UUID
 
 from importers.bank._camt_statement import BalanceCheck
 from importers.bank._periods import StatementKey, statement_periods
+from importers.bank.company_filter import of_company
 from importers.bank.errors import BankFileError, UnbalancedStatement
 from importers.bank.reading import BankFile, FileData, file_sha256, read_bank_file
 from importers.sepa.returns import ReturnsReport, import_entry_returns
-from ledger.accounts.account import ContractAccount
 from ledger.core.actor import SYSTEM, Actor, Channel
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.payments import commands as pmt
@@ -182,7 +182,7 @@ def build_index(svc: Services, receipts: Sequence[Receipt], company: str | None 
     """Prefetch what the cascade may look up for these receipts, in a few queries; with ``company``, only
     that company's accounts and invoices (a statement on its IBAN pays nobody else's, issue 11)."""
     needed = matching.lookups_needed(receipts)
-    keep = _of_company(svc, company)
+    keep = of_company(svc, company)
 
     def refs(rows: list[tuple[Any, ...]]) -> dict[str, InvoiceRef]:
         return {r[0]: InvoiceRef(r[1], UUID(r[2]), Decimal(r[3]) / 100) for r in rows if keep(r[2])}
@@ -203,25 +203,6 @@ def build_index(svc: Services, receipts: Sequence[Receipt], company: str | None 
         {k: tuple(v) for k, v in by_iban.items()},
         {k: tuple(v) for k, v in open_items.items()},
     )
-
-
-def _of_company(svc: Services, company: str | None) -> Callable[[str], bool]:
-    """Whether an account (id as text) belongs to ``company``; any account if ``company`` is None.
-
-    The view does not yet carry an account's company, so each account met is read once per batch (only
-    when the installation has several companies).
-    """
-    if company is None:
-        return lambda account: True
-    seen: dict[str, bool] = {}
-
-    def keep(account: str) -> bool:
-        if account not in seen:
-            found = svc.app.find(ContractAccount, UUID(account))
-            seen[account] = found is not None and svc.app.company_of(found).code == company
-        return seen[account]
-
-    return keep
 
 
 def import_statement(
