@@ -68,3 +68,23 @@ def test_a_refund_transfer_names_the_configured_debtor(company_clerk: Clerk) -> 
     assert _texts(content, f"{info}/p:DbtrAcct/p:Id/p:IBAN") == ["IT60X0542811101000000123456"]
     assert _texts(content, f"{info}/p:DbtrAgt/p:FinInstnId/p:BICFI") == ["BLOPIT22"]
     assert b"Saldo Demo" not in content and b"Via Demo" not in content
+
+
+def test_a_refund_from_another_companys_account_names_that_company(store_url: str, clock: Clock,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SALDO_CONFIG", str(DEMO))
+    svc = build(store_url, clock=clock)
+    try:
+        clerk = Clerk(svc, clock)
+        receipt = Receipt(Decimal("9.99"), "EUR", clock.today, "Nobody Oy", "DE89370400440532013000", None,
+                          ("?",))
+        sid = UUID(clerk.run(pmt.ImportReceipt(receipt, "FI7815723500012349",
+                                               MatchDecision(SUSPENSE, None, (), "no match")))["suspense_id"])
+        clerk.run(pmt.RefundSuspense(sid, "DE89370400440532013000", "Nobody Oy", "not ours", "Berlin", "DE"))
+        content = refund_file(svc, sid).content
+        info = "p:CstmrCdtTrfInitn/p:PmtInf"
+        assert _texts(content, f"{info}/p:Dbtr/p:Nm") == ["Helsingin Kaukolämpö"]
+        assert _texts(content, f"{info}/p:DbtrAcct/p:Id/p:IBAN") == ["FI7815723500012349"]
+        assert _texts(content, f"{info}/p:Dbtr/p:PstlAdr/p:TwnNm") == ["Helsinki"]
+    finally:
+        svc.close()
