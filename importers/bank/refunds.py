@@ -31,7 +31,8 @@ def refund_file(svc: Services, suspense_id: UUID) -> Pain001File:
         raise NotFound(f"receipt {suspense_id} has not been refunded", "suspense_id")
     name, iban, town, country, refunded_on = item.refund_to
     # Paid from the account the receipt was booked to: the journal's bank line names that IBAN.
-    debtor = our_company(svc.app.config, item.bank_account)
+    company = svc.app.companies.owning(item.bank_account) or svc.app.config
+    debtor = our_company(company, item.bank_account)
     transfer = Transfer(
         f"RFD{item.id.hex[:24].upper()}",
         item.amount,

@@ -83,7 +83,7 @@ def test_a_refund_from_another_companys_account_names_that_company(store_url: st
         clerk.run(pmt.RefundSuspense(sid, "DE89370400440532013000", "Nobody Oy", "not ours", "Berlin", "DE"))
         content = refund_file(svc, sid).content
         info = "p:CstmrCdtTrfInitn/p:PmtInf"
-        assert _texts(content, f"{info}/p:Dbtr/p:Nm") == ["Helsingin Kaukolämpö"]
+        assert _texts(content, f"{info}/p:Dbtr/p:Nm") == ["Helsingin Kaukolampo"]  # SEPA Latin set: ä → a
         assert _texts(content, f"{info}/p:DbtrAcct/p:Id/p:IBAN") == ["FI7815723500012349"]
         assert _texts(content, f"{info}/p:Dbtr/p:PstlAdr/p:TwnNm") == ["Helsinki"]
     finally:
