@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# The demo's three companies (an Italian power seller, a Finnish network and a Finnish heat company).
+DEMO_CONFIG ?= config/companies.demo.toml
 
 .PHONY: run test bench lint mutate demo clean help
 
@@ -28,11 +30,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/saldo demo
-	$(BIN)/saldo serve --host $(HOST) --port $(PORT)
+	SALDO_CONFIG=$(DEMO_CONFIG) $(BIN)/saldo demo
+	SALDO_CONFIG=$(DEMO_CONFIG) $(BIN)/saldo serve --host $(HOST) --port $(PORT)
 
 demo: $(STAMP)
-	$(BIN)/saldo demo
+	SALDO_CONFIG=$(DEMO_CONFIG) $(BIN)/saldo demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -15,8 +15,10 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from api.company_file import ConfigFileError, load_companies
 from ledger.accounts.invoice import ReferenceScheme
 from ledger.application import DEFAULT_BANK_ACCOUNT, CompanyConfig, Saldo
+from ledger.parties.company import Companies
 from ledger.parties.identifiers import known_iban
 from projections.bulk_load import BulkLoader
 from projections.catalog_sql import CatalogCatchUp
@@ -110,10 +112,24 @@ class Services:
         self.app.close()
 
 
+def companies_from_env() -> Companies:
+    """The companies of ``SALDO_CONFIG`` (a TOML file, :mod:`api.company_file`), else the one the environment
+    settings make (``SALDO_REFERENCE_SCHEME``, ``SALDO_BANK_ACCOUNT``, ``SALDO_BANK_ACCOUNTS``)."""
+    path = os.environ.get("SALDO_CONFIG")
+    if not path:
+        return Companies((company_config_from_env(),))
+    try:
+        return load_companies(path)
+    except ConfigFileError as error:
+        raise ConfigurationError(f"SALDO_CONFIG {path}: " + "; ".join(error.problems)) from None
+
+
 def build(database_url: str | None = None, *, config: CompanyConfig | None = None,
           clock: Callable[[], date] = date.today) -> Services:
     url = database_url or os.environ.get("SALDO_DATABASE_URL") or DEFAULT_DATABASE_URL
-    app = Saldo(store_env(url), config=config or company_config_from_env(), clock=clock)
+    companies = Companies((config,)) if config is not None else companies_from_env()
+    app = Saldo(store_env(url), config=companies.default, clock=clock)
+    app.companies = companies
     app.bulk_loader = BulkLoader(app)
     view_class = PostgresLists if url.startswith("postgres") else SQLiteLists
     # The view shares the application's datastore (same database, same connection pool): on SQLite that

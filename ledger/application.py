@@ -50,7 +50,14 @@ from ledger.core.money import MoneyError
 from ledger.core.topics import register_old_topics
 from ledger.core.transcoding import SaldoTranscoder
 from ledger.dunning.handlers import DunningHandlers
-from ledger.parties.company import DEFAULT_BANK_ACCOUNT, DEFAULT_PAYMENT_TOLERANCE, CompanyConfig
+from ledger.parties.company import (
+    DEFAULT_BANK_ACCOUNT,
+    DEFAULT_PAYMENT_TOLERANCE,
+    BelongsToCompany,
+    Companies,
+    CompanyConfig,
+    company_of,
+)
 from ledger.parties.handlers import PartyHandlers
 from ledger.parties.identifiers import InvalidIdentifier
 from ledger.payments.credit_refunds import CreditRefundHandlers
@@ -86,6 +93,7 @@ class Saldo(Application[UUID]):
         register_old_topics()  # before the first event is read: old stores name moved classes by old topics
         super().__init__(env)
         self.config = config or CompanyConfig()
+        self._other_companies: tuple[CompanyConfig, ...] = ()  # besides ``config``, the default one
         self.clock = clock  # injected, so that tests and replays decide what "today" is
         self.bulk_loader: AggregateLoader | None = None
         self._local = threading.local()  # the unit of work of a batch, per thread
@@ -157,6 +165,21 @@ class Saldo(Application[UUID]):
         if found is None:
             raise NotFound(f"{what} {aggregate_id} does not exist", field)
         return found
+
+    @property
+    def companies(self) -> Companies:
+        """Every company of the installation (api/bootstrap sets them from SALDO_CONFIG): ``config``, the
+        default one, first, so that replacing ``config`` replaces the default company too."""
+        return Companies((self.config, *self._other_companies))
+
+    @companies.setter
+    def companies(self, companies: Companies) -> None:
+        self.config, *others = companies.companies
+        self._other_companies = tuple(others)
+
+    def company_of(self, account: BelongsToCompany) -> CompanyConfig:
+        """The company an account belongs to (the default one if it names none: every older account)."""
+        return company_of(self, account)
 
     def today(self) -> date:
         return self.clock()

@@ -50,6 +50,7 @@ def _postgres_schema_url(pg_url: str, schema: str) -> str:
 @pytest.fixture(autouse=True)
 def test_bank_accounts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SALDO_BANK_ACCOUNTS", ",".join(TEST_BANK_ACCOUNTS))
+    monkeypatch.delenv("SALDO_CONFIG", raising=False)  # a test names its company file (issue 11)
 
 
 @pytest.fixture

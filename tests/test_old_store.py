@@ -368,3 +368,17 @@ def test_a_true_up_of_an_old_invoice_that_does_not_add_up_credits_it_exactly(old
         assert svc.app.repository.get(invoice.id).credited == invoice.totals.gross
     finally:
         svc.close()
+
+
+def test_an_old_account_belongs_to_the_default_company(old_store: str) -> None:
+    """Issue 11: accounts opened before companies existed name none and so belong to the default company."""
+    svc = build(old_store)
+    try:
+        accounts = [a for a in (svc.app.repository.get(e.originator_id)
+                                for e in svc.app.recorder.select_notifications(1, 100_000)
+                                if e.originator_version == 1)
+                    if type(a).__name__ == "ContractAccount"]
+        assert accounts and {a.company for a in accounts} == {None}
+        assert {svc.app.company_of(a).code for a in accounts} == {svc.app.config.code}
+    finally:
+        svc.close()

@@ -1,6 +1,6 @@
 """The ``saldo`` command line: one module per capability, each adding its sub-commands to the parser.
 
-``serve`` and ``demo``; ``bank import``; ``dd run|settle|import-returns``; ``dunning run``;
+``serve`` and ``demo``; ``config check``; ``bank import``; ``dd run|settle|import-returns``; ``dunning run``;
 ``readings import`` and ``billing run|simulate``; ``projections rebuild``; ``export journal``;
 ``tokens issue``; ``keys create|revoke``; ``audit verify|checkpoint|backfill``.
 
@@ -19,6 +19,7 @@ from api.cli import (
     bank,
     billing,
     collections,
+    config,
     demo,
     dunning,
     exports,
@@ -31,7 +32,8 @@ from api.cli.actor import cli_actor
 from ledger.core.actor import Role
 
 #: In the order ``saldo --help`` lists them.
-COMMANDS = (serve, demo, bank, collections, dunning, billing, projections, exports, tokens, keys, audit)
+COMMANDS = (serve, demo, config, bank, collections, dunning, billing, projections, exports, tokens, keys,
+            audit)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -47,6 +49,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if not getattr(args, "needs_store", True):  # e.g. ``config check``: no store, no company to build
+        return int(args.func(None, args))
     svc = build(args.database_url)
     try:
         with svc.app.acting_as(cli_actor(args.as_role)):

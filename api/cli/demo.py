@@ -20,6 +20,7 @@ DEMO_TOKEN_LIFETIME = timedelta(hours=24)
 
 def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
     from api.billing_demo import load_billing_demo
+    from api.companies_demo import load_companies_demo
     from api.demo import load_dd_demo, load_demo, load_demo_statement, load_dunning_demo
 
     total, new = load_demo(svc.app, progress("demo commands"))
@@ -36,6 +37,10 @@ def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
           f"gross {billing['gross']}, {billing['errors']} errors")
     dunning = load_dunning_demo(svc)
     print(f"dunning run {dunning['day']}: {dunning['steps']} steps, fees {dunning['fees']}")
+    finnish = load_companies_demo(svc, folder)
+    if finnish is not None:
+        print(f"companies {', '.join(finnish['companies'])}: the Finnish customer's payments booked "
+              f"{finnish['booked']}")
     print_demo_tokens(svc, folder)
     return 0
 

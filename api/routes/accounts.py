@@ -41,7 +41,7 @@ def register_partner(body: s.PartnerIn, key: IdempotencyKey, svc: ServicesDep, a
 def open_account(body: s.AccountIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                  response: Response) -> s.AccountOut:
     cmd = ac.OpenContractAccount(body.partner_id, body.name, body.currency, body.payment_terms_days,
-                                 body.payment_method)
+                                 body.payment_method, body.company)
     return s.AccountOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 

@@ -13,6 +13,7 @@ from api.schemas import DecimalStr, Strict
 from api.schemas import limits as n
 from ledger.accounts.contract import BillingFrequency, Commodity
 from ledger.accounts.terms import PaymentMethod
+from ledger.parties.company import MAX_COMPANY_CODE_LENGTH
 from ledger.parties.partner import PartnerKind
 
 
@@ -49,6 +50,9 @@ class AccountIn(Strict):
     currency: str = Field(default="EUR", max_length=n.MAX_CURRENCY_LENGTH, examples=["EUR"])
     payment_terms_days: int = Field(default=20, ge=0, le=365)
     payment_method: PaymentMethod = PaymentMethod.BANK_TRANSFER
+    #: The company's code (SALDO_CONFIG); none: the installation's default company.
+    company: str | None = Field(default=None, min_length=1, max_length=MAX_COMPANY_CODE_LENGTH,
+                                examples=["fi-network"])
 
 
 class AccountOut(BaseModel):

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from importers.bank.refunds import FILE_TIME
 from importers.sepa.pain001 import Pain001File, Transfer, write_pain001
-from importers.sepa.parties import Company, PostalAddress
+from importers.sepa.parties import PostalAddress, our_company
 from ledger.accounts.credit_refunds import REFUNDED, CreditRefund
 from ledger.core.errors import Conflict
 
@@ -22,9 +22,9 @@ def credit_refund_file(svc: Services, refund_id: UUID) -> Pain001File:
     if refund.status != REFUNDED or refund.refunded_on is None or refund.from_iban is None:
         raise Conflict(f"credit refund {refund_id} is {refund.status}: only one executed has a transfer",
                        "refund_id")
-    # The demo address of issue 10's suspense refunds; the company's own comes with item 2 (companies).
-    debtor = Company(svc.app.config.creditor_name, refund.from_iban,
-                     address=PostalAddress("Messina", "IT", street_name="Via Demo", postcode="98122"))
+    # Paid from the account the money came in on, by the company that holds it (issue 11: no demo values).
+    company = svc.app.companies.owning(refund.from_iban) or svc.app.config
+    debtor = our_company(company, refund.from_iban)
     payee = refund.payee
     transfer = Transfer(f"RFC{refund.id.hex[:24].upper()}", refund.amount, refund.refunded_on, payee.name,
                         payee.iban, PostalAddress(payee.town, payee.country),

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from importers.bank.refunds import FILE_TIME
 from importers.sepa.pain001 import Pain001File, Transfer, write_pain001
-from importers.sepa.parties import Company, PostalAddress
+from importers.sepa.parties import PostalAddress, our_company
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.contract import Contract
 from ledger.core.errors import NotFound
@@ -26,9 +26,8 @@ def deposit_refund_file(svc: Services, contract_id: UUID) -> Pain001File:
     held = account.deposit_for(str(contract.id))
     if held is None or held.settled_on is None or held.payee is None or held.refunded <= 0:
         raise NotFound(f"no deposit of contract {contract_id} has been refunded", "contract_id")
-    config = svc.app.config
-    debtor = Company(config.creditor_name, config.bank_account,
-                     address=PostalAddress("Messina", "IT", street_name="Via Demo", postcode="98122"))
+    company = svc.app.company_of(account)  # the account's company pays it back, from its refund account
+    debtor = our_company(company, company.refund_account or company.bank_account)
     payee = held.payee
     transfer = Transfer(f"DEP{contract.id.hex[:24].upper()}", held.refunded, held.settled_on, payee.name,
                         payee.iban, PostalAddress(payee.town or "-", payee.country),

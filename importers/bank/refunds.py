@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from importers.sepa.pain001 import Pain001File, Transfer, write_pain001
-from importers.sepa.parties import Company, PostalAddress
+from importers.sepa.parties import PostalAddress, our_company
 from ledger.core.errors import Conflict, NotFound
 from ledger.payments.receipts import AWAITING_APPROVAL, SuspenseItem
 
@@ -30,12 +30,9 @@ def refund_file(svc: Services, suspense_id: UUID) -> Pain001File:
     if item.refund_to is None:
         raise NotFound(f"receipt {suspense_id} has not been refunded", "suspense_id")
     name, iban, town, country, refunded_on = item.refund_to
-    config = svc.app.config
-    debtor = Company(
-        config.creditor_name,
-        item.bank_account,
-        address=PostalAddress("Messina", "IT", street_name="Via Demo", postcode="98122"),
-    )
+    # Paid from the account the receipt was booked to: the journal's bank line names that IBAN.
+    company = svc.app.companies.owning(item.bank_account) or svc.app.config
+    debtor = our_company(company, item.bank_account)
     transfer = Transfer(
         f"RFD{item.id.hex[:24].upper()}",
         item.amount,

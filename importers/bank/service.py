@@ -43,6 +43,7 @@ from uuid import UUID
 
 from importers.bank._camt_statement import BalanceCheck
 from importers.bank._periods import StatementKey, statement_periods
+from importers.bank.company_filter import of_company
 from importers.bank.errors import BankFileError, UnbalancedStatement
 from importers.bank.reading import BankFile, FileData, file_sha256, read_bank_file
 from importers.sepa.returns import ReturnsReport, import_entry_returns
@@ -177,16 +178,19 @@ def _why_not_allocated(entry: BankEntry, currency: str) -> str | None:
     return None
 
 
-def build_index(svc: Services, receipts: Sequence[Receipt]) -> MatchIndex:
-    """Prefetch what the cascade may look up for these receipts, in a few queries."""
+def build_index(svc: Services, receipts: Sequence[Receipt], company: str | None = None) -> MatchIndex:
+    """Prefetch what the cascade may look up for these receipts, in a few queries; with ``company``, only
+    that company's accounts and invoices (a statement on its IBAN pays nobody else's, issue 11)."""
     needed = matching.lookups_needed(receipts)
+    keep = of_company(svc, company)
 
     def refs(rows: list[tuple[Any, ...]]) -> dict[str, InvoiceRef]:
-        return {r[0]: InvoiceRef(r[1], UUID(r[2]), Decimal(r[3]) / 100) for r in rows}
+        return {r[0]: InvoiceRef(r[1], UUID(r[2]), Decimal(r[3]) / 100) for r in rows if keep(r[2])}
 
     by_iban: dict[str, list[UUID]] = {}
     for iban, account in svc.view.accounts_by_iban(sorted(needed.ibans)):
-        by_iban.setdefault(iban, []).append(UUID(account))
+        if keep(account):
+            by_iban.setdefault(iban, []).append(UUID(account))
     single = sorted({str(a[0]) for a in by_iban.values() if len(a) == 1})
     open_items: dict[UUID, list[InvoiceRef]] = {}
     for account, number, open_cents, _, _ in svc.view.open_items_of(single):
@@ -220,7 +224,7 @@ def import_statement(
         report.entries = report.duplicates = int(recorded.report.get("entries", 0))
         return report
     bank_file = _read_checked(svc, data, file_name, recorded, override, report, actor)
-    _check_bank_accounts(bank_file, svc.app.config.house_bank_accounts)
+    _check_bank_accounts(bank_file, svc.app.companies.house_bank_accounts)
     report.entries = sum(len(read.entries) for read in bank_file.files)
     # The matching index reads the view: bring it up to date once. Receipts of this same file that pay the
     # same invoice twice are still right: the account aggregate, not the index, decides the clearing.
@@ -346,11 +350,20 @@ def _command(entry: BankEntry, fingerprint: str, receipt: Receipt, bank_account:
 def _book(svc: Services, batch: list[tuple[BankEntry, str]], periods: dict[StatementKey, StatementPeriod],
           report: ImportReport, actor: Actor) -> None:
     receipts = [_receipt(entry, svc.app.today()) for entry, _ in batch]
-    index = build_index(svc, receipts)
     default_account = svc.app.config.bank_account
+    companies = svc.app.companies
+    indexes: dict[str | None, MatchIndex] = {}
+    if len(companies.companies) == 1:
+        indexes[None] = build_index(svc, receipts)
+    owners = [None if len(companies.companies) == 1 else
+              getattr(companies.owning(entry.account_iban or default_account), "code", None)
+              for entry, _ in batch]
+    for owner in sorted({o for o in owners if o not in indexes}, key=str):
+        indexes[owner] = build_index(svc, [r for r, o in zip(receipts, owners, strict=True) if o == owner],
+                                     owner)
     commands: list[tuple[object, str]] = [
-        _command(entry, fingerprint, receipt, entry.account_iban or default_account, index, periods)
-        for (entry, fingerprint), receipt in zip(batch, receipts, strict=True)]
+        _command(entry, fingerprint, receipt, entry.account_iban or default_account, indexes[owner], periods)
+        for (entry, fingerprint), receipt, owner in zip(batch, receipts, owners, strict=True)]
     for (entry, _), item in zip(batch, svc.app.execute_many(commands, actor=actor), strict=True):
         if item.error is not None or item.result is None:
             report.refused.append(_listed(entry, _why_refused(item.error)))

@@ -18,6 +18,7 @@ from ledger.collections.mandate import validate_bic, validate_iban
 from ledger.collections.text import check_identifier, check_text
 from ledger.core.errors import InvalidInput
 from ledger.core.money import MoneyError, parse_amount
+from ledger.parties.company import CompanyConfig
 
 T = TypeVar("T")
 
@@ -47,6 +48,18 @@ class Company:
     bic: str | None = None
     address: PostalAddress | None = None
     creditor_id: str | None = None
+
+
+def our_company(config: CompanyConfig, iban: str | None = None) -> Company:
+    """Our side of a file as the company is configured: its SEPA name, ``iban`` (default the collection
+    account), BIC, creditor id and registered address (issue 11: no demo constants on a file)."""
+    a = config.address
+    account = iban or config.bank_account
+    bic = config.bic if account == config.bank_account else None  # the BIC configured is the collection bank
+    return Company(config.creditor_name, account, bic=bic,
+                   address=PostalAddress(a.town, a.country, street_name=a.street_name,
+                                         building_number=a.building_number, postcode=a.postcode),
+                   creditor_id=config.creditor_id or None)
 
 
 def check_address(address: PostalAddress | None, field: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from importers.sepa.keys import run_message_id
 from importers.sepa.pain008 import Collection, Pain008File, write_pain008
-from importers.sepa.parties import Company, PostalAddress
+from importers.sepa.parties import PostalAddress, our_company
 from importers.sepa.returns import ReturnsReport, import_returns
 from ledger.collections import commands as d
 from ledger.collections.run import CollectionRun
@@ -62,13 +62,7 @@ def run_file(svc: Services, run_id: UUID) -> Pain008File:
     run = load_run(svc, run_id)
     if run.status != "executed" or run.executed_at is None:
         raise NotFound(f"collection run {run_id} has no file: it is {run.status}", "run_id")
-    config = svc.app.config
-    creditor = Company(
-        config.creditor_name,
-        config.bank_account,
-        creditor_id=config.creditor_id,
-        address=PostalAddress("Messina", "IT", street_name="Via Demo", postcode="98122"),
-    )
+    creditor = our_company(svc.app.config)
     collections = [
         Collection(
             b.end_to_end_id,

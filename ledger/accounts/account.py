@@ -52,6 +52,7 @@ class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPla
         currency: str
         payment_terms_days: int
         payment_method: PaymentMethod
+        company: str | None = None  # issue 11; None (and every older event): the default company
 
     class InvoicePosted(Aggregate.Event):
         item: OpenItem
@@ -111,7 +112,9 @@ class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPla
         currency: str,
         payment_terms_days: int,
         payment_method: PaymentMethod,
+        company: str | None = None,
     ) -> None:
+        self.company = company
         self.partner_id = partner_id
         self.name = name
         self.currency = currency

@@ -22,6 +22,8 @@ class OpenContractAccount:
     currency: str = "EUR"
     payment_terms_days: int = 20
     payment_method: PaymentMethod = PaymentMethod.BANK_TRANSFER
+    #: The company (its code) the account belongs to; none: the installation's default company.
+    company: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.handling import Capability, Handled, Workspace, handles
 from ledger.core.ids import child_id
 from ledger.core.money import check_currency, parse_amount
-from ledger.parties.company import CompanyConfig
+from ledger.parties.company import CompanyConfig, company_named, company_of
 from ledger.parties.identifiers import InvalidIdentifier, validate_supply_point
 from ledger.parties.partner import BusinessPartner
 
@@ -98,8 +98,10 @@ class AccountHandlers(Capability[CompanyConfig]):
         if not 0 <= cmd.payment_terms_days <= MAX_PAYMENT_TERMS_DAYS:
             raise InvalidInput(f"payment terms must be 0..{MAX_PAYMENT_TERMS_DAYS} days",
                                "payment_terms_days")
+        company = None if cmd.company is None else company_named(self.ws, cmd.company).code
         account = ContractAccount(child_id(rid, "account"), cmd.partner_id, cmd.name.strip(),
-                                  check_currency(cmd.currency), cmd.payment_terms_days, cmd.payment_method)
+                                  check_currency(cmd.currency), cmd.payment_terms_days, cmd.payment_method,
+                                  company)
         return [account], {"account_id": str(account.id)}
 
     @handles(ac.SignContract)
@@ -128,7 +130,8 @@ class AccountHandlers(Capability[CompanyConfig]):
                 raise InvalidInput("the contract belongs to another account", "contract_id")
         if cmd.period is not None and cmd.period[1] < cmd.period[0]:
             raise InvalidInput("the billing period ends before it starts", "period")
-        lines = price_lines(cmd.lines, self.config)
+        company = company_of(self.ws, account)
+        lines = price_lines(cmd.lines, company)
         totals = compute_totals(lines)
         if totals.gross <= 0:
             raise InvalidInput(f"an invoice must total more than zero, got {totals.gross}", "lines")
@@ -139,13 +142,13 @@ class AccountHandlers(Capability[CompanyConfig]):
             raise InvalidInput("due date is before the issue date", "due_date")
         to_save: list[Aggregate] = []
         if cmd.number is None:
-            number_range, (number,) = draw_numbers(self.ws, self.config.invoice_series, issue_date.year, 1)
+            number_range, (number,) = draw_numbers(self.ws, company.invoice_series, issue_date.year, 1)
             to_save.append(number_range)
         else:
-            number = check_number(cmd.number, (self.config.invoice_series, self.config.credit_note_series))
+            number = check_number(cmd.number, (company.invoice_series, company.credit_note_series))
             if self.ws.exists(document_id(number)):
                 raise Conflict(f"document number {number!r} is already issued", "number")
-        reference_range, reference = issue_reference(self.ws, self.config.reference_scheme, number,
+        reference_range, reference = issue_reference(self.ws, company.reference_scheme, number,
                                                      drawn=cmd.number is None)
         to_save += reference_range
         invoice = Invoice(document_id(number), number, DocumentKind.INVOICE, account.id, cmd.contract_id,
@@ -166,13 +169,14 @@ class AccountHandlers(Capability[CompanyConfig]):
         account = self.get(ContractAccount, invoice.account_id, "contract account", "account_id")
         # In full: the invoice's lines as they were issued; one that does not add up (issued before
         # issue 9's rule) is credited as a lump sum of exactly its amount, see credit_line.
-        lines = (price_lines(cmd.lines, self.config) if cmd.lines
+        company = company_of(self.ws, account)
+        lines = (price_lines(cmd.lines, company) if cmd.lines
                  else tuple(credit_line(li) for li in invoice.lines))
         totals = compute_totals(lines)
         if totals.gross <= 0:
             raise InvalidInput("a credit note must total more than zero", "lines")
         issue_date = cmd.issue_date or self.today()
-        number_range, (number,) = draw_numbers(self.ws, self.config.credit_note_series, issue_date.year, 1)
+        number_range, (number,) = draw_numbers(self.ws, company.credit_note_series, issue_date.year, 1)
         invoice.record_credit(number, totals.gross)
         note = Invoice(document_id(number), number, DocumentKind.CREDIT_NOTE, account.id,
                        invoice.contract_id, issue_date, invoice.period, issue_date, account.currency, lines,

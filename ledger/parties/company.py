@@ -1,24 +1,49 @@
 """The company (the legal entity behind every document) and what differs between utilities.
 
-For now one company per installation, configured by :class:`CompanyConfig`; several companies on one
-installation are issue 11.
+A :class:`CompanyConfig` is one legal entity: VAT id, name, address, bank accounts per purpose (collections,
+receipts, refunds), SEPA creditor id and name, reference scheme and number series, payment terms, dunning
+pack, fees, interest table and GL account mapping. :class:`Companies` is the installation's set of them, as a
+versioned configuration file (``SALDO_CONFIG``, loaded by :mod:`api.company_file`) gives it; without a file
+the environment settings make the single default company.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol, runtime_checkable
 
 from ledger.accounts.deposits import DEFAULT_DEPOSIT_RULES, DepositRule, check_rules
 from ledger.accounts.invoice import ReferenceScheme
 from ledger.collections.returns import DEFAULT_POLICY, ReturnPolicy
 from ledger.core import chart
+from ledger.core.errors import Conflict, InvalidInput
 
 #: The company's collection account in the demo and in tests (the standard Italian example IBAN).
 DEFAULT_BANK_ACCOUNT = "IT60X0542811101000000123456"
 
 #: Default small-difference tolerance (finance configures it; 0 turns write-offs off).
 DEFAULT_PAYMENT_TOLERANCE = Decimal("0.50")
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyAddress:
+    """The company's registered postal address, as SEPA files carry it (structured)."""
+
+    town: str
+    country: str
+    street_name: str | None = None
+    building_number: str | None = None
+    postcode: str | None = None
+
+
+#: The demo company's address when none is configured.
+DEFAULT_ADDRESS = CompanyAddress("Messina", "IT", street_name="Via Demo", postcode="98122")
+
+#: The code of the company built from environment settings (no configuration file).
+DEFAULT_COMPANY = "default"
+#: A company's code is at most this long (lower-case letters, digits and hyphens).
+MAX_COMPANY_CODE_LENGTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +68,24 @@ class CompanyConfig:
     revenue_components: tuple[str, ...] = chart.DEFAULT_REVENUE_COMPONENTS
     #: Security deposits by commodity, size and customer kind; the first rule that fits applies.
     deposit_rules: tuple[DepositRule, ...] = DEFAULT_DEPOSIT_RULES
+    #: The company's short code: what accounts and files name it by.
+    code: str = DEFAULT_COMPANY
+    #: The legal entity's name and VAT id (compact, with its country prefix).
+    legal_name: str = "Saldo Demo Energia"
+    vat_id: str | None = None
+    address: CompanyAddress = DEFAULT_ADDRESS
+    #: The BIC of the company's bank (optional in SEPA since 2016).
+    bic: str | None = None
+    #: The account refunds are paid from (the collection account if none).
+    refund_account: str | None = None
+    payment_terms_days: int = 30
+    #: The dunning pack (by name, as defined through the API) and the interest table the company uses.
+    dunning_pack: str | None = None
+    interest_table: str | None = None
+    #: Fees by kind (``reminder``, ``returned_debit``...), in EUR.
+    fees: tuple[tuple[str, Decimal], ...] = ()
+    #: The ledger's accounts (``receivable``, ``revenue:energy``...) to the company's GL account numbers.
+    gl_accounts: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         chart.check_configuration(self.house_bank_accounts, self.revenue_components)
@@ -51,7 +94,13 @@ class CompanyConfig:
     @property
     def house_bank_accounts(self) -> tuple[str, ...]:
         """Every bank account of the company, the collection account first: the only ``bank:<iban>``."""
-        return tuple(dict.fromkeys((self.bank_account, *self.bank_accounts)))
+        extra = () if self.refund_account is None else (self.refund_account,)
+        return tuple(dict.fromkeys((self.bank_account, *self.bank_accounts, *extra)))
+
+    @property
+    def refunds_account(self) -> str:
+        """The IBAN refunds are paid from: the configured refund account, else the collection account."""
+        return self.refund_account or self.bank_account
 
     def bank_account_named(self, text: str | None, field: str = "bank_account") -> str:
         """The company's bank account ``text`` names (the collection account if none), or InvalidInput."""
@@ -62,3 +111,86 @@ class CompanyConfig:
     def revenue_component(self, name: str, field: str) -> str:
         """``name`` if the company books revenue to it, else InvalidInput naming ``field`` and the list."""
         return chart.revenue_component(name, self.revenue_components, field)
+
+
+#: The configuration file format this code reads (``version`` in the file).
+CONFIG_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Companies:
+    """Every company of one installation; the first is the default one (old accounts belong to it)."""
+
+    companies: tuple[CompanyConfig, ...]
+    version: int = CONFIG_VERSION
+
+    def __post_init__(self) -> None:
+        if not self.companies:
+            raise ValueError("an installation has at least one company")
+
+    @property
+    def default(self) -> CompanyConfig:
+        return self.companies[0]
+
+    def named(self, code: str) -> CompanyConfig | None:
+        return next((c for c in self.companies if c.code == code), None)
+
+    def owning(self, iban: str) -> CompanyConfig | None:
+        """The company whose bank account ``iban`` (compact) is, if any."""
+        return next((c for c in self.companies if iban in c.house_bank_accounts), None)
+
+    @property
+    def house_bank_accounts(self) -> tuple[str, ...]:
+        """Every bank account of every company (an IBAN is one company's: api/company_file checks it)."""
+        return tuple(iban for c in self.companies for iban in c.house_bank_accounts)
+
+    def bank_account_named(self, text: str | None, field: str = "bank_account") -> tuple[CompanyConfig, str]:
+        """The company and bank account ``text`` names (the default company's collection account if none)."""
+        if text is None:
+            return self.default, self.default.bank_account
+        iban = chart.house_bank_account(text, self.house_bank_accounts, field)
+        owner = self.owning(iban)
+        if owner is None:  # house_bank_account accepted only the accounts listed above
+            raise InvalidInput(f"{field}: {iban} is no company's bank account", field)
+        return owner, iban
+
+
+@runtime_checkable
+class HasCompanies(Protocol):
+    """A workspace that knows the installation's companies (the application does)."""
+
+    companies: Companies
+
+
+class BelongsToCompany(Protocol):
+    company: str | None
+
+
+def companies_of(ws: object, default: CompanyConfig) -> Companies:
+    """The companies ``ws`` knows, or only ``default`` (a workspace of one company)."""
+    return ws.companies if isinstance(ws, HasCompanies) else Companies((default,))
+
+
+def company_named(ws: object, code: str) -> CompanyConfig:
+    """The company of code ``code``, or InvalidInput naming ``company`` and the codes there are."""
+    default = getattr(ws, "config", CompanyConfig())
+    companies = companies_of(ws, default)
+    found = companies.named(code)
+    if found is None:
+        codes = ", ".join(c.code for c in companies.companies)
+        raise InvalidInput(f"there is no company {code!r} on this installation (there are: {codes})",
+                           "company")
+    return found
+
+
+def company_of(ws: object, owner: BelongsToCompany) -> CompanyConfig:
+    """The company an account (or anything naming one) belongs to: the default if it names none."""
+    default = getattr(ws, "config", CompanyConfig())
+    companies = companies_of(ws, default)
+    if owner.company is None:
+        return companies.default
+    found = companies.named(owner.company)
+    if found is None:  # a company taken out of the configuration while its accounts remain: never guess
+        raise Conflict(f"the account belongs to company {owner.company!r}, which the configuration no longer "
+                       "has: put it back in SALDO_CONFIG", "company")
+    return found

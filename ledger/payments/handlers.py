@@ -13,7 +13,7 @@ from ledger.core.handling import Capability, Handled, Result, handles
 from ledger.core.idempotency import IdempotencyRecord
 from ledger.core.ids import child_id
 from ledger.core.money import check_currency, parse_amount
-from ledger.parties.company import CompanyConfig
+from ledger.parties.company import CompanyConfig, companies_of, company_of
 from ledger.parties.identifiers import InvalidIdentifier, known_iban, validate_iban
 from ledger.payments import commands as pmt
 from ledger.payments import duplicates as dup
@@ -71,7 +71,7 @@ class PaymentHandlers(Capability[CompanyConfig]):
         currency = check_currency(cmd.currency)
         named = named_items(account, cmd.invoice_numbers)
         payment_id = rid.hex
-        bank_account = self.config.bank_account_named(cmd.bank_account, "bank_account")
+        bank_account = company_of(self.ws, account).bank_account_named(cmd.bank_account, "bank_account")
         account.receive_payment(payment_id, amount, currency, cmd.received_on, chart.bank(bank_account),
                                 named, rule="named-invoices" if named else "oldest-due-first",
                                 evidence=cmd.reference or cmd.note, payer_iban=payer_iban(cmd.payer_iban),
@@ -82,7 +82,8 @@ class PaymentHandlers(Capability[CompanyConfig]):
     def import_receipt(self, cmd: pmt.ImportReceipt, rid: UUID) -> Handled:
         receipt, decision = cmd.receipt, cmd.decision
         parse_amount(receipt.amount)
-        bank_account = self.config.bank_account_named(cmd.bank_account, "bank_account")
+        owner, bank_account = companies_of(self.ws, self.config).bank_account_named(cmd.bank_account,
+                                                                                    "bank_account")
         content, duplicate_of, earlier = self._check_content(cmd.content)
         if duplicate_of is not None:
             return [], {"rule": dup.DUPLICATE, "duplicate_of": duplicate_of}
@@ -92,6 +93,10 @@ class PaymentHandlers(Capability[CompanyConfig]):
             account = self.find(ContractAccount, decision.account_id)
             if account is None or account.currency != receipt.currency:
                 reason = f"matched account {decision.account_id} is unknown or not kept in {receipt.currency}"
+                account = None
+            elif company_of(self.ws, account).code != owner.code:  # issue 11: X's bank pays only X's items
+                reason = (f"matched account {decision.account_id} belongs to company "
+                          f"{company_of(self.ws, account).code}, the receipt to {owner.code}'s account")
                 account = None
         if earlier is not None and cmd.content is not None:  # booked, but a person confirms it first
             reason = dup.possible_duplicate_reason(cmd.content, earlier, f"{decision.rule}: {reason}")
