@@ -8,21 +8,20 @@ its tracking record: exactly once, and identical on every rebuild.
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
 from psycopg.sql import SQL
 
 from projections.catalog import CATALOG_TOPICS, Op, catalog_ops
-from projections.sql import StaleView
+from projections.following import TopicFollower
 from projections.trail import AuditTrailSQL, PostgresAuditTrail, SQLiteAuditTrail
 
 #: Events read and applied per transaction.
 CATALOG_BATCH = 2000
-#: Attempts after losing the race to another worker before giving up for this call.
-MAX_STALE_RETRIES = 50
 
 TABLES = ("saldo_partners", "saldo_account_parties", "saldo_contracts", "saldo_documents", "saldo_payments",
           "saldo_search")
@@ -122,36 +121,19 @@ class PostgresCatalog(PostgresAuditTrail, CatalogSQL):
             self.sql_create_statements.append(SQL(statement.format(schema=self.prefix)))  # type: ignore[arg-type]
 
 
-class CatalogCatchUp:
+class CatalogCatchUp(TopicFollower):
     """Brings the catalog up to date with the application's notification log."""
 
     def __init__(self, app: Application[Any], catalog: CatalogSQL, name: str = "catalog") -> None:
-        self.app = app
+        super().__init__(app, name, CATALOG_TOPICS, CATALOG_BATCH)
         self.catalog = catalog
-        self.tracking_name = f"{app.name}:{name}"
-        self._lock = threading.Lock()
 
-    def catch_up(self) -> int:
-        """Apply every catalog event recorded so far; how many were read."""
-        read, stale = 0, 0
-        with self._lock:
-            while True:
-                expected = self.catalog.position(self.tracking_name)
-                notifications = self.app.recorder.select_notifications(
-                    start=(expected or 0) + 1, limit=CATALOG_BATCH, topics=CATALOG_TOPICS)
-                if not notifications:
-                    return read
-                ops = catalog_ops((self.app.mapper.to_domain_event(n), n.id) for n in notifications)
-                try:
-                    self.catalog.apply_catalog(ops, self.tracking_name, expected, notifications[-1].id)
-                except StaleView:
-                    stale += 1
-                    if stale > MAX_STALE_RETRIES:
-                        raise
-                    continue
-                read += len(notifications)
+    def position(self) -> int | None:
+        return self.catalog.position(self.tracking_name)
 
-    def rebuild(self) -> int:
-        with self._lock:
-            self.catalog.drop_catalog(self.tracking_name)
-        return self.catch_up()
+    def apply(self, notifications: Sequence[Notification], expected: int | None) -> None:
+        ops = catalog_ops((self.app.mapper.to_domain_event(n), n.id) for n in notifications)
+        self.catalog.apply_catalog(ops, self.tracking_name, expected, notifications[-1].id)
+
+    def drop(self) -> None:
+        self.catalog.drop_catalog(self.tracking_name)

@@ -13,7 +13,6 @@ nothing they touched, so the trail begins with the first command recorded after 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,13 +20,15 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 from psycopg.sql import SQL
 
 from ledger.accounts.invoice import document_id
 from ledger.core.idempotency import IdempotencyRecord
 from ledger.core.topics import stored_topics
-from projections.sql import LedgerViewSQL, PostgresLedgerView, SQLiteLedgerView, StaleView
+from projections.following import TopicFollower
+from projections.sql import LedgerViewSQL, PostgresLedgerView, SQLiteLedgerView
 
 #: The event of a record (made by ``@event("Recorded")``, so invisible to the type checker).
 RECORDED: type = IdempotencyRecord.Recorded  # type: ignore[attr-defined]
@@ -37,8 +38,6 @@ TRAIL_TOPICS: tuple[str, ...] = tuple(stored_topics(get_topic(RECORDED)))
 TRAIL_BATCH = 2000
 #: Most entries one query returns (the API pages with ``after``).
 MAX_TRAIL_ENTRIES = 1000
-#: Attempts after losing the race to another worker before giving up for this call.
-MAX_STALE_RETRIES = 50
 
 _COLUMNS = ("position, command, idempotency_key, recorded_at, subject, role, channel, request_id, reason,"
             " host, events")
@@ -130,39 +129,22 @@ class PostgresAuditTrail(PostgresLedgerView, AuditTrailSQL):
         self.sql_create_statements.append(SQL(_CREATE.format(schema=self.prefix)))  # type: ignore[arg-type]
 
 
-class TrailCatchUp:
+class TrailCatchUp(TopicFollower):
     """Brings the trail up to date with the application's notification log (records only)."""
 
     def __init__(self, app: Application[Any], trail: AuditTrailSQL, name: str = "audit-trail") -> None:
-        self.app = app
+        super().__init__(app, name, TRAIL_TOPICS, TRAIL_BATCH)
         self.trail = trail
-        self.tracking_name = f"{app.name}:{name}"
-        self._lock = threading.Lock()
 
-    def catch_up(self) -> int:
-        """Index every record written so far; how many events were read."""
-        read, stale = 0, 0
-        with self._lock:
-            while True:
-                expected = self.trail.position(self.tracking_name)
-                notifications = self.app.recorder.select_notifications(
-                    start=(expected or 0) + 1, limit=TRAIL_BATCH, topics=TRAIL_TOPICS)
-                if not notifications:
-                    return read
-                rows = trail_rows((self.app.mapper.to_domain_event(n), n.id) for n in notifications)
-                try:
-                    self.trail.apply_trail(rows, self.tracking_name, expected, notifications[-1].id)
-                except StaleView:
-                    stale += 1
-                    if stale > MAX_STALE_RETRIES:
-                        raise
-                    continue
-                read += len(notifications)
+    def position(self) -> int | None:
+        return self.trail.position(self.tracking_name)
 
-    def rebuild(self) -> int:
-        with self._lock:
-            self.trail.drop_trail(self.tracking_name)
-        return self.catch_up()
+    def apply(self, notifications: Sequence[Notification], expected: int | None) -> None:
+        rows = trail_rows((self.app.mapper.to_domain_event(n), n.id) for n in notifications)
+        self.trail.apply_trail(rows, self.tracking_name, expected, notifications[-1].id)
+
+    def drop(self) -> None:
+        self.trail.drop_trail(self.tracking_name)
 
     def entries(self, subjects: Sequence[str], after: int = 0, limit: int = MAX_TRAIL_ENTRIES
                 ) -> list[TrailEntry]:
