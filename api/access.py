@@ -152,6 +152,8 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /invoices": allow(*READ),
     "GET /payments": allow(*READ),
     "GET /mandates": allow(*READ),
+    "GET /supply-points": allow(*READ),
+    "GET /supply-points/{scheme}/{supply_point_id}": allow(*READ),
     "GET /accounts/{account_id}/contracts": allow(*READ, PORTAL),
     "GET /accounts/{account_id}/invoices": allow(*READ, PORTAL),
     "GET /accounts/{account_id}/payments": allow(*READ, PORTAL),

@@ -6,6 +6,8 @@ API was split into one router per capability; regenerate it only for a deliberat
 Regenerated deliberately for issue 10 (authentication): every operation but ``GET /health`` now also
 documents its ``401`` and ``403``, and the admin's ``POST /keys`` and ``POST /keys/{name}/revocation`` (with
 their bodies and the ``Role`` enum) are new; nothing else changed.
+Issue 11 added ``GET /supply-points`` and ``GET /supply-points/{scheme}/{supply_point_id}`` (the supply-point
+list and one point's holders).
 """
 
 from __future__ import annotations
