@@ -103,6 +103,29 @@ class SupplyPointOccupancy(Aggregate):
         self.tenures = (*self.tenures[:-1], replace(self.tenures[-1], until=vacated_on, how=how))
 
 
+def holder_window(occupancy: SupplyPointOccupancy | None,
+                  contract: Contract) -> tuple[date | None, date | None]:
+    """The days of its supply point's data (readings, load curve) a contract's holder may see in the portal:
+    from the day after the holder before them left (no bound for the first one known, whose opening read
+    predates the contract), to the contract's end (the change date, included; no bound while it lasts).
+
+    Why: after a voltura the old and the new holder are different customers of the same meter; each may
+    see their own consumption and nothing of the other's (GDPR art. 5(1)(c), data minimisation).
+    """
+    since: date | None = None
+    for tenure in occupancy.tenures if occupancy is not None else ():
+        if tenure.contract_id != str(contract.id) and tenure.until is not None \
+                and tenure.until < contract.start_date:
+            after = tenure.until + timedelta(days=1)
+            since = after if since is None or after > since else since
+    return since, contract.end_date
+
+
+def within(window: tuple[date | None, date | None], day: date) -> bool:
+    since, until = window
+    return (since is None or since <= day) and (until is None or day <= until)
+
+
 @dataclass(frozen=True, slots=True)
 class PendingRegularisation:
     contract_id: str
