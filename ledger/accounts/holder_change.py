@@ -28,18 +28,13 @@ from eventsourcing.domain import Aggregate, event
 from ledger.accounts import life_commands as lc
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.contract import Contract, SupplyPoint, TariffAssignment
-from ledger.accounts.deposits import DepositPayee, required_deposit
-from ledger.accounts.handlers import issue_reference
-from ledger.accounts.invoice import document_id
-from ledger.accounts.terms import PaymentMethod
+from ledger.accounts.deposit_handlers import MAX_TEXT, DepositHandlers
+from ledger.accounts.deposit_handlers import text as _text
 from ledger.core.errors import Conflict, InvalidInput
-from ledger.core.handling import Capability, Handled, handles
+from ledger.core.handling import Handled, handles
 from ledger.core.ids import child_id, name_id
-from ledger.parties.company import CompanyConfig
-from ledger.parties.identifiers import InvalidIdentifier, validate_iban, validate_supply_point
+from ledger.parties.identifiers import InvalidIdentifier, validate_supply_point
 
-#: Longest free text (reasons, names) these commands take.
-MAX_TEXT = 200
 #: Most regularisations one company keeps pending at once (a named limit on the list's aggregate).
 MAX_PENDING_REGULARISATIONS = 10000
 #: Most days a regularisation may be given.
@@ -167,14 +162,9 @@ class Regularisations(Aggregate):
         return [p for p in self.pending if p.due_on < as_of]
 
 
-def _text(value: str, field: str) -> str:
-    text = value.strip()
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"at most {MAX_TEXT} characters", field)
-    return text
+class LifeHandlers(DepositHandlers):
+    """The life at a supply point; the deposits' handlers are :class:`DepositHandlers`'."""
 
-
-class LifeHandlers(Capability[CompanyConfig]):
     def _occupancy(self, supply_point: SupplyPoint) -> SupplyPointOccupancy:
         found = self.find(SupplyPointOccupancy, SupplyPointOccupancy.id_for(supply_point))
         return found or SupplyPointOccupancy(SupplyPointOccupancy.id_for(supply_point), supply_point.scheme,
@@ -190,46 +180,6 @@ class LifeHandlers(Capability[CompanyConfig]):
         regularisations = self._regularisations()
         regularisations.close(str(contract.id), on, how)
         return occupancy, [contract, occupancy, regularisations]
-
-    @handles(lc.BillDeposit)
-    def bill_deposit(self, cmd: lc.BillDeposit, rid: UUID) -> Handled:
-        contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
-        account = self.get(ContractAccount, contract.account_id, "contract account", "account_id")
-        kind = _text(cmd.customer_kind, "customer_kind")
-        direct_debit = account.payment_method is PaymentMethod.DIRECT_DEBIT or account.mandate is not None
-        amount, rule = required_deposit(self.config.deposit_rules, contract.commodity.value, kind, cmd.size,
-                                        direct_debit)
-        if amount == 0:
-            why = "waived with direct debit" if rule is not None else "no deposit rule fits"
-            return [], {"amount": "0.00", "waived": why}
-        issue_date = cmd.issue_date or self.today()
-        due_date = cmd.due_date or issue_date + timedelta(days=account.payment_terms_days)
-        number = f"DEP-{contract.id.hex[:12].upper()}"
-        references, reference = issue_reference(self.ws, self.config.reference_scheme, number, drawn=False)
-        account.bill_deposit(str(contract.id), document_id(number).hex, number, amount, issue_date, due_date,
-                             reference, rule.annual_interest_percent if rule else Decimal(0))
-        return [*references, account], {"amount": str(amount), "number": number,
-                                        "payment_reference": reference, "due_date": due_date.isoformat()}
-
-    @handles(lc.SettleDeposit)
-    def settle_deposit(self, cmd: lc.SettleDeposit, rid: UUID) -> Handled:
-        contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
-        account = self.get(ContractAccount, contract.account_id, "contract account", "account_id")
-        payee = None
-        if cmd.refund_iban.strip():
-            try:
-                iban = validate_iban(cmd.refund_iban)
-            except InvalidIdentifier as e:
-                raise InvalidInput(str(e), "refund_iban") from e
-            name = _text(cmd.refund_name, "refund_name")
-            if not name:
-                raise InvalidInput("a refund needs the payee's name", "refund_name")
-            payee = DepositPayee(name, iban, _text(cmd.refund_town, "refund_town"),
-                                 _text(cmd.refund_country, "refund_country").upper() or "IT")
-        interest, refunded = account.settle_deposit(str(contract.id), cmd.settled_on, payee,
-                                                    self.config.bank_account)
-        return [account], {"settled_on": cmd.settled_on.isoformat(), "interest": str(interest),
-                           "refunded": str(refunded)}
 
     @handles(lc.ChangeHolder)
     def change_holder(self, cmd: lc.ChangeHolder, rid: UUID) -> Handled:

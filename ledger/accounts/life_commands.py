@@ -26,6 +26,36 @@ class BillDeposit:
 
 
 @dataclass(frozen=True, slots=True)
+class RequireDeposit:
+    """Ask the deposit the company's rule asks of a new contract with the contract's first invoice: the
+    billing run bills it (:class:`BillRequiredDeposit`) in the same transaction as that invoice."""
+
+    contract_id: UUID
+    customer_kind: str = "household"
+    size: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class BillRequiredDeposit:
+    """The billing run's: bill the deposit the contract requires, dated as the invoice it goes with (its
+    issue date, the account's terms). Nothing when none is required, it is billed already, or waived."""
+
+    contract_id: UUID
+    issue_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class MoveDeposit:
+    """Move the old holder's paid deposit to the new holder's contract on a holder change, with the old
+    holder's recorded consent (how and when they gave it), instead of offsetting and refunding it."""
+
+    contract_id: UUID
+    new_contract_id: UUID
+    moved_on: date
+    consent: str
+
+
+@dataclass(frozen=True, slots=True)
 class SettleDeposit:
     """Offset a contract's deposit against its account's open items and refund the rest to an IBAN."""
 
