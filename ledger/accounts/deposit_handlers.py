@@ -73,7 +73,8 @@ class DepositHandlers(Capability[CompanyConfig]):
         amount, _, why = self._required(contract, account, cmd.customer_kind, cmd.size)
         if amount == 0:
             return [], {"amount": "0.00", "waived": why}
-        contract.require_deposit(DepositRequirement(text(cmd.customer_kind, "customer_kind"), cmd.size, amount))
+        kind = text(cmd.customer_kind, "customer_kind")
+        contract.require_deposit(DepositRequirement(kind, cmd.size, amount))
         return [contract], {"amount": str(amount), "with_first_invoice": True}
 
     @handles(lc.BillRequiredDeposit)

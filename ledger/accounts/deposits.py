@@ -277,8 +277,8 @@ class Deposits(Aggregate):
                            "to another holder; offset it against the final bill instead", "move_deposit")
         return held
 
-    def move_deposit_out(self, contract_id: str, to: Deposits, to_contract_id: str, to_key: str, moved_on: date,
-                         consent: str) -> Decimal:
+    def move_deposit_out(self, contract_id: str, to: Deposits, to_contract_id: str, to_key: str,
+                         moved_on: date, consent: str) -> Decimal:
         """Move the deposit with its interest to date to ``to`` (the new holder's account); return the amount
         moved. Both accounts change: save them together."""
         held = self.movable_deposit(contract_id)

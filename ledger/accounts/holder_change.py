@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import Decimal
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -28,7 +27,7 @@ from eventsourcing.domain import Aggregate, event
 from ledger.accounts import life_commands as lc
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.contract import Contract, SupplyPoint, TariffAssignment
-from ledger.accounts.deposit_handlers import MAX_TEXT, DepositHandlers
+from ledger.accounts.deposit_handlers import DepositHandlers
 from ledger.accounts.deposit_handlers import text as _text
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.handling import Handled, handles
@@ -231,23 +230,27 @@ class LifeHandlers(DepositHandlers):
         contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
         if contract.end_date is not None:
             raise Conflict(f"contract {contract.id} ended on {contract.end_date}", "contract_id")
+        notified_on = cmd.notified_on or self.today()
         if not 1 <= cmd.days <= MAX_REGULARISATION_DAYS:
             raise InvalidInput(f"give 1..{MAX_REGULARISATION_DAYS} days", "days")
         reason = _text(cmd.reason, "reason")
         if not reason:
             raise InvalidInput("say why the holder is irregular", "reason")
-        due = cmd.notified_on + timedelta(days=cmd.days)
+        due = notified_on + timedelta(days=cmd.days)
         regularisations = self._regularisations()
         regularisations.require(PendingRegularisation(str(contract.id), contract.supply_point.id,
-                                                      cmd.notified_on, due, reason))
+                                                      notified_on, due, reason))
         return [regularisations], {"contract_id": str(contract.id), "due_on": due.isoformat()}
 
     @handles(lc.LapseRegularisations)
     def lapse_regularisations(self, cmd: lc.LapseRegularisations, rid: UUID) -> Handled:
+        as_of = cmd.as_of or self.today()
+        if as_of > self.today():  # a later day would end contracts whose holders still have time
+            raise InvalidInput(f"regularisations lapse as of today ({self.today()}) at the latest", "as_of")
         regularisations = self._regularisations()
         saved: dict[UUID, Aggregate] = {}
         ended = []
-        for pending in regularisations.overdue(cmd.as_of):
+        for pending in regularisations.overdue(as_of):
             contract = self.get(Contract, UUID(pending.contract_id), "contract", "contract_id")
             if contract.end_date is None:
                 for aggregate in self._end(contract, pending.due_on, "lapsed")[1]:
@@ -256,4 +259,4 @@ class LifeHandlers(DepositHandlers):
             else:
                 regularisations.close(pending.contract_id, pending.due_on, "ended")
         saved[regularisations.id] = regularisations
-        return list(saved.values()), {"ended_contracts": ended}
+        return list(saved.values()), {"as_of": as_of.isoformat(), "ended_contracts": ended}

@@ -103,16 +103,18 @@ class MoveIn:
 
 @dataclass(frozen=True, slots=True)
 class RequireRegularisation:
-    """The holder of ``contract_id`` is not who uses the supply: they must change holder within the days."""
+    """The holder of ``contract_id`` is not who uses the supply: they must change holder within the days
+    from ``notified_on`` (None: today, by the injected clock)."""
 
     contract_id: UUID
-    notified_on: date
+    notified_on: date | None
     reason: str
     days: int = REGULARISATION_DAYS
 
 
 @dataclass(frozen=True, slots=True)
 class LapseRegularisations:
-    """End every contract whose regularisation fell due before ``as_of`` without a holder change."""
+    """End every contract whose regularisation fell due before ``as_of`` without a holder change (None:
+    today, by the injected clock; never a later day, which would rescind holders who still have time)."""
 
-    as_of: date
+    as_of: date | None = None

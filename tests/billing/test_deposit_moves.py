@@ -54,14 +54,15 @@ def test_a_paid_deposit_moves_to_the_new_holder_with_the_old_holders_consent(bil
     result = end_supply(biller.app, end, "hc")
     biller.clerk.services.projections.catch_up()
     # interest 34.50 x 2 % x 14 / 365 = 0.026 -> 0.03 goes with it; the final bill 3.85 stays open
-    assert result["deposit"]["moved"] == "34.53" and result["deposit"]["to_contract_id"] == result["contract_id"]
+    assert result["deposit"]["moved"] == "34.53"
+    assert result["deposit"]["to_contract_id"] == result["contract_id"]
     assert biller.clerk.owes(old_account) == D("3.85") and biller.clerk.owes(new_account) == 0
     old_key, new_key = _account(biller, old_account).key, _account(biller, new_account).key
     assert _deposits_by_account(biller) == {old_key: 0, new_key: 3453}
     assert _gl(biller).get("deposit-transfers", 0) == 0 and sum(_gl(biller).values()) == 0
     gone = _account(biller, old_account).deposit_for(str(contract))
-    assert gone is not None and (gone.moved_to, gone.consent, gone.refunded) == (result["contract_id"], CONSENT,
-                                                                                 D(0))
+    assert gone is not None
+    assert (gone.moved_to, gone.consent, gone.refunded) == (result["contract_id"], CONSENT, D(0))
     held = _account(biller, new_account).deposit_for(result["contract_id"])
     assert held is not None and (held.amount, held.moved_from, held.billed_on) == (D("34.53"), str(contract),
                                                                                    date(2026, 1, 15))
@@ -81,9 +82,10 @@ def test_a_paid_deposit_moves_to_the_new_holder_with_the_old_holders_consent(bil
 
 def test_an_unpaid_deposit_or_a_move_without_consent_is_refused_before_anything_is_written(
         biller: BillingClerk) -> None:
-    old_account, new_account, contract, _ = _setup(biller)
+    _, new_account, contract, _ = _setup(biller)
     biller.clerk.clock.today = date(2026, 1, 16)
-    without = EndOfSupply(contract, date(2026, 1, 15), new_account, move_deposit=True, deposit_consent=CONSENT)
+    without = EndOfSupply(contract, date(2026, 1, 15), new_account, move_deposit=True,
+                          deposit_consent=CONSENT)
     events = biller.events()
     with pytest.raises(Exception, match="has no deposit"):
         end_supply(biller.app, without, "a")
