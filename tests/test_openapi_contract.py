@@ -6,6 +6,9 @@ API was split into one router per capability; regenerate it only for a deliberat
 Regenerated deliberately for issue 10 (authentication): every operation but ``GET /health`` now also
 documents its ``401`` and ``403``, and the admin's ``POST /keys`` and ``POST /keys/{name}/revocation`` (with
 their bodies and the ``Role`` enum) are new; nothing else changed.
+Regenerated for issue 11 items 3-4 (deposits): ``POST /contracts/{contract_id}/deposit/settlement`` (body
+``SettleDepositIn``) and ``GET /accounts/{account_id}/deposits`` (``DepositsOut``, ``DepositOut``) are new, so
+finance can settle a deposit and the staff and the account's portal can read its deposits.
 """
 
 from __future__ import annotations
