@@ -143,7 +143,7 @@ def load_curve(contract_id: UUID, svc: ServicesDep, actor: ActorDep, month: Mont
     if by == "interval":
         step = curve.resolution_min * 60
         out = [CurveValue(key=utc_iso(curve.first_utc_s + i * step), value=_decimal(values[i]), missing=0)
-               for i in np.flatnonzero(got)]
+               for i in map(int, np.flatnonzero(got))]
     elif by == "month":
         out = [CurveValue(key=month, value=_decimal(filled.sum()), missing=int((seen & ~got).sum()))]
     else:
