@@ -17,6 +17,7 @@ from ledger.accounts import life_commands as lc
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.holder_change import Regularisations
 from ledger.billing.final_bill import EndOfSupply, end_supply
+from ledger.billing.final_bill import lapse_regularisations as rescind_lapsed
 from ledger.core.errors import InvalidInput
 
 router = APIRouter()
@@ -140,5 +141,9 @@ def pending_regularisations(svc: ServicesDep) -> dict[str, Any]:
 def lapse_regularisations(body: s.LapseIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                           response: Response) -> dict[str, Any]:
     """End every contract whose regularisation fell due before ``as_of`` (today by default; never later):
-    rescission, the point is vacant."""
-    return run_command(svc, lc.LapseRegularisations(body.as_of), key, response, actor)
+    rescission, the point is vacant; each such contract's final period is billed and its deposit offset
+    against the account's open items (the rest kept as credit on account)."""
+    result = rescind_lapsed(svc.app, body.as_of, f"lapse:{key}", actor)
+    response.headers["Idempotent-Replayed"] = "true" if result.pop("replayed") else "false"
+    svc.projections.catch_up()
+    return result

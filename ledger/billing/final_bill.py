@@ -17,6 +17,9 @@ and a re-run finish what was begun and repeat nothing (rule 3):
    and its dunning.
 
 What a later step would refuse (an unknown new account, a wrong IBAN) is refused before the first step.
+
+A rescission for want of regularisation (:func:`lapse_regularisations`) ends its contracts the same way,
+from step 3: the final bill, then the deposit offset, its rest kept as credit on account.
 """
 
 from __future__ import annotations
@@ -96,13 +99,7 @@ def end_supply(app: BillingService, end: EndOfSupply, key: str, actor: Actor = S
         result["contract_id"] = changed["contract_id"]
     else:
         app.execute(lc.MoveOut(contract.id, end.end_date), f"{key}:move-out", actor)
-    months = contract.billing_frequency.months
-    index = end.end_date.year * 12 + end.end_date.month - 1
-    index -= index % months
-    period_start = date(index // 12, index % 12 + 1, 1)
-    report = run_billing(app, period_start, end.end_date, contracts=(contract.id,), actor=actor)
-    result["final_bill"] = {"invoices": report.invoices, "credit_notes": report.credit_notes,
-                            "errors": report.errors}
+    result["final_bill"] = _final_bill(app, contract, end.end_date, actor)
     account = app.get(ContractAccount, contract.account_id, "contract account", "account_id")
     if end.move_deposit and "contract_id" in result:
         result["deposit"] = app.execute(
@@ -112,4 +109,39 @@ def end_supply(app: BillingService, end: EndOfSupply, key: str, actor: Actor = S
         result["deposit"] = app.execute(
             lc.SettleDeposit(contract.id, end.end_date, end.refund_name, end.refund_iban, end.refund_town,
                              end.refund_country), f"{key}:deposit", actor)
+    return result
+
+
+def _final_bill(app: BillingService, contract: Contract, end_date: date, actor: Actor) -> Result:
+    """Bill the contract alone over the billing period that holds ``end_date`` (its last one ends there)."""
+    months = contract.billing_frequency.months
+    index = end_date.year * 12 + end_date.month - 1
+    index -= index % months
+    period_start = date(index // 12, index % 12 + 1, 1)
+    report = run_billing(app, period_start, end_date, contracts=(contract.id,), actor=actor)
+    return {"invoices": report.invoices, "credit_notes": report.credit_notes, "errors": report.errors}
+
+
+def lapse_regularisations(app: BillingService, as_of: date | None, key: str, actor: Actor = SYSTEM) -> Result:
+    """Rescind the contracts whose holders were not regularised in time
+    (:class:`~ledger.accounts.life_commands.LapseRegularisations`), then close each as a move-out would:
+    its final period billed, its deposit offset against the account's open items, the rest kept as credit
+    on account (no IBAN is known for a refund; finance refunds it later). Under ``key``, like
+    :func:`end_supply`: a re-run finishes what was begun and repeats nothing."""
+    result = app.execute(lc.LapseRegularisations(as_of), f"{key}:lapse", actor)
+    closed: dict[str, Result] = {}
+    for contract_id in result["ended_contracts"]:
+        contract = app.get(Contract, UUID(contract_id), "contract", "contract_id")
+        end_date = contract.end_date
+        if end_date is None:  # pragma: no cover - the lapse has just ended it
+            continue
+        done: Result = {"final_bill": _final_bill(app, contract, end_date, actor)}
+        account = app.get(ContractAccount, contract.account_id, "contract account", "account_id")
+        held = account.deposit_for(contract_id)
+        if held is not None and held.settled_on is None:
+            done["deposit"] = app.execute(lc.SettleDeposit(contract.id, end_date),
+                                          f"{key}:deposit:{contract_id}", actor)
+            done["deposit"].pop("replayed", None)
+        closed[contract_id] = done
+    result["closed"] = closed
     return result

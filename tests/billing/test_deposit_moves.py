@@ -128,3 +128,31 @@ def test_a_deposit_required_of_a_new_contract_is_billed_with_its_first_invoice(b
     assert [d.amount for d in account.deposits] == [D("51.75")]
     assert sum(1 for i in account.items.values() if i.document_number.startswith("DEP-")) == 1
     assert new_account != account.id
+
+
+def test_a_required_deposit_billed_on_its_own_meanwhile_or_waived_is_not_billed_by_the_run(
+        biller: BillingClerk) -> None:
+    from ledger.accounts import commands as ac
+    from ledger.accounts.terms import PaymentMethod
+    from ledger.parties import commands as pc
+    from ledger.parties.partner import PartnerKind
+    old_account, _, contract, sp = _setup(biller)
+    biller.run(lc.RequireDeposit(contract, "household", D("3")))
+    biller.run(lc.BillDeposit(contract, "household", D("3"), issue_date=JAN))  # billed now after all
+    with pytest.raises(Conflict, match="has a deposit already"):
+        biller.run(lc.RequireDeposit(contract, "household", D("3")))
+    partner = biller.run(pc.RegisterPartner("Dora", PartnerKind.PERSON))["partner_id"]
+    dd = UUID(biller.run(ac.OpenContractAccount(UUID(partner), "Dora home",
+                                                payment_method=PaymentMethod.DIRECT_DEBIT))["account_id"])
+    other_sp = pod()
+    other = biller.contract(dd, other_sp, "FLAT", MONTHLY, start=JAN)
+    assert biller.run(lc.RequireDeposit(other, "household", D("3")))["waived"] == "waived with direct debit"
+    biller.read(other_sp, date(2025, 12, 31), "0")
+    for point in (sp, other_sp):
+        biller.read(point, date(2026, 1, 31), "1100")
+    biller.clerk.clock.today = date(2026, 2, 2)
+    report = biller.bill(JAN, date(2026, 1, 31))
+    assert report.invoices == 2 and report.errors == 0
+    assert [d.amount for d in _account(biller, old_account).deposits] == [D("34.50")]
+    assert _account(biller, dd).deposits == ()
+    assert sum(_gl(biller).values()) == 0

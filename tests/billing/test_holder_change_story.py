@@ -147,6 +147,10 @@ def test_the_60_days_to_regularise_run_on_the_injected_clock_over_http(biller: B
     c = _setup(biller)
     biller.clerk.clock.today = date(2026, 1, 10)
     with api_client(biller.clerk.services) as http:
+        http.post(f"/contracts/{c['old']}/deposit", json={"size": "3", "issue_date": "2026-01-01"},
+                  headers=new_key())
+        biller.clerk.pay(c["old_account"], "34.50")
+        biller.read(c["sp"], date(2026, 3, 11), "1300")
         reg = http.post(f"/contracts/{c['old']}/regularisation", json={"reason": "tenant, not the holder"},
                         headers=new_key())
         assert reg.status_code == 201 and reg.json()["due_on"] == "2026-03-11"  # notified today + 60 days
@@ -158,7 +162,16 @@ def test_the_60_days_to_regularise_run_on_the_injected_clock_over_http(biller: B
         denied = http.post("/regularisations/lapse", json={}, headers={**bearer("auditor"), **new_key()})
         assert denied.status_code == 403
         lapsed = http.post("/regularisations/lapse", json={}, headers=new_key()).json()
-        assert lapsed == {"as_of": "2026-03-12", "ended_contracts": [str(c["old"])]}
+        assert (lapsed["as_of"], lapsed["ended_contracts"]) == ("2026-03-12", [str(c["old"])])
+        # rescinded end to end: the final period billed, the deposit offset against it, the rest credit
+        closed = lapsed["closed"][str(c["old"])]
+        assert closed["final_bill"]["invoices"] == 1 and closed["deposit"]["refunded"] == "0.00"
+        (final,) = http.get(f"/contracts/{c['old']}/invoices", headers=c["anna"]).json()
+        assert final["period"] == ["2026-03-01", "2026-03-11"]
+        interest = D(closed["deposit"]["interest"])  # 34.50 x 2 % x 69 / 365 = 0.13
+        assert interest == D("0.13")
+        balance = http.get(f"/accounts/{c['old_account']}/balance", headers=c["anna"]).json()
+        assert D(balance["balance"]) == D(final["gross"]) - D("34.50") - interest
         assert http.get("/regularisations").json()["items"] == []
         contract = http.get(f"/contracts/{c['old']}", headers=c["anna"]).json()
         assert contract["end_date"] == "2026-03-11"
