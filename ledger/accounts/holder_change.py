@@ -4,7 +4,10 @@ the regularisation of an irregular holder.
 - :class:`SupplyPointOccupancy` (one per supply point) says which contract supplies it, or that it is
   vacant, and keeps who held it when. A holder change ends the old contract on the change date and signs
   the new holder's from the next day, on the new account; the old account keeps its open items, its
-  dunning and its deposit. A move-out without successor leaves the point vacant; a move-in reopens it.
+  dunning and its deposit (unless the old holder consents to move it to the new one:
+  :class:`~ledger.accounts.life_commands.MoveDeposit`). A move-out without successor leaves the point
+  vacant; a move-in reopens it. Each holder's portal sees the point's data of its own tenure only
+  (:func:`holder_window`).
 - :class:`Regularisations` (one per company) lists pending regularisations with their due dates: AMAM
   Messina gives an irregular holder 60 days to change holder, "onde evitare la rescissione del contratto"
   (the seed). A holder change of the contract settles it; :class:`~ledger.accounts.life_commands.
