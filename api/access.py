@@ -67,6 +67,8 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /accounts/{account_id}/statement": allow(*READ, PORTAL),
     # a customer's life at a supply point (api.routes.moves): deposits, holder change, move-out/in
     "POST /contracts/{contract_id}/deposit": allow(FINANCE),
+    "POST /contracts/{contract_id}/deposit/settlement": allow(FINANCE),
+    "GET /accounts/{account_id}/deposits": allow(*READ, PORTAL),
     "POST /contracts/{contract_id}/holder-change": allow(FINANCE),
     "POST /contracts/{contract_id}/move-out": allow(FINANCE),
     "POST /move-ins": allow(FINANCE),

@@ -8,6 +8,9 @@ documents its ``401`` and ``403``, and the admin's ``POST /keys`` and ``POST /ke
 their bodies and the ``Role`` enum) are new; nothing else changed.
 Issue 11 added ``GET /supply-points`` and ``GET /supply-points/{scheme}/{supply_point_id}`` (the supply-point
 list and one point's holders).
+Regenerated for issue 11 items 3-4 (deposits): ``POST /contracts/{contract_id}/deposit/settlement`` (body
+``SettleDepositIn``) and ``GET /accounts/{account_id}/deposits`` (``DepositsOut``, ``DepositOut``) are new, so
+finance can settle a deposit and the staff and the account's portal can read its deposits.
 """
 
 from __future__ import annotations
