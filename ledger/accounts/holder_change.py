@@ -35,7 +35,7 @@ from ledger.accounts.terms import PaymentMethod
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.handling import Capability, Handled, handles
 from ledger.core.ids import child_id, name_id
-from ledger.parties.company import CompanyConfig
+from ledger.parties.company import CompanyConfig, company_of
 from ledger.parties.identifiers import InvalidIdentifier, validate_iban, validate_supply_point
 
 #: Longest free text (reasons, names) these commands take.
@@ -174,7 +174,8 @@ class LifeHandlers(Capability[CompanyConfig]):
         account = self.get(ContractAccount, contract.account_id, "contract account", "account_id")
         kind = _text(cmd.customer_kind, "customer_kind")
         direct_debit = account.payment_method is PaymentMethod.DIRECT_DEBIT or account.mandate is not None
-        amount, rule = required_deposit(self.config.deposit_rules, contract.commodity.value, kind, cmd.size,
+        company = company_of(self.ws, account)  # its deposit rules and reference scheme (issue 11)
+        amount, rule = required_deposit(company.deposit_rules, contract.commodity.value, kind, cmd.size,
                                         direct_debit)
         if amount == 0:
             why = "waived with direct debit" if rule is not None else "no deposit rule fits"
@@ -182,7 +183,7 @@ class LifeHandlers(Capability[CompanyConfig]):
         issue_date = cmd.issue_date or self.today()
         due_date = cmd.due_date or issue_date + timedelta(days=account.payment_terms_days)
         number = f"DEP-{contract.id.hex[:12].upper()}"
-        references, reference = issue_reference(self.ws, self.config.reference_scheme, number, drawn=False)
+        references, reference = issue_reference(self.ws, company.reference_scheme, number, drawn=False)
         account.bill_deposit(str(contract.id), document_id(number).hex, number, amount, issue_date, due_date,
                              reference, rule.annual_interest_percent if rule else Decimal(0))
         return [*references, account], {"amount": str(amount), "number": number,
@@ -203,8 +204,10 @@ class LifeHandlers(Capability[CompanyConfig]):
                 raise InvalidInput("a refund needs the payee's name", "refund_name")
             payee = DepositPayee(name, iban, _text(cmd.refund_town, "refund_town"),
                                  _text(cmd.refund_country, "refund_country").upper() or "IT")
+        # Paid back from the account company's refund account: the one its pain.001 names
+        # (importers/bank/deposit_refunds.py); the collection account when it has none.
         interest, refunded = account.settle_deposit(str(contract.id), cmd.settled_on, payee,
-                                                    self.config.bank_account)
+                                                    company_of(self.ws, account).refunds_account)
         return [account], {"settled_on": cmd.settled_on.isoformat(), "interest": str(interest),
                            "refunded": str(refunded)}
 
