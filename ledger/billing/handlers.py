@@ -40,7 +40,7 @@ from ledger.core.errors import InvalidInput, NotFound
 from ledger.core.handling import Capability, Handled, handles
 from ledger.core.idempotency import IdempotencyRecord, record_id
 from ledger.core.ids import child_id
-from ledger.parties.company import CompanyConfig
+from ledger.parties.company import CompanyConfig, company_named
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -290,6 +290,7 @@ class BillingHandlers(Capability[CompanyConfig]):
             cmd.issue_date,
             self.today(),
             tuple(cmd.contracts),
+            None if cmd.company is None else company_named(self.ws, cmd.company).code,
         )
         return [run], {"run_id": str(run.id)}
 
