@@ -27,7 +27,8 @@ HEAT_REFUNDS_IBAN = "FI1080001234567890"
 #: The household's own bank account (the mandates debit it).
 DEBTOR_IBAN = "FI1410093000123458"
 #: The heat company does not re-present a debit refused for insufficient funds: it switches the customer to
-#: bank transfer at once, with its own fees. The network company keeps the default policy (retry, 3.50 + 5.00).
+#: bank transfer at once, with its own fees. The network company keeps the default policy (retry, 3.50 +
+#: 5.00).
 HEAT_POLICY = DEFAULT_POLICY.with_rules({"AM04": ReturnRule(
     ReturnCategory.INSUFFICIENT_FUNDS, ReturnAction.STOP_DD_SWITCH_TO_TRANSFER, "heat: no second attempt", 0,
     Decimal("1.00"), Decimal("9.00"))}, "fi-heat")

@@ -124,7 +124,7 @@ def test_each_company_collects_settles_and_takes_returns_on_its_own(demo_clerk: 
         body = PAIN002.format(message=files[company].message_id, e2e=e2e).encode()
         report = dd.import_returns(clerk.services, body, f"{company}.xml")
         assert report.returned == 1, report
-    assert bank_cents(clerk, NETWORK_IBAN) == bank_cents(clerk, HEAT_IBAN) == bank_cents(clerk, POWER_IBAN) == 0
+    assert [bank_cents(clerk, iban) for iban in (NETWORK_IBAN, HEAT_IBAN, POWER_IBAN)] == [0, 0, 0]
     app = clerk.services.app
     network_account, heat_account = app.repository.get(network), app.repository.get(heat)
     assert isinstance(network_account, ContractAccount) and isinstance(heat_account, ContractAccount)
@@ -152,7 +152,8 @@ def test_a_run_for_one_company_never_touches_another_companys_accounts(demo_cler
     assert [b.account_id for b in run.booked] == [accounts["fi-heat"]]
     after = {code: clerk.services.app.repository.get(a).version for code, a in accounts.items()}
     assert after["fi-heat"] > before["fi-heat"]
-    assert {c: after[c] for c in ("fi-network", "it-power")} == {c: before[c] for c in ("fi-network", "it-power")}
+    others = ("fi-network", "it-power")
+    assert [after[c] for c in others] == [before[c] for c in others]
     # The default company's run (no company named) is the Italian power seller's alone.
     default_proposal, default_run = run_of(clerk, None, "power-only")
     assert default_proposal["company"] == "it-power"

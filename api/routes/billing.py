@@ -210,8 +210,8 @@ def start_run(
 ) -> dict[str, Any]:
     """Start (or, with the same key, resume) a billing run; it goes on after the answer."""
     result = run_command(
-        svc, b.StartBillingRun(body.period_start, body.period_end, body.issue_date, company=body.company), key,
-        response, actor
+        svc, b.StartBillingRun(body.period_start, body.period_end, body.issue_date, company=body.company),
+        key, response, actor
     )
     run_id = UUID(result["run_id"])
     run = svc.app.get(BillingRun, run_id, "billing run", "run_id")
@@ -252,7 +252,7 @@ def simulate(body: SimulationIn, key: IdempotencyKey, svc: ServicesDep, actor: A
         )
         return 200, report.as_dict(drafts=body.drafts)
 
-    # Without a company the request fingerprints as before issue 11 (a key retried across the upgrade replays).
+    # Without a company the request fingerprints as before issue 11 (a key retried after the upgrade replays).
     request = body.model_dump_json(exclude={"company"} if body.company is None else None)
     return answered(svc, "POST /billing/simulations", key, request, actor, response, work)
 

@@ -134,8 +134,8 @@ class DirectDebitHandlers(Capability[CompanyConfig]):
     def settle_collection(self, cmd: d.SettleCollection, rid: UUID) -> Handled:
         account = self._account(cmd.account_id)
         # The money arrives on the collection account of the company that collected it (issue 11).
-        account.settle_collection(cmd.end_to_end_id, cmd.settled_on, company_of(self.ws, account).bank_account,
-                                   self.today())
+        bank_account = company_of(self.ws, account).bank_account
+        account.settle_collection(cmd.end_to_end_id, cmd.settled_on, bank_account, self.today())
         return [account], {"end_to_end_id": cmd.end_to_end_id, "settled": True}
 
     @handles(d.ReturnCollection)

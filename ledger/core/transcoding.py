@@ -202,5 +202,6 @@ def as_before(record: Any, *added: str) -> Any:
     """``record`` as :func:`canonical_json` saw it before the fields ``added`` existed: each left out while it
     is None (its default). A command that gains a field keeps its fingerprint, so a key retried across the
     upgrade replays instead of being taken for another request (ledger.core.idempotency.fingerprint)."""
-    names = [n for n in _field_names(type(record)) if not (n in added and getattr(record, n) is None)]
-    return _tag("record", [get_topic(type(record)), {n: getattr(record, n) for n in names}])
+    kind: type = type(record)
+    names = [n for n in _field_names(kind) if not (n in added and getattr(record, n) is None)]
+    return _tag("record", [get_topic(kind), {n: getattr(record, n) for n in names}])

@@ -113,7 +113,8 @@ class PaymentHandlers(Capability[CompanyConfig]):
         named = tuple(dict.fromkeys(by_number[n] for n in decision.invoice_numbers if n in by_number))
         account.receive_payment(rid.hex, receipt.amount, receipt.currency, receipt.received_on,
                                 chart.bank(bank_account), named, decision.rule, decision.evidence,
-                                known_iban(receipt.payer_iban), company_of(self.ws, account).payment_tolerance)
+                                known_iban(receipt.payer_iban),
+                                company_of(self.ws, account).payment_tolerance)
         return [account, *content], dict(payment_result(account, rid.hex), rule=decision.rule,
                                          evidence=decision.evidence)
 
