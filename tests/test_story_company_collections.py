@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
 from lxml import etree
 
 from api.bootstrap import build
+from api.cli import main
 from importers.sepa import _xsd
 from importers.sepa import service as dd
 from ledger.accounts.account import ContractAccount
@@ -204,3 +206,28 @@ def test_a_run_stored_without_a_company_is_the_default_companys(demo_clerk: Cler
     assert demo_clerk.services.app.company_of(old).code == "it-power"
     run_id = UUID(demo_clerk.run(d.ProposeCollectionRun(today, today, ()), "no-company")["run_id"])
     assert dd.load_run(demo_clerk.services, run_id).company == "it-power"  # new runs name it
+
+
+def test_saldo_dd_run_collects_for_the_company_named(demo_clerk: Clerk, store_url: str, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """``saldo dd run --company fi-network``: that company's collections, in a file with its creditor id; a
+    run without ``--company`` is the default company's alone."""
+    clerk = demo_clerk
+    partner = household(clerk)
+    network = dd_account(clerk, partner, "fi-network", "UMR-CLI-N")
+    power = dd_account(clerk, partner, None, "UMR-CLI-P")
+    for account in (network, power):
+        clerk.bill(account, "10.00", vat="24", due=clerk.clock.today)
+    dates = ["--due-by", "2026-12-31", "--collection-date", "2027-01-05", "--execute"]
+    for company, name in (("fi-network", "network.xml"), (None, "power.xml")):
+        chosen = [] if company is None else ["--company", company]
+        argv = ["--database-url", store_url, "dd", "run", *dates, *chosen, "--output", str(tmp_path / name)]
+        assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "of fi-network: 1 collections" in printed and "of it-power: 1 collections" in printed, printed
+    network_file, power_file = (tmp_path / "network.xml").read_bytes(), (tmp_path / "power.xml").read_bytes()
+    _xsd.validate(network_file, "pain.008.001.08")
+    assert _texts(network_file, f"{INFO}/p:CdtrSchmeId/p:Id/p:PrvtId/p:Othr/p:Id") == ["FI46ZZZ20774740"]
+    assert _texts(network_file, f"{INFO}/p:DrctDbtTxInf/p:DrctDbtTx/p:MndtRltdInf/p:MndtId") == ["UMR-CLI-N"]
+    assert _texts(power_file, f"{INFO}/p:CdtrSchmeId/p:Id/p:PrvtId/p:Othr/p:Id") == ["IT19ZZZ00743110157"]
+    assert _texts(power_file, f"{INFO}/p:DrctDbtTxInf/p:DrctDbtTx/p:MndtRltdInf/p:MndtId") == ["UMR-CLI-P"]
