@@ -180,9 +180,14 @@ def of_company(app: BillingService, contracts: list[Contract], company: str | No
     if company is None:
         return contracts
     code = run_company(app, company).code  # an unknown code: InvalidInput naming ``company``
-    accounts = load_many(app, ContractAccount, [c.account_id for c in contracts])
-    return [c for c in contracts
-            if c.account_id in accounts and company_of(app, accounts[c.account_id]).code == code]
+    kept: list[Contract] = []
+    # A page of accounts at a time: the portfolio's accounts are never all in memory at once.
+    for start in range(0, len(contracts), CHUNK_CONTRACTS):
+        page = contracts[start:start + CHUNK_CONTRACTS]
+        accounts = load_many(app, ContractAccount, [c.account_id for c in page])
+        kept += [c for c in page
+                 if c.account_id in accounts and company_of(app, accounts[c.account_id]).code == code]
+    return kept
 
 
 def _chunks(contracts: list[Contract], size: int) -> list[list[Contract]]:
