@@ -20,7 +20,7 @@ from ledger.accounts.invoice import document_id
 from ledger.accounts.terms import PaymentMethod
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.handling import Capability, Handled, handles
-from ledger.parties.company import CompanyConfig
+from ledger.parties.company import CompanyConfig, company_of
 from ledger.parties.identifiers import InvalidIdentifier, validate_iban
 
 #: Longest free text (reasons, names, a consent) these commands take.
@@ -40,8 +40,8 @@ class DepositHandlers(Capability[CompanyConfig]):
         """The amount the company's rule asks, its rule, and why it is zero when it is."""
         kind = text(customer_kind, "customer_kind")
         direct_debit = account.payment_method is PaymentMethod.DIRECT_DEBIT or account.mandate is not None
-        amount, rule = required_deposit(self.config.deposit_rules, contract.commodity.value, kind, size,
-                                        direct_debit)
+        rules = company_of(self.ws, account).deposit_rules  # the account's company's rules (issue 11)
+        amount, rule = required_deposit(rules, contract.commodity.value, kind, size, direct_debit)
         why = "" if amount else "waived with direct debit" if rule is not None else "no deposit rule fits"
         return amount, rule, why
 
@@ -49,7 +49,8 @@ class DepositHandlers(Capability[CompanyConfig]):
               issue_date: date, due_date: date | None) -> Handled:
         due = due_date or issue_date + timedelta(days=account.payment_terms_days)
         number = f"DEP-{contract.id.hex[:12].upper()}"
-        references, reference = issue_reference(self.ws, self.config.reference_scheme, number, drawn=False)
+        scheme = company_of(self.ws, account).reference_scheme
+        references, reference = issue_reference(self.ws, scheme, number, drawn=False)
         account.bill_deposit(str(contract.id), document_id(number).hex, number, amount, issue_date, due,
                              reference, rule.annual_interest_percent if rule else Decimal(0))
         return [*references, account], {"amount": str(amount), "number": number,
@@ -106,8 +107,10 @@ class DepositHandlers(Capability[CompanyConfig]):
                 raise InvalidInput("a refund needs the payee's name", "refund_name")
             payee = DepositPayee(name, iban, text(cmd.refund_town, "refund_town"),
                                  text(cmd.refund_country, "refund_country").upper() or "IT")
+        # Paid back from the account company's refund account: the one its pain.001 names
+        # (importers/bank/deposit_refunds.py); the collection account when it has none.
         interest, refunded = account.settle_deposit(str(contract.id), cmd.settled_on, payee,
-                                                    self.config.bank_account)
+                                                    company_of(self.ws, account).refunds_account)
         return [account], {"settled_on": cmd.settled_on.isoformat(), "interest": str(interest),
                            "refunded": str(refunded)}
 
