@@ -35,7 +35,7 @@ from ledger.accounts.terms import PaymentMethod
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.handling import Capability, Handled, handles
 from ledger.core.ids import child_id, name_id
-from ledger.parties.company import CompanyConfig
+from ledger.parties.company import CompanyConfig, company_of
 from ledger.parties.identifiers import InvalidIdentifier, validate_iban, validate_supply_point
 
 #: Longest free text (reasons, names) these commands take.
@@ -182,7 +182,9 @@ class LifeHandlers(Capability[CompanyConfig]):
         issue_date = cmd.issue_date or self.today()
         due_date = cmd.due_date or issue_date + timedelta(days=account.payment_terms_days)
         number = f"DEP-{contract.id.hex[:12].upper()}"
-        references, reference = issue_reference(self.ws, self.config.reference_scheme, number, drawn=False)
+        company = company_of(self.ws, account)  # the account's company's scheme and prefix (issue 11)
+        references, reference = issue_reference(self.ws, company.reference_scheme, number, drawn=False,
+                                                prefix=company.reference_prefix)
         account.bill_deposit(str(contract.id), document_id(number).hex, number, amount, issue_date, due_date,
                              reference, rule.annual_interest_percent if rule else Decimal(0))
         return [*references, account], {"amount": str(amount), "number": number,
