@@ -18,6 +18,20 @@ class PartnerItem(BaseModel):
     language: str
 
 
+class AddressOut(BaseModel):
+    street: str
+    postcode: str
+    town: str
+    country: str
+
+
+class PartnerDetail(PartnerItem):
+    """One partner with what only its own page shows: the postal address and the contact."""
+
+    address: AddressOut | None = None
+    contact: str | None = None
+
+
 class AccountItem(BaseModel):
     account_id: str
     partner_id: str

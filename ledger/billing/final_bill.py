@@ -80,7 +80,7 @@ def end_supply(app: BillingService, end: EndOfSupply, key: str, actor: Actor = S
         result["contract_id"] = changed["contract_id"]
     else:
         app.execute(lc.MoveOut(contract.id, end.end_date), f"{key}:move-out", actor)
-    months = contract.billing_frequency.months
+    months = contract.frequency_on(end.end_date).months  # the frequency in force when it ends
     index = end.end_date.year * 12 + end.end_date.month - 1
     index -= index % months
     period_start = date(index // 12, index % 12 + 1, 1)

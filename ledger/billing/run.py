@@ -43,7 +43,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.accounts.contract import Contract
 from ledger.billing import commands as b
-from ledger.billing.decisions import DAY, BillingSettings, billing_periods, needs_true_up_check
+from ledger.billing.decisions import DAY, BillingSettings, contract_periods, needs_true_up_check
 from ledger.billing.drafts import Draft, drafts_for
 from ledger.billing.issuing import Record, issue_drafts
 from ledger.billing.load_curves import LoadCurveMonth, month_key
@@ -288,9 +288,7 @@ def _select(
     due: set[UUID] = set()
     for contract in chunk:
         history = histories.get(ContractBilling.id_for(contract.id))
-        for s, e in billing_periods(
-            contract.billing_frequency.months, contract.start_date, contract.end_date, start, end
-        ):
+        for s, e in contract_periods(contract, start, end):
             due.add(contract.id)
             if history is not None and history.overlapping(s, e) is not None:
                 already += 1
