@@ -6,6 +6,10 @@ API was split into one router per capability; regenerate it only for a deliberat
 Regenerated deliberately for issue 10 (authentication): every operation but ``GET /health`` now also
 documents its ``401`` and ``403``, and the admin's ``POST /keys`` and ``POST /keys/{name}/revocation`` (with
 their bodies and the ``Role`` enum) are new; nothing else changed.
+Regenerated for issue 11 (updates as events): ``POST /partners/{partner_id}/details``, ``POST
+/contracts/{contract_id}/tariff``, ``.../billing-frequency``, ``.../vat-rate`` and ``POST
+/accounts/{account_id}/payment-method`` are new, and ``GET /partners/{partner_id}`` answers ``PartnerDetail``
+(the listed fields plus address and contact, a superset of ``PartnerItem``) so a changed address can be read.
 """
 
 from __future__ import annotations
