@@ -248,8 +248,8 @@ def _company(r: _Reader, data: object, path: str, owners: dict[str, str],
 
 
 def _prefix(r: _Reader, data: dict[str, Any], path: str) -> str | None:
-    """The company's reference prefix: a TOML string of digits (a number would lose a leading digit's sense
-    and could not be told from a count); whether it fits the scheme is CompanyConfig's check."""
+    """The company's reference prefix: a TOML string of digits, so the digits are exactly those written (a
+    TOML integer is a number, not digits); whether it fits the scheme is CompanyConfig's check."""
     value = data.get("reference_prefix")
     if value is not None and not isinstance(value, str):
         r.fail(f"{path}.reference_prefix", f'must be a string of digits such as "2", got {value!r}')

@@ -6,7 +6,7 @@ other company's IBAN goes to clarification saying whose invoice it is, never to 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
@@ -22,6 +22,7 @@ from ledger.accounts import commands as ac
 from ledger.accounts.payment_references import ReferenceScheme, derived_reference
 from ledger.accounts.references import fi
 from ledger.core.errors import InvalidInput
+from ledger.dunning import commands as dc
 from ledger.parties import commands as pc
 from ledger.parties.company import CompanyConfig
 from ledger.parties.partner import PartnerKind
@@ -150,3 +151,17 @@ def test_the_company_file_names_a_prefix_that_is_not_a_string_or_clashes(tmp_pat
     assert problem.startswith("companies[1].reference_prefix:"), problem
     (problem,) = check_file(_config(tmp_path, ('"1234567890"', '"2"')))
     assert problem.startswith("companies[1].reference_prefix:"), problem
+
+
+def test_an_instalment_plan_of_a_heat_customer_carries_the_heat_companys_references(
+        demo_clerk: Clerk) -> None:
+    """A plan's instalments draw from the references' sequence: with the account's company's scheme and
+    prefix (before issue 11's prefixes they took the default company's scheme, RF here)."""
+    clerk = demo_clerk
+    account = _customer(clerk, "fi-heat", "Maija")
+    bill = clerk.run(ac.IssueInvoice(account, (energy_line("120.00", "24"),)), "i:h")
+    first_due = clerk.clock.today + timedelta(days=30)
+    plan = clerk.run(dc.CreateInstalmentPlan(account, (bill["number"],), 3, first_due), "plan")
+    references = [i["payment_reference"] for i in plan["instalments"]]
+    assert len(set(references)) == 3
+    assert all(fi.is_valid(r) and r.startswith("29") for r in references), references  # prefix, then 9...
