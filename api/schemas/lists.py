@@ -106,7 +106,7 @@ class MandateItem(BaseModel):
 
 
 class SearchHitOut(BaseModel):
-    matched: str  #: name, tax_id, email, supply_point, iban, invoice_number, payment_reference, mandate_reference…
+    matched: str  #: name, tax_id, email, supply_point, iban, invoice_number, payment_reference, mandate_ref…
     key: str  #: the key as indexed (compact, or a name's word)
     entity: str  #: partner, account, contract, document, payment, mandate
     id: str
