@@ -5,8 +5,8 @@ A run over the days [start, end] works through the portfolio in chunks of contra
 1. **Select.** Contracts come from the store's log (``Contract.Signed``); their due periods from
    :func:`ledger.billing.decisions.contract_periods` (by the frequency in force). A period that the
    contract's billing history already covers is skipped (``already_billed``): a re-run, or a resumed
-   run after a crash, bills nothing twice. Billed periods that may now rate differently (estimated, or their readings corrected) are
-   checked for a **true-up**.
+   run after a crash, bills nothing twice. Billed periods that may now rate differently (estimated, or
+   their readings corrected) are checked for a **true-up**.
 2. **Load** the chunk's histories, readings, load curves, tariffs and spot prices, a query per kind.
 3. **Rate** (:mod:`ledger.billing.rating_step`): contracts sharing a period, grid and tariff versions are
    priced in one call of the numpy kernel.
