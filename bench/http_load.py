@@ -14,20 +14,13 @@ Three phases, each for ``--seconds``:
 The load generator shares the machine's cores with the server and PostgreSQL, as a real client would
 not: the figures are a floor. Setup (accounts with an invoice each) is not timed.
 
-Usage: ``python bench/http.py [--workers 2] [--pay-clients 16] [--read-clients 64] [--seconds 10]``.
+Issue 12 calls it ``bench/http.py``; it is ``http_load.py`` because a script named ``http.py`` in
+``bench/`` would shadow the standard library's ``http`` package for every benchmark run from that folder.
+
+Usage: ``python bench/http_load.py [--workers 2] [--pay-clients 16] [--read-clients 64] [--seconds 10]``.
 """
 
-# ruff: noqa: E402 - the path is fixed before the imports (see below)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# This script is bench/http.py, as issue 12 names it: run as a script, its folder would come first on the
-# path and shadow the standard library's ``http`` package, which httpx and pyjwt import.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
 
 import argparse
 import asyncio
@@ -35,6 +28,7 @@ import os
 import socket
 import statistics
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -42,8 +36,11 @@ from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import UUID
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 import psycopg
