@@ -93,6 +93,8 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "POST /accounts/{account_id}/dunning/locks/{lock_id}/release": allow(FINANCE),
     "POST /accounts/{account_id}/dunning/procedure": allow(FINANCE),
     "GET /accounts/{account_id}/dunning": allow(*READ),
+    "GET /accounts/{account_id}/dunning/history": allow(*READ),
+    "GET /dunning/history": allow(*READ),
     "POST /accounts/{account_id}/dunning/steps/{step_id}/reversal": allow(FINANCE),
     "POST /dunning/runs": allow(FINANCE),
     "GET /dunning/runs/{run_id}": allow(*READ),
