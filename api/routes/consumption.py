@@ -16,10 +16,11 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from api.deps import ServicesDep
+from api.listing import Format, csv_response
 from api.load_curve_view import curve_range, months_between
 from ledger.accounts.contract import Contract
 from ledger.billing.load_curves import LoadCurveMonth
@@ -82,9 +83,11 @@ def _contract(svc: ServicesDep, contract_id: UUID) -> Contract:
     return contract
 
 
-@router.get("/contracts/{contract_id}/readings")
-def readings(contract_id: UUID, svc: ServicesDep) -> ReadingsOut:
-    """Every register reading of the contract's supply point, by date, with what superseded it."""
+@router.get("/contracts/{contract_id}/readings", response_model=None,
+            responses={200: {"model": ReadingsOut, "content": {"text/csv": {}}}})
+def readings(contract_id: UUID, svc: ServicesDep, format: Format = "json") -> ReadingsOut | Response:
+    """Every register reading of the contract's supply point, by date, with what superseded it;
+    ``format=csv``: the readings, one line each."""
     point = _contract(svc, contract_id).supply_point.id
     meter = svc.app.find(MeterReadings, MeterReadings.id_for(point))
     rows = sorted(meter.readings.values(), key=lambda r: (r.read_on, r.reading_id)) if meter else []
@@ -95,6 +98,8 @@ def readings(contract_id: UUID, svc: ServicesDep) -> ReadingsOut:
                       review=meter.reviews[r.reading_id].status if meter and r.reading_id in meter.reviews
                       else None)
            for r in rows]
+    if format == "csv":
+        return csv_response(out, ReadingOut, None)
     return ReadingsOut(contract_id=contract_id, supply_point=point, readings=out)
 
 
