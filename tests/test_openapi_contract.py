@@ -6,6 +6,11 @@ API was split into one router per capability; regenerate it only for a deliberat
 Regenerated deliberately for issue 10 (authentication): every operation but ``GET /health`` now also
 documents its ``401`` and ``403``, and the admin's ``POST /keys`` and ``POST /keys/{name}/revocation`` (with
 their bodies and the ``Role`` enum) are new; nothing else changed.
+Regenerated for issue 11 item 1 (find and read everything): the dunning history (``GET /dunning/history``,
+``GET /accounts/{account_id}/dunning/history``) and the reading review list with its acceptance and
+rejection are new; ``GET /search`` and ``GET /contracts/{contract_id}/readings`` take ``format`` (CSV),
+and ``GET /contracts/{contract_id}/load-curve`` reads a range of months (``from``, ``to``; ``month`` is
+now optional), so its body names ``from_month`` and ``to_month`` too.
 """
 
 from __future__ import annotations
