@@ -74,8 +74,9 @@ def _month(month: str, grid: IntervalGrid, values: NDArray[np.float64], by: str,
             band_index = bands.bands(grid)
         except CalendarError as error:  # a calendar of another time zone's wall clock: never shifted
             raise InvalidInput(f"calendar: {error}", "calendar") from None
-        band_sums = np.bincount(band_index, weights=filled, minlength=nb)
-        band_missing = np.bincount(band_index, weights=(~got).astype(np.float64), minlength=nb)
+        band_sums = np.bincount(band_index, weights=filled, minlength=nb).astype(np.float64)
+        not_got = (~got).astype(np.float64)
+        band_missing = np.bincount(band_index, weights=not_got, minlength=nb).astype(np.float64)
     if by == "interval":
         points = [CurvePoint(utc_iso(int(grid.utc_start_s[i])), _decimal(values[i]), 0)
                   for i in np.flatnonzero(got)]
@@ -99,11 +100,11 @@ def curve_range(curves: Sequence[tuple[str, LoadCurveMonth | None]], by: str, ba
         raise NotFound(f"no load curve of {where} in {curves[0][0]}"
                        + (f" to {curves[-1][0]}" if len(curves) > 1 else ""), "month")
     first = present[0]
-    for curve in present[1:]:
-        if (curve.unit, curve.resolution_min, curve.time_zone) != (first.unit, first.resolution_min,
+    for other in present[1:]:
+        if (other.unit, other.resolution_min, other.time_zone) != (first.unit, first.resolution_min,
                                                                    first.time_zone):
             raise InvalidInput(f"the load curve of {where} changes unit, resolution or time zone in "
-                               f"{curve.month}: read the months before and from it apart", "to")
+                               f"{other.month}: read the months before and from it apart", "to")
     points: list[CurvePoint] = []
     nb = len(bands.band_names)
     band_sums, band_missing = np.zeros(nb), np.zeros(nb)

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from projections.catalog import NAME, key_variants, name_words
-from projections.catalog_sql import CatalogSQL
-from projections.dunning_history import PostgresDunningHistory, SQLiteDunningHistory
+from projections.dunning_history import DunningHistorySQL, PostgresDunningHistory, SQLiteDunningHistory
 
 #: Most rows of one page.
 MAX_PAGE_SIZE = 500
@@ -85,8 +84,9 @@ LISTINGS: dict[str, Listing] = {
         {"signed_on": "m.signed_on", "reference": "m.reference"}, {"status": "m.status"}),
     "dunning_steps": Listing(
         "{p}saldo_dunning_steps h", "h.step_id",
-        ("h.step_id", "h.account_id", "h.company", "h.run_id", "h.procedure", "h.procedure_version", "h.level",
-         "h.level_name", "h.template", "h.rule", "h.stepped_on", "h.payment_deadline", "h.documents",
+        ("h.step_id", "h.account_id", "h.company", "h.run_id", "h.procedure", "h.procedure_version",
+         "h.level", "h.level_name", "h.template", "h.rule", "h.stepped_on", "h.payment_deadline",
+         "h.documents",
          "h.overdue_cents", "h.fee_cents", "h.interest_cents", "h.reversed_on", "h.reversal_reason"),
         {"stepped_on": "h.stepped_on", "recorded": "h.position", "level": "h.level", "fee": "h.fee_cents"},
         {"account_id": "h.account_id", "company": "h.company", "level": "CAST(h.level AS TEXT)",
@@ -114,12 +114,12 @@ class SearchHit:
     label: str
 
 
-class ListQueries(CatalogSQL):
+class ListQueries(DunningHistorySQL):
     def page(self, name: str, request: PageRequest) -> tuple[list[tuple[Any, ...]], tuple[Any, str] | None]:
         """One page of list ``name`` and the (sort value, id) to continue after (None on the last page)."""
         listing = LISTINGS[name]
         sort = listing.sorts[request.sort]
-        where, params = ["1 = 1"], []
+        where, params = ["1 = 1"], list[Any]()
         for key, value in sorted(request.filters.items()):
             if key in listing.ranges:
                 column, op = listing.ranges[key]

@@ -57,9 +57,9 @@ def _rich_world(clerk: Clerk) -> dict[str, Any]:
 def _format_routes(application: Any) -> set[str]:
     found = set()
     for route in api_routes(application.routes):
-        if isinstance(route, APIRoute) and "GET" in (route.methods or ()):
-            if any(p.alias == "format" for p in route.dependant.query_params):
-                found.add(route.path)
+        if (isinstance(route, APIRoute) and "GET" in (route.methods or ())
+                and any(p.alias == "format" for p in route.dependant.query_params)):
+            found.add(route.path)
     return found
 
 
@@ -106,7 +106,7 @@ def test_every_list_answers_json_and_csv_with_the_same_columns_and_rows(clerk: C
             path = route.replace("{account_id}", account).replace("{contract_id}", w["contract"])
             as_json = http.get(path, params=params.get(route, {}))
             as_csv = http.get(path, params={**params.get(route, {}), "format": "csv"})
-            assert as_json.status_code == 200 and as_csv.status_code == 200, (route, as_json.text, as_csv.text)
+            assert (as_json.status_code, as_csv.status_code) == (200, 200), (route, as_json.text, as_csv.text)
             assert as_csv.headers["content-type"].startswith("text/csv"), route
             if as_json.headers["content-type"].startswith("application/x-ndjson"):  # the journal export
                 items = [json.loads(line) for line in as_json.text.splitlines() if line]

@@ -223,10 +223,10 @@ def test_a_run_skips_an_account_paid_since_the_proposal(clerk: Clerk) -> None:
 
 
 def test_a_run_pages_through_its_candidates_and_proposes_what_one_look_at_all_would(clerk: Clerk) -> None:
-    """Seven overdue accounts: five small balances (6.10 each), one large (122.00), one paid in part (5.10
-    left, small too). Looked through two accounts at a time, the run proposes exactly what the handler proposes
-    when given every overdue account at once (what the run did before it paged), and never loads more
-    than two accounts at once."""
+    """Seven overdue accounts: five small balances (6.10 each), one large (122.00), one paid in part
+    (5.10 left, small too). Looked through two accounts at a time, the run proposes exactly what the
+    handler proposes when given every overdue account at once (what the run did before it paged), and
+    never loads more than two accounts at once."""
     from api.write_off_run import cutoff, write_off_candidates
 
     accounts = [clerk.customer(f"Small {n}") for n in range(5)]

@@ -105,7 +105,8 @@ def readings(contract_id: UUID, svc: ServicesDep, format: Format = "json") -> Re
 
 @router.get("/contracts/{contract_id}/load-curve")
 def load_curve(contract_id: UUID, svc: ServicesDep, month: OneMonth = None, start: FromMonth = None,
-               end: ToMonth = None, by: By = "day", calendar: CalendarName = ITALY_ARERA.name) -> LoadCurveOut:
+               end: ToMonth = None, by: By = "day",
+               calendar: CalendarName = ITALY_ARERA.name) -> LoadCurveOut:
     """The load curve of one ``month``, or of the months ``from`` to ``to`` (at most
     :data:`~api.load_curve_view.MAX_LOAD_CURVE_MONTHS`), raw, per local day, per month, or per band."""
     if month is not None and (start is not None or end is not None):
@@ -124,4 +125,5 @@ def load_curve(contract_id: UUID, svc: ServicesDep, month: OneMonth = None, star
     return LoadCurveOut(contract_id=contract_id, supply_point=point, month=months[0], from_month=months[0],
                         to_month=months[-1], unit=curve.unit, resolution_min=curve.resolution_min,
                         time_zone=curve.time_zone, by=by,
-                        values=[CurveValue(key=p.key, value=p.value, missing=p.missing) for p in found.points])
+                        values=[CurveValue(key=p.key, value=p.value, missing=p.missing)
+                                for p in found.points])

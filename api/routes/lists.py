@@ -1,5 +1,6 @@
 """Lists to find and read everything: partners, accounts, contracts, invoices and credit notes, payments,
-mandates, dunning steps — paged with a cursor, filtered, sorted, as JSON or ``format=csv`` (:mod:`api.listing`).
+mandates, dunning steps — paged with a cursor, filtered, sorted, as JSON or ``format=csv``
+(:mod:`api.listing`).
 
 Global lists are the staff's; the portal reads its own account's contracts, documents and payments through
 the routes that name ``{account_id}`` (the gate checks the account is the token's partner's). Every list
@@ -191,7 +192,8 @@ def _company(svc: Services, code: str | None) -> tuple[str, ...] | None:
     found = companies.named(code)
     if found is None:
         codes = ", ".join(c.code for c in companies.companies)
-        raise InvalidInput(f"there is no company {code!r} on this installation (there are: {codes})", "company")
+        raise InvalidInput(f"there is no company {code!r} on this installation (there are: {codes})",
+                           "company")
     return (DEFAULT_COMPANY_KEY, found.code) if found.code == companies.default.code else (found.code,)
 
 

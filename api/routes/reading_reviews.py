@@ -56,7 +56,8 @@ def reading_reviews(svc: ServicesDep, after: After = None, limit: Limit = 100, f
 def _supply_point(reading_id: str) -> str:
     point, hash_mark, number = reading_id.rpartition("#")
     if not hash_mark or not point or not number.isdigit():
-        raise InvalidInput(f"reading_id must be <supply point>#<n> as listed, got {reading_id!r}", "reading_id")
+        raise InvalidInput(f"reading_id must be <supply point>#<n> as listed, got {reading_id!r}",
+                           "reading_id")
     return point
 
 
