@@ -16,6 +16,7 @@ from uuid import UUID
 
 import pytest
 
+from api.write_off_run import cutoff, write_off_candidates
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.write_off_handlers import ReverseWriteOff, WriteOff
 from ledger.accounts.write_off_run_handlers import ExecuteWriteOffRun, ProposeWriteOffRun
@@ -227,8 +228,6 @@ def test_a_run_pages_through_its_candidates_and_proposes_what_one_look_at_all_wo
     (5.10 left, small too). Looked through two accounts at a time, the run proposes exactly what the
     handler proposes when given every overdue account at once (what the run did before it paged), and
     never loads more than two accounts at once."""
-    from api.write_off_run import cutoff, write_off_candidates
-
     accounts = [clerk.customer(f"Small {n}") for n in range(5)]
     for account in accounts:
         clerk.bill(account, "5.00", due=clerk.clock.today)
