@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -32,7 +32,7 @@ LISTS = {
     "/partners", "/accounts", "/contracts", "/invoices", "/payments", "/mandates", "/search",
     "/accounts/{account_id}/contracts", "/accounts/{account_id}/invoices", "/accounts/{account_id}/payments",
     "/contracts/{contract_id}/readings", "/readings/reviews", "/dunning/history",
-    "/accounts/{account_id}/dunning/history",
+    "/accounts/{account_id}/dunning/history", "/contracts/{contract_id}/load-curve",
 }
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 POD = "IT001E12345678"  # the contract of tests.test_lists._world
@@ -45,6 +45,7 @@ def _rich_world(clerk: Clerk) -> dict[str, Any]:
     clerk.run(b.RecordReading(POD, date(2025, 12, 31), Decimal("1000")))
     clerk.run(b.RecordReading(POD, date(2026, 1, 31), Decimal("1310")))
     clerk.run(b.RecordReading(POD, date(2026, 2, 20), Decimal("9999"), ReadingSource.SELF_READING))
+    clerk.run(b.RecordLoadCurve(POD, datetime(2026, 3, 2, tzinfo=UTC), 60, (1.5, 2.25)))
     clerk.run(pc.RegisterPartner(FORMULA, PartnerKind.ORGANISATION))
     clerk.pay(UUID(w["acc_a"]), "70.00", w["inv_a"]["number"])  # 62.00 owed: 8.00 credit on account
     late = clerk.customer("Lino Tardi")
@@ -76,7 +77,7 @@ def _flat(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
-    for name in ("items", "results", "readings"):
+    for name in ("items", "results", "readings", "values"):
         if name in body:
             return list(body[name])
     raise AssertionError(f"no list in {sorted(body)}")
@@ -99,7 +100,7 @@ def test_every_list_answers_json_and_csv_with_the_same_columns_and_rows(clerk: C
     w = _rich_world(clerk)
     routes = _format_routes(app(clerk.services))
     assert routes >= LISTS, sorted(LISTS - routes)
-    params = {"/search": {"q": "rossi"}}
+    params = {"/search": {"q": "rossi"}, "/contracts/{contract_id}/load-curve": {"month": "2026-03"}}
     with api_client(clerk.services, "auditor") as http:  # the auditor reads every list
         for route in sorted(routes):
             account = w["late"] if "dunning" in route else w["acc_m"]

@@ -10,7 +10,7 @@ Regenerated for issue 11 item 1 (find and read everything): the dunning history 
 ``GET /accounts/{account_id}/dunning/history``) and the reading review list with its acceptance and
 rejection are new; ``GET /search`` and ``GET /contracts/{contract_id}/readings`` take ``format`` (CSV),
 and ``GET /contracts/{contract_id}/load-curve`` reads a range of months (``from``, ``to``; ``month`` is
-now optional), so its body names ``from_month`` and ``to_month`` too.
+now optional; ``format`` for CSV), so its body names ``from_month`` and ``to_month`` too.
 """
 
 from __future__ import annotations

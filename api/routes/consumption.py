@@ -103,12 +103,14 @@ def readings(contract_id: UUID, svc: ServicesDep, format: Format = "json") -> Re
     return ReadingsOut(contract_id=contract_id, supply_point=point, readings=out)
 
 
-@router.get("/contracts/{contract_id}/load-curve")
+@router.get("/contracts/{contract_id}/load-curve", response_model=None,
+            responses={200: {"model": LoadCurveOut, "content": {"text/csv": {}}}})
 def load_curve(contract_id: UUID, svc: ServicesDep, month: OneMonth = None, start: FromMonth = None,
-               end: ToMonth = None, by: By = "day",
-               calendar: CalendarName = ITALY_ARERA.name) -> LoadCurveOut:
+               end: ToMonth = None, by: By = "day", calendar: CalendarName = ITALY_ARERA.name,
+               format: Format = "json") -> LoadCurveOut | Response:
     """The load curve of one ``month``, or of the months ``from`` to ``to`` (at most
-    :data:`~api.load_curve_view.MAX_LOAD_CURVE_MONTHS`), raw, per local day, per month, or per band."""
+    :data:`~api.load_curve_view.MAX_LOAD_CURVE_MONTHS`), raw, per local day, per month, or per band;
+    ``format=csv``: the values, one line each."""
     if month is not None and (start is not None or end is not None):
         raise InvalidInput("ask for one month, or for from and to, not both", "month")
     first = month or start
@@ -122,8 +124,9 @@ def load_curve(contract_id: UUID, svc: ServicesDep, month: OneMonth = None, star
     curves = [(m, svc.app.find(LoadCurveMonth, LoadCurveMonth.id_for(point, m))) for m in months]
     found = curve_range(curves, by, bands, point)
     curve = found.first
+    values = [CurveValue(key=p.key, value=p.value, missing=p.missing) for p in found.points]
+    if format == "csv":
+        return csv_response(values, CurveValue, None)
     return LoadCurveOut(contract_id=contract_id, supply_point=point, month=months[0], from_month=months[0],
                         to_month=months[-1], unit=curve.unit, resolution_min=curve.resolution_min,
-                        time_zone=curve.time_zone, by=by,
-                        values=[CurveValue(key=p.key, value=p.value, missing=p.missing)
-                                for p in found.points])
+                        time_zone=curve.time_zone, by=by, values=values)
