@@ -76,3 +76,30 @@ def test_finance_accepts_and_rejects_with_a_reason_and_a_retry_replays(clerk: Cl
     meter = clerk.services.app.find(MeterReadings, MeterReadings.id_for(POD))
     assert meter is not None and meter.counts(real) and not meter.counts(wrong)
     assert (meter.reviews[real].status, meter.reviews[wrong].status) == ("accepted", "rejected")
+
+
+def test_the_list_pages_past_its_first_page_in_the_domain_order(clerk: Clerk) -> None:
+    """Six held readings on two meters, paged two at a time: every one once, oldest held first, and the
+    supply point filter applied before the page is cut."""
+    held = _held(clerk)
+    other = "IT001E55500022"
+    clerk.run(b.RecordReading(other, date(2025, 12, 31), Decimal("1000")))
+    clerk.run(b.RecordReading(other, date(2026, 1, 31), Decimal("1310")))
+    for day in (10, 11, 12, 13):
+        r = clerk.run(b.RecordReading(other, date(2026, 2, day), Decimal(9000 + day),
+                                      ReadingSource.SELF_READING))
+        held.append(str(r["reading_id"]))
+    seen: list[str] = []
+    with api_client(clerk.services, "finance") as http:
+        after = None
+        while True:
+            page = {"limit": 2, **({"after": after} if after else {})}
+            body = http.get("/readings/reviews", params=page).json()
+            assert len(body["items"]) <= 2
+            seen += [i["reading_id"] for i in body["items"]]
+            after = body["next"]
+            if after is None:
+                break
+        assert sorted(seen) == sorted(held) and len(seen) == 6
+        one = http.get("/readings/reviews", params={"limit": 3, "supply_point": other}).json()
+        assert [i["supply_point"] for i in one["items"]] == [other] * 3 and one["next"]

@@ -1,15 +1,15 @@
 """The reading review list (issue 11): self-readings held as implausible
 (:mod:`ledger.billing.reading_reviews`), listed for the staff, accepted or rejected by finance.
 
-The list is one aggregate (:class:`~ledger.billing.reading_reviews.ReadingReviewList`, at most
-:data:`~ledger.billing.reading_reviews.MAX_REVIEWS_LISTED` waiting entries read), paged here with the same
-opaque cursor as every list (:mod:`api.listing`), oldest held first. A reading's id names its supply point
-(``<supply point>#<n>``), so a decision needs only the id, and replays under its ``Idempotency-Key`` even
-after the reading has left the list.
+The list is one aggregate (:class:`~ledger.billing.reading_reviews.ReadingReviewList`), paged by (day
+held, reading id) with the same opaque cursor as every list (:mod:`api.listing`), oldest held first. A
+reading's id names its supply point (``<supply point>#<n>``), so a decision needs only the id, and replays
+under its ``Idempotency-Key`` even after the reading has left the list.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
@@ -38,12 +38,15 @@ def _item(e: ReviewEntry) -> HeldReadingItem:
 def reading_reviews(svc: ServicesDep, after: After = None, limit: Limit = 100, format: Format = "json",
                     supply_point: Filter = None) -> Page | Response:
     """Readings held for review, oldest held first; ``supply_point`` narrows to one meter."""
-    entries = svc.app.billing.reading_reviews()
-    if supply_point is not None:
-        entries = [e for e in entries if e.supply_point == supply_point]
+    position = None
     if after is not None:
-        position = decode_cursor(after, SORT, False, numeric=False)
-        entries = [e for e in entries if (e.held_on.isoformat(), e.reading_id) > position]
+        held_on, reading_id = decode_cursor(after, SORT, False, numeric=False)
+        try:
+            position = (date.fromisoformat(held_on), reading_id)
+        except ValueError:
+            raise InvalidInput("after is not a cursor this list gave for this sort", "after") from None
+    # One more than the page: whether there is a next one.
+    entries = svc.app.billing.reading_reviews(limit + 1, position, supply_point)
     page = entries[:limit]
     last = page[-1] if len(entries) > limit else None
     cursor = encode_cursor(SORT, False, (last.held_on.isoformat(), last.reading_id)) if last else None
