@@ -17,6 +17,7 @@ from uuid import UUID
 from api.bootstrap import Services
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.write_off_run_handlers import with_something_to_write_off
+from ledger.accounts.write_off_runs import MAX_WRITE_OFF_RUN_ACCOUNTS
 from ledger.accounts.write_offs import PRESCRIPTION_YEARS
 from ledger.core.errors import InvalidInput
 
@@ -58,6 +59,7 @@ def write_off_candidates(svc: Services, reason: str, on: date,
             raise InvalidInput(f"more than {MAX_WRITE_OFF_RUN_CANDIDATES} accounts to look at; choose an "
                                "earlier day", "on")
         found += with_something_to_write_off(_load(svc, [UUID(i) for i in page]), reason, on)
-        if len(page) < size:
+        # More than a run may hold: the proposal refuses it whatever the rest holds, so look no further.
+        if len(page) < size or len(found) > MAX_WRITE_OFF_RUN_ACCOUNTS:
             return tuple(found)
         after = page[-1]
