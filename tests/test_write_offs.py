@@ -16,6 +16,8 @@ from uuid import UUID
 
 import pytest
 
+import api.write_off_run
+import ledger.accounts.write_off_runs
 from api.write_off_run import cutoff, write_off_candidates
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.write_off_handlers import ReverseWriteOff, WriteOff
@@ -264,3 +266,25 @@ def test_a_run_pages_through_its_candidates_and_proposes_what_one_look_at_all_wo
         k: v for k, v in by_pages.items() if k not in strip}
     runs = [svc.app.get(WriteOffRun, UUID(r["run_id"]), "run", "run_id") for r in (one_shot, by_pages)]
     assert runs[0].proposals == runs[1].proposals and len(runs[0].proposals) == 6
+
+
+def test_a_run_over_more_accounts_than_it_may_hold_is_refused_as_before(
+        clerk: Clerk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a run limit of three, four small balances: refused with the proposal's own error, whether the
+    accounts are looked through a page at a time (which stops at the fourth found) or all at once."""
+    monkeypatch.setattr(ledger.accounts.write_off_runs, "MAX_WRITE_OFF_RUN_ACCOUNTS", 3)
+    monkeypatch.setattr(api.write_off_run, "MAX_WRITE_OFF_RUN_ACCOUNTS", 3)
+    for n in range(5):
+        clerk.bill(clerk.customer(f"Small {n}"), "5.00", due=clerk.clock.today)
+    clerk.clock.advance(1)
+    on = clerk.clock.today
+    paged = write_off_candidates(clerk.services, "small-balance", on, batch=2)
+    assert len(paged) == 4  # stopped at the fourth: the run cannot hold it
+    for ids in (paged, tuple(UUID(i) for i in clerk.services.view.overdue_accounts(
+            cutoff("small-balance", on).isoformat()))):
+        with pytest.raises(InvalidInput, match="at most 3 accounts") as info:
+            as_finance(clerk, ProposeWriteOffRun("small-balance", on, ids))
+        assert info.value.field == "on"
+    with api_client(clerk.services, "finance") as http:
+        r = http.post("/write-off-runs", json={"reason": "small-balance"}, headers={"Idempotency-Key": "big"})
+        assert r.status_code == 422 and "at most 3 accounts" in r.text
