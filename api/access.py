@@ -67,6 +67,8 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /accounts/{account_id}/statement": allow(*READ, PORTAL),
     # a customer's life at a supply point (api.routes.moves): deposits, holder change, move-out/in
     "POST /contracts/{contract_id}/deposit": allow(FINANCE),
+    "POST /contracts/{contract_id}/deposit/settlement": allow(FINANCE),
+    "GET /accounts/{account_id}/deposits": allow(*READ, PORTAL),
     "POST /contracts/{contract_id}/holder-change": allow(FINANCE),
     "POST /contracts/{contract_id}/move-out": allow(FINANCE),
     "POST /move-ins": allow(FINANCE),
@@ -154,6 +156,8 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /invoices": allow(*READ),
     "GET /payments": allow(*READ),
     "GET /mandates": allow(*READ),
+    "GET /supply-points": allow(*READ),
+    "GET /supply-points/{scheme}/{supply_point_id}": allow(*READ),
     "GET /accounts/{account_id}/contracts": allow(*READ, PORTAL),
     "GET /accounts/{account_id}/invoices": allow(*READ, PORTAL),
     "GET /accounts/{account_id}/payments": allow(*READ, PORTAL),

@@ -43,9 +43,10 @@ def _load(svc: Services, ids: Sequence[UUID]) -> list[ContractAccount]:
     return [a for a in (loaded.get(i) for i in ids) if isinstance(a, ContractAccount)]
 
 
-def write_off_candidates(svc: Services, reason: str, on: date,
+def write_off_candidates(svc: Services, reason: str, on: date, company: str | None = None,
                          batch: int = WRITE_OFF_SCREEN_BATCH) -> tuple[UUID, ...]:
-    """The accounts a run for ``reason`` on ``on`` proposes to write off, in id order."""
+    """The accounts a run for ``reason`` on ``on`` (of ``company``'s accounts, if named) proposes to write
+    off, in id order."""
     svc.projections.catch_up()
     due_before = cutoff(reason, on).isoformat()
     size = max(1, batch)
@@ -58,7 +59,10 @@ def write_off_candidates(svc: Services, reason: str, on: date,
         if looked > MAX_WRITE_OFF_RUN_CANDIDATES:
             raise InvalidInput(f"more than {MAX_WRITE_OFF_RUN_CANDIDATES} accounts to look at; choose an "
                                "earlier day", "on")
-        found += with_something_to_write_off(_load(svc, [UUID(i) for i in page]), reason, on)
+        accounts = _load(svc, [UUID(i) for i in page])
+        if company is not None:  # the proposal's own test (ledger.parties.company.company_of)
+            accounts = [a for a in accounts if svc.app.company_of(a).code == company]
+        found += with_something_to_write_off(accounts, reason, on)
         # More than a run may hold: the proposal refuses it whatever the rest holds, so look no further.
         if len(page) < size or len(found) > MAX_WRITE_OFF_RUN_ACCOUNTS:
             return tuple(found)

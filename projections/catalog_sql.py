@@ -39,6 +39,10 @@ CREATE = [
     " supply_point_id TEXT NOT NULL, commodity TEXT NOT NULL, tariff_code TEXT NOT NULL,"
     " billing_frequency TEXT NOT NULL, start_date TEXT NOT NULL, end_date TEXT, position BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS saldo_contracts_account ON {schema}saldo_contracts (account_id, position)",
+    # The supply-point list looks for a later contract at the same point and pages by the point id
+    # (projections/lists.py): one index serves both.
+    "CREATE INDEX IF NOT EXISTS saldo_contracts_point ON {schema}saldo_contracts"
+    " (supply_point_id, supply_point_scheme, position)",
     "CREATE TABLE IF NOT EXISTS {schema}saldo_documents ("
     " document_id TEXT PRIMARY KEY, number TEXT NOT NULL, kind TEXT NOT NULL, account_id TEXT NOT NULL,"
     " contract_id TEXT, issue_date TEXT NOT NULL, due_date TEXT NOT NULL, currency TEXT NOT NULL,"

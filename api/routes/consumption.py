@@ -7,6 +7,11 @@ aggregate, the same one billing rates from, never a loop over customers. The cur
 interval) or added up per local day, per month, or per time-of-use band of a calendar (the ARERA
 F1/F2/F3 bands by default), for one month or a range of months (:mod:`api.load_curve_view`); intervals
 not received are counted as ``missing``, never as zero.
+
+A portal token sees only its holder's side of a holder change
+(:func:`ledger.accounts.holder_change.holder_window`): the old holder up to the change date, the new one from
+the next day; a month wholly outside it is "not found", as if nothing had been received (in a range of
+months, it is left out). The staff see all.
 """
 
 from __future__ import annotations
@@ -19,14 +24,20 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from api.deps import ServicesDep
+from api.deps import ActorDep, ServicesDep
 from api.listing import Format, csv_response
 from api.load_curve_view import curve_range, months_between
 from ledger.accounts.contract import Contract
-from ledger.billing.load_curves import LoadCurveMonth
+from ledger.accounts.holder_change import SupplyPointOccupancy, holder_window, within
+from ledger.billing.load_curves import LoadCurveMonth, month_key
 from ledger.billing.rating.calendar import DEFAULT_CALENDARS, ITALY_ARERA
 from ledger.billing.readings import MeterReadings
+from ledger.core.actor import Role
 from ledger.core.errors import InvalidInput, NotFound
+
+#: The days a reader may see: (first, last), either None for no bound.
+Window = tuple[date | None, date | None]
+ALL_DAYS: Window = (None, None)
 
 router = APIRouter(tags=["readings"])
 _MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -83,14 +94,26 @@ def _contract(svc: ServicesDep, contract_id: UUID) -> Contract:
     return contract
 
 
+def _window(svc: ServicesDep, contract: Contract, actor: ActorDep) -> Window:
+    """What of the supply point's data the reader may see: all (staff), or its holder's days (portal)."""
+    if actor.role is not Role.PORTAL:
+        return ALL_DAYS
+    occupancy = svc.app.find(SupplyPointOccupancy, SupplyPointOccupancy.id_for(contract.supply_point))
+    return holder_window(occupancy, contract)
+
+
 @router.get("/contracts/{contract_id}/readings", response_model=None,
             responses={200: {"model": ReadingsOut, "content": {"text/csv": {}}}})
-def readings(contract_id: UUID, svc: ServicesDep, format: Format = "json") -> ReadingsOut | Response:
-    """Every register reading of the contract's supply point, by date, with what superseded it;
-    ``format=csv``: the readings, one line each."""
-    point = _contract(svc, contract_id).supply_point.id
+def readings(contract_id: UUID, svc: ServicesDep, actor: ActorDep,
+             format: Format = "json") -> ReadingsOut | Response:
+    """Every register reading of the contract's supply point, by date, with what superseded it (for a
+    portal, those of its holder's days only); ``format=csv``: the readings, one line each."""
+    contract = _contract(svc, contract_id)
+    window = _window(svc, contract, actor)
+    point = contract.supply_point.id
     meter = svc.app.find(MeterReadings, MeterReadings.id_for(point))
-    rows = sorted(meter.readings.values(), key=lambda r: (r.read_on, r.reading_id)) if meter else []
+    rows = sorted((r for r in meter.readings.values() if within(window, r.read_on)),
+                  key=lambda r: (r.read_on, r.reading_id)) if meter else []
     out = [ReadingOut(reading_id=r.reading_id, read_on=r.read_on, index=r.index, multiplier=r.multiplier,
                       source=r.source.value, supersedes=r.supersedes,
                       superseded_by=meter.superseded_by.get(r.reading_id) if meter else None,
@@ -105,24 +128,25 @@ def readings(contract_id: UUID, svc: ServicesDep, format: Format = "json") -> Re
 
 @router.get("/contracts/{contract_id}/load-curve", response_model=None,
             responses={200: {"model": LoadCurveOut, "content": {"text/csv": {}}}})
-def load_curve(contract_id: UUID, svc: ServicesDep, month: OneMonth = None, start: FromMonth = None,
-               end: ToMonth = None, by: By = "day", calendar: CalendarName = ITALY_ARERA.name,
-               format: Format = "json") -> LoadCurveOut | Response:
-    """The load curve of one ``month``, or of the months ``from`` to ``to`` (at most
-    :data:`~api.load_curve_view.MAX_LOAD_CURVE_MONTHS`), raw, per local day, per month, or per band;
-    ``format=csv``: the values, one line each."""
+def load_curve(contract_id: UUID, svc: ServicesDep, actor: ActorDep, month: OneMonth = None,
+               start: FromMonth = None, end: ToMonth = None, by: By = "day",
+               calendar: CalendarName = ITALY_ARERA.name, format: Format = "json") -> LoadCurveOut | Response:
+    """The load curve of one ``month`` (default: this month), or of the months ``from`` to ``to`` (at most
+    :data:`~api.load_curve_view.MAX_LOAD_CURVE_MONTHS`), raw, per local day, per month, or per band (for
+    a portal, of its holder's days only); ``format=csv``: the values, one line each."""
     if month is not None and (start is not None or end is not None):
         raise InvalidInput("ask for one month, or for from and to, not both", "month")
-    first = month or start
-    if first is None:
-        raise InvalidInput("month (or from and to) is required", "month")
+    # Neither: the month of today, in the portal's "this month" sense (the injected clock's day).
+    first = month or start or (end if end is not None else month_key(svc.app.today()))
     months = months_between(first, month or end or first)
-    point = _contract(svc, contract_id).supply_point.id
+    contract = _contract(svc, contract_id)
+    point = contract.supply_point.id
+    window = _window(svc, contract, actor)
     bands = DEFAULT_CALENDARS.get(calendar)
     if bands is None:
         raise InvalidInput(f"calendar must be one of {', '.join(DEFAULT_CALENDARS)}", "calendar")
     curves = [(m, svc.app.find(LoadCurveMonth, LoadCurveMonth.id_for(point, m))) for m in months]
-    found = curve_range(curves, by, bands, point)
+    found = curve_range(curves, by, bands, point, lambda day: within(window, day))
     curve = found.first
     values = [CurveValue(key=p.key, value=p.value, missing=p.missing) for p in found.points]
     if format == "csv":

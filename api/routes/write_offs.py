@@ -62,9 +62,11 @@ def write_offs(account_id: UUID, svc: ServicesDep) -> list[WriteOffOut]:
 @router.post("/write-off-runs", status_code=201, tags=["write-offs"])
 def propose_run(body: WriteOffRunIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                 response: Response) -> dict[str, Any]:
-    """Propose writing off every item past the prescription, or every small balance, as of ``on``."""
+    """Propose writing off every item past the prescription, or every small balance, as of ``on``; with
+    ``company``, only that company's accounts (default: every company's)."""
     on = body.on or svc.app.today()
-    cmd = ProposeWriteOffRun(body.reason, on, write_off_candidates(svc, body.reason, on))
+    cmd = ProposeWriteOffRun(body.reason, on, write_off_candidates(svc, body.reason, on, body.company),
+                             body.company)
     return run_command(svc, cmd, key, response, actor)
 
 

@@ -230,6 +230,8 @@ def import_statement(
     # same invoice twice are still right: the account aggregate, not the index, decides the clearing.
     svc.projections.catch_up()
     currency = "EUR"
+    # A file that names no account (CSV, some MT940) is of the default company's collection account: no
+    # account is in sight to say otherwise (as _book below).
     periods = statement_periods((e for read in bank_file.files for e in read.entries),
                                 svc.app.config.bank_account)
     batch: list[tuple[BankEntry, str]] = []
@@ -350,6 +352,7 @@ def _command(entry: BankEntry, fingerprint: str, receipt: Receipt, bank_account:
 def _book(svc: Services, batch: list[tuple[BankEntry, str]], periods: dict[StatementKey, StatementPeriod],
           report: ImportReport, actor: Actor) -> None:
     receipts = [_receipt(entry, svc.app.today()) for entry, _ in batch]
+    # An entry of a file naming no account: the default company's collection account (no account in sight).
     default_account = svc.app.config.bank_account
     companies = svc.app.companies
     indexes: dict[str | None, MatchIndex] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -50,7 +51,20 @@ class TariffAssignment:
     effective_from: date
 
 
+@dataclass(frozen=True, slots=True)
+class DepositRequirement:
+    """A deposit the contract's first invoice is to carry (:mod:`ledger.accounts.deposits`): the customer
+    kind and size its rule is looked up by, and the amount the rule asked when it was required."""
+
+    customer_kind: str
+    size: Decimal
+    amount: Decimal
+
+
 class Contract(Aggregate):
+    #: Class-level default, so contracts stored before deposits on first invoices load as "none required".
+    deposit_requirement: DepositRequirement | None = None
+
     @event("Signed")
     def __init__(
         self,
@@ -92,6 +106,17 @@ class Contract(Aggregate):
     @event("Ended")
     def _ended(self, end_date: date) -> None:
         self.end_date = end_date
+
+    def require_deposit(self, requirement: DepositRequirement) -> None:
+        if self.deposit_requirement is not None:
+            raise Conflict("the contract requires a deposit already", "contract_id")
+        if self.end_date is not None:
+            raise Conflict(f"contract ended on {self.end_date}", "contract_id")
+        self._deposit_required(requirement)
+
+    @event("DepositRequired")
+    def _deposit_required(self, requirement: DepositRequirement) -> None:
+        self.deposit_requirement = requirement
 
     def tariff_on(self, day: date) -> str | None:
         """The tariff code in force on ``day``, or None before the contract's first assignment."""

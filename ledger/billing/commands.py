@@ -16,6 +16,7 @@ from uuid import UUID
 from ledger.billing.rating import TariffVersion
 from ledger.billing.readings import ReadingSource
 from ledger.billing.records import BilledPeriod, RunBatch
+from ledger.core.transcoding import as_before
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,11 @@ class StartBillingRun:
     period_end: date
     issue_date: date | None = None
     contracts: tuple[UUID, ...] = ()  # a portion of the portfolio; empty: every contract
+    #: Only the contracts of this company's accounts; None: every company's (as every run before issue 11).
+    company: str | None = None
+
+    def idempotency_payload(self) -> object:
+        return as_before(self, "company")
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,6 +193,7 @@ class BillingRun(Aggregate):
         issue_date: date | None
         started_on: date
         contracts: tuple[UUID, ...]
+        company: str | None = None  # issue 11: only this company's contracts; None (older runs): all
 
     class BatchRecorded(Aggregate.Event):
         batch: RunBatch
@@ -210,8 +211,10 @@ class BillingRun(Aggregate):
         issue_date: date | None,
         started_on: date,
         contracts: tuple[UUID, ...],
+        company: str | None = None,
     ) -> None:
         self.contracts = contracts
+        self.company = company
         self.period_start = period_start
         self.period_end = period_end
         self.issue_date = issue_date

@@ -37,15 +37,20 @@ class RevokeMandate:
 
 @dataclass(frozen=True, slots=True)
 class ProposeCollectionRun:
-    """Select, on the candidate accounts, the open items due by ``due_by`` for ``collection_date``."""
+    """Select, on the candidate accounts of ``company`` (the default company if None), the open items due
+    by ``due_by`` for ``collection_date``: a run is one company's, as its pain.008 has one creditor."""
 
     due_by: date
     collection_date: date
     candidate_account_ids: tuple[UUID, ...]
+    company: str | None = None
 
     def idempotency_payload(self) -> object:
-        """The candidates come from the view and change as the run books: the key covers the dates."""
-        return (self.due_by, self.collection_date)
+        """The candidates come from the view and change as the run books: the key covers the dates (and the
+        company when one is named, so that a run of the default company keys as it always did)."""
+        if self.company is None:
+            return (self.due_by, self.collection_date)
+        return (self.due_by, self.collection_date, self.company)
 
 
 @dataclass(frozen=True, slots=True)

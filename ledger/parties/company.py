@@ -183,6 +183,14 @@ def company_named(ws: object, code: str) -> CompanyConfig:
     return found
 
 
+def run_company(ws: object, code: str | None) -> CompanyConfig:
+    """The company a run is for: the one of code ``code``, or the default company when a run names none (the
+    only company of a one-company installation, and what every run before issue 11 was for)."""
+    if code is None:
+        return companies_of(ws, getattr(ws, "config", CompanyConfig())).default
+    return company_named(ws, code)
+
+
 def company_of(ws: object, owner: BelongsToCompany) -> CompanyConfig:
     """The company an account (or anything naming one) belongs to: the default if it names none."""
     default = getattr(ws, "config", CompanyConfig())
