@@ -29,7 +29,7 @@ from api.listing import Format, csv_response
 from api.load_curve_view import curve_range, months_between
 from ledger.accounts.contract import Contract
 from ledger.accounts.holder_change import SupplyPointOccupancy, holder_window, within
-from ledger.billing.load_curves import LoadCurveMonth, month_key
+from ledger.billing.load_curves import LoadCurveMonth
 from ledger.billing.rating.calendar import DEFAULT_CALENDARS, ITALY_ARERA
 from ledger.billing.readings import MeterReadings
 from ledger.core.actor import Role
@@ -131,13 +131,14 @@ def readings(contract_id: UUID, svc: ServicesDep, actor: ActorDep,
 def load_curve(contract_id: UUID, svc: ServicesDep, actor: ActorDep, month: OneMonth = None,
                start: FromMonth = None, end: ToMonth = None, by: By = "day",
                calendar: CalendarName = ITALY_ARERA.name, format: Format = "json") -> LoadCurveOut | Response:
-    """The load curve of one ``month`` (default: this month), or of the months ``from`` to ``to`` (at most
+    """The load curve of one ``month``, or of the months ``from`` to ``to`` (at most
     :data:`~api.load_curve_view.MAX_LOAD_CURVE_MONTHS`), raw, per local day, per month, or per band (for
     a portal, of its holder's days only); ``format=csv``: the values, one line each."""
     if month is not None and (start is not None or end is not None):
         raise InvalidInput("ask for one month, or for from and to, not both", "month")
-    # Neither: the month of today, in the portal's "this month" sense (the injected clock's day).
-    first = month or start or (end if end is not None else month_key(svc.app.today()))
+    first = month or start or end
+    if first is None:
+        raise InvalidInput("month (or from and to) is required", "month")
     months = months_between(first, month or end or first)
     contract = _contract(svc, contract_id)
     point = contract.supply_point.id
