@@ -26,6 +26,7 @@ from api.routes import (
     accounts,
     audit,
     billing,
+    changes,
     collections,
     consumption,
     credit_refunds,
@@ -47,7 +48,7 @@ from api.routes import (
 ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning.router, billing.router,
            collections.router, reports.router, keys.router, audit.router, lists.router, search.router,
            consumption.router, reading_reviews.router, moves.router, write_offs.router, credit_refunds.router,
-           supply_points.router)
+           changes.router, supply_points.router)
 
 #: The two ways to authenticate, as the OpenAPI document declares them (Swagger UI's "Authorize").
 SECURITY_SCHEMES = {

@@ -31,6 +31,7 @@ from ledger.accounts.holder_change import LifeHandlers
 from ledger.accounts.invoice import NumberRange
 from ledger.accounts.write_off_handlers import WriteOffHandlers
 from ledger.accounts.write_off_run_handlers import WriteOffRunHandlers
+from ledger.billing.contract_changes import ContractChangeHandlers
 from ledger.billing.handlers import BillingHandlers
 from ledger.billing.reading_reviews import ReadingReviewList
 from ledger.billing.records import BillingRun
@@ -117,10 +118,11 @@ class Saldo(Application[UUID]):
         self.write_off_runs = WriteOffRunHandlers(self)
         self.credit_refunds = CreditRefundHandlers(self)
         self.answers = AnswerHandlers(self)
+        self.contract_changes = ContractChangeHandlers(self)
         self._handlers: dict[type, Handler] = dispatch_table(
             (self.parties, self.accounts, self.payments, self.billing, self.collections, self.dunning,
              self.access, self.life, self.write_offs, self.write_off_runs, self.credit_refunds,
-             self.answers))
+             self.answers, self.contract_changes))
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()

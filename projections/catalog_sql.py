@@ -66,7 +66,12 @@ STATEMENTS = {
     "partner": "INSERT INTO {p}saldo_partners VALUES (?, ?, ?, ?, ?, ?, ?)",
     "account": "INSERT INTO {p}saldo_account_parties VALUES (?, ?, ?, ?)",
     "contract": "INSERT INTO {p}saldo_contracts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "partner_details": "UPDATE {p}saldo_partners SET email = COALESCE(?, email),"
+                       " language = COALESCE(?, language) WHERE partner_id = ?",
+    "unindex": "DELETE FROM {p}saldo_search WHERE kind = ? AND entity_id = ?",
+    "account_payment_method": "UPDATE {p}saldo_account_parties SET payment_method = ? WHERE account_id = ?",
     "contract_tariff": "UPDATE {p}saldo_contracts SET tariff_code = ? WHERE contract_id = ?",
+    "contract_frequency": "UPDATE {p}saldo_contracts SET billing_frequency = ? WHERE contract_id = ?",
     "contract_end": "UPDATE {p}saldo_contracts SET end_date = ? WHERE contract_id = ?",
     "document": "INSERT INTO {p}saldo_documents (document_id, number, kind, account_id, contract_id,"
                 " issue_date, due_date, currency, net_cents, vat_cents, gross_cents, payment_reference,"

@@ -11,6 +11,10 @@ list and one point's holders).
 Regenerated for issue 11 items 3-4 (deposits): ``POST /contracts/{contract_id}/deposit/settlement`` (body
 ``SettleDepositIn``) and ``GET /accounts/{account_id}/deposits`` (``DepositsOut``, ``DepositOut``) are new, so
 finance can settle a deposit and the staff and the account's portal can read its deposits.
+Regenerated for issue 11 (updates as events): ``POST /partners/{partner_id}/details``, ``POST
+/contracts/{contract_id}/tariff``, ``.../billing-frequency``, ``.../vat-rate`` and ``POST
+/accounts/{account_id}/payment-method`` are new, and ``GET /partners/{partner_id}`` answers ``PartnerDetail``
+(the listed fields plus address and contact, a superset of ``PartnerItem``) so a changed address can be read.
 Regenerated for issue 11 item 1 (find and read everything): the dunning history (``GET /dunning/history``,
 ``GET /accounts/{account_id}/dunning/history``) and the reading review list with its acceptance and
 rejection are new; ``GET /search`` and ``GET /contracts/{contract_id}/readings`` take ``format`` (CSV),

@@ -2,9 +2,9 @@
 three companies of one group, paid by three statements on the three companies' IBANs.
 
 Each company (``tests/fixtures/companies.fi-group.toml``) has its own VAT id, collection IBAN, number series
-and viitenumero references. A clerk uploads the three banks' camt.053 files over HTTP; each payment must land
-on its own company's invoice and book to its own company's bank account, and uploading a file again changes
-nothing.
+and viitenumero references (each with its own reference prefix, so the three never coincide). A clerk
+uploads the three banks' camt.053 files over HTTP; each payment must land on its own company's invoice and
+book to its own company's bank account, and uploading a file again changes nothing.
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ def test_three_statements_on_three_ibans_pay_each_company_its_own_invoice(group_
         reference = bill["payment_reference"]
         assert _viitenumero_ok(reference), reference
     assert len({bill["number"] for _, bill in bills.values()}) == 3  # three series
+    # each company's own reference prefix: no two companies of the group issue the same reference
+    assert len({bill["payment_reference"] for _, bill in bills.values()}) == 3
     files = {}
     for company, (_, bill) in bills.items():
         entry = SynthEntry(Decimal(bill["gross"]), reference=bill["payment_reference"],

@@ -49,8 +49,9 @@ class DepositHandlers(Capability[CompanyConfig]):
               issue_date: date, due_date: date | None) -> Handled:
         due = due_date or issue_date + timedelta(days=account.payment_terms_days)
         number = f"DEP-{contract.id.hex[:12].upper()}"
-        scheme = company_of(self.ws, account).reference_scheme
-        references, reference = issue_reference(self.ws, scheme, number, drawn=False)
+        company = company_of(self.ws, account)  # the account's company's scheme and prefix (issue 11)
+        references, reference = issue_reference(self.ws, company.reference_scheme, number, drawn=False,
+                                                prefix=company.reference_prefix)
         account.bill_deposit(str(contract.id), document_id(number).hex, number, amount, issue_date, due,
                              reference, rule.annual_interest_percent if rule else Decimal(0))
         return [*references, account], {"amount": str(amount), "number": number,

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from ledger.accounts.contract import BillingFrequency
 from ledger.billing.rating import TariffVersion
 from ledger.billing.readings import ReadingSource
 from ledger.billing.records import BilledPeriod, RunBatch
@@ -106,6 +107,34 @@ class SetBillingVatRate:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeContractTariff:
+    """Bill the contract on ``tariff_code`` from ``effective_from`` on (earlier days keep their tariff)."""
+
+    contract_id: UUID
+    tariff_code: str
+    effective_from: date
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeBillingFrequency:
+    """Bill the contract every ``billing_frequency`` from ``effective_from`` (the first of a month) on."""
+
+    contract_id: UUID
+    billing_frequency: BillingFrequency
+    effective_from: date
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeContractVatRate:
+    """Bill the contract at ``vat_rate`` (None: the tariff's) for periods ending from ``effective_from``."""
+
+    contract_id: UUID
+    vat_rate: Decimal | None
+    effective_from: date
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class RecordBilledPeriods:
     """Note in the contracts' billing histories that the invoice issued under ``invoice_key`` bills them.
 
@@ -163,6 +192,9 @@ BillingCommand = (
     | DefineTariffVersion
     | RecordSpotPrices
     | SetBillingVatRate
+    | ChangeContractTariff
+    | ChangeBillingFrequency
+    | ChangeContractVatRate
     | RecordBilledPeriods
     | RecordTrueUp
     | StartBillingRun

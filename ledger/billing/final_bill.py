@@ -114,7 +114,7 @@ def end_supply(app: BillingService, end: EndOfSupply, key: str, actor: Actor = S
 
 def _final_bill(app: BillingService, contract: Contract, end_date: date, actor: Actor) -> Result:
     """Bill the contract alone over the billing period that holds ``end_date`` (its last one ends there)."""
-    months = contract.billing_frequency.months
+    months = contract.frequency_on(end_date).months  # the frequency in force when it ends
     index = end_date.year * 12 + end_date.month - 1
     index -= index % months
     period_start = date(index // 12, index % 12 + 1, 1)

@@ -3,10 +3,10 @@
 A run over the days [start, end] works through the portfolio in chunks of contract accounts:
 
 1. **Select.** Contracts come from the store's log (``Contract.Signed``); their due periods from
-   :func:`ledger.billing.decisions.billing_periods`. A period that the contract's billing history already
-   covers is skipped (``already_billed``): a re-run, or a resumed run after a crash, bills nothing
-   twice. Billed periods that may now rate differently (estimated, or their readings corrected) are
-   checked for a **true-up**.
+   :func:`ledger.billing.decisions.contract_periods` (by the frequency in force). A period that the
+   contract's billing history already covers is skipped (``already_billed``): a re-run, or a resumed
+   run after a crash, bills nothing twice. Billed periods that may now rate differently (estimated, or
+   their readings corrected) are checked for a **true-up**.
 2. **Load** the chunk's histories, readings, load curves, tariffs and spot prices, a query per kind.
 3. **Rate** (:mod:`ledger.billing.rating_step`): contracts sharing a period, grid and tariff versions are
    priced in one call of the numpy kernel.
@@ -44,7 +44,7 @@ from eventsourcing.domain import Aggregate
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.contract import Contract
 from ledger.billing import commands as b
-from ledger.billing.decisions import DAY, BillingSettings, billing_periods, needs_true_up_check
+from ledger.billing.decisions import DAY, BillingSettings, contract_periods, needs_true_up_check
 from ledger.billing.drafts import Draft, drafts_for
 from ledger.billing.issuing import Record, issue_drafts
 from ledger.billing.load_curves import LoadCurveMonth, month_key
@@ -309,9 +309,7 @@ def _select(
     due: set[UUID] = set()
     for contract in chunk:
         history = histories.get(ContractBilling.id_for(contract.id))
-        for s, e in billing_periods(
-            contract.billing_frequency.months, contract.start_date, contract.end_date, start, end
-        ):
+        for s, e in contract_periods(contract, start, end):
             due.add(contract.id)
             if history is not None and history.overlapping(s, e) is not None:
                 already += 1

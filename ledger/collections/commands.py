@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from ledger.accounts.terms import PaymentMethod
 from ledger.collections.review import ReportedReturn, ReviewProblem
 
 
@@ -18,6 +19,16 @@ class RegisterMandate:
     debtor_iban: str
     debtor_bic: str | None = None
     scheme: str = "CORE"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePaymentMethod:
+    """How the account's items are paid: by bank transfer, or collected by direct debit (which needs an
+    active mandate). The payment method lives on the contract account, not the contract: the account's
+    items are what is paid or collected."""
+
+    account_id: UUID
+    payment_method: PaymentMethod
 
 
 @dataclass(frozen=True, slots=True)

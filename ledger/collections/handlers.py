@@ -40,6 +40,13 @@ class DirectDebitHandlers(Capability[CompanyConfig]):
         account.set_mandate(mandate, "registered")
         return [account], {"account_id": str(account.id), "mandate": mandate.reference}
 
+    @handles(d.ChangePaymentMethod)
+    def change_payment_method(self, cmd: d.ChangePaymentMethod, rid: UUID) -> Handled:
+        account = self._account(cmd.account_id)
+        changed = account.change_payment_method(cmd.payment_method, self.today())
+        return ([account] if changed else []), {"account_id": str(account.id), "changed": changed,
+                                                "payment_method": account.payment_method.value}
+
     @handles(d.ChangeMandateIban)
     def change_mandate_iban(self, cmd: d.ChangeMandateIban, rid: UUID) -> Handled:
         account = self._account(cmd.account_id)
