@@ -97,6 +97,8 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "POST /accounts/{account_id}/dunning/locks/{lock_id}/release": allow(FINANCE),
     "POST /accounts/{account_id}/dunning/procedure": allow(FINANCE),
     "GET /accounts/{account_id}/dunning": allow(*READ),
+    "GET /accounts/{account_id}/dunning/history": allow(*READ),
+    "GET /dunning/history": allow(*READ),
     "POST /accounts/{account_id}/dunning/steps/{step_id}/reversal": allow(FINANCE),
     "POST /dunning/runs": allow(FINANCE),
     "GET /dunning/runs/{run_id}": allow(*READ),
@@ -164,6 +166,10 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /search": allow(*READ),
     "GET /contracts/{contract_id}/readings": allow(*READ, PORTAL),
     "GET /contracts/{contract_id}/load-curve": allow(*READ, PORTAL),
+    # the reading review list: self-readings held as implausible, decided by finance
+    "GET /readings/reviews": allow(*READ),
+    "POST /readings/reviews/{reading_id}/acceptance": allow(FINANCE),
+    "POST /readings/reviews/{reading_id}/rejection": allow(FINANCE),
     # write-offs to bad-debt and their reversal (issue 11 item 5): finance decides, the staff read
     "POST /accounts/{account_id}/write-offs": allow(FINANCE),
     "POST /accounts/{account_id}/write-offs/{write_off_id}/reversal": allow(FINANCE),

@@ -37,6 +37,7 @@ from api.routes import (
     moves,
     ops,
     payments,
+    reading_reviews,
     reports,
     search,
     supply_points,
@@ -46,8 +47,8 @@ from api.routes import (
 #: In the order the paths appear in the OpenAPI document (and Swagger UI).
 ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning.router, billing.router,
            collections.router, reports.router, keys.router, audit.router, lists.router, search.router,
-           consumption.router, moves.router, write_offs.router, credit_refunds.router, changes.router,
-           supply_points.router)
+           consumption.router, reading_reviews.router, moves.router, write_offs.router, credit_refunds.router,
+           changes.router, supply_points.router)
 
 #: The two ways to authenticate, as the OpenAPI document declares them (Swagger UI's "Authorize").
 SECURITY_SCHEMES = {

@@ -25,7 +25,8 @@ FILLED = {"/partners", "/accounts", "/contracts", "/invoices", "/payments", "/ma
           "/accounts/{account_id}/contracts", "/accounts/{account_id}/invoices", "/journal"}
 
 #: Routes that need one of several optional parameters: which one the walk gives, filled from the demo.
-CHOICES = {"/audit/trail": {"account": "account_id"}}
+CHOICES = {"/audit/trail": {"account": "account_id"},
+           "/contracts/{contract_id}/load-curve": {"month": "month"}}
 
 
 def _fill(path: str, ids: dict[str, str]) -> str | None:
@@ -62,7 +63,8 @@ def test_every_list_answers_for_the_demo(store_url: str, tmp_path: Path, monkeyp
             required = [p["name"] for p in item["get"].get("parameters", [])
                         if p["in"] == "query" and p.get("required")]
             assert set(required) <= set(values), f"{path}: say what the demo fills {required} with"
-            params = {q: values[q] for q in required} | {q: ids[v] for q, v in CHOICES.get(path, {}).items()}
+            params = ({q: values[q] for q in required}
+                      | {q: values[v] for q, v in CHOICES.get(path, {}).items()})
             reply = client.get(url, params=params, headers=auditor)
             walked.append(path)
             if reply.status_code == 404:  # a document this customer does not have (a refund file, a plan)

@@ -36,6 +36,7 @@ from ledger.billing.records import ContractBilling
 from ledger.billing.run import run_billing
 from ledger.core.money import round_cents
 from ledger.core.topics import register_old_topics
+from tests.auth import api_client
 
 FIXTURE = Path(__file__).parent / "fixtures" / "old_store"
 VIEW_TABLES = ("saldo_accounts", "saldo_collections", "saldo_journal", "saldo_mandates", "saldo_open_items",
@@ -380,6 +381,22 @@ def test_an_old_account_belongs_to_the_default_company(old_store: str) -> None:
                     if type(a).__name__ == "ContractAccount"]
         assert accounts and {a.company for a in accounts} == {None}
         assert {svc.app.company_of(a).code for a in accounts} == {svc.app.config.code}
+    finally:
+        svc.close()
+
+
+def test_the_dunning_history_lists_every_old_step_under_the_default_company(old_store: str) -> None:
+    """Issue 11: the dunning history has its own tracking name, so on a store written before it existed
+    it starts from position 0 and lists every step stored (under the topics of before the move), each in
+    the default company; old steps name no procedure version (0: the procedure as shipped)."""
+    svc = build(old_store)
+    try:
+        with api_client(svc, "auditor") as http:
+            steps = http.get("/dunning/history", params={"limit": 500}).json()["items"]
+            assert len(steps) == 15 and {s["company"] for s in steps} == {""}
+            assert {s["procedure_version"] for s in steps} == {0} and all(s["rule"] for s in steps)
+            default = http.get("/dunning/history", params={"limit": 500, "company": svc.app.config.code})
+            assert [s["step_id"] for s in default.json()["items"]] == [s["step_id"] for s in steps]
     finally:
         svc.close()
 

@@ -15,6 +15,11 @@ Regenerated for issue 11 (updates as events): ``POST /partners/{partner_id}/deta
 /contracts/{contract_id}/tariff``, ``.../billing-frequency``, ``.../vat-rate`` and ``POST
 /accounts/{account_id}/payment-method`` are new, and ``GET /partners/{partner_id}`` answers ``PartnerDetail``
 (the listed fields plus address and contact, a superset of ``PartnerItem``) so a changed address can be read.
+Regenerated for issue 11 item 1 (find and read everything): the dunning history (``GET /dunning/history``,
+``GET /accounts/{account_id}/dunning/history``) and the reading review list with its acceptance and
+rejection are new; ``GET /search`` and ``GET /contracts/{contract_id}/readings`` take ``format`` (CSV),
+and ``GET /contracts/{contract_id}/load-curve`` reads a range of months (``from``, ``to``; ``month`` is
+now optional; ``format`` for CSV), so its body names ``from_month`` and ``to_month`` too.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 three companies of one group, paid by three statements on the three companies' IBANs.
 
 Each company (``tests/fixtures/companies.fi-group.toml``) has its own VAT id, collection IBAN, number series
-and viitenumero references (each with its own reference prefix, so the three never coincide). A clerk uploads the three banks' camt.053 files over HTTP; each payment must land
-on its own company's invoice and book to its own company's bank account, and uploading a file again changes
-nothing.
+and viitenumero references (each with its own reference prefix, so the three never coincide). A clerk
+uploads the three banks' camt.053 files over HTTP; each payment must land on its own company's invoice and
+book to its own company's bank account, and uploading a file again changes nothing.
 """
 
 from __future__ import annotations

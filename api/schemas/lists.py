@@ -118,3 +118,27 @@ class SearchHitOut(BaseModel):
 class SearchOut(BaseModel):
     query: str
     results: list[SearchHitOut]
+
+
+class DunningStepItem(BaseModel):
+    """One dunning step taken on an account: what level, when, under which procedure version and rule,
+    which letter, with what fee and interest (issue 11: the dunning history)."""
+
+    step_id: str
+    account_id: str
+    company: str  #: the account's company code
+    run_id: str
+    procedure: str
+    procedure_version: int  #: 0: the procedure as shipped
+    level: int
+    level_name: str
+    letter: str  #: the letter or notice sent (the level's template: reminder, formal notice, …)
+    rule: str  #: the rule that allowed the step
+    stepped_on: date  #: the day the letter was sent
+    payment_deadline: date | None
+    invoices: str  #: the invoice numbers dunned, separated by spaces
+    overdue_total: Decimal
+    fee: Decimal
+    interest: Decimal
+    reversed_on: date | None
+    reversal_reason: str | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -58,6 +59,13 @@ def _chosen(account: ContractAccount, reason: str, on: date) -> list[OpenItem]:
         return [i for i in items if prescribed_on(i) <= on]
     open_total = sum((i.open_amount for i in items), ZERO)
     return items if account.credit == 0 and 0 < open_total <= MAX_SMALL_BALANCE else []
+
+
+def with_something_to_write_off(accounts: Iterable[ContractAccount], reason: str, on: date) -> list[UUID]:
+    """The ids of ``accounts`` a run for ``reason`` on ``on`` would propose: what the proposal's handler
+    decides, asked beforehand of one batch of accounts at a time, so a run over many overdue accounts never
+    holds them all (:mod:`api.write_off_run`)."""
+    return [a.id for a in accounts if _chosen(a, reason, on)]
 
 
 def run_dict(run: WriteOffRun) -> dict[str, Any]:

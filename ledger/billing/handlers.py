@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from uuid import UUID
@@ -106,9 +106,11 @@ class BillingHandlers(Capability[CompanyConfig]):
     def reject_held_reading(self, cmd: b.RejectHeldReading, rid: UUID) -> Handled:
         return reads.reject_held_reading(self.ws, cmd)
 
-    def reading_reviews(self, limit: int = MAX_REVIEWS_LISTED) -> list[ReviewEntry]:
-        """The readings held for review (not plausible), oldest first: the clerk's list."""
-        return reads.reading_reviews(self.ws, limit)
+    def reading_reviews(self, limit: int = MAX_REVIEWS_LISTED, after: tuple[date, str] | None = None,
+                        supply_point: str | None = None) -> list[ReviewEntry]:
+        """The readings held for review (not plausible), oldest first: the clerk's list; from the one
+        after ``after`` (day held, reading id), of one ``supply_point`` if named."""
+        return reads.reading_reviews(self.ws, limit, after, supply_point)
 
     @handles(b.RecordLoadCurve)
     def record_load_curve(self, cmd: b.RecordLoadCurve, rid: UUID) -> Handled:
