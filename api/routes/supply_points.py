@@ -51,7 +51,7 @@ def supply_points(svc: ServicesDep, sort: Sort = None, after: After = None, limi
 
 
 @router.get("/supply-points/{scheme}/{supply_point_id}")
-def supply_point(scheme: Scheme, supply_point_id: PointId, svc: ServicesDep) -> s.SupplyPointOut:
+def supply_point(scheme: Scheme, supply_point_id: PointId, svc: ServicesDep) -> s.SupplyPointDetail:
     """One supply point: its state and every holder it had, oldest first (the id in any spacing or case)."""
     try:  # normalised as the contract was signed with it (python-stdnum's compact for the scheme)
         compact = validate_supply_point(scheme, supply_point_id)
@@ -64,4 +64,4 @@ def supply_point(scheme: Scheme, supply_point_id: PointId, svc: ServicesDep) -> 
                        "supply_point_id")
     last = rows[-1]
     current = _item((*last[:3], "vacant" if last[9] else "occupied", *last[4:]))
-    return s.SupplyPointOut(current=current, holders=[_tenure(r) for r in rows])
+    return s.SupplyPointDetail(current=current, holders=[_tenure(r) for r in rows])

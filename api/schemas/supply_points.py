@@ -39,6 +39,6 @@ class TenureOut(BaseModel):
     end_date: date | None
 
 
-class SupplyPointOut(BaseModel):
+class SupplyPointDetail(BaseModel):
     current: SupplyPointItem
     holders: list[TenureOut]  #: oldest first
