@@ -65,3 +65,19 @@ def test_the_openapi_document_keeps_its_operations_and_schema_names(tmp_path: Pa
     finally:
         svc.close()
     assert contract(document) == json.loads(CONTRACT.read_text(encoding="utf-8"))
+
+
+#: Schemas FastAPI had to name by module because two request bodies share a class name (kept: clients know
+#: them by these names since before the contract was frozen).
+MANGLED_SINCE_THE_START = {"api__billing_http__RunIn", "api__dd_http__RunIn", "api__dunning_http__RunIn"}
+
+
+def test_no_new_schema_is_renamed_after_its_module(tmp_path: Path) -> None:
+    """Two models of one name make FastAPI rename BOTH after their modules, silently changing the name an
+    existing client knows (a second ``SupplyPointOut`` did): a new model must take a name of its own."""
+    svc = build(f"sqlite:///{tmp_path}/saldo.sqlite")
+    try:
+        names = set(create_app(svc).openapi()["components"]["schemas"])
+    finally:
+        svc.close()
+    assert {n for n in names if "__" in n} == MANGLED_SINCE_THE_START
