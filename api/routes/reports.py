@@ -12,6 +12,8 @@ from fastapi import APIRouter, Query
 from api.as_of import AsOfDep, recorded_now
 from api.deps import ServicesDep, account_row, money
 from api.schemas.reports import AgedAccountOut, AgedReceivablesOut, AgedTotalOut
+from ledger.core.errors import InvalidInput
+from ledger.parties.company import MAX_COMPANY_CODE_LENGTH, company_named
 from projections.as_of import AgedAccount, PointInTime, fold_aged
 
 #: Most accounts one page of the report lists (the totals always cover every account).
@@ -41,19 +43,34 @@ def _totals(accounts: list[AgedAccount]) -> list[AgedTotalOut]:
 def aged_receivables(svc: ServicesDep, at: AsOfDep,
                      account: Annotated[UUID | None, Query(description="only this contract account")] = None,
                      after: Annotated[UUID | None, Query(description="the page after this account")] = None,
-                     limit: Annotated[int, Query(ge=1, le=MAX_AGED_PAGE)] = MAX_AGED_PAGE
+                     limit: Annotated[int, Query(ge=1, le=MAX_AGED_PAGE)] = MAX_AGED_PAGE,
+                     company: Annotated[str | None, Query(
+                         min_length=1, max_length=MAX_COMPANY_CODE_LENGTH,
+                         description="the company (its code) whose receivables to age; default: the account's "
+                                     "company, else the installation's default company")] = None,
                      ) -> AgedReceivablesOut:
     """Open items by days past due on ``as_of`` (default today), using what was recorded by ``known_at``
     (default now): not due, 1–30, 31–60, 61–90 and over 90 days, per account and for the company. The
-    buckets of each account add up to its open items on that date (``/accounts/{id}/open-items``)."""
+    buckets of each account add up to its open items on that date (``/accounts/{id}/open-items``). One
+    company's receivables at a time: its accounts only, never added up with another company's."""
     at = at or PointInTime(svc.app.today(), recorded_now())
+    chosen = None if company is None else company_named(svc.app, company)
     if account is not None:
         account_row(svc, account)
-    aged = fold_aged(svc.view.aged_receivables(at, str(account) if account is not None else None))
+        default = svc.app.companies.default.code
+        owner = company_named(svc.app, svc.view.account_companies([str(account)]).get(str(account), default))
+        if chosen is not None and chosen.code != owner.code:
+            raise InvalidInput(f"account {account} belongs to company {owner.code!r}, not {chosen.code!r}",
+                               "company")
+        chosen = owner
+    chosen = chosen or svc.app.companies.default
+    aged = fold_aged(svc.view.aged_receivables(at, str(account) if account is not None else None,
+                                               chosen.code, svc.app.companies.default.code))
     page = [a for a in aged if after is None or a.account_id > str(after)][:limit]
     more = bool(page) and page[-1].account_id != aged[-1].account_id
     return AgedReceivablesOut(
-        company=svc.app.config.creditor_name, as_of=at.as_of, known_at=at.known_at, totals=_totals(aged),
+        company=chosen.legal_name, company_code=chosen.code, as_of=at.as_of, known_at=at.known_at,
+        totals=_totals(aged),
         accounts=[AgedAccountOut(account_id=UUID(a.account_id), name=a.name, currency=a.currency,
                                  **_buckets(a.buckets, a.credit_cents))
                   for a in page],

@@ -31,7 +31,8 @@ class AgedTotalOut(AgedBucketsOut):
 
 
 class AgedReceivablesOut(BaseModel):
-    company: str
+    company: str = Field(description="the legal name of the company whose receivables these are")
+    company_code: str = Field(description="its code (SALDO_CONFIG)")
     as_of: date
     known_at: datetime
     totals: list[AgedTotalOut] = Field(description="the company's (or the one account's), per currency")
