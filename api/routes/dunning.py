@@ -191,11 +191,12 @@ def propose_runs(body: RunIn, key: IdempotencyKey, svc: ServicesDep, actor: Acto
     to end. The candidates (default: every overdue account and every plan to review) are split into runs
     of at most ``MAX_RUN_ACCOUNTS``; inspect each with GET, then execute or discard it."""
     day = body.run_on or svc.app.today()
-    accounts = body.account_ids if body.account_ids is not None else dunning_candidates(svc, day)
+    accounts = (body.account_ids if body.account_ids is not None
+                else dunning_candidates(svc, day, body.company))
     runs: list[dict[str, Any]] = []
     replayed = True
     for part, start in enumerate(range(0, len(accounts), MAX_RUN_ACCOUNTS)):
-        cmd = dc.ProposeDunningRun(tuple(accounts[start:start + MAX_RUN_ACCOUNTS]), day)
+        cmd = dc.ProposeDunningRun(tuple(accounts[start:start + MAX_RUN_ACCOUNTS]), day, body.company)
         result = svc.app.execute(cmd, f"{key}#{part}" if part else key, actor=actor)
         replayed &= result.pop("replayed")
         runs.append(result)
