@@ -103,11 +103,11 @@ class LedgerQueries(AsOfQueries):
         kept them) is the ``default`` company's, as every entry was then."""
         only = " AND COALESCE(e.company, ?) = ?" if company is not None else ""
         return self._read(
-            "SELECT j.cursor, j.notification_id, j.line_no, j.booking_date, j.recorded_at, j.event_type,"
+            "SELECT j.cursor, j.notification_id, j.line_no, j.booking_date, j.recorded_at, j.event_type,"  # noqa: S608
             " j.document, j.contract_account_id, j.gl_account, j.debit_cents, j.credit_cents, j.currency,"
             " COALESCE(e.company, ?) FROM {journal} j"
             " LEFT JOIN {entry_companies} e ON e.notification_id = j.notification_id"
-            f" WHERE j.cursor > ?{only} ORDER BY j.cursor LIMIT ?",  # noqa: S608 - constants
+            f" WHERE j.cursor > ?{only} ORDER BY j.cursor LIMIT ?",
             (default, since, *((default, company) if company is not None else ()), limit),
         )
 
@@ -122,10 +122,10 @@ class LedgerQueries(AsOfQueries):
         params += [default, company] if company is not None else []
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         return self._read(
-            "SELECT COALESCE(e.company, ?) AS company, j.currency, j.gl_account, SUM(j.debit_cents),"
+            "SELECT COALESCE(e.company, ?) AS company, j.currency, j.gl_account, SUM(j.debit_cents),"  # noqa: S608
             " SUM(j.credit_cents), COUNT(*) FROM {journal} j"
             " LEFT JOIN {entry_companies} e ON e.notification_id = j.notification_id"
-            f"{clause} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",  # noqa: S608 - constants
+            f"{clause} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
             (default, *params),
         )
 

@@ -288,8 +288,9 @@ def test_the_demo_written_today_gives_the_journal_written_before_the_move(tmp_pa
 
     today = without_record_time((tmp_path / "journal.csv").read_text(encoding="utf-8"))
     frozen = _with_issue11_books((FIXTURE / "journal.csv").read_text(encoding="utf-8")).decode("utf-8")
+    aggregates = json.loads(gzip.decompress((FIXTURE / "aggregates.json.gz").read_bytes()))
     before, accounts = _with_issue10_refund(*_with_issue11_cancellation(*_with_issue9_cents(
-        without_record_time(frozen), json.loads(gzip.decompress((FIXTURE / "aggregates.json.gz").read_bytes())))))
+        without_record_time(frozen), aggregates)))
     assert len(today) > 1000
     assert today == before
     assert json.loads((tmp_path / "aggregates.json").read_text(encoding="utf-8")) == accounts

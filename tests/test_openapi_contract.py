@@ -6,6 +6,11 @@ API was split into one router per capability; regenerate it only for a deliberat
 Regenerated deliberately for issue 10 (authentication): every operation but ``GET /health`` now also
 documents its ``401`` and ``403``, and the admin's ``POST /keys`` and ``POST /keys/{name}/revocation`` (with
 their bodies and the ``Role`` enum) are new; nothing else changed.
+Regenerated for issue 11 (companies' books): ``GET /trial-balance`` (per company) is new, ``GET /journal``
+and ``GET /reports/aged-receivables`` take ``company`` (one company's books) and ``/journal`` documents the
+409 of a line its company's GL mapping lacks, because a company's books must never be mixed with another's
+(in the bodies, not compared here: ``POST /dunning/runs`` takes ``company``, and ``POST /accounts``'s
+``payment_terms_days`` defaults to the company's terms instead of 20).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -73,8 +74,8 @@ def trial_balance(svc: ServicesDep, company: CompanyQuery = None,
     if first_day is not None and last_day is not None and last_day < first_day:
         raise InvalidInput("last_day is before first_day", "last_day")
     companies = svc.app.companies
-    rows = svc.view.trial_balance(_company(svc, company), first_day and first_day.isoformat(),
-                                  last_day and last_day.isoformat(), companies.default.code)
+    first, last = (None if d is None else d.isoformat() for d in (first_day, last_day))
+    rows = svc.view.trial_balance(_company(svc, company), first, last, companies.default.code)
     books: dict[tuple[str, str], list[TrialBalanceLineOut]] = {}
     for code, currency, account, debit, credit, lines in rows:
         config = companies.named(code)
@@ -85,7 +86,8 @@ def trial_balance(svc: ServicesDep, company: CompanyQuery = None,
     out = []
     for (code, currency), accounts in books.items():
         config = companies.named(code)
-        debit, credit = sum(a.debit for a in accounts), sum(a.credit for a in accounts)
+        debit = sum((a.debit for a in accounts), Decimal("0.00"))
+        credit = sum((a.credit for a in accounts), Decimal("0.00"))
         out.append(TrialBalanceBookOut(company=code, legal_name=config.legal_name if config else code,
                                        currency=currency, accounts=accounts, total_debit=debit,
                                        total_credit=credit, balanced=debit == credit))

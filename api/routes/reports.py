@@ -46,8 +46,8 @@ def aged_receivables(svc: ServicesDep, at: AsOfDep,
                      limit: Annotated[int, Query(ge=1, le=MAX_AGED_PAGE)] = MAX_AGED_PAGE,
                      company: Annotated[str | None, Query(
                          min_length=1, max_length=MAX_COMPANY_CODE_LENGTH,
-                         description="the company (its code) whose receivables to age; default: the account's "
-                                     "company, else the installation's default company")] = None,
+                         description="the company (its code) whose receivables to age; default: the "
+                                     "account's company, else the installation's default company")] = None,
                      ) -> AgedReceivablesOut:
     """Open items by days past due on ``as_of`` (default today), using what was recorded by ``known_at``
     (default now): not due, 1–30, 31–60, 61–90 and over 90 days, per account and for the company. The

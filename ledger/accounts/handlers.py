@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from datetime import timedelta
 from uuid import UUID
 
@@ -93,7 +92,7 @@ def price_lines(lines: tuple[ac.LineInput, ...],
                             sources=li.sources, note=li.note) for i, li in enumerate(lines))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Owner:
     """What :func:`company_of` needs of an account not opened yet: the company it will name."""
 
