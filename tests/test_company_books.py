@@ -11,16 +11,23 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 
 from api.bootstrap import build
+from api.company_file import check_file
 from ledger.accounts import commands as ac
+from ledger.collections import commands as d
+from ledger.core.errors import InvalidInput
+from ledger.dunning.company_rules import company_procedure
+from ledger.dunning.configuration import in_force
+from ledger.dunning.settings import DunningSettings
 from ledger.parties import commands as pc
 from ledger.parties.company import Companies, CompanyConfig
 from ledger.parties.partner import PartnerKind
@@ -28,6 +35,7 @@ from ledger.payments import commands as pmt
 from ledger.payments.matching import SUSPENSE, MatchDecision, Receipt
 from tests.auth import api_client, bearer
 from tests.clerk import Clerk, Clock, energy_line
+from tests.dd_scenario import dd_customer, run_today
 
 NORTH_IBAN = "IT60X0542811101000000123456"
 SOUTH_IBAN = "FI2112345600000785"
@@ -251,3 +259,51 @@ def test_a_company_s_returned_debit_fee_replaces_the_policy_s() -> None:
     assert (north_rule.return_fee, south_rule.return_fee) == (Decimal("4.00"), Decimal("5.00"))
     assert NORTH.return_policy.rule_for("MD07").return_fee == Decimal("0.00")  # a reason without a fee
     assert north_rule.bank_charge == south_rule.bank_charge  # the bank's charge is the bank's
+
+
+def test_the_default_companys_returned_debit_fee_is_charged_on_a_return(store_url: str, clock: Clock) -> None:
+    """Through a real collection and return (the collections code uses the default company's policy)."""
+    config = CompanyConfig(bank_account=NORTH_IBAN, fees=(("returned_debit", Decimal("4.00")),))
+    svc = build(store_url, config=config, clock=clock)
+    try:
+        clerk = Clerk(svc, clock)
+        account = dd_customer(clerk, "r1", "Mario Rossi", "UMR-R-0001", "IT87V0306909606000000000001")
+        clerk.bill(account, "84.20", vat="0")
+        clock.advance(10)
+        (e2e,) = run_today(clerk, "returned-run").collections
+        result = clerk.run(d.ReturnCollection(account, e2e, "AM04", clock.today))
+        assert result["fee"] == "7.50"  # the company's 4.00 and the bank's 3.50 (the policy's fee is 5.00)
+    finally:
+        svc.close()
+
+
+def test_a_companys_pack_fees_and_interest_table_choose_what_duns_its_accounts() -> None:
+    settings = DunningSettings()
+    resolved = in_force(settings, None)
+    procedure, version, rates = company_procedure(resolved, NORTH, None)
+    assert (procedure.code, version, rates) == ("FI-POWER", 0, settings.rates["FI"])
+    assert [lvl.fee for lvl in procedure.levels] == [Decimal("2.00"), Decimal("5.00"), Decimal("0.00")]
+    assert company_procedure(resolved, NORTH, "IT-GAS")[0].code == "IT-GAS"  # the account's own wins
+    spanish_interest = replace(SOUTH, interest_table="ES")
+    procedure, _, rates = company_procedure(resolved, spanish_interest, None)
+    assert (procedure.code, rates) == ("IT-POWER-LV", settings.rates["ES"])
+    assert procedure is settings.procedures["IT-POWER-LV"]  # south prices no level: the procedure as is
+    with pytest.raises(InvalidInput) as ambiguous:
+        company_procedure(resolved, replace(SOUTH, dunning_pack="IT"), None)
+    assert ambiguous.value.field == "dunning_pack" and "IT-GAS, IT-POWER-LV" in str(ambiguous.value)
+    with pytest.raises(InvalidInput) as unknown:
+        company_procedure(resolved, replace(SOUTH, interest_table="SE"), None)
+    assert unknown.value.field == "interest_table" and "'sud'" in str(unknown.value)
+
+
+def test_config_check_names_an_unknown_fee_and_a_gl_key_that_is_no_ledger_account(tmp_path: Path) -> None:
+    path = tmp_path / "companies.toml"
+    path.write_text('version = 1\n[[companies]]\ncode = "nord"\nlegal_name = "Nord"\n'
+                    '[companies.address]\ntown = "Milano"\ncountry = "IT"\n'
+                    f'[companies.bank_accounts]\ncollections = "{NORTH_IBAN}"\n'
+                    '[companies.fees]\nlate = "1.00"\n[companies.gl_accounts]\nreceivable = "1200"\n'
+                    'bank = "1000"\n', encoding="utf-8")
+    problems = check_file(path)
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("companies[0].fees.late") and "returned_debit" in problems[0]
+    assert problems[1].startswith("companies[0].gl_accounts.receivable") and "receivables" in problems[1]
