@@ -21,6 +21,7 @@ from uuid import UUID
 import pytest
 
 from api.bootstrap import build
+from api.cli import main as saldo
 from api.company_file import check_file
 from ledger.accounts import commands as ac
 from ledger.collections import commands as d
@@ -37,6 +38,7 @@ from tests.auth import api_client, bearer
 from tests.clerk import Clerk, Clock, energy_line
 from tests.dd_scenario import dd_customer, run_today
 
+DEMO = Path(__file__).resolve().parent.parent / "config" / "companies.demo.toml"
 NORTH_IBAN = "IT60X0542811101000000123456"
 SOUTH_IBAN = "FI2112345600000785"
 NORTH_GL = (("receivables", "1200"), ("revenue", "4000"), ("vat-output", "2400"), ("bank", "1000"),
@@ -307,3 +309,24 @@ def test_config_check_names_an_unknown_fee_and_a_gl_key_that_is_no_ledger_accoun
     assert len(problems) == 2, problems
     assert problems[0].startswith("companies[0].fees.late") and "returned_debit" in problems[0]
     assert problems[1].startswith("companies[0].gl_accounts.receivable") and "receivables" in problems[1]
+
+
+def test_saldo_export_journal_exports_one_companys_books_with_its_gl_numbers(
+        store_url: str, clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SALDO_CONFIG", str(DEMO))
+    svc = build(store_url, clock=clock)
+    try:
+        clerk = Clerk(svc, clock)
+        _bill(clerk, _account(clerk, "fi-network", "n"), "100.00")
+        _bill(clerk, _account(clerk, None, "i"), "100.00")
+    finally:
+        svc.close()
+    out = tmp_path / "network.csv"
+    assert saldo(["--database-url", store_url, "export", "journal", "--company", "fi-network",
+                  "--output", str(out)]) == 0
+    lines = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert {r["company"] for r in lines} == {"fi-network"} and len(lines) == 3
+    assert {r["gl_account"]: r["gl_number"] for r in lines}["receivables"] == "1700"
+    assert saldo(["--database-url", store_url, "export", "journal", "--company", "se-heat"]) == 1
+    assert "se-heat" in capsys.readouterr().err
