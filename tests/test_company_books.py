@@ -238,6 +238,7 @@ def test_each_company_duns_with_its_pack_fees_and_interest_table_and_a_run_keeps
     (run,) = response.json()["runs"]
     assert (run["company"], run["accounts"], run["steps"]) == ("nord", 1, 1)
     detail = http.get(f"/dunning/runs/{run['run_id']}").json()
+    assert detail["company"] == "nord"
     (step,) = detail["proposed_steps"]
     # The FI pack (one procedure) and north's reminder fee, not the procedure's 5.00.
     assert (step["account_id"], step["procedure"], step["level"]) == (str(north), "FI-POWER", 1)

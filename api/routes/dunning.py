@@ -111,7 +111,7 @@ def _run_detail(run: DunningRun) -> dict[str, Any]:
 
     done = run.status in ("executed", "reversed")
     return {"run_id": str(run.id), "run_on": run.run_on.isoformat(), "status": run.status,
-            "accounts_reviewed": run.accounts_reviewed,
+            "company": getattr(run, "company", None), "accounts_reviewed": run.accounts_reviewed,
             "executed_on": run.executed_on.isoformat() if run.executed_on else None,
             "proposed_steps": [proposed(s) for s in run.proposed_steps],
             "proposed_plan_actions": [action(a) for a in run.proposed_plan_actions],

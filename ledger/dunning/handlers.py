@@ -237,7 +237,7 @@ class DunningHandlers(Capability[CompanyConfig]):
         for step in steps:
             by_level[str(step.level)] = by_level.get(str(step.level), 0) + 1
         return {"run_id": str(run.id), "run_on": run.run_on.isoformat(), "status": run.status,
-                "company": run.company,
+                "company": getattr(run, "company", None),  # a snapshot taken before runs named one
                 "accounts": run.accounts_reviewed, "steps": len(steps), "by_level": by_level,
                 "plans_cancelled": sum(1 for a in actions if a.action == "cancel"),
                 "plans_completed": sum(1 for a in actions if a.action == "complete"),
