@@ -331,3 +331,22 @@ def test_saldo_export_journal_exports_one_companys_books_with_its_gl_numbers(
     assert {r["gl_account"]: r["gl_number"] for r in lines}["receivables"] == "1700"
     assert saldo(["--database-url", store_url, "export", "journal", "--company", "se-heat"]) == 1
     assert "se-heat" in capsys.readouterr().err
+
+
+def test_a_view_written_before_it_kept_companies_reads_as_the_default_companys(books: Clerk) -> None:
+    """Entries without a company row (a view built by older code, when every entry was the default
+    company's) are the default company's: in the journal, its filter and the trial balance."""
+    clerk = books
+    north = _account(clerk, None, "n")
+    _bill(clerk, north, "100.00")
+    view = clerk.services.view
+    with view._write() as curs:  # what the older code left: no company rows at all
+        curs.execute(view._q("DELETE FROM {entry_companies}"))
+        curs.execute(view._q("DELETE FROM {account_companies}"))
+    lines = _journal(clerk, "&company=nord")
+    assert len(lines) == 3 and {r["company"] for r in lines} == {"nord"}
+    assert _journal(clerk, "&company=sud") == []
+    _bill(clerk, north, "10.00")  # caught up onto that view: the account it has no row for is the default's
+    assert len(_journal(clerk, "&company=nord")) == 6
+    (book,) = api_client(clerk.services, "accounting").get("/trial-balance").json()["books"]
+    assert (book["company"], book["balanced"]) == ("nord", True)
