@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from api.company_file import ConfigFileError, load_companies
-from ledger.accounts.invoice import ReferenceScheme
+from ledger.accounts.payment_references import ReferenceScheme
 from ledger.application import DEFAULT_BANK_ACCOUNT, CompanyConfig, Saldo
 from ledger.parties.company import Companies
 from ledger.parties.identifiers import known_iban

@@ -28,6 +28,7 @@ BENCHES = [
     ("Dunning run (PostgreSQL)", ["bench/dunning.py"]),
     ("As-of reads of one account against the live reads (PostgreSQL, SQLite)", ["bench/as_of.py"]),
     ("Search box by each kind of key against a primary-key select (PostgreSQL)", ["bench/search.py"]),
+    ("HTTP under load: payments, one contended account, balance reads (PostgreSQL)", ["bench/http.py"]),
 ]
 
 

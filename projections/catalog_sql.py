@@ -39,6 +39,10 @@ CREATE = [
     " supply_point_id TEXT NOT NULL, commodity TEXT NOT NULL, tariff_code TEXT NOT NULL,"
     " billing_frequency TEXT NOT NULL, start_date TEXT NOT NULL, end_date TEXT, position BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS saldo_contracts_account ON {schema}saldo_contracts (account_id, position)",
+    # The supply-point list looks for a later contract at the same point and pages by the point id
+    # (projections/lists.py): one index serves both.
+    "CREATE INDEX IF NOT EXISTS saldo_contracts_point ON {schema}saldo_contracts"
+    " (supply_point_id, supply_point_scheme, position)",
     "CREATE TABLE IF NOT EXISTS {schema}saldo_documents ("
     " document_id TEXT PRIMARY KEY, number TEXT NOT NULL, kind TEXT NOT NULL, account_id TEXT NOT NULL,"
     " contract_id TEXT, issue_date TEXT NOT NULL, due_date TEXT NOT NULL, currency TEXT NOT NULL,"
@@ -62,7 +66,12 @@ STATEMENTS = {
     "partner": "INSERT INTO {p}saldo_partners VALUES (?, ?, ?, ?, ?, ?, ?)",
     "account": "INSERT INTO {p}saldo_account_parties VALUES (?, ?, ?, ?)",
     "contract": "INSERT INTO {p}saldo_contracts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "partner_details": "UPDATE {p}saldo_partners SET email = COALESCE(?, email),"
+                       " language = COALESCE(?, language) WHERE partner_id = ?",
+    "unindex": "DELETE FROM {p}saldo_search WHERE kind = ? AND entity_id = ?",
+    "account_payment_method": "UPDATE {p}saldo_account_parties SET payment_method = ? WHERE account_id = ?",
     "contract_tariff": "UPDATE {p}saldo_contracts SET tariff_code = ? WHERE contract_id = ?",
+    "contract_frequency": "UPDATE {p}saldo_contracts SET billing_frequency = ? WHERE contract_id = ?",
     "contract_end": "UPDATE {p}saldo_contracts SET end_date = ? WHERE contract_id = ?",
     "document": "INSERT INTO {p}saldo_documents (document_id, number, kind, account_id, contract_id,"
                 " issue_date, due_date, currency, net_cents, vat_cents, gross_cents, payment_reference,"

@@ -19,6 +19,8 @@ from projections.catalog_sql import CatalogSQL, PostgresCatalog, SQLiteCatalog
 MAX_PAGE_SIZE = 500
 #: Most search results (per query, over every kind of key).
 MAX_SEARCH_RESULTS = 50
+#: Most contracts one supply point's history shows (decades of holders fit many times over).
+MAX_TENURES = 500
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Listing:
     columns: tuple[str, ...]
     sorts: Mapping[str, str]  #: sort name -> SQL expression (never NULL)
     filters: Mapping[str, str] = field(default_factory=dict)  #: filter name -> column compared for equality
+    #: A condition every row of the list meets (SQL over ``source``'s aliases).
+    where: str = "1 = 1"
 
     def numeric(self, sort: str) -> bool:
         """Whether sort ``sort`` orders by a number (a store position or cents), else by text."""
@@ -40,6 +44,8 @@ class Listing:
 
 _OPEN = ("(SELECT COALESCE(SUM(i.open_cents), 0) FROM {items} i"
          " WHERE i.document_number = d.number AND i.account_id = d.account_id)")
+
+_SUPPLY_STATUS = "(CASE WHEN c.end_date IS NULL THEN 'occupied' ELSE 'vacant' END)"
 
 LISTINGS: dict[str, Listing] = {
     "partners": Listing(
@@ -78,6 +84,17 @@ LISTINGS: dict[str, Listing] = {
         "{mandates} m", "m.account_id",
         ("m.account_id", "m.reference", "m.status", "m.debtor_iban", "m.signed_on"),
         {"signed_on": "m.signed_on", "reference": "m.reference"}, {"status": "m.status"}),
+    # A supply point is the point of its latest contract (no later one signed there): occupied while that
+    # contract has no end date, vacant once it has one (ended, or ending, with no successor signed).
+    "supply_points": Listing(
+        "{p}saldo_contracts c LEFT JOIN {p}saldo_account_parties ap ON ap.account_id = c.account_id",
+        "c.contract_id",
+        ("c.supply_point_scheme", "c.supply_point_id", "c.commodity", _SUPPLY_STATUS, "c.contract_id",
+         "c.account_id", "ap.partner_id", "c.tariff_code", "c.start_date", "c.end_date"),
+        {"supply_point": "c.supply_point_id", "since": "c.start_date"},
+        {"scheme": "c.supply_point_scheme", "commodity": "c.commodity", "status": _SUPPLY_STATUS},
+        where=("NOT EXISTS (SELECT 1 FROM {p}saldo_contracts n WHERE n.supply_point_id = c.supply_point_id"
+               " AND n.supply_point_scheme = c.supply_point_scheme AND n.position > c.position)")),
 }
 
 
@@ -104,7 +121,7 @@ class ListQueries(CatalogSQL):
         """One page of list ``name`` and the (sort value, id) to continue after (None on the last page)."""
         listing = LISTINGS[name]
         sort = listing.sorts[request.sort]
-        where, params = ["1 = 1"], []
+        where, params = [listing.where], []
         for key, value in sorted(request.filters.items()):
             where.append(f"{listing.filters[key]} = ?")
             params.append(value)
@@ -130,6 +147,14 @@ class ListQueries(CatalogSQL):
                f" WHERE {column or listing.id_column} = ?").replace("{p}", self.prefix)
         rows = self._read(sql, (entity_id,))
         return rows[0] if rows else None
+
+    def supply_point_history(self, scheme: str, supply_point_id: str) -> list[tuple[Any, ...]]:
+        """Every contract signed at one supply point, oldest first: who held it, from when, until when."""
+        listing = LISTINGS["supply_points"]
+        sql = (f"SELECT {', '.join(listing.columns)} FROM {listing.source}"  # noqa: S608 - constant names
+               " WHERE c.supply_point_scheme = ? AND c.supply_point_id = ? ORDER BY c.position"
+               f" LIMIT {MAX_TENURES}").replace("{p}", self.prefix)
+        return self._read(sql, (scheme, supply_point_id))
 
     def search(self, text: str, limit: int = MAX_SEARCH_RESULTS) -> list[SearchHit]:
         """What ``text`` finds: identifiers by their compact key, names by every word (all must match).

@@ -45,11 +45,13 @@ NORTH_GL = (("receivables", "1200"), ("revenue", "4000"), ("vat-output", "2400")
             ("suspense", "1090"), ("fees", "4500"), ("interest-income", "4600"), ("customer-credit", "2450"))
 SOUTH_GL = (("receivables", "1300"), ("revenue:energy", "7010"), ("vat-output:22", "2222"),
             ("bank", "1100"), ("suspense", "1190"), ("fees", "7500"), ("interest-income", "7600"))
-NORTH = CompanyConfig(code="nord", legal_name="Nord Energia S.p.A.", bank_account=NORTH_IBAN,
+NORTH = CompanyConfig(code="nord", legal_name="Nord Energia S.p.A.", creditor_name="Nord Energia",
+                      bank_account=NORTH_IBAN,
                       payment_terms_days=14, dunning_pack="FI", interest_table="FI",
                       fees=(("reminder", Decimal("2.00")), ("returned_debit", Decimal("4.00"))),
                       gl_accounts=NORTH_GL)
-SOUTH = CompanyConfig(code="sud", legal_name="Sud Acque S.r.l.", bank_account=SOUTH_IBAN,
+SOUTH = CompanyConfig(code="sud", legal_name="Sud Acque S.r.l.", creditor_name="Sud Acque",
+                      bank_account=SOUTH_IBAN,
                       payment_terms_days=45, invoice_series="SUD", credit_note_series="SUDCN",
                       gl_accounts=SOUTH_GL)
 
@@ -215,11 +217,13 @@ def test_the_aged_report_names_the_company_and_ages_only_its_accounts(books: Cle
     story = _story(clerk)
     http = api_client(clerk.services, "finance")
     south = http.get("/reports/aged-receivables?company=sud").json()
-    assert (south["company"], south["company_code"]) == ("Sud Acque S.r.l.", "sud")
+    assert (south["company"], south["company_code"]) == ("Sud Acque", "sud")
     assert [a["account_id"] for a in south["accounts"]] == [str(story.south)]
-    default = http.get("/reports/aged-receivables").json()
-    assert default["company_code"] == "nord" and [a["account_id"] for a in default["accounts"]] == [
-        str(story.north)]
+    north = http.get("/reports/aged-receivables?company=nord").json()
+    assert [a["account_id"] for a in north["accounts"]] == [str(story.north)]
+    every = http.get("/reports/aged-receivables").json()  # every company's, each named
+    assert (every["company"], every["company_code"]) == ("Nord Energia, Sud Acque", None)
+    assert len(every["accounts"]) == 2
     one = http.get(f"/reports/aged-receivables?account={story.south}").json()
     assert one["company_code"] == "sud"
     crossed = http.get(f"/reports/aged-receivables?account={story.south}&company=nord")

@@ -8,6 +8,7 @@ reads the catalog (:mod:`projections.catalog`), brought up to date first: never 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -21,6 +22,7 @@ from api.deps import ServicesDep, account_row, money
 from api.listing import After, Filter, Format, Limit, Page, Sort, page_request, respond
 from api.schemas import lists as s
 from ledger.core.errors import NotFound
+from ledger.parties.partner import BusinessPartner
 
 router = APIRouter(tags=["lists"])
 
@@ -84,12 +86,15 @@ def partners(svc: ServicesDep, sort: Sort = None, after: After = None, limit: Li
 
 
 @router.get("/partners/{partner_id}")
-def partner(partner_id: UUID, svc: ServicesDep) -> s.PartnerItem:
+def partner(partner_id: UUID, svc: ServicesDep) -> s.PartnerDetail:
+    """The partner as listed, with its address and contact (read from the partner itself: one read)."""
     svc.catalog.catch_up()
     row = svc.view.one("partners", str(partner_id))
-    if row is None:
+    found = svc.app.find(BusinessPartner, partner_id)
+    if row is None or found is None:
         raise NotFound(f"business partner {partner_id} does not exist", "partner_id")
-    return _partner(row)
+    address = None if found.address is None else s.AddressOut(**dataclasses.asdict(found.address))
+    return s.PartnerDetail(**_partner(row).model_dump(), address=address, contact=found.contact)
 
 
 @router.get("/accounts", response_model=None)

@@ -83,9 +83,10 @@ def _candidates(svc: Services, reason: str, on: date) -> tuple[UUID, ...]:
 @router.post("/write-off-runs", status_code=201, tags=["write-offs"])
 def propose_run(body: WriteOffRunIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                 response: Response) -> dict[str, Any]:
-    """Propose writing off every item past the prescription, or every small balance, as of ``on``."""
+    """Propose writing off every item past the prescription, or every small balance, as of ``on``; with
+    ``company``, only that company's accounts (default: every company's)."""
     on = body.on or svc.app.today()
-    cmd = ProposeWriteOffRun(body.reason, on, _candidates(svc, body.reason, on))
+    cmd = ProposeWriteOffRun(body.reason, on, _candidates(svc, body.reason, on), body.company)
     return run_command(svc, cmd, key, response, actor)
 
 

@@ -18,6 +18,20 @@ class PartnerItem(BaseModel):
     language: str
 
 
+class AddressOut(BaseModel):
+    street: str
+    postcode: str
+    town: str
+    country: str
+
+
+class PartnerDetail(PartnerItem):
+    """One partner with what only its own page shows: the postal address and the contact."""
+
+    address: AddressOut | None = None
+    contact: str | None = None
+
+
 class AccountItem(BaseModel):
     account_id: str
     partner_id: str
@@ -92,7 +106,7 @@ class MandateItem(BaseModel):
 
 
 class SearchHitOut(BaseModel):
-    matched: str  #: name, tax_id, supply_point, iban, invoice_number, payment_reference, mandate_reference…
+    matched: str  #: name, tax_id, email, supply_point, iban, invoice_number, payment_reference, mandate_ref…
     key: str  #: the key as indexed (compact, or a name's word)
     entity: str  #: partner, account, contract, document, payment, mandate
     id: str

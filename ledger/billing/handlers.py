@@ -40,7 +40,7 @@ from ledger.core.errors import InvalidInput, NotFound
 from ledger.core.handling import Capability, Handled, handles
 from ledger.core.idempotency import IdempotencyRecord, record_id
 from ledger.core.ids import child_id
-from ledger.parties.company import CompanyConfig
+from ledger.parties.company import CompanyConfig, company_named
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -160,7 +160,9 @@ class BillingHandlers(Capability[CompanyConfig]):
     @handles(b.DefineTariffVersion)
     def define_tariff_version(self, cmd: b.DefineTariffVersion, rid: UUID) -> Handled:
         code = cmd.version.code
-        for i, component in enumerate(cmd.version.components):  # each names the revenue it books to
+        # Each names the revenue it books to. A tariff is the installation's, no account's: its components
+        # are checked against the default company's (an invoice checks them again against its account's).
+        for i, component in enumerate(cmd.version.components):
             self.config.revenue_component(component.name, f"version.components[{i}].name")
         tariff = self.find(Tariff, Tariff.id_for(code)) or Tariff(Tariff.id_for(code), code)
         new = tariff.define(cmd.version, cmd.spot_index, self.today())
@@ -288,6 +290,7 @@ class BillingHandlers(Capability[CompanyConfig]):
             cmd.issue_date,
             self.today(),
             tuple(cmd.contracts),
+            None if cmd.company is None else company_named(self.ws, cmd.company).code,
         )
         return [run], {"run_id": str(run.id)}
 
