@@ -23,6 +23,7 @@ import pytest
 from api.bootstrap import build
 from api.cli import main as saldo
 from api.company_file import check_file
+from importers.sepa import service as dd
 from ledger.accounts import commands as ac
 from ledger.collections import commands as d
 from ledger.core.errors import InvalidInput
@@ -31,12 +32,11 @@ from ledger.dunning.configuration import in_force
 from ledger.dunning.settings import DunningSettings
 from ledger.parties import commands as pc
 from ledger.parties.company import Companies, CompanyConfig
-from ledger.parties.partner import PartnerKind
+from ledger.parties.partner import PartnerKind, PostalAddress
 from ledger.payments import commands as pmt
 from ledger.payments.matching import SUSPENSE, MatchDecision, Receipt
 from tests.auth import api_client, bearer
 from tests.clerk import Clerk, Clock, energy_line
-from tests.dd_scenario import dd_customer, run_today
 
 DEMO = Path(__file__).resolve().parent.parent / "config" / "companies.demo.toml"
 NORTH_IBAN = "IT60X0542811101000000123456"
@@ -268,20 +268,29 @@ def test_a_company_s_returned_debit_fee_replaces_the_policy_s() -> None:
     assert north_rule.bank_charge == south_rule.bank_charge  # the bank's charge is the bank's
 
 
-def test_the_default_companys_returned_debit_fee_is_charged_on_a_return(store_url: str, clock: Clock) -> None:
-    """Through a real collection and return (the collections code uses the default company's policy)."""
-    config = CompanyConfig(bank_account=NORTH_IBAN, fees=(("returned_debit", Decimal("4.00")),))
-    svc = build(store_url, config=config, clock=clock)
-    try:
-        clerk = Clerk(svc, clock)
-        account = dd_customer(clerk, "r1", "Mario Rossi", "UMR-R-0001", "IT87V0306909606000000000001")
+def test_each_companys_returned_debit_fee_is_charged_on_a_return(books: Clerk) -> None:
+    """Through real collections and returns: north's own 4.00, south's the policy's 5.00 (each plus the
+    bank's 3.50)."""
+    clerk = books
+    fees = {}
+    for code, tag, iban in (("nord", "rn", "IT87V0306909606000000000001"),
+                            ("sud", "rs", "IT64W0306909606000000000002")):
+        partner = clerk.run(pc.RegisterPartner("Mario Rossi", PartnerKind.PERSON, address=PostalAddress(
+            "Via Roma 1", "98122", "Messina", "IT")))
+        opened = clerk.run(ac.OpenContractAccount(UUID(partner["partner_id"]), "casa",
+                                                  payment_terms_days=10, company=code))
+        account = UUID(opened["account_id"])
+        signed = clerk.clock.today - timedelta(days=30)
+        clerk.run(d.RegisterMandate(account, f"UMR-{tag}", signed, "Mario Rossi", iban))
         clerk.bill(account, "84.20", vat="0")
-        clock.advance(10)
-        (e2e,) = run_today(clerk, "returned-run").collections
-        result = clerk.run(d.ReturnCollection(account, e2e, "AM04", clock.today))
-        assert result["fee"] == "7.50"  # the company's 4.00 and the bank's 3.50 (the policy's fee is 5.00)
-    finally:
-        svc.close()
+        clerk.clock.advance(10)
+        run_id = UUID(dd.propose_run(clerk.services, clerk.clock.today, clerk.clock.today, f"run-{tag}",
+                                     company=code)["run_id"])
+        dd.execute_run(clerk.services, run_id)
+        (booked,) = dd.load_run(clerk.services, run_id).booked
+        returned = d.ReturnCollection(account, booked.end_to_end_id, "AM04", clerk.clock.today)
+        fees[code] = clerk.run(returned)["fee"]
+    assert fees == {"nord": "7.50", "sud": "8.50"}
 
 
 def test_a_companys_pack_fees_and_interest_table_choose_what_duns_its_accounts() -> None:
