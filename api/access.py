@@ -80,6 +80,7 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "POST /regularisations/lapse": allow(FINANCE),
     # exports for the accounting system
     "GET /journal": allow(ACCOUNTING, AUDITOR),
+    "GET /trial-balance": allow(ACCOUNTING, AUDITOR),
     # payments, statements, the worklist and refunds from it
     "POST /accounts/{account_id}/payments": allow(FINANCE),
     "POST /accounts/{account_id}/payments/{payment_id}/reversal": allow(FINANCE),

@@ -25,10 +25,13 @@ from ledger.core.errors import InvalidInput
 from ledger.core.money import MoneyError, parse_amount
 from ledger.parties.company import (
     CONFIG_VERSION,
+    DEFAULT_PAYMENT_TERMS_DAYS,
+    FEE_KINDS,
     MAX_COMPANY_CODE_LENGTH,
     Companies,
     CompanyAddress,
     CompanyConfig,
+    check_gl_key,
 )
 
 T = TypeVar("T")
@@ -173,16 +176,16 @@ def _scheme(r: _Reader, data: dict[str, Any], path: str) -> ReferenceScheme:
 
 
 def _terms(r: _Reader, data: dict[str, Any], path: str) -> int:
-    value = data.get("payment_terms_days", 30)
+    value = data.get("payment_terms_days", DEFAULT_PAYMENT_TERMS_DAYS)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TERMS_DAYS:
         r.fail(f"{path}.payment_terms_days", f"must be a whole number of days from 0 to {MAX_TERMS_DAYS}, "
                                              f"got {value!r}")
-        return 30
+        return DEFAULT_PAYMENT_TERMS_DAYS
     return value
 
 
 def _fees(r: _Reader, data: dict[str, Any], path: str) -> tuple[tuple[str, Decimal], ...]:
-    table = r.table(data, "fees", path, required=False)
+    table = r.table(data, "fees", path, frozenset(FEE_KINDS), required=False)
     fees = []
     for name, value in sorted(table.items()):
         where = f"{path}.fees.{name}"
@@ -199,6 +202,8 @@ def _gl_accounts(r: _Reader, data: dict[str, Any], path: str) -> tuple[tuple[str
     table = r.table(data, "gl_accounts", path, required=False)
     mapping = []
     for name in sorted(table):
+        if r.checked(name, f"{path}.gl_accounts.{name}", lambda key, _: check_gl_key(key)) is None:
+            continue
         number = r.text(table, name, f"{path}.gl_accounts", limit=32)
         if number is not None:
             mapping.append((name, number))

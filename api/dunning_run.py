@@ -17,6 +17,7 @@ from ledger.core.idempotency import record_id
 from ledger.core.ids import child_id
 from ledger.dunning import commands as dc
 from ledger.dunning.run import MAX_RUN_ACCOUNTS
+from ledger.parties.company import company_named
 
 #: Accounts per run when a daily run is split: one transaction each, and a progress line between.
 DEFAULT_RUN_BATCH = 1000
@@ -25,18 +26,25 @@ DEFAULT_RUN_BATCH = 1000
 PLAN_REVIEW_DAYS = 62
 
 
-def dunning_candidates(svc: Services, day: date) -> list[UUID]:
-    """Accounts the run on ``day`` reviews: something open due before it, or an instalment plan to check."""
+def dunning_candidates(svc: Services, day: date, company: str | None = None) -> list[UUID]:
+    """Accounts the run on ``day`` reviews: something open due before it, or an instalment plan to check;
+    only ``company``'s (a code, checked) if given."""
+    only = None if company is None else company_named(svc.app, company).code
     svc.projections.catch_up()
     overdue = svc.view.overdue_accounts(day.isoformat())
     since = (day - timedelta(days=PLAN_REVIEW_DAYS)).isoformat()
-    plans = svc.view.instalment_accounts(since)
-    return sorted(UUID(a) for a in {*overdue, *plans})
+    found = {*overdue, *svc.view.instalment_accounts(since)}
+    if only is not None:
+        default = svc.app.companies.default.code
+        owners = svc.view.account_companies(sorted(found))
+        found = {a for a in found if owners.get(a, default) == only}
+    return sorted(UUID(a) for a in found)
 
 
 def run_dunning(svc: Services, day: date, execute: bool, batch: int = DEFAULT_RUN_BATCH,
                 progress: Callable[[int, int, int], None] | None = None,
-                key: str | None = None, actor: Actor = SYSTEM) -> list[dict[str, Any]]:
+                key: str | None = None, actor: Actor = SYSTEM, company: str | None = None
+                ) -> list[dict[str, Any]]:
     """Propose (and execute) the daily run in parts of ``batch`` accounts; one result per part.
 
     Each part's idempotency key is the day, the store's position when the run started and the part's
@@ -44,7 +52,7 @@ def run_dunning(svc: Services, day: date, execute: bool, batch: int = DEFAULT_RU
     payment) looks again. Looking again never repeats a step: the next level waits its minimum days.
     A caller whose run is fully determined (the demo) passes its own ``key`` instead of the position.
     """
-    candidates = dunning_candidates(svc, day)
+    candidates = dunning_candidates(svc, day, company)
     position = svc.app.recorder.max_notification_id() or 0
     # Recorded as who started the run, through the run channel, tied to the run.
     actor = replace(actor, channel=Channel.RUN,
@@ -55,8 +63,9 @@ def run_dunning(svc: Services, day: date, execute: bool, batch: int = DEFAULT_RU
     for start in range(0, len(candidates), size):
         part = candidates[start:start + size]
         digest = hashlib.sha256(b"".join(a.bytes for a in part)).hexdigest()[:24]
-        part_key = f"{key}:{digest}" if key else f"dunning:{day}:{position}:{digest}"
-        propose = dc.ProposeDunningRun(tuple(part), day)
+        scope = f"{day}:{position}" if company is None else f"{day}:{position}:{company}"
+        part_key = f"{key}:{digest}" if key else f"dunning:{scope}:{digest}"
+        propose = dc.ProposeDunningRun(tuple(part), day, company)
         if execute:  # proposal and execution in one transaction: every account is loaded once
             run_id = child_id(record_id(type(propose).__name__, part_key), "dunning-run")
             execute_it = dc.ExecuteDunningRun(run_id)

@@ -143,12 +143,17 @@ class AsOfQueries:
             (account_id, *at.params, at.as_of.isoformat()),
         )
 
-    def aged_receivables(self, at: PointInTime, account_id: str | None = None) -> list[tuple[Any, ...]]:
+    def aged_receivables(self, at: PointInTime, account_id: str | None = None, company: str | None = None,
+                         default: str = "default") -> list[tuple[Any, ...]]:
         """(account_id, name, currency, not due, 1–30, 31–60, 61–90, > 90 days, credit) in cents, per
-        account in account-id order: the open amounts by the days their items are past due on ``as_of``.
+        account in account-id order: the open amounts by the days their items are past due on ``as_of``;
+        only ``company``'s accounts if given (an account the view recorded none for is ``default``'s).
         """
         b = age_bounds(at.as_of)
         only = " AND m.account_id = ?" if account_id is not None else ""
+        if company is not None:
+            only += (" AND COALESCE((SELECT c.company FROM {account_companies} c"
+                     " WHERE c.account_id = m.account_id), ?) = ?")
 
         def bucket(condition: str) -> str:
             return f" SUM(CASE WHEN m.item_id <> '' AND {condition} THEN m.open_cents ELSE 0 END),"
@@ -162,4 +167,5 @@ class AsOfQueries:
             f" WHERE m.booking_date <= ? AND m.recorded_at <= ?{only}"
             " GROUP BY m.account_id, a.name, a.currency ORDER BY m.account_id",
             (b[0], b[0], b[1], b[1], b[2], b[2], b[3], b[3], *at.params,
-             *((account_id,) if account_id is not None else ())))
+             *((account_id,) if account_id is not None else ()),
+             *((default, company) if company is not None else ())))

@@ -27,6 +27,7 @@ from ledger.core.money import Posting, Side
 from ledger.core.topics import stored_topics
 from ledger.parties.identifiers import known_iban
 from ledger.payments.receipts import ALLOCATED, AWAITING_APPROVAL, OPEN, REFUNDED, SuspenseItem
+from projections.books import CompanyBooks
 from projections.dating import MoveDating
 from projections.moves import account_moves, business_date, cents
 
@@ -104,6 +105,10 @@ class Changes:
     moves: list[tuple[Any, ...]] = field(default_factory=list)
     #: The dates the moves count from (what the view had, given, and this batch's changes to it).
     dating: MoveDating = field(default_factory=MoveDating)
+    #: Whose books each account and each entry (by notification id) is in (:mod:`projections.books`).
+    companies: dict[str, str] = field(default_factory=dict)
+    new_account_companies: list[tuple[str, str]] = field(default_factory=list)
+    entry_companies: dict[int, str] = field(default_factory=dict)
 
     def since_rows(self) -> list[tuple[str, str, str]]:
         """(key, date, due date or "") of what this batch dated, for the view's ``saldo_since``."""
@@ -180,7 +185,7 @@ def _journal(
         )
 
 
-def _suspense(changes: Changes, event: Any, notification_id: int) -> None:
+def _suspense(changes: Changes, event: Any, notification_id: int, books: CompanyBooks) -> None:
     item_id = str(event.originator_id)
     if isinstance(event, SuspenseItem.Parked):
         r = event.receipt
@@ -206,6 +211,7 @@ def _suspense(changes: Changes, event: Any, notification_id: int) -> None:
     if postings:
         currency = event.receipt.currency if isinstance(event, SuspenseItem.Parked) else event.currency
         _journal(changes, "", notification_id, event, postings, currency)
+        changes.entry_companies[notification_id] = books.of_receipt(postings)
 
 
 def _review(changes: Changes, event: Any, notification_id: int) -> None:
@@ -265,17 +271,21 @@ def _direct_debit(changes: Changes, account_id: str, event: Any) -> None:
 
 def changes_for(
     events: Iterable[tuple[DomainEventProtocol[Any], int]], currency_of: dict[str, str],
-    dating: MoveDating | None = None,
+    dating: MoveDating | None = None, company_of: dict[str, str] | None = None,
+    books: CompanyBooks | None = None,
 ) -> Changes:
     """Translate ``(event, notification_id)`` pairs into view changes, in store order.
 
     ``currency_of`` maps account ids to currencies already in the view (for journal lines); ``dating``
-    what the view knows of the dates the batch's moves count from (:func:`projections.dating.needed_keys`).
+    what the view knows of the dates the batch's moves count from (:func:`projections.dating.needed_keys`);
+    ``company_of`` the companies of the accounts already in the view, ``books`` the configuration's.
     """
-    changes = Changes(currencies=dict(currency_of), dating=dating or MoveDating())
+    books = books or CompanyBooks()
+    changes = Changes(currencies=dict(currency_of), dating=dating or MoveDating(),
+                      companies=dict(company_of or {}))
     for event, notification_id in events:
         if isinstance(event, SUSPENSE_EVENTS):
-            _suspense(changes, event, notification_id)
+            _suspense(changes, event, notification_id, books)
             continue
         if isinstance(event, ReturnReview.Opened | ReturnReview.Applied | ReturnReview.Dismissed):
             _review(changes, event, notification_id)
@@ -286,6 +296,9 @@ def changes_for(
             changes.new_accounts.append(
                 (account_id, str(event.partner_id), event.name, event.currency, notification_id)
             )
+            company = books.of_account(getattr(event, "company", None))
+            changes.companies[account_id] = company
+            changes.new_account_companies.append((account_id, company))
             # The account is known from here on (the as-of queries' "known at"); it has no business date.
             changes.moves.append((notification_id, 0, account_id, "", "", event.timestamp.isoformat(),
                                   "", 0, 0))
@@ -299,4 +312,6 @@ def changes_for(
             continue
         _apply_moves(changes, account_id, notification_id, event)
         _journal(changes, account_id, notification_id, event, getattr(event, "postings", ()))
+        if getattr(event, "postings", ()):  # an account the view had before it kept companies: the default's
+            changes.entry_companies[notification_id] = changes.companies.get(account_id, books.default)
     return changes

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from ledger.parties.company import DEFAULT_COMPANY
 from projections.as_of import AsOfQueries
 from projections.dating import MoveDating
 
@@ -95,13 +96,44 @@ class LedgerQueries(AsOfQueries):
             (account_id,),
         )
 
-    def journal(self, since: int, limit: int) -> list[tuple[Any, ...]]:
+    def journal(self, since: int, limit: int, company: str | None = None,
+                default: str = DEFAULT_COMPANY) -> list[tuple[Any, ...]]:
+        """Journal lines after cursor ``since``, with the company whose books each is in (last column);
+        only ``company``'s if given. An entry the view recorded no company for (a view written before it
+        kept them) is the ``default`` company's, as every entry was then."""
+        only = " AND COALESCE(e.company, ?) = ?" if company is not None else ""
         return self._read(
-            "SELECT cursor, notification_id, line_no, booking_date, recorded_at, event_type,"
-            " document, contract_account_id, gl_account, debit_cents, credit_cents, currency"
-            " FROM {journal} WHERE cursor > ? ORDER BY cursor LIMIT ?",
-            (since, limit),
+            "SELECT j.cursor, j.notification_id, j.line_no, j.booking_date, j.recorded_at, j.event_type,"  # noqa: S608
+            " j.document, j.contract_account_id, j.gl_account, j.debit_cents, j.credit_cents, j.currency,"
+            " COALESCE(e.company, ?) FROM {journal} j"
+            " LEFT JOIN {entry_companies} e ON e.notification_id = j.notification_id"
+            f" WHERE j.cursor > ?{only} ORDER BY j.cursor LIMIT ?",
+            (default, since, *((default, company) if company is not None else ()), limit),
         )
+
+    def trial_balance(self, company: str | None, first_day: str | None, last_day: str | None,
+                      default: str = DEFAULT_COMPANY) -> list[tuple[Any, ...]]:
+        """(company, currency, GL account, debit cents, credit cents, lines) per account of each company's
+        books, for the postings booked from ``first_day`` to ``last_day`` (inclusive; none: unbounded)."""
+        where = ["j.booking_date >= ?"] if first_day is not None else []
+        where += ["j.booking_date <= ?"] if last_day is not None else []
+        where += ["COALESCE(e.company, ?) = ?"] if company is not None else []
+        params = [p for p in (first_day, last_day) if p is not None]
+        params += [default, company] if company is not None else []
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return self._read(
+            "SELECT COALESCE(e.company, ?) AS company, j.currency, j.gl_account, SUM(j.debit_cents),"  # noqa: S608
+            " SUM(j.credit_cents), COUNT(*) FROM {journal} j"
+            " LEFT JOIN {entry_companies} e ON e.notification_id = j.notification_id"
+            f"{clause} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            (default, *params),
+        )
+
+    def account_companies(self, account_ids: Sequence[str]) -> dict[str, str]:
+        """The company of each of ``account_ids`` the view knows (accounts it recorded one for)."""
+        rows = self._where_in("SELECT account_id, company FROM {account_companies} WHERE account_id IN"
+                              " ({marks})", sorted(account_ids))
+        return {r[0]: r[1] for r in rows}
 
     def account_ids(self, limit: int) -> list[str]:
         return [

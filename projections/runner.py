@@ -22,6 +22,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 
+from projections.books import CompanyBooks
 from projections.dating import needed_keys
 from projections.ledger_view import TOPICS, changes_for
 from projections.sql import LedgerViewSQL, StaleView
@@ -53,6 +54,10 @@ class CatchUp:
     def position(self) -> int | None:
         return self.view.position(self.tracking_name)
 
+    def books(self) -> CompanyBooks:
+        """Whose books entries are in, from the application's companies (one default one if it has none)."""
+        return CompanyBooks.of(getattr(self.app, "companies", None))
+
     def catch_up(self, progress: Callable[[int, int | None], None] | None = None) -> CatchUpReport:
         """Apply every event recorded so far; return how many were applied and the new position."""
         applied = 0
@@ -67,7 +72,8 @@ class CatchUp:
                 events = [(self.app.mapper.to_domain_event(n), n.id) for n in notifications]
                 touched = sorted({str(e.originator_id) for e, _ in events})
                 dating = self.view.move_dating(needed_keys(e for e, _ in events))
-                changes = changes_for(events, self.view.currencies(touched), dating)
+                changes = changes_for(events, self.view.currencies(touched), dating,
+                                      self.view.account_companies(touched), self.books())
                 try:
                     self.view.apply(changes, self.tracking_name, expected, notifications[-1].id)
                 except StaleView:

@@ -50,6 +50,8 @@ class LedgerViewSQL(LedgerQueries):
             "reviews": f"{self.prefix}saldo_return_reviews",
             "moves": f"{self.prefix}saldo_moves",
             "since": f"{self.prefix}saldo_since",
+            "account_companies": f"{self.prefix}saldo_account_companies",
+            "entry_companies": f"{self.prefix}saldo_entry_companies",
             "tracking": self._tracking_table(),
         }
         sql = sql.format(**names)
@@ -99,6 +101,11 @@ class LedgerViewSQL(LedgerQueries):
                 )
             if changes.journal:
                 self._write_journal(curs, changes)
+            if changes.new_account_companies:
+                self._insert(curs, "{account_companies}", ("text", "text"), changes.new_account_companies)
+            if changes.entry_companies:
+                self._insert(curs, "{entry_companies}", ("bigint", "text"),
+                             sorted(changes.entry_companies.items()))
 
     def _write_accounts_and_items(self, curs: Any, changes: Changes) -> None:
         """New accounts and open items, then what clearing changed: open amounts, account balances."""
@@ -240,7 +247,7 @@ class LedgerViewSQL(LedgerQueries):
         """Empty the view and forget its position, in one transaction (for a rebuild from zero)."""
         with self._write() as curs:
             for table in ("accounts", "items", "journal", "ibans", "suspense", "mandates", "collections",
-                          "reviews", "moves", "since"):
+                          "reviews", "moves", "since", "account_companies", "entry_companies"):
                 curs.execute(self._q(f"DELETE FROM {{{table}}}"))  # noqa: S608 - constant names
             curs.execute(self._q("DELETE FROM {tracking} WHERE application_name = ?"), (tracking_name,))
 
@@ -257,6 +264,8 @@ class LedgerViewSQL(LedgerQueries):
             "reviews": "review_id",
             "moves": "position, seq",
             "since": "ref",
+            "account_companies": "account_id",
+            "entry_companies": "notification_id",
         }
         return {
             t: [tuple(r) for r in self._read(f"SELECT * FROM {{{t}}} ORDER BY {k}")]  # noqa: S608

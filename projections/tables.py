@@ -56,4 +56,13 @@ CREATE = [
     # items, with the date they count from (and an item's due date).
     "CREATE TABLE IF NOT EXISTS {schema}saldo_since ("
     " ref TEXT PRIMARY KEY, day TEXT NOT NULL, due_date TEXT NOT NULL)",
+    # Whose books each account and each journal entry is in (projections.books): the journal, the trial
+    # balance and the aged report filter by company. Tables of their own, so a view written before them
+    # gains them without a migration (its entries lacking a row are the default company's: see queries).
+    "CREATE TABLE IF NOT EXISTS {schema}saldo_account_companies ("
+    " account_id TEXT PRIMARY KEY, company TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {schema}saldo_entry_companies ("
+    " notification_id BIGINT PRIMARY KEY, company TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS saldo_entry_companies_company ON {schema}saldo_entry_companies"
+    " (company, notification_id)",
 ]

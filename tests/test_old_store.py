@@ -93,11 +93,29 @@ def test_every_old_aggregate_loads_with_the_same_state(old_store: str) -> None:
     assert _aggregates(old_store) == expected
 
 
+#: Issue 11 (companies' books): every journal line names the company whose books it is in and that
+#: company's GL account number. The frozen store has one company, the default one, which maps no GL
+#: accounts: each old line gains exactly ``default`` and an empty number, and nothing else changes.
+ISSUE11_BOOKS_COLUMNS = ("company", "gl_number")
+ISSUE11_BOOKS_VALUES = ("default", "")
+
+
+def _with_issue11_books(text: str) -> bytes:
+    """The frozen journal CSV with the two columns above added to the header and to every line."""
+    lines = text.split("\n")
+    assert lines[-1] == "" and all(line for line in lines[:-1])  # one posting per line, no embedded breaks
+    header, *rows = lines[:-1]
+    added = [f"{header},{','.join(ISSUE11_BOOKS_COLUMNS)}", *(f"{r},{','.join(ISSUE11_BOOKS_VALUES)}"
+                                                            for r in rows)]
+    return ("\n".join(added) + "\n").encode("utf-8")
+
+
 def test_the_rebuilt_journal_has_the_same_bytes(old_store: str, tmp_path: Path) -> None:
+    """The same bytes as the frozen export, but for the columns issue 11 adds (ISSUE11_BOOKS_COLUMNS)."""
     out = tmp_path / "journal.csv"
     assert saldo(["--database-url", old_store, "projections", "rebuild"]) == 0
     assert saldo(["--database-url", old_store, "export", "journal", "--output", str(out)]) == 0
-    assert out.read_bytes() == (FIXTURE / "journal.csv").read_bytes()
+    assert out.read_bytes() == _with_issue11_books((FIXTURE / "journal.csv").read_text(encoding="utf-8"))
 
 
 def test_every_rebuilt_view_row_is_the_same_on_sqlite(tmp_path: Path) -> None:
@@ -162,9 +180,9 @@ ISSUE9_AGGREGATES = {
 #: cancellation stored in the frozen store moved nothing and still means that (its instalments stay open,
 #: see test_every_old_aggregate_loads_with_the_same_state and test_an_old_plan_cancellation_...).
 ISSUE11_CANCELLATION = [
-    ["2123", "2176", "1", "2026-11-23", "InstalmentPlanCancelled", "INV-2026-000303", "3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a", "receivables", "142.74", "0.00", "EUR"],  # noqa: E501
-    ["2124", "2176", "2", "2026-11-23", "InstalmentPlanCancelled", "INV-2026-000048", "3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a", "receivables", "503.12", "0.00", "EUR"],  # noqa: E501
-    ["2125", "2176", "3", "2026-11-23", "InstalmentPlanCancelled", "PLAN-2026-000001", "3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a", "receivables", "0.00", "645.86", "EUR"],  # noqa: E501
+    ["2123", "2176", "1", "2026-11-23", "InstalmentPlanCancelled", "INV-2026-000303", "3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a", "receivables", "142.74", "0.00", "EUR", "default", ""],  # noqa: E501
+    ["2124", "2176", "2", "2026-11-23", "InstalmentPlanCancelled", "INV-2026-000048", "3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a", "receivables", "503.12", "0.00", "EUR", "default", ""],  # noqa: E501
+    ["2125", "2176", "3", "2026-11-23", "InstalmentPlanCancelled", "PLAN-2026-000001", "3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a", "receivables", "0.00", "645.86", "EUR", "default", ""],  # noqa: E501
 ]
 ISSUE11_AGGREGATES = {
     "3c0cddce-5cb0-5b51-8bca-87fa7bec2a9a": (
@@ -270,9 +288,10 @@ def test_the_demo_written_today_gives_the_journal_written_before_the_move(tmp_pa
         return [row[:recorded] + row[recorded + 1:] for row in rows]
 
     today = without_record_time((tmp_path / "journal.csv").read_text(encoding="utf-8"))
+    frozen = _with_issue11_books((FIXTURE / "journal.csv").read_text(encoding="utf-8")).decode("utf-8")
+    aggregates = json.loads(gzip.decompress((FIXTURE / "aggregates.json.gz").read_bytes()))
     before, accounts = _with_issue10_refund(*_with_issue11_cancellation(*_with_issue9_cents(
-        without_record_time((FIXTURE / "journal.csv").read_text(encoding="utf-8")),
-        json.loads(gzip.decompress((FIXTURE / "aggregates.json.gz").read_bytes())))))
+        without_record_time(frozen), aggregates)))
     assert len(today) > 1000
     assert today == before
     assert json.loads((tmp_path / "aggregates.json").read_text(encoding="utf-8")) == accounts

@@ -20,6 +20,11 @@ Regenerated for issue 11 item 1 (find and read everything): the dunning history 
 rejection are new; ``GET /search`` and ``GET /contracts/{contract_id}/readings`` take ``format`` (CSV),
 and ``GET /contracts/{contract_id}/load-curve`` reads a range of months (``from``, ``to``; ``month`` is
 now optional; ``format`` for CSV), so its body names ``from_month`` and ``to_month`` too.
+Regenerated for issue 11 (companies' books): ``GET /trial-balance`` (per company) is new, ``GET /journal``
+and ``GET /reports/aged-receivables`` take ``company`` (one company's books) and ``/journal`` documents the
+409 of a line its company's GL mapping lacks, because a company's books must never be mixed with another's
+(in the bodies, not compared here: ``POST /dunning/runs`` takes ``company``, and ``POST /accounts``'s
+``payment_terms_days`` defaults to the company's terms instead of 20).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from api.dunning_run import DEFAULT_RUN_BATCH, run_dunning
+from ledger.core.errors import DomainError
 
 
 def _date(text: str) -> date:
@@ -31,7 +32,11 @@ def cmd_dunning_run(svc: Any, args: argparse.Namespace) -> int:
               f"{'executed' if args.execute else 'proposed'}", end="", file=sys.stderr, flush=True)
 
     key = f"cli-dunning:{day}:{args.run_key}" if args.run_key else None
-    results = run_dunning(svc, day, args.execute, args.batch, progress, key=key)
+    try:
+        results = run_dunning(svc, day, args.execute, args.batch, progress, key=key, company=args.company)
+    except DomainError as e:  # an unknown company
+        print(f"saldo dunning run: {e}", file=sys.stderr)
+        return 1
     print(file=sys.stderr)
     by_level: dict[str, int] = {}
     for result in results:
@@ -60,4 +65,5 @@ def add_commands(sub: Any) -> None:
     run.add_argument("--batch", type=int, default=DEFAULT_RUN_BATCH,
                      help="accounts per run (one transaction each), at most 10000")
     run.add_argument("--run-key", help="resume the run started with this key (default: a new run)")
+    run.add_argument("--company", help="only this company's accounts (its code in SALDO_CONFIG)")
     run.set_defaults(func=cmd_dunning_run)

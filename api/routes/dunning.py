@@ -111,7 +111,7 @@ def _run_detail(run: DunningRun) -> dict[str, Any]:
 
     done = run.status in ("executed", "reversed")
     return {"run_id": str(run.id), "run_on": run.run_on.isoformat(), "status": run.status,
-            "accounts_reviewed": run.accounts_reviewed,
+            "company": getattr(run, "company", None), "accounts_reviewed": run.accounts_reviewed,
             "executed_on": run.executed_on.isoformat() if run.executed_on else None,
             "proposed_steps": [proposed(s) for s in run.proposed_steps],
             "proposed_plan_actions": [action(a) for a in run.proposed_plan_actions],
@@ -191,11 +191,12 @@ def propose_runs(body: RunIn, key: IdempotencyKey, svc: ServicesDep, actor: Acto
     to end. The candidates (default: every overdue account and every plan to review) are split into runs
     of at most ``MAX_RUN_ACCOUNTS``; inspect each with GET, then execute or discard it."""
     day = body.run_on or svc.app.today()
-    accounts = body.account_ids if body.account_ids is not None else dunning_candidates(svc, day)
+    accounts = (body.account_ids if body.account_ids is not None
+                else dunning_candidates(svc, day, body.company))
     runs: list[dict[str, Any]] = []
     replayed = True
     for part, start in enumerate(range(0, len(accounts), MAX_RUN_ACCOUNTS)):
-        cmd = dc.ProposeDunningRun(tuple(accounts[start:start + MAX_RUN_ACCOUNTS]), day)
+        cmd = dc.ProposeDunningRun(tuple(accounts[start:start + MAX_RUN_ACCOUNTS]), day, body.company)
         result = svc.app.execute(cmd, f"{key}#{part}" if part else key, actor=actor)
         replayed &= result.pop("replayed")
         runs.append(result)

@@ -48,7 +48,8 @@ class AccountIn(Strict):
     partner_id: UUID
     name: str = Field(min_length=1, max_length=n.MAX_NAME_LENGTH, examples=["Casa via Roma"])
     currency: str = Field(default="EUR", max_length=n.MAX_CURRENCY_LENGTH, examples=["EUR"])
-    payment_terms_days: int = Field(default=20, ge=0, le=365)
+    payment_terms_days: int | None = Field(default=None, ge=0, le=365, description=(
+        "days from an invoice's issue to its due date; none: the company's payment_terms_days"))
     payment_method: PaymentMethod = PaymentMethod.BANK_TRANSFER
     #: The company's code (SALDO_CONFIG); none: the installation's default company.
     company: str | None = Field(default=None, min_length=1, max_length=MAX_COMPANY_CODE_LENGTH,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas import AmountStr, DecimalStr
 from api.schemas import limits as n
+from ledger.parties.company import MAX_COMPANY_CODE_LENGTH
 
 
 class LockIn(BaseModel):
@@ -34,6 +35,9 @@ class RunIn(BaseModel):
     __module__ = "api.dunning_http"
     run_on: date | None = None
     account_ids: list[UUID] | None = Field(default=None, description="default: every candidate account")
+    company: str | None = Field(default=None, min_length=1, max_length=MAX_COMPANY_CODE_LENGTH,
+                                description="only this company's accounts (its code); default: every "
+                                            "company's")
 
 
 class PlanIn(BaseModel):

@@ -31,7 +31,9 @@ class AgedTotalOut(AgedBucketsOut):
 
 
 class AgedReceivablesOut(BaseModel):
-    company: str
+    company: str = Field(description="the name of the company whose receivables these are (of each, when the "
+                                     "report covers every company)")
+    company_code: str | None = Field(description="its code (SALDO_CONFIG); null: every company's")
     as_of: date
     known_at: datetime
     totals: list[AgedTotalOut] = Field(description="the company's (or the one account's), per currency")

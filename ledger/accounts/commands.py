@@ -20,7 +20,9 @@ class OpenContractAccount:
     partner_id: UUID
     name: str
     currency: str = "EUR"
-    payment_terms_days: int = 20
+    #: Days from an invoice's issue to its due date; none: the company's terms when the account is opened
+    #: (copied onto the account, as its own terms from then on).
+    payment_terms_days: int | None = None
     payment_method: PaymentMethod = PaymentMethod.BANK_TRANSFER
     #: The company (its code) the account belongs to; none: the installation's default company.
     company: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
@@ -95,17 +96,29 @@ def price_lines(lines: tuple[ac.LineInput, ...],
                             sources=li.sources, note=li.note) for i, li in enumerate(lines))
 
 
+@dataclass(slots=True)
+class _Owner:
+    """What :func:`company_of` needs of an account not opened yet: the company it will name."""
+
+    company: str | None
+
+
 class AccountHandlers(Capability[CompanyConfig]):
     @handles(ac.OpenContractAccount)
     def open_contract_account(self, cmd: ac.OpenContractAccount, rid: UUID) -> Handled:
         self.get(BusinessPartner, cmd.partner_id, "partner", "partner_id")
-        if not 0 <= cmd.payment_terms_days <= MAX_PAYMENT_TERMS_DAYS:
+        company = None if cmd.company is None else company_named(self.ws, cmd.company).code
+        # Terms the account does not name are its company's, copied onto it (as an account's terms key is
+        # in SAP FI-CA): the account's own terms from then on, so a later change of the company's terms
+        # applies to accounts opened after it and never re-dates an invoice already issued.
+        terms = cmd.payment_terms_days
+        if terms is None:
+            terms = company_of(self.ws, _Owner(company)).payment_terms_days
+        if not 0 <= terms <= MAX_PAYMENT_TERMS_DAYS:
             raise InvalidInput(f"payment terms must be 0..{MAX_PAYMENT_TERMS_DAYS} days",
                                "payment_terms_days")
-        company = None if cmd.company is None else company_named(self.ws, cmd.company).code
         account = ContractAccount(child_id(rid, "account"), cmd.partner_id, cmd.name.strip(),
-                                  check_currency(cmd.currency), cmd.payment_terms_days, cmd.payment_method,
-                                  company)
+                                  check_currency(cmd.currency), terms, cmd.payment_method, company)
         return [account], {"account_id": str(account.id)}
 
     @handles(ac.SignContract)

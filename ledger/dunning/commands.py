@@ -71,6 +71,8 @@ class ProposeDunningRun:
 
     candidate_account_ids: tuple[UUID, ...]
     run_on: date | None = None
+    #: Only this company's accounts (its code); a candidate of another company is listed as a problem.
+    company: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

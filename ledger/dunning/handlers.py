@@ -18,10 +18,11 @@ from ledger.core.errors import Conflict, DomainError, InvalidInput
 from ledger.core.handling import Capability, Handled, handles
 from ledger.core.ids import child_id
 from ledger.core.money import ZERO
-from ledger.dunning import DunningProposal, Lock, Procedure, propose_step
+from ledger.dunning import DunningProposal, InterestRateTable, Lock, Procedure, propose_step
 from ledger.dunning import commands as dc
 from ledger.dunning import config_handlers as configs
 from ledger.dunning import plan_handlers as plans
+from ledger.dunning.company_rules import company_procedure
 from ledger.dunning.configuration import InForce, PackVersion, ProcedureVersion, in_force
 from ledger.dunning.overview import DunningOverview, dunning_overview
 from ledger.dunning.proposal import holding_locks
@@ -35,7 +36,7 @@ from ledger.dunning.run import (
     SkippedLock,
 )
 from ledger.dunning.settings import DunningSettings
-from ledger.parties.company import CompanyConfig
+from ledger.parties.company import CompanyConfig, company_named, company_of
 
 
 def _proposed(account_id: UUID, p: DunningProposal, version: int) -> ProposedStep:
@@ -68,8 +69,14 @@ class DunningHandlers(Capability[CompanyConfig]):
         return resolved
 
     def procedure_of(self, account: ContractAccount) -> tuple[Procedure, int]:
-        """The procedure that duns ``account`` and its version."""
-        return self.in_force().procedure(account.dunning_procedure)
+        """The procedure that duns ``account`` (with its company's fees) and its version."""
+        procedure, version, _ = self.rules_of(account)
+        return procedure, version
+
+    def rules_of(self, account: ContractAccount) -> tuple[Procedure, int, InterestRateTable | None]:
+        """Procedure, version and interest table for ``account``: its own procedure, else its company's
+        pack; its company's fees and interest table (ledger/dunning/company_rules.py)."""
+        return company_procedure(self.in_force(), company_of(self.ws, account), account.dunning_procedure)
 
     # -- decisions ---------------------------------------------------------------------------------------
 
@@ -84,9 +91,9 @@ class DunningHandlers(Capability[CompanyConfig]):
         cache_key = (account.id, account.version, day, without_plan, id(resolved))
         if cache is not None and cache_key in cache:
             return cache[cache_key]
-        procedure, _ = resolved.procedure(account.dunning_procedure)
-        proposal = propose_step(account.dunning_state(day, without_plan), procedure, day,
-                                settings.rates_for(procedure), settings.day_count)
+        procedure, _, rates = self.rules_of(account)
+        proposal = propose_step(account.dunning_state(day, without_plan), procedure, day, rates,
+                                settings.day_count)
         if cache is not None:
             cache[cache_key] = proposal
         return proposal
@@ -95,9 +102,9 @@ class DunningHandlers(Capability[CompanyConfig]):
                    ) -> LockedAccount | None:
         """The locks that stop the step ``account`` would otherwise get on ``day`` (the run skips it)."""
         settings = self.in_force().settings
-        procedure, _ = self.procedure_of(account)
-        holding = holding_locks(account.dunning_state(day, without_plan), procedure, day,
-                                settings.rates_for(procedure), settings.day_count)
+        procedure, _, rates = self.rules_of(account)
+        holding = holding_locks(account.dunning_state(day, without_plan), procedure, day, rates,
+                                settings.day_count)
         if not holding:
             return None
         views = [v for v in account.dunning_locks(day) if not (without_plan and v.source == "plan")
@@ -116,8 +123,8 @@ class DunningHandlers(Capability[CompanyConfig]):
     def overview_of(self, account: ContractAccount, day: date) -> DunningOverview:
         """The dunning state on ``day`` of ``account`` as given (live, or replayed as of a date)."""
         settings = self.in_force().settings
-        procedure, _ = self.procedure_of(account)
-        return dunning_overview(account, procedure, day, settings.rates_for(procedure), settings.day_count)
+        procedure, _, rates = self.rules_of(account)
+        return dunning_overview(account, procedure, day, rates, settings.day_count)
 
     def dunning_procedures(self) -> list[ProcedureVersion]:
         """The version in force of every dunning procedure."""
@@ -190,6 +197,7 @@ class DunningHandlers(Capability[CompanyConfig]):
         if len(accounts) > MAX_RUN_ACCOUNTS:
             raise InvalidInput(f"a run may review at most {MAX_RUN_ACCOUNTS} accounts",
                                "candidate_account_ids")
+        only = None if cmd.company is None else company_named(self.ws, cmd.company).code
         self.prefetch(accounts)
         steps: list[ProposedStep] = []
         actions: list[PlanAction] = []
@@ -199,6 +207,9 @@ class DunningHandlers(Capability[CompanyConfig]):
             account = self.find(ContractAccount, account_id)
             if account is None:
                 problems.append(f"{account_id}: no such contract account")
+                continue
+            if only is not None and (owner := company_of(self.ws, account).code) != only:
+                problems.append(f"{account_id}: belongs to company {owner!r}, not {only!r} (the run's)")
                 continue
             try:
                 action = plans.review_plan(self.ws, account, run_on)
@@ -215,7 +226,7 @@ class DunningHandlers(Capability[CompanyConfig]):
             if held is not None:
                 locked.append(held)
         run = DunningRun(child_id(rid, "dunning-run"), run_on, len(accounts), tuple(steps), tuple(actions),
-                         tuple(problems), tuple(locked))
+                         tuple(problems), tuple(locked), only)
         return [run], self._run_result(run)
 
     @staticmethod
@@ -226,6 +237,7 @@ class DunningHandlers(Capability[CompanyConfig]):
         for step in steps:
             by_level[str(step.level)] = by_level.get(str(step.level), 0) + 1
         return {"run_id": str(run.id), "run_on": run.run_on.isoformat(), "status": run.status,
+                "company": getattr(run, "company", None),  # a snapshot taken before runs named one
                 "accounts": run.accounts_reviewed, "steps": len(steps), "by_level": by_level,
                 "plans_cancelled": sum(1 for a in actions if a.action == "cancel"),
                 "plans_completed": sum(1 for a in actions if a.action == "complete"),

@@ -97,6 +97,7 @@ class DunningRun(Aggregate):
         plan_actions: tuple[PlanAction, ...]
         problems: tuple[str, ...]  # accounts that could not be reviewed, and why (errors as data)
         locked: tuple[LockedAccount, ...] = ()  # accounts skipped for a lock (none listed before issue 11)
+        company: str | None = None  # the company whose accounts the run reviews; none: every company's
 
     class Executed(Aggregate.Event):
         executed_on: date
@@ -116,8 +117,9 @@ class DunningRun(Aggregate):
     @event(Proposed)
     def __init__(self, id: UUID, run_on: date, accounts_reviewed: int, steps: tuple[ProposedStep, ...],
                  plan_actions: tuple[PlanAction, ...], problems: tuple[str, ...],
-                 locked: tuple[LockedAccount, ...] = ()) -> None:
+                 locked: tuple[LockedAccount, ...] = (), company: str | None = None) -> None:
         self.run_on = run_on
+        self.company = company
         self.accounts_reviewed = accounts_reviewed
         self.proposed_steps = steps
         self.proposed_plan_actions = plan_actions

@@ -9,7 +9,7 @@ the environment settings make the single default company.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
@@ -44,6 +44,41 @@ DEFAULT_ADDRESS = CompanyAddress("Messina", "IT", street_name="Via Demo", postco
 DEFAULT_COMPANY = "default"
 #: A company's code is at most this long (lower-case letters, digits and hyphens).
 MAX_COMPANY_CODE_LENGTH = 32
+#: Payment terms of a company that configures none, and of an account opened without its own: what accounts
+#: got before companies had terms (the 20 of OpenContractAccount and of the API), so the default company's
+#: invoices fall due as they did.
+DEFAULT_PAYMENT_TERMS_DAYS = 20
+
+#: The fees a company may configure (``[companies.fees]``), by the step they are charged for: the dunning
+#: levels (architecture.md §4: reminder → formal notice → disconnection notice) and a returned direct debit.
+DUNNING_FEE_LEVELS = {"reminder": 1, "formal_notice": 2, "disconnection_notice": 3}
+RETURNED_DEBIT_FEE = "returned_debit"
+FEE_KINDS = (*DUNNING_FEE_LEVELS, RETURNED_DEBIT_FEE)
+
+#: GL accounts that take a name after a colon (``bank:<iban>``, ``revenue:<component>``,
+#: ``vat-output:<rate>``): a company maps each one, or the whole family by its name before the colon.
+GL_FAMILIES = ("bank", "revenue", "vat-output")
+#: The ledger's accounts without a name part (ledger/core/chart.py).
+GL_ACCOUNTS = (chart.RECEIVABLES, chart.CUSTOMER_CREDIT, chart.SUSPENSE, chart.DD_CLEARING, chart.EXCISE,
+               chart.FEES, chart.INTEREST_INCOME, chart.BAD_DEBT, chart.SECURITY_DEPOSITS,
+               chart.DEPOSIT_INTEREST, chart.PAYMENT_DIFFERENCES)
+
+
+def check_gl_key(key: str) -> str:
+    """``key`` if it names a ledger account or a family of them (for a company's GL mapping), else
+    InvalidInput listing what may be mapped."""
+    family, colon, name = key.partition(":")
+    if key in GL_ACCOUNTS or key in GL_FAMILIES or (colon and family in GL_FAMILIES and name):
+        return key
+    known = ", ".join((*GL_ACCOUNTS, *GL_FAMILIES, *(f"{f}:<name>" for f in GL_FAMILIES)))
+    raise InvalidInput(f"{key!r} is not a ledger account (map one of: {known})", "gl_accounts")
+
+
+def returned_debit_policy(policy: ReturnPolicy, fee: Decimal) -> ReturnPolicy:
+    """``policy`` with the company's own fee ``fee`` for every return reason that charges one."""
+    rules = {code: replace(rule, return_fee=fee) for code, rule in policy.rules.items() if rule.return_fee}
+    suffix = f" (returned_debit fee {fee})"
+    return policy.with_rules(rules, policy.name if policy.name.endswith(suffix) else policy.name + suffix)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,19 +116,50 @@ class CompanyConfig:
     bic: str | None = None
     #: The account refunds are paid from (the collection account if none).
     refund_account: str | None = None
-    payment_terms_days: int = 30
-    #: The dunning pack (by name, as defined through the API) and the interest table the company uses.
+    #: Days from issue to due date of the invoices of accounts opened without terms of their own.
+    payment_terms_days: int = DEFAULT_PAYMENT_TERMS_DAYS
+    #: What duns the company's accounts that name no procedure: a dunning procedure's code, or a country
+    #: whose pack duns every commodity with one procedure (ledger/dunning/company_rules.py); none: the
+    #: installation's default procedure.
     dunning_pack: str | None = None
+    #: The late-interest rate table (by its key in the dunning settings, e.g. ``IT``) for the company's
+    #: accounts; none: the table of the procedure's country.
     interest_table: str | None = None
-    #: Fees by kind (``reminder``, ``returned_debit``...), in EUR.
+    #: Fees by kind (:data:`FEE_KINDS`), in EUR; a kind not configured keeps the procedure's or policy's fee.
     fees: tuple[tuple[str, Decimal], ...] = ()
-    #: The ledger's accounts (``receivable``, ``revenue:energy``...) to the company's GL account numbers.
+    #: The ledger's accounts (``receivables``, ``revenue:energy``, or a family such as ``bank``) to the
+    #: company's GL account numbers; empty: the company's journal carries no GL numbers.
     gl_accounts: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         chart.check_configuration(self.house_bank_accounts, self.revenue_components)
         check_rules(self.deposit_rules)
         check_prefix(self.reference_prefix, self.reference_scheme, self.invoice_series)
+        for kind, amount in self.fees:
+            if kind not in FEE_KINDS:
+                raise InvalidInput(f"{kind!r} is not a fee kind (known: {', '.join(FEE_KINDS)})", "fees")
+            if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+                raise InvalidInput(f"fee {kind} must be a non-negative amount in cents", "fees")
+        for key, _ in self.gl_accounts:
+            check_gl_key(key)
+        returned = self.fee(RETURNED_DEBIT_FEE)
+        if returned is not None:  # the company's own return fee replaces the policy's (frozen: set once here)
+            object.__setattr__(self, "return_policy", returned_debit_policy(self.return_policy, returned))
+
+    def fee(self, kind: str) -> Decimal | None:
+        """The company's fee of ``kind``, if it configures one."""
+        return dict(self.fees).get(kind)
+
+    def dunning_fee(self, level: int) -> Decimal | None:
+        """The company's fee for a dunning step of ``level`` (1 reminder, 2 formal notice...), if any."""
+        kind = next((k for k, n in DUNNING_FEE_LEVELS.items() if n == level), None)
+        return None if kind is None else self.fee(kind)
+
+    def gl_number(self, account: str) -> str | None:
+        """The company's GL account number for the ledger's ``account``: its own entry, else its family's
+        (``bank`` for ``bank:<iban>``); None if the company maps neither."""
+        mapping = dict(self.gl_accounts)
+        return mapping.get(account) or mapping.get(account.partition(":")[0] if ":" in account else "")
 
     @property
     def house_bank_accounts(self) -> tuple[str, ...]:
