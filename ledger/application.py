@@ -11,6 +11,7 @@ https://eventsourcing.readthedocs.io/en/stable/topics/persistence.html#recorder)
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,12 +20,13 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Transcoder
 
 from ledger.access.answers import AnswerHandlers
 from ledger.access.handlers import AccessHandlers
+from ledger.accounts.account import ContractAccount
 from ledger.accounts.handlers import AccountHandlers
 from ledger.accounts.holder_change import LifeHandlers
 from ledger.accounts.invoice import NumberRange
@@ -68,6 +70,13 @@ __all__ = ["DEFAULT_BANK_ACCOUNT", "DEFAULT_PAYMENT_TOLERANCE", "MAX_BATCH_COMMA
 
 A = TypeVar("A", bound=Aggregate)
 
+_log = logging.getLogger(__name__)
+
+#: Events between two snapshots of a contract account: a load reads the latest snapshot and at most this
+#: many events less one. Small, because a new account (a dozen events) is the cost to stay near; each
+#: snapshot costs one load and one insert, after the command's transaction (bench/growth.py).
+ACCOUNT_SNAPSHOT_INTERVAL = 50
+
 #: How often a command is retried after losing an optimistic-concurrency race before giving up.
 MAX_COMMAND_ATTEMPTS = 20
 
@@ -81,12 +90,15 @@ class Saldo(Application[UUID]):
 
     name = "Saldo"
     # A number range gets one event per draw: thousands a year. Without snapshots every draw would replay
-    # them all (a 10k billing run spent 21 of 48 s there). Accounts stay short enough to replay whole.
+    # them all (a 10k billing run spent 21 of 48 s there).
+    # A contract account lives for decades: replayed whole, a payment after 10,000 commands cost 86x one on
+    # a new account on PostgreSQL, 177x on SQLite (bench/growth.py, issue 12). Snapshotted, a command reads
+    # the latest snapshot and fewer than ACCOUNT_SNAPSHOT_INTERVAL events.
     # A billing run gets one event per transaction of documents: thousands for a large portfolio, and it
     # is loaded for each of them (its record is saved with the documents: ledger.billing.issuing).
     # The list of readings held for review gets two events per held reading, for ever: snapshotted too.
     snapshotting_intervals = {NumberRange: 200, BillingRun: 100,  # noqa: RUF012 - read as a class attribute
-                              ReadingReviewList: 100}
+                              ReadingReviewList: 100, ContractAccount: ACCOUNT_SNAPSHOT_INTERVAL}
 
     def __init__(self, env: dict[str, str] | None = None, *, config: CompanyConfig | None = None,
                  clock: Callable[[], date] = date.today) -> None:
@@ -116,6 +128,22 @@ class Saldo(Application[UUID]):
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()
+
+    def take_snapshot(self, aggregate_id: UUID, version: int | None = None,
+                      projector_func: Any = project_aggregate) -> None:
+        """Snapshot an aggregate, after the transaction that wrote its events (the library's order).
+
+        A snapshot is derived data, kept in its own table outside the journal (the notification log the
+        projections and the hash chain read): failing to take one must not turn a command that is already
+        committed into an error, so the failure is logged and the aggregate replays from an earlier
+        snapshot until the next one is taken.
+        """
+        try:
+            super().take_snapshot(aggregate_id, version, projector_func)
+        except IntegrityError:  # another process took this very snapshot: it holds the same state
+            return
+        except Exception:  # a bug to fix, not a reason to fail a committed command
+            _log.exception("snapshot of %s at version %s failed", aggregate_id, version)
 
     # -- running commands ------------------------------------------------------------------------------
 
