@@ -108,6 +108,9 @@ class Saldo(Application[UUID]):
         self._other_companies: tuple[CompanyConfig, ...] = ()  # besides ``config``, the default one
         self.clock = clock  # injected, so that tests and replays decide what "today" is
         self.bulk_loader: AggregateLoader | None = None
+        #: Deletes an aggregate's snapshots older than a version (projections.snapshots): only the latest
+        #: is ever read, and an account's would otherwise pile up, one copy of its state per interval.
+        self.snapshot_pruner: Callable[[UUID, int], None] | None = None
         self._local = threading.local()  # the unit of work of a batch, per thread
         self.parties = PartyHandlers(self)
         self.accounts = AccountHandlers(self)
@@ -140,6 +143,8 @@ class Saldo(Application[UUID]):
         """
         try:
             super().take_snapshot(aggregate_id, version, projector_func)
+            if self.snapshot_pruner is not None and version is not None:
+                self.snapshot_pruner(aggregate_id, version)
         except IntegrityError:  # another process took this very snapshot: it holds the same state
             return
         except Exception:  # a bug to fix, not a reason to fail a committed command

@@ -55,9 +55,11 @@ class BulkLoader:
             return []
         table = recorder.events_table_name
         if hasattr(recorder.datastore, "schema"):  # PostgreSQL
-            sql = (f'SELECT DISTINCT ON (originator_id) originator_id, originator_version, topic, state '  # noqa: S608
-                   f'FROM "{recorder.datastore.schema}".{table} WHERE originator_id = ANY(%s) '
-                   "ORDER BY originator_id, originator_version DESC")
+            # One index probe per id (LIMIT 1 on the primary key, backwards), never older snapshots' state.
+            sql = ("SELECT s.originator_id, s.originator_version, s.topic, s.state "  # noqa: S608
+                   "FROM unnest(%s::uuid[]) AS w(id) CROSS JOIN LATERAL ("
+                   f'SELECT * FROM "{recorder.datastore.schema}".{table} '
+                   "WHERE originator_id = w.id ORDER BY originator_version DESC LIMIT 1) AS s")
             with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as c:
                 c.execute(sql, (ids,))
                 return [StoredEvent(r[0], r[1], r[2], bytes(r[3])) for r in c.fetchall()]

@@ -43,11 +43,12 @@ def _tag(name: str, data: Any) -> dict[str, Any]:
 
 
 class SaldoTranscoder(JSONTranscoder):
-    """JSON transcoder keeping Decimal, UUID, date, tz-aware datetime, tuple, frozenset, enum and value records."""
+    """JSON transcoder keeping Decimal, UUID, date, aware datetime, tuple, frozenset, enum, value records."""
 
     def __init__(self) -> None:
         super().__init__()
-        for transcoding in (_TupleAsList(), _FrozensetAsList(), _EnumByTopic(), _RecordByTopic(), _DecimalAsStr(), _UUIDAsHex(),
+        for transcoding in (_TupleAsList(), _FrozensetAsList(), _EnumByTopic(), _RecordByTopic(),
+                            _DecimalAsStr(), _UUIDAsHex(),
                             _DateAsISO(), _DatetimeAsISO(), _PostingAsRow(), _AllocationAsRow()):
             self.register(transcoding)
 
