@@ -11,7 +11,6 @@ https://eventsourcing.readthedocs.io/en/stable/topics/persistence.html#recorder)
 from __future__ import annotations
 
 import dataclasses
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,7 +19,7 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Transcoder
 
@@ -49,6 +48,7 @@ from ledger.core.handling import (
 )
 from ledger.core.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id, written_by
 from ledger.core.money import MoneyError
+from ledger.core.snapshots import SnapshottingApplication
 from ledger.core.topics import register_old_topics
 from ledger.core.transcoding import SaldoTranscoder
 from ledger.dunning.handlers import DunningHandlers
@@ -70,8 +70,6 @@ __all__ = ["DEFAULT_BANK_ACCOUNT", "DEFAULT_PAYMENT_TOLERANCE", "MAX_BATCH_COMMA
 
 A = TypeVar("A", bound=Aggregate)
 
-_log = logging.getLogger(__name__)
-
 #: Events between two snapshots of a contract account: a load reads the latest snapshot and at most this
 #: many events less one. Small, because a new account (a dozen events) is the cost to stay near; each
 #: snapshot costs one load and one insert, after the command's transaction (bench/growth.py).
@@ -81,7 +79,7 @@ ACCOUNT_SNAPSHOT_INTERVAL = 50
 MAX_COMMAND_ATTEMPTS = 20
 
 
-class Saldo(Application[UUID]):
+class Saldo(SnapshottingApplication):
     """The service layer: capabilities' handlers behind one ``execute``; also their :class:`Workspace`.
 
     The capabilities are attributes, for the queries the entrypoints ask of them (``app.dunning``,
@@ -108,9 +106,6 @@ class Saldo(Application[UUID]):
         self._other_companies: tuple[CompanyConfig, ...] = ()  # besides ``config``, the default one
         self.clock = clock  # injected, so that tests and replays decide what "today" is
         self.bulk_loader: AggregateLoader | None = None
-        #: Deletes an aggregate's snapshots older than a version (projections.snapshots): only the latest
-        #: is ever read, and an account's would otherwise pile up, one copy of its state per interval.
-        self.snapshot_pruner: Callable[[UUID, int], None] | None = None
         self._local = threading.local()  # the unit of work of a batch, per thread
         self.parties = PartyHandlers(self)
         self.accounts = AccountHandlers(self)
@@ -131,24 +126,6 @@ class Saldo(Application[UUID]):
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()
-
-    def take_snapshot(self, aggregate_id: UUID, version: int | None = None,
-                      projector_func: Any = project_aggregate) -> None:
-        """Snapshot an aggregate, after the transaction that wrote its events (the library's order).
-
-        A snapshot is derived data, kept in its own table outside the journal (the notification log the
-        projections and the hash chain read): failing to take one must not turn a command that is already
-        committed into an error, so the failure is logged and the aggregate replays from an earlier
-        snapshot until the next one is taken.
-        """
-        try:
-            super().take_snapshot(aggregate_id, version, projector_func)
-            if self.snapshot_pruner is not None and version is not None:
-                self.snapshot_pruner(aggregate_id, version)
-        except IntegrityError:  # another process took this very snapshot: it holds the same state
-            return
-        except Exception:  # a bug to fix, not a reason to fail a committed command
-            _log.exception("snapshot of %s at version %s failed", aggregate_id, version)
 
     # -- running commands ------------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 from psycopg.rows import tuple_row
 
+from ledger.core.snapshots import is_current
+
 #: Ids per query: SQLite's default limit on bound parameters is 32766; PostgreSQL takes an array.
 IDS_PER_QUERY = 2000
 
@@ -39,7 +41,8 @@ class BulkLoader:
             aggregates: dict[UUID, Any] = {}
             for stored in self._select_snapshots(chunk):
                 snapshot: Any = self.app.snapshots.mapper.to_domain_event(stored)  # type: ignore[union-attr]
-                aggregates[snapshot.originator_id] = snapshot.mutate(None)
+                if is_current(snapshot):  # else taken by other code: replayed from the first event
+                    aggregates[snapshot.originator_id] = snapshot.mutate(None)
             after = {i: aggregates[i].version if i in aggregates else 0 for i in chunk}
             for stored in self._select(after):
                 self.events_read += 1
