@@ -8,9 +8,10 @@ routes) need no credentials. The roles (:class:`~ledger.core.actor.Role`):
   alone may run the bulk money runs (collection execution, settlement, refunds, write-offs);
 - ``auditor``: every read, never a write;
 - ``accounting``: the journal, trial balance and exports only;
-- ``portal``: only routes naming one contract account (``{account_id}``) or contract (``{contract_id}``),
-  and only those of the business partner its token names; any other id is 404, exactly as if it did not
-  exist, so a portal token can neither read nor probe other customers' data;
+- ``portal``: only routes naming one contract account (``{account_id}``), contract (``{contract_id}``) or
+  business partner (``{partner_id}``), and only those of (or that is) the business partner its token
+  names; any other id is 404, exactly as if it did not exist, so a portal token can neither read nor
+  probe other customers' data;
 - ``admin``: companies, configuration (tariffs) and API keys.
 """
 
@@ -23,8 +24,9 @@ from ledger.core.actor import Role
 
 FINANCE, AUDITOR, ACCOUNTING, PORTAL, ADMIN = (Role.FINANCE, Role.AUDITOR, Role.ACCOUNTING, Role.PORTAL,
                                                Role.ADMIN)
-#: The path parameters a portal route may be scoped by, in the order they are looked for.
-PORTAL_SCOPES = ("account_id", "contract_id")
+#: The path parameters a portal route may be scoped by, in the order they are looked for: an account or
+#: contract of the token's partner, or that partner itself.
+PORTAL_SCOPES = ("account_id", "contract_id", "partner_id")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /accounts/{account_id}/statement": allow(*READ, PORTAL),
     # a customer's life at a supply point (api.routes.moves): deposits, holder change, move-out/in
     "POST /contracts/{contract_id}/deposit": allow(FINANCE),
+    "POST /contracts/{contract_id}/deposit/settlement": allow(FINANCE),
+    "GET /accounts/{account_id}/deposits": allow(*READ, PORTAL),
     "POST /contracts/{contract_id}/holder-change": allow(FINANCE),
     "POST /contracts/{contract_id}/move-out": allow(FINANCE),
     "POST /move-ins": allow(FINANCE),
@@ -93,6 +97,8 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "POST /accounts/{account_id}/dunning/locks/{lock_id}/release": allow(FINANCE),
     "POST /accounts/{account_id}/dunning/procedure": allow(FINANCE),
     "GET /accounts/{account_id}/dunning": allow(*READ),
+    "GET /accounts/{account_id}/dunning/history": allow(*READ),
+    "GET /dunning/history": allow(*READ),
     "POST /accounts/{account_id}/dunning/steps/{step_id}/reversal": allow(FINANCE),
     "POST /dunning/runs": allow(FINANCE),
     "GET /dunning/runs/{run_id}": allow(*READ),
@@ -152,12 +158,18 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /invoices": allow(*READ),
     "GET /payments": allow(*READ),
     "GET /mandates": allow(*READ),
+    "GET /supply-points": allow(*READ),
+    "GET /supply-points/{scheme}/{supply_point_id}": allow(*READ),
     "GET /accounts/{account_id}/contracts": allow(*READ, PORTAL),
     "GET /accounts/{account_id}/invoices": allow(*READ, PORTAL),
     "GET /accounts/{account_id}/payments": allow(*READ, PORTAL),
     "GET /search": allow(*READ),
     "GET /contracts/{contract_id}/readings": allow(*READ, PORTAL),
     "GET /contracts/{contract_id}/load-curve": allow(*READ, PORTAL),
+    # the reading review list: self-readings held as implausible, decided by finance
+    "GET /readings/reviews": allow(*READ),
+    "POST /readings/reviews/{reading_id}/acceptance": allow(FINANCE),
+    "POST /readings/reviews/{reading_id}/rejection": allow(FINANCE),
     # write-offs to bad-debt and their reversal (issue 11 item 5): finance decides, the staff read
     "POST /accounts/{account_id}/write-offs": allow(FINANCE),
     "POST /accounts/{account_id}/write-offs/{write_off_id}/reversal": allow(FINANCE),
@@ -173,6 +185,12 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "POST /credit-refunds/{refund_id}/rejection": allow(FINANCE),
     "POST /credit-refunds/{refund_id}/execution": allow(FINANCE),
     "GET /credit-refunds/{refund_id}/pain001.xml": allow(*READ),
+    # changes to master data (issue 11): the portal changes its own partner's e-mail, language, address
+    "POST /partners/{partner_id}/details": allow(FINANCE, PORTAL),
+    "POST /contracts/{contract_id}/tariff": allow(FINANCE),
+    "POST /contracts/{contract_id}/billing-frequency": allow(FINANCE),
+    "POST /contracts/{contract_id}/vat-rate": allow(FINANCE),
+    "POST /accounts/{account_id}/payment-method": allow(FINANCE),
     # API keys of machine clients
     "POST /keys": allow(ADMIN),
     "POST /keys/{name}/revocation": allow(ADMIN),
@@ -204,7 +222,7 @@ def check_table(routes: list[str]) -> list[str]:
     for route, rule in ACCESS.items():
         path = route.split(" ", 1)[1]
         if PORTAL in rule.roles and rule.portal_scope(path) is None:
-            problems.append(f"{route}: a portal route must name one account or contract in its path")
+            problems.append(f"{route}: a portal route must name one account, contract or partner in its path")
         if AUDITOR in rule.roles and not route.startswith("GET "):
             problems.append(f"{route}: the auditor never writes")
         if route in BULK_MONEY_RUNS and rule.roles != {FINANCE}:

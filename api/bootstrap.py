@@ -16,12 +16,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from api.company_file import ConfigFileError, load_companies
-from ledger.accounts.invoice import ReferenceScheme
+from ledger.accounts.payment_references import ReferenceScheme
 from ledger.application import DEFAULT_BANK_ACCOUNT, CompanyConfig, Saldo
 from ledger.parties.company import Companies
 from ledger.parties.identifiers import known_iban
 from projections.bulk_load import BulkLoader
 from projections.catalog_sql import CatalogCatchUp
+from projections.dunning_history import DunningHistoryCatchUp
 from projections.lists import ListQueries, PostgresLists, SQLiteLists
 from projections.runner import CatchUp
 from projections.snapshots import SnapshotPruner
@@ -108,6 +109,8 @@ class Services:
     database_url: str
     trail: TrailCatchUp  #: who did what (:mod:`projections.trail`), caught up when asked
     catalog: CatalogCatchUp  #: what lists and search read (:mod:`projections.catalog`), caught up when asked
+    #: every dunning step (:mod:`projections.dunning_history`), caught up when asked
+    dunning_history: DunningHistoryCatchUp
 
     def close(self) -> None:
         self.app.close()
@@ -140,4 +143,5 @@ def build(database_url: str | None = None, *, config: CompanyConfig | None = Non
     view = app.factory.tracking_recorder(view_class)
     if not isinstance(view, ListQueries):
         raise ConfigurationError("the store did not build a ledger view")
-    return Services(app, view, CatchUp(app, view), url, TrailCatchUp(app, view), CatalogCatchUp(app, view))
+    return Services(app, view, CatchUp(app, view), url, TrailCatchUp(app, view), CatalogCatchUp(app, view),
+                    DunningHistoryCatchUp(app, view))

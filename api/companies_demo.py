@@ -2,7 +2,8 @@
 
 ``config/companies.demo.toml`` has an Italian power seller (the default company, which the rest of the demo
 bills), a Finnish network company and a Finnish heat company. Maija Meikäläinen has an account at each of the
-Finnish ones, one invoice from each (both draw serial 1, so both carry the same viitenumero), and pays each
+Finnish ones, one invoice from each (both draw serial 1; each company's reference prefix keeps their
+viitenumerot apart), and pays each
 by a statement on that company's IBAN: each payment lands on its own company's invoice.
 """
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from stdnum.eu import vat
 
-from ledger.accounts.invoice import ReferenceScheme
+from ledger.accounts.payment_references import ReferenceScheme
 from ledger.collections.mandate import validate_bic, validate_creditor_id, validate_iban
 from ledger.core.errors import InvalidInput
 from ledger.core.money import MoneyError, parse_amount
@@ -46,7 +46,8 @@ MAX_TERMS_DAYS = 365
 _CODE = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{MAX_COMPANY_CODE_LENGTH - 1}}}")
 _SERIES = re.compile(r"[A-Z0-9]{1,10}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
-_COMPANY_KEYS = frozenset({"code", "legal_name", "vat_id", "reference_scheme", "payment_terms_days",
+_COMPANY_KEYS = frozenset({"code", "legal_name", "vat_id", "reference_scheme", "reference_prefix",
+                           "payment_terms_days",
                            "dunning_pack", "interest_table", "address", "bank_accounts", "sepa", "series",
                            "fees", "gl_accounts"})
 
@@ -227,7 +228,8 @@ def _company(r: _Reader, data: object, path: str, owners: dict[str, str],
     invoice = r.text(series, "invoice", f"{path}.series", pattern=_SERIES) or "INV"
     credit_note = r.text(series, "credit_note", f"{path}.series", pattern=_SERIES) or "CN"
     fields = dict(
-        reference_scheme=_scheme(r, data, path), payment_terms_days=_terms(r, data, path),
+        reference_scheme=_scheme(r, data, path), reference_prefix=_prefix(r, data, path),
+        payment_terms_days=_terms(r, data, path),
         fees=_fees(r, data, path), gl_accounts=_gl_accounts(r, data, path),
         dunning_pack=r.text(data, "dunning_pack", path, limit=64),
         interest_table=r.text(data, "interest_table", path, limit=64))
@@ -240,8 +242,34 @@ def _company(r: _Reader, data: object, path: str, owners: dict[str, str],
             creditor_name=creditor_name or legal_name[:MAX_SEPA_NAME], invoice_series=invoice,
             credit_note_series=credit_note, **fields)  # type: ignore[arg-type]
     except InvalidInput as error:
-        r.fail(path, str(error))
+        where = path if error.field is None else f"{path}.{error.field}"
+        r.fail(where, str(error).removeprefix(f"{error.field}: "))
         return None
+
+
+def _prefix(r: _Reader, data: dict[str, Any], path: str) -> str | None:
+    """The company's reference prefix: a TOML string of digits, so the digits are exactly those written (a
+    TOML integer is a number, not digits); whether it fits the scheme is CompanyConfig's check."""
+    value = data.get("reference_prefix")
+    if value is not None and not isinstance(value, str):
+        r.fail(f"{path}.reference_prefix", f'must be a string of digits such as "2", got {value!r}')
+        return None
+    return value
+
+
+def _distinct_prefixes(r: _Reader, companies: list[CompanyConfig | None]) -> None:
+    """No company's reference prefix is another's or begins another's: ``1`` + ``2026...`` could then be
+    ``12`` + ``026...``, and two companies would issue one reference."""
+    seen: list[tuple[int, str]] = []
+    for k, company in enumerate(companies):
+        prefix = None if company is None else company.reference_prefix
+        if prefix is None:
+            continue
+        for j, other in seen:
+            if prefix.startswith(other) or other.startswith(prefix):
+                r.fail(f"companies[{k}].reference_prefix", f"{prefix!r} and the prefix {other!r} of "
+                       f"companies[{j}] begin alike: every company needs a prefix no other begins with")
+        seen.append((k, prefix))
 
 
 def _read(path: Path, r: _Reader) -> dict[str, Any] | None:
@@ -279,6 +307,7 @@ def _parse(path: Path) -> tuple[list[str], Companies | None]:
     owners: dict[str, str] = {}
     codes: set[str] = set()
     companies = [_company(r, c, f"companies[{k}]", owners, codes) for k, c in enumerate(listed)]
+    _distinct_prefixes(r, companies)
     if r.problems:
         return r.problems, None
     return [], Companies(tuple(c for c in companies if c is not None), version=CONFIG_VERSION)

@@ -3,7 +3,8 @@
 A cursor is the last row's (sort, direction, sort value, id), JSON in URL-safe base64: opaque to clients
 (they pass back what they got), checked on the way in, so a cursor of another sort or a made-up one is a
 422 naming ``after`` rather than a wrong page. ``format=csv`` gives the same page as CSV: a header row, one
-line per item, money as plain decimals (``122.50``), nested values as JSON.
+line per item, money as plain decimals (``122.50``), nested values as JSON, the same columns as the JSON
+items; a text cell a spreadsheet would run as a formula is escaped (:func:`safe_cell`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import binascii
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
@@ -40,29 +42,38 @@ def encode_cursor(sort: str, descending: bool, after: tuple[Any, str]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def page_request(listing: str, sort: str | None, after: str | None, limit: int,
-                 filters: Mapping[str, str | None]) -> PageRequest:
-    """The page asked for, or :class:`InvalidInput` naming ``sort`` or ``after``."""
-    sorts = LISTINGS[listing].sorts
-    name = sort or next(iter(sorts))
+def decode_cursor(after: str, sort: str, descending: bool, numeric: bool) -> tuple[Any, str]:
+    """The (sort value, id) ``after`` holds, or :class:`InvalidInput` naming ``after`` when it is not a
+    cursor given for this sort and direction."""
+    try:
+        s, d, value, last_id = json.loads(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)))
+        # The value's type must be the sort column's: PostgreSQL refuses to compare text with bigint.
+        typed = isinstance(value, int) and not isinstance(value, bool) if numeric else isinstance(value, str)
+        valid = s == sort and d is descending and typed and isinstance(last_id, str)
+    except (ValueError, TypeError, binascii.Error):
+        valid = False
+    if not valid:
+        raise InvalidInput("after is not a cursor this list gave for this sort", "after")
+    return value, last_id
+
+
+def sort_named(sort: str | None, sorts: Sequence[str]) -> tuple[str, bool]:
+    """(sort name, descending) of ``sort`` (the first of ``sorts`` if none), or InvalidInput naming it."""
+    name = sort or sorts[0]
     descending = name.startswith("-")
     name = name.removeprefix("-")
     if name not in sorts:
         raise InvalidInput(f"sort must be one of {', '.join(sorts)} (- to descend), got {sort!r}", "sort")
+    return name, descending
+
+
+def page_request(listing: str, sort: str | None, after: str | None, limit: int,
+                 filters: Mapping[str, str | tuple[str, ...] | None]) -> PageRequest:
+    """The page asked for, or :class:`InvalidInput` naming ``sort`` or ``after``."""
+    name, descending = sort_named(sort, list(LISTINGS[listing].sorts))
     position = None
     if after is not None:
-        try:
-            decoded = json.loads(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)))
-            s, d, value, last_id = decoded
-            # The value's type must be the sort column's: PostgreSQL refuses to compare text with bigint.
-            typed = (isinstance(value, int) and not isinstance(value, bool) if LISTINGS[listing].numeric(name)
-                     else isinstance(value, str))
-            valid = s == name and d is descending and typed and isinstance(last_id, str)
-        except (ValueError, TypeError, binascii.Error):
-            valid = False
-        if not valid:
-            raise InvalidInput("after is not a cursor this list gave for this sort", "after")
-        position = (value, last_id)
+        position = decode_cursor(after, name, descending, LISTINGS[listing].numeric(name))
     return PageRequest(name, descending, position, limit,
                        {k: v for k, v in filters.items() if v is not None})
 
@@ -81,7 +92,27 @@ def _flat(item: Mapping[str, Any]) -> dict[str, Any]:
             out[key] = json.dumps(value, separators=(",", ":"))
         else:
             out[key] = "" if value is None else value
-    return out
+    return {k: safe_cell(v) for k, v in out.items()}
+
+
+#: A cell a spreadsheet would read as a formula: it starts with one of these (OWASP, CSV injection:
+#: https://owasp.org/www-community/attacks/CSV_Injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` as a CSV cell no spreadsheet runs: text starting like a formula gets a leading ``'``.
+
+    A plain number (``-12.50``, a credit) stays as it is: a spreadsheet reads it as the number it is, and
+    a ledger's negative amounts must stay numbers.
+
+    >>> safe_cell("=HYPERLINK(\"http://x\")"), safe_cell("-12.50"), safe_cell("@SUM(A1)"), safe_cell(3)
+    ('\'=HYPERLINK("http://x")', '-12.50', "'@SUM(A1)", 3)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def csv_response(items: Sequence[BaseModel], columns: type[BaseModel], next_cursor: str | None) -> Response:

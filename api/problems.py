@@ -14,11 +14,11 @@ from starlette.exceptions import HTTPException
 
 from importers.bank.errors import BankFileError
 from importers.readings import ReadingsFileError
-from ledger.core.errors import Conflict, DomainError, NotFound, NotPermitted
+from ledger.core.errors import Conflict, Contended, DomainError, NotFound, NotPermitted
 
 MEDIA_TYPE = "application/problem+json"
 
-_STATUS = {NotFound: 404, Conflict: 409, NotPermitted: 403}
+_STATUS = {NotFound: 404, Conflict: 409, NotPermitted: 403, Contended: 503}
 _TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
            405: "Method not allowed", 409: "Conflict", 422: "Invalid input", 429: "Too many requests",
            503: "Service unavailable"}
@@ -38,7 +38,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         status = next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 422)
         errors = [{"field": exc.field, "reason": str(exc)}] if exc.field else None
-        return problem(status, exc.code, str(exc), request.url.path, errors)
+        answer = problem(status, exc.code, str(exc), request.url.path, errors)
+        if isinstance(exc, Contended):  # RFC 9110 §10.2.3: when the same request may be sent again
+            answer.headers["Retry-After"] = str(exc.retry_after_s)
+        return answer
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -11,6 +11,7 @@ https://eventsourcing.readthedocs.io/en/stable/topics/persistence.html#recorder)
 from __future__ import annotations
 
 import dataclasses
+import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,12 +32,13 @@ from ledger.accounts.holder_change import LifeHandlers
 from ledger.accounts.invoice import NumberRange
 from ledger.accounts.write_off_handlers import WriteOffHandlers
 from ledger.accounts.write_off_run_handlers import WriteOffRunHandlers
+from ledger.billing.contract_changes import ContractChangeHandlers
 from ledger.billing.handlers import BillingHandlers
 from ledger.billing.reading_reviews import ReadingReviewList
 from ledger.billing.records import BillingRun
 from ledger.collections.handlers import DirectDebitHandlers
 from ledger.core.actor import SYSTEM, Actor
-from ledger.core.errors import Conflict, InvalidInput, NotFound
+from ledger.core.errors import Conflict, Contended, InvalidInput, NotFound
 from ledger.core.handling import (
     MAX_BATCH_COMMANDS,
     AggregateLoader,
@@ -75,8 +77,12 @@ A = TypeVar("A", bound=Aggregate)
 #: snapshot costs one load and one insert, after the command's transaction (bench/growth.py).
 ACCOUNT_SNAPSHOT_INTERVAL = 50
 
-#: How often a command is retried after losing an optimistic-concurrency race before giving up.
-MAX_COMMAND_ATTEMPTS = 20
+#: How long a command (or batch) keeps retrying after losing optimistic-concurrency races before it is
+#: refused as :class:`~ledger.core.errors.Contended` (HTTP 503 with ``Retry-After``): long enough for
+#: 16 clients posting to one account at once to take turns (issue 12), short of an HTTP client's timeout.
+MAX_CONTENTION_WAIT_S = 10.0
+#: The pause after the first lost race, and the longest pause, of the exponential backoff.
+FIRST_BACKOFF_S, MAX_BACKOFF_S = 0.002, 0.25
 
 
 class Saldo(SnapshottingApplication):
@@ -99,12 +105,15 @@ class Saldo(SnapshottingApplication):
                               ReadingReviewList: 100, ContractAccount: ACCOUNT_SNAPSHOT_INTERVAL}
 
     def __init__(self, env: dict[str, str] | None = None, *, config: CompanyConfig | None = None,
-                 clock: Callable[[], date] = date.today) -> None:
+                 clock: Callable[[], date] = date.today, backoff_seed: int | None = None) -> None:
         register_old_topics()  # before the first event is read: old stores name moved classes by old topics
         super().__init__(env)
         self.config = config or CompanyConfig()
         self._other_companies: tuple[CompanyConfig, ...] = ()  # besides ``config``, the default one
         self.clock = clock  # injected, so that tests and replays decide what "today" is
+        # The jitter of the retry backoff (seeded in tests); the deadline's clock (a monotonic one).
+        self._backoff = random.Random(backoff_seed)  # noqa: S311 - spreads retries, guards nothing
+        self.monotonic: Callable[[], float] = time.monotonic
         self.bulk_loader: AggregateLoader | None = None
         self._local = threading.local()  # the unit of work of a batch, per thread
         self.parties = PartyHandlers(self)
@@ -119,10 +128,11 @@ class Saldo(SnapshottingApplication):
         self.write_off_runs = WriteOffRunHandlers(self)
         self.credit_refunds = CreditRefundHandlers(self)
         self.answers = AnswerHandlers(self)
+        self.contract_changes = ContractChangeHandlers(self)
         self._handlers: dict[type, Handler] = dispatch_table(
             (self.parties, self.accounts, self.payments, self.billing, self.collections, self.dunning,
              self.access, self.life, self.write_offs, self.write_off_runs, self.credit_refunds,
-             self.answers))
+             self.answers, self.contract_changes))
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()
@@ -258,21 +268,36 @@ class Saldo(SnapshottingApplication):
             raise InvalidInput(f"a batch may hold at most {MAX_BATCH_COMMANDS} commands")
         refused: dict[int, Exception] = {}
         actor = self._acting(actor)
-        for attempt in range(MAX_COMMAND_ATTEMPTS):
+        deadline, races = self.monotonic() + MAX_CONTENTION_WAIT_S, 0
+        while True:
             items, aggregates, newly_refused = self._run_batch(batch, refused, then, actor)
             if newly_refused:
                 # A refused command may have changed shared aggregates before it failed (a number drawn):
-                # discard the whole unit of work and run the batch again without it.
+                # discard the whole unit of work and run the batch again without it (at most once per
+                # command, so this ends).
                 refused.update(newly_refused)
                 continue
             try:
                 if aggregates:
                     self.save(*aggregates)
             except IntegrityError:
-                time.sleep(0.002 * attempt)
+                races += 1
+                self._wait_after_race(races, deadline)
                 continue
             return items
-        raise Conflict(f"batch lost {MAX_COMMAND_ATTEMPTS} concurrency races; try again later")
+
+    def _wait_after_race(self, races: int, deadline: float) -> None:
+        """Sleep before the next attempt, or raise :class:`Contended` if that would pass ``deadline``.
+
+        Exponential backoff with full jitter: writers that lost the same race spread out instead of
+        colliding again in step (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
+        """
+        pause = self._backoff.uniform(0, min(MAX_BACKOFF_S, FIRST_BACKOFF_S * 2 ** min(races, 16)))
+        if self.monotonic() + pause > deadline:
+            raise Contended(f"the records this command changes were changed by others {races} times while "
+                            f"it waited {MAX_CONTENTION_WAIT_S:.0f} s; nothing was written: send it again",
+                            retry_after_s=1)
+        time.sleep(pause)
 
     def _run_batch(self, batch: Sequence[tuple[object, str]], refused: dict[int, Exception],
                    then: FollowUp | None, actor: Actor

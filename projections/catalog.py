@@ -24,7 +24,9 @@ from eventsourcing.utils import get_topic
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.contract import Contract
 from ledger.accounts.invoice import Invoice
+from ledger.accounts.terms import PaymentMethod
 from ledger.collections.account_part import DirectDebit
+from ledger.collections.mandate import MandateStatus
 from ledger.core.topics import stored_topics
 from ledger.parties.partner import BusinessPartner
 from projections.moves import cents
@@ -33,17 +35,20 @@ from projections.moves import cents
 NAME, TAX_ID, SUPPLY_POINT, IBAN, INVOICE_NUMBER, PAYMENT_REFERENCE, MANDATE_REFERENCE, PAYMENT_ID = (
     "name", "tax_id", "supply_point", "iban", "invoice_number", "payment_reference", "mandate_reference",
     "payment_id")
+EMAIL = "email"
 #: Longest key indexed (a name word, an identifier): longer text is cut, so a key stays a short index entry.
 MAX_KEY_LENGTH = 64
 _SEPARATORS = " -./,:\t"
 
-_CLASSES: tuple[type, ...] = (
-    BusinessPartner.Registered,  # type: ignore[attr-defined]
+_PARTNER: tuple[type, ...] = (BusinessPartner.Registered, BusinessPartner.DetailsChanged)  # type: ignore[attr-defined]
+_ACCOUNT: tuple[type, ...] = (
     ContractAccount.Opened, ContractAccount.PaymentReceived, ContractAccount.PaymentReversed,
-    DirectDebit.MandateSet,
+    DirectDebit.MandateSet, DirectDebit.PaymentMethodChanged, DirectDebit.CollectionReturned)
+_CONTRACT: tuple[type, ...] = (
     Contract.Signed, Contract.TariffChanged, Contract.Ended,  # type: ignore[attr-defined]
-    Invoice.Issued, Invoice.Credited,  # type: ignore[attr-defined]
-)
+    Contract.BillingFrequencyChanged)
+_DOCUMENT: tuple[type, ...] = (Invoice.Issued, Invoice.Credited)  # type: ignore[attr-defined]
+_CLASSES: tuple[type, ...] = (*_PARTNER, *_ACCOUNT, *_CONTRACT, *_DOCUMENT)
 #: Every topic the catalog reads, under every name its events were ever stored with.
 CATALOG_TOPICS: tuple[str, ...] = tuple(t for cls in _CLASSES for t in stored_topics(get_topic(cls)))
 
@@ -95,11 +100,20 @@ def _index(ops: list[Op], kind: str, keys: Iterable[str], entity: str, entity_id
 
 def _partner(ops: list[Op], e: Any, position: int) -> None:
     pid = str(e.originator_id)
+    if isinstance(e, BusinessPartner.DetailsChanged):
+        # None is "as it was": the row keeps its value (COALESCE in the statement).
+        ops.append(Op("partner_details", (e.email, e.language, pid)))
+        if e.email is not None:  # the old address no longer finds the partner; the new one does
+            ops.append(Op("unindex", (EMAIL, pid)))
+            _index(ops, EMAIL, [search_key(e.email)], "partner", pid, e.email)
+        return
     tax = " ".join(f"{t.scheme}:{t.value}" for t in e.tax_ids)
     ops.append(Op("partner", (pid, e.name, e.kind.value, tax, e.email, e.language, position)))
     _index(ops, NAME, name_words(e.name), "partner", pid, e.name)
     for t in e.tax_ids:
         _index(ops, TAX_ID, key_variants(t.value), "partner", pid, e.name)
+    if e.email:
+        _index(ops, EMAIL, [search_key(e.email)], "partner", pid, e.email)
 
 
 def _account(ops: list[Op], e: Any, position: int) -> None:
@@ -121,6 +135,14 @@ def _account(ops: list[Op], e: Any, position: int) -> None:
         m = e.mandate
         _index(ops, MANDATE_REFERENCE, [search_key(m.reference)], "mandate", aid, m.reference)
         _index(ops, IBAN, [search_key(m.debtor_iban)], "account", aid, m.debtor_iban)
+        # As the account does (DirectDebit._mandate_set): an active mandate collects, any other does not.
+        active = m.status is MandateStatus.ACTIVE
+        method = PaymentMethod.DIRECT_DEBIT if active else PaymentMethod.BANK_TRANSFER
+        ops.append(Op("account_payment_method", (method.value, aid)))
+    elif isinstance(e, DirectDebit.PaymentMethodChanged):
+        ops.append(Op("account_payment_method", (e.payment_method.value, aid)))
+    elif isinstance(e, DirectDebit.CollectionReturned) and e.stops_direct_debit:
+        ops.append(Op("account_payment_method", (PaymentMethod.BANK_TRANSFER.value, aid)))
 
 
 def _contract(ops: list[Op], e: Any, position: int) -> None:
@@ -133,6 +155,8 @@ def _contract(ops: list[Op], e: Any, position: int) -> None:
         _index(ops, SUPPLY_POINT, [search_key(sp.id)], "contract", cid, f"{sp.scheme} {sp.id}")
     elif isinstance(e, Contract.TariffChanged):  # type: ignore[attr-defined]
         ops.append(Op("contract_tariff", (e.tariff.tariff_code, cid)))
+    elif isinstance(e, Contract.BillingFrequencyChanged):
+        ops.append(Op("contract_frequency", (e.frequency.billing_frequency.value, cid)))
     else:
         ops.append(Op("contract_end", (e.end_date.isoformat(), cid)))
 
@@ -155,12 +179,12 @@ def catalog_ops(events: Iterable[tuple[DomainEventProtocol[Any], int]]) -> list[
     """The row operations of ``(event, notification id)`` pairs, in store order."""
     ops: list[Op] = []
     for event, position in events:
-        if isinstance(event, BusinessPartner.Registered):  # type: ignore[attr-defined]
+        if isinstance(event, _PARTNER):
             _partner(ops, event, position)
-        elif isinstance(event, _CLASSES[1:5]):
+        elif isinstance(event, _ACCOUNT):
             _account(ops, event, position)
-        elif isinstance(event, _CLASSES[5:8]):
+        elif isinstance(event, _CONTRACT):
             _contract(ops, event, position)
-        elif isinstance(event, _CLASSES[8:]):
+        elif isinstance(event, _DOCUMENT):
             _document(ops, event, position)
     return ops

@@ -22,6 +22,10 @@ from projections.trail import AuditTrailSQL, PostgresAuditTrail, SQLiteAuditTrai
 
 #: Events read and applied per transaction.
 CATALOG_BATCH = 2000
+#: The catalog's shape: raise it whenever projections/catalog.py reads other events or writes other rows,
+#: and every store rebuilds its catalog on the next catch-up (:class:`CatalogCatchUp`). Version 2: partner
+#: details, payment-method and billing-frequency changes (issue 11).
+CATALOG_VERSION = 2
 
 TABLES = ("saldo_partners", "saldo_account_parties", "saldo_contracts", "saldo_documents", "saldo_payments",
           "saldo_search")
@@ -39,6 +43,10 @@ CREATE = [
     " supply_point_id TEXT NOT NULL, commodity TEXT NOT NULL, tariff_code TEXT NOT NULL,"
     " billing_frequency TEXT NOT NULL, start_date TEXT NOT NULL, end_date TEXT, position BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS saldo_contracts_account ON {schema}saldo_contracts (account_id, position)",
+    # The supply-point list looks for a later contract at the same point and pages by the point id
+    # (projections/lists.py): one index serves both.
+    "CREATE INDEX IF NOT EXISTS saldo_contracts_point ON {schema}saldo_contracts"
+    " (supply_point_id, supply_point_scheme, position)",
     "CREATE TABLE IF NOT EXISTS {schema}saldo_documents ("
     " document_id TEXT PRIMARY KEY, number TEXT NOT NULL, kind TEXT NOT NULL, account_id TEXT NOT NULL,"
     " contract_id TEXT, issue_date TEXT NOT NULL, due_date TEXT NOT NULL, currency TEXT NOT NULL,"
@@ -62,7 +70,12 @@ STATEMENTS = {
     "partner": "INSERT INTO {p}saldo_partners VALUES (?, ?, ?, ?, ?, ?, ?)",
     "account": "INSERT INTO {p}saldo_account_parties VALUES (?, ?, ?, ?)",
     "contract": "INSERT INTO {p}saldo_contracts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "partner_details": "UPDATE {p}saldo_partners SET email = COALESCE(?, email),"
+                       " language = COALESCE(?, language) WHERE partner_id = ?",
+    "unindex": "DELETE FROM {p}saldo_search WHERE kind = ? AND entity_id = ?",
+    "account_payment_method": "UPDATE {p}saldo_account_parties SET payment_method = ? WHERE account_id = ?",
     "contract_tariff": "UPDATE {p}saldo_contracts SET tariff_code = ? WHERE contract_id = ?",
+    "contract_frequency": "UPDATE {p}saldo_contracts SET billing_frequency = ? WHERE contract_id = ?",
     "contract_end": "UPDATE {p}saldo_contracts SET end_date = ? WHERE contract_id = ?",
     "document": "INSERT INTO {p}saldo_documents (document_id, number, kind, account_id, contract_id,"
                 " issue_date, due_date, currency, net_cents, vat_cents, gross_cents, payment_reference,"
@@ -93,11 +106,20 @@ class CatalogSQL(AuditTrailSQL):
                     sql = sql.replace("?", self.placeholder)
                 curs.executemany(sql, [op.params for op in run])
 
-    def drop_catalog(self, tracking_name: str) -> None:
+    def drop_catalog(self, tracking_name: str, *older: str) -> None:
+        """Every catalog row and the tracking records of ``tracking_name`` and ``older``, in one transaction
+        (a process applying a batch meanwhile then finds its position gone and starts again from 0)."""
         with self._write() as curs:
             for table in TABLES:
                 curs.execute(f"DELETE FROM {self.prefix}{table}")  # noqa: S608 - constant names
-            curs.execute(self._q("DELETE FROM {tracking} WHERE application_name = ?"), (tracking_name,))
+            for name in (tracking_name, *older):
+                curs.execute(self._q("DELETE FROM {tracking} WHERE application_name = ?"), (name,))
+
+    def catalog_versions(self, base_name: str) -> list[str]:
+        """The tracking names of every version of the catalog this store has been built with."""
+        rows = self._read("SELECT application_name FROM {tracking} WHERE application_name = ?"
+                          " OR application_name LIKE ?", (base_name, f"{base_name}@v%"))
+        return sorted(str(r[0]) for r in rows)
 
 
     def dump_catalog(self) -> dict[str, list[tuple[Any, ...]]]:
@@ -122,11 +144,30 @@ class PostgresCatalog(PostgresAuditTrail, CatalogSQL):
 
 
 class CatalogCatchUp(TopicFollower):
-    """Brings the catalog up to date with the application's notification log."""
+    """Brings the catalog up to date with the application's notification log.
+
+    The catalog's rows are derived data, so a new version of :func:`~projections.catalog.catalog_ops` (it
+    reads more events, or writes other rows) needs no migration: the first catch-up after an upgrade finds
+    a tracking record of an older :data:`CATALOG_VERSION`, drops the catalog and builds it again from
+    position 0 (one transaction drops the rows and the old records, as :meth:`CatalogSQL.drop_catalog`
+    says). Without this a store built before the upgrade would answer from rows that miss what the new
+    version indexes (partners' changed e-mails, the payment method after a mandate).
+    """
 
     def __init__(self, app: Application[Any], catalog: CatalogSQL, name: str = "catalog") -> None:
-        super().__init__(app, name, CATALOG_TOPICS, CATALOG_BATCH)
+        super().__init__(app, name if CATALOG_VERSION == 1 else f"{name}@v{CATALOG_VERSION}", CATALOG_TOPICS,
+                         CATALOG_BATCH)
+        self.base_name = f"{app.name}:{name}"
         self.catalog = catalog
+        self._version_checked = False
+
+    def catch_up(self) -> int:
+        if not self._version_checked:
+            older = [n for n in self.catalog.catalog_versions(self.base_name) if n != self.tracking_name]
+            if older:
+                self.catalog.drop_catalog(self.tracking_name, *older)
+            self._version_checked = True
+        return super().catch_up()
 
     def position(self) -> int | None:
         return self.catalog.position(self.tracking_name)

@@ -1,4 +1,5 @@
-"""Paged lists of partners, accounts, contracts, documents, payments and mandates, and the search box.
+"""Paged lists of partners, accounts, contracts, documents, payments, mandates and dunning steps, and the
+search box.
 
 Every list is a keyset page (https://use-the-index-luke.com/no-offset): ordered by one sort column and the
 row's id, it starts strictly after the last (sort value, id) of the page before, so a page costs the same
@@ -13,12 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from projections.catalog import NAME, key_variants, name_words
-from projections.catalog_sql import CatalogSQL, PostgresCatalog, SQLiteCatalog
+from projections.dunning_history import DunningHistorySQL, PostgresDunningHistory, SQLiteDunningHistory
 
 #: Most rows of one page.
 MAX_PAGE_SIZE = 500
 #: Most search results (per query, over every kind of key).
 MAX_SEARCH_RESULTS = 50
+#: Most contracts one supply point's history shows (decades of holders fit many times over).
+MAX_TENURES = 500
 
 
 @dataclass(frozen=True)
@@ -31,15 +34,22 @@ class Listing:
     columns: tuple[str, ...]
     sorts: Mapping[str, str]  #: sort name -> SQL expression (never NULL)
     filters: Mapping[str, str] = field(default_factory=dict)  #: filter name -> column compared for equality
+    #: filter name -> (column, ``>=`` or ``<=``): the ends of a range (dates as ISO text compare as dates)
+    ranges: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    numbers: frozenset[str] = frozenset()  #: sorts by a number other than a position or cents
+    #: A condition every row of the list meets (SQL over ``source``'s aliases).
+    where: str = "1 = 1"
 
     def numeric(self, sort: str) -> bool:
         """Whether sort ``sort`` orders by a number (a store position or cents), else by text."""
         expression = self.sorts[sort]
-        return "position" in expression or "_cents" in expression
+        return "position" in expression or "_cents" in expression or sort in self.numbers
 
 
 _OPEN = ("(SELECT COALESCE(SUM(i.open_cents), 0) FROM {items} i"
          " WHERE i.document_number = d.number AND i.account_id = d.account_id)")
+
+_SUPPLY_STATUS = "(CASE WHEN c.end_date IS NULL THEN 'occupied' ELSE 'vacant' END)"
 
 LISTINGS: dict[str, Listing] = {
     "partners": Listing(
@@ -78,6 +88,27 @@ LISTINGS: dict[str, Listing] = {
         "{mandates} m", "m.account_id",
         ("m.account_id", "m.reference", "m.status", "m.debtor_iban", "m.signed_on"),
         {"signed_on": "m.signed_on", "reference": "m.reference"}, {"status": "m.status"}),
+    # A supply point is the point of its latest contract (no later one signed there): occupied while that
+    # contract has no end date, vacant once it has one (ended, or ending, with no successor signed).
+    "supply_points": Listing(
+        "{p}saldo_contracts c LEFT JOIN {p}saldo_account_parties ap ON ap.account_id = c.account_id",
+        "c.contract_id",
+        ("c.supply_point_scheme", "c.supply_point_id", "c.commodity", _SUPPLY_STATUS, "c.contract_id",
+         "c.account_id", "ap.partner_id", "c.tariff_code", "c.start_date", "c.end_date"),
+        {"supply_point": "c.supply_point_id", "since": "c.start_date"},
+        {"scheme": "c.supply_point_scheme", "commodity": "c.commodity", "status": _SUPPLY_STATUS},
+        where=("NOT EXISTS (SELECT 1 FROM {p}saldo_contracts n WHERE n.supply_point_id = c.supply_point_id"
+               " AND n.supply_point_scheme = c.supply_point_scheme AND n.position > c.position)")),
+    "dunning_steps": Listing(
+        "{p}saldo_dunning_steps h", "h.step_id",
+        ("h.step_id", "h.account_id", "h.company", "h.run_id", "h.procedure", "h.procedure_version",
+         "h.level", "h.level_name", "h.template", "h.rule", "h.stepped_on", "h.payment_deadline",
+         "h.documents",
+         "h.overdue_cents", "h.fee_cents", "h.interest_cents", "h.reversed_on", "h.reversal_reason"),
+        {"stepped_on": "h.stepped_on", "recorded": "h.position", "level": "h.level", "fee": "h.fee_cents"},
+        {"account_id": "h.account_id", "company": "h.company", "level": "CAST(h.level AS TEXT)",
+         "procedure": "h.procedure", "template": "h.template"},
+        ranges={"from": ("h.stepped_on", ">="), "to": ("h.stepped_on", "<=")}, numbers=frozenset({"level"})),
 }
 
 
@@ -87,7 +118,8 @@ class PageRequest:
     descending: bool = False
     after: tuple[Any, str] | None = None  #: (sort value, id) of the last row of the page before
     limit: int = 100
-    filters: Mapping[str, str] = field(default_factory=dict)
+    #: filter name -> the value, or the values one of which the column holds
+    filters: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +131,22 @@ class SearchHit:
     label: str
 
 
-class ListQueries(CatalogSQL):
+class ListQueries(DunningHistorySQL):
     def page(self, name: str, request: PageRequest) -> tuple[list[tuple[Any, ...]], tuple[Any, str] | None]:
         """One page of list ``name`` and the (sort value, id) to continue after (None on the last page)."""
         listing = LISTINGS[name]
         sort = listing.sorts[request.sort]
-        where, params = ["1 = 1"], []
+        where, params = [listing.where], list[Any]()
         for key, value in sorted(request.filters.items()):
-            where.append(f"{listing.filters[key]} = ?")
+            if key in listing.ranges:
+                column, op = listing.ranges[key]
+                where.append(f"{column} {op} ?")
+            elif isinstance(value, tuple):
+                where.append(f"{listing.filters[key]} IN ({', '.join('?' * len(value))})")
+                params += list(value)
+                continue
+            else:
+                where.append(f"{listing.filters[key]} = ?")
             params.append(value)
         if request.after is not None:
             op = "<" if request.descending else ">"
@@ -130,6 +170,14 @@ class ListQueries(CatalogSQL):
                f" WHERE {column or listing.id_column} = ?").replace("{p}", self.prefix)
         rows = self._read(sql, (entity_id,))
         return rows[0] if rows else None
+
+    def supply_point_history(self, scheme: str, supply_point_id: str) -> list[tuple[Any, ...]]:
+        """Every contract signed at one supply point, oldest first: who held it, from when, until when."""
+        listing = LISTINGS["supply_points"]
+        sql = (f"SELECT {', '.join(listing.columns)} FROM {listing.source}"  # noqa: S608 - constant names
+               " WHERE c.supply_point_scheme = ? AND c.supply_point_id = ? ORDER BY c.position"
+               f" LIMIT {MAX_TENURES}").replace("{p}", self.prefix)
+        return self._read(sql, (scheme, supply_point_id))
 
     def search(self, text: str, limit: int = MAX_SEARCH_RESULTS) -> list[SearchHit]:
         """What ``text`` finds: identifiers by their compact key, names by every word (all must match).
@@ -173,9 +221,10 @@ def _has_words(label: str, words: Sequence[str]) -> bool:
             and any(lw.startswith(words[-1]) for lw in label_words))
 
 
-class SQLiteLists(SQLiteCatalog, ListQueries):
-    """The ledger view, the audit trail and the catalog on SQLite: what :mod:`api.bootstrap` builds."""
+class SQLiteLists(SQLiteDunningHistory, ListQueries):
+    """The ledger view, the audit trail, the catalog and the dunning history on SQLite: what
+    :mod:`api.bootstrap` builds."""
 
 
-class PostgresLists(PostgresCatalog, ListQueries):
+class PostgresLists(PostgresDunningHistory, ListQueries):
     """The same on PostgreSQL."""

@@ -177,11 +177,12 @@ class LedgerQueries(AsOfQueries):
             params.append(suspense_id)
         return self._read(sql + " ORDER BY parked_at_position LIMIT ?", (*params, limit))
 
-    def overdue_accounts(self, due_before: str, limit: int = 1_000_000) -> list[str]:
-        """Accounts with an open item due before ``due_before`` (the dunning run's candidates)."""
+    def overdue_accounts(self, due_before: str, limit: int = 1_000_000, after: str = "") -> list[str]:
+        """Accounts with an open item due before ``due_before`` (the dunning run's candidates), in id order,
+        from the one after ``after``: a keyset page (``''``: from the first)."""
         return [r[0] for r in self._read(
-            "SELECT DISTINCT account_id FROM {items} WHERE open_cents > 0 AND due_date < ?"
-            " ORDER BY account_id LIMIT ?", (due_before, limit))]
+            "SELECT DISTINCT account_id FROM {items} WHERE open_cents > 0 AND due_date < ? AND account_id > ?"
+            " ORDER BY account_id LIMIT ?", (due_before, after, limit))]
 
     # -- direct debit ------------------------------------------------------------------------------------
 

@@ -69,6 +69,7 @@ class World:
     def __init__(self, clerk: Clerk) -> None:
         self.own_account, self.other_account = clerk.customer("Anna Own"), clerk.customer("Otto Other")
         self.partner = clerk.balance(self.own_account)[1]
+        self.own_partner, self.other_partner = self.partner, clerk.balance(self.other_account)[1]
         self.own_contract, self.other_contract = (self._contract(clerk, a)
                                                   for a in (self.own_account, self.other_account))
 
@@ -81,6 +82,7 @@ class World:
     def path(self, template: str, whose: str) -> str:
         values = {"account_id": getattr(self, f"{whose}_account"),
                   "contract_id": getattr(self, f"{whose}_contract"),
+                  "partner_id": getattr(self, f"{whose}_partner"),
                   "name": "nobody", "invoice_number": "INV-2026-999999", "code": "NONE"}
         out = template
         while "{" in out:
@@ -127,9 +129,10 @@ def test_the_matrix_of_routes_roles_and_accounts(http: TestClient, world: World)
             assert answer.status_code not in (401, 403), where
             if role is PORTAL:
                 assert answer.status_code in (200, 422), where  # its own account exists and is read
-                by_account = rule.portal_scope(template) == "account_id"
-                own_id, other_id = ((world.own_account, world.other_account) if by_account
-                                    else (world.own_contract, world.other_contract))
+                scope = rule.portal_scope(template) or ""
+                own_id, other_id = {"account_id": (world.own_account, world.other_account),
+                                    "contract_id": (world.own_contract, world.other_contract),
+                                    "partner_id": (world.own_partner, world.other_partner)}[scope]
                 missing_id = uuid.uuid4()
                 other = _call(http, method, world.path(template, "other"), headers)
                 missing = _call(http, method, own.replace(str(own_id), str(missing_id)), headers)

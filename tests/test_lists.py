@@ -193,3 +193,33 @@ def test_a_forged_cursor_is_a_422_naming_after_never_a_500(clerk: Clerk) -> None
             r = http.get("/partners", params={"sort": "registered" if cursor == forged else "name",
                                               "after": cursor})
             assert r.status_code == 422 and "after" in r.text, r.text
+
+
+def test_a_catalog_built_by_an_older_version_is_rebuilt_on_the_first_catch_up(clerk: Clerk) -> None:
+    """After an upgrade that changes what the catalog reads, a store's old rows are not answered from:
+    the first catch-up drops the catalog built under an older version's tracking name and builds it again
+    (projections/catalog_sql.CatalogCatchUp)."""
+    from api.bootstrap import build
+    from projections.catalog_sql import CATALOG_VERSION, CatalogCatchUp
+
+    _world(clerk)
+    svc = clerk.services
+    svc.catalog.catch_up()
+    current = svc.view.dump_catalog()
+    assert CATALOG_VERSION > 1 and svc.catalog.tracking_name.endswith(f"@v{CATALOG_VERSION}")
+    # As version 1 left it: its tracking name, and a row it got wrong (what it did not read yet).
+    with svc.view._write() as curs:  # the test forges an old store's tables
+        curs.execute(svc.view._q("UPDATE {tracking} SET application_name = ? WHERE application_name = ?"),
+                     (svc.catalog.base_name, svc.catalog.tracking_name))
+        curs.execute(svc.view._q(f"UPDATE {svc.view.prefix}saldo_partners SET email = ?"),
+                     ("stale@old.example",))
+    upgraded = build(svc.database_url, clock=clerk.clock)
+    try:
+        follower = CatalogCatchUp(upgraded.app, upgraded.view)
+        assert follower.catch_up() > 0  # read again from position 0
+        assert upgraded.view.dump_catalog() == current
+        names = upgraded.view.catalog_versions(follower.base_name)
+        assert names == [follower.tracking_name]  # the old version's record is gone
+        assert follower.catch_up() == 0  # and the next catch-up has nothing to do
+    finally:
+        upgraded.close()

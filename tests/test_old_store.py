@@ -36,6 +36,7 @@ from ledger.billing.records import ContractBilling
 from ledger.billing.run import run_billing
 from ledger.core.money import round_cents
 from ledger.core.topics import register_old_topics
+from tests.auth import api_client
 
 FIXTURE = Path(__file__).parent / "fixtures" / "old_store"
 VIEW_TABLES = ("saldo_accounts", "saldo_collections", "saldo_journal", "saldo_mandates", "saldo_open_items",
@@ -380,5 +381,52 @@ def test_an_old_account_belongs_to_the_default_company(old_store: str) -> None:
                     if type(a).__name__ == "ContractAccount"]
         assert accounts and {a.company for a in accounts} == {None}
         assert {svc.app.company_of(a).code for a in accounts} == {svc.app.config.code}
+    finally:
+        svc.close()
+
+
+def test_the_dunning_history_lists_every_old_step_under_the_default_company(old_store: str) -> None:
+    """Issue 11: the dunning history has its own tracking name, so on a store written before it existed
+    it starts from position 0 and lists every step stored (under the topics of before the move), each in
+    the default company; old steps name no procedure version (0: the procedure as shipped)."""
+    svc = build(old_store)
+    try:
+        with api_client(svc, "auditor") as http:
+            steps = http.get("/dunning/history", params={"limit": 500}).json()["items"]
+            assert len(steps) == 15 and {s["company"] for s in steps} == {""}
+            assert {s["procedure_version"] for s in steps} == {0} and all(s["rule"] for s in steps)
+            default = http.get("/dunning/history", params={"limit": 500, "company": svc.app.config.code})
+            assert [s["step_id"] for s in default.json()["items"]] == [s["step_id"] for s in steps]
+    finally:
+        svc.close()
+
+
+def test_old_contracts_and_partners_read_as_signed_after_the_updates_as_events(old_store: str) -> None:
+    """Issue 11 (updates as events): a contract signed before frequencies had dates is billed by its one
+    frequency over its whole life, an old billing history's undated VAT rate holds for every period, and
+    an old partner's e-mail finds it in the search."""
+    from ledger.accounts.contract import Contract
+    from ledger.billing.decisions import billing_periods, contract_periods
+    from ledger.parties.partner import BusinessPartner
+
+    svc = build(old_store)
+    try:
+        created = [svc.app.repository.get(n.originator_id) for n in svc.app.recorder.select_notifications(
+            1, 100_000) if n.originator_version == 1]
+        contracts = [a for a in created if isinstance(a, Contract)]
+        assert contracts
+        window = (date(2024, 1, 1), date(2028, 12, 31))
+        for c in contracts:
+            assert c.frequency_spans() == [(c.billing_frequency, c.start_date, c.end_date)]
+            assert contract_periods(c, *window) == billing_periods(c.billing_frequency.months, c.start_date,
+                                                                   c.end_date, *window)
+        for history in (a for a in created if isinstance(a, ContractBilling)):
+            assert history.vat_rate_on(date(2024, 1, 1)) == history.vat_rate_on(date(2030, 1, 1)) == (
+                history.vat_rate)
+        partners = [a for a in created if isinstance(a, BusinessPartner)]
+        assert partners and all(p.contact is None for p in partners)
+        svc.catalog.catch_up()
+        for p in (p for p in partners if p.email):
+            assert ("email", str(p.id)) in {(h.kind, h.entity_id) for h in svc.view.search(p.email)}
     finally:
         svc.close()

@@ -6,6 +6,20 @@ API was split into one router per capability; regenerate it only for a deliberat
 Regenerated deliberately for issue 10 (authentication): every operation but ``GET /health`` now also
 documents its ``401`` and ``403``, and the admin's ``POST /keys`` and ``POST /keys/{name}/revocation`` (with
 their bodies and the ``Role`` enum) are new; nothing else changed.
+Issue 11 added ``GET /supply-points`` and ``GET /supply-points/{scheme}/{supply_point_id}`` (the supply-point
+list and one point's holders).
+Regenerated for issue 11 items 3-4 (deposits): ``POST /contracts/{contract_id}/deposit/settlement`` (body
+``SettleDepositIn``) and ``GET /accounts/{account_id}/deposits`` (``DepositsOut``, ``DepositOut``) are new, so
+finance can settle a deposit and the staff and the account's portal can read its deposits.
+Regenerated for issue 11 (updates as events): ``POST /partners/{partner_id}/details``, ``POST
+/contracts/{contract_id}/tariff``, ``.../billing-frequency``, ``.../vat-rate`` and ``POST
+/accounts/{account_id}/payment-method`` are new, and ``GET /partners/{partner_id}`` answers ``PartnerDetail``
+(the listed fields plus address and contact, a superset of ``PartnerItem``) so a changed address can be read.
+Regenerated for issue 11 item 1 (find and read everything): the dunning history (``GET /dunning/history``,
+``GET /accounts/{account_id}/dunning/history``) and the reading review list with its acceptance and
+rejection are new; ``GET /search`` and ``GET /contracts/{contract_id}/readings`` take ``format`` (CSV),
+and ``GET /contracts/{contract_id}/load-curve`` reads a range of months (``from``, ``to``; ``month`` is
+now optional; ``format`` for CSV), so its body names ``from_month`` and ``to_month`` too.
 """
 
 from __future__ import annotations

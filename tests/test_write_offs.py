@@ -16,9 +16,13 @@ from uuid import UUID
 
 import pytest
 
+import api.write_off_run
+import ledger.accounts.write_off_runs
+from api.write_off_run import cutoff, write_off_candidates
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.write_off_handlers import ReverseWriteOff, WriteOff
 from ledger.accounts.write_off_run_handlers import ExecuteWriteOffRun, ProposeWriteOffRun
+from ledger.accounts.write_off_runs import WriteOffRun
 from ledger.core.actor import SYSTEM, Actor, Channel, Role
 from ledger.core.errors import Conflict, InvalidInput, NotPermitted
 from tests.auth import api_client
@@ -219,3 +223,68 @@ def test_a_run_skips_an_account_paid_since_the_proposal(clerk: Clerk) -> None:
         as_finance(clerk, ProposeWriteOffRun("small-balance", clerk.clock.today, (tiny,)), ACCOUNTING)
     with pytest.raises(InvalidInput, match="a write-off run is for"):
         as_finance(clerk, ProposeWriteOffRun("deceased", clerk.clock.today, (tiny,)))
+
+
+def test_a_run_pages_through_its_candidates_and_proposes_what_one_look_at_all_would(clerk: Clerk) -> None:
+    """Seven overdue accounts: five small balances (6.10 each), one large (122.00), one paid in part
+    (5.10 left, small too). Looked through two accounts at a time, the run proposes exactly what the
+    handler proposes when given every overdue account at once (what the run did before it paged), and
+    never loads more than two accounts at once."""
+    accounts = [clerk.customer(f"Small {n}") for n in range(5)]
+    for account in accounts:
+        clerk.bill(account, "5.00", due=clerk.clock.today)
+    large = clerk.customer("Large")
+    clerk.bill(large, "100.00", due=clerk.clock.today)
+    in_part = clerk.customer("Paid in part")
+    clerk.bill(in_part, "5.00", due=clerk.clock.today)
+    clerk.pay(in_part, "1.00")
+    clerk.clock.advance(1)
+    on = clerk.clock.today
+    svc = clerk.services
+    everyone = tuple(UUID(i) for i in svc.view.overdue_accounts(cutoff("small-balance", on).isoformat()))
+    assert len(everyone) == 7
+    loaded: list[int] = []
+    real_loader = svc.app.bulk_loader
+    assert real_loader is not None
+
+    def counting(ids: Any) -> Any:
+        loaded.append(len(ids))
+        return real_loader(ids)
+
+    svc.app.bulk_loader = counting
+    try:
+        paged = write_off_candidates(svc, "small-balance", on, batch=2)
+    finally:
+        svc.app.bulk_loader = real_loader
+    assert max(loaded) <= 2 and sum(loaded) == 7
+    assert write_off_candidates(svc, "small-balance", on, batch=10_000) == paged
+    one_shot = as_finance(clerk, ProposeWriteOffRun("small-balance", on, everyone))
+    by_pages = as_finance(clerk, ProposeWriteOffRun("small-balance", on, paged))
+    assert sorted(paged) == sorted([*accounts, in_part]) and large not in paged
+    strip = ("run_id",)
+    assert {k: v for k, v in one_shot.items() if k not in strip} == {
+        k: v for k, v in by_pages.items() if k not in strip}
+    runs = [svc.app.get(WriteOffRun, UUID(r["run_id"]), "run", "run_id") for r in (one_shot, by_pages)]
+    assert runs[0].proposals == runs[1].proposals and len(runs[0].proposals) == 6
+
+
+def test_a_run_over_more_accounts_than_it_may_hold_is_refused_as_before(
+        clerk: Clerk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a run limit of three, four small balances: refused with the proposal's own error, whether the
+    accounts are looked through a page at a time (which stops at the fourth found) or all at once."""
+    monkeypatch.setattr(ledger.accounts.write_off_runs, "MAX_WRITE_OFF_RUN_ACCOUNTS", 3)
+    monkeypatch.setattr(api.write_off_run, "MAX_WRITE_OFF_RUN_ACCOUNTS", 3)
+    for n in range(5):
+        clerk.bill(clerk.customer(f"Small {n}"), "5.00", due=clerk.clock.today)
+    clerk.clock.advance(1)
+    on = clerk.clock.today
+    paged = write_off_candidates(clerk.services, "small-balance", on, batch=2)
+    assert len(paged) == 4  # stopped at the fourth: the run cannot hold it
+    for ids in (paged, tuple(UUID(i) for i in clerk.services.view.overdue_accounts(
+            cutoff("small-balance", on).isoformat()))):
+        with pytest.raises(InvalidInput, match="at most 3 accounts") as info:
+            as_finance(clerk, ProposeWriteOffRun("small-balance", on, ids))
+        assert info.value.field == "on"
+    with api_client(clerk.services, "finance") as http:
+        r = http.post("/write-off-runs", json={"reason": "small-balance"}, headers={"Idempotency-Key": "big"})
+        assert r.status_code == 422 and "at most 3 accounts" in r.text

@@ -141,6 +141,10 @@ class Gatekeeper:
             wanted = UUID(value)
         except ValueError:
             wanted = None
+        if scope == "partner_id":  # the token's own partner, and no other
+            if wanted is None or principal.partner_id is None or wanted != principal.partner_id:
+                return f"business partner {wanted or value} does not exist", "partner_id"
+            return None
         if scope == "contract_id":
             contract = self.services.app.find(Contract, wanted) if wanted is not None else None
             if contract is None or not self._owns(principal, contract.account_id):

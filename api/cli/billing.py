@@ -98,11 +98,13 @@ def cmd_billing(svc: Services, args: argparse.Namespace) -> int:
     label = f"{'simulating' if args.simulate else 'billing'} {start}..{end}"
     if args.simulate:
         report = run_billing(
-            svc.app, start, end, simulate=True, issue_date=args.issue_date, progress=_progress(label)
+            svc.app, start, end, simulate=True, issue_date=args.issue_date, progress=_progress(label),
+            company=args.company,
         )
     else:
         key = args.run_key or f"cli:{start}:{end}:{uuid.uuid4()}"
-        run_id = uuid.UUID(svc.app.execute(b.StartBillingRun(start, end, args.issue_date), key)["run_id"])
+        started = b.StartBillingRun(start, end, args.issue_date, company=args.company)
+        run_id = uuid.UUID(svc.app.execute(started, key)["run_id"])
         report = run_billing(
             svc.app, start, end, issue_date=args.issue_date, run_id=run_id, progress=_progress(label)
         )
@@ -132,6 +134,7 @@ def add_commands(sub: Any) -> None:
             "--period", type=period, required=True, help="YYYY-MM-DD:YYYY-MM-DD, both days included"
         )
         p.add_argument("--issue-date", type=date.fromisoformat, default=None, help="default: today")
+        p.add_argument("--company", help="only the contracts of this company's accounts (default: all)")
         if simulate:
             p.add_argument("--drafts", type=int, default=10, help="draft invoices to print")
         else:

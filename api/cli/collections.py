@@ -19,10 +19,15 @@ def _date(text: str) -> date:
 
 
 def cmd_run(svc: Any, args: argparse.Namespace) -> int:
+    # A company's run has its own key: one run per company and day (the default company's keeps its old key).
+    of = "" if args.company is None else f"{args.company}:"
     proposal = dd.propose_run(
-        svc, args.due_by, args.collection_date, f"cli-run:{args.due_by}:{args.collection_date}"
+        svc, args.due_by, args.collection_date, f"cli-run:{of}{args.due_by}:{args.collection_date}",
+        company=args.company,
     )
-    print(f"proposal {proposal['run_id']}: {proposal['collections']} collections, {proposal['amount']} EUR")
+    print(f"proposal {proposal['run_id']} of {proposal.get('company', 'the default company')}: "
+          f"{proposal['collections']} collections, "
+          f"{proposal['amount']} EUR")
     if not args.execute:
         print("not executed (add --execute to book it and write the pain.008 file)")
         return 0
@@ -84,6 +89,7 @@ def add_commands(sub: Any) -> None:
     run = group.add_parser("run", help="propose (and with --execute, book and write) a collection run")
     run.add_argument("--due-by", type=_date, required=True)
     run.add_argument("--collection-date", type=_date, required=True)
+    run.add_argument("--company", help="the company whose accounts to collect (default: the default one)")
     run.add_argument("--execute", action="store_true")
     run.add_argument("--output", help="where to write the pain.008 file")
     run.set_defaults(func=cmd_run)

@@ -14,6 +14,7 @@ def cmd_rebuild(svc: Services, args: argparse.Namespace) -> int:
     print(f"\nrebuilt the ledger view from position 0: {report.events} events, now at {report.position}")
     print(f"rebuilt the audit trail from position 0: {svc.trail.rebuild()} command records")
     print(f"rebuilt the catalog (lists and search) from position 0: {svc.catalog.rebuild()} events")
+    print(f"rebuilt the dunning history from position 0: {svc.dunning_history.rebuild()} events")
     return 0
 
 

@@ -1,29 +1,42 @@
-"""``saldo serve``: the HTTP API, with the projection catching up in a background thread."""
+"""``saldo serve``: the HTTP API, with the projection catching up in a background thread.
+
+``--workers N`` serves from N processes (uvicorn's workers, each its own connections and projection
+worker: :mod:`api.asgi`), for a PostgreSQL store; one process is the default and what SQLite wants.
+"""
 
 from __future__ import annotations
 
 import argparse
-import threading
+import os
 from typing import Any
 
 from api.bootstrap import Services
+
+#: Most worker processes ``--workers`` starts (each holds a connection pool of the store).
+MAX_WORKERS = 32
 
 
 def cmd_serve(svc: Services, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from api.asgi import start_projection_worker
     from api.http import create_app
 
-    svc.projections.catch_up()
-    stop = threading.Event()
-    worker = threading.Thread(target=svc.projections.run_forever, args=(stop,), daemon=True,
-                              name="projection-catch-up")
-    worker.start()
-    print(f"Saldo is serving on {svc.database_url}")
+    if not 1 <= args.workers <= MAX_WORKERS:
+        print(f"saldo serve: --workers must be 1..{MAX_WORKERS}, got {args.workers}")
+        return 2
+    print(f"Saldo is serving on {svc.database_url} with {args.workers} worker process(es)")
     print(f"API docs: http://{args.host}:{args.port}/docs (Authorize with a token: `saldo tokens issue`, "
           "or after `saldo demo` the ones in var/demo-tokens.env)", flush=True)
+    if args.workers > 1:
+        os.environ["SALDO_DATABASE_URL"] = svc.database_url  # what each worker's api.asgi.create builds
+        svc.close()
+        uvicorn.run("api.asgi:create", factory=True, workers=args.workers, host=args.host, port=args.port,
+                    log_level=args.log_level)
+        return 0
+    stop = start_projection_worker(svc)
     try:
-        uvicorn.run(create_app(svc), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(svc), host=args.host, port=args.port, log_level=args.log_level)
     finally:
         stop.set()
     return 0
@@ -33,4 +46,6 @@ def add_commands(sub: Any) -> None:
     serve = sub.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info"])
     serve.set_defaults(func=cmd_serve)

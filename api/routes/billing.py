@@ -96,6 +96,7 @@ def _run_in_background(svc: Services, run_id: UUID, actor: Actor) -> None:
             issue_date=run.issue_date,
             run_id=run_id,
             contracts=run.contracts,
+            company=run.company,
         )
     svc.projections.catch_up()
 
@@ -209,7 +210,8 @@ def start_run(
 ) -> dict[str, Any]:
     """Start (or, with the same key, resume) a billing run; it goes on after the answer."""
     result = run_command(
-        svc, b.StartBillingRun(body.period_start, body.period_end, body.issue_date), key, response, actor
+        svc, b.StartBillingRun(body.period_start, body.period_end, body.issue_date, company=body.company),
+        key, response, actor
     )
     run_id = UUID(result["run_id"])
     run = svc.app.get(BillingRun, run_id, "billing run", "run_id")
@@ -224,6 +226,7 @@ def run_status(run_id: UUID, svc: ServicesDep) -> dict[str, Any]:
     return {
         "run_id": str(run_id),
         "status": run.status,
+        "company": run.company,
         "period_start": run.period_start.isoformat(),
         "period_end": run.period_end.isoformat(),
         "started_on": run.started_on.isoformat(),
@@ -244,11 +247,14 @@ def simulate(body: SimulationIn, key: IdempotencyKey, svc: ServicesDep, actor: A
 
     def work() -> tuple[int, dict[str, Any]]:
         report = run_billing(
-            svc.app, body.period_start, body.period_end, simulate=True, issue_date=body.issue_date
+            svc.app, body.period_start, body.period_end, simulate=True, issue_date=body.issue_date,
+            company=body.company
         )
         return 200, report.as_dict(drafts=body.drafts)
 
-    return answered(svc, "POST /billing/simulations", key, body.model_dump_json(), actor, response, work)
+    # Without a company the request fingerprints as before issue 11 (a key retried after the upgrade replays).
+    request = body.model_dump_json(exclude={"company"} if body.company is None else None)
+    return answered(svc, "POST /billing/simulations", key, request, actor, response, work)
 
 
 @router.get("/contracts/{contract_id}/invoices", tags=["portal"])

@@ -97,9 +97,10 @@ def direct_debit(account_id: UUID, svc: ServicesDep) -> DirectDebitOut:
 
 @router.post("/collection-runs", status_code=201, tags=["direct debit"])
 def propose(body: RunIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep) -> dict[str, Any]:
-    """Propose a run: the open items due by ``due_by`` on accounts paying by direct debit."""
+    """Propose a run: the open items due by ``due_by`` on accounts paying by direct debit, of one company
+    (``company``, default: the default company), whose creditor id and collection account its file carries."""
     with svc.app.acting_as(actor):
-        return dd.propose_run(svc, body.due_by, body.collection_date, key)
+        return dd.propose_run(svc, body.due_by, body.collection_date, key, company=body.company)
 
 
 @router.get("/collection-runs/{run_id}", tags=["direct debit"])
@@ -107,6 +108,7 @@ def read_run(run_id: UUID, svc: ServicesDep) -> dict[str, Any]:
     run = dd.load_run(svc, run_id)
     return {
         "run_id": str(run.id),
+        "company": svc.app.company_of(run).code,
         "status": run.status,
         "due_by": run.due_by,
         "collection_date": run.collection_date,

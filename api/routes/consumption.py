@@ -4,8 +4,14 @@ Register readings come from the supply point's own stream (:class:`~ledger.billi
 one aggregate per supply point); a load curve from its month's stream (one
 :class:`~ledger.billing.load_curves.LoadCurveMonth` per supply point and month): each request reads one
 aggregate, the same one billing rates from, never a loop over customers. The curve is given raw (per
-interval) or added up per local day, for the month, or per time-of-use band of a calendar (the ARERA
-F1/F2/F3 bands by default); intervals not received are counted as ``missing``, never as zero.
+interval) or added up per local day, per month, or per time-of-use band of a calendar (the ARERA
+F1/F2/F3 bands by default), for one month or a range of months (:mod:`api.load_curve_view`); intervals
+not received are counted as ``missing``, never as zero.
+
+A portal token sees only its holder's side of a holder change
+(:func:`ledger.accounts.holder_change.holder_window`): the old holder up to the change date, the new one from
+the next day; a month wholly outside it is "not found", as if nothing had been received (in a range of
+months, it is left out). The staff see all.
 """
 
 from __future__ import annotations
@@ -15,19 +21,30 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-import numpy as np
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from api.deps import ServicesDep
+from api.deps import ActorDep, ServicesDep
+from api.listing import Format, csv_response
+from api.load_curve_view import curve_range, months_between
 from ledger.accounts.contract import Contract
+from ledger.accounts.holder_change import SupplyPointOccupancy, holder_window, within
 from ledger.billing.load_curves import LoadCurveMonth
-from ledger.billing.rating.calendar import DEFAULT_CALENDARS, ITALY_ARERA, build_grid, utc_iso
+from ledger.billing.rating.calendar import DEFAULT_CALENDARS, ITALY_ARERA
 from ledger.billing.readings import MeterReadings
+from ledger.core.actor import Role
 from ledger.core.errors import InvalidInput, NotFound
 
+#: The days a reader may see: (first, last), either None for no bound.
+Window = tuple[date | None, date | None]
+ALL_DAYS: Window = (None, None)
+
 router = APIRouter(tags=["readings"])
-Month = Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", max_length=7, examples=["2026-03"])]
+_MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+OneMonth = Annotated[str | None, Query(pattern=_MONTH, max_length=7, examples=["2026-03"])]
+FromMonth = Annotated[str | None, Query(alias="from", pattern=_MONTH, max_length=7, examples=["2026-01"])]
+ToMonth = Annotated[str | None, Query(alias="to", pattern=_MONTH, max_length=7, examples=["2026-12"],
+                                      description="the last month read (included); `from` alone: one month")]
 By = Annotated[Literal["interval", "day", "month", "band"], Query()]
 CalendarName = Annotated[str, Query(max_length=64)]
 
@@ -60,7 +77,9 @@ class CurveValue(BaseModel):
 class LoadCurveOut(BaseModel):
     contract_id: UUID
     supply_point: str
-    month: str
+    month: str  #: the first month read (as ``from_month``)
+    from_month: str
+    to_month: str  #: the last month read, included
     unit: str
     resolution_min: int
     time_zone: str
@@ -75,12 +94,26 @@ def _contract(svc: ServicesDep, contract_id: UUID) -> Contract:
     return contract
 
 
-@router.get("/contracts/{contract_id}/readings")
-def readings(contract_id: UUID, svc: ServicesDep) -> ReadingsOut:
-    """Every register reading of the contract's supply point, by date, with what superseded it."""
-    point = _contract(svc, contract_id).supply_point.id
+def _window(svc: ServicesDep, contract: Contract, actor: ActorDep) -> Window:
+    """What of the supply point's data the reader may see: all (staff), or its holder's days (portal)."""
+    if actor.role is not Role.PORTAL:
+        return ALL_DAYS
+    occupancy = svc.app.find(SupplyPointOccupancy, SupplyPointOccupancy.id_for(contract.supply_point))
+    return holder_window(occupancy, contract)
+
+
+@router.get("/contracts/{contract_id}/readings", response_model=None,
+            responses={200: {"model": ReadingsOut, "content": {"text/csv": {}}}})
+def readings(contract_id: UUID, svc: ServicesDep, actor: ActorDep,
+             format: Format = "json") -> ReadingsOut | Response:
+    """Every register reading of the contract's supply point, by date, with what superseded it (for a
+    portal, those of its holder's days only); ``format=csv``: the readings, one line each."""
+    contract = _contract(svc, contract_id)
+    window = _window(svc, contract, actor)
+    point = contract.supply_point.id
     meter = svc.app.find(MeterReadings, MeterReadings.id_for(point))
-    rows = sorted(meter.readings.values(), key=lambda r: (r.read_on, r.reading_id)) if meter else []
+    rows = sorted((r for r in meter.readings.values() if within(window, r.read_on)),
+                  key=lambda r: (r.read_on, r.reading_id)) if meter else []
     out = [ReadingOut(reading_id=r.reading_id, read_on=r.read_on, index=r.index, multiplier=r.multiplier,
                       source=r.source.value, supersedes=r.supersedes,
                       superseded_by=meter.superseded_by.get(r.reading_id) if meter else None,
@@ -88,43 +121,37 @@ def readings(contract_id: UUID, svc: ServicesDep) -> ReadingsOut:
                       review=meter.reviews[r.reading_id].status if meter and r.reading_id in meter.reviews
                       else None)
            for r in rows]
+    if format == "csv":
+        return csv_response(out, ReadingOut, None)
     return ReadingsOut(contract_id=contract_id, supply_point=point, readings=out)
 
 
-def _decimal(x: float) -> Decimal:
-    # The curve is float64 as stored (:mod:`ledger.billing.load_curves`); repr is its shortest exact text.
-    return Decimal(repr(float(x))).normalize() if x else Decimal(0)
-
-
-@router.get("/contracts/{contract_id}/load-curve")
-def load_curve(contract_id: UUID, svc: ServicesDep, month: Month, by: By = "day",
-               calendar: CalendarName = ITALY_ARERA.name) -> LoadCurveOut:
-    """The month's load curve raw, per local day, for the month, or per time-of-use band."""
-    point = _contract(svc, contract_id).supply_point.id
-    curve = svc.app.find(LoadCurveMonth, LoadCurveMonth.id_for(point, month))
-    if curve is None:
-        raise NotFound(f"no load curve of {point} in {month}", "month")
+@router.get("/contracts/{contract_id}/load-curve", response_model=None,
+            responses={200: {"model": LoadCurveOut, "content": {"text/csv": {}}}})
+def load_curve(contract_id: UUID, svc: ServicesDep, actor: ActorDep, month: OneMonth = None,
+               start: FromMonth = None, end: ToMonth = None, by: By = "day",
+               calendar: CalendarName = ITALY_ARERA.name, format: Format = "json") -> LoadCurveOut | Response:
+    """The load curve of one ``month``, or of the months ``from`` to ``to`` (at most
+    :data:`~api.load_curve_view.MAX_LOAD_CURVE_MONTHS`), raw, per local day, per month, or per band (for
+    a portal, of its holder's days only); ``format=csv``: the values, one line each."""
+    if month is not None and (start is not None or end is not None):
+        raise InvalidInput("ask for one month, or for from and to, not both", "month")
+    first = month or start or end
+    if first is None:
+        raise InvalidInput("month (or from and to) is required", "month")
+    months = months_between(first, month or end or first)
+    contract = _contract(svc, contract_id)
+    point = contract.supply_point.id
+    window = _window(svc, contract, actor)
     bands = DEFAULT_CALENDARS.get(calendar)
     if bands is None:
         raise InvalidInput(f"calendar must be one of {', '.join(DEFAULT_CALENDARS)}", "calendar")
-    year, mon = int(month[:4]), int(month[5:])
-    grid = build_grid(date(year, mon, 1), date(year + mon // 12, mon % 12 + 1, 1), curve.resolution_min,
-                      curve.time_zone)
-    values = curve.values
-    got = ~np.isnan(values)
-    filled = np.where(got, values, 0.0)
-    if by == "interval":
-        step = curve.resolution_min * 60
-        out = [CurveValue(key=utc_iso(curve.first_utc_s + i * step), value=_decimal(v), missing=0)
-               for i, v in enumerate(values) if not np.isnan(v)]
-    elif by == "month":
-        out = [CurveValue(key=month, value=_decimal(filled.sum()), missing=int((~got).sum()))]
-    else:
-        index = grid.day_index if by == "day" else bands.bands(grid)
-        names = [d.isoformat() for d in grid.dates()] if by == "day" else list(bands.band_names)
-        sums = np.bincount(index, weights=filled, minlength=len(names))
-        missing = np.bincount(index, weights=(~got).astype(np.float64), minlength=len(names))
-        out = [CurveValue(key=name, value=_decimal(sums[i]), missing=int(missing[i]))
-               for i, name in enumerate(names)]
-    return LoadCurveOut(contract_id=contract_id, supply_point=point, month=month, unit=curve.unit,
-                        resolution_min=curve.resolution_min, time_zone=curve.time_zone, by=by, values=out)
+    curves = [(m, svc.app.find(LoadCurveMonth, LoadCurveMonth.id_for(point, m))) for m in months]
+    found = curve_range(curves, by, bands, point, lambda day: within(window, day))
+    curve = found.first
+    values = [CurveValue(key=p.key, value=p.value, missing=p.missing) for p in found.points]
+    if format == "csv":
+        return csv_response(values, CurveValue, None)
+    return LoadCurveOut(contract_id=contract_id, supply_point=point, month=months[0], from_month=months[0],
+                        to_month=months[-1], unit=curve.unit, resolution_min=curve.resolution_min,
+                        time_zone=curve.time_zone, by=by, values=values)

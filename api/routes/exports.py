@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import ServicesDep
 from api.journal import JOURNAL_COLUMNS, journal_record
+from api.listing import safe_cell
 
 #: Most journal lines one request returns; the accounting system pages on with ``since=<next cursor>``.
 MAX_JOURNAL_PAGE = 10_000
@@ -40,5 +41,6 @@ def _csv(records: list[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=JOURNAL_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(records)
+    # A document reference can come from a bank file: escaped like every list's CSV (api.listing.safe_cell).
+    writer.writerows({k: safe_cell(v) for k, v in r.items()} for r in records)
     yield buffer.getvalue()

@@ -1,5 +1,6 @@
 """Lists to find and read everything: partners, accounts, contracts, invoices and credit notes, payments,
-mandates — paged with a cursor, filtered, sorted, as JSON or ``format=csv`` (:mod:`api.listing`).
+mandates, dunning steps — paged with a cursor, filtered, sorted, as JSON or ``format=csv``
+(:mod:`api.listing`).
 
 Global lists are the staff's; the portal reads its own account's contracts, documents and payments through
 the routes that name ``{account_id}`` (the gate checks the account is the token's partner's). Every list
@@ -8,19 +9,23 @@ reads the catalog (:mod:`projections.catalog`), brought up to date first: never 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from api.bootstrap import Services
 from api.deps import ServicesDep, account_row, money
 from api.listing import After, Filter, Format, Limit, Page, Sort, page_request, respond
 from api.schemas import lists as s
-from ledger.core.errors import NotFound
+from ledger.core.errors import InvalidInput, NotFound
+from ledger.parties.partner import BusinessPartner
+from projections.dunning_history import DEFAULT_COMPANY_KEY
 
 router = APIRouter(tags=["lists"])
 
@@ -60,17 +65,29 @@ def _mandate(r: tuple[Any, ...]) -> s.MandateItem:
     return s.MandateItem(account_id=r[0], reference=r[1], status=r[2], debtor_iban=r[3], signed_on=r[4])
 
 
+def _dunning_step(r: tuple[Any, ...]) -> s.DunningStepItem:
+    return s.DunningStepItem(
+        step_id=r[0], account_id=r[1], company=r[2], run_id=r[3], procedure=r[4], procedure_version=r[5],
+        level=r[6], level_name=r[7], letter=r[8], rule=r[9], stepped_on=r[10], payment_deadline=r[11],
+        invoices=r[12], overdue_total=money(r[13]), fee=money(r[14]), interest=money(r[15]),
+        reversed_on=r[16], reversal_reason=r[17])
+
+
 ITEMS: dict[str, tuple[Callable[[tuple[Any, ...]], BaseModel], type[BaseModel]]] = {
     "partners": (_partner, s.PartnerItem), "accounts": (_account, s.AccountItem),
     "contracts": (_contract, s.ContractItem), "documents": (_document, s.DocumentItem),
     "payments": (_payment, s.PaymentItem), "mandates": (_mandate, s.MandateItem),
+    "dunning_steps": (_dunning_step, s.DunningStepItem),
 }
 
 
 def _list(svc: Services, listing: str, sort: str | None, after: str | None, limit: int, fmt: str,
-          filters: Mapping[str, str | None]) -> Page | Response:
+          filters: Mapping[str, str | tuple[str, ...] | None]) -> Page | Response:
     request = page_request(listing, sort, after, limit, filters)
-    svc.catalog.catch_up()
+    if listing == "dunning_steps":
+        svc.dunning_history.catch_up()
+    else:
+        svc.catalog.catch_up()
     rows, last = svc.view.page(listing, request)
     convert, model = ITEMS[listing]
     return respond([convert(r) for r in rows], model, request, last, fmt)
@@ -84,12 +101,15 @@ def partners(svc: ServicesDep, sort: Sort = None, after: After = None, limit: Li
 
 
 @router.get("/partners/{partner_id}")
-def partner(partner_id: UUID, svc: ServicesDep) -> s.PartnerItem:
+def partner(partner_id: UUID, svc: ServicesDep) -> s.PartnerDetail:
+    """The partner as listed, with its address and contact (read from the partner itself: one read)."""
     svc.catalog.catch_up()
     row = svc.view.one("partners", str(partner_id))
-    if row is None:
+    found = svc.app.find(BusinessPartner, partner_id)
+    if row is None or found is None:
         raise NotFound(f"business partner {partner_id} does not exist", "partner_id")
-    return _partner(row)
+    address = None if found.address is None else s.AddressOut(**dataclasses.asdict(found.address))
+    return s.PartnerDetail(**_partner(row).model_dump(), address=address, contact=found.contact)
 
 
 @router.get("/accounts", response_model=None)
@@ -163,3 +183,55 @@ def account_payments(account_id: UUID, svc: ServicesDep, sort: Sort = None, afte
                      limit: Limit = 100, format: Format = "json") -> Page | Response:
     account_row(svc, account_id)
     return _list(svc, "payments", sort, after, limit, format, {"account_id": str(account_id)})
+
+
+# -- the dunning history (issue 11): every step on an account, and across accounts for finance ------------
+
+
+def _company(svc: Services, code: str | None) -> tuple[str, ...] | None:
+    """The company keys of ``code`` in the history: the default company is also ``''`` (accounts that
+    name no company); an unknown code is a 422 naming ``company``."""
+    if code is None:
+        return None
+    companies = svc.app.companies
+    found = companies.named(code)
+    if found is None:
+        codes = ", ".join(c.code for c in companies.companies)
+        raise InvalidInput(f"there is no company {code!r} on this installation (there are: {codes})",
+                           "company")
+    return (DEFAULT_COMPANY_KEY, found.code) if found.code == companies.default.code else (found.code,)
+
+
+def _range(start: date | None, end: date | None) -> dict[str, str | None]:
+    if start is not None and end is not None and end < start:
+        raise InvalidInput(f"to ({end}) is before from ({start})", "to")
+    return {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None}
+
+
+Level = Annotated[int | None, Query(ge=1, le=99)]
+From = Annotated[date | None, Query(alias="from", description="steps sent on or after this day")]
+To = Annotated[date | None, Query(description="steps sent on or before this day")]
+
+
+@router.get("/dunning/history", response_model=None)
+def dunning_history(svc: ServicesDep, sort: Sort = None, after: After = None, limit: Limit = 100,
+                    format: Format = "json", company: Filter = None, level: Level = None,
+                    start: From = None, to: To = None, account_id: UUID | None = None,
+                    procedure: Filter = None, letter: Filter = None) -> Page | Response:
+    """Every dunning step of every account (reversed ones too, with the day and why); filter by company,
+    level, the day sent (``from``, ``to``), account, procedure, letter; sort by ``stepped_on``,
+    ``recorded``, ``level`` or ``fee``."""
+    return _list(svc, "dunning_steps", sort, after, limit, format, {
+        "company": _company(svc, company), "level": None if level is None else str(level),
+        "account_id": None if account_id is None else str(account_id), "procedure": procedure,
+        "template": letter, **_range(start, to)})
+
+
+@router.get("/accounts/{account_id}/dunning/history", response_model=None)
+def account_dunning_history(account_id: UUID, svc: ServicesDep, sort: Sort = None, after: After = None,
+                            limit: Limit = 100, format: Format = "json", level: Level = None,
+                            start: From = None, to: To = None) -> Page | Response:
+    """Every dunning step taken on the account, oldest first by default."""
+    account_row(svc, account_id)
+    return _list(svc, "dunning_steps", sort, after, limit, format, {
+        "account_id": str(account_id), "level": None if level is None else str(level), **_range(start, to)})

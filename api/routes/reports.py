@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from api.as_of import AsOfDep, recorded_now
 from api.deps import ServicesDep, account_row, money
 from api.schemas.reports import AgedAccountOut, AgedReceivablesOut, AgedTotalOut
+from ledger.accounts.account import ContractAccount
 from projections.as_of import AgedAccount, PointInTime, fold_aged
 
 #: Most accounts one page of the report lists (the totals always cover every account).
@@ -47,13 +48,18 @@ def aged_receivables(svc: ServicesDep, at: AsOfDep,
     (default now): not due, 1–30, 31–60, 61–90 and over 90 days, per account and for the company. The
     buckets of each account add up to its open items on that date (``/accounts/{id}/open-items``)."""
     at = at or PointInTime(svc.app.today(), recorded_now())
+    # One account: its company (issue 11). Every account: every company of the installation, which with one
+    # company is the default company, as before.
+    names = [c.creditor_name for c in svc.app.companies.companies]
     if account is not None:
         account_row(svc, account)
+        names = [svc.app.company_of(svc.app.get(ContractAccount, account, "contract account", "account")
+                                    ).creditor_name]
     aged = fold_aged(svc.view.aged_receivables(at, str(account) if account is not None else None))
     page = [a for a in aged if after is None or a.account_id > str(after)][:limit]
     more = bool(page) and page[-1].account_id != aged[-1].account_id
     return AgedReceivablesOut(
-        company=svc.app.config.creditor_name, as_of=at.as_of, known_at=at.known_at, totals=_totals(aged),
+        company=", ".join(names), as_of=at.as_of, known_at=at.known_at, totals=_totals(aged),
         accounts=[AgedAccountOut(account_id=UUID(a.account_id), name=a.name, currency=a.currency,
                                  **_buckets(a.buckets, a.credit_cents))
                   for a in page],

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.bootstrap import Services
 from api.deps import ServicesDep
+from api.listing import Format, csv_response
 from api.schemas import limits as n
 from api.schemas import lists as s
 from projections.lists import MAX_SEARCH_RESULTS, SearchHit
@@ -36,17 +37,22 @@ def _where(svc: Services, hit: SearchHit) -> tuple[str, str | None, str]:
     return hit.entity_id, owner, path
 
 
-@router.get("/search")
+@router.get("/search", response_model=None,
+            responses={200: {"model": s.SearchOut, "content": {"text/csv": {}}}})
 def search(svc: ServicesDep,
            q: Annotated[str, Query(min_length=1, max_length=n.MAX_NAME_LENGTH,
                                    description="a name, tax id, POD/PDR/CUPS/GSRN, IBAN, invoice number, "
                                                "payment or mandate reference, however it is typed")],
-           limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_RESULTS)] = MAX_SEARCH_RESULTS) -> s.SearchOut:
-    """What ``q`` finds, each result naming what matched (``matched``, ``key``) and where (``path``)."""
+           limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_RESULTS)] = MAX_SEARCH_RESULTS,
+           format: Format = "json") -> s.SearchOut | Response:
+    """What ``q`` finds, each result naming what matched (``matched``, ``key``) and where (``path``);
+    ``format=csv``: the results, one line each."""
     svc.catalog.catch_up()
     results = []
     for hit in svc.view.search(q, limit):
         entity_id, account, path = _where(svc, hit)
         results.append(s.SearchHitOut(matched=hit.kind, key=hit.key, entity=hit.entity, id=entity_id,
                                       label=hit.label, account_id=account, path=path))
+    if format == "csv":
+        return csv_response(results, s.SearchHitOut, None)
     return s.SearchOut(query=q, results=results)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from api.bootstrap import Services
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, run_command
 from api.schemas.write_offs import (
     WriteOffIn,
@@ -17,6 +15,7 @@ from api.schemas.write_offs import (
     WriteOffRunDiscardIn,
     WriteOffRunIn,
 )
+from api.write_off_run import write_off_candidates
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.write_off_handlers import ReverseWriteOff, WriteOff, write_off_dict
 from ledger.accounts.write_off_run_handlers import (
@@ -26,11 +25,7 @@ from ledger.accounts.write_off_run_handlers import (
     run_dict,
 )
 from ledger.accounts.write_off_runs import WriteOffRun
-from ledger.accounts.write_offs import PRESCRIPTION_YEARS
-from ledger.core.errors import InvalidInput
 
-#: The most accounts the view may offer a run's proposal to look at (each is loaded).
-MAX_WRITE_OFF_RUN_CANDIDATES = 20_000
 #: The most proposals a run's read lists.
 MAX_LISTED_PROPOSALS = 1_000
 
@@ -64,28 +59,14 @@ def write_offs(account_id: UUID, svc: ServicesDep) -> list[WriteOffOut]:
 # -- bulk runs: a proposal finance inspects, then its execution (a bulk money run) or discard -------------
 
 
-def _candidates(svc: Services, reason: str, on: date) -> tuple[UUID, ...]:
-    """The accounts the view says may have something to write off; the handler decides exactly."""
-    if reason == "statute-of-limitations":
-        # Items due up to ``on`` less the prescription; two days' margin for a due date of 29 February
-        # (prescribed on 28 February two years later) and for an ``on`` of 29 February.
-        day = 28 if (on.month, on.day) == (2, 29) else on.day
-        cutoff = on.replace(year=on.year - PRESCRIPTION_YEARS, day=day) + timedelta(days=2)
-    else:
-        cutoff = on + timedelta(days=1)
-    ids = svc.view.overdue_accounts(cutoff.isoformat(), limit=MAX_WRITE_OFF_RUN_CANDIDATES + 1)
-    if len(ids) > MAX_WRITE_OFF_RUN_CANDIDATES:
-        raise InvalidInput(f"more than {MAX_WRITE_OFF_RUN_CANDIDATES} accounts to look at; choose an earlier "
-                           "day", "on")
-    return tuple(UUID(i) for i in ids)
-
-
 @router.post("/write-off-runs", status_code=201, tags=["write-offs"])
 def propose_run(body: WriteOffRunIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                 response: Response) -> dict[str, Any]:
-    """Propose writing off every item past the prescription, or every small balance, as of ``on``."""
+    """Propose writing off every item past the prescription, or every small balance, as of ``on``; with
+    ``company``, only that company's accounts (default: every company's)."""
     on = body.on or svc.app.today()
-    cmd = ProposeWriteOffRun(body.reason, on, _candidates(svc, body.reason, on))
+    cmd = ProposeWriteOffRun(body.reason, on, write_off_candidates(svc, body.reason, on, body.company),
+                             body.company)
     return run_command(svc, cmd, key, response, actor)
 
 

@@ -12,12 +12,19 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.limits import MAX_NUMBER_TEXT_LENGTH, MAX_REASON_LENGTH
+from ledger.parties.company import MAX_COMPANY_CODE_LENGTH
 
 AmountStr = Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$", max_length=MAX_NUMBER_TEXT_LENGTH,
                                  examples=["122.00"],
                                  description="Amount in the account's currency, at most 2 decimals")]
 DecimalStr = Annotated[str, Field(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,6})?$",
                                   max_length=MAX_NUMBER_TEXT_LENGTH, examples=["0.1234"])]
+
+
+#: The company a run is for, by its code (SALDO_CONFIG); a run that names none is the default company's.
+CompanyCode = Annotated[str, Field(min_length=1, max_length=MAX_COMPANY_CODE_LENGTH, pattern=r"^[a-z0-9-]+$",
+                                   examples=["fi-network"],
+                                   description="only this company's accounts (default: the default company)")]
 
 
 class Strict(BaseModel):

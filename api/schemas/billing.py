@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from api.schemas import Strict
+from api.schemas import CompanyCode, Strict
 from api.schemas import limits as n
 from ledger.billing.readings import ReadingSource
 
@@ -78,6 +78,7 @@ class RunIn(Strict):
     period_start: date
     period_end: date = Field(description="last day included")
     issue_date: date | None = None
+    company: CompanyCode | None = None
 
 
 class SimulationIn(RunIn):

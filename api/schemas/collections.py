@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from api.schemas import CompanyCode
 from api.schemas import limits as n
 
 
@@ -31,6 +32,7 @@ class RunIn(BaseModel):
     __module__ = "api.dd_http"
     due_by: date
     collection_date: date
+    company: CompanyCode | None = None
 
 
 class SettlementIn(BaseModel):

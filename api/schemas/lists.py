@@ -18,6 +18,20 @@ class PartnerItem(BaseModel):
     language: str
 
 
+class AddressOut(BaseModel):
+    street: str
+    postcode: str
+    town: str
+    country: str
+
+
+class PartnerDetail(PartnerItem):
+    """One partner with what only its own page shows: the postal address and the contact."""
+
+    address: AddressOut | None = None
+    contact: str | None = None
+
+
 class AccountItem(BaseModel):
     account_id: str
     partner_id: str
@@ -92,7 +106,7 @@ class MandateItem(BaseModel):
 
 
 class SearchHitOut(BaseModel):
-    matched: str  #: name, tax_id, supply_point, iban, invoice_number, payment_reference, mandate_reference…
+    matched: str  #: name, tax_id, email, supply_point, iban, invoice_number, payment_reference, mandate_ref…
     key: str  #: the key as indexed (compact, or a name's word)
     entity: str  #: partner, account, contract, document, payment, mandate
     id: str
@@ -104,3 +118,27 @@ class SearchHitOut(BaseModel):
 class SearchOut(BaseModel):
     query: str
     results: list[SearchHitOut]
+
+
+class DunningStepItem(BaseModel):
+    """One dunning step taken on an account: what level, when, under which procedure version and rule,
+    which letter, with what fee and interest (issue 11: the dunning history)."""
+
+    step_id: str
+    account_id: str
+    company: str  #: the account's company code
+    run_id: str
+    procedure: str
+    procedure_version: int  #: 0: the procedure as shipped
+    level: int
+    level_name: str
+    letter: str  #: the letter or notice sent (the level's template: reminder, formal notice, …)
+    rule: str  #: the rule that allowed the step
+    stepped_on: date  #: the day the letter was sent
+    payment_deadline: date | None
+    invoices: str  #: the invoice numbers dunned, separated by spaces
+    overdue_total: Decimal
+    fee: Decimal
+    interest: Decimal
+    reversed_on: date | None
+    reversal_reason: str | None

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from api.schemas import AmountStr, Strict
+from api.schemas import AmountStr, CompanyCode, Strict
 from api.schemas.limits import MAX_NOTE_LENGTH, MAX_REASON_LENGTH
 from api.schemas.payments import InvoiceNumber, RefundIn
 from ledger.accounts.write_offs import MAX_WRITE_OFF_ITEMS
@@ -43,6 +43,7 @@ class WriteOffOut(Strict):
 class WriteOffRunIn(Strict):
     reason: Literal["statute-of-limitations", "small-balance"]
     on: date | None = Field(None, description="the day the run decides for (default today)")
+    company: CompanyCode | None = None
 
 
 class WriteOffRunDiscardIn(Strict):

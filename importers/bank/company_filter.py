@@ -29,3 +29,17 @@ def of_company(svc: Services, company: str | None) -> Callable[[str], bool]:
         return seen[account]
 
     return keep
+
+
+def company_code_of(svc: Services) -> Callable[[str], str | None]:
+    """The code of the company an account (id as text) belongs to, None if there is no such account; each
+    account is read once per batch (only for references the statement's company does not know)."""
+    seen: dict[str, str | None] = {}
+
+    def code(account: str) -> str | None:
+        if account not in seen:
+            found = svc.app.find(ContractAccount, UUID(account))
+            seen[account] = None if found is None else svc.app.company_of(found).code
+        return seen[account]
+
+    return code

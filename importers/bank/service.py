@@ -43,7 +43,7 @@ from uuid import UUID
 
 from importers.bank._camt_statement import BalanceCheck
 from importers.bank._periods import StatementKey, statement_periods
-from importers.bank.company_filter import of_company
+from importers.bank.company_filter import company_code_of, of_company
 from importers.bank.errors import BankFileError, UnbalancedStatement
 from importers.bank.reading import BankFile, FileData, file_sha256, read_bank_file
 from importers.sepa.returns import ReturnsReport, import_entry_returns
@@ -187,6 +187,14 @@ def build_index(svc: Services, receipts: Sequence[Receipt], company: str | None 
     def refs(rows: list[tuple[Any, ...]]) -> dict[str, InvoiceRef]:
         return {r[0]: InvoiceRef(r[1], UUID(r[2]), Decimal(r[3]) / 100) for r in rows if keep(r[2])}
 
+    reference_rows = svc.view.invoices_by("payment_reference", sorted(needed.references))
+    # A reference of another company's invoice: the payer sent it to the wrong company's IBAN. Kept (with
+    # the company) so the cascade parks the money with that reason instead of guessing by IBAN or amount.
+    ours = refs(reference_rows)
+    code_of = company_code_of(svc)
+    elsewhere = {r[0]: code_of(r[2]) or "?" for r in reference_rows
+                 if company is not None and r[0] not in ours and not keep(r[2])}
+
     by_iban: dict[str, list[UUID]] = {}
     for iban, account in svc.view.accounts_by_iban(sorted(needed.ibans)):
         if keep(account):
@@ -198,10 +206,11 @@ def build_index(svc: Services, receipts: Sequence[Receipt], company: str | None 
             InvoiceRef(number, UUID(account), Decimal(open_cents) / 100)
         )
     return MatchIndex(
-        refs(svc.view.invoices_by("payment_reference", sorted(needed.references))),
+        ours,
         refs(svc.view.invoices_by("document_number", sorted(needed.numbers))),
         {k: tuple(v) for k, v in by_iban.items()},
         {k: tuple(v) for k, v in open_items.items()},
+        elsewhere,
     )
 
 
@@ -230,6 +239,8 @@ def import_statement(
     # same invoice twice are still right: the account aggregate, not the index, decides the clearing.
     svc.projections.catch_up()
     currency = "EUR"
+    # A file that names no account (CSV, some MT940) is of the default company's collection account: no
+    # account is in sight to say otherwise (as _book below).
     periods = statement_periods((e for read in bank_file.files for e in read.entries),
                                 svc.app.config.bank_account)
     batch: list[tuple[BankEntry, str]] = []
@@ -350,6 +361,7 @@ def _command(entry: BankEntry, fingerprint: str, receipt: Receipt, bank_account:
 def _book(svc: Services, batch: list[tuple[BankEntry, str]], periods: dict[StatementKey, StatementPeriod],
           report: ImportReport, actor: Actor) -> None:
     receipts = [_receipt(entry, svc.app.today()) for entry, _ in batch]
+    # An entry of a file naming no account: the default company's collection account (no account in sight).
     default_account = svc.app.config.bank_account
     companies = svc.app.companies
     indexes: dict[str | None, MatchIndex] = {}

@@ -11,6 +11,7 @@ mandate, the same currency, a collection that is ours. Anything else is held for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -25,6 +26,9 @@ from projections.queries import LedgerQueries
 
 #: The currency of every collection file we write (pain.008 ``InstdAmt@Ccy``).
 COLLECTION_CURRENCY = "EUR"
+
+#: The return policy of the company an account (id as text) belongs to (issue 11: each company has its own).
+PolicyOf = Callable[[str], ReturnPolicy]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +78,7 @@ class Plan:
     unknown: list[dict[str, str]] = field(default_factory=list)
 
 
-def plan_returns(view: LedgerQueries, facts: StatusFacts, policy: ReturnPolicy) -> Plan:
+def plan_returns(view: LedgerQueries, facts: StatusFacts, policy: PolicyOf) -> Plan:
     """Decide, for every return and rejected level in ``facts``, what to apply and what to hold."""
     plan = Plan()
     _transactions(view, facts.transactions, policy, plan)
@@ -83,7 +87,7 @@ def plan_returns(view: LedgerQueries, facts: StatusFacts, policy: ReturnPolicy) 
     return plan
 
 
-def _transactions(view: LedgerQueries, returns: list[ReportedReturn], policy: ReturnPolicy,
+def _transactions(view: LedgerQueries, returns: list[ReportedReturn], policy: PolicyOf,
                   plan: Plan) -> None:
     by_e2e = {e: Row.of(v) for e, v in view.collections_by_e2e(
         sorted({r.end_to_end_id for r in returns if r.end_to_end_id})).items()}
@@ -135,18 +139,19 @@ def _mismatch(r: ReportedReturn, row: Row) -> tuple[ReviewProblem, str] | None:
     return None
 
 
-def _fitting(r: ReportedReturn, rows: list[Row], policy: ReturnPolicy) -> list[Row]:
-    """Collections of the mandate with the return's amount and a date that fits, in its window if any is."""
+def _fitting(r: ReportedReturn, rows: list[Row], policy: PolicyOf) -> list[Row]:
+    """Collections of the mandate with the return's amount and a date that fits, in its window if any is
+    (the window of the return policy of the company whose collection it is)."""
     fits = [row for row in rows if row.amount == r.amount and (
         row.collection_date == r.collection_date if r.collection_date
         else row.collection_date <= r.returned_on)]
-    window = policy.rule_for(r.reason_code).window
     within = [row for row in fits
-              if r.returned_on <= (window_end(window, row.collection_date) or row.collection_date)]
+              if r.returned_on <= (window_end(policy(row.account_id).rule_for(r.reason_code).window,
+                                              row.collection_date) or row.collection_date)]
     return within or fits
 
 
-def _by_mandate(r: ReportedReturn, rows: list[Row], policy: ReturnPolicy, plan: Plan) -> None:
+def _by_mandate(r: ReportedReturn, rows: list[Row], policy: PolicyOf, plan: Plan) -> None:
     if r.mandate_id is None or r.amount is None:
         plan.holds.append(Hold(r, ReviewProblem.NO_MATCH,
                                "no end-to-end id, and no mandate id and amount to find the collection by"))

@@ -26,9 +26,11 @@ from uuid import UUID
 
 from importers.bank.camt import read_camt
 from importers.bank.reading import file_sha256
-from importers.sepa._match import Apply, Hold, plan_returns
+from importers.sepa._match import Apply, Hold, PolicyOf, plan_returns
 from importers.sepa._reported import StatusFacts, camt_facts, pain002_facts
+from ledger.accounts.account import ContractAccount
 from ledger.collections import commands as d
+from ledger.collections.returns import ReturnPolicy
 from ledger.core.actor import SYSTEM, Actor, Channel
 from ledger.payments.bank_entries import BankEntry
 
@@ -89,12 +91,27 @@ def import_entry_returns(svc: Services, entries: Sequence[BankEntry], file_name:
                          actor=replace(actor, channel=Channel.IMPORT))
 
 
+def _policy_of(svc: Services) -> PolicyOf:
+    """The return policy of each account's company, each account read once (the view has no company)."""
+    seen: dict[str, ReturnPolicy] = {}
+
+    def policy(account_id: str) -> ReturnPolicy:
+        if account_id not in seen:
+            account = svc.app.find(ContractAccount, UUID(account_id))
+            # An account the view names but the store has not: no company in sight, the default's policy.
+            company = svc.app.config if account is None else svc.app.company_of(account)
+            seen[account_id] = company.return_policy
+        return seen[account_id]
+
+    return policy
+
+
 def apply_returns(svc: Services, facts: StatusFacts, file_name: str, *, actor: Actor = SYSTEM
                   ) -> ReturnsReport:
     report = ReturnsReport(file_name, items=len(facts.transactions) + len(facts.levels),
                            statuses=facts.statuses, ignored=facts.ignored)
     svc.projections.catch_up()
-    plan = plan_returns(svc.view, facts, svc.app.config.return_policy)
+    plan = plan_returns(svc.view, facts, _policy_of(svc))
     report.duplicates, report.unknown = plan.duplicates, plan.unknown
     work: list[tuple[Apply | Hold, tuple[object, str]]] = [(a, _return_command(a)) for a in plan.applies]
     work += [(h, _hold_command(h)) for h in plan.holds]

@@ -38,10 +38,12 @@ def _run_actor(actor: Actor, run: str) -> Actor:
 
 
 def propose_run(svc: Services, due_by: date, collection_date: date, key: str,
-                actor: Actor = SYSTEM) -> dict[str, Any]:
+                actor: Actor = SYSTEM, company: str | None = None) -> dict[str, Any]:
+    """Propose a run of ``company`` (the default company if None): the handler keeps, of the view's
+    candidates, only that company's accounts (a pain.008 has one creditor)."""
     svc.projections.catch_up()
     candidates = tuple(UUID(a) for a in svc.view.dd_candidates(due_by.isoformat()))
-    return svc.app.execute(d.ProposeCollectionRun(due_by, collection_date, candidates), key,
+    return svc.app.execute(d.ProposeCollectionRun(due_by, collection_date, candidates, company), key,
                            actor=_run_actor(actor, f"collection-run:{key}"))
 
 
@@ -62,7 +64,7 @@ def run_file(svc: Services, run_id: UUID) -> Pain008File:
     run = load_run(svc, run_id)
     if run.status != "executed" or run.executed_at is None:
         raise NotFound(f"collection run {run_id} has no file: it is {run.status}", "run_id")
-    creditor = our_company(svc.app.config)
+    creditor = our_company(svc.app.company_of(run))  # the run's company; older runs: the default one
     collections = [
         Collection(
             b.end_to_end_id,

@@ -18,7 +18,13 @@ protocol (``opened_items``, ``cleared``):
   Cr security-deposits; then the deposit with its interest clears the account's open items (the final bill
   first among them, oldest due first), Dr security-deposits / Cr receivables; the rest goes back to the
   customer's IBAN, Dr security-deposits / Cr bank (a pain.001, :mod:`importers.bank.deposit_refunds`);
-  with no IBAN given it stays as credit on the account, Dr security-deposits / Cr customer-credit.
+  with no IBAN given it stays as credit on the account, Dr security-deposits / Cr customer-credit;
+- moved to the new holder on a holder change, with the old holder's consent (a field of the event): the
+  interest for the days held, as when settled, then the whole deposit from the old account's liability to
+  the new one's through the transfer account: Dr security-deposits / Cr deposit-transfers on the old
+  account, Dr deposit-transfers / Cr security-deposits on the new one, both events saved in one
+  transaction (so each account's journal shows its own side, and deposit-transfers stays at zero). Only
+  a paid deposit moves (an unpaid one would leave the old holder owing what the new one is credited with).
 
 Choices where the issue was silent: interest is simple, on actual days over 365, from the day billed to the
 day settled, rounded half up to the cent once; a deposit is settled once, whole; a refund below one cent is
@@ -132,6 +138,9 @@ class HeldDeposit:
     interest: Decimal = ZERO
     refunded: Decimal = ZERO
     payee: DepositPayee | None = None
+    moved_to: str = ""  #: the contract it was moved to on a holder change (then settled_on is that day)
+    moved_from: str = ""  #: the contract it was moved from (the old holder's)
+    consent: str = ""  #: the old holder's consent to the move, as recorded
 
 
 def deposit_interest(amount: Decimal, percent: Decimal, start: date, end: date) -> Decimal:
@@ -173,6 +182,21 @@ class Deposits(Aggregate):
         payee: DepositPayee | None
         bank_account: str
         to_credit: Decimal
+        postings: tuple[Posting, ...]
+
+    class DepositMovedOut(Aggregate.Event):
+        contract_id: str
+        to_contract_id: str
+        to_account_id: str
+        posted_on: date
+        interest: Decimal
+        amount: Decimal
+        consent: str
+        postings: tuple[Posting, ...]
+
+    class DepositMovedIn(Aggregate.Event):
+        deposit: HeldDeposit
+        posted_on: date
         postings: tuple[Posting, ...]
 
     def deposit_for(self, contract_id: str) -> HeldDeposit | None:
@@ -238,3 +262,57 @@ class Deposits(Aggregate):
                               replace(d, settled_on=settled_on, interest=interest, refunded=refunded,
                                       payee=payee)
                               for d in self.deposits)
+
+    def movable_deposit(self, contract_id: str) -> HeldDeposit:
+        """The deposit of ``contract_id`` if it may move to another holder: held, not settled, paid."""
+        held = self.deposit_for(contract_id)
+        if held is None:
+            raise NotFound(f"contract {contract_id} has no deposit on this account", "contract_id")
+        if held.settled_on is not None:
+            raise Conflict(f"the deposit of contract {contract_id} was settled on {held.settled_on}",
+                           "contract_id")
+        item = self.items.get(held.item_id)
+        if item is not None and item.open_amount > 0:
+            raise Conflict(f"the deposit {held.number} is not paid ({item.open_amount} open): it cannot move "
+                           "to another holder; offset it against the final bill instead", "move_deposit")
+        return held
+
+    def move_deposit_out(self, contract_id: str, to: Deposits, to_contract_id: str, to_key: str,
+                         moved_on: date, consent: str) -> Decimal:
+        """Move the deposit with its interest to date to ``to`` (the new holder's account); return the amount
+        moved. Both accounts change: save them together."""
+        held = self.movable_deposit(contract_id)
+        if to.deposit_for(to_contract_id) is not None:
+            raise Conflict(f"contract {to_contract_id} already has a deposit", "new_contract_id")
+        interest = deposit_interest(held.amount, held.annual_interest_percent, held.billed_on, moved_on)
+        amount = held.amount + interest
+        doc = held.number
+        postings = entry(
+            Posting.debit(chart.DEPOSIT_INTEREST, interest, None, doc),
+            Posting.credit(chart.SECURITY_DEPOSITS, interest, self.key, doc),
+            Posting.debit(chart.SECURITY_DEPOSITS, amount, self.key, doc),
+            Posting.credit(chart.DEPOSIT_TRANSFERS, amount, self.key, doc),
+        )
+        arriving = entry(Posting.debit(chart.DEPOSIT_TRANSFERS, amount, to_key, doc),
+                         Posting.credit(chart.SECURITY_DEPOSITS, amount, to_key, doc))
+        self._deposit_moved_out(contract_id, to_contract_id, str(to.id), moved_on, interest, amount, consent,
+                                postings)
+        # The new holder's deposit counts its interest from the day it moved (the old one's up to it, so
+        # no day counts twice or never), at the same rule's rate.
+        to._deposit_moved_in(HeldDeposit(to_contract_id, "", doc, amount, moved_on,
+                                         held.annual_interest_percent, moved_from=contract_id,
+                                         consent=consent), moved_on, arriving)
+        return amount
+
+    @event(DepositMovedOut)
+    def _deposit_moved_out(self, contract_id: str, to_contract_id: str, to_account_id: str, posted_on: date,
+                           interest: Decimal, amount: Decimal, consent: str,
+                           postings: tuple[Posting, ...]) -> None:
+        self.deposits = tuple(d if d.contract_id != contract_id else
+                              replace(d, settled_on=posted_on, interest=interest, moved_to=to_contract_id,
+                                      consent=consent)
+                              for d in self.deposits)
+
+    @event(DepositMovedIn)
+    def _deposit_moved_in(self, deposit: HeldDeposit, posted_on: date, postings: tuple[Posting, ...]) -> None:
+        self.deposits = (*self.deposits, deposit)

@@ -12,19 +12,21 @@ from ledger.accounts.account import ContractAccount
 from ledger.accounts.contract import Contract, SupplyPoint, TariffAssignment
 from ledger.accounts.invoice import (
     MAX_INVOICE_LINES,
-    REFERENCE_SERIES,
     DocumentKind,
     Invoice,
     InvoiceLine,
     NumberRange,
-    ReferenceScheme,
     check_number,
     compute_totals,
     credit_line,
-    derived_reference,
     document_id,
     gl_lines,
     price_line,
+)
+from ledger.accounts.payment_references import (
+    REFERENCE_SERIES,
+    ReferenceScheme,
+    derived_reference,
     sequence_reference,
 )
 from ledger.core.errors import Conflict, InvalidInput
@@ -48,31 +50,33 @@ def draw_numbers(ws: Workspace[object], series: str, year: int, count: int) -> t
 
 
 def issue_reference(ws: Workspace[object], scheme: ReferenceScheme, number: str, *,
-                    drawn: bool) -> tuple[list[Aggregate], str]:
+                    drawn: bool, prefix: str | None = None) -> tuple[list[Aggregate], str]:
     """The payment reference of a new invoice, never one the company issued before; and what to save.
 
     A number the company drew carries its own reference (unique per series: year and serial). A number
     the caller chose may be anything, so it never shapes the reference (``X-2026-000001`` would get the
     digits of ``INV-2026-000001``, ``INV2026000001`` its RF): its invoice gets the next reference of the
     company's sequence, in a space no drawn number reaches (:data:`REFERENCE_SERIES`). So does a drawn
-    number too long for the scheme (OGM takes ten digits: a millionth invoice in a year).
+    number too long for the scheme (OGM takes ten digits: a millionth invoice in a year). The company's
+    reference ``prefix`` leads both (:mod:`ledger.accounts.payment_references`).
     """
-    reference = derived_reference(scheme, number) if drawn else None
+    reference = derived_reference(scheme, number, prefix or "") if drawn else None
     if reference is not None:
         return [], reference
-    references, (sequenced,) = sequence_references(ws, scheme, 1)
+    references, (sequenced,) = sequence_references(ws, scheme, 1, prefix)
     return [references], sequenced
 
 
-def sequence_references(ws: Workspace[object], scheme: ReferenceScheme,
-                        count: int) -> tuple[NumberRange, list[str]]:
+def sequence_references(ws: Workspace[object], scheme: ReferenceScheme, count: int,
+                        prefix: str | None = None) -> tuple[NumberRange, list[str]]:
     """The next ``count`` references of the company's own sequence (:data:`REFERENCE_SERIES`), in one draw.
 
     One draw, so a command that needs several (a plan's instalments) saves one range with them.
     """
     references, _ = draw_numbers(ws, REFERENCE_SERIES, 0, count)
     first = references.last - count + 1
-    return references, [sequence_reference(scheme, serial) for serial in range(first, references.last + 1)]
+    return references, [sequence_reference(scheme, serial, prefix or "")
+                        for serial in range(first, references.last + 1)]
 
 
 def price_lines(lines: tuple[ac.LineInput, ...],
@@ -149,7 +153,8 @@ class AccountHandlers(Capability[CompanyConfig]):
             if self.ws.exists(document_id(number)):
                 raise Conflict(f"document number {number!r} is already issued", "number")
         reference_range, reference = issue_reference(self.ws, company.reference_scheme, number,
-                                                     drawn=cmd.number is None)
+                                                     drawn=cmd.number is None,
+                                                     prefix=company.reference_prefix)
         to_save += reference_range
         invoice = Invoice(document_id(number), number, DocumentKind.INVOICE, account.id, cmd.contract_id,
                           issue_date, cmd.period, due_date, account.currency, lines, totals, reference,

@@ -4,7 +4,10 @@ the regularisation of an irregular holder.
 - :class:`SupplyPointOccupancy` (one per supply point) says which contract supplies it, or that it is
   vacant, and keeps who held it when. A holder change ends the old contract on the change date and signs
   the new holder's from the next day, on the new account; the old account keeps its open items, its
-  dunning and its deposit. A move-out without successor leaves the point vacant; a move-in reopens it.
+  dunning and its deposit (unless the old holder consents to move it to the new one:
+  :class:`~ledger.accounts.life_commands.MoveDeposit`). A move-out without successor leaves the point
+  vacant; a move-in reopens it. Each holder's portal sees the point's data of its own tenure only
+  (:func:`holder_window`).
 - :class:`Regularisations` (one per company) lists pending regularisations with their due dates: AMAM
   Messina gives an irregular holder 60 days to change holder, "onde evitare la rescissione del contratto"
   (the seed). A holder change of the contract settles it; :class:`~ledger.accounts.life_commands.
@@ -20,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import Decimal
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -28,18 +30,13 @@ from eventsourcing.domain import Aggregate, event
 from ledger.accounts import life_commands as lc
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.contract import Contract, SupplyPoint, TariffAssignment
-from ledger.accounts.deposits import DepositPayee, required_deposit
-from ledger.accounts.handlers import issue_reference
-from ledger.accounts.invoice import document_id
-from ledger.accounts.terms import PaymentMethod
+from ledger.accounts.deposit_handlers import DepositHandlers
+from ledger.accounts.deposit_handlers import text as _text
 from ledger.core.errors import Conflict, InvalidInput
-from ledger.core.handling import Capability, Handled, handles
+from ledger.core.handling import Handled, handles
 from ledger.core.ids import child_id, name_id
-from ledger.parties.company import CompanyConfig
-from ledger.parties.identifiers import InvalidIdentifier, validate_iban, validate_supply_point
+from ledger.parties.identifiers import InvalidIdentifier, validate_supply_point
 
-#: Longest free text (reasons, names) these commands take.
-MAX_TEXT = 200
 #: Most regularisations one company keeps pending at once (a named limit on the list's aggregate).
 MAX_PENDING_REGULARISATIONS = 10000
 #: Most days a regularisation may be given.
@@ -103,6 +100,29 @@ class SupplyPointOccupancy(Aggregate):
         self.tenures = (*self.tenures[:-1], replace(self.tenures[-1], until=vacated_on, how=how))
 
 
+def holder_window(occupancy: SupplyPointOccupancy | None,
+                  contract: Contract) -> tuple[date | None, date | None]:
+    """The days of its supply point's data (readings, load curve) a contract's holder may see in the portal:
+    from the day after the holder before them left (no bound for the first one known, whose opening read
+    predates the contract), to the contract's end (the change date, included; no bound while it lasts).
+
+    Why: after a voltura the old and the new holder are different customers of the same meter; each may
+    see their own consumption and nothing of the other's (GDPR art. 5(1)(c), data minimisation).
+    """
+    since: date | None = None
+    for tenure in occupancy.tenures if occupancy is not None else ():
+        if tenure.contract_id != str(contract.id) and tenure.until is not None \
+                and tenure.until < contract.start_date:
+            after = tenure.until + timedelta(days=1)
+            since = after if since is None or after > since else since
+    return since, contract.end_date
+
+
+def within(window: tuple[date | None, date | None], day: date) -> bool:
+    since, until = window
+    return (since is None or since <= day) and (until is None or day <= until)
+
+
 @dataclass(frozen=True, slots=True)
 class PendingRegularisation:
     contract_id: str
@@ -144,14 +164,9 @@ class Regularisations(Aggregate):
         return [p for p in self.pending if p.due_on < as_of]
 
 
-def _text(value: str, field: str) -> str:
-    text = value.strip()
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"at most {MAX_TEXT} characters", field)
-    return text
+class LifeHandlers(DepositHandlers):
+    """The life at a supply point; the deposits' handlers are :class:`DepositHandlers`'."""
 
-
-class LifeHandlers(Capability[CompanyConfig]):
     def _occupancy(self, supply_point: SupplyPoint) -> SupplyPointOccupancy:
         found = self.find(SupplyPointOccupancy, SupplyPointOccupancy.id_for(supply_point))
         return found or SupplyPointOccupancy(SupplyPointOccupancy.id_for(supply_point), supply_point.scheme,
@@ -167,46 +182,6 @@ class LifeHandlers(Capability[CompanyConfig]):
         regularisations = self._regularisations()
         regularisations.close(str(contract.id), on, how)
         return occupancy, [contract, occupancy, regularisations]
-
-    @handles(lc.BillDeposit)
-    def bill_deposit(self, cmd: lc.BillDeposit, rid: UUID) -> Handled:
-        contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
-        account = self.get(ContractAccount, contract.account_id, "contract account", "account_id")
-        kind = _text(cmd.customer_kind, "customer_kind")
-        direct_debit = account.payment_method is PaymentMethod.DIRECT_DEBIT or account.mandate is not None
-        amount, rule = required_deposit(self.config.deposit_rules, contract.commodity.value, kind, cmd.size,
-                                        direct_debit)
-        if amount == 0:
-            why = "waived with direct debit" if rule is not None else "no deposit rule fits"
-            return [], {"amount": "0.00", "waived": why}
-        issue_date = cmd.issue_date or self.today()
-        due_date = cmd.due_date or issue_date + timedelta(days=account.payment_terms_days)
-        number = f"DEP-{contract.id.hex[:12].upper()}"
-        references, reference = issue_reference(self.ws, self.config.reference_scheme, number, drawn=False)
-        account.bill_deposit(str(contract.id), document_id(number).hex, number, amount, issue_date, due_date,
-                             reference, rule.annual_interest_percent if rule else Decimal(0))
-        return [*references, account], {"amount": str(amount), "number": number,
-                                        "payment_reference": reference, "due_date": due_date.isoformat()}
-
-    @handles(lc.SettleDeposit)
-    def settle_deposit(self, cmd: lc.SettleDeposit, rid: UUID) -> Handled:
-        contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
-        account = self.get(ContractAccount, contract.account_id, "contract account", "account_id")
-        payee = None
-        if cmd.refund_iban.strip():
-            try:
-                iban = validate_iban(cmd.refund_iban)
-            except InvalidIdentifier as e:
-                raise InvalidInput(str(e), "refund_iban") from e
-            name = _text(cmd.refund_name, "refund_name")
-            if not name:
-                raise InvalidInput("a refund needs the payee's name", "refund_name")
-            payee = DepositPayee(name, iban, _text(cmd.refund_town, "refund_town"),
-                                 _text(cmd.refund_country, "refund_country").upper() or "IT")
-        interest, refunded = account.settle_deposit(str(contract.id), cmd.settled_on, payee,
-                                                    self.config.bank_account)
-        return [account], {"settled_on": cmd.settled_on.isoformat(), "interest": str(interest),
-                           "refunded": str(refunded)}
 
     @handles(lc.ChangeHolder)
     def change_holder(self, cmd: lc.ChangeHolder, rid: UUID) -> Handled:
@@ -258,23 +233,27 @@ class LifeHandlers(Capability[CompanyConfig]):
         contract = self.get(Contract, cmd.contract_id, "contract", "contract_id")
         if contract.end_date is not None:
             raise Conflict(f"contract {contract.id} ended on {contract.end_date}", "contract_id")
+        notified_on = cmd.notified_on or self.today()
         if not 1 <= cmd.days <= MAX_REGULARISATION_DAYS:
             raise InvalidInput(f"give 1..{MAX_REGULARISATION_DAYS} days", "days")
         reason = _text(cmd.reason, "reason")
         if not reason:
             raise InvalidInput("say why the holder is irregular", "reason")
-        due = cmd.notified_on + timedelta(days=cmd.days)
+        due = notified_on + timedelta(days=cmd.days)
         regularisations = self._regularisations()
         regularisations.require(PendingRegularisation(str(contract.id), contract.supply_point.id,
-                                                      cmd.notified_on, due, reason))
+                                                      notified_on, due, reason))
         return [regularisations], {"contract_id": str(contract.id), "due_on": due.isoformat()}
 
     @handles(lc.LapseRegularisations)
     def lapse_regularisations(self, cmd: lc.LapseRegularisations, rid: UUID) -> Handled:
+        as_of = cmd.as_of or self.today()
+        if as_of > self.today():  # a later day would end contracts whose holders still have time
+            raise InvalidInput(f"regularisations lapse as of today ({self.today()}) at the latest", "as_of")
         regularisations = self._regularisations()
         saved: dict[UUID, Aggregate] = {}
         ended = []
-        for pending in regularisations.overdue(cmd.as_of):
+        for pending in regularisations.overdue(as_of):
             contract = self.get(Contract, UUID(pending.contract_id), "contract", "contract_id")
             if contract.end_date is None:
                 for aggregate in self._end(contract, pending.due_on, "lapsed")[1]:
@@ -283,4 +262,4 @@ class LifeHandlers(Capability[CompanyConfig]):
             else:
                 regularisations.close(pending.contract_id, pending.due_on, "ended")
         saved[regularisations.id] = regularisations
-        return list(saved.values()), {"ended_contracts": ended}
+        return list(saved.values()), {"as_of": as_of.isoformat(), "ended_contracts": ended}

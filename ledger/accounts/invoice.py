@@ -30,7 +30,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.accounts.references import be_ogm, ch_qrr, fi, it_pagopa, no_kid, rf
+# ReferenceScheme is re-exported: it was defined here, and callers (tests, tools) import it from here.
+from ledger.accounts.payment_references import MAX_NUMBER_LENGTH as MAX_NUMBER_LENGTH
+from ledger.accounts.payment_references import ReferenceScheme as ReferenceScheme
 from ledger.core import chart
 from ledger.core.errors import InvalidInput
 from ledger.core.ids import name_id
@@ -47,17 +49,6 @@ LUMP_SUM_UNIT = "lump sum"
 class DocumentKind(enum.Enum):
     INVOICE = "invoice"
     CREDIT_NOTE = "credit-note"
-
-
-class ReferenceScheme(enum.Enum):
-    """The payment reference the company prints on its invoices (configuration)."""
-
-    RF = "rf"  # ISO 11649, anywhere in SEPA
-    FI = "fi"  # viitenumero
-    IT_PAGOPA = "it_pagopa"  # numero avviso, segregation code 01
-    BE_OGM = "be_ogm"  # gestructureerde mededeling
-    CH_QRR = "ch_qrr"  # QR-IBAN reference
-    NO_KID = "no_kid"  # KID, mod 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,83 +190,6 @@ def gl_lines(lines: Sequence[InvoiceLine], totals: Totals, account_key: str, num
         make = Posting.credit if is_credit else Posting.debit
         postings.append(make(account, abs(amount), None, number))
     return tuple(postings)
-
-
-def payment_reference(scheme: ReferenceScheme, number: str) -> str:
-    """The reference printed on an invoice, derived from its number and verified by check digits.
-
-    >>> payment_reference(ReferenceScheme.RF, "INV-2026-000123")
-    'RF98INV2026000123'
-    >>> payment_reference(ReferenceScheme.FI, "INV-2026-000123")
-    '20260001230'
-    >>> [payment_reference(s, "INV-2026-000123") for s in list(ReferenceScheme)[2:]]
-    ['301000202600012302', '202600012320', '000000000000000020260001237', '20260001233']
-
-    The national schemes are built from the digits of the number (year and serial): unique per series,
-    which is what the invoice series (not credit notes, which carry no reference) needs. Only a number the
-    company drew may shape a reference: invoices get theirs from
-    :func:`ledger.accounts.handlers.issue_reference`, which uses :func:`derived_reference` (nothing cut
-    away) for drawn numbers and the company's sequence for the rest. Called directly on other numbers this
-    may raise stdnum's errors, and ``be_ogm`` keeps only the last ten digits.
-    """
-    digits = "".join(ch for ch in number if ch.isdigit())
-    if scheme is ReferenceScheme.RF:
-        return rf.generate("".join(ch for ch in number if ch.isalnum()).upper())
-    if scheme is ReferenceScheme.FI:
-        return fi.generate(digits)
-    if scheme is ReferenceScheme.IT_PAGOPA:
-        return it_pagopa.generate("01", digits.zfill(13))
-    if scheme is ReferenceScheme.BE_OGM:
-        return be_ogm.generate(digits.zfill(10)[-10:])
-    if scheme is ReferenceScheme.CH_QRR:
-        return ch_qrr.generate(digits.zfill(26))
-    return no_kid.generate(digits)
-
-
-#: The company's own sequence of payment references, for invoices whose number the caller chose (a gapless
-#: :class:`NumberRange`, year 0). Its references are built on ``9`` + the serial in nine digits: a space no
-#: drawn number reaches, since a drawn number's digits start with its year.
-REFERENCE_SERIES = "payment-reference"
-#: Longest document number a caller may choose (ISO 20022 ``Max35Text``, where payers' banks quote it).
-MAX_NUMBER_LENGTH = 35
-
-
-def derived_reference(scheme: ReferenceScheme, number: str) -> str | None:
-    """The reference :func:`payment_reference` gives, or None where the number cannot carry it whole.
-
-    Nothing is cut or padded away: a Finnish base takes 3 to 19 digits, pagoPA 13, OGM 10, QRR 26 (not
-    all zeros), KID 24, RF 21 letters and digits.
-
-    >>> derived_reference(ReferenceScheme.FI, "INV-2026-000123"), derived_reference(ReferenceScheme.FI, "ABC")
-    ('20260001230', None)
-    >>> derived_reference(ReferenceScheme.BE_OGM, "INV-2026-1000000") is None  # 11 digits: OGM takes 10
-    True
-    """
-    digits = "".join(ch for ch in number if ch in "0123456789")
-    body = "".join(ch for ch in number.upper() if ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    fits = {
-        ReferenceScheme.RF: 1 <= len(body) <= 21,
-        ReferenceScheme.FI: 3 <= len(digits.lstrip("0")) <= 19,
-        ReferenceScheme.IT_PAGOPA: 1 <= len(digits) <= 13,
-        ReferenceScheme.BE_OGM: 1 <= len(digits) <= 10,
-        ReferenceScheme.CH_QRR: 1 <= len(digits) <= 26 and digits.strip("0") != "",
-        ReferenceScheme.NO_KID: 1 <= len(digits) <= 24,
-    }
-    # Built from the ASCII letters and digits only, so it is what payment_reference gives a drawn number.
-    return payment_reference(scheme, body) if fits[scheme] else None
-
-
-def sequence_reference(scheme: ReferenceScheme, serial: int) -> str:
-    """The ``serial``-th reference of the company's own sequence (see :data:`REFERENCE_SERIES`).
-
-    >>> sequence_reference(ReferenceScheme.RF, 1), sequence_reference(ReferenceScheme.BE_OGM, 1)
-    ('RF579000000001', '900000000116')
-    """
-    if not 1 <= serial < 10**9:
-        raise InvalidInput("the company's sequence of payment references is used up")
-    reference = derived_reference(scheme, f"9{serial:09d}")
-    assert reference is not None  # ten digits fit every scheme
-    return reference
 
 
 def check_number(number: str, reserved_series: tuple[str, ...]) -> str:

@@ -26,6 +26,36 @@ class BillDeposit:
 
 
 @dataclass(frozen=True, slots=True)
+class RequireDeposit:
+    """Ask the deposit the company's rule asks of a new contract with the contract's first invoice: the
+    billing run bills it (:class:`BillRequiredDeposit`) in the same transaction as that invoice."""
+
+    contract_id: UUID
+    customer_kind: str = "household"
+    size: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class BillRequiredDeposit:
+    """The billing run's: bill the deposit the contract requires, dated as the invoice it goes with (its
+    issue date, the account's terms). Nothing when none is required, it is billed already, or waived."""
+
+    contract_id: UUID
+    issue_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class MoveDeposit:
+    """Move the old holder's paid deposit to the new holder's contract on a holder change, with the old
+    holder's recorded consent (how and when they gave it), instead of offsetting and refunding it."""
+
+    contract_id: UUID
+    new_contract_id: UUID
+    moved_on: date
+    consent: str
+
+
+@dataclass(frozen=True, slots=True)
 class SettleDeposit:
     """Offset a contract's deposit against its account's open items and refund the rest to an IBAN."""
 
@@ -73,16 +103,18 @@ class MoveIn:
 
 @dataclass(frozen=True, slots=True)
 class RequireRegularisation:
-    """The holder of ``contract_id`` is not who uses the supply: they must change holder within the days."""
+    """The holder of ``contract_id`` is not who uses the supply: they must change holder within the days
+    from ``notified_on`` (None: today, by the injected clock)."""
 
     contract_id: UUID
-    notified_on: date
+    notified_on: date | None
     reason: str
     days: int = REGULARISATION_DAYS
 
 
 @dataclass(frozen=True, slots=True)
 class LapseRegularisations:
-    """End every contract whose regularisation fell due before ``as_of`` without a holder change."""
+    """End every contract whose regularisation fell due before ``as_of`` without a holder change (None:
+    today, by the injected clock; never a later day, which would rescind holders who still have time)."""
 
-    as_of: date
+    as_of: date | None = None

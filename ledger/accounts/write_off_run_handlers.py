@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,19 +21,25 @@ from ledger.core.errors import InvalidInput
 from ledger.core.handling import Capability, Handled, handles
 from ledger.core.ids import child_id
 from ledger.core.money import ZERO
-from ledger.parties.company import CompanyConfig
+from ledger.core.transcoding import as_before
+from ledger.parties.company import CompanyConfig, company_named, company_of
 
 
 @dataclass(frozen=True, slots=True)
 class ProposeWriteOffRun:
-    """Propose writing off what ``reason`` allows on ``on`` among ``account_ids`` (the view's candidates)."""
+    """Propose writing off what ``reason`` allows on ``on`` among ``account_ids`` (the view's candidates),
+    of ``company``'s accounts only if one is named (None: every company's, as before issue 11)."""
 
     reason: str
     on: date
     account_ids: tuple[UUID, ...]
+    company: str | None = None
 
     def preload_ids(self) -> tuple[UUID, ...]:
         return self.account_ids
+
+    def idempotency_payload(self) -> object:
+        return as_before(self, "company")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +61,15 @@ def _chosen(account: ContractAccount, reason: str, on: date) -> list[OpenItem]:
     return items if account.credit == 0 and 0 < open_total <= MAX_SMALL_BALANCE else []
 
 
+def with_something_to_write_off(accounts: Iterable[ContractAccount], reason: str, on: date) -> list[UUID]:
+    """The ids of ``accounts`` a run for ``reason`` on ``on`` would propose: what the proposal's handler
+    decides, asked beforehand of one batch of accounts at a time, so a run over many overdue accounts never
+    holds them all (:mod:`api.write_off_run`)."""
+    return [a.id for a in accounts if _chosen(a, reason, on)]
+
+
 def run_dict(run: WriteOffRun) -> dict[str, Any]:
-    return {"run_id": str(run.id), "reason": run.reason, "status": run.status,
+    return {"run_id": str(run.id), "reason": run.reason, "status": run.status, "company": run.company,
             "proposed_on": run.proposed_on.isoformat(), "accounts": len(run.proposals),
             "amount": str(sum((p.amount for p in run.proposals), ZERO.quantize(ZERO))),
             "written_off": sum(1 for o in run.outcomes if o.write_off_id is not None),
@@ -69,16 +83,19 @@ class WriteOffRunHandlers(Capability[CompanyConfig]):
         finance_only(self.actor(), "propose a write-off run")
         if cmd.on > self.today():
             raise InvalidInput("a write-off run is not proposed for a future day", "on")
+        company = None if cmd.company is None else company_named(self.ws, cmd.company).code
         proposals = []
         for account_id in sorted(set(cmd.account_ids)):
             account = self.get(ContractAccount, account_id, "contract account", "account_ids")
+            if company is not None and company_of(self.ws, account).code != company:
+                continue  # another company's: its own write-off run decides on it
             chosen = _chosen(account, cmd.reason, cmd.on)
             if chosen:
                 proposals.append(ProposedWriteOff(account_id, tuple(i.item_id for i in chosen),
                                                   tuple(i.document_number for i in chosen),
                                                   tuple(i.open_amount for i in chosen)))
         WriteOffRun.check(cmd.reason, proposals)
-        run = WriteOffRun(child_id(rid, "write-off-run"), cmd.reason, cmd.on, tuple(proposals))
+        run = WriteOffRun(child_id(rid, "write-off-run"), cmd.reason, cmd.on, tuple(proposals), company)
         return [run], run_dict(run)
 
     @handles(ExecuteWriteOffRun)

@@ -53,6 +53,7 @@ class WriteOffRun(Aggregate):
         reason: str
         proposed_on: date
         proposals: tuple[ProposedWriteOff, ...]
+        company: str | None = None  # issue 11: only this company's accounts; None (older runs): all
 
     class Executed(Aggregate.Event):
         executed_on: date
@@ -64,7 +65,8 @@ class WriteOffRun(Aggregate):
 
     @event(Proposed)
     def __init__(self, id: UUID, reason: str, proposed_on: date,
-                 proposals: tuple[ProposedWriteOff, ...]) -> None:
+                 proposals: tuple[ProposedWriteOff, ...], company: str | None = None) -> None:
+        self.company = company
         self.reason = reason
         self.proposed_on = proposed_on
         self.proposals = proposals

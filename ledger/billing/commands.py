@@ -13,9 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from ledger.accounts.contract import BillingFrequency
 from ledger.billing.rating import TariffVersion
 from ledger.billing.readings import ReadingSource
 from ledger.billing.records import BilledPeriod, RunBatch
+from ledger.core.transcoding import as_before
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,34 @@ class SetBillingVatRate:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeContractTariff:
+    """Bill the contract on ``tariff_code`` from ``effective_from`` on (earlier days keep their tariff)."""
+
+    contract_id: UUID
+    tariff_code: str
+    effective_from: date
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeBillingFrequency:
+    """Bill the contract every ``billing_frequency`` from ``effective_from`` (the first of a month) on."""
+
+    contract_id: UUID
+    billing_frequency: BillingFrequency
+    effective_from: date
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeContractVatRate:
+    """Bill the contract at ``vat_rate`` (None: the tariff's) for periods ending from ``effective_from``."""
+
+    contract_id: UUID
+    vat_rate: Decimal | None
+    effective_from: date
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class RecordBilledPeriods:
     """Note in the contracts' billing histories that the invoice issued under ``invoice_key`` bills them.
 
@@ -134,6 +164,11 @@ class StartBillingRun:
     period_end: date
     issue_date: date | None = None
     contracts: tuple[UUID, ...] = ()  # a portion of the portfolio; empty: every contract
+    #: Only the contracts of this company's accounts; None: every company's (as every run before issue 11).
+    company: str | None = None
+
+    def idempotency_payload(self) -> object:
+        return as_before(self, "company")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +192,9 @@ BillingCommand = (
     | DefineTariffVersion
     | RecordSpotPrices
     | SetBillingVatRate
+    | ChangeContractTariff
+    | ChangeBillingFrequency
+    | ChangeContractVatRate
     | RecordBilledPeriods
     | RecordTrueUp
     | StartBillingRun

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ledger.accounts.commands import LineInput
-from ledger.accounts.contract import Commodity
+from ledger.accounts.contract import Commodity, Contract
 from ledger.billing.load_curves import LoadCurveMonth
 from ledger.billing.rating import RatedLine
 from ledger.billing.readings import ChainPoint, MeterReadings, chain, daily_average
@@ -90,6 +90,19 @@ def billing_periods(
         if s <= e and window_start <= e <= window_end:
             out.append((s, e))
         index = nxt
+
+
+def contract_periods(contract: Contract, window_start: date, window_end: date) -> list[tuple[date, date]]:
+    """The contract's periods whose last day falls in the window, each by the billing frequency in force.
+
+    A frequency change (the first of a month) ends the period running under the old frequency the day
+    before, and the new frequency's periods start from it, grouped from January as always
+    (:func:`billing_periods` within each stretch).
+    """
+    periods: list[tuple[date, date]] = []
+    for frequency, first, last in contract.frequency_spans():
+        periods += billing_periods(frequency.months, first, last, window_start, window_end)
+    return periods
 
 
 @dataclass(frozen=True, eq=False)

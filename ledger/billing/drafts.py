@@ -13,8 +13,8 @@ them (same functions, same rounding), so a simulation shows the very totals a ru
   amount (:func:`ledger.accounts.invoice.credit_line`), so the credit note's lines add up too.
 
 Keys (idempotency): ``bill:<contract or account>:<first>:<last>`` for an invoice and
-``billed:...`` for its history entry; ``trueup-credit|trueup-invoice|trueup:<contract>:<first>:<last>:<n>``
-for the n-th true-up of a period.
+``billed:...`` for its history entry, ``deposit:<contract>:bill:...`` for a deposit billed with it;
+``trueup-credit|trueup-invoice|trueup:<contract>:<first>:<last>:<n>`` for the n-th true-up of a period.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from ledger.accounts import commands as ac
+from ledger.accounts import life_commands as lc
 from ledger.accounts.invoice import (
     MAX_INVOICE_LINES,
     Invoice,
@@ -208,6 +209,10 @@ def _bill_draft(jobs: list[Job], issue_date: date) -> Draft:
                 key,
             ),
             (b.RecordBilledPeriods(key, tuple((j.contract.id, j.entry()) for j in jobs)), "billed" + key[4:]),
+            # A deposit required of a new contract is billed with its first invoice, in the same transaction
+            # and dated alike; the handler bills nothing once it is billed, so later invoices carry none.
+            *((lc.BillRequiredDeposit(j.contract.id, issue_date), f"deposit:{j.contract.id}:{key}")
+              for j in jobs if j.contract.deposit_requirement is not None),
         ]
     return draft
 

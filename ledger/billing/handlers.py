@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from uuid import UUID
@@ -40,7 +40,7 @@ from ledger.core.errors import InvalidInput, NotFound
 from ledger.core.handling import Capability, Handled, handles
 from ledger.core.idempotency import IdempotencyRecord, record_id
 from ledger.core.ids import child_id
-from ledger.parties.company import CompanyConfig
+from ledger.parties.company import CompanyConfig, company_named
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -106,9 +106,11 @@ class BillingHandlers(Capability[CompanyConfig]):
     def reject_held_reading(self, cmd: b.RejectHeldReading, rid: UUID) -> Handled:
         return reads.reject_held_reading(self.ws, cmd)
 
-    def reading_reviews(self, limit: int = MAX_REVIEWS_LISTED) -> list[ReviewEntry]:
-        """The readings held for review (not plausible), oldest first: the clerk's list."""
-        return reads.reading_reviews(self.ws, limit)
+    def reading_reviews(self, limit: int = MAX_REVIEWS_LISTED, after: tuple[date, str] | None = None,
+                        supply_point: str | None = None) -> list[ReviewEntry]:
+        """The readings held for review (not plausible), oldest first: the clerk's list; from the one
+        after ``after`` (day held, reading id), of one ``supply_point`` if named."""
+        return reads.reading_reviews(self.ws, limit, after, supply_point)
 
     @handles(b.RecordLoadCurve)
     def record_load_curve(self, cmd: b.RecordLoadCurve, rid: UUID) -> Handled:
@@ -160,7 +162,9 @@ class BillingHandlers(Capability[CompanyConfig]):
     @handles(b.DefineTariffVersion)
     def define_tariff_version(self, cmd: b.DefineTariffVersion, rid: UUID) -> Handled:
         code = cmd.version.code
-        for i, component in enumerate(cmd.version.components):  # each names the revenue it books to
+        # Each names the revenue it books to. A tariff is the installation's, no account's: its components
+        # are checked against the default company's (an invoice checks them again against its account's).
+        for i, component in enumerate(cmd.version.components):
             self.config.revenue_component(component.name, f"version.components[{i}].name")
         tariff = self.find(Tariff, Tariff.id_for(code)) or Tariff(Tariff.id_for(code), code)
         new = tariff.define(cmd.version, cmd.spot_index, self.today())
@@ -288,6 +292,7 @@ class BillingHandlers(Capability[CompanyConfig]):
             cmd.issue_date,
             self.today(),
             tuple(cmd.contracts),
+            None if cmd.company is None else company_named(self.ws, cmd.company).code,
         )
         return [run], {"run_id": str(run.id)}
 

@@ -286,5 +286,8 @@ def _rate_group(ctx: RatingContext, jobs: list[Job], grid: IntervalGrid) -> None
         usage = job.usage
         if usage is None:  # pragma: no cover - every grouped job has a usage
             continue
-        vat = job.history.vat_rate if job.history is not None else None
+        # The rate in force on the period's last day: a continuous supply is completed when each period it
+        # is billed for expires (EU VAT directive 2006/112/EC art. 64(1),
+        # https://eur-lex.europa.eu/eli/dir/2006/112/oj), so that day's rate applies to the whole period.
+        vat = job.history.vat_rate_on(job.end) if job.history is not None else None
         job.lines = line_inputs(result.lines(meter), job.site, (*usage.basis, *calendars), usage.note, vat)

@@ -113,8 +113,9 @@ def reject_held_reading(ws: Workspace[CompanyConfig], cmd: b.RejectHeldReading) 
     return [readings, listed], {"reading_id": cmd.reading_id, "status": "rejected"}
 
 
-def reading_reviews(ws: Workspace[CompanyConfig], limit: int) -> list[ReviewEntry]:
-    """The readings waiting for a clerk, oldest held first."""
+def reading_reviews(ws: Workspace[CompanyConfig], limit: int, after: tuple[date, str] | None = None,
+                    supply_point: str | None = None) -> list[ReviewEntry]:
+    """The readings waiting for a clerk, oldest held first (after ``after``, of ``supply_point``)."""
     found = ws.find(ReadingReviewList, ReadingReviewList.id_for())
-    return [] if found is None else found.entries(limit)
+    return [] if found is None else found.entries(limit, after, supply_point)
 

@@ -166,6 +166,11 @@ class ReadingReviewList(Aggregate):
     def _resolved(self, reading_id: str, status: str, resolved_on: date) -> None:
         self.waiting = {k: v for k, v in self.waiting.items() if k != reading_id}
 
-    def entries(self, limit: int = MAX_REVIEWS_LISTED) -> list[ReviewEntry]:
-        """What is waiting, held first first."""
-        return sorted(self.waiting.values(), key=lambda e: (e.held_on, e.reading_id))[:limit]
+    def entries(self, limit: int = MAX_REVIEWS_LISTED, after: tuple[date, str] | None = None,
+                supply_point: str | None = None) -> list[ReviewEntry]:
+        """What is waiting, held first first: at most ``limit`` (and :data:`MAX_REVIEWS_LISTED`) entries,
+        from the one after ``after`` (day held, reading id: a keyset page), of ``supply_point`` if named."""
+        chosen = [e for e in self.waiting.values()
+                  if (after is None or (e.held_on, e.reading_id) > after)
+                  and (supply_point is None or e.supply_point == supply_point)]
+        return sorted(chosen, key=lambda e: (e.held_on, e.reading_id))[:min(limit, MAX_REVIEWS_LISTED)]

@@ -60,7 +60,16 @@ class ContractBilling(Aggregate):
         contract_id: UUID
 
     class VatRateSet(Aggregate.Event):
+        """The contract's own rate for every period (None: the tariff's), as set before rates had dates."""
+
         vat_rate: Decimal | None
+        reason: str
+
+    class VatRateChanged(Aggregate.Event):
+        """The contract's own rate (None: the tariff's) for periods ending on or after ``effective_from``."""
+
+        vat_rate: Decimal | None
+        effective_from: date
         reason: str
 
     class PeriodBilled(Aggregate.Event):
@@ -74,6 +83,8 @@ class ContractBilling(Aggregate):
     def __init__(self, id: UUID, contract_id: UUID) -> None:
         self.contract_id = contract_id
         self.vat_rate: Decimal | None = None
+        #: (from, rate) in date order; a rate set undated counts from the first day (date.min).
+        self.vat_rates: tuple[tuple[date, Decimal | None], ...] = ()
         self.periods: dict[Period, BilledPeriod] = {}
         self.history: list[BilledPeriod] = []
         self.corrections: dict[Period, int] = {}
@@ -123,6 +134,41 @@ class ContractBilling(Aggregate):
     @event(VatRateSet)
     def _vat_set(self, vat_rate: Decimal | None, reason: str) -> None:
         self.vat_rate = vat_rate
+        self.vat_rates = ((date.min, vat_rate),)
+
+    def change_vat_rate(self, vat_rate: Decimal | None, effective_from: date, reason: str) -> None:
+        """The contract's rate from ``effective_from`` on: later than the last dated change, and after
+        every period already billed (a billed period's VAT is corrected by a credit note, not here)."""
+        if vat_rate is not None and not (vat_rate.is_finite() and ZERO <= vat_rate <= 100):
+            raise InvalidInput("VAT rate is a percentage 0..100", "vat_rate")
+        dated = [since for since, _ in self.vat_rates if since != date.min]
+        if dated and effective_from <= dated[-1]:
+            raise InvalidInput(f"a VAT rate change must be later than the current one (from {dated[-1]})",
+                               "effective_from")
+        billed = max((p.period_end for p in self.periods.values()), default=None)
+        if billed is not None and effective_from <= billed:
+            raise InvalidInput(f"the contract is billed up to {billed}: a new VAT rate takes effect after "
+                               "that (correct a billed period with a credit note)", "effective_from")
+        self._vat_changed(vat_rate, effective_from, reason)
+
+    @event(VatRateChanged)
+    def _vat_changed(self, vat_rate: Decimal | None, effective_from: date, reason: str) -> None:
+        self.vat_rate = vat_rate
+        self.vat_rates = (*self.vat_rates, (effective_from, vat_rate))
+
+    def vat_rate_on(self, day: date) -> Decimal | None:
+        """The contract's own VAT rate in force on ``day``; None: the tariff's.
+
+        >>> history = ContractBilling(ContractBilling.id_for(name_id("c", "1")), name_id("c", "1"))
+        >>> history.change_vat_rate(Decimal("10"), date(2026, 7, 1), "domestic use")
+        >>> history.vat_rate_on(date(2026, 6, 30)), history.vat_rate_on(date(2026, 7, 31))
+        (None, Decimal('10'))
+        """
+        rate = None
+        for since, value in self.vat_rates:
+            if since <= day:
+                rate = value
+        return rate
 
     def documents(self) -> list[str]:
         """Invoice and credit-note numbers of this contract, in the order they were issued."""
@@ -193,6 +239,7 @@ class BillingRun(Aggregate):
         issue_date: date | None
         started_on: date
         contracts: tuple[UUID, ...]
+        company: str | None = None  # issue 11: only this company's contracts; None (older runs): all
 
     class BatchRecorded(Aggregate.Event):
         batch: RunBatch
@@ -210,8 +257,10 @@ class BillingRun(Aggregate):
         issue_date: date | None,
         started_on: date,
         contracts: tuple[UUID, ...],
+        company: str | None = None,
     ) -> None:
         self.contracts = contracts
+        self.company = company
         self.period_start = period_start
         self.period_end = period_end
         self.issue_date = issue_date

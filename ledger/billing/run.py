@@ -3,10 +3,10 @@
 A run over the days [start, end] works through the portfolio in chunks of contract accounts:
 
 1. **Select.** Contracts come from the store's log (``Contract.Signed``); their due periods from
-   :func:`ledger.billing.decisions.billing_periods`. A period that the contract's billing history already
-   covers is skipped (``already_billed``): a re-run, or a resumed run after a crash, bills nothing
-   twice. Billed periods that may now rate differently (estimated, or their readings corrected) are
-   checked for a **true-up**.
+   :func:`ledger.billing.decisions.contract_periods` (by the frequency in force). A period that the
+   contract's billing history already covers is skipped (``already_billed``): a re-run, or a resumed
+   run after a crash, bills nothing twice. Billed periods that may now rate differently (estimated, or
+   their readings corrected) are checked for a **true-up**.
 2. **Load** the chunk's histories, readings, load curves, tariffs and spot prices, a query per kind.
 3. **Rate** (:mod:`ledger.billing.rating_step`): contracts sharing a period, grid and tariff versions are
    priced in one call of the numpy kernel.
@@ -41,9 +41,10 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
+from ledger.accounts.account import ContractAccount
 from ledger.accounts.contract import Contract
 from ledger.billing import commands as b
-from ledger.billing.decisions import DAY, BillingSettings, billing_periods, needs_true_up_check
+from ledger.billing.decisions import DAY, BillingSettings, contract_periods, needs_true_up_check
 from ledger.billing.drafts import Draft, drafts_for
 from ledger.billing.issuing import Record, issue_drafts
 from ledger.billing.load_curves import LoadCurveMonth, month_key
@@ -53,6 +54,7 @@ from ledger.billing.records import BillingRun, ContractBilling, RunBatch, RunIss
 from ledger.core.actor import SYSTEM, Actor, Channel
 from ledger.core.money import ZERO
 from ledger.core.topics import stored_topics
+from ledger.parties.company import company_of, run_company
 
 if TYPE_CHECKING:
     from ledger.billing.ports import BillingService
@@ -173,6 +175,21 @@ def contract_ids(app: BillingService) -> list[UUID]:
         position = page[-1].id
 
 
+def of_company(app: BillingService, contracts: list[Contract], company: str | None) -> list[Contract]:
+    """The contracts whose account belongs to ``company`` (all if None), their accounts read in bulk."""
+    if company is None:
+        return contracts
+    code = run_company(app, company).code  # an unknown code: InvalidInput naming ``company``
+    kept: list[Contract] = []
+    # A page of accounts at a time: the portfolio's accounts are never all in memory at once.
+    for start in range(0, len(contracts), CHUNK_CONTRACTS):
+        page = contracts[start:start + CHUNK_CONTRACTS]
+        accounts = load_many(app, ContractAccount, [c.account_id for c in page])
+        kept += [c for c in page
+                 if c.account_id in accounts and company_of(app, accounts[c.account_id]).code == code]
+    return kept
+
+
 def _chunks(contracts: list[Contract], size: int) -> list[list[Contract]]:
     """Contracts grouped by account (a collective invoice needs all its sites together), in chunks."""
     by_account: dict[UUID, list[Contract]] = defaultdict(list)
@@ -200,11 +217,14 @@ def run_billing(
     chunk_contracts: int = CHUNK_CONTRACTS,
     contracts: Sequence[UUID] = (),
     actor: Actor = SYSTEM,
+    company: str | None = None,
 ) -> RunReport:
     """Bill (or simulate billing) every contract due in the days [start, end]; see the module docstring.
 
-    ``contracts`` limits the run to those (a portion of the portfolio); empty means all. Its commands are
-    recorded as ``actor``'s (who started the run) through the run channel, tied to the run.
+    ``contracts`` limits the run to those (a portion of the portfolio); empty means all. ``company`` limits
+    it to the contracts of that company's accounts (a recorded run: the company it was started for); None
+    means every company's. Its commands are recorded as ``actor``'s (who started the run) through the run
+    channel, tied to the run.
     """
     tie = None if run_id is None else f"billing-run:{run_id}"
     actor = dataclasses.replace(actor, channel=Channel.RUN, request_id=actor.request_id or tie)
@@ -215,9 +235,10 @@ def run_billing(
         if run.finished_on is not None:
             return RunReport.of_run(run)
         record = _recorder(app, run_id, run.attempt + 1)
+        company = run.company
     ctx = RatingContext(app, settings or BillingSettings())
     ids = list(contracts) or contract_ids(app)
-    selected = list(load_many(app, Contract, ids).values())
+    selected = of_company(app, list(load_many(app, Contract, ids).values()), company)
     done = 0
     for chunk in _chunks(selected, chunk_contracts):
         jobs, batch, due = _select(app, ctx, chunk, start, end)
@@ -288,9 +309,7 @@ def _select(
     due: set[UUID] = set()
     for contract in chunk:
         history = histories.get(ContractBilling.id_for(contract.id))
-        for s, e in billing_periods(
-            contract.billing_frequency.months, contract.start_date, contract.end_date, start, end
-        ):
+        for s, e in contract_periods(contract, start, end):
             due.add(contract.id)
             if history is not None and history.overlapping(s, e) is not None:
                 already += 1

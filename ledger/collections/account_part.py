@@ -75,6 +75,9 @@ class DirectDebit(Aggregate):
         mandate: Mandate
         reason: str
 
+    class PaymentMethodChanged(Aggregate.Event):
+        payment_method: PaymentMethod
+
     class CollectionBooked(Aggregate.Event):
         collection: LiveCollection
         mandate_reference: str
@@ -109,6 +112,20 @@ class DirectDebit(Aggregate):
         self.mandate = mandate
         self.payment_method = (PaymentMethod.DIRECT_DEBIT if mandate.status is MandateStatus.ACTIVE
                                else PaymentMethod.BANK_TRANSFER)
+
+    def change_payment_method(self, method: PaymentMethod, on: date) -> bool:
+        """Pay by ``method`` from now on; whether it changed. Direct debit needs a mandate usable ``on``."""
+        if method is self.payment_method:
+            return False
+        if method is PaymentMethod.DIRECT_DEBIT and (self.mandate is None or not is_usable(self.mandate, on)):
+            raise InvalidInput("direct debit needs an active mandate on the account: register one first "
+                               "(POST /accounts/{account_id}/mandate)", "payment_method")
+        self._payment_method_changed(method)
+        return True
+
+    @event(PaymentMethodChanged)
+    def _payment_method_changed(self, payment_method: PaymentMethod) -> None:
+        self.payment_method = payment_method
 
     def collectable_items(self, due_by: date) -> list[OpenItem]:
         """Open items a collection run may present: due by ``due_by``, not blocked after a return."""

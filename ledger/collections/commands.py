@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from ledger.accounts.terms import PaymentMethod
 from ledger.collections.review import ReportedReturn, ReviewProblem
 
 
@@ -18,6 +19,16 @@ class RegisterMandate:
     debtor_iban: str
     debtor_bic: str | None = None
     scheme: str = "CORE"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePaymentMethod:
+    """How the account's items are paid: by bank transfer, or collected by direct debit (which needs an
+    active mandate). The payment method lives on the contract account, not the contract: the account's
+    items are what is paid or collected."""
+
+    account_id: UUID
+    payment_method: PaymentMethod
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +48,20 @@ class RevokeMandate:
 
 @dataclass(frozen=True, slots=True)
 class ProposeCollectionRun:
-    """Select, on the candidate accounts, the open items due by ``due_by`` for ``collection_date``."""
+    """Select, on the candidate accounts of ``company`` (the default company if None), the open items due
+    by ``due_by`` for ``collection_date``: a run is one company's, as its pain.008 has one creditor."""
 
     due_by: date
     collection_date: date
     candidate_account_ids: tuple[UUID, ...]
+    company: str | None = None
 
     def idempotency_payload(self) -> object:
-        """The candidates come from the view and change as the run books: the key covers the dates."""
-        return (self.due_by, self.collection_date)
+        """The candidates come from the view and change as the run books: the key covers the dates (and the
+        company when one is named, so that a run of the default company keys as it always did)."""
+        if self.company is None:
+            return (self.due_by, self.collection_date)
+        return (self.due_by, self.collection_date, self.company)
 
 
 @dataclass(frozen=True, slots=True)

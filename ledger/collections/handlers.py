@@ -15,7 +15,7 @@ from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.handling import Capability, Handled, Result, handles
 from ledger.core.ids import child_id
 from ledger.core.money import ZERO
-from ledger.parties.company import CompanyConfig
+from ledger.parties.company import CompanyConfig, company_of, run_company
 from ledger.parties.partner import BusinessPartner
 
 #: The time of day a run's file is stamped with: the clock gives dates, files need a creation time.
@@ -40,6 +40,13 @@ class DirectDebitHandlers(Capability[CompanyConfig]):
         account.set_mandate(mandate, "registered")
         return [account], {"account_id": str(account.id), "mandate": mandate.reference}
 
+    @handles(d.ChangePaymentMethod)
+    def change_payment_method(self, cmd: d.ChangePaymentMethod, rid: UUID) -> Handled:
+        account = self._account(cmd.account_id)
+        changed = account.change_payment_method(cmd.payment_method, self.today())
+        return ([account] if changed else []), {"account_id": str(account.id), "changed": changed,
+                                                "payment_method": account.payment_method.value}
+
     @handles(d.ChangeMandateIban)
     def change_mandate_iban(self, cmd: d.ChangeMandateIban, rid: UUID) -> Handled:
         account = self._account(cmd.account_id)
@@ -63,13 +70,17 @@ class DirectDebitHandlers(Capability[CompanyConfig]):
         if cmd.collection_date < cmd.due_by and cmd.collection_date < self.today():
             raise InvalidInput("the collection date is in the past", "collection_date")
         run_id = child_id(rid, "collection-run")
+        company = run_company(self.ws, cmd.company)
         accounts = sorted(set(cmd.candidate_account_ids))
         self.prefetch(accounts)
         proposals: list[ProposedCollection] = []
         for account_id in accounts:
             account = self.find(ContractAccount, account_id)
-            items = account.collectable_items(cmd.due_by) if account is not None else []
-            if account is None or not items:
+            # One creditor per file (issue 11): another company's account is never in this company's run.
+            if account is None or company_of(self.ws, account).code != company.code:
+                continue
+            items = account.collectable_items(cmd.due_by)
+            if not items:
                 continue
             if len(proposals) >= MAX_RUN_COLLECTIONS:
                 raise InvalidInput(f"a run may hold at most {MAX_RUN_COLLECTIONS} collections", "due_by")
@@ -79,8 +90,8 @@ class DirectDebitHandlers(Capability[CompanyConfig]):
                                                 tuple(i.document_number for i in items),
                                                 sum((i.open_amount for i in items), ZERO),
                                                 account.next_sequence_type()))
-        run = CollectionRun(run_id, cmd.due_by, cmd.collection_date, tuple(proposals))
-        return [run], {"run_id": str(run.id), "collections": len(proposals),
+        run = CollectionRun(run_id, cmd.due_by, cmd.collection_date, tuple(proposals), company.code)
+        return [run], {"run_id": str(run.id), "company": company.code, "collections": len(proposals),
                        "amount": str(sum((p.amount for p in proposals), ZERO))}
 
     @handles(d.DiscardCollectionRun)
@@ -129,8 +140,9 @@ class DirectDebitHandlers(Capability[CompanyConfig]):
     @handles(d.SettleCollection)
     def settle_collection(self, cmd: d.SettleCollection, rid: UUID) -> Handled:
         account = self._account(cmd.account_id)
-        account.settle_collection(cmd.end_to_end_id, cmd.settled_on, self.config.bank_account,
-                                   self.today())
+        # The money arrives on the collection account of the company that collected it (issue 11).
+        bank_account = company_of(self.ws, account).bank_account
+        account.settle_collection(cmd.end_to_end_id, cmd.settled_on, bank_account, self.today())
         return [account], {"end_to_end_id": cmd.end_to_end_id, "settled": True}
 
     @handles(d.ReturnCollection)
@@ -144,9 +156,10 @@ class DirectDebitHandlers(Capability[CompanyConfig]):
         if collection is None:
             raise InvalidInput(f"collection {end_to_end_id} is not on this account", "end_to_end_id")
         attempts = max(account.dd_attempts.get(a.item_id, 1) for a in collection.allocations)
-        decision = decide_return(self.config.return_policy, reason_code, attempts,
+        company = company_of(self.ws, account)  # its return policy, and the account the money goes back from
+        decision = decide_return(company.return_policy, reason_code, attempts,
                                  collection.collection_date, returned_on)
-        account.return_collection(end_to_end_id, returned_on, decision, self.config.bank_account)
+        account.return_collection(end_to_end_id, returned_on, decision, company.bank_account)
         return {"end_to_end_id": end_to_end_id, "reason": decision.reason_code,
                 "action": decision.action.value, "retry": decision.retry,
                 "fee": str(decision.return_fee + decision.bank_charge),

@@ -57,6 +57,7 @@ class CollectionRun(Aggregate):
         due_by: date
         collection_date: date
         proposals: tuple[ProposedCollection, ...]
+        company: str | None = None  # issue 11; None (every older run): the default company
 
     class Executed(Aggregate.Event):
         executed_at: datetime
@@ -68,7 +69,9 @@ class CollectionRun(Aggregate):
 
     @event(Proposed)
     def __init__(self, id: UUID, due_by: date, collection_date: date,
-                 proposals: tuple[ProposedCollection, ...]) -> None:
+                 proposals: tuple[ProposedCollection, ...], company: str | None = None) -> None:
+        #: The company whose creditor id and collection account the run's file carries.
+        self.company = company
         self.due_by = due_by
         self.collection_date = collection_date
         self.proposals = proposals

@@ -18,6 +18,9 @@ INTEREST_INCOME = "interest-income"
 BAD_DEBT = "bad-debt"
 #: Security deposits held for customers (deposito cauzionale): a liability until offset or refunded.
 SECURITY_DEPOSITS = "security-deposits"
+#: Deposits in transfer from one holder's account to the next one's (a holder change): each transfer
+#: credits it on the old account and debits it on the new one in the same transaction, so it stays at zero.
+DEPOSIT_TRANSFERS = "deposit-transfers"
 #: Interest the company pays on the deposits it holds (an expense).
 DEPOSIT_INTEREST = "deposit-interest"
 #: Small differences written off when a payment falls short of an invoice by less than the tolerance.

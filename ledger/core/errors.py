@@ -32,6 +32,17 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Contended(DomainError):
+    """Other writers kept changing the same records for as long as a command may wait: nothing was written,
+    and the same command (with the same idempotency key) may be sent again after ``retry_after_s``."""
+
+    code = "contended"
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class NotPermitted(DomainError):
     """The actor may not do this, whatever the input: a four-eyes rule, a role the command needs."""
 

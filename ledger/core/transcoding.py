@@ -211,3 +211,12 @@ def canonical_json(value: Any) -> str:
     """A stable text for fingerprints: the stored encoding with sorted keys."""
     prepared = _CANONICAL._prepare(value)
     return json.dumps(prepared, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def as_before(record: Any, *added: str) -> Any:
+    """``record`` as :func:`canonical_json` saw it before the fields ``added`` existed: each left out while it
+    is None (its default). A command that gains a field keeps its fingerprint, so a key retried across the
+    upgrade replays instead of being taken for another request (ledger.core.idempotency.fingerprint)."""
+    kind: type = type(record)
+    names = [n for n in _field_names(kind) if not (n in added and getattr(record, n) is None)]
+    return _tag("record", [get_topic(kind), {n: getattr(record, n) for n in names}])

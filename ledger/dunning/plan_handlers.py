@@ -39,7 +39,7 @@ from ledger.dunning.instalments import (
 )
 from ledger.dunning.run import PlanAction
 from ledger.dunning.settings import DunningSettings
-from ledger.parties.company import CompanyConfig
+from ledger.parties.company import CompanyConfig, company_of
 from ledger.parties.partner import BusinessPartner, PartnerKind
 
 
@@ -170,7 +170,10 @@ def create_instalment_plan(ws: Workspace[CompanyConfig], settings: DunningSettin
     # Why the company's sequence and not the plan number's digits: those start with the year, and a scheme
     # that cuts them (OGM keeps ten of 13) gave PLAN-2036-000001-001 the reference of PLAN-2026-000001-001.
     # The sequence is a space no drawn number reaches (ledger.accounts.invoice.REFERENCE_SERIES).
-    references, sequenced = sequence_references(ws, ws.config.reference_scheme, len(schedule))
+    # The account's company's scheme and prefix (issue 11), so an instalment is the company's reference.
+    company = company_of(ws, account)
+    references, sequenced = sequence_references(ws, company.reference_scheme, len(schedule),
+                                                company.reference_prefix)
     planned = []
     for rate, reference in zip(schedule, sequenced, strict=True):
         document = f"{number}-{rate.number:03d}"

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from ledger.accounts.deposits import DEFAULT_DEPOSIT_RULES, DepositRule, check_rules
-from ledger.accounts.invoice import ReferenceScheme
+from ledger.accounts.payment_references import ReferenceScheme, check_prefix
 from ledger.collections.returns import DEFAULT_POLICY, ReturnPolicy
 from ledger.core import chart
 from ledger.core.errors import Conflict, InvalidInput
@@ -51,6 +51,9 @@ class CompanyConfig:
     """What differs between utilities: reference scheme, bank account, document series."""
 
     reference_scheme: ReferenceScheme = ReferenceScheme.RF
+    #: Digits put in front of the number before the check digit of every reference the company issues, so
+    #: two companies never issue the same one (issue 11); None: the number alone, as before.
+    reference_prefix: str | None = None
     bank_account: str = DEFAULT_BANK_ACCOUNT
     #: A payment short of the items it pays by at most this much clears them; the rest is written off.
     payment_tolerance: Decimal = DEFAULT_PAYMENT_TOLERANCE
@@ -90,6 +93,7 @@ class CompanyConfig:
     def __post_init__(self) -> None:
         chart.check_configuration(self.house_bank_accounts, self.revenue_components)
         check_rules(self.deposit_rules)
+        check_prefix(self.reference_prefix, self.reference_scheme, self.invoice_series)
 
     @property
     def house_bank_accounts(self) -> tuple[str, ...]:
@@ -181,6 +185,14 @@ def company_named(ws: object, code: str) -> CompanyConfig:
         raise InvalidInput(f"there is no company {code!r} on this installation (there are: {codes})",
                            "company")
     return found
+
+
+def run_company(ws: object, code: str | None) -> CompanyConfig:
+    """The company a run is for: the one of code ``code``, or the default company when a run names none (the
+    only company of a one-company installation, and what every run before issue 11 was for)."""
+    if code is None:
+        return companies_of(ws, getattr(ws, "config", CompanyConfig())).default
+    return company_named(ws, code)
 
 
 def company_of(ws: object, owner: BelongsToCompany) -> CompanyConfig:

@@ -18,7 +18,7 @@ from ledger.accounts.write_offs import note_text
 from ledger.core.errors import InvalidInput, NotPermitted
 from ledger.core.handling import Capability, Handled, handles
 from ledger.core.ids import child_id
-from ledger.parties.company import CompanyConfig
+from ledger.parties.company import CompanyConfig, company_of
 from ledger.parties.identifiers import InvalidIdentifier, validate_iban
 
 
@@ -127,7 +127,8 @@ class CreditRefundHandlers(Capability[CompanyConfig]):
         finance_only(self.actor(), "pay out a refund")
         refund = self.get(CreditRefund, cmd.refund_id, "credit refund", "refund_id")
         account = self.get(ContractAccount, refund.account_id, "contract account", "refund_id")
-        from_iban = self.config.bank_account
+        # Paid from the account's company (issue 11): its refund account, else its collection account.
+        from_iban = company_of(self.ws, account).refunds_account
         refund.executed(self.today(), from_iban)
         account.refund_credit(f"RFC-{refund.id.hex[:12].upper()}", refund.amount, refund.payee.iban,
                               from_iban, self.today())

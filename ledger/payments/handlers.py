@@ -75,7 +75,7 @@ class PaymentHandlers(Capability[CompanyConfig]):
         account.receive_payment(payment_id, amount, currency, cmd.received_on, chart.bank(bank_account),
                                 named, rule="named-invoices" if named else "oldest-due-first",
                                 evidence=cmd.reference or cmd.note, payer_iban=payer_iban(cmd.payer_iban),
-                                tolerance=self.config.payment_tolerance)
+                                tolerance=company_of(self.ws, account).payment_tolerance)
         return [account], payment_result(account, payment_id)
 
     @handles(pmt.ImportReceipt)
@@ -113,7 +113,8 @@ class PaymentHandlers(Capability[CompanyConfig]):
         named = tuple(dict.fromkeys(by_number[n] for n in decision.invoice_numbers if n in by_number))
         account.receive_payment(rid.hex, receipt.amount, receipt.currency, receipt.received_on,
                                 chart.bank(bank_account), named, decision.rule, decision.evidence,
-                                known_iban(receipt.payer_iban), self.config.payment_tolerance)
+                                known_iban(receipt.payer_iban),
+                                company_of(self.ws, account).payment_tolerance)
         return [account, *content], dict(payment_result(account, rid.hex), rule=decision.rule,
                                          evidence=decision.evidence)
 
@@ -155,7 +156,8 @@ class PaymentHandlers(Capability[CompanyConfig]):
                 else "clerk: named invoices" if named else "clerk: oldest due first")
         account.receive_payment(payment_id, item.amount, item.receipt.currency, item.receipt.received_on,
                                 chart.SUSPENSE, named, rule, cmd.note or f"from suspense {item.id}",
-                                known_iban(item.receipt.payer_iban), self.config.payment_tolerance,
+                                known_iban(item.receipt.payer_iban),
+                                company_of(self.ws, account).payment_tolerance,
                                 on_account_only=cmd.on_account_only)
         return [item, account], payment_result(account, payment_id)
 

@@ -6,6 +6,8 @@ rule matched and why:
 1. ``structured-reference``: the creditor reference the payer's bank sent in a structured field, with
    valid check digits, that is the payment reference of one of our invoices;
 2. ``reference-in-text``: references with valid check digits found in the free-text remittance;
+   a reference (structured, or in the text with none of ours) of another company's invoice (the payer
+   used the wrong company's IBAN) stops the cascade: the money goes to suspense saying whose invoice it is;
 3. ``invoice-number``: our invoice numbers named in the referred documents or the free text;
 4. ``payer-iban``: the payer's IBAN (a valid one: ``NOTPROVIDED`` is no one's) is known on exactly one
    contract account and the amount fits: the open amount of an item, the one due first when several fit
@@ -71,6 +73,8 @@ class MatchIndex:
     accounts_by_iban: Mapping[str, tuple[UUID, ...]] = field(default_factory=dict)
     #: Open items of each account, in clearing order: oldest due first, then as posted.
     open_items_by_account: Mapping[UUID, tuple[InvoiceRef, ...]] = field(default_factory=dict)
+    #: References of invoices of other companies than the statement's, with the company's code (issue 11).
+    elsewhere: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +150,12 @@ def match(receipt: Receipt, index: MatchIndex) -> MatchDecision:
         notes.append(f"structured reference {structured[0]} is valid but not ours")
     elif receipt.structured_reference:
         notes.append(f"structured reference {receipt.structured_reference!r} has invalid check digits")
+    misrouted = _other_company(structured, index)
+    if misrouted:
+        return misrouted
     known = [index.by_reference[r] for r in in_text if r in index.by_reference]
+    if not known and (misrouted := _other_company(in_text, index)):
+        return misrouted
     decision = _one_account(
         IN_TEXT,
         known,
@@ -162,6 +171,20 @@ def match(receipt: Receipt, index: MatchIndex) -> MatchDecision:
     if decision:
         return decision
     return _by_iban(receipt, index, notes)
+
+
+def _other_company(references: list[str], index: MatchIndex) -> MatchDecision | None:
+    """Suspense, saying why, when the payer quoted a reference of another company's invoice.
+
+    The money came to this company's account but pays the other's invoice: no rule below may give it to
+    one of this company's customers by IBAN or amount; a person passes it on or pays it back.
+    """
+    for reference in references:
+        if reference in index.elsewhere:
+            return MatchDecision(SUSPENSE, None, (), f"reference {reference} is an invoice of company "
+                                 f"{index.elsewhere[reference]}, not of the company whose account received "
+                                 "the money: pass it on or refund it")
+    return None
 
 
 def _by_iban(receipt: Receipt, index: MatchIndex, notes: list[str]) -> MatchDecision:

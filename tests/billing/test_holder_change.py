@@ -158,7 +158,12 @@ def test_an_irregular_holder_has_60_days_and_then_the_contract_ends(biller: Bill
     assert [p.due_on for p in pending] == [date(2026, 3, 11)] * 2
     biller.clerk.clock.today = date(2026, 2, 2)
     end_supply(biller.app, EndOfSupply(contract, date(2026, 2, 1), new_account), "hc")  # regularised
-    assert biller.run(lc.LapseRegularisations(date(2026, 3, 11)))["ended_contracts"] == []
+    with pytest.raises(InvalidInput) as ahead:  # lapsing ahead of today would rescind holders still in time
+        biller.run(lc.LapseRegularisations(date(2026, 3, 12)))
+    assert ahead.value.field == "as_of"
+    biller.clerk.clock.today = date(2026, 3, 11)
+    assert biller.run(lc.LapseRegularisations())["ended_contracts"] == []  # the clock's day: still in time
+    biller.clerk.clock.today = date(2026, 3, 12)
     lapsed = biller.run(lc.LapseRegularisations(date(2026, 3, 12)))
     assert lapsed["ended_contracts"] == [str(other)]
     assert biller.app.get(Contract, other, "", "").end_date == date(2026, 3, 11)

@@ -1,0 +1,103 @@
+"""Issue 12 item 3: no 409 under contention. Writers that lose an optimistic-concurrency race on the same
+account retry with jittered exponential backoff until a time limit; only past it is the command refused,
+as 503 with ``Retry-After`` and nothing written, never as a lost request or a 409."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from api.bootstrap import Services, build
+from ledger import application
+from ledger.core.errors import Contended
+from ledger.payments import commands as pmt
+from tests.auth import api_client
+from tests.clerk import Clerk
+
+#: As many HTTP clients as issue 12's benchmark runs, spread over servers as uvicorn workers would be
+#: (each Services its own connection pool, like a worker process).
+CLIENTS, SERVERS = 16, 4
+PAYMENTS_EACH = 3
+
+
+def test_sixteen_clients_paying_into_one_account_all_succeed(clerk: Clerk, store_url: str) -> None:
+    account = clerk.customer()
+    clerk.bill(account, "1000.00", vat="0")
+    writers = [build(store_url, clock=clerk.clock) for _ in range(SERVERS)]
+
+    def pay(w: int) -> list[int]:
+        with api_client(writers[w % SERVERS]) as http:
+            return [http.post(f"/accounts/{account}/payments", headers={"Idempotency-Key": f"c{w}-{n}"},
+                              json={"amount": "1.00", "received_on": "2026-03-02"}).status_code
+                    for n in range(PAYMENTS_EACH)]
+
+    try:
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            statuses = [s for batch in pool.map(pay, range(CLIENTS)) for s in batch]
+    finally:
+        for svc in writers:
+            svc.close()
+    assert statuses == [201] * (CLIENTS * PAYMENTS_EACH)
+    paid = Decimal(CLIENTS * PAYMENTS_EACH)
+    assert clerk.services.app.repository.get(account).open_total == Decimal("1000.00") - paid
+
+
+class _FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+        self.woke: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.woke.append(self.now + seconds)
+        self.now += seconds + 0.05  # each attempt also costs time
+
+
+def _always_losing(services: Services, monkeypatch: pytest.MonkeyPatch) -> _FakeTime:
+    fake = _FakeTime()
+    saved: list[Any] = []
+
+    def lose(*aggregates: Any) -> None:
+        saved.append(aggregates)
+        raise IntegrityError("another writer appended this version first")
+
+    monkeypatch.setattr(services.app, "save", lose)
+    monkeypatch.setattr(services.app, "monotonic", lambda: fake.now)
+    monkeypatch.setattr(application.time, "sleep", fake.sleep)
+    return fake
+
+
+def test_past_the_time_limit_the_command_is_contended_and_nothing_is_written(
+        clerk: Clerk, monkeypatch: pytest.MonkeyPatch) -> None:
+    account = clerk.customer()
+    before = clerk.services.app.recorder.max_notification_id()
+    fake = _always_losing(clerk.services, monkeypatch)
+    with pytest.raises(Contended) as refused:
+        clerk.services.app.execute(pmt.RecordPayment(account, Decimal("5.00"), date(2026, 3, 2)), "k")
+    assert refused.value.retry_after_s >= 1
+    assert max(fake.woke) <= application.MAX_CONTENTION_WAIT_S  # never slept past the limit
+    assert fake.now >= application.MAX_CONTENTION_WAIT_S - application.MAX_BACKOFF_S - 0.05  # used it
+    assert len(fake.slept) > 20  # many more attempts than the old fixed 20 fit in the limit
+    # the pauses grow (exponential backoff) and never exceed the cap
+    assert max(fake.slept) <= application.MAX_BACKOFF_S
+    assert sum(fake.slept[-10:]) > sum(fake.slept[:10])
+    monkeypatch.undo()
+    assert clerk.services.app.recorder.max_notification_id() == before
+
+
+def test_over_http_a_contended_command_is_503_with_retry_after(clerk: Clerk,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    account = clerk.customer()
+    _always_losing(clerk.services, monkeypatch)
+    with api_client(clerk.services) as http:
+        reply = http.post(f"/accounts/{account}/payments", headers={"Idempotency-Key": "p"},
+                          json={"amount": "5.00", "received_on": "2026-03-02"})
+    assert reply.status_code == 503
+    assert reply.headers["content-type"].startswith("application/problem+json")
+    assert reply.headers["Retry-After"] == "1" and reply.json()["type"] == "/problems/contended"
