@@ -203,3 +203,15 @@ def test_a_snapshot_from_before_stamps_is_read_as_before(clerk: Clerk) -> None:
     assert version % ACCOUNT_SNAPSHOT_INTERVAL == 0
     assert app.repository.get(account).name == "as the snapshot says"  # it was read, not passed over
     assert BulkLoader(app)([account])[account].name == "as the snapshot says"
+
+
+def test_the_code_digest_covers_the_rules_the_account_applies_events_with() -> None:
+    """Changing how allocations clear items (clearing) or money is kept (money) changes what a replay
+    gives, so it must make older snapshots stale as a change of the account's own module does."""
+    from ledger.core.snapshots import _modules_of, code_stamp
+
+    modules = _modules_of(ContractAccount)
+    assert {"ledger.accounts.account", "ledger.accounts.clearing", "ledger.accounts.payments_received",
+            "ledger.core.money", "ledger.dunning.account_part", "ledger.collections.account_part",
+            } <= set(modules)
+    assert code_stamp(ContractAccount) == code_stamp(ContractAccount) != code_stamp(Saldo)

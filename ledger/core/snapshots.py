@@ -5,10 +5,10 @@ journal. Replaying events runs today's code; restoring a snapshot does not: an a
 sets in an event handler, or a changed way of applying an event, would be missing from a snapshot taken
 before it. Rather than trusting every change to remember an upcaster
 (https://eventsourcing.readthedocs.io/en/stable/topics/domain.html#versioning), a :class:`StampedSnapshot`
-carries a digest of the source of the aggregate's classes; the snapshot store (:class:`CurrentSnapshots`)
-and the bulk loader pass over a snapshot whose digest is not today's, and the aggregate replays from its
-events until the next snapshot is taken. Snapshots written before stamps existed (the library's
-:class:`~eventsourcing.domain.Snapshot`) are read as they always were.
+carries a digest of the source of the aggregate's classes and of what they use; the snapshot store
+(:class:`CurrentSnapshots`) and the bulk loader pass over a snapshot whose digest is not today's, and the
+aggregate replays from its events until the next snapshot is taken. Snapshots written before stamps
+existed (the library's :class:`~eventsourcing.domain.Snapshot`) are read as they always were.
 """
 
 from __future__ import annotations
@@ -35,9 +35,25 @@ STAMP = "_code_"
 
 
 def code_stamp(cls: type) -> str:
-    """A digest of the modules that define ``cls`` and the classes it is made of (Saldo's own only)."""
-    modules = {c.__module__ for c in cls.__mro__ if c.__module__.split(".")[0] == "ledger"}
-    return _stamp(tuple(sorted(modules)))
+    """A digest of the modules that define ``cls`` and the classes it is made of, and of the modules
+    those import functions and records from (clearing rules, money): Saldo's own modules only."""
+    return _stamp(_modules_of(cls))
+
+
+def _is_ours(name: object) -> bool:
+    return isinstance(name, str) and name.split(".")[0] == "ledger"
+
+
+@functools.cache
+def _modules_of(cls: type) -> tuple[str, ...]:
+    defining = {c.__module__ for c in cls.__mro__ if _is_ours(c.__module__)}
+    used = set(defining)
+    for name in defining:
+        for value in vars(sys.modules[name]).values():
+            module = getattr(value, "__module__", None) if not inspect.ismodule(value) else value.__name__
+            if _is_ours(module):
+                used.add(str(module))
+    return tuple(sorted(used))
 
 
 @functools.cache
