@@ -25,6 +25,7 @@ from projections.catalog_sql import CatalogCatchUp
 from projections.dunning_history import DunningHistoryCatchUp
 from projections.lists import ListQueries, PostgresLists, SQLiteLists
 from projections.runner import CatchUp
+from projections.snapshots import SnapshotPruner
 from projections.trail import TrailCatchUp
 
 DEFAULT_DATABASE_URL = "sqlite:///var/saldo.sqlite"
@@ -134,6 +135,7 @@ def build(database_url: str | None = None, *, config: CompanyConfig | None = Non
     app = Saldo(store_env(url), config=companies.default, clock=clock)
     app.companies = companies
     app.bulk_loader = BulkLoader(app)
+    app.snapshot_pruner = SnapshotPruner(app)
     view_class = PostgresLists if url.startswith("postgres") else SQLiteLists
     # The view shares the application's datastore (same database, same connection pool): on SQLite that
     # keeps every writer behind one interlock, on PostgreSQL it is simply one pool fewer. The ledger view

@@ -28,6 +28,7 @@ BENCHES = [
     ("Dunning run (PostgreSQL)", ["bench/dunning.py"]),
     ("As-of reads of one account against the live reads (PostgreSQL, SQLite)", ["bench/as_of.py"]),
     ("Search box by each kind of key against a primary-key select (PostgreSQL)", ["bench/search.py"]),
+    ("One payment after 10, 1,000, 10,000 commands on an account (PostgreSQL, SQLite)", ["bench/growth.py"]),
     ("HTTP under load: payments, one contended account, balance reads (PostgreSQL)", ["bench/http_load.py"]),
 ]
 

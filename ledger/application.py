@@ -20,12 +20,13 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Transcoder
 
 from ledger.access.answers import AnswerHandlers
 from ledger.access.handlers import AccessHandlers
+from ledger.accounts.account import ContractAccount
 from ledger.accounts.handlers import AccountHandlers
 from ledger.accounts.holder_change import LifeHandlers
 from ledger.accounts.invoice import NumberRange
@@ -49,6 +50,7 @@ from ledger.core.handling import (
 )
 from ledger.core.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, fingerprint, record_id, written_by
 from ledger.core.money import MoneyError
+from ledger.core.snapshots import SnapshottingApplication
 from ledger.core.topics import register_old_topics
 from ledger.core.transcoding import SaldoTranscoder
 from ledger.dunning.handlers import DunningHandlers
@@ -70,6 +72,11 @@ __all__ = ["DEFAULT_BANK_ACCOUNT", "DEFAULT_PAYMENT_TOLERANCE", "MAX_BATCH_COMMA
 
 A = TypeVar("A", bound=Aggregate)
 
+#: Events between two snapshots of a contract account: a load reads the latest snapshot and at most this
+#: many events less one. Small, because a new account (a dozen events) is the cost to stay near; each
+#: snapshot costs one load and one insert, after the command's transaction (bench/growth.py).
+ACCOUNT_SNAPSHOT_INTERVAL = 50
+
 #: How long a command (or batch) keeps retrying after losing optimistic-concurrency races before it is
 #: refused as :class:`~ledger.core.errors.Contended` (HTTP 503 with ``Retry-After``): long enough for
 #: 16 clients posting to one account at once to take turns (issue 12), short of an HTTP client's timeout.
@@ -78,7 +85,7 @@ MAX_CONTENTION_WAIT_S = 10.0
 FIRST_BACKOFF_S, MAX_BACKOFF_S = 0.002, 0.25
 
 
-class Saldo(Application[UUID]):
+class Saldo(SnapshottingApplication):
     """The service layer: capabilities' handlers behind one ``execute``; also their :class:`Workspace`.
 
     The capabilities are attributes, for the queries the entrypoints ask of them (``app.dunning``,
@@ -87,12 +94,15 @@ class Saldo(Application[UUID]):
 
     name = "Saldo"
     # A number range gets one event per draw: thousands a year. Without snapshots every draw would replay
-    # them all (a 10k billing run spent 21 of 48 s there). Accounts stay short enough to replay whole.
+    # them all (a 10k billing run spent 21 of 48 s there).
+    # A contract account lives for decades: replayed whole, a payment after 10,000 commands cost 86x one on
+    # a new account on PostgreSQL, 177x on SQLite (bench/growth.py, issue 12). Snapshotted, a command reads
+    # the latest snapshot and fewer than ACCOUNT_SNAPSHOT_INTERVAL events.
     # A billing run gets one event per transaction of documents: thousands for a large portfolio, and it
     # is loaded for each of them (its record is saved with the documents: ledger.billing.issuing).
     # The list of readings held for review gets two events per held reading, for ever: snapshotted too.
     snapshotting_intervals = {NumberRange: 200, BillingRun: 100,  # noqa: RUF012 - read as a class attribute
-                              ReadingReviewList: 100}
+                              ReadingReviewList: 100, ContractAccount: ACCOUNT_SNAPSHOT_INTERVAL}
 
     def __init__(self, env: dict[str, str] | None = None, *, config: CompanyConfig | None = None,
                  clock: Callable[[], date] = date.today, backoff_seed: int | None = None) -> None:

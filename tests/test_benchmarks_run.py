@@ -26,6 +26,7 @@ TINY = {
     "dunning.py": ["--accounts", "30", "--batch", "10"],
     "as_of.py": ["--sizes", "20", "--repeat", "2"],
     "search.py": ["--sizes", "200", "--repeat", "2"],
+    "growth.py": ["--sizes", "4,60", "--repeat", "2"],
     "http_load.py": ["--workers", "2", "--pay-clients", "2", "--read-clients", "2", "--seconds", "0.5"],
 }
 

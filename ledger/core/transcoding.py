@@ -43,11 +43,12 @@ def _tag(name: str, data: Any) -> dict[str, Any]:
 
 
 class SaldoTranscoder(JSONTranscoder):
-    """JSON transcoder keeping Decimal, UUID, date, tz-aware datetime, tuple, enum and value records."""
+    """JSON transcoder keeping Decimal, UUID, date, aware datetime, tuple, frozenset, enum, value records."""
 
     def __init__(self) -> None:
         super().__init__()
-        for transcoding in (_TupleAsList(), _EnumByTopic(), _RecordByTopic(), _DecimalAsStr(), _UUIDAsHex(),
+        for transcoding in (_TupleAsList(), _FrozensetAsList(), _EnumByTopic(), _RecordByTopic(),
+                            _DecimalAsStr(), _UUIDAsHex(),
                             _DateAsISO(), _DatetimeAsISO(), _PostingAsRow(), _AllocationAsRow()):
             self.register(transcoding)
 
@@ -96,6 +97,9 @@ _BY_TYPE: dict[type, Any] = {
     dict: lambda t, o: {str(k): t._prepare(v) for k, v in o.items()},
     list: lambda t, o: [t._prepare(v) for v in o],
     tuple: lambda t, o: _tag("tuple", [t._prepare(v) for v in o]),
+    # No event carries a set; an aggregate's snapshot may (an account's items held from collection). In a
+    # fixed order, so that the same set is always the same text (fingerprints, snapshots compared).
+    frozenset: lambda t, o: _tag("frozenset", sorted((t._prepare(v) for v in o), key=_sort_key)),
     Decimal: lambda t, o: _tag("decimal", str(o)),
     UUID: lambda t, o: _tag("uuid", o.hex),
     datetime: _datetime,
@@ -107,6 +111,10 @@ _BY_TYPE: dict[type, Any] = {
                                            o.document]),
     Allocation: lambda t, o: _tag("allocation", [o.item_id, str(o.amount)]),
 }
+
+
+def _sort_key(prepared: Any) -> str:
+    return json.dumps(prepared, sort_keys=True)
 
 
 @functools.cache
@@ -128,6 +136,13 @@ class _TupleAsList(_Tagged):
 
     def decode(self, data: Any) -> Any:
         return tuple(data)
+
+
+class _FrozensetAsList(_Tagged):
+    name = "frozenset"
+
+    def decode(self, data: Any) -> Any:
+        return frozenset(data)
 
 
 class _EnumByTopic(_Tagged):
