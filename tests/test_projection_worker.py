@@ -227,3 +227,32 @@ def test_worker_processes_keep_the_views_current_and_stop_cleanly(store_url: str
                 p.kill()
                 p.wait()
         svc.close()
+
+
+def _projection_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "projection-catch-up" and t.is_alive()]
+
+
+def test_serve_can_leave_the_polling_to_a_separate_worker(store_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    import uvicorn
+
+    from api import asgi
+
+    started: list[tuple[Any, dict[str, Any], int]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append((app, kw, len(_projection_threads()))))
+    monkeypatch.delenv("SALDO_PROJECTIONS", raising=False)
+    before = len(_projection_threads())
+    assert main(["--database-url", store_url, "serve", "--projections", "separate"]) == 0
+    assert main(["--database-url", store_url, "serve"]) == 0
+    assert [threads - before for _, _, threads in started] == [0, 1]  # in-process: the serving one polls
+    assert "a separate `saldo projections run` catches them up" in capsys.readouterr().out
+    assert main(["--database-url", store_url, "serve", "--workers", "2", "--projections", "separate"]) == 0
+    assert started[-1][0] == "api.asgi:create" and os.environ["SALDO_PROJECTIONS"] == "separate"
+    monkeypatch.setenv("SALDO_DATABASE_URL", store_url)
+    threads = len(_projection_threads())
+    app = asgi.create()  # one of the uvicorn workers: no polling thread of its own
+    assert app.title and len(_projection_threads()) == threads
+    monkeypatch.setenv("SALDO_PROJECTIONS", "sometimes")
+    with pytest.raises(ValueError, match="SALDO_PROJECTIONS must be one of in-process, separate"):
+        asgi.create()
