@@ -70,8 +70,7 @@ def all_notifications(svc: Services, topics: Sequence[str]) -> list[Notification
 
 def read_models(svc: Services) -> dict[str, Any]:
     """Every row of every read model (the trail by everything it indexes)."""
-    trail = svc.view._read("SELECT * FROM {}saldo_audit_trail ORDER BY touched, position".format(
-        svc.view.prefix))
+    trail = svc.view._read(f"SELECT * FROM {svc.view.prefix}saldo_audit_trail ORDER BY touched, position")
     return {"view": svc.view.dump(), "catalog": svc.view.dump_catalog(),
             "history": svc.view.dump_history(), "trail": trail}
 
@@ -106,7 +105,7 @@ def test_once_catches_every_model_up_and_says_what_it_applied(store_url: str,
             assert f"applied {count} events" in line and f"now at position {ends[name]}" in line
         assert positions(svc) == ends
         assert main(["--database-url", store_url, "projections", "run", "--once", "--only", "catalog"]) == 0
-        assert capsys.readouterr().out.startswith(f"catalog: applied 0 events in")
+        assert capsys.readouterr().out.startswith("catalog: applied 0 events in")
         assert_equals_rebuild(svc)
     finally:
         svc.close()
@@ -240,7 +239,8 @@ def test_serve_can_leave_the_polling_to_a_separate_worker(store_url: str, monkey
     from api import asgi
 
     started: list[tuple[Any, dict[str, Any], int]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append((app, kw, len(_projection_threads()))))
+    monkeypatch.setattr(uvicorn, "run",
+                        lambda app, **kw: started.append((app, kw, len(_projection_threads()))))
     monkeypatch.delenv("SALDO_PROJECTIONS", raising=False)
     before = len(_projection_threads())
     assert main(["--database-url", store_url, "serve", "--projections", "separate"]) == 0
