@@ -35,7 +35,7 @@ from ledger.payments import commands as pmt
 from projections.catalog import CATALOG_TOPICS
 from projections.dunning_history import HISTORY_TOPICS
 from projections.ledger_view import TOPICS
-from projections.trail import TRAIL_TOPICS
+from projections.trail import TRAIL_TOPICS, TrailCatchUp
 from tests.clerk import Clock, energy_line
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +107,26 @@ def test_once_catches_every_model_up_and_says_what_it_applied(store_url: str,
         assert main(["--database-url", store_url, "projections", "run", "--once", "--only", "catalog"]) == 0
         assert capsys.readouterr().out.startswith("catalog: applied 0 events in")
         assert_equals_rebuild(svc)
+    finally:
+        svc.close()
+
+
+def test_once_says_which_model_failed_and_exits_1(store_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    svc = build(store_url, clock=Clock(date(2026, 3, 1)))
+    try:
+        open_customers(svc, 0, 2)
+
+        def refuse(self: TrailCatchUp, notifications: Sequence[Notification], expected: int | None) -> None:
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(TrailCatchUp, "apply", refuse)
+        capsys.readouterr()
+        assert main(["--database-url", store_url, "projections", "run", "--once"]) == 1
+        out = capsys.readouterr().out
+        assert "audit-trail: failed, nothing applied (RuntimeError: disk full)" in out
+        assert f"dunning-history: applied {topic_counts(svc)['dunning-history']} events" in out
+        assert svc.trail.position() is None
     finally:
         svc.close()
 
