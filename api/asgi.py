@@ -4,7 +4,9 @@ calling :func:`create`, so each has its own store connections and its own projec
 The store is ``SALDO_DATABASE_URL`` (``saldo serve`` sets it); the companies ``SALDO_CONFIG``; the token
 secret ``SALDO_JWT_SECRET`` or the generated file every worker reads the same (:mod:`api.auth.config`).
 Several workers catch the projection up at once safely: its tracking record is compare-and-set, so exactly
-one applies each batch (:mod:`projections.runner`).
+one applies each batch (:mod:`projections.runner`). With ``SALDO_PROJECTIONS=separate`` (``saldo serve
+--projections separate``) a worker starts no background thread: the installation runs ``saldo projections
+run`` for writes made by other processes, and each request still catches the view up after its command.
 """
 
 from __future__ import annotations
@@ -27,8 +29,22 @@ def start_projection_worker(svc: Services) -> threading.Event:
     return stop
 
 
+#: ``SALDO_PROJECTIONS``: who polls for writes made by other processes (``in-process``: each API worker's
+#: thread; ``separate``: a ``saldo projections run`` process).
+PROJECTIONS_MODES = ("in-process", "separate")
+
+
+def projections_mode() -> str:
+    mode = os.environ.get("SALDO_PROJECTIONS") or PROJECTIONS_MODES[0]
+    if mode not in PROJECTIONS_MODES:
+        raise ValueError(f"SALDO_PROJECTIONS must be one of {', '.join(PROJECTIONS_MODES)}, got {mode!r}")
+    return mode
+
+
 def create() -> FastAPI:
     """One worker's application (uvicorn's ``factory=True``)."""
+    mode = projections_mode()
     svc = build(os.environ.get("SALDO_DATABASE_URL"))
-    start_projection_worker(svc)
+    if mode == "in-process":
+        start_projection_worker(svc)
     return create_app(svc)

@@ -8,6 +8,7 @@ its tracking record: exactly once, and identical on every rebuild.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
@@ -17,7 +18,7 @@ from eventsourcing.persistence import Notification
 from psycopg.sql import SQL
 
 from projections.catalog import CATALOG_TOPICS, Op, catalog_ops
-from projections.following import TopicFollower
+from projections.following import Progress, TopicFollower
 from projections.trail import AuditTrailSQL, PostgresAuditTrail, SQLiteAuditTrail
 
 #: Events read and applied per transaction.
@@ -161,13 +162,14 @@ class CatalogCatchUp(TopicFollower):
         self.catalog = catalog
         self._version_checked = False
 
-    def catch_up(self) -> int:
+    def follow(self, progress: Progress | None = None,
+               stop: threading.Event | None = None) -> tuple[int, int | None]:
         if not self._version_checked:
             older = [n for n in self.catalog.catalog_versions(self.base_name) if n != self.tracking_name]
             if older:
                 self.catalog.drop_catalog(self.tracking_name, *older)
             self._version_checked = True
-        return super().catch_up()
+        return super().follow(progress, stop)
 
     def position(self) -> int | None:
         return self.catalog.position(self.tracking_name)

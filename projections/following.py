@@ -1,16 +1,20 @@
-"""A read model that follows the notification log for a few topics only, under its own tracking name.
+"""Read models that follow the notification log, each under its own tracking name, with one loop.
 
-The audit trail (:mod:`projections.trail`) and the catalog (:mod:`projections.catalog_sql`) are caught up
-when asked, not by every command: each reads the notifications of its topics after its own position and
-applies a batch in one transaction that also moves its position. Two processes catching up at once are
-told apart by that position (``StaleView``: the other one applied the batch first), and the loser reads
-again from where the winner stopped.
+Every read model (the ledger view, :mod:`projections.runner`; the audit trail, :mod:`projections.trail`;
+the catalog, :mod:`projections.catalog_sql`; the dunning history, :mod:`projections.dunning_history`)
+reads the notifications of its topics after its own position and applies a batch in one transaction that
+also moves its position. Two processes catching up at once are told apart by that position
+(``StaleView``: the other one applied the batch first), and the loser reads again from where the winner
+stopped. :class:`Follower` is that loop, once; its subclasses say how a batch is applied.
+
+The ledger view is caught up by every command the API runs; the others when they are asked, and all of
+them by ``saldo projections run`` (:mod:`projections.worker`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.application import Application
@@ -21,8 +25,11 @@ from projections.sql import StaleView
 #: Lost races with another process catching up the same read model before giving up.
 MAX_STALE_RETRIES = 50
 
+#: ``progress(applied so far, store position)`` after each batch.
+Progress = Callable[[int, int | None], None]
 
-class TopicFollower:
+
+class Follower:
     """Catches one read model up with the notifications of ``topics``, ``batch`` at a time."""
 
     def __init__(self, app: Application[Any], name: str, topics: Sequence[str], batch: int) -> None:
@@ -30,7 +37,7 @@ class TopicFollower:
         self.tracking_name = f"{app.name}:{name}"
         self.topics = topics
         self.batch = batch
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one catch-up at a time per process; other processes: StaleView
 
     def position(self) -> int | None:  # pragma: no cover - every read model says where it is
         raise NotImplementedError
@@ -42,8 +49,10 @@ class TopicFollower:
     def drop(self) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    def catch_up(self) -> int:
-        """Apply every notification of the topics recorded so far; how many were read."""
+    def follow(self, progress: Progress | None = None,
+               stop: threading.Event | None = None) -> tuple[int, int | None]:
+        """Apply every notification of the topics recorded so far, or stop after the batch during which
+        ``stop`` was set; return how many were read and the position reached."""
         read, stale = 0, 0
         with self._lock:
             while True:
@@ -51,7 +60,7 @@ class TopicFollower:
                 notifications = self.app.recorder.select_notifications(
                     start=(expected or 0) + 1, limit=self.batch, topics=self.topics)
                 if not notifications:
-                    return read
+                    return read, expected
                 try:
                     self.apply(notifications, expected)
                 except StaleView:
@@ -60,8 +69,24 @@ class TopicFollower:
                         raise
                     continue
                 read += len(notifications)
+                if progress is not None:
+                    progress(read, notifications[-1].id)
+                if stop is not None and stop.is_set():  # a worker told to stop ends after this batch
+                    return read, notifications[-1].id
 
-    def rebuild(self) -> int:
+    def drop_and_follow(self, progress: Progress | None = None) -> tuple[int, int | None]:
+        """Drop the model's rows and position, then replay every event from the start of the log."""
         with self._lock:
             self.drop()
-        return self.catch_up()
+        return self.follow(progress)
+
+
+class TopicFollower(Follower):
+    """A read model caught up when asked: its catch-up and rebuild say how many notifications they read."""
+
+    def catch_up(self) -> int:
+        """Apply every notification of the topics recorded so far; how many were read."""
+        return self.follow()[0]
+
+    def rebuild(self) -> int:
+        return self.drop_and_follow()[0]

@@ -1,12 +1,34 @@
-"""``saldo projections rebuild``: drop the read models (ledger view, audit trail) and replay every event."""
+"""``saldo projections rebuild|run``: replay the read models from position 0, or keep them current.
+
+``run`` is the projection worker (:mod:`projections.worker`) as its own process: it polls the notification
+log and keeps every read model current (the ledger view, the audit trail, the catalog, the dunning
+history) until it gets SIGTERM or SIGINT, then finishes the batch it is applying and exits 0. ``--once``
+catches up once, prints what each model applied and exits (1 if a model failed). It is safe next to other
+workers and to ``saldo serve`` processes: each tracking record is compare-and-set.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
+import threading
 from typing import Any
 
 from api.bootstrap import Services
 from api.cli.output import progress
+from projections.following import Follower
+from projections.worker import ModelPass, ProjectionWorker
+
+#: The read models a worker keeps, by the names ``--only`` takes.
+MODELS = ("ledger-view", "audit-trail", "catalog", "dunning-history")
+#: The signals that stop a worker; they are blocked in every thread and awaited by the main one, so the
+#: worker thread is told through an event and never interrupted inside a transaction.
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+#: How often the main thread looks whether the worker thread is still running while it awaits a signal.
+SIGNAL_WAIT_SECONDS = 0.2
+
+log = logging.getLogger("saldo.projections")
 
 
 def cmd_rebuild(svc: Services, args: argparse.Namespace) -> int:
@@ -18,8 +40,64 @@ def cmd_rebuild(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def worker_for(svc: Services, only: list[str] | None = None) -> ProjectionWorker:
+    models: dict[str, Follower] = {"ledger-view": svc.projections, "audit-trail": svc.trail,
+                                   "catalog": svc.catalog, "dunning-history": svc.dunning_history}
+    return ProjectionWorker([(name, models[name]) for name in MODELS if not only or name in only])
+
+
+def _print_pass(passes: list[ModelPass]) -> None:
+    for p in passes:
+        if p.error is not None:
+            print(f"{p.model}: failed, nothing applied ({p.error})", flush=True)
+        else:
+            print(f"{p.model}: applied {p.applied} events in {p.seconds:.3f} s, now at position {p.position}",
+                  flush=True)
+
+
+def cmd_run(svc: Services, args: argparse.Namespace) -> int:
+    if args.poll_seconds <= 0:
+        print(f"saldo projections run: --poll-seconds must be positive, got {args.poll_seconds}")
+        return 2
+    worker = worker_for(svc, args.only)
+    if args.once:
+        passes = worker.catch_up()
+        _print_pass(passes)
+        return 1 if any(p.error for p in passes) else 0
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    applied: dict[str, int] = {}
+    # Block the stop signals before the worker thread starts (it inherits the mask), so only the main
+    # thread's sigtimedwait receives them: no handler runs in the middle of a batch or of Event.set.
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    thread = threading.Thread(target=lambda: applied.update(worker.run(stop, args.poll_seconds)),
+                              name="projection-worker")
+    thread.start()
+    log.info("projection worker on %s: %s, polling every %s s", svc.database_url,
+             ", ".join(name for name, _ in worker.models), args.poll_seconds)
+    try:
+        while thread.is_alive():
+            received = signal.sigtimedwait(STOP_SIGNALS, SIGNAL_WAIT_SECONDS)
+            if received is not None:
+                log.info("%s: finishing the current batch", signal.Signals(received.si_signo).name)
+                break
+    finally:
+        stop.set()
+        thread.join()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    log.info("projection worker stopped; applied %s",
+             ", ".join(f"{name} {count}" for name, count in applied.items()))
+    return 0
+
+
 def add_commands(sub: Any) -> None:
     proj = sub.add_parser("projections", help="manage read models").add_subparsers(dest="action",
                                                                                    required=True)
     proj.add_parser("rebuild", help="drop and rebuild the views from position 0").set_defaults(
         func=cmd_rebuild)
+    run = proj.add_parser("run", help="keep every read model current (a worker process; SIGTERM stops it)")
+    run.add_argument("--poll-seconds", type=float, default=0.5, help="wait between two catch-ups")
+    run.add_argument("--once", action="store_true", help="catch up once, print what each model applied, exit")
+    run.add_argument("--only", action="append", choices=MODELS,
+                     help="keep only this read model (repeat for several; default every one)")
+    run.set_defaults(func=cmd_run)

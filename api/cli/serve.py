@@ -2,14 +2,19 @@
 
 ``--workers N`` serves from N processes (uvicorn's workers, each its own connections and projection
 worker: :mod:`api.asgi`), for a PostgreSQL store; one process is the default and what SQLite wants.
+``--projections separate`` starts no projection thread in any of them: the installation runs ``saldo
+projections run`` as its own process for writes made elsewhere (each request still catches the view up
+after its own command, so the portal reads its writes either way).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import threading
 from typing import Any
 
+from api.asgi import PROJECTIONS_MODES
 from api.bootstrap import Services
 
 #: Most worker processes ``--workers`` starts (each holds a connection pool of the store).
@@ -28,13 +33,17 @@ def cmd_serve(svc: Services, args: argparse.Namespace) -> int:
     print(f"Saldo is serving on {svc.database_url} with {args.workers} worker process(es)")
     print(f"API docs: http://{args.host}:{args.port}/docs (Authorize with a token: `saldo tokens issue`, "
           "or after `saldo demo` the ones in var/demo-tokens.env)", flush=True)
+    polling = ("this server polls for them" if args.projections == "in-process"
+               else "a separate `saldo projections run` catches them up")
+    print(f"Writes made by other processes: {polling}")
     if args.workers > 1:
         os.environ["SALDO_DATABASE_URL"] = svc.database_url  # what each worker's api.asgi.create builds
+        os.environ["SALDO_PROJECTIONS"] = args.projections
         svc.close()
         uvicorn.run("api.asgi:create", factory=True, workers=args.workers, host=args.host, port=args.port,
                     log_level=args.log_level)
         return 0
-    stop = start_projection_worker(svc)
+    stop = start_projection_worker(svc) if args.projections == "in-process" else threading.Event()
     try:
         uvicorn.run(create_app(svc), host=args.host, port=args.port, log_level=args.log_level)
     finally:
@@ -47,5 +56,8 @@ def add_commands(sub: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
+    serve.add_argument("--projections", choices=PROJECTIONS_MODES, default="in-process",
+                       help="who polls for writes made by other processes: a thread in each worker, or a"
+                            " separate `saldo projections run`")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info"])
     serve.set_defaults(func=cmd_serve)
