@@ -81,11 +81,18 @@ class Label(str):
     """A str subclass, as a parser may hand over."""
 
 
+class FloatKind(float):
+    """A float subclass."""
+
+
 EDGE_CASES: list[Any] = [
     {"nested": {1: Decimal("1.10"), "t": (Tariff.HOUSEHOLD, [Label("x"), frozenset({"b", "a"})])}},
     {"unicode": "Müller — ☃ \u2028 \x00", "float": 0.1, "big": 10**30, "bool": True, "none": None},
     {Tariff.HOUSEHOLD: date(2026, 1, 31), "at": datetime(2026, 3, 1, tzinfo=UTC)},
     (Posting.debit("receivables", Decimal("-0.00"), None, "INV-1"),),
+    # json writes exponents as 1e+16 where a compiled encoder writes 1e16, and NaN where it writes null
+    {"exponent": 1e16, "small": [1e-7, -1.5e300], "nan": float("nan"), "sub": FloatKind(2.5e22)},
+    {"é": 1, "z": 2, "a": 3, "Z": 4, "\U0001f600": 5, "\uffff": 6, "\u00e9t\u00e9": "\x7f\u2029"},
 ]
 
 

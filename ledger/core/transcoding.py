@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from eventsourcing.persistence import JSONTranscoder, Transcoding, TranscodingNotRegisteredError
 from eventsourcing.utils import get_topic, resolve_topic
 
@@ -46,11 +47,12 @@ class SaldoTranscoder(JSONTranscoder):
     """JSON transcoder keeping Decimal, UUID, date, aware datetime, tuple, frozenset, enum, value records.
 
     This runs for every event written and read, so both directions skip the library's generic machinery:
-    :func:`prepare` picks one function per *type* (found once, then cached) and the decoder's object hook
-    looks the tag up in one dict. What is written is byte for byte what the generic walk wrote, and what is
-    read is the same values (tests/test_transcoder_bytes.py re-encodes every event of the frozen old store
-    and of a fresh demo against a frozen copy of that walk): the hash chain and the fingerprints depend on
-    it.
+    :func:`prepare` picks one function per *type* (found once, then cached), msgspec writes the prepared
+    value (``json`` only for what msgspec would write otherwise, see :class:`_Float`), and the decoder's
+    object hook looks the tag up in one dict. What is written is byte for byte what the generic walk
+    wrote, and what is read is the same values (tests/test_transcoder_bytes.py re-encodes every event of
+    the frozen old store and of a fresh demo against a frozen copy of that walk): the hash chain and the
+    fingerprints depend on it.
     """
 
     def __init__(self) -> None:
@@ -69,7 +71,11 @@ class SaldoTranscoder(JSONTranscoder):
         self._decoders[transcoding.name] = _FAST_DECODERS.get(transcoding.name, transcoding.decode)
 
     def encode(self, obj: Any) -> bytes:
-        return self._dumps(prepare(obj)).encode("utf8")
+        prepared = prepare(obj)
+        try:
+            return _COMPILED(prepared)
+        except _WriteWithJson:
+            return self._dumps(prepared).encode("utf8")
 
     def decode(self, data: bytes) -> Any:
         return self._loads(data.decode("utf8"))
@@ -90,7 +96,31 @@ class SaldoTranscoder(JSONTranscoder):
 
 
 #: The types JSON keeps as they are (exactly these: a subclass is prepared, see :func:`_preparer_for`).
-_PLAIN: frozenset[type] = frozenset({type(None), bool, int, float, str})
+_PLAIN: frozenset[type] = frozenset({type(None), bool, int, str})
+
+
+class _Float(float):
+    """A float as prepared. ``json`` writes it as any float (``float.__repr__``: ``1e+16``); msgspec, which
+    writes exponents its own way (``1e16``), hands it to :func:`_refuse`, and the value is written by
+    ``json``. No event carries a float (money is Decimal): the fallback keeps the bytes if one ever does."""
+
+    __slots__ = ()
+
+
+class _WriteWithJson(Exception):
+    """The compiled encoder met a value it would write differently from ``json``."""
+
+
+def _refuse(o: Any) -> Any:
+    raise _WriteWithJson(type(o).__name__)
+
+
+# msgspec writes plain JSON (str, int of any size, bool, None, lists, dicts in insertion order) exactly as
+# ``json.dumps(separators=(",", ":"), ensure_ascii=False)``: the same escapes (\", \\, \n, \u001f...), the
+# same refusal of lone surrogates, at a tenth of the time (https://jcristharif.com/msgspec/). Floats are
+# the one difference, see _Float. tests/test_transcoder_bytes.py compares both on every stored event.
+_COMPILED = msgspec.json.Encoder(enc_hook=_refuse).encode
+_COMPILED_SORTED = msgspec.json.Encoder(enc_hook=_refuse, order="sorted").encode
 
 
 def prepare(o: Any) -> Any:
@@ -114,7 +144,7 @@ def _preparer_for(kind: type) -> Any:
     elif issubclass(kind, str):  # a str subclass (e.g. from a parser) is stored as the plain text
         preparer = str
     elif issubclass(kind, int | float) and not issubclass(kind, bool):
-        preparer = int if issubclass(kind, int) else float
+        preparer = int if issubclass(kind, int) else _Float
     elif dataclasses.is_dataclass(kind) and not issubclass(kind, type):
         preparer = _record_preparer(kind)
     else:
@@ -186,7 +216,7 @@ _BASES: dict[type, Any] = {
     Allocation: lambda o: {"_type_": "allocation", "_data_": [o.item_id, str(o.amount)]},
 }
 #: Every type met so far, with how it is prepared (filled by :func:`_preparer_for`).
-_BY_TYPE: dict[type, Any] = dict(_BASES)
+_BY_TYPE: dict[type, Any] = {**_BASES, float: _Float}
 
 
 def _sort_key(prepared: Any) -> str:
@@ -292,7 +322,10 @@ _FAST_DECODERS: dict[str, Any] = {"tuple": tuple, "frozenset": frozenset, "decim
 def canonical_json(value: Any) -> str:
     """A stable text for fingerprints: the stored encoding with sorted keys."""
     prepared = prepare(value)
-    return json.dumps(prepared, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:  # keys in code point order: msgspec sorts their UTF-8 bytes, which is the same order
+        return _COMPILED_SORTED(prepared).decode("utf8")
+    except _WriteWithJson:
+        return json.dumps(prepared, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def as_before(record: Any, *added: str) -> Any:
