@@ -61,9 +61,14 @@ def written_by(aggregates: Sequence[Aggregate], claimed: dict[UUID, int]) -> Wri
         if isinstance(aggregate, IdempotencyRecord):
             continue
         since = claimed.get(aggregate.id, 0)
-        for e in aggregate.pending_events:
-            if e.originator_version <= since:
-                continue
+        pending = aggregate.pending_events
+        # From the end back to the first event after ``since`` (pending events are in version order): a
+        # number range that every command of a batch draws from holds the whole batch's events, and
+        # walking them all for every command made a batch's cost grow with its size squared.
+        start = len(pending)
+        while start and pending[start - 1].originator_version > since:
+            start -= 1
+        for e in pending[start:]:
             events.append([str(aggregate.id), e.originator_version, get_topic(type(e))])
             documents.update(p.document for p in getattr(e, "postings", ()) if p.document)
             for value in vars(e).values():  # allocations, written_off, reopened, ...

@@ -23,10 +23,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, project_aggregate
+from eventsourcing.application import project_aggregate
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import EventStore, IntegrityError
 from eventsourcing.utils import resolve_topic
+
+from ledger.core.saving import CollectingApplication
 
 _log = logging.getLogger(__name__)
 
@@ -101,7 +103,7 @@ class CurrentSnapshots(EventStore[UUID]):
         return (s for s in found if is_current(s))
 
 
-class SnapshottingApplication(Application[UUID]):
+class SnapshottingApplication(CollectingApplication):
     """The library's application, taking :class:`StampedSnapshot` and reading only current ones."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:

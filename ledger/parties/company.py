@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from ledger.accounts.deposits import DEFAULT_DEPOSIT_RULES, DepositRule, check_rules
 from ledger.accounts.payment_references import ReferenceScheme, check_prefix
@@ -236,14 +236,26 @@ class BelongsToCompany(Protocol):
     company: str | None
 
 
+_ABSENT = object()
+
+
 def companies_of(ws: object, default: CompanyConfig) -> Companies:
     """The companies ``ws`` knows, or only ``default`` (a workspace of one company)."""
-    return ws.companies if isinstance(ws, HasCompanies) else Companies((default,))
+    # What isinstance(ws, HasCompanies) tests (the attribute is there), without the runtime protocol check:
+    # it looks up the protocol's members on every call, and this runs for every command that moves money.
+    companies = getattr(ws, "companies", _ABSENT)
+    return Companies((default,)) if companies is _ABSENT else cast(Companies, companies)
+
+
+def _config_of(ws: object) -> CompanyConfig:
+    """``ws``'s own configuration, else the default one (made only then)."""
+    config = getattr(ws, "config", _ABSENT)
+    return CompanyConfig() if config is _ABSENT else cast(CompanyConfig, config)
 
 
 def company_named(ws: object, code: str) -> CompanyConfig:
     """The company of code ``code``, or InvalidInput naming ``company`` and the codes there are."""
-    default = getattr(ws, "config", CompanyConfig())
+    default = _config_of(ws)
     companies = companies_of(ws, default)
     found = companies.named(code)
     if found is None:
@@ -257,13 +269,13 @@ def run_company(ws: object, code: str | None) -> CompanyConfig:
     """The company a run is for: the one of code ``code``, or the default company when a run names none (the
     only company of a one-company installation, and what every run before issue 11 was for)."""
     if code is None:
-        return companies_of(ws, getattr(ws, "config", CompanyConfig())).default
+        return companies_of(ws, _config_of(ws)).default
     return company_named(ws, code)
 
 
 def company_of(ws: object, owner: BelongsToCompany) -> CompanyConfig:
     """The company an account (or anything naming one) belongs to: the default if it names none."""
-    default = getattr(ws, "config", CompanyConfig())
+    default = _config_of(ws)
     companies = companies_of(ws, default)
     if owner.company is None:
         return companies.default
