@@ -74,7 +74,9 @@ def test_every_step_of_an_account_with_level_procedure_rule_fee_and_letter(demo_
         steps = _all(http, f"/accounts/{w['rita']}/dunning/history")
         assert [(s["level"], s["stepped_on"]) for s in steps] == [(1, "2026-03-18"), (2, "2026-03-28")]
         first, second = steps
-        assert (first["procedure"], first["procedure_version"], first["company"]) == ("IT-POWER-LV", 0, "")
+        # Rita's account names no company: it is the default company's, and the history says which.
+        assert (first["procedure"], first["procedure_version"], first["company"]) == ("IT-POWER-LV", 0,
+                                                                                      "it-power")
         assert first["rule"] and first["letter"] and first["letter"] != second["letter"]
         assert second["rule"].startswith("IT-ARERA-258/2015")
         assert first["overdue_total"] == "100.00" and first["invoices"]
@@ -95,6 +97,7 @@ def test_finance_filters_by_company_level_and_day_and_pages_through(demo_clerk: 
         # The default company holds the accounts that name none and those that name it.
         power = _all(http, "/dunning/history", company="it-power")
         assert {s["account_id"] for s in power} == {w["rita"], w["ugo"]}
+        assert {s["company"] for s in power} == {"it-power"}
         assert _all(http, "/dunning/history", company="fi-heat") == []
         notices = _all(http, "/dunning/history", level=2)
         assert {(s["account_id"], s["level"]) for s in notices} == {(w["rita"], 2), (w["ugo"], 2)}

@@ -90,7 +90,13 @@ def _list(svc: Services, listing: str, sort: str | None, after: str | None, limi
         svc.catalog.catch_up()
     rows, last = svc.view.page(listing, request)
     convert, model = ITEMS[listing]
-    return respond([convert(r) for r in rows], model, request, last, fmt)
+    items = [convert(r) for r in rows]
+    if listing == "dunning_steps":  # an account that names no company is the default company's: say which
+        default = svc.app.companies.default.code
+        items = [i.model_copy(update={"company": default})
+                 if isinstance(i, s.DunningStepItem) and i.company == DEFAULT_COMPANY_KEY else i
+                 for i in items]
+    return respond(items, model, request, last, fmt)
 
 
 @router.get("/partners", response_model=None)
