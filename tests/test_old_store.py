@@ -412,7 +412,7 @@ def test_the_dunning_history_lists_every_old_step_under_the_default_company(old_
     try:
         with api_client(svc, "auditor") as http:
             steps = http.get("/dunning/history", params={"limit": 500}).json()["items"]
-            assert len(steps) == 15 and {s["company"] for s in steps} == {""}
+            assert len(steps) == 15 and {s["company"] for s in steps} == {svc.app.config.code}
             assert {s["procedure_version"] for s in steps} == {0} and all(s["rule"] for s in steps)
             default = http.get("/dunning/history", params={"limit": 500, "company": svc.app.config.code})
             assert [s["step_id"] for s in default.json()["items"]] == [s["step_id"] for s in steps]
