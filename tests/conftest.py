@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -29,6 +30,20 @@ TEST_BANK_ACCOUNTS = ("FI2112345600000785", "FI7815723500012349", "DE02120300000
 settings.register_profile("saldo", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", parent=settings.get_profile("saldo"), derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "saldo")
+
+
+#: The top-level packages whose loggers the tests read (caplog).
+OUR_PACKAGES = frozenset({"saldo", "api", "ledger", "projections", "importers"})
+
+
+@pytest.fixture(autouse=True)
+def our_loggers_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """import-linter's CLI, run in-process by tests/test_architecture.py, configures logging with
+    ``dictConfig`` and so disables every logger that exists by then (``disable_existing_loggers``): a test
+    after it would read no log at all. A server's logging configuration does not do that."""
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and logger.disabled and name.split(".")[0] in OUR_PACKAGES:
+            monkeypatch.setattr(logger, "disabled", False)
 
 
 @pytest.fixture(scope="session")
