@@ -19,14 +19,30 @@ from fastapi import FastAPI
 from api.bootstrap import Services, build
 from api.http import create_app
 
+#: Longest wait, when the server stops, for the polling thread to finish the batch it is applying.
+STOP_WAIT_S = 60.0
 
-def start_projection_worker(svc: Services) -> threading.Event:
-    """Catch the view up now, then in a background thread until the returned event is set."""
+
+class ProjectionPolling:
+    """The thread that keeps the view current with writes of other processes, and how to stop it."""
+
+    def __init__(self, svc: Services) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=svc.projections.run_forever, args=(self._stop,), daemon=True,
+                                        name="projection-catch-up")
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling and wait for the batch being applied: the caller closes the store's connections
+        next, and a thread still using a closed SQLite connection crashes the process (seen in CI)."""
+        self._stop.set()
+        self._thread.join(STOP_WAIT_S)
+
+
+def start_projection_worker(svc: Services) -> ProjectionPolling:
+    """Catch the view up now, then in a background thread until it is stopped."""
     svc.projections.catch_up()
-    stop = threading.Event()
-    threading.Thread(target=svc.projections.run_forever, args=(stop,), daemon=True,
-                     name="projection-catch-up").start()
-    return stop
+    return ProjectionPolling(svc)
 
 
 #: ``SALDO_PROJECTIONS``: who polls for writes made by other processes (``in-process``: each API worker's

@@ -266,6 +266,9 @@ def test_serve_can_leave_the_polling_to_a_separate_worker(store_url: str, monkey
     assert main(["--database-url", store_url, "serve", "--projections", "separate"]) == 0
     assert main(["--database-url", store_url, "serve"]) == 0
     assert [threads - before for _, _, threads in started] == [0, 1]  # in-process: the serving one polls
+    # ... and it is stopped, and gone, before serve returns and the store is closed: a polling thread
+    # left on a closed SQLite connection crashed the test process (a segmentation fault in CI).
+    assert len(_projection_threads()) == before
     assert "a separate `saldo projections run` catches them up" in capsys.readouterr().out
     assert main(["--database-url", store_url, "serve", "--workers", "2", "--projections", "separate"]) == 0
     assert started[-1][0] == "api.asgi:create" and os.environ["SALDO_PROJECTIONS"] == "separate"

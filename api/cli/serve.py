@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import threading
 from typing import Any
 
 from api.asgi import PROJECTIONS_MODES
@@ -33,9 +32,9 @@ def cmd_serve(svc: Services, args: argparse.Namespace) -> int:
     print(f"Saldo is serving on {svc.database_url} with {args.workers} worker process(es)")
     print(f"API docs: http://{args.host}:{args.port}/docs (Authorize with a token: `saldo tokens issue`, "
           "or after `saldo demo` the ones in var/demo-tokens.env)", flush=True)
-    polling = ("this server polls for them" if args.projections == "in-process"
-               else "a separate `saldo projections run` catches them up")
-    print(f"Writes made by other processes: {polling}")
+    who = ("this server polls for them" if args.projections == "in-process"
+           else "a separate `saldo projections run` catches them up")
+    print(f"Writes made by other processes: {who}")
     if args.workers > 1:
         os.environ["SALDO_DATABASE_URL"] = svc.database_url  # what each worker's api.asgi.create builds
         os.environ["SALDO_PROJECTIONS"] = args.projections
@@ -43,11 +42,12 @@ def cmd_serve(svc: Services, args: argparse.Namespace) -> int:
         uvicorn.run("api.asgi:create", factory=True, workers=args.workers, host=args.host, port=args.port,
                     log_level=args.log_level)
         return 0
-    stop = start_projection_worker(svc) if args.projections == "in-process" else threading.Event()
+    polling = start_projection_worker(svc) if args.projections == "in-process" else None
     try:
         uvicorn.run(create_app(svc), host=args.host, port=args.port, log_level=args.log_level)
     finally:
-        stop.set()
+        if polling is not None:
+            polling.stop()  # before main() closes the store
     return 0
 
 
