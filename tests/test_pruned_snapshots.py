@@ -246,7 +246,10 @@ def test_an_archived_map_fetches_back_for_anything_that_reads_every_record() -> 
         read(m)
         assert len(fetched) == n + 1 and not m.is_pruned and dict(m) == full and list(m) == list(full)
     m = pruned()
-    m["i1"] = -1  # a change to an archived record is newer than what is fetched back
-    assert m["i1"] == -1 and m == {**full, "i1": -1}
+    m["i1"] = -1  # fetched back first, so the record keeps its place
+    assert m["i1"] == -1 and list(m.items()) == list({**full, "i1": -1}.items())
+    m = pruned()
+    m["new"] = 7  # a new id never fetches back (unless the filter wrongly says "maybe")
+    assert m.is_pruned and m["new"] == 7 and m == {**full, "new": 7} and list(m)[-1] == "new"
     with pytest.raises(ArchiveUnavailable):
         ArchivedMap({}, IdFilter.sized_for(1).adding(["a"]), None).materialise()

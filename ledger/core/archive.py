@@ -155,6 +155,13 @@ class ArchivedMap(dict[K, V]):
             self.materialise()
         return dict.__contains__(self, key)
 
+    def __setitem__(self, key: K, value: V) -> None:
+        # An archived record replaced without being read (nothing does that today) would otherwise move to
+        # the end of the live records, out of the order the full replay gives.
+        if self.may_be_archived(key):
+            self.materialise()
+        dict.__setitem__(self, key, value)
+
     def __delitem__(self, key: K) -> None:
         if self.may_be_archived(key):
             self.materialise()
