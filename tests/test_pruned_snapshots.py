@@ -35,6 +35,7 @@ from ledger.parties import commands as pc
 from ledger.parties.partner import PartnerKind, PostalAddress
 from ledger.payments import commands as pmt
 from projections.bulk_load import BulkLoader
+from tests.auth import api_client
 from tests.clerk import Clock, energy_line
 from tests.conftest import _postgres_schema_url
 
@@ -205,6 +206,10 @@ def test_a_long_random_history_answers_the_same_from_pruned_snapshots(
         assert archived_asked["payment"] >= 5 and archived_asked["invoice"] >= 3, archived_asked
         assert len(invoices) > 30 and len(payments) > 30
         assert twins.events(pruned) == twins.events(full)
+        for path in (f"/accounts/{account}/dunning", f"/accounts/{account}/payments?limit=500",
+                     f"/accounts/{account}/open-items", f"/accounts/{account}/balance"):
+            answers = [api_client(svc, "auditor").get(path) for svc in (pruned, full)]
+            assert answers[0].status_code == 200 and answers[0].json() == answers[1].json(), path
         done = {c for (c, outcome), _ in twins.outcomes.items() if outcome == "ok"}
         assert {"ReversePayment", "ResetClearing", "IssueCreditNote", "ExecuteDunningRun",
                 "ExecuteCollectionRun", "CreateInstalmentPlan", "SetDunningLock"} <= done, twins.outcomes
