@@ -28,6 +28,7 @@ from ledger.accounts import commands as ac
 from ledger.accounts.account import ContractAccount
 from ledger.application import ACCOUNT_SNAPSHOT_INTERVAL, Saldo
 from ledger.collections import commands as d
+from ledger.core import archive, snapshots
 from ledger.core.archive import ArchivedMap, ArchiveUnavailable, IdFilter
 from ledger.dunning import LockKind
 from ledger.dunning import commands as dn
@@ -171,9 +172,23 @@ def _random_command(rng: random.Random, account: UUID, invoices: list[str], paym
                              today + timedelta(days=20), rng.choice((None, rng.choice(invoices))))
 
 
-@pytest.mark.parametrize("seed", [12, 7, 99])
+@pytest.mark.parametrize(("seed", "capacity"), [(12, archive.MIN_CAPACITY), (7, 2),
+                                               (99, archive.MIN_CAPACITY)])
 def test_a_long_random_history_answers_the_same_from_pruned_snapshots(
-        store_url: str, full_url: str, seed: int) -> None:
+        store_url: str, full_url: str, seed: int, capacity: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``capacity`` 2 the filter of archived ids fills up again and again: each time the snapshot
+    fetches the archive back and rebuilds it twice as large."""
+    monkeypatch.setattr(archive, "MIN_CAPACITY", capacity)
+    full_filters: list[None] = []
+
+    def counting(*args: Any) -> Any:
+        found = filters(*args)
+        if found is None:
+            full_filters.append(None)
+        return found
+
+    filters = snapshots._filters
+    monkeypatch.setattr(snapshots, "_filters", counting)
     clock = Clock(date(2016, 1, 1))
     pruned, full = _installation(store_url, clock, EVERY), _installation(full_url, clock, None)
     try:
@@ -214,6 +229,7 @@ def test_a_long_random_history_answers_the_same_from_pruned_snapshots(
         assert {"ReversePayment", "ResetClearing", "IssueCreditNote", "ExecuteDunningRun",
                 "ExecuteCollectionRun", "CreateInstalmentPlan", "SetDunningLock"} <= done, twins.outcomes
         assert done & {"ReturnCollection", "SettleCollection"}, twins.outcomes
+        assert bool(full_filters) == (capacity == 2)  # the rebuilds ran, when the filter was small
     finally:
         pruned.close()
         full.close()
