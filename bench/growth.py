@@ -8,6 +8,9 @@ through ``Saldo.execute`` on that account, as a clerk or the portal sends it, re
 median (the machine is shared). The limit is the same payment on the account with the smallest history,
 in the same run; the goal is ≤ 1.3× at 10,000 commands (issue 12), on both stores. The account's size
 in memory (its snapshot's encoded state, or its events when it has no snapshot) is printed beside it.
+The row ``new`` is a new account owing the same open items as the one with the most commands: paying
+39.00 of each 40.00 bill leaves one more bill open every 40, so part of the cost at 10,000 is what the
+account owes, not how long it has lived.
 
 Usage: ``python bench/growth.py [--sizes 10,1000,10000] [--repeat 21] [--stores postgres,sqlite]``.
 """
