@@ -266,13 +266,18 @@ def test_a_plain_payment_on_a_long_account_fetches_nothing_back(clerk: Any) -> N
     """The everyday command reads the live records only: the archive stays where it is."""
     app = clerk.services.app
     account, _ = _long_account(clerk, ACCOUNT_SNAPSHOT_INTERVAL)
-    clerk.bill(account, "10.00")
+    latest = clerk.bill(account, "10.00")
     loaded = app.repository.get(account)
     assert loaded.payments.is_pruned and loaded.items.is_pruned
     before = (loaded.balance, loaded.open_items())
     loaded.receive_payment("fresh-payment", Decimal("5.00"), "EUR", clerk.clock.today, "bank:x")
-    assert loaded.payments.is_pruned and loaded.items.is_pruned, "the payment fetched the archive back"
-    assert loaded.balance == before[0] - Decimal("5.00") and len(before[1]) == 1
+    # A payer naming an open invoice: looked up by its number, among the live items only.
+    item = loaded.item_by_number(latest["number"])
+    loaded.receive_payment("named-payment", Decimal("1.00"), "EUR", clerk.clock.today, "bank:x",
+                           named_items=(item.item_id,))
+    assert loaded.payments.is_pruned and loaded.items.is_pruned, "the payments fetched the archive back"
+    assert loaded.items[item.item_id].open_amount == Decimal("6.20")  # 12.20 - 5.00 - 1.00
+    assert loaded.balance == before[0] - Decimal("6.00") and len(before[1]) == 1
     (batch,) = BulkLoader(app)([account]).values()
     assert batch.items.is_pruned  # the batch loader starts from the pruned snapshot too
     assert vars(batch) == vars(_replayed(app, account))  # and fetches the rest back when compared

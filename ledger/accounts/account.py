@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.accounts.archiving import live_values, settled_for_good
+from ledger.accounts.archiving import ARCHIVE_NAMES, live_values, named, settled_for_good, with_ids
 from ledger.accounts.clearing import (
     Allocation,
     ItemKind,
@@ -138,7 +138,7 @@ class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPla
         """This account's id as it appears on postings."""
         return str(self.id)
 
-    settled_for_good = settled_for_good  # left out of snapshots: cleared, so open totals read the live ones
+    settled_for_good, archive_names = settled_for_good, ARCHIVE_NAMES  # kept out of snapshots: cleared
     @property
     def open_total(self) -> Decimal:
         return sum((i.open_amount for i in live_values(self.items)), ZERO)
@@ -152,7 +152,7 @@ class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPla
         return clearing_order(live_values(self.items))
 
     def item_by_number(self, document_number: str) -> OpenItem:
-        for item in self.items.values():
+        for item in named(self.items, document_number):
             if item.document_number == document_number:
                 return item
         raise InvalidInput(f"invoice {document_number} is not on account {self.id}", "invoice_numbers")
@@ -263,8 +263,8 @@ class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPla
         if on_account_only:  # the clerk wants the money kept as credit, clearing nothing yet
             allocations, to_credit = (), amount
         else:
-            allocations, to_credit = allocate(  # a named item may be archived (cleared, but on the account)
-                amount, list(self.items.values()) if named_items else live_values(self.items), named_items)
+            # Unnamed: oldest due first, never an archived (cleared) item; named: those items, live or not.
+            allocations, to_credit = allocate(amount, list(with_ids(self.items, named_items)), named_items)
         written_off = within_tolerance(self.items, allocations, named_items, to_credit, tolerance)
         document = f"PAY-{payment_id[:12]}"
         postings = receipt_postings(

@@ -14,9 +14,12 @@ from typing import Any
 
 from ledger.accounts.clearing import OpenItem
 from ledger.accounts.payments_received import ReceivedPayment
-from ledger.core.archive import live_values
+from ledger.core.archive import live_values, named, with_ids
 
-__all__ = ["live_values", "settled_for_good"]
+__all__ = ["ARCHIVE_NAMES", "live_values", "named", "settled_for_good", "with_ids"]
+
+#: Items are looked up by document number too (a payer names the invoices): see ledger.core.archive.named.
+ARCHIVE_NAMES = {"items": "document_number"}
 
 
 def _named_elsewhere(account: Any) -> set[str]:

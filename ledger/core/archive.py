@@ -34,6 +34,8 @@ V = TypeVar("V")
 BITS_PER_ID, HASHES = 10, 7
 #: The fewest ids a filter is sized for; it is rebuilt twice as large when it would hold more.
 MIN_CAPACITY = 256
+#: Marks a name (a document number) in the filter of ids: no id holds it.
+NAME = "\0"
 
 
 class ArchiveUnavailable(RuntimeError):
@@ -89,6 +91,21 @@ class IdFilter:
         return cls(int(state["capacity"]), int(state["count"]), base64.b64decode(state["bits"]))
 
 
+def named(records: Mapping[K, V], *names: str) -> Iterable[V]:
+    """The records the ones named ``names`` may be among: the live ones when no archived record has one of
+    the names (their order is the full replay's, less the archived ones), else all of them (fetched back)."""
+    if isinstance(records, ArchivedMap) and not any(records.may_have_archived_name(n) for n in names):
+        return records.live_values()
+    return records.values()
+
+
+def with_ids(records: Mapping[K, V], ids: Iterable[str]) -> Iterable[V]:
+    """The records those with ``ids`` are among: the live ones when all of them are live, else all."""
+    if isinstance(records, ArchivedMap) and all(dict.__contains__(records, i) for i in ids):
+        return records.live_values()
+    return records.values()
+
+
 def live_values(records: Mapping[K, V]) -> list[V]:
     """The records of ``records`` not archived (see :meth:`ArchivedMap.live_values`); all of a plain dict."""
     if isinstance(records, ArchivedMap):
@@ -113,6 +130,10 @@ class ArchivedMap(dict[K, V]):
         """Whether ``key`` is not live but may be archived ("surely not" needs no fetch)."""
         return (self.archive is not None and isinstance(key, str) and not dict.__contains__(self, key)
                 and self.archive.might_hold(key))
+
+    def may_have_archived_name(self, name: str) -> bool:
+        """Whether an archived record may have ``name`` (its document number: see ``archive_names``)."""
+        return self.archive is not None and self.archive.might_hold(NAME + name)
 
     def live_values(self) -> list[V]:
         """The records not archived (all of them once fetched back): only for callers to whom an archived

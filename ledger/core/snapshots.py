@@ -35,7 +35,7 @@ from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import EventStore, IntegrityError
 from eventsourcing.utils import resolve_topic
 
-from ledger.core.archive import ArchivedMap, IdFilter
+from ledger.core.archive import NAME, ArchivedMap, IdFilter
 
 _log = logging.getLogger(__name__)
 
@@ -51,7 +51,8 @@ History = Callable[[UUID, int], Iterable[Any]]
 def code_stamp(cls: type) -> str:
     """A digest of the modules that define ``cls`` and the classes it is made of, and of the modules
     those import functions and records from (clearing rules, money): Saldo's own modules only."""
-    return _stamp(_modules_of(cls))
+    # And this module's, which reads and writes the archive of a pruned snapshot (ledger.core.archive).
+    return _stamp(tuple(sorted({*_modules_of(cls), __name__})))
 
 
 def _is_ours(name: object) -> bool:
@@ -150,7 +151,11 @@ def _filters(aggregate: Any, settled: dict[str, set[str]]) -> dict[str, IdFilter
     for name, ids in settled.items():
         records = vars(aggregate)[name]
         before = records.archive if isinstance(records, ArchivedMap) else None
-        adding = [k for k, _ in _live(records) if k in ids]
+        # The ids, and the names the aggregate looks its records up by (``archive_names``: a map's records'
+        # attribute), so that a lookup by a name no archived record has needs no fetch either.
+        attribute = getattr(aggregate, "archive_names", {}).get(name)
+        adding = [key for k, v in _live(records) if k in ids
+                  for key in (k, *((NAME + getattr(v, attribute),) if attribute else ()))]
         if before is None and not adding:
             filters[name] = None
             continue
