@@ -8,6 +8,9 @@ through ``Saldo.execute`` on that account, as a clerk or the portal sends it, re
 median (the machine is shared). The limit is the same payment on the account with the smallest history,
 in the same run; the goal is ≤ 1.3× at 10,000 commands (issue 12), on both stores. The account's size
 in memory (its snapshot's encoded state, or its events when it has no snapshot) is printed beside it.
+The row ``new`` is a new account owing the same open items as the one with the most commands: paying
+39.00 of each 40.00 bill leaves one more bill open every 40, so part of the cost at 10,000 is what the
+account owes, not how long it has lived.
 
 Usage: ``python bench/growth.py [--sizes 10,1000,10000] [--repeat 21] [--stores postgres,sqlite]``.
 """
@@ -76,6 +79,17 @@ def _history(svc: Services, clock: Clock, account: UUID, commands: int) -> None:
             batch = []
 
 
+def _owing(svc: Services, clock: Clock, open_items: int) -> UUID:
+    """A new account that owes ``open_items`` invoices and has paid none: the state, without the history,
+    of the account with the most commands (paying 39.00 of each 40.00 bill leaves one bill open per 40)."""
+    account = _account(svc, f"owing-{open_items}")
+    day = clock.today
+    batch = [(ac.IssueInvoice(account, LINE, day), f"growth:{account}:i{n}") for n in range(open_items)]
+    for start in range(0, len(batch), SETUP_BATCH):
+        svc.app.execute_many(batch[start:start + SETUP_BATCH])
+    return account
+
+
 def _payment_ms(svc: Services, account: UUID, repeat: int) -> float:
     def pay(n: int) -> None:
         svc.app.execute(pmt.RecordPayment(account, Decimal("1.00"), svc.app.today()),
@@ -141,6 +155,12 @@ def main() -> int:
                 events = svc.app.repository.get(account).version
                 print(f"{store:8} {size:>8} {events:>7} {_state_kb(svc, account):>9.1f} {ms:>10.2f}  "
                       f"{ratio:.2f}", flush=True)
+            # What the same open state costs on a new account: the part of the ratio the history is not.
+            owing = _owing(svc, clock, len(svc.app.repository.get(account).open_items()))
+            ms = _payment_ms(svc, owing, args.repeat)
+            print(f"{store:8} {'new':>8} {svc.app.repository.get(owing).version:>7} "
+                  f"{_state_kb(svc, owing):>9.1f} {ms:>10.2f}  {ms / (base or ms):.2f}", flush=True)
+    print(f"new: an account with no history owing the open items of the one with {sizes[-1]} commands")
     verdict = "within" if worst <= GOAL else "NOT within"
     print(f"worst ratio at {sizes[-1]} earlier commands: {worst:.2f} ({verdict} {GOAL:g}x)")
     return 0

@@ -17,7 +17,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 from psycopg.rows import tuple_row
 
-from ledger.core.snapshots import is_current
+from ledger.core.snapshots import CurrentSnapshots, is_current, with_history
 
 #: Ids per query: SQLite's default limit on bound parameters is 32766; PostgreSQL takes an array.
 IDS_PER_QUERY = 2000
@@ -42,6 +42,10 @@ class BulkLoader:
             for stored in self._select_snapshots(chunk):
                 snapshot: Any = self.app.snapshots.mapper.to_domain_event(stored)  # type: ignore[union-attr]
                 if is_current(snapshot):  # else taken by other code: replayed from the first event
+                    history = self.app.snapshots.history if isinstance(self.app.snapshots,
+                                                                       CurrentSnapshots) else None
+                    if history is not None:  # so that its archived records can be fetched back
+                        snapshot = with_history(snapshot, history)
                     aggregates[snapshot.originator_id] = snapshot.mutate(None)
             after = {i: aggregates[i].version if i in aggregates else 0 for i in chunk}
             for stored in self._select(after):

@@ -134,7 +134,10 @@ def dunning_state(svc: Services, account_id: UUID, day: date | None = None,
     else:
         today = day or svc.app.today()
         account, o = svc.app.dunning.dunning_overview(account_id, today)
-    documents = {i.item_id: i.document_number for i in account.items.values()}
+    # Only the items the answer names: a walk over every item would fetch an old account's archived ones
+    # back from its events (ledger.core.archive), for numbers it does not show.
+    named = [*(v.item_id for v in o.locks if v.item_id), *(i for step in o.steps for i in step.item_ids)]
+    documents = {i: account.items[i].document_number for i in dict.fromkeys(named) if i in account.items}
     next_step = None
     if o.next_level is not None and o.next_level_name is not None and o.next_rule is not None:
         next_step = NextStepOut(level=o.next_level, name=o.next_level_name, earliest_date=o.next_step_on,

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.accounts.archiving import ARCHIVE_NAMES, live_values, named, settled_for_good, with_ids
 from ledger.accounts.clearing import (
     Allocation,
     ItemKind,
@@ -137,9 +138,10 @@ class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPla
         """This account's id as it appears on postings."""
         return str(self.id)
 
+    settled_for_good, archive_names = settled_for_good, ARCHIVE_NAMES  # kept out of snapshots: cleared
     @property
     def open_total(self) -> Decimal:
-        return sum((i.open_amount for i in self.items.values()), ZERO)
+        return sum((i.open_amount for i in live_values(self.items)), ZERO)
 
     @property
     def balance(self) -> Decimal:
@@ -147,10 +149,10 @@ class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPla
         return self.open_total - self.credit
 
     def open_items(self) -> list[OpenItem]:
-        return clearing_order(list(self.items.values()))
+        return clearing_order(live_values(self.items))
 
     def item_by_number(self, document_number: str) -> OpenItem:
-        for item in self.items.values():
+        for item in named(self.items, document_number):
             if item.document_number == document_number:
                 return item
         raise InvalidInput(f"invoice {document_number} is not on account {self.id}", "invoice_numbers")
@@ -261,7 +263,8 @@ class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPla
         if on_account_only:  # the clerk wants the money kept as credit, clearing nothing yet
             allocations, to_credit = (), amount
         else:
-            allocations, to_credit = allocate(amount, list(self.items.values()), named_items)
+            # Unnamed: oldest due first, never an archived (cleared) item; named: those items, live or not.
+            allocations, to_credit = allocate(amount, list(with_ids(self.items, named_items)), named_items)
         written_off = within_tolerance(self.items, allocations, named_items, to_credit, tolerance)
         document = f"PAY-{payment_id[:12]}"
         postings = receipt_postings(
@@ -378,7 +381,7 @@ class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPla
 
         Dr customer-credit / Cr receivables.
         """
-        allocations, _ = allocate(self.credit, list(self.items.values()))
+        allocations, _ = allocate(self.credit, live_values(self.items))
         if not allocations:
             return
         amount = total(allocations)

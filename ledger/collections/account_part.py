@@ -34,6 +34,7 @@ from ledger.collections import (
     sequence_type,
 )
 from ledger.core import chart
+from ledger.core.archive import live_values
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.money import ZERO, Posting, entry
 
@@ -135,7 +136,7 @@ class DirectDebit(Aggregate):
         if not is_usable(self.mandate, due_by):
             return []
         held = self.dd_blocked | self.held_from_collection(due_by)
-        return [i for i in self.items.values()
+        return [i for i in live_values(self.items)  # open ones only: archived ones are cleared
                 if i.is_open and i.due_date <= due_by and i.item_id not in held]
 
     def held_from_collection(self, day: date) -> frozenset[str]:

@@ -9,6 +9,12 @@ carries a digest of the source of the aggregate's classes and of what they use; 
 (:class:`CurrentSnapshots`) and the bulk loader pass over a snapshot whose digest is not today's, and the
 aggregate replays from its events until the next snapshot is taken. Snapshots written before stamps
 existed (the library's :class:`~eventsourcing.domain.Snapshot`) are read as they always were.
+
+The snapshots the application takes are *pruned* (issue 12): an aggregate that names records settled for
+good (``settled_for_good()``, e.g. a contract account's cleared items and old payments) has them left out;
+the state keeps their ids under :data:`ARCHIVE`, and the restored aggregate holds an
+:class:`~ledger.core.archive.ArchivedMap` that fetches them back, by replaying the aggregate's events up
+to the snapshot, the moment anything asks for one. :meth:`StampedSnapshot.take` still takes everything.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ import hashlib
 import inspect
 import logging
 import sys
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from uuid import UUID
 
@@ -28,18 +35,25 @@ from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import EventStore, IntegrityError
 from eventsourcing.utils import resolve_topic
 
+from ledger.core.archive import NAME, ArchivedMap, IdFilter
 from ledger.core.saving import CollectingApplication
 
 _log = logging.getLogger(__name__)
 
 #: The key of the code digest in a snapshot's state (not an attribute name an aggregate can have).
 STAMP = "_code_"
+#: The key of the archived records' ids in a pruned snapshot's state: ``{map name: joined ids}``.
+ARCHIVE = "_archive_"
+
+#: Gives an aggregate's events up to a version (the application's event store), to fetch archives back.
+History = Callable[[UUID, int], Iterable[Any]]
 
 
 def code_stamp(cls: type) -> str:
     """A digest of the modules that define ``cls`` and the classes it is made of, and of the modules
     those import functions and records from (clearing rules, money): Saldo's own modules only."""
-    return _stamp(_modules_of(cls))
+    # And this module's, which reads and writes the archive of a pruned snapshot (ledger.core.archive).
+    return _stamp(tuple(sorted({*_modules_of(cls), __name__})))
 
 
 def _is_ours(name: object) -> bool:
@@ -76,13 +90,108 @@ class StampedSnapshot(Snapshot):
 
     @classmethod
     def take(cls, aggregate: Any) -> Any:
+        """Everything the aggregate holds, archived records fetched back."""
+        for value in vars(aggregate).values():
+            if isinstance(value, ArchivedMap):
+                value.materialise()
         snapshot = super().take(aggregate)
         snapshot.state[STAMP] = code_stamp(type(aggregate))
         return snapshot
 
+    @classmethod
+    def take_pruned(cls, aggregate: Any) -> Any:
+        """The aggregate less the records it has settled for good (see the module's docstring)."""
+        settled_for_good = getattr(aggregate, "settled_for_good", None)
+        snapshot = super().take(aggregate)
+        snapshot.state[STAMP] = code_stamp(type(aggregate))
+        if settled_for_good is None:
+            return snapshot
+        settled: dict[str, set[str]] = settled_for_good()
+        filters = _filters(aggregate, settled)
+        if filters is None:  # a filter is full: rebuilt larger from every archived id, once fetched back
+            for name in settled:
+                records = vars(aggregate)[name]
+                if isinstance(records, ArchivedMap):
+                    records.materialise()
+            settled = settled_for_good()
+            filters = _filters(aggregate, settled)
+        archive: dict[str, Any] = {}
+        for name, ids in settled.items():
+            snapshot.state[name] = {k: v for k, v in _live(vars(aggregate)[name]) if k not in ids}
+            if filters is not None and filters[name] is not None:
+                archive[name] = filters[name].to_state()  # type: ignore[union-attr]
+        if archive:
+            snapshot.state[ARCHIVE] = archive
+        return snapshot
+
     def mutate(self, _: None) -> Any:
-        state = {k: v for k, v in self.state.items() if k != STAMP}
+        state = {k: v for k, v in self.state.items() if k not in (STAMP, ARCHIVE)}
+        archive: dict[str, Any] = self.state.get(ARCHIVE) or {}
+        history = _HISTORIES.get(id(self))
+        fetch = _fetcher(history, self.originator_id, self.originator_version) if history else None
+        for name, ids in archive.items():
+            state[name] = ArchivedMap(state[name], IdFilter.from_state(ids),
+                                      _field(fetch, name) if fetch else None)
         return Snapshot.mutate(dataclasses.replace(self, state=state), None)
+
+
+#: The history each snapshot read from the store may fetch archives from, by the snapshot's id() while it
+#: lives: beside the snapshot rather than on it, so that a snapshot read is still the record it was (the
+#: mapper stores every attribute it has).
+_HISTORIES: dict[int, History] = {}
+
+
+def _live(records: Any) -> list[tuple[Any, Any]]:
+    return records.live_items() if isinstance(records, ArchivedMap) else list(records.items())
+
+
+def _filters(aggregate: Any, settled: dict[str, set[str]]) -> dict[str, IdFilter | None] | None:
+    """Per map, the filter of its archived ids with ``settled`` added (``None``: nothing archived); or
+    ``None`` if one would be over capacity while its archived ids are not at hand."""
+    filters: dict[str, IdFilter | None] = {}
+    for name, ids in settled.items():
+        records = vars(aggregate)[name]
+        before = records.archive if isinstance(records, ArchivedMap) else None
+        # The ids, and the names the aggregate looks its records up by (``archive_names``: a map's records'
+        # attribute), so that a lookup by a name no archived record has needs no fetch either.
+        attribute = getattr(aggregate, "archive_names", {}).get(name)
+        adding = [key for k, v in _live(records) if k in ids
+                  for key in (k, *((NAME + getattr(v, attribute),) if attribute else ()))]
+        if before is None and not adding:
+            filters[name] = None
+            continue
+        after = (before or IdFilter.sized_for(len(adding))).adding(adding)
+        if after is None:
+            if before is not None:
+                return None
+            after = IdFilter.sized_for(len(adding)).adding(adding)
+        filters[name] = after
+    return filters
+
+
+def with_history(snapshot: Any, history: History) -> Any:
+    """``snapshot``, able to fetch its archived records back from ``history`` once restored."""
+    if isinstance(snapshot, StampedSnapshot) and id(snapshot) not in _HISTORIES:
+        _HISTORIES[id(snapshot)] = history
+        weakref.finalize(snapshot, _HISTORIES.pop, id(snapshot), None)
+    return snapshot
+
+
+def _fetcher(history: History, originator_id: UUID, version: int) -> Callable[[], Any]:
+    """The aggregate replayed from its first event to ``version``, once, when first asked for."""
+
+    @functools.cache
+    def replayed() -> Any:
+        aggregate = None
+        for event in history(originator_id, version):
+            aggregate = event.mutate(aggregate)
+        return aggregate
+
+    return replayed
+
+
+def _field(fetch: Callable[[], Any], name: str) -> Callable[[], Any]:
+    return lambda: dict(vars(fetch())[name])
 
 
 def is_current(snapshot: object) -> bool:
@@ -93,14 +202,18 @@ def is_current(snapshot: object) -> bool:
 
 
 class CurrentSnapshots(EventStore[UUID]):
-    """The snapshot store, giving only snapshots today's code may restore (see the module's docstring)."""
+    """The snapshot store, giving only snapshots today's code may restore (see the module's docstring),
+    each able to fetch its archived records back from the events (``history``, set by the application)."""
+
+    history: History | None = None
 
     def get(self, originator_id: UUID, *, gt: int | None = None, lte: int | None = None,
             desc: bool = False, limit: int | None = None) -> Iterator[Any]:
         # The latest snapshot is the only one kept (superseded ones are deleted), so passing over a stale
         # one leaves none and the aggregate replays from its first event, as it did before snapshots.
         found = super().get(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
-        return (s for s in found if is_current(s))
+        history = self.history
+        return (with_history(s, history) if history else s for s in found if is_current(s))
 
 
 class SnapshottingApplication(CollectingApplication):
@@ -115,7 +228,10 @@ class SnapshottingApplication(CollectingApplication):
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
         recorder = self.factory.aggregate_recorder(purpose="snapshots")
-        return CurrentSnapshots(mapper=self.mapper, recorder=recorder)
+        store = CurrentSnapshots(mapper=self.mapper, recorder=recorder)
+        # The full replay, never from a snapshot: what an archived record is fetched back from.
+        store.history = lambda aggregate_id, version: self.events.get(aggregate_id, lte=version)
+        return store
 
     def take_snapshot(self, aggregate_id: UUID, version: int | None = None,
                       projector_func: Any = project_aggregate) -> None:
@@ -130,7 +246,7 @@ class SnapshottingApplication(CollectingApplication):
             return
         try:
             aggregate = self.repository.get(aggregate_id, version=version, projector_func=projector_func)
-            self.snapshots.put([StampedSnapshot.take(aggregate)])
+            self.snapshots.put([StampedSnapshot.take_pruned(aggregate)])
             if self.snapshot_pruner is not None:
                 self.snapshot_pruner(aggregate_id, aggregate.version)
         except IntegrityError:  # another process took this very snapshot: it holds the same state

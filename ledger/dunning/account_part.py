@@ -47,6 +47,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.accounts.clearing import Allocation, ItemKind, OpenItem, apply_allocations, total
 from ledger.core import chart
+from ledger.core.archive import live_values
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.money import Posting, entry
 from ledger.dunning import DunningProposal, DunningState, Lock, LockKind
@@ -228,7 +229,8 @@ class Dunning(Aggregate):
         locks = tuple(Lock(v.kind, v.reason, v.until, v.item_id) for v in self.dunning_locks(today)
                       if not (without_plan and v.source == "plan"))
         covered = self.interest_covered_after_plan() if without_plan else self.interest_covered
-        return DunningState(tuple(i for i in items.values() if i.is_open), level, last_on, locks,
+        # Open items only: archived ones (cleared, ledger.core.archive) are left where they are.
+        return DunningState(tuple(i for i in live_values(items) if i.is_open), level, last_on, locks,
                             charged_until, covered)
 
     def dunning_step(self, step_id: str) -> StepRecord:

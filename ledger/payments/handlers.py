@@ -8,6 +8,7 @@ from uuid import UUID
 from ledger.accounts.account import ContractAccount
 from ledger.core import chart
 from ledger.core.actor import Role
+from ledger.core.archive import named
 from ledger.core.errors import InvalidInput, NotPermitted
 from ledger.core.handling import Capability, Handled, Result, handles
 from ledger.core.idempotency import IdempotencyRecord
@@ -109,10 +110,11 @@ class PaymentHandlers(Capability[CompanyConfig]):
             return [item, *content], result
         # The decision names items by document number: invoices, instalments, and also fees or the
         # shortfall of a reversal (whose ids are not document ids). One no longer on the account is skipped.
-        by_number = {item.document_number: item.item_id for item in account.items.values()}
-        named = tuple(dict.fromkeys(by_number[n] for n in decision.invoice_numbers if n in by_number))
+        by_number = {item.document_number: item.item_id  # no walk over items archived without these numbers
+                     for item in named(account.items, *decision.invoice_numbers)}
+        named_ids = tuple(dict.fromkeys(by_number[n] for n in decision.invoice_numbers if n in by_number))
         account.receive_payment(rid.hex, receipt.amount, receipt.currency, receipt.received_on,
-                                chart.bank(bank_account), named, decision.rule, decision.evidence,
+                                chart.bank(bank_account), named_ids, decision.rule, decision.evidence,
                                 known_iban(receipt.payer_iban),
                                 company_of(self.ws, account).payment_tolerance)
         return [account, *content], dict(payment_result(account, rid.hex), rule=decision.rule,
