@@ -86,6 +86,13 @@ def create_app(svc: Services, *, auth: AuthConfig | None = None, limiter: Failed
     return app
 
 
+#: What a command answers when others kept changing the same records past its time limit (ledger.application).
+CONTENDED_RESPONSE = {
+    "description": "others kept changing the same records for as long as a command may wait; nothing was "
+                   "written: send it again (same Idempotency-Key) after Retry-After",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}}
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, plus the security schemes and, per operation, who may use it."""
     if app.openapi_schema:
@@ -109,5 +116,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             operation["description"] = f"{operation.get('description', '')}\n\n**Roles:** {said}".strip()
             operation["responses"].setdefault("401", {"description": "no credentials, or wrong ones"})
             operation["responses"].setdefault("403", {"description": "the role may not use this route"})
+            if method == "post":  # a command: others may be changing the same records (ledger.application)
+                operation["responses"].setdefault("503", CONTENDED_RESPONSE)
     app.openapi_schema = document
     return document

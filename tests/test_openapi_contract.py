@@ -25,6 +25,8 @@ and ``GET /reports/aged-receivables`` take ``company`` (one company's books) and
 409 of a line its company's GL mapping lacks, because a company's books must never be mixed with another's
 (in the bodies, not compared here: ``POST /dunning/runs`` takes ``company``, and ``POST /accounts``'s
 ``payment_terms_days`` defaults to the company's terms instead of 20).
+Issue 12 (contention): every POST documents its ``503`` with ``Retry-After``, the answer a command gets when
+other writers kept changing the same records past its time limit (nothing written; send it again).
 """
 
 from __future__ import annotations
