@@ -9,7 +9,7 @@ its tracking record: exactly once, and identical on every rebuild.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -98,11 +98,17 @@ class CatalogSQL(AuditTrailSQL):
     """The catalog's writes; its reads are :class:`projections.lists.ListQueries`'."""
 
     def apply_catalog(self, ops: list[Op], tracking_name: str, expected: int | None, position: int) -> None:
+        self._apply_ops(STATEMENTS, ops, tracking_name, expected, position)
+
+    def _apply_ops(self, statements: Mapping[str, str], ops: list[Op], tracking_name: str,
+                   expected: int | None, position: int) -> None:
+        """``ops`` (named by ``statements``) and the move of the tracking record, in one transaction."""
         with self._write() as curs:
             self._advance_tracking(curs, tracking_name, expected, position)
-            # Consecutive operations of one kind go in one executemany; the order between kinds is kept.
+            # Consecutive operations of one kind go in one executemany; the order between kinds is kept
+            # (an account's opening before its steps, a step before its reversal).
             for statement, run in groupby(ops, key=lambda op: op.statement):
-                sql = STATEMENTS[statement].replace("{p}", self.prefix)
+                sql = statements[statement].replace("{p}", self.prefix)
                 if self.placeholder != "?":
                     sql = sql.replace("?", self.placeholder)
                 curs.executemany(sql, [op.params for op in run])
@@ -110,10 +116,13 @@ class CatalogSQL(AuditTrailSQL):
     def drop_catalog(self, tracking_name: str, *older: str) -> None:
         """Every catalog row and the tracking records of ``tracking_name`` and ``older``, in one transaction
         (a process applying a batch meanwhile then finds its position gone and starts again from 0)."""
+        self._drop_tables(TABLES, tracking_name, *older)
+
+    def _drop_tables(self, tables: Sequence[str], *tracking_names: str) -> None:
         with self._write() as curs:
-            for table in TABLES:
+            for table in tables:
                 curs.execute(f"DELETE FROM {self.prefix}{table}")  # noqa: S608 - constant names
-            for name in (tracking_name, *older):
+            for name in tracking_names:
                 curs.execute(self._q("DELETE FROM {tracking} WHERE application_name = ?"), (name,))
 
     def catalog_versions(self, base_name: str) -> list[str]:

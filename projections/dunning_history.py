@@ -15,7 +15,6 @@ is an index range, not a join per row.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import groupby
 from typing import Any
 
 from eventsourcing.application import Application
@@ -92,21 +91,10 @@ def history_ops(events: Iterable[tuple[DomainEventProtocol[Any], int]]) -> list[
 
 class DunningHistorySQL(CatalogSQL):
     def apply_history(self, ops: list[Op], tracking_name: str, expected: int | None, position: int) -> None:
-        with self._write() as curs:
-            self._advance_tracking(curs, tracking_name, expected, position)
-            # Consecutive operations of one kind go in one executemany; the order between kinds is kept
-            # (an account's opening before its steps, a step before its reversal).
-            for statement, run in groupby(ops, key=lambda op: op.statement):
-                sql = STATEMENTS[statement].replace("{p}", self.prefix)
-                if self.placeholder != "?":
-                    sql = sql.replace("?", self.placeholder)
-                curs.executemany(sql, [op.params for op in run])
+        self._apply_ops(STATEMENTS, ops, tracking_name, expected, position)
 
     def drop_history(self, tracking_name: str) -> None:
-        with self._write() as curs:
-            for table in TABLES:
-                curs.execute(f"DELETE FROM {self.prefix}{table}")  # noqa: S608 - constant names
-            curs.execute(self._q("DELETE FROM {tracking} WHERE application_name = ?"), (tracking_name,))
+        self._drop_tables(TABLES, tracking_name)
 
     def dump_history(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every history row in key order: what a rebuild must reproduce exactly."""
