@@ -70,8 +70,13 @@ def run_command(svc: Services, command: object, key: str, response: Response, ac
         actor = dataclasses.replace(actor, reason=reason.strip()[:MAX_REASON_LENGTH])
     result = svc.app.execute(command, key, actor=actor)
     response.headers["Idempotent-Replayed"] = "true" if result.pop("replayed") else "false"
-    # Read your writes: the view is brought up to date before the command returns.
-    svc.projections.catch_up()
+    # Read your writes: the view is brought up to date, at least to this command's events, before the
+    # command returns. A replay wrote nothing: its original's events may still wait for a catch-up.
+    written = svc.app.written_through()
+    if written is None:
+        svc.projections.catch_up()
+    else:
+        svc.projections.follow_through(written)
     return result
 
 

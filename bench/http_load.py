@@ -48,6 +48,7 @@ import psycopg
 from api.auth.config import AuthConfig
 from api.auth.tokens import issue_token
 from bench.common import ROOT, scratch_services
+from bench.http_client import Connection, Reply
 from ledger.accounts import commands as ac
 from ledger.core.actor import Role
 from ledger.parties import commands as pc
@@ -59,6 +60,8 @@ SECRET = "bench-http-secret-" + "0123456789abcdef" * 3
 STARTUP_LIMIT_S = 90.0
 #: Most requests one client sends in a phase (a bound on the generator, whatever --seconds says).
 MAX_REQUESTS_PER_CLIENT = 100_000
+#: Longest one request may take before the phase fails (a hung server must not hang the benchmark).
+REQUEST_TIMEOUT_S = 60.0
 
 
 def _accounts(svc: Any, count: int) -> list[UUID]:
@@ -110,7 +113,7 @@ def _server(database_url: str, workers: int) -> Any:
             process.kill()
 
 
-Request = Callable[[httpx.AsyncClient, int, int], Awaitable[httpx.Response]]
+Request = Callable[[Connection, int, int], Awaitable[Reply]]
 
 
 async def _phase(base: str, token: str, clients: int, seconds: float, request: Request
@@ -118,23 +121,25 @@ async def _phase(base: str, token: str, clients: int, seconds: float, request: R
     """Requests/s, latencies (ms) and status codes of ``clients`` clients sending ``request`` in turn."""
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits,
-                                 timeout=60) as http:
-        deadline = time.perf_counter() + seconds
+    host, port = base.removeprefix("http://").split(":")
+    deadline = time.perf_counter() + seconds
 
-        async def client(i: int) -> None:
+    async def client(i: int) -> None:
+        http = Connection(host, int(port), {"Authorization": f"Bearer {token}"})
+        try:
             for n in range(MAX_REQUESTS_PER_CLIENT):
                 if time.perf_counter() >= deadline:
                     return
                 started = time.perf_counter()
-                reply = await request(http, i, n)
+                reply = await asyncio.wait_for(request(http, i, n), REQUEST_TIMEOUT_S)
                 latencies.append((time.perf_counter() - started) * 1000)
                 statuses[reply.status_code] += 1
+        finally:
+            await http.close()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(client(i) for i in range(clients)))
-        took = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    took = time.perf_counter() - started
     return len(latencies) / took, latencies, statuses
 
 
@@ -208,13 +213,13 @@ def main() -> int:
         (insert_rate, insert_ms), (_, select_ms) = _raw_limits(url, schema, args, len(accounts))
         with _server(store_url, args.workers) as base:
             def pay(on: Callable[[int], UUID], tag: str) -> Request:
-                def send(http: httpx.AsyncClient, i: int, n: int) -> Awaitable[httpx.Response]:
+                def send(http: Connection, i: int, n: int) -> Awaitable[Reply]:
                     body = {"amount": "0.01", "received_on": "2026-03-02"}
                     return http.post(f"/accounts/{on(i)}/payments", json=body,
                                      headers={"Idempotency-Key": f"{tag}-{i}-{n}"})
                 return send
 
-            def read(http: httpx.AsyncClient, i: int, n: int) -> Awaitable[httpx.Response]:
+            def read(http: Connection, i: int, n: int) -> Awaitable[Reply]:
                 return http.get(f"/accounts/{accounts[(i + n) % len(accounts)]}/balance")
 
             paid = asyncio.run(_phase(base, token, args.pay_clients, args.seconds,

@@ -239,6 +239,12 @@ class Saldo(SnapshottingApplication):
                                        request_id=acting.request_id or actor.request_id)
         return actor
 
+    def written_through(self) -> int | None:
+        """The highest notification id this thread's last :meth:`execute_many` wrote; None if it wrote
+        nothing (every command replayed or refused). What a request waits for to read its own writes."""
+        written: int | None = getattr(self._local, "written_through", None)
+        return written
+
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
 
@@ -267,6 +273,7 @@ class Saldo(SnapshottingApplication):
         if len(batch) > MAX_BATCH_COMMANDS:
             raise InvalidInput(f"a batch may hold at most {MAX_BATCH_COMMANDS} commands")
         refused: dict[int, Exception] = {}
+        self._local.written_through = None
         actor = self._acting(actor)
         deadline, races = self.monotonic() + MAX_CONTENTION_WAIT_S, 0
         while True:
@@ -279,7 +286,11 @@ class Saldo(SnapshottingApplication):
                 continue
             try:
                 if aggregates:
-                    self.save(*aggregates)
+                    recordings = self.save(*aggregates)
+                    self._local.written_through = max(r.notification.id for r in recordings) if recordings \
+                        else None
+                else:
+                    self._local.written_through = None
             except IntegrityError:
                 races += 1
                 self._wait_after_race(races, deadline)

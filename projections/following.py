@@ -38,6 +38,9 @@ class Follower:
         self.topics = topics
         self.batch = batch
         self._lock = threading.Lock()  # one catch-up at a time per process; other processes: StaleView
+        #: A lower bound of the log this model has applied: every notification with an id up to it had been
+        #: applied (or was of another topic) when this process last caught up. See :meth:`follow_through`.
+        self._seen_through = 0
 
     def position(self) -> int | None:  # pragma: no cover - every read model says where it is
         raise NotImplementedError
@@ -55,11 +58,16 @@ class Follower:
         ``stop`` was set; return how many were read and the position reached."""
         read, stale = 0, 0
         with self._lock:
+            # Every id up to the log's head is committed: the recorders number notifications under a table
+            # lock held to the commit (eventsourcing's PostgreSQL recorder; SQLite has one writer), so
+            # ids are in commit order and none below the head can still appear.
+            head = self.app.recorder.max_notification_id() or 0
             while True:
                 expected = self.position()
                 notifications = self.app.recorder.select_notifications(
                     start=(expected or 0) + 1, limit=self.batch, topics=self.topics)
                 if not notifications:
+                    self._seen_through = max(self._seen_through, head)
                     return read, expected
                 try:
                     self.apply(notifications, expected)
@@ -74,10 +82,26 @@ class Follower:
                 if stop is not None and stop.is_set():  # a worker told to stop ends after this batch
                     return read, notifications[-1].id
 
+    def follow_through(self, notification_id: int) -> None:
+        """Make sure the notifications up to ``notification_id`` are applied: the read-your-writes wait of
+        a request after its own command.
+
+        Nothing is read if this process has already seen that far, by its own catch-up or another
+        request's. Without this, 16 requests of one process each read the position and the log again
+        behind one lock after every payment, one after the other (issue 12 item 3, bench/http_load.py).
+        """
+        if self._seen_through >= notification_id:
+            return
+        with self._lock:
+            if self._seen_through >= notification_id:  # another request caught up while this one waited
+                return
+        self.follow()
+
     def drop_and_follow(self, progress: Progress | None = None) -> tuple[int, int | None]:
         """Drop the model's rows and position, then replay every event from the start of the log."""
         with self._lock:
             self.drop()
+            self._seen_through = 0
         return self.follow(progress)
 
 

@@ -62,6 +62,22 @@ class LedgerQueries(AsOfQueries):
         )
         return rows[0] if rows else None
 
+    def balance_row(self, account_id: str, today: str) -> tuple[Any, ...] | None:
+        """:meth:`account`'s row followed by :meth:`due_summary`'s two values, in one round trip.
+
+        Why one statement: the portal's balance is the most frequent read there is, and three round trips
+        were most of its time under load (issue 12 item 3, bench/http_load.py)."""
+        rows = self._read(
+            "SELECT a.account_id, a.partner_id, a.name, a.currency, a.open_cents, a.credit_cents,"
+            " (SELECT COALESCE(SUM(i.open_cents), 0) FROM {items} i"
+            "   WHERE i.account_id = a.account_id AND i.open_cents > 0 AND i.due_date < ?),"
+            " (SELECT MIN(i.due_date) FROM {items} i"
+            "   WHERE i.account_id = a.account_id AND i.open_cents > 0 AND i.due_date >= ?)"
+            " FROM {accounts} a WHERE a.account_id = ?",
+            (today, today, account_id),
+        )
+        return (*rows[0][:6], int(rows[0][6]), rows[0][7]) if rows else None
+
     def due_summary(self, account_id: str, today: str) -> tuple[int, str | None]:
         """Overdue cents (due before ``today``) and the next due date on or after it."""
         overdue = self._read(

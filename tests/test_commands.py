@@ -234,6 +234,11 @@ def test_overdue_and_next_due_follow_the_clock(clerk: Clerk) -> None:
     view = clerk.services.view
     assert view.due_summary(str(account), "2026-03-12") == (1000, "2026-03-16")
     assert view.due_summary(str(account), (date(2026, 3, 1) + timedelta(days=30)).isoformat()) == (3000, None)
+    # The balance route reads the account's row and both figures in one statement: the same values.
+    for day in ("2026-03-01", "2026-03-12", "2026-03-31"):
+        row, due = view.account(str(account)), view.due_summary(str(account), day)
+        assert row is not None and view.balance_row(str(account), day) == (*row, *due)
+    assert view.balance_row(str(uuid4()), "2026-03-12") is None
 
 
 def test_account_aggregate_and_view_agree(clerk: Clerk) -> None:

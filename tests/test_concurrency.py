@@ -64,3 +64,48 @@ def test_same_key_from_two_processes_runs_once(store_url: str) -> None:
 
 def test_services_fixture_is_usable(services: Services) -> None:
     assert services.projections.catch_up().events == 0
+
+
+def test_a_request_reads_its_own_write_made_through_another_process(clerk: Clerk, store_url: str) -> None:
+    """``follow_through`` waits for the command's own events, whichever process wrote what before them."""
+    account = clerk.customer()
+    clerk.bill(account, "100.00", vat="0")
+    other = build(store_url, clock=clerk.clock)  # a second API process on the same store
+    try:
+        other.app.execute(pmt.RecordPayment(account, Decimal("30.00"), date(2026, 3, 2)), "other-1")
+        mine = clerk.services.app
+        mine.execute(pmt.RecordPayment(account, Decimal("20.00"), date(2026, 3, 2)), "mine-1")
+        written = mine.written_through()
+        assert written is not None and written == mine.recorder.max_notification_id()
+        clerk.services.projections.follow_through(written)
+        row = clerk.services.view.account(str(account))
+        assert row is not None and row[4] == 5000  # both payments applied: 100 - 30 - 20
+    finally:
+        other.close()
+
+
+def test_follow_through_reads_nothing_once_this_process_has_seen_that_far(services: Services) -> None:
+    from ledger.parties import commands as pc
+    from ledger.parties.partner import PartnerKind
+
+    services.app.execute(pc.RegisterPartner("Mario Rossi", PartnerKind.PERSON), "p-1")
+    written = services.app.written_through()
+    assert written is not None
+    services.projections.follow_through(written)
+    reads: list[int] = []
+    recorder = services.app.recorder
+    original = recorder.select_notifications
+    recorder.select_notifications = lambda *a, **k: reads.append(1) or original(*a, **k)  # type: ignore
+    try:
+        services.projections.follow_through(written)
+        assert reads == []  # seen already: no read at all
+        services.app.execute(pc.RegisterPartner("Anna Bianchi", PartnerKind.PERSON), "p-2")
+        newer = services.app.written_through()
+        assert newer is not None and newer > written
+        services.projections.follow_through(newer)
+        assert reads  # not seen yet: caught up
+    finally:
+        recorder.select_notifications = original  # type: ignore
+    # A replay writes nothing, so there is nothing to wait for but the log as it is.
+    services.app.execute(pc.RegisterPartner("Mario Rossi", PartnerKind.PERSON), "p-1")
+    assert services.app.written_through() is None

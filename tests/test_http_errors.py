@@ -51,11 +51,12 @@ def _assert_opaque_500(response: Any, caplog: pytest.LogCaptureFixture) -> str:
 def test_a_real_sql_error_is_an_opaque_500_and_the_traceback_is_logged(
         http: TestClient, services: Services, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    def broken_account(account_id: str) -> Any:  # a query the store refuses, on either store
+    def broken_account(account_id: str, *args: Any) -> Any:  # a query the store refuses, on either store
         sql = "SELECT no_such_column FROM {accounts} WHERE account_id = ?"
         return services.view._read(sql, (account_id,))
 
     monkeypatch.setattr(services.view, "account", broken_account)
+    monkeypatch.setattr(services.view, "balance_row", broken_account)  # the balance's one-statement read
     with caplog.at_level(logging.ERROR):
         response = http.get(f"/accounts/{uuid.uuid4()}/balance")
     _assert_opaque_500(response, caplog)

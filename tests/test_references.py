@@ -437,3 +437,23 @@ def test_detect_drops_an_amount_glued_to_the_end_of_a_run() -> None:
 def test_detect_ignores_short_runs() -> None:
     assert no_kid.is_valid("42")
     assert detect("KID 42") == []
+
+
+@given(st.text("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=21),
+       st.integers(min_value=2, max_value=98))
+def test_rf_agrees_with_stdnum_on_every_canonical_reference(body: str, check: int) -> None:
+    """rf.validate checks MOD 97-10 itself (faster); stdnum's iso11649 is the oracle."""
+    from stdnum import iso11649
+
+    candidate = f"RF{check:02d}{body}"
+    assert rf.is_valid(candidate) == iso11649.is_valid(candidate)
+    assert rf.is_valid(rf.generate(body))
+
+
+@given(st.text(st.characters(codec="ascii"), max_size=30), st.sampled_from(["", "'", "`", "x"]))
+def test_the_fast_ascii_clean_is_stdnums(number: str, extra: str) -> None:
+    from stdnum.util import clean as stdnum_clean
+
+    from ledger.accounts.references._util import SEPARATORS, clean
+
+    assert clean(number, extra=extra) == "".join(stdnum_clean(number.upper(), SEPARATORS + extra).split())

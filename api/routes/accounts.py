@@ -4,6 +4,7 @@ reads of an account: its balance, open items and statement."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response
@@ -12,7 +13,7 @@ from api.as_of import AsOfDep, not_yet_known
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, account_row, money, parse_decimal, run_command
 from api.schemas import accounts as s
 from ledger.accounts import commands as ac
-from ledger.core.errors import InvalidInput
+from ledger.core.errors import InvalidInput, NotFound
 from ledger.parties import commands as pc
 from ledger.parties.partner import PostalAddress
 from projections.as_of import PointInTime
@@ -82,16 +83,22 @@ def _known(svc: ServicesDep, account_id: UUID, at: PointInTime) -> None:
 @router.get("/accounts/{account_id}/balance", tags=["portal"])
 def balance(account_id: UUID, svc: ServicesDep, at: AsOfDep) -> s.BalanceOut:
     """What the customer owes; with ``as_of``/``known_at``, on that business date as known at that moment."""
+    if at is None:
+        day = svc.app.today()
+        live = svc.view.balance_row(str(account_id), day.isoformat())
+        if live is None:
+            raise NotFound(f"contract account {account_id} does not exist", "account_id")
+        return _balance_out(live, day, live[4], live[5], live[6], live[7])
     row = account_row(svc, account_id)
-    if at is not None:
-        state = svc.view.balance_as_of(str(account_id), at)
-        if state is None:
-            raise not_yet_known(account_id, at)
-        day, open_cents, credit_cents = at.as_of, state.open_cents, state.credit_cents
-        overdue, next_due = state.overdue_cents, state.next_due
-    else:
-        day, open_cents, credit_cents = svc.app.today(), row[4], row[5]
-        overdue, next_due = svc.view.due_summary(str(account_id), day.isoformat())
+    state = svc.view.balance_as_of(str(account_id), at)
+    if state is None:
+        raise not_yet_known(account_id, at)
+    return _balance_out(row, at.as_of, state.open_cents, state.credit_cents, state.overdue_cents,
+                        state.next_due)
+
+
+def _balance_out(row: tuple[Any, ...], day: date, open_cents: int, credit_cents: int, overdue: int,
+                 next_due: str | None) -> s.BalanceOut:
     return s.BalanceOut(account_id=row[0], partner_id=row[1], name=row[2], currency=row[3],
                         balance=money(open_cents - credit_cents), open_items_total=money(open_cents),
                         overdue=money(overdue), credit=money(credit_cents),

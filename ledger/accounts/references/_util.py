@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from stdnum.exceptions import InvalidFormat, InvalidLength
@@ -10,6 +11,11 @@ from stdnum.util import isdigits
 
 #: Characters people and banks put inside a printed reference.
 SEPARATORS = " -./+:"
+
+
+@functools.cache
+def _deletion(extra: str) -> dict[int, None]:
+    return dict.fromkeys(map(ord, SEPARATORS + extra))
 
 
 def clean(number: str, prefixes: tuple[str, ...] = (), extra: str = "") -> str:
@@ -22,7 +28,12 @@ def clean(number: str, prefixes: tuple[str, ...] = (), extra: str = "") -> str:
     >>> clean('ref-ref 1232', ('REF',))
     '1232'
     """
-    number = "".join(_stdnum_clean(number.upper(), SEPARATORS + extra).split())
+    if number.isascii() and "`" not in number:
+        # What stdnum's clean does to ASCII (its character map only turns ` into '), in one C call:
+        # references are cleaned for every remittance line of a statement (bench/payments.py).
+        number = "".join(number.upper().translate(_deletion(extra)).split())
+    else:
+        number = "".join(_stdnum_clean(number.upper(), SEPARATORS + extra).split())
     stripped = True
     while stripped:
         stripped = False

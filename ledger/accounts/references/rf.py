@@ -2,7 +2,7 @@
 
 ``RF`` + two check digits + 1 to 21 letters or digits. The check is ISO 7064
 MOD 97-10 over the reference with ``RF`` and the check digits moved to the end
-(letters count as 10..35). Validation delegates to :mod:`stdnum.iso11649`;
+(letters count as 10..35), as :mod:`stdnum.iso11649` checks it (tested against it);
 generation uses :mod:`stdnum.iso7064.mod_97_10`.
 
 Stricter than stdnum in two ways: the body must be ASCII letters and digits
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import re
 
-from stdnum import iso11649
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 from stdnum.iso7064 import mod_97_10
 
@@ -75,7 +74,11 @@ def validate(number: str) -> str:
         raise InvalidLength()
     if not _REFERENCE.fullmatch(number):
         raise InvalidFormat()
-    iso11649.validate(number)
+    # ISO 7064 MOD 97-10 over the body then "RF" and the check digits, letters as 10..35: what
+    # stdnum.iso11649.validate checks after cleaning the number again (a third of this function's time).
+    rotated = number[4:] + number[:4]
+    if int("".join(str(int(c, 36)) for c in rotated)) % 97 != 1:
+        raise InvalidChecksum()
     if not "02" <= number[2:4] <= "98":
         raise InvalidChecksum()
     return number
