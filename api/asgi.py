@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from api.bootstrap import Services, build
 from api.http import create_app
+from api.stores import build_stores
 
 #: Longest wait, when the server stops, for the polling thread to finish the batch it is applying.
 STOP_WAIT_S = 60.0
@@ -60,7 +61,9 @@ def projections_mode() -> str:
 def create() -> FastAPI:
     """One worker's application (uvicorn's ``factory=True``)."""
     mode = projections_mode()
-    svc = build(os.environ.get("SALDO_DATABASE_URL"))
+    stores = build_stores(os.environ.get("SALDO_DATABASE_URL"))
+    svc = build(os.environ.get("SALDO_DATABASE_URL")) if stores is None else stores.main
     if mode == "in-process":
-        start_projection_worker(svc)
-    return create_app(svc)
+        for each in (svc,) if stores is None else stores.all:  # every store has its own view to keep current
+            start_projection_worker(each)
+    return create_app(svc, stores=stores)

@@ -139,4 +139,4 @@ def add_commands(sub: Any) -> None:
             p.add_argument("--drafts", type=int, default=10, help="draft invoices to print")
         else:
             p.add_argument("--run-key", help="resume the run started with this key (default: a new run)")
-        p.set_defaults(func=cmd_billing, simulate=simulate)
+        p.set_defaults(func=cmd_billing, simulate=simulate, every_store=True)
