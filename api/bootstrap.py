@@ -118,10 +118,16 @@ class Services:
     #: the same tables read through a read-only URL (a streaming replica), if one is set; never written
     read_view: ListQueries | None = None
 
-    def for_reads(self) -> Services:
+    def for_reads(self, after: int | None = None) -> Services:
         """These services with ``view`` reading through the read-only URL, if there is one (for a request that
-        only reads: :mod:`api.deps`). Commands and catch-up keep the primary: they hold their own views."""
+        only reads: :mod:`api.deps`). Commands and catch-up keep the primary: they hold their own views.
+
+        ``after``: the position in the event log a client has written up to (the ``Saldo-Position`` its
+        command answered). A replica whose ledger view has not reached it yet is passed over for the
+        primary, so a client reads its own writes however far the replica lags."""
         if self.read_view is None:
+            return self
+        if after is not None and (self.read_view.position(self.projections.tracking_name) or 0) < after:
             return self
         return dataclasses.replace(self, view=self.read_view, read_view=None)
 

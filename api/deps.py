@@ -22,6 +22,10 @@ from ledger.core.actor import MAX_REASON_LENGTH, Actor
 from ledger.core.errors import InvalidInput, NotFound
 from ledger.core.numbers import ascii_decimal
 
+#: Where the event log stood when a command returned (sent where reads go to a replica), and the request
+#: header a client sends it back in to read its own writes (:meth:`Services.for_reads`).
+POSITION_HEADER, READ_AFTER_HEADER = "Saldo-Position", "Saldo-Read-After"
+
 
 async def _json_body(request: Request) -> Any:
     """The request's JSON body where the event store is partitioned (it may name the company or account
@@ -46,7 +50,10 @@ def services(request: Request, body: Annotated[Any, Depends(_json_body)]) -> Ser
     stores: Stores | None = getattr(request.app.state, "stores", None)
     if stores is not None:
         svc = stores.serving(request.path_params, request.query_params, body or {})
-    return svc.for_reads() if request.method in ("GET", "HEAD") else svc
+    if request.method not in ("GET", "HEAD"):
+        return svc
+    after = request.headers.get(READ_AFTER_HEADER, "")
+    return svc.for_reads(int(after) if after.isascii() and after.isdigit() and len(after) < 19 else None)
 
 
 ServicesDep = Annotated[Services, Depends(services)]
@@ -94,6 +101,8 @@ def run_command(svc: Services, command: object, key: str, response: Response, ac
     response.headers["Idempotent-Replayed"] = "true" if result.pop("replayed") else "false"
     # Read your writes: the view is brought up to date before the command returns.
     svc.projections.catch_up()
+    if svc.read_view is not None:  # reads go to a replica: say where the log is, for Saldo-Read-After
+        response.headers[POSITION_HEADER] = str(svc.app.recorder.max_notification_id() or 0)
     return result
 
 

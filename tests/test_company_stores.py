@@ -301,6 +301,17 @@ def test_reads_go_through_the_read_only_url_and_nothing_writes_through_it(pg_url
             _drop_role(pg_url, database, role)
 
 
+def test_without_a_read_url_commands_answer_no_position(store_url: str) -> None:
+    svc = build(store_url, read_url="")
+    try:
+        created = TestClient(create_app(svc, auth=TEST_AUTH), headers=bearer("finance")).post(
+            "/partners", json={"name": "x", "kind": "person"}, headers={"Idempotency-Key": "x"})
+        assert created.status_code == 201 and "Saldo-Position" not in created.headers
+        assert svc.for_reads(after=10**9) is svc
+    finally:
+        svc.close()
+
+
 def test_a_lagging_replica_shows_the_old_balance_and_the_command_answers_the_new_state(pg_url: str) -> None:
     """A replica behind the primary (here: a read-only copy of the database taken before the payment) serves
     GET the old balance; the payment's own answer, and anything read from the primary, carries the new one."""
@@ -326,6 +337,13 @@ def test_a_lagging_replica_shows_the_old_balance_and_the_command_answers_the_new
                 assert paid.status_code == 201 and paid.json()["allocations"][0]["amount"] == "22.00"
                 assert http.get(f"/accounts/{account}/balance").json()["balance"] == "22.00"  # the lag
                 assert svc.view.account(account)[4] == 0  # the primary's view has it already
+                # Read your writes: sent back, the position the command answered passes the replica over.
+                position = paid.headers["Saldo-Position"]
+                assert int(position) == svc.app.recorder.max_notification_id()
+                mine = http.get(f"/accounts/{account}/balance", headers={"Saldo-Read-After": position})
+                assert mine.json()["balance"] == "0.00"
+                assert http.get(f"/accounts/{account}/balance",  # a position the replica has: it answers
+                                headers={"Saldo-Read-After": "1"}).json()["balance"] == "22.00"
             finally:
                 svc.close()
         finally:
