@@ -180,10 +180,15 @@ def test_a_run_for_one_company_writes_to_its_store_and_a_run_for_none_to_every_s
     assert main(["--database-url", g.main_url, "billing", "run", *period]) == 0
     after = g.positions()
     assert all(after[c] > before[c] for c in CODES), (before, after)
-    assert capsys.readouterr().out.count("store ") == 3  # one report per store
+    assert capsys.readouterr().out.count("store of ") == 3  # one report per store
 
     assert main(["--database-url", g.main_url, "billing", "run", *period, "--company", "nowhere"]) == 1
     assert "no company 'nowhere'" in capsys.readouterr().err
+    assert main(["--database-url", g.main_url, "projections", "run", "--once", "--company", "fi-heat"]) == 0
+    assert main(["--database-url", g.main_url, "projections", "rebuild"]) == 0
+    out = capsys.readouterr().out
+    assert "store of it-power:" in out and "store of fi-heat:" in out
+    assert out.count("rebuilt the ledger view") == 3  # every store's views
 
 
 def test_the_same_id_in_two_stores_is_refused_not_guessed(group: Group) -> None:

@@ -81,7 +81,7 @@ def _on_stores(stores: Stores, args: argparse.Namespace) -> int:
         worst = 0
         for svc in targets:
             if len(targets) > 1:
-                print(f"store {svc.database_url}:", flush=True)
+                print(f"store of {stores.codes(svc)}:", flush=True)
             with svc.app.acting_as(cli_actor(args.as_role)):
                 worst = max(worst, int(args.func(svc, args)))
         return worst
