@@ -152,6 +152,17 @@ def test_each_company_writes_only_to_its_own_store_and_reads_answer_from_it(grou
     assert unknown.status_code == 422 and "nowhere" in unknown.json()["detail"]
 
 
+def test_the_portal_sees_its_own_account_in_its_company_store_and_no_other(group: Group) -> None:
+    heat = _customer(group, "fi-heat")
+    network = _customer(group, "fi-network")
+    partner = group.http.get(f"/accounts/{heat}/balance").json()["partner_id"]
+    portal = {**bearer("portal", partner=partner)}
+    mine = group.http.get(f"/accounts/{heat}/balance", headers=portal)
+    assert mine.status_code == 200 and mine.json()["account_id"] == heat
+    other = group.http.get(f"/accounts/{network}/balance", headers=portal)
+    assert other.status_code == 404 and network in other.text
+
+
 def test_an_account_store_refuses_a_company_it_does_not_serve(group: Group) -> None:
     """A partner of the main store cannot be given an account of fi-heat: fi-heat's store has no such partner,
     and the main store has no fi-heat, so nothing is written anywhere."""
