@@ -114,7 +114,7 @@ def _step(name: str, url: str, schema: str, table: str, contracts: int) -> dict[
     return {"step": name, "events": events, "payload_bytes": payload, "events_table_bytes": stored,
             "snapshot_bytes": sum(v for k, v in sizes.items() if "snapshot" in k),
             "view_bytes": sum(v for k, v in sizes.items() if k != table and "snapshot" not in k),
-            "contracts": contracts}
+            "contracts": contracts, "tables": sizes}
 
 
 def _print(steps: list[dict[str, Any]], as_json: bool) -> None:
@@ -132,6 +132,11 @@ def _print(steps: list[dict[str, Any]], as_json: bool) -> None:
               f"ratio {grown['payload_bytes'] / max(grown['events_table_bytes'], 1):.2f}), snapshots "
               f"{grown['snapshot_bytes'] / n:6.0f} B, read models {grown['view_bytes'] / n:6.0f} B")
         previous = s
+    last, first = steps[-1], steps[-2] if len(steps) > 1 else None
+    grown = {k: v - (first["tables"].get(k, 0) if first else 0) for k, v in last["tables"].items()}
+    n = last["contracts"]
+    print("last step, by table (B per contract): " + ", ".join(
+        f"{k} {v / n:.0f}" for k, v in sorted(grown.items(), key=lambda kv: -kv[1]) if v / n >= 50))
 
 
 if __name__ == "__main__":
