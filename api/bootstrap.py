@@ -117,6 +117,9 @@ class Services:
     dunning_history: DunningHistoryCatchUp
     #: the same tables read through a read-only URL (a streaming replica), if one is set; never written
     read_view: ListQueries | None = None
+    #: a store of companies of their own (api/stores.py): an account opened there without a company is
+    #: given the store's first one by name, so that no later order of the configuration can re-assign it
+    company_store: bool = False
 
     def for_reads(self, after: int | None = None) -> Services:
         """These services with ``view`` reading through the read-only URL, if there is one (for a request that

@@ -158,6 +158,7 @@ def build_stores(database_url: str | None = None, *, companies: Companies | None
         for where, codes in groups.values():
             svc = build(where.store, clock=clock, companies=_only(companies, codes),
                         read_url=where.read or "")
+            svc.company_store = True
             others.append(svc)
             by_company.update(dict.fromkeys(codes, svc))
     except BaseException:

@@ -27,6 +27,7 @@ from api.http import create_app
 from api.store_urls import StoreUrls, store_urls
 from api.stores import Stores, build_stores
 from ledger.accounts import commands as ac
+from ledger.accounts.account import ContractAccount
 from ledger.parties import commands as pc
 from ledger.parties.partner import PartnerKind
 from projections.runner import CatchUp
@@ -161,6 +162,19 @@ def test_the_portal_sees_its_own_account_in_its_company_store_and_no_other(group
     assert mine.status_code == 200 and mine.json()["account_id"] == heat
     other = group.http.get(f"/accounts/{network}/balance", headers=portal)
     assert other.status_code == 404 and network in other.text
+
+
+def test_an_account_opened_in_a_company_store_without_a_company_names_the_store_company(group: Group) -> None:
+    """Else it would name none, and belong to whichever company a later configuration listed first there."""
+    partner = group.post("/partners", {"name": "Nameless", "kind": "person"}, company="fi-network")
+    account = group.post("/accounts", {"partner_id": partner["partner_id"], "name": "Koti"})
+    network = group.stores.of_company("fi-network").app
+    assert network.get(ContractAccount, uuid.UUID(account["account_id"]), "account", "account_id").company \
+        == "fi-network"
+    main_partner = group.post("/partners", {"name": "Main", "kind": "person"})
+    on_main = group.post("/accounts", {"partner_id": main_partner["partner_id"], "name": "Casa"})
+    assert group.stores.main.app.get(ContractAccount, uuid.UUID(on_main["account_id"]), "account",
+                                     "account_id").company is None  # the main store: as before
 
 
 def test_an_account_store_refuses_a_company_it_does_not_serve(group: Group) -> None:
