@@ -7,6 +7,8 @@ Several workers catch the projection up at once safely: its tracking record is c
 one applies each batch (:mod:`projections.runner`). With ``SALDO_PROJECTIONS=separate`` (``saldo serve
 --projections separate``) a worker starts no background thread: the installation runs ``saldo projections
 run`` for writes made by other processes, and each request still catches the view up after its command.
+Where companies have stores of their own (``store_url``, :mod:`api.stores`) a worker serves every store and
+polls each one.
 """
 
 from __future__ import annotations
