@@ -7,6 +7,8 @@ Several workers catch the projection up at once safely: its tracking record is c
 one applies each batch (:mod:`projections.runner`). With ``SALDO_PROJECTIONS=separate`` (``saldo serve
 --projections separate``) a worker starts no background thread: the installation runs ``saldo projections
 run`` for writes made by other processes, and each request still catches the view up after its command.
+Where companies have stores of their own (``store_url``, :mod:`api.stores`) a worker serves every store and
+polls each one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from fastapi import FastAPI
 
 from api.bootstrap import Services, build
 from api.http import create_app
+from api.stores import build_stores
 
 #: Longest wait, when the server stops, for the polling thread to finish the batch it is applying.
 STOP_WAIT_S = 60.0
@@ -60,7 +63,9 @@ def projections_mode() -> str:
 def create() -> FastAPI:
     """One worker's application (uvicorn's ``factory=True``)."""
     mode = projections_mode()
-    svc = build(os.environ.get("SALDO_DATABASE_URL"))
+    stores = build_stores(os.environ.get("SALDO_DATABASE_URL"))
+    svc = build(os.environ.get("SALDO_DATABASE_URL")) if stores is None else stores.main
     if mode == "in-process":
-        start_projection_worker(svc)
-    return create_app(svc)
+        for each in (svc,) if stores is None else stores.all:  # every store has its own view to keep current
+            start_projection_worker(each)
+    return create_app(svc, stores=stores)

@@ -8,12 +8,16 @@ environment (``PERSISTENCE_MODULE``, ``SQLITE_DBNAME``, ``POSTGRES_*``).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
 
 from api.company_file import ConfigFileError, load_companies
 from ledger.accounts.payment_references import ReferenceScheme
@@ -111,6 +115,24 @@ class Services:
     catalog: CatalogCatchUp  #: what lists and search read (:mod:`projections.catalog`), caught up when asked
     #: every dunning step (:mod:`projections.dunning_history`), caught up when asked
     dunning_history: DunningHistoryCatchUp
+    #: the same tables read through a read-only URL (a streaming replica), if one is set; never written
+    read_view: ListQueries | None = None
+    #: a store of companies of their own (api/stores.py): an account opened there without a company is
+    #: given the store's first one by name, so that no later order of the configuration can re-assign it
+    company_store: bool = False
+
+    def for_reads(self, after: int | None = None) -> Services:
+        """These services with ``view`` reading through the read-only URL, if there is one (for a request that
+        only reads: :mod:`api.deps`). Commands and catch-up keep the primary: they hold their own views.
+
+        ``after``: the position in the event log a client has written up to (the ``Saldo-Position`` its
+        command answered). A replica whose ledger view has not reached it yet is passed over for the
+        primary, so a client reads its own writes however far the replica lags."""
+        if self.read_view is None:
+            return self
+        if after is not None and (self.read_view.position(self.projections.tracking_name) or 0) < after:
+            return self
+        return dataclasses.replace(self, view=self.read_view, read_view=None)
 
     def close(self) -> None:
         self.app.close()
@@ -129,9 +151,14 @@ def companies_from_env() -> Companies:
 
 
 def build(database_url: str | None = None, *, config: CompanyConfig | None = None,
-          clock: Callable[[], date] = date.today) -> Services:
+          clock: Callable[[], date] = date.today, companies: Companies | None = None,
+          read_url: str | None = None) -> Services:
+    """The services of one store. ``companies``: those this store serves (default: ``config``, else the
+    environment's); ``read_url``: the read-only URL its views read through (default
+    ``SALDO_READ_DATABASE_URL``; ``""``: none)."""
     url = database_url or os.environ.get("SALDO_DATABASE_URL") or DEFAULT_DATABASE_URL
-    companies = Companies((config,)) if config is not None else companies_from_env()
+    if companies is None:
+        companies = Companies((config,)) if config is not None else companies_from_env()
     app = Saldo(store_env(url), config=companies.default, clock=clock)
     app.companies = companies
     app.bulk_loader = BulkLoader(app)
@@ -143,5 +170,26 @@ def build(database_url: str | None = None, *, config: CompanyConfig | None = Non
     view = app.factory.tracking_recorder(view_class)
     if not isinstance(view, ListQueries):
         raise ConfigurationError("the store did not build a ledger view")
+    read_url = os.environ.get("SALDO_READ_DATABASE_URL", "") if read_url is None else read_url
+    reads = read_only_view(read_url, view_class) if read_url else None
     return Services(app, view, CatchUp(app, view), url, TrailCatchUp(app, view), CatalogCatchUp(app, view),
-                    DunningHistoryCatchUp(app, view))
+                    DunningHistoryCatchUp(app, view), reads)
+
+
+def read_only_view(url: str, view_class: type[ListQueries]) -> ListQueries:
+    """The ledger view's tables through ``url``, a read-only connection (a streaming replica of the store, or
+    a role that may only SELECT): its own connection pool, and no table creation (a replica refuses DDL).
+
+    Why a replica can serve the reads: every table a GET reads is written by the projections on the primary
+    in the same transaction as their tracking record, so a replica shows a consistent, possibly older, view
+    (https://www.postgresql.org/docs/current/hot-standby.html)."""
+    if not url.startswith("postgres"):
+        raise ConfigurationError(f"SALDO_READ_DATABASE_URL must start with postgresql:// (a read-only view "
+                                 f"is a PostgreSQL replica), got {url!r}")
+    if view_class is not PostgresLists:
+        raise ConfigurationError("a read-only view URL needs a PostgreSQL store (SALDO_DATABASE_URL)")
+    env = {**store_env(url), "CREATE_TABLE": "n"}
+    view = InfrastructureFactory.construct(Environment(Saldo.name, env)).tracking_recorder(view_class)
+    if not isinstance(view, ListQueries):
+        raise ConfigurationError("the read-only URL did not build a ledger view")
+    return view

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from stdnum.eu import vat
 
+from api.store_urls import MAX_STORE_URL, store_url_problem
 from ledger.accounts.payment_references import ReferenceScheme
 from ledger.collections.mandate import validate_bic, validate_creditor_id, validate_iban
 from ledger.core.errors import InvalidInput
@@ -52,7 +53,7 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 _COMPANY_KEYS = frozenset({"code", "legal_name", "vat_id", "reference_scheme", "reference_prefix",
                            "payment_terms_days",
                            "dunning_pack", "interest_table", "address", "bank_accounts", "sepa", "series",
-                           "fees", "gl_accounts"})
+                           "fees", "gl_accounts", "store_url", "read_url"})
 
 
 class ConfigFileError(ValueError):
@@ -238,6 +239,7 @@ def _company(r: _Reader, data: object, path: str, owners: dict[str, str],
         fees=_fees(r, data, path), gl_accounts=_gl_accounts(r, data, path),
         dunning_pack=r.text(data, "dunning_pack", path, limit=64),
         interest_table=r.text(data, "interest_table", path, limit=64))
+    _store_urls(r, data, path)
     if len(r.problems) > before or code is None or legal_name is None or collections is None:
         return None
     try:
@@ -250,6 +252,20 @@ def _company(r: _Reader, data: object, path: str, owners: dict[str, str],
         where = path if error.field is None else f"{path}.{error.field}"
         r.fail(where, str(error).removeprefix(f"{error.field}: "))
         return None
+
+
+def _store_urls(r: _Reader, data: dict[str, Any], path: str) -> None:
+    """The company's own event store and its read-only view, if it names them (:mod:`api.store_urls`)."""
+    for key in ("store_url", "read_url"):
+        url = r.text(data, key, path, limit=MAX_STORE_URL)
+        problem = None if url is None else store_url_problem(key, url)
+        if problem is not None:
+            r.fail(f"{path}.{key}", problem)
+        elif url is not None and path == "companies[0]":
+            r.fail(f"{path}.{key}", "the first company is the default one and lives in the main store "
+                                    "(SALDO_DATABASE_URL, SALDO_READ_DATABASE_URL)")
+        elif url is not None and key == "read_url" and "store_url" not in data:
+            r.fail(f"{path}.read_url", "is the read-only view of the company's store_url: give store_url too")
 
 
 def _prefix(r: _Reader, data: dict[str, Any], path: str) -> str | None:

@@ -17,14 +17,43 @@ from fastapi import Depends, Header, Request, Response
 
 from api.auth.gate import ACTOR_STATE
 from api.bootstrap import Services
+from api.stores import Stores
 from ledger.core.actor import MAX_REASON_LENGTH, Actor
 from ledger.core.errors import InvalidInput, NotFound
 from ledger.core.numbers import ascii_decimal
 
+#: Where the event log stood when a command returned (sent where reads go to a replica), and the request
+#: header a client sends it back in to read its own writes (:meth:`Services.for_reads`).
+POSITION_HEADER, READ_AFTER_HEADER = "Saldo-Position", "Saldo-Read-After"
 
-def services(request: Request) -> Services:
+
+async def _json_body(request: Request) -> Any:
+    """The request's JSON body where the event store is partitioned (it may name the company or account
+    that decides the store), else None. FastAPI has already read and kept the body of a route that takes one;
+    nothing else (an upload streamed to disk) is read here."""
+    if getattr(request.app.state, "stores", None) is None or request.method in ("GET", "HEAD"):
+        return None
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return None
+    try:
+        body = await request.json()
+    except ValueError:  # the route's own validation answers it
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def services(request: Request, body: Annotated[Any, Depends(_json_body)]) -> Services:
+    """The services of the store this request is for (:meth:`api.stores.Stores.serving`, where the event
+    store is partitioned), reading through the read-only URL if the request only reads (``GET``:
+    :meth:`Services.for_reads`)."""
     svc: Services = request.app.state.services
-    return svc
+    stores: Stores | None = getattr(request.app.state, "stores", None)
+    if stores is not None:
+        svc = stores.serving(request.path_params, request.query_params, body or {})
+    if request.method not in ("GET", "HEAD"):
+        return svc
+    after = request.headers.get(READ_AFTER_HEADER, "")
+    return svc.for_reads(int(after) if after.isascii() and after.isdigit() and len(after) < 19 else None)
 
 
 ServicesDep = Annotated[Services, Depends(services)]
@@ -77,6 +106,9 @@ def run_command(svc: Services, command: object, key: str, response: Response, ac
         svc.projections.catch_up()
     else:
         svc.projections.follow_through(written)
+    if svc.read_view is not None:  # reads go to a replica: say where the log is, for Saldo-Read-After
+        position = written if written is not None else svc.app.recorder.max_notification_id()
+        response.headers[POSITION_HEADER] = str(position or 0)
     return result
 
 

@@ -43,6 +43,7 @@ from api.routes import (
     supply_points,
     write_offs,
 )
+from api.stores import Stores
 
 #: In the order the paths appear in the OpenAPI document (and Swagger UI).
 ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning.router, billing.router,
@@ -61,9 +62,11 @@ SECURITY_SCHEMES = {
 
 
 def create_app(svc: Services, *, auth: AuthConfig | None = None, limiter: FailedAuthLimiter | None = None,
-               clock: Callable[[], datetime] | None = None) -> FastAPI:
+               clock: Callable[[], datetime] | None = None, stores: Stores | None = None) -> FastAPI:
     """The application over ``svc``. ``auth`` defaults to the environment's settings
-    (:func:`api.auth.config.auth_config`); ``limiter`` and ``clock`` are injected by tests."""
+    (:func:`api.auth.config.auth_config`); ``limiter`` and ``clock`` are injected by tests. ``stores``: a
+    partitioned installation's stores (:mod:`api.stores`), ``svc`` being their main one; each request is
+    served by the store it names (:func:`api.deps.services`)."""
     app = FastAPI(title="Saldo", version="0.1.0", docs_url=None, redoc_url=None,  # api.docs serves them
                   description="Event-sourced receivables ledger for utilities. Every request but `/health` "
                               "needs a bearer token or an API key (**Authorize**); each operation names the "
@@ -72,13 +75,15 @@ def create_app(svc: Services, *, auth: AuthConfig | None = None, limiter: Failed
                   swagger_ui_parameters={"persistAuthorization": True},
                   dependencies=[Depends(passed_gate)])
     app.state.services = svc
+    app.state.stores = stores
     app.state.auth = auth or auth_config(svc.database_url)
     verifier = TokenVerifier(app.state.auth, clock) if clock is not None else TokenVerifier(app.state.auth)
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(Gate, routes=app.router.routes,
-                       keeper=Gatekeeper(svc, verifier, limiter or FailedAuthLimiter()))
+                       keeper=Gatekeeper(svc, verifier, limiter or FailedAuthLimiter(),
+                                         stores.holding if stores is not None else None))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # After the gate, so its middleware wraps the gate's answers too (401, 403, 429 carry the headers);
     # after the document's override, which the body limits read their declared sizes from.

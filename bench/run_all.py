@@ -30,6 +30,8 @@ BENCHES = [
     ("Search box by each kind of key against a primary-key select (PostgreSQL)", ["bench/search.py"]),
     ("One payment after 10, 1,000, 10,000 commands on an account (PostgreSQL, SQLite)", ["bench/growth.py"]),
     ("HTTP under load: payments, one contended account, balance reads (PostgreSQL)", ["bench/http_load.py"]),
+    ("Disk per contract: events, snapshots and read models per billing cycle (PostgreSQL)",
+     ["bench/store_size.py", "--contracts", "2000", "--cycles", "2"]),
 ]
 
 

@@ -38,7 +38,8 @@ from ledger.billing.reading_reviews import ReadingReviewList
 from ledger.billing.records import BillingRun
 from ledger.collections.handlers import DirectDebitHandlers
 from ledger.core.actor import SYSTEM, Actor
-from ledger.core.errors import Conflict, Contended, InvalidInput, NotFound
+from ledger.core.contention import MAX_CONTENTION_WAIT_S, pause_after_race
+from ledger.core.errors import Conflict, InvalidInput, NotFound
 from ledger.core.handling import (
     MAX_BATCH_COMMANDS,
     AggregateLoader,
@@ -76,14 +77,6 @@ A = TypeVar("A", bound=Aggregate)
 #: many events less one. Small, because a new account (a dozen events) is the cost to stay near; each
 #: snapshot costs one load and one insert, after the command's transaction (bench/growth.py).
 ACCOUNT_SNAPSHOT_INTERVAL = 50
-
-#: How long a command (or batch) keeps retrying after losing optimistic-concurrency races before it is
-#: refused as :class:`~ledger.core.errors.Contended` (HTTP 503 with ``Retry-After``): long enough for
-#: 16 clients posting to one account at once to take turns (issue 12), short of an HTTP client's timeout.
-MAX_CONTENTION_WAIT_S = 10.0
-#: The pause after the first lost race, and the longest pause, of the exponential backoff.
-FIRST_BACKOFF_S, MAX_BACKOFF_S = 0.002, 0.25
-
 
 class Saldo(SnapshottingApplication):
     """The service layer: capabilities' handlers behind one ``execute``; also their :class:`Workspace`.
@@ -298,17 +291,8 @@ class Saldo(SnapshottingApplication):
             return items
 
     def _wait_after_race(self, races: int, deadline: float) -> None:
-        """Sleep before the next attempt, or raise :class:`Contended` if that would pass ``deadline``.
-
-        Exponential backoff with full jitter: writers that lost the same race spread out instead of
-        colliding again in step (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
-        """
-        pause = self._backoff.uniform(0, min(MAX_BACKOFF_S, FIRST_BACKOFF_S * 2 ** min(races, 16)))
-        if self.monotonic() + pause > deadline:
-            raise Contended(f"the records this command changes were changed by others {races} times while "
-                            f"it waited {MAX_CONTENTION_WAIT_S:.0f} s; nothing was written: send it again",
-                            retry_after_s=1)
-        time.sleep(pause)
+        """Sleep before the next attempt, or raise :class:`Contended` (:mod:`ledger.core.contention`)."""
+        time.sleep(pause_after_race(self._backoff, races, self.monotonic(), deadline))
 
     def _run_batch(self, batch: Sequence[tuple[object, str]], refused: dict[int, Exception],
                    then: FollowUp | None, actor: Actor

@@ -27,6 +27,7 @@ TINY = {
     "as_of.py": ["--sizes", "20", "--repeat", "2"],
     "search.py": ["--sizes", "200", "--repeat", "2"],
     "growth.py": ["--sizes", "4,60", "--repeat", "2"],
+    "store_size.py": ["--contracts", "5", "--cycles", "1"],
     "http_load.py": ["--workers", "2", "--pay-clients", "2", "--read-clients", "2", "--seconds", "0.5"],
 }
 

@@ -14,6 +14,7 @@ from eventsourcing.persistence import IntegrityError
 
 from api.bootstrap import Services, build
 from ledger import application
+from ledger.core import contention
 from ledger.core.errors import Contended
 from ledger.payments import commands as pmt
 from tests.auth import api_client
@@ -81,11 +82,11 @@ def test_past_the_time_limit_the_command_is_contended_and_nothing_is_written(
     with pytest.raises(Contended) as refused:
         clerk.services.app.execute(pmt.RecordPayment(account, Decimal("5.00"), date(2026, 3, 2)), "k")
     assert refused.value.retry_after_s >= 1
-    assert max(fake.woke) <= application.MAX_CONTENTION_WAIT_S  # never slept past the limit
-    assert fake.now >= application.MAX_CONTENTION_WAIT_S - application.MAX_BACKOFF_S - 0.05  # used it
+    assert max(fake.woke) <= contention.MAX_CONTENTION_WAIT_S  # never slept past the limit
+    assert fake.now >= contention.MAX_CONTENTION_WAIT_S - contention.MAX_BACKOFF_S - 0.05  # used it
     assert len(fake.slept) > 20  # many more attempts than the old fixed 20 fit in the limit
     # the pauses grow (exponential backoff) and never exceed the cap
-    assert max(fake.slept) <= application.MAX_BACKOFF_S
+    assert max(fake.slept) <= contention.MAX_BACKOFF_S
     assert sum(fake.slept[-10:]) > sum(fake.slept[:10])
     monkeypatch.undo()
     assert clerk.services.app.recorder.max_notification_id() == before

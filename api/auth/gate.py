@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -66,10 +66,13 @@ class Passed:
 class Gatekeeper:
     """The decisions, synchronous (they may read the store): run in a worker thread by :class:`Gate`."""
 
-    def __init__(self, services: Services, verifier: TokenVerifier, limiter: FailedAuthLimiter) -> None:
+    def __init__(self, services: Services, verifier: TokenVerifier, limiter: FailedAuthLimiter,
+                 holding: Callable[[UUID], Services] | None = None) -> None:
         self.services = services
         self.verifier = verifier
         self.limiter = limiter
+        #: the store holding an account or contract, where the event store is partitioned (api/stores.py)
+        self.holding = holding or (lambda _: services)
 
     def decide(self, method: str, path: str, params: Mapping[str, Any], headers: Mapping[str, str],
                client: str, instance: str) -> Passed | Response:
@@ -146,7 +149,7 @@ class Gatekeeper:
                 return f"business partner {wanted or value} does not exist", "partner_id"
             return None
         if scope == "contract_id":
-            contract = self.services.app.find(Contract, wanted) if wanted is not None else None
+            contract = self.holding(wanted).app.find(Contract, wanted) if wanted is not None else None
             if contract is None or not self._owns(principal, contract.account_id):
                 return f"contract {wanted or value} does not exist", "contract_id"
             return None
@@ -155,7 +158,7 @@ class Gatekeeper:
         return None
 
     def _owns(self, principal: Principal, account_id: UUID) -> bool:
-        row = self.services.view.account(str(account_id))
+        row = self.holding(account_id).view.account(str(account_id))
         return row is not None and principal.partner_id is not None and row[1] == str(principal.partner_id)
 
 

@@ -94,15 +94,22 @@ def cmd_backfill(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+#: Where companies have stores of their own (``store_url``, :mod:`api.stores`): each store has its own chain.
+STORE_HELP = ("where companies have stores of their own (store_url): this company's store (default: the "
+              "main one)")
+
+
 def add_commands(sub: Any) -> None:
     audit = sub.add_parser("audit", help="the tamper-evident history").add_subparsers(dest="action",
                                                                                       required=True)
     verify = audit.add_parser("verify", help="recompute the hash chain; name the first position that differs")
     verify.add_argument("--checkpoint", action="append", default=[], metavar="FILE",
                         help="a checkpoint written by `saldo audit checkpoint` the store must still hold")
+    verify.add_argument("--company", help=STORE_HELP)
     verify.set_defaults(func=cmd_verify)
     checkpoint = audit.add_parser("checkpoint", help="verify, then export (position, hash, time) as JSON")
     checkpoint.add_argument("--output", help="file to write (default: standard output)")
+    checkpoint.add_argument("--company", help=STORE_HELP)
     checkpoint.set_defaults(func=cmd_checkpoint)
     audit.add_parser("backfill", help="link the events of a store written before the chain existed"
                      ).set_defaults(func=cmd_backfill)

@@ -44,5 +44,7 @@ def add_commands(sub: Any) -> None:
     bank_import.add_argument("files", nargs="+")
     bank_import.add_argument("--override-reason", help="import statements whose balances do not add up, "
                              "recording this reason and your login name")
+    bank_import.add_argument("--company", help="where companies have stores of their own (store_url): import "
+                             "into this company's store (default: the main one)")
     bank_import.set_defaults(func=cmd_bank_import)
 

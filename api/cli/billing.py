@@ -123,6 +123,8 @@ def add_commands(sub: Any) -> None:
     )
     imp.add_argument("files", nargs="+")
     imp.add_argument("--time-zone", default="Europe/Rome", help="of load curves without a time_zone column")
+    imp.add_argument("--company", help="where companies have stores of their own (store_url): import into "
+                     "this company's store (default: the main one)")
     imp.set_defaults(func=cmd_readings_import)
     billing = sub.add_parser("billing", help="billing runs").add_subparsers(dest="action", required=True)
     for name, simulate, text in (
@@ -139,4 +141,4 @@ def add_commands(sub: Any) -> None:
             p.add_argument("--drafts", type=int, default=10, help="draft invoices to print")
         else:
             p.add_argument("--run-key", help="resume the run started with this key (default: a new run)")
-        p.set_defaults(func=cmd_billing, simulate=simulate)
+        p.set_defaults(func=cmd_billing, simulate=simulate, every_store=True)

@@ -66,4 +66,4 @@ def add_commands(sub: Any) -> None:
                      help="accounts per run (one transaction each), at most 10000")
     run.add_argument("--run-key", help="resume the run started with this key (default: a new run)")
     run.add_argument("--company", help="only this company's accounts (its code in SALDO_CONFIG)")
-    run.set_defaults(func=cmd_dunning_run)
+    run.set_defaults(func=cmd_dunning_run, every_store=True)

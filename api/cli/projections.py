@@ -29,6 +29,9 @@ STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 SIGNAL_WAIT_SECONDS = 0.2
 
 log = logging.getLogger("saldo.projections")
+#: Where companies have stores of their own (``store_url``, :mod:`api.stores`): one worker per store.
+STORE_HELP = ("where companies have stores of their own (store_url): this company's store (default: the main "
+              "one; rebuild: every store)")
 
 
 def cmd_rebuild(svc: Services, args: argparse.Namespace) -> int:
@@ -93,11 +96,13 @@ def cmd_run(svc: Services, args: argparse.Namespace) -> int:
 def add_commands(sub: Any) -> None:
     proj = sub.add_parser("projections", help="manage read models").add_subparsers(dest="action",
                                                                                    required=True)
-    proj.add_parser("rebuild", help="drop and rebuild the views from position 0").set_defaults(
-        func=cmd_rebuild)
+    rebuild = proj.add_parser("rebuild", help="drop and rebuild the views from position 0")
+    rebuild.add_argument("--company", help=STORE_HELP)
+    rebuild.set_defaults(func=cmd_rebuild, every_store=True)
     run = proj.add_parser("run", help="keep every read model current (a worker process; SIGTERM stops it)")
     run.add_argument("--poll-seconds", type=float, default=0.5, help="wait between two catch-ups")
     run.add_argument("--once", action="store_true", help="catch up once, print what each model applied, exit")
     run.add_argument("--only", action="append", choices=MODELS,
                      help="keep only this read model (repeat for several; default every one)")
+    run.add_argument("--company", help=STORE_HELP)
     run.set_defaults(func=cmd_run)

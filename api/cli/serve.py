@@ -35,19 +35,21 @@ def cmd_serve(svc: Services, args: argparse.Namespace) -> int:
     who = ("this server polls for them" if args.projections == "in-process"
            else "a separate `saldo projections run` catches them up")
     print(f"Writes made by other processes: {who}")
+    stores = getattr(args, "stores", None)  # a store per company group (api.stores), svc the main one
     if args.workers > 1:
         os.environ["SALDO_DATABASE_URL"] = svc.database_url  # what each worker's api.asgi.create builds
         os.environ["SALDO_PROJECTIONS"] = args.projections
-        svc.close()
+        (stores or svc).close()
         uvicorn.run("api.asgi:create", factory=True, workers=args.workers, host=args.host, port=args.port,
                     log_level=args.log_level)
         return 0
-    polling = start_projection_worker(svc) if args.projections == "in-process" else None
+    each = (svc,) if stores is None else stores.all
+    polling = [start_projection_worker(s) for s in each] if args.projections == "in-process" else []
     try:
-        uvicorn.run(create_app(svc), host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(create_app(svc, stores=stores), host=args.host, port=args.port, log_level=args.log_level)
     finally:
-        if polling is not None:
-            polling.stop()  # before main() closes the store
+        for thread in polling:
+            thread.stop()  # before main() closes the store
     return 0
 
 

@@ -41,8 +41,9 @@ def register_partner(body: s.PartnerIn, key: IdempotencyKey, svc: ServicesDep, a
 @router.post("/accounts", status_code=201, tags=["master data"])
 def open_account(body: s.AccountIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                  response: Response) -> s.AccountOut:
+    company = svc.app.config.code if body.company is None and svc.company_store else body.company
     cmd = ac.OpenContractAccount(body.partner_id, body.name, body.currency, body.payment_terms_days,
-                                 body.payment_method, body.company)
+                                 body.payment_method, company)
     return s.AccountOut.model_validate(run_command(svc, cmd, key, response, actor))
 
 
