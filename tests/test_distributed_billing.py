@@ -25,6 +25,7 @@ import pytest
 from eventsourcing import domain
 
 from api.bootstrap import Services, build
+from api.cli import main
 from api.distributed import DaskSettingError, local_workers, partition_mapper
 from ledger.accounts import commands as ac
 from ledger.accounts.contract import BillingFrequency, Commodity
@@ -67,11 +68,16 @@ SPOTLESS = TariffVersion("SPOTLESS", "v1", date(2025, 1, 1), None, "EUR", D("10"
                          (SpotIndexed(D("0.1"), D("0.01")),))
 
 
+def worktree_pythonpath() -> str:
+    """PYTHONPATH with this checkout first: spawned workers import from it, not from pytest's sys.path."""
+    return os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+
+
 @pytest.fixture(scope="module")
 def dask() -> Iterator[PartitionMapper]:
     """Two worker processes. They import this worktree's code (spawned processes read PYTHONPATH)."""
     before = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), before) if p)
+    os.environ["PYTHONPATH"] = worktree_pythonpath()
     try:
         with partition_mapper("local:2") as mapper:
             assert mapper is not None
@@ -274,3 +280,25 @@ def test_the_scheduler_setting() -> None:
         pass
     with partition_mapper("") as mapper:
         assert mapper is None
+
+
+def test_saldo_billing_run_on_a_cluster_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--dask local:1`` rates on one local worker process and bills what a local run bills; a malformed
+    address (flag or SALDO_DASK_SCHEDULER) is a one-line error naming the setting, nothing billed."""
+    url = f"sqlite:///{tmp_path}/cli.sqlite"
+    clock = Clock(date(2026, 3, 5))
+    svc = build(url, clock=clock)
+    try:
+        portfolio(Store(svc, clock))
+    finally:
+        svc.close()
+    period = ["--database-url", url, "billing", "run", "--period", "2026-01-01:2026-02-28"]
+    monkeypatch.setenv("SALDO_DASK_SCHEDULER", "scheduler-host")
+    assert main([*period, "--issue-date", "2026-03-05"]) == 2
+    assert "SALDO_DASK_SCHEDULER 'scheduler-host' is neither a scheduler address" in capsys.readouterr().err
+    monkeypatch.setenv("PYTHONPATH", worktree_pythonpath())
+    assert main([*period, "--issue-date", "2026-03-05", "--dask", "local:1"]) == 0
+    out = capsys.readouterr().out
+    assert "40 contracts due, 32 invoices" in out and "2 errors" in out
