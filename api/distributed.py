@@ -92,8 +92,11 @@ def partition_mapper(address: str | None = None) -> Iterator[PartitionMapper | N
         with Client(address) as client:  # type: ignore[no-untyped-call]
             yield DaskMapper(client)
         return
+    # No dashboard, and the scheduler's HTTP endpoints on a free port: several runs (or test sessions) on
+    # one machine must not fight over 8787.
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": ":0"},
     )
     with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield DaskMapper(client)

@@ -19,6 +19,7 @@ bug and raises :class:`LookupError`, never a silent "not found" that would rate 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -90,12 +91,23 @@ class Partition:
 
 
 def rate_and_draft(partition: Partition) -> Drafted:
-    """Rate and draft one partition: a pure function of it, run wherever the mapper runs it."""
+    """Rate and draft one partition: a pure function of it, run wherever the mapper runs it.
+
+    Its jobs come back without what only rating and drafting read (the billing history, the readings,
+    the load curve, the tariff versions): issuing reads the drafts' commands and of their jobs only the
+    contract, the period, what the period was and the problem. Half the bytes to send back and unpickle
+    in the run's process, which is the one that cannot be spread.
+    """
     source = Prefetched(partition.found)
     ctx = RatingContext(source, partition.settings, dict(partition.readings), dict(partition.curves))
     jobs = list(partition.jobs)
     prepare_and_rate(ctx, jobs)
-    return draft_jobs(source, jobs, partition.issue_date)
+    drafted = draft_jobs(source, jobs, partition.issue_date)
+    for job in jobs:
+        job.history, job.readings, job.versions = None, None, ()
+        if job.usage is not None and job.usage.curve is not None:
+            job.usage = dataclasses.replace(job.usage, curve=None)
+    return drafted
 
 
 def account_chunks(contracts: Sequence[Contract], size: int) -> list[list[Contract]]:
