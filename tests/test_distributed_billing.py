@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -24,9 +25,11 @@ import psycopg
 import pytest
 from eventsourcing import domain
 
+from api import distributed
 from api.bootstrap import Services, build
 from api.cli import main
 from api.distributed import DaskSettingError, local_workers, partition_mapper
+from api.routes import billing as billing_routes
 from ledger.accounts import commands as ac
 from ledger.accounts.contract import BillingFrequency, Commodity
 from ledger.accounts.invoice import DocumentKind, Invoice
@@ -46,6 +49,7 @@ from ledger.core.idempotency import record_id
 from ledger.core.ids import child_id
 from ledger.parties import commands as pc
 from ledger.parties.partner import PartnerKind
+from tests.auth import api_client, bearer
 from tests.billing.helpers import ROME
 from tests.clerk import Clock
 
@@ -302,3 +306,35 @@ def test_saldo_billing_run_on_a_cluster_from_the_command_line(
     assert main([*period, "--issue-date", "2026-03-05", "--dask", "local:1"]) == 0
     out = capsys.readouterr().out
     assert "40 contracts due, 32 invoices" in out and "2 errors" in out
+
+
+def test_a_billing_run_started_over_http_is_rated_on_the_configured_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SALDO_DASK_SCHEDULER set: the run POST /billing/runs starts is rated there, and is the same run."""
+    clock = Clock(date(2026, 3, 5))
+    svc = build(f"sqlite:///{tmp_path}/http.sqlite", clock=clock)
+    used: list[PartitionMapper] = []
+    real = distributed.partition_mapper
+
+    @contextmanager
+    def watched(address: str | None = None) -> Iterator[PartitionMapper | None]:
+        with real(address) as mapper:
+            used.extend([mapper] if mapper is not None else [])
+            yield mapper
+
+    monkeypatch.setattr(billing_routes, "partition_mapper", watched)
+    monkeypatch.setenv("SALDO_DASK_SCHEDULER", "local:1")
+    monkeypatch.setenv("PYTHONPATH", worktree_pythonpath())
+    try:
+        portfolio(Store(svc, clock))
+        with api_client(svc) as http:
+            body = {"period_start": "2026-01-01", "period_end": "2026-02-28", "issue_date": "2026-03-05"}
+            headers = {"Idempotency-Key": "r", **bearer("finance")}
+            started = http.post("/billing/runs", json=body, headers=headers)
+            assert started.status_code == 202, started.text
+            status = http.get(started.json()["status_url"], headers=bearer("finance")).json()
+    finally:
+        svc.close()
+    assert len(used) == 1 and type(used[0]).__name__ == "DaskMapper"
+    assert (status["status"], status["invoices"], status["errors"]) == ("finished", 32, 2)
