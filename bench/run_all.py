@@ -24,6 +24,8 @@ BENCHES = [
     ("Rating core (numpy)", ["bench/rating.py"]),
     ("Bank statement import and matching (PostgreSQL)", ["bench/payments.py"]),
     ("Billing run, 10k contracts end to end (PostgreSQL)", ["bench/billing.py", "--contracts", "10000"]),
+    ("Billing run rated on a Dask LocalCluster of 2 workers against the local run, 2k contracts (PostgreSQL)",
+     ["bench/billing.py", "--contracts", "2000", "--dask", "local:2"]),
     ("Direct-debit collection run (PostgreSQL)", ["bench/collections.py"]),
     ("Dunning run (PostgreSQL)", ["bench/dunning.py"]),
     ("As-of reads of one account against the live reads (PostgreSQL, SQLite)", ["bench/as_of.py"]),

@@ -2,4 +2,6 @@
 
 from api.cli import main
 
-raise SystemExit(main())
+# Guarded: the worker processes of ``--dask local:N`` are spawned, and re-import the main module.
+if __name__ == "__main__":
+    raise SystemExit(main())

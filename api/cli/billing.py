@@ -9,8 +9,10 @@ from datetime import date
 from typing import Any
 
 from api.bootstrap import Services
+from api.distributed import SCHEDULER_SETTING, DaskSettingError, partition_mapper
 from importers.readings import ReadingsFileError, import_readings_file
 from ledger.billing import commands as b
+from ledger.billing.ports import PartitionMapper
 from ledger.billing.run import RunReport, run_billing
 
 #: Problems printed after a run (all of them are in the run's status: GET /billing/runs/{id}).
@@ -93,22 +95,32 @@ def _print_report(report: RunReport, drafts: int) -> None:
         )
 
 
-def cmd_billing(svc: Services, args: argparse.Namespace) -> int:
+def _run(svc: Services, args: argparse.Namespace, mapper: PartitionMapper | None) -> RunReport:
     start, end = args.period
     label = f"{'simulating' if args.simulate else 'billing'} {start}..{end}"
     if args.simulate:
-        report = run_billing(
+        return run_billing(
             svc.app, start, end, simulate=True, issue_date=args.issue_date, progress=_progress(label),
-            company=args.company,
+            company=args.company, mapper=mapper,
         )
-    else:
-        key = args.run_key or f"cli:{start}:{end}:{uuid.uuid4()}"
-        started = b.StartBillingRun(start, end, args.issue_date, company=args.company)
-        run_id = uuid.UUID(svc.app.execute(started, key)["run_id"])
-        report = run_billing(
-            svc.app, start, end, issue_date=args.issue_date, run_id=run_id, progress=_progress(label)
-        )
-        svc.projections.catch_up()
+    key = args.run_key or f"cli:{start}:{end}:{uuid.uuid4()}"
+    started = b.StartBillingRun(start, end, args.issue_date, company=args.company)
+    run_id = uuid.UUID(svc.app.execute(started, key)["run_id"])
+    report = run_billing(
+        svc.app, start, end, issue_date=args.issue_date, run_id=run_id, progress=_progress(label),
+        mapper=mapper,
+    )
+    svc.projections.catch_up()
+    return report
+
+
+def cmd_billing(svc: Services, args: argparse.Namespace) -> int:
+    try:
+        with partition_mapper(args.dask) as mapper:  # --dask, else SALDO_DASK_SCHEDULER, else here
+            report = _run(svc, args, mapper)
+    except DaskSettingError as e:
+        print(e, file=sys.stderr)
+        return 2
     _print_report(report, args.drafts if args.simulate else 0)
     return 0
 
@@ -137,6 +149,9 @@ def add_commands(sub: Any) -> None:
         )
         p.add_argument("--issue-date", type=date.fromisoformat, default=None, help="default: today")
         p.add_argument("--company", help="only the contracts of this company's accounts (default: all)")
+        p.add_argument("--dask", metavar="ADDRESS", default=None,
+                       help="rate on a Dask cluster: a scheduler (tcp://host:8786) or local:N worker "
+                            f"processes (default: {SCHEDULER_SETTING}, else in this process)")
         if simulate:
             p.add_argument("--drafts", type=int, default=10, help="draft invoices to print")
         else:

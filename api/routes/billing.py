@@ -17,6 +17,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Response, UploadFile
 from api.body_limits import MAX_READINGS_UPLOAD_BYTES, upload_limit
 from api.bootstrap import Services
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, parse_decimal, run_command
+from api.distributed import partition_mapper
 from api.replay import answered, file_digest
 from api.schemas.billing import (
     LoadCurveIn,
@@ -88,7 +89,9 @@ def _document(invoice: Invoice) -> dict[str, Any]:
 
 def _run_in_background(svc: Services, run_id: UUID, actor: Actor) -> None:
     run = svc.app.get(BillingRun, run_id, "billing run", "run_id")
-    with svc.app.acting_as(actor):  # the run's batches are recorded with who started it
+    # The run's batches are recorded with who started it; it is rated on SALDO_DASK_SCHEDULER's cluster
+    # if that is set (api/distributed.py), else in this process.
+    with svc.app.acting_as(actor), partition_mapper() as mapper:
         run_billing(
             svc.app,
             run.period_start,
@@ -97,6 +100,7 @@ def _run_in_background(svc: Services, run_id: UUID, actor: Actor) -> None:
             run_id=run_id,
             contracts=run.contracts,
             company=run.company,
+            mapper=mapper,
         )
     svc.projections.catch_up()
 

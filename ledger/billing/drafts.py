@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
-
-from eventsourcing.application import AggregateNotFoundError
 
 from ledger.accounts import commands as ac
 from ledger.accounts import life_commands as lc
@@ -48,7 +47,7 @@ from ledger.billing.records import RunIssue
 from ledger.core.errors import DomainError, InvalidInput
 
 if TYPE_CHECKING:
-    from ledger.billing.ports import BillingService
+    from ledger.billing.ports import Lookup
 
 def document_totals(lines: tuple[ac.LineInput, ...]) -> Totals:
     """The totals ``IssueInvoice`` will compute for these lines (see :mod:`ledger.accounts.invoice`)."""
@@ -217,28 +216,25 @@ def _bill_draft(jobs: list[Job], issue_date: date) -> Draft:
     return draft
 
 
-def _old_lines(app: BillingService, job: Job) -> tuple[Invoice | None, list[InvoiceLine]]:
+def _old_lines(source: Lookup, job: Job) -> tuple[Invoice | None, list[InvoiceLine]]:
     previous = job.previous
     if previous is None or not previous.invoice_number:
         return None, []
-    try:
-        invoice: object = app.repository.get(document_id(previous.invoice_number))
-    except AggregateNotFoundError:
-        raise InvalidInput(f"billed invoice {previous.invoice_number} is missing", "invoice") from None
-    if not isinstance(invoice, Invoice):  # pragma: no cover - document ids name invoices
-        raise InvalidInput(f"{previous.invoice_number} is not an invoice", "invoice")
+    invoice = source.find(Invoice, document_id(previous.invoice_number))
+    if invoice is None:
+        raise InvalidInput(f"billed invoice {previous.invoice_number} is missing", "invoice")
     if invoice.contract_id == job.contract.id:
         return invoice, list(invoice.lines)
     key = supply_point_key(job.site)
     return invoice, [li for li in invoice.lines if li.site is not None and supply_point_key(li.site) == key]
 
 
-def _true_up_draft(app: BillingService, job: Job, issue_date: date) -> Draft | None:
+def _true_up_draft(source: Lookup, job: Job, issue_date: date) -> Draft | None:
     previous, usage = job.previous, job.usage
     if previous is None or usage is None or usage.estimated:
         return None  # still no actual data: the estimate stands
     base = f"{job.contract.id}:{job.start}:{job.end}:{job.sequence}"
-    invoice, old = _old_lines(app, job)
+    invoice, old = _old_lines(source, job)
     draft = Draft(
         f"trueup:{base}", job.contract.account_id, job.contract.id, (job.start, job.end), issue_date, [job]
     )
@@ -296,32 +292,64 @@ def _true_up_draft(app: BillingService, job: Job, issue_date: date) -> Draft | N
     return draft
 
 
-def drafts_for(app: BillingService, jobs: list[Job], issue_date: date) -> tuple[list[Draft], list[RunIssue]]:
-    """Drafts of the rated jobs, and the problems of the jobs that cannot be billed.
+@dataclass
+class Drafted:
+    """The drafts and problems of some jobs, by kind, so that the parts of a chunk (its partitions, rated
+    wherever) merge into exactly the order the whole chunk drafted at once has: see :meth:`merged`."""
 
-    True-ups come first: an old period is corrected before the next one is billed.
+    bill_issues: list[RunIssue] = field(default_factory=list)  # rating problems of periods to bill
+    check_issues: list[RunIssue] = field(default_factory=list)  # rating problems of true-up checks
+    true_ups: list[Draft] = field(default_factory=list)
+    true_up_problems: list[RunIssue] = field(default_factory=list)
+    bills: list[Draft] = field(default_factory=list)
+    bill_problems: list[RunIssue] = field(default_factory=list)
+
+    @staticmethod
+    def merged(parts: Sequence[Drafted]) -> tuple[list[Draft], list[RunIssue]]:
+        """The drafts (true-ups first) and the problems (rating, true-up, billing) of the parts in order.
+
+        Why by kind and not part after part: the documents are numbered as they are issued, in this
+        order, and the problems are stored in the run's record; a chunk cut into partitions must give
+        the very numbers and bytes of the chunk drafted whole (tests/test_distributed_billing.py).
+        """
+        drafts = [d for p in parts for d in p.true_ups] + [d for p in parts for d in p.bills]
+        problems = [i for name in ("bill_issues", "check_issues", "true_up_problems", "bill_problems")
+                    for p in parts for i in getattr(p, name)]
+        return drafts, problems
+
+
+def draft_jobs(source: Lookup, jobs: Sequence[Job], issue_date: date) -> Drafted:
+    """Drafts of the rated jobs (periods to bill, then true-up checks), and the problems of the jobs
+    that cannot be billed. True-ups come first: an old period is corrected before the next one is billed.
     """
-    problems = [j.issue for j in jobs if j.issue is not None]
+    out = Drafted(
+        bill_issues=[j.issue for j in jobs if j.issue is not None and j.previous is None],
+        check_issues=[j.issue for j in jobs if j.issue is not None and j.previous is not None],
+    )
     groups: dict[tuple[UUID, date, date], list[Job]] = defaultdict(list)
-    drafts: list[Draft] = []
     for job in jobs:
         if job.issue is None and job.previous is not None:
             try:
-                draft = _true_up_draft(app, job, issue_date)
+                draft = _true_up_draft(source, job, issue_date)
             except DomainError as e:
-                problems.append(fail_job(job, "true-up", str(e)))
+                out.true_up_problems.append(fail_job(job, "true-up", str(e)))
                 continue
             if draft is not None:
-                drafts.append(draft)
+                out.true_ups.append(draft)
     for job in jobs:
         if job.issue is None and job.previous is None:
             groups[(job.contract.account_id, job.start, job.end)].append(job)
     for members in groups.values():
         try:
-            drafts.append(_bill_draft(members, issue_date))
+            out.bills.append(_bill_draft(members, issue_date))
         except DomainError as e:
-            problems += [fail_job(j, "not-billable", str(e)) for j in members]
-    return drafts, problems
+            out.bill_problems += [fail_job(j, "not-billable", str(e)) for j in members]
+    return out
+
+
+def drafts_for(source: Lookup, jobs: list[Job], issue_date: date) -> tuple[list[Draft], list[RunIssue]]:
+    """:func:`draft_jobs` of one chunk, merged: its drafts in the order they are issued, its problems."""
+    return Drafted.merged([draft_jobs(source, jobs, issue_date)])
 
 
 def fail_job(job: Job, code: str, reason: str) -> RunIssue:

@@ -7,7 +7,7 @@ satisfies :class:`BillingService`; a test may pass anything else that does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Protocol, TypeVar
 from uuid import UUID
@@ -23,6 +23,32 @@ if TYPE_CHECKING:
     from ledger.billing.handlers import BillingHandlers
 
 A = TypeVar("A", bound=Aggregate)
+P = TypeVar("P")
+R = TypeVar("R")
+
+
+class Lookup(Protocol):
+    """Where rating and drafting find tariffs, spot prices and billed invoices: the application, or what
+    was sent with a partition of the run to wherever it is rated (:mod:`ledger.billing.partitions`)."""
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None: ...
+
+
+class Pending(Protocol[R]):
+    """Results being computed; :meth:`result` waits for them, in the order of the partitions."""
+
+    def result(self) -> list[R]: ...
+
+
+class PartitionMapper(Protocol):
+    """Maps a pure function over partitions of a billing run, here or elsewhere (a cluster).
+
+    ``fn`` and each partition are plain values (picklable: module-level functions, dataclasses and
+    aggregates); the results come back in the order of the partitions, whatever order they finish in.
+    Nothing is written where ``fn`` runs: the run's own process issues the documents.
+    """
+
+    def map(self, fn: Callable[[P], R], partitions: Sequence[P]) -> Pending[R]: ...
 
 
 class BillingService(Protocol):

@@ -52,7 +52,7 @@ from ledger.core.errors import DomainError, NotFound
 from ledger.core.money import ZERO
 
 if TYPE_CHECKING:
-    from ledger.billing.ports import BillingService
+    from ledger.billing.ports import Lookup
 
 #: Problems rating may meet in one contract's data: reported for that contract, never raised.
 RATING_PROBLEMS = (DomainError, TariffError, CalendarError, ValueError, ArithmeticError)
@@ -105,9 +105,12 @@ class Job:
 
 @dataclass(eq=False)
 class RatingContext:
-    """What a run has loaded, shared by its chunks: tariffs and spot prices are read once per run."""
+    """What a run has loaded, shared by its chunks: tariffs and spot prices are read once per run.
 
-    app: BillingService
+    ``source`` is where tariffs and spot prices are found: the application in the run's own process, or
+    what was sent with a partition to a worker (:mod:`ledger.billing.partitions`)."""
+
+    source: Lookup
     settings: BillingSettings
     readings: dict[str, MeterReadings] = field(default_factory=dict)
     curves: dict[str, dict[str, LoadCurveMonth]] = field(default_factory=dict)
@@ -118,7 +121,7 @@ class RatingContext:
 
     def tariff(self, code: str) -> Tariff | None:
         if code not in self.tariffs:
-            self.tariffs[code] = self.app.find(Tariff, Tariff.id_for(code))
+            self.tariffs[code] = self.source.find(Tariff, Tariff.id_for(code))
         return self.tariffs[code]
 
     def spot_index(self, version: TariffVersion) -> str | None:
@@ -127,7 +130,7 @@ class RatingContext:
 
     def spot_month(self, index: str, month: str) -> SpotPriceMonth | None:
         if (index, month) not in self.spot_months:
-            self.spot_months[(index, month)] = self.app.find(
+            self.spot_months[(index, month)] = self.source.find(
                 SpotPriceMonth, SpotPriceMonth.id_for(index, month)
             )
         return self.spot_months[(index, month)]

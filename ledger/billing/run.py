@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -45,9 +45,10 @@ from ledger.accounts.account import ContractAccount
 from ledger.accounts.contract import Contract
 from ledger.billing import commands as b
 from ledger.billing.decisions import DAY, BillingSettings, contract_periods, needs_true_up_check
-from ledger.billing.drafts import Draft, drafts_for
+from ledger.billing.drafts import Draft, Drafted, drafts_for
 from ledger.billing.issuing import Record, issue_drafts
 from ledger.billing.load_curves import LoadCurveMonth, month_key
+from ledger.billing.partitions import PARTITION_CONTRACTS, account_chunks, partitions, rate_and_draft
 from ledger.billing.rating_step import Job, RatingContext, prepare_and_rate
 from ledger.billing.readings import MeterReadings, supply_point_key
 from ledger.billing.records import BillingRun, ContractBilling, RunBatch, RunIssue
@@ -57,7 +58,7 @@ from ledger.core.topics import stored_topics
 from ledger.parties.company import company_of, run_company
 
 if TYPE_CHECKING:
-    from ledger.billing.ports import BillingService
+    from ledger.billing.ports import BillingService, PartitionMapper, Pending
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -190,20 +191,6 @@ def of_company(app: BillingService, contracts: list[Contract], company: str | No
     return kept
 
 
-def _chunks(contracts: list[Contract], size: int) -> list[list[Contract]]:
-    """Contracts grouped by account (a collective invoice needs all its sites together), in chunks."""
-    by_account: dict[UUID, list[Contract]] = defaultdict(list)
-    for contract in contracts:
-        by_account[contract.account_id].append(contract)
-    chunks: list[list[Contract]] = [[]]
-    for account in sorted(by_account):
-        group = sorted(by_account[account], key=lambda c: (c.supply_point.id, str(c.id)))
-        if chunks[-1] and len(chunks[-1]) + len(group) > size:
-            chunks.append([])
-        chunks[-1].extend(group)
-    return [c for c in chunks if c]
-
-
 def run_billing(
     app: BillingService,
     start: date,
@@ -218,13 +205,16 @@ def run_billing(
     contracts: Sequence[UUID] = (),
     actor: Actor = SYSTEM,
     company: str | None = None,
+    mapper: PartitionMapper | None = None,
+    partition_contracts: int = PARTITION_CONTRACTS,
 ) -> RunReport:
     """Bill (or simulate billing) every contract due in the days [start, end]; see the module docstring.
 
     ``contracts`` limits the run to those (a portion of the portfolio); empty means all. ``company`` limits
     it to the contracts of that company's accounts (a recorded run: the company it was started for); None
     means every company's. Its commands are recorded as ``actor``'s (who started the run) through the run
-    channel, tied to the run.
+    channel, tied to the run. With ``mapper``, each chunk is rated and drafted in partitions of
+    ``partition_contracts`` by it (a cluster: :mod:`ledger.billing.partitions`), to the same documents.
     """
     tie = None if run_id is None else f"billing-run:{run_id}"
     actor = dataclasses.replace(actor, channel=Channel.RUN, request_id=actor.request_id or tie)
@@ -240,11 +230,12 @@ def run_billing(
     ids = list(contracts) or contract_ids(app)
     selected = of_company(app, list(load_many(app, Contract, ids).values()), company)
     done = 0
-    for chunk in _chunks(selected, chunk_contracts):
-        jobs, batch, due = _select(app, ctx, chunk, start, end)
+    chunks = account_chunks(selected, chunk_contracts)
+    day = issue_date or app.today()
+    for chunk, batch, due, drafts, problems in _drafted(
+        app, ctx, chunks, (start, end, day), mapper, partition_contracts
+    ):
         report.contracts_due += due
-        prepare_and_rate(ctx, jobs)
-        drafts, problems = drafts_for(app, jobs, issue_date or app.today())
         if simulate:
             outcome = _simulated(drafts, problems, batch)
             report.drafts += drafts
@@ -258,6 +249,47 @@ def run_billing(
         return report
     app.execute(b.FinishBillingRun(run_id, report.contracts_due), f"run:{run_id}:finish", actor=actor)
     return RunReport.of_run(app.get(BillingRun, run_id, "billing run", "run_id"))
+
+
+#: A chunk rated and drafted: its contracts, what selecting them found, how many were due, its drafts in
+#: the order they are issued, and its problems.
+Drafting = tuple[list[Contract], RunBatch, int, list[Draft], list[RunIssue]]
+
+
+def _drafted(
+    app: BillingService, ctx: RatingContext, chunks: list[list[Contract]], days: tuple[date, date, date],
+    mapper: PartitionMapper | None, size: int,
+) -> Iterator[Drafting]:
+    """Each chunk selected, rated and drafted: here, or by ``mapper`` in partitions.
+
+    With a mapper the next chunk is selected and handed over before this one is given to be issued, so
+    that the workers rate it while this process writes. Why that is safe: chunks are whole accounts and
+    disjoint, and issuing one writes only its own contracts' histories, invoices and accounts, so what the
+    next one reads is the same before as after. Why the documents are the same: this process still issues
+    the chunks one by one in their order (ledger.billing.partitions; tests/test_distributed_billing.py).
+    """
+    start, end, issue_date = days
+    if mapper is None:
+        for chunk in chunks:
+            jobs, batch, due = _select(app, ctx, chunk, start, end)
+            prepare_and_rate(ctx, jobs)
+            yield chunk, batch, due, *drafts_for(app, jobs, issue_date)
+        return
+    ahead: tuple[list[Contract], RunBatch, int, Pending[Drafted]] | None = None
+    for chunk in chunks:
+        jobs, batch, due = _select(app, ctx, chunk, start, end)
+        parts = partitions(app, ctx, chunk, jobs, issue_date, size)
+        submitted = (chunk, batch, due, mapper.map(rate_and_draft, parts))
+        if ahead is not None:
+            yield _gathered(ahead)
+        ahead = submitted
+    if ahead is not None:
+        yield _gathered(ahead)
+
+
+def _gathered(ahead: tuple[list[Contract], RunBatch, int, Pending[Drafted]]) -> Drafting:
+    chunk, batch, due, pending = ahead
+    return chunk, batch, due, *Drafted.merged(pending.result())
 
 
 def _recorder(app: BillingService, run_id: UUID, attempt: int) -> Record:
