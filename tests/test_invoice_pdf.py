@@ -25,7 +25,7 @@ from ledger.documents.renderings import DocumentRenderings
 from ledger.parties import commands as pc
 from ledger.parties.partner import PostalAddress
 from tests.clerk import Clerk
-from tests.documents_scenario import CUSTOMERS, codes_on, doc_clerk, invoice, text_of
+from tests.documents_scenario import CUSTOMERS, codes_on, customer, doc_clerk, invoice, text_of
 
 __all__ = ["doc_clerk"]
 
@@ -163,3 +163,15 @@ def test_a_credit_note_prints_what_it_corrects_and_no_payment_code(doc_clerk: Cl
     text = text_of(pdf)
     assert f"Credit note {credit['number']}" in text and f"Corrects: {issued['number']}" in text
     assert f"Total credited {doc.gross} EUR" in text and codes_on(pdf) == []
+
+
+def test_a_long_description_wraps_in_its_column_and_loses_no_word(doc_clerk: Clerk) -> None:
+    _, account = customer(doc_clerk, "es-water")
+    description = ("Quota de servei del comptador d'aigua per a habitatges, segons l'ordenança fiscal "
+                   "municipal de Reus, article 7è, tarifa domèstica amb bonificació social")
+    line = ac.LineInput(description, "water", Decimal("59"), "day", Decimal("0.2375"), Decimal("10"))
+    issued = doc_clerk.run(ac.IssueInvoice(account, (line,), doc_clerk.clock.today))
+    text = text_of(service.render(doc_clerk.services.app, issued["number"]).pdf)
+    words = " ".join(text.split())
+    assert description in words.replace("- ", "-")  # the wrapped lines join back into the description
+    assert "59 day 0.2375 14.01 10" in words

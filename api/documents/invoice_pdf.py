@@ -64,7 +64,7 @@ def _new_pdf(doc: InvoiceDocument) -> FPDF:
 
 def _text(pdf: FPDF, text: str, size: float = 9, bold: bool = False, height: float = 4.5) -> None:
     pdf.set_font(FONT, "B" if bold else "", size)
-    pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def _header(pdf: FPDF, doc: InvoiceDocument) -> None:
@@ -98,10 +98,19 @@ def _header(pdf: FPDF, doc: InvoiceDocument) -> None:
 
 
 def _row(pdf: FPDF, cells: tuple[str, ...], bold: bool = False) -> None:
+    """One table row; a description longer than its column wraps (nothing printed is ever cut off), and the
+    row moves whole to the next page if it does not fit."""
     pdf.set_font(FONT, "B" if bold else "", 8)
-    for i, (width, text) in enumerate(zip(COLUMNS, cells, strict=True)):
-        pdf.cell(width, 4.5, text, border="B" if bold else 0, align="L" if i in (0, 2) else "R")
-    pdf.ln(4.5)
+    wrapped = pdf.multi_cell(COLUMNS[0], 4.5, cells[0], dry_run=True, output="LINES")
+    height = 4.5 * max(1, len(wrapped))
+    if pdf.will_page_break(height):
+        pdf.add_page()
+    x, y = pdf.get_x(), pdf.get_y()
+    border = "B" if bold else 0
+    pdf.multi_cell(COLUMNS[0], 4.5, cells[0], border=border, align="L", new_x="RIGHT", new_y="TOP")
+    for i, (width, text) in enumerate(zip(COLUMNS[1:], cells[1:], strict=True), start=1):
+        pdf.cell(width, height, text, border=border, align="L" if i == 2 else "R")
+    pdf.set_xy(x, y + height)
 
 
 def _section(pdf: FPDF, doc: InvoiceDocument, section: SiteSection) -> None:
