@@ -102,11 +102,11 @@ def _row(pdf: FPDF, cells: tuple[str, ...], bold: bool = False) -> None:
     row moves whole to the next page if it does not fit."""
     pdf.set_font(FONT, "B" if bold else "", 8)
     wrapped = pdf.multi_cell(COLUMNS[0], 4.5, cells[0], dry_run=True, output="LINES")
-    height = 4.5 * max(1, len(wrapped))
+    height = 4.5 * max(1, len(wrapped) if isinstance(wrapped, list) else 1)
     if pdf.will_page_break(height):
         pdf.add_page()
     x, y = pdf.get_x(), pdf.get_y()
-    border = "B" if bold else 0
+    border = "B" if bold else ""
     pdf.multi_cell(COLUMNS[0], 4.5, cells[0], border=border, align="L", new_x="RIGHT", new_y="TOP")
     for i, (width, text) in enumerate(zip(COLUMNS[1:], cells[1:], strict=True), start=1):
         pdf.cell(width, height, text, border=border, align="L" if i == 2 else "R")
