@@ -30,6 +30,7 @@ BENCHES = [
     ("Search box by each kind of key against a primary-key select (PostgreSQL)", ["bench/search.py"]),
     ("One payment after 10, 1,000, 10,000 commands on an account (PostgreSQL, SQLite)", ["bench/growth.py"]),
     ("HTTP under load: payments, one contended account, balance reads (PostgreSQL)", ["bench/http_load.py"]),
+    ("Invoice PDFs against a blank page of the same renderer (PostgreSQL)", ["bench/documents.py"]),
 ]
 
 

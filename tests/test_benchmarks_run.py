@@ -28,6 +28,7 @@ TINY = {
     "search.py": ["--sizes", "200", "--repeat", "2"],
     "growth.py": ["--sizes", "4,60", "--repeat", "2"],
     "http_load.py": ["--workers", "2", "--pay-clients", "2", "--read-clients", "2", "--seconds", "0.5"],
+    "documents.py": ["--invoices", "3", "--renders", "2", "--rounds", "1"],
 }
 
 
