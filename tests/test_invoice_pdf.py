@@ -18,6 +18,7 @@ from api.documents import code128, service
 from api.documents.invoice_pdf import RENDERER, sha256
 from ledger.accounts import commands as ac
 from ledger.accounts.references import fi, it_pagopa
+from ledger.collections.commands import RegisterMandate
 from ledger.core.errors import Conflict
 from ledger.documents.commands import RecordRendering
 from ledger.documents.loading import load_invoice_document
@@ -25,7 +26,7 @@ from ledger.documents.renderings import DocumentRenderings
 from ledger.parties import commands as pc
 from ledger.parties.partner import PostalAddress
 from tests.clerk import Clerk
-from tests.documents_scenario import CUSTOMERS, codes_on, customer, doc_clerk, invoice, text_of
+from tests.documents_scenario import CUSTOMERS, codes_on, customer, doc_clerk, invoice, lines, text_of
 
 __all__ = ["doc_clerk"]
 
@@ -175,3 +176,22 @@ def test_a_long_description_wraps_in_its_column_and_loses_no_word(doc_clerk: Cle
     words = " ".join(text.split())
     assert description in words.replace("- ", "-")  # the wrapped lines join back into the description
     assert "59 day 0.2375 14.01 10" in words
+
+
+def test_an_invoice_collected_by_direct_debit_carries_no_payment_code_and_earlier_ones_keep_theirs(
+        doc_clerk: Clerk) -> None:
+    _, account = customer(doc_clerk, "es-water")
+    app = doc_clerk.services.app
+    before = doc_clerk.run(ac.IssueInvoice(account, lines("21"), doc_clerk.clock.today))
+    first = service.render(app, before["number"]).pdf
+    doc_clerk.run(RegisterMandate(account, "AR-UMR-000123", date(2026, 2, 1), "Núria Castellví",
+                                  "ES7921000813610123456789"))
+    after = doc_clerk.run(ac.IssueInvoice(account, lines("21"), doc_clerk.clock.today))
+    doc = load_invoice_document(app, after["number"])
+    assert doc.payment_code is None
+    assert doc.collection == "Collected by SEPA direct debit from ES79 **** 6789 (mandate AR-UMR-000123)"
+    pdf = service.render(app, after["number"]).pdf
+    assert codes_on(pdf) == [] and doc.collection in text_of(pdf)
+    # The earlier invoice was issued to be paid by transfer: re-rendered now, it is the same document.
+    assert service.render(app, before["number"]).pdf == first
+    assert [fmt for fmt, _ in codes_on(first)] == ["QR Code"]

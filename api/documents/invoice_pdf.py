@@ -204,6 +204,9 @@ def _payment(pdf: FPDF, doc: InvoiceDocument) -> None:
     _text(pdf, "Payment", 10, bold=True, height=6)
     _text(pdf, f"Due date: {doc.due_date}")
     _text(pdf, f"Payment reference: {doc.payment_reference or '—'}")
+    if doc.collection is not None:
+        _text(pdf, doc.collection + ": nothing to do.")
+        return
     _text(pdf, f"IBAN: {doc.payee_iban}" + (f"  BIC: {doc.payee_bic}" if doc.payee_bic else ""))
     if code is not None:
         _payment_code(pdf, code)

@@ -134,6 +134,10 @@ class InvoiceDocument:
     payee_iban: str
     payee_bic: str | None
     corrects: str | None
+    #: For an account paid by SEPA direct debit under an active mandate when the invoice was issued: how
+    #: it is collected (the mandate and the debtor's IBAN, masked); such an invoice carries no payment code,
+    #: so the customer is not asked to pay twice.
+    collection: str | None = None
 
 
 def plain(value: Decimal) -> str:
@@ -237,10 +241,20 @@ def _company(company: CompanyConfig) -> Party:
     return Party(company.legal_name, tuple(x for x in (street, town, a.country) if x), company.vat_id)
 
 
+def masked_iban(iban: str) -> str:
+    """An IBAN as a document may print it: country, check digits and the last four characters.
+
+    >>> masked_iban("IT60X0542811101000000123456")
+    'IT60 **** 3456'
+    """
+    return f"{iban[:4]} **** {iban[-4:]}"
+
+
 def invoice_document(invoice: Invoice, account_name: str, partner: BusinessPartner, company: CompanyConfig,
                      readings: Mapping[str, RegisterReading], *,
-                     direct_debit: bool = False) -> InvoiceDocument:
-    """The printed document of ``invoice`` (``readings``: the register readings its lines name, by id)."""
+                     mandate: tuple[str, str] | None = None) -> InvoiceDocument:
+    """The printed document of ``invoice`` (``readings``: the register readings its lines name, by id;
+    ``mandate``: the (reference, debtor IBAN) it is collected under, if by direct debit)."""
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
     period = _period(invoice.period)
     totals = invoice.totals
@@ -253,5 +267,7 @@ def invoice_document(invoice: Invoice, account_name: str, partner: BusinessPartn
         vat_rows=tuple(VatRow(plain(v.rate), plain(v.taxable), plain(v.vat)) for v in totals.vat_lines),
         net=plain(totals.net), vat=plain(totals.vat), gross=plain(totals.gross),
         payment_reference=invoice.payment_reference,
-        payment_code=payment_code(invoice, company, direct_debit),
-        payee_iban=company.bank_account, payee_bic=company.bic, corrects=invoice.corrects)
+        payment_code=payment_code(invoice, company, direct_debit=mandate is not None),
+        payee_iban=company.bank_account, payee_bic=company.bic, corrects=invoice.corrects,
+        collection=None if mandate is None or credit else (
+            f"Collected by SEPA direct debit from {masked_iban(mandate[1])} (mandate {mandate[0]})"))

@@ -1,9 +1,9 @@
 """Gathering what an invoice's page prints, from the store: the aggregates its events name.
 
-The partner is read **as it was when the document was issued** (its events up to the invoice's own
-timestamp): a customer who moves later does not change the address an issued invoice printed, so a
-re-render from the events gives the bytes whose hash was recorded. Readings are immutable once recorded
-(a correction is a new reading), and the account's name and company do not change. The company's
+The account and the partner are read **as they were when the document was issued** (their events up to
+the invoice's own timestamp): a customer who moves later, or changes to direct debit, does not change what
+an issued invoice printed, so a re-render from the events gives the bytes whose hash was recorded.
+Readings are immutable once recorded (a correction is a new reading). The company's
 configuration (name, address, IBAN) is not event-sourced: a changed configuration changes a re-render,
 which the recorded hash then shows.
 """
@@ -17,7 +17,9 @@ from eventsourcing.domain import Aggregate
 
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.invoice import Invoice, document_id
+from ledger.accounts.terms import PaymentMethod
 from ledger.billing.readings import MeterReadings, RegisterReading
+from ledger.collections.mandate import MandateStatus
 from ledger.core.errors import NotFound
 from ledger.core.handling import Workspace
 from ledger.documents.invoice_document import InvoiceDocument, invoice_document
@@ -57,9 +59,17 @@ def readings_of(ws: Workspace[Any], invoice: Invoice) -> dict[str, RegisterReadi
 def load_invoice_document(ws: Workspace[Any], number: str) -> InvoiceDocument:
     """The printed document of invoice or credit note ``number``, from the store."""
     invoice = find_invoice(ws, number)
-    account = ws.get(ContractAccount, invoice.account_id, "contract account", "account_id")
+    account = as_of(ws, invoice.account_id, invoice.created_on)
+    if not isinstance(account, ContractAccount):  # pragma: no cover - a document's account exists before it
+        raise NotFound(f"the contract account of {invoice.number} does not exist", "account_id")
     partner = as_of(ws, account.partner_id, invoice.created_on)
     if not isinstance(partner, BusinessPartner):  # pragma: no cover - an account's partner exists before it
         raise NotFound(f"the business partner of {invoice.number} does not exist", "partner_id")
     company: CompanyConfig = company_of(ws, account)
-    return invoice_document(invoice, account.name, partner, company, readings_of(ws, invoice))
+    mandate = account.mandate
+    collected = None
+    if (account.payment_method is PaymentMethod.DIRECT_DEBIT and mandate is not None
+            and mandate.status is MandateStatus.ACTIVE):
+        collected = (mandate.reference, mandate.debtor_iban)
+    return invoice_document(invoice, account.name, partner, company, readings_of(ws, invoice),
+                            mandate=collected)
