@@ -16,6 +16,14 @@ Summary by component group: for an Italian company the four blocks of ARERA's "b
 (deliberazione 501/2014/R/com, https://www.arera.it/atti-e-provvedimenti/dettaglio/14/501-14): spesa per la
 materia energia, trasporto e gestione del contatore, oneri di sistema, imposte (excise and VAT), which add
 up to the total to pay; elsewhere one row per revenue component, before VAT.
+
+What the page carries follows the EU VAT directive's list of an invoice's contents (2006/112/EC art. 226,
+https://eur-lex.europa.eu/eli/dir/2006/112/oj: date and sequential number, the supplier's VAT id, names
+and addresses, quantity and nature of the supply, its period, unit price and taxable amount per rate, the
+rate and the VAT). Still to be read by a lawyer before real bills are sent: in Italy the legal invoice is
+the FatturaPA sent through SDI since 2019, so this PDF is its courtesy copy ("copia di cortesia") and must
+say so; the bolletta 2.0 has further mandatory boxes (offer code, consumption history, the ARERA
+notices); the customer's VAT id must be on a B2B invoice (the partner's first tax id is printed).
 """
 
 from __future__ import annotations
