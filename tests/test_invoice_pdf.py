@@ -89,6 +89,8 @@ def test_the_page_shows_customer_vat_per_rate_total_due_date_and_reference(doc_c
     assert [s.site for s in doc.sections] == ["IT001E11110001", "IT001E11110002", None]  # one per site
     assert [s.estimated for s in doc.sections] == [False, True, False]
     assert "Supply point IT001E11110002 — estimated consumption" in text
+    pages = text.count(f"Invoice {issued['number']} of {doc.issue_date} · page ")
+    assert pages >= 1 and f"page {pages} of {pages}" in text  # each page names its bill
 
 
 def test_the_italian_summary_is_the_four_blocks_of_the_bolletta_2_0_and_adds_up_to_the_total(

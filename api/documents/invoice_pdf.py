@@ -47,8 +47,22 @@ def sha256(pdf: bytes) -> str:
     return hashlib.sha256(pdf).hexdigest()
 
 
+class _Page(FPDF):
+    """An A4 page whose footer names the document and the page ("page 1 of 2"): a page that comes loose
+    from a multi-page bill still says which bill it belongs to."""
+
+    def __init__(self, footer_text: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text = footer_text
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, "", 7)
+        self.cell(0, 4, f"{self.footer_text} · page {self.page_no()} of {{nb}}", align="R")
+
+
 def _new_pdf(doc: InvoiceDocument) -> FPDF:
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf = _Page(f"{doc.company.name} · {doc.title} {doc.number} of {doc.issue_date}")
     pdf.set_creation_date(datetime.combine(date.fromisoformat(doc.issue_date), datetime.min.time(), UTC))
     pdf.set_producer(RENDERER)
     pdf.set_creator("Saldo")
