@@ -8,10 +8,12 @@ independent decoder (zxing-cpp) reads off the rasterised page is the one the inv
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 
 from api.bootstrap import build
 from api.documents import code128, service
@@ -197,3 +199,19 @@ def test_an_invoice_collected_by_direct_debit_carries_no_payment_code_and_earlie
     # The earlier invoice was issued to be paid by transfer: re-rendered now, it is the same document.
     assert service.render(app, before["number"]).pdf == first
     assert [fmt for fmt, _ in codes_on(first)] == ["QR Code"]
+
+
+def test_a_long_collective_invoice_runs_over_pages_each_under_its_table_header(doc_clerk: Clerk) -> None:
+    _, account = customer(doc_clerk, "es-water")
+    many = tuple(ac.LineInput(f"water: block {i % 3 + 1}", "water", Decimal(f"{i}.125"), "m3",
+                              Decimal("0.95"), Decimal("10"), site=f"ES00314063995{i % 4:05d}YL")
+                 for i in range(1, 121))
+    issued = doc_clerk.run(ac.IssueInvoice(account, many, doc_clerk.clock.today))
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(service.render(doc_clerk.services.app,
+                                                                           issued["number"]).pdf)).pages]
+    assert len(pages) >= 3
+    for n, page in enumerate(pages, start=1):
+        assert f"page {n} of {len(pages)}" in page
+    for page in pages[1:-1]:  # a page in the middle of the lines starts with the table's header again
+        assert page.lstrip().startswith("Description Quantity Unit Unit price EUR Amount EUR VAT %")
+    assert f"Total to pay {issued['gross']} EUR" in pages[-1]

@@ -12,8 +12,9 @@ from the events and compare the hash recorded when it was issued:
 - the QR code is drawn as vector squares from segno's matrix and the Code 128 bars as rectangles: no
   raster image, so no encoder settings that could vary.
 
-:data:`RENDERER` names this layout, the model and fpdf2's version; it is recorded with each hash
-(:class:`~ledger.documents.renderings.DocumentRenderings`), since another version may lay out other bytes.
+:data:`RENDERER` names this layout, the model and the versions of the libraries that write the bytes; it
+is recorded with each hash (:class:`~ledger.documents.renderings.DocumentRenderings`), since another
+version may lay out other bytes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import hashlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import fontTools
 import segno
 from fpdf import FPDF, FPDF_VERSION
 
@@ -30,7 +32,10 @@ from ledger.documents.invoice_document import MODEL_VERSION, InvoiceDocument, Pa
 
 #: Bumped whenever this module lays out anything differently.
 LAYOUT_VERSION = 1
-RENDERER = f"saldo-invoice-pdf/{LAYOUT_VERSION} model/{MODEL_VERSION} fpdf2/{FPDF_VERSION}"
+#: fontTools subsets the embedded fonts and segno lays out the QR code: another version of either may
+#: write other bytes for the same page, so they are part of the renderer's name too.
+RENDERER = (f"saldo-invoice-pdf/{LAYOUT_VERSION} model/{MODEL_VERSION} fpdf2/{FPDF_VERSION} "
+            f"fonttools/{fontTools.version} segno/{segno.__version__}")
 FONTS = Path(__file__).parent / "fonts"
 FONT = "DejaVu"
 #: Columns of a line: description, quantity, unit, unit price, amount, VAT % (mm; 180 mm of text width).
@@ -111,9 +116,10 @@ def _header(pdf: FPDF, doc: InvoiceDocument) -> None:
     pdf.ln(4)
 
 
-def _row(pdf: FPDF, cells: tuple[str, ...], bold: bool = False) -> None:
+def _row(pdf: FPDF, cells: tuple[str, ...], bold: bool = False,
+         header: tuple[str, ...] | None = None) -> None:
     """One table row; a description longer than its column wraps (nothing printed is ever cut off), and the
-    row moves whole to the next page if it does not fit."""
+    row moves whole to the next page if it does not fit, under the table's ``header`` again."""
     pdf.set_font(FONT, "B" if bold else "", 8)
     border = "B" if bold else ""
     # Most descriptions fit: measuring one is far cheaper than fpdf2's line breaking (a third of the time).
@@ -122,6 +128,9 @@ def _row(pdf: FPDF, cells: tuple[str, ...], bold: bool = False) -> None:
     height = 4.5 * max(1, len(wrapped) if isinstance(wrapped, list) else 1)
     if pdf.will_page_break(height):
         pdf.add_page()
+        if header is not None:
+            _row(pdf, header, bold=True)
+            pdf.set_font(FONT, "B" if bold else "", 8)
     x, y = pdf.get_x(), pdf.get_y()
     if fits:
         pdf.cell(COLUMNS[0], height, cells[0], border=border, align="L")
@@ -141,14 +150,16 @@ def _section(pdf: FPDF, doc: InvoiceDocument, section: SiteSection) -> None:
     else:  # the note says how the consumption was found (an estimate, a load curve)
         for note in dict.fromkeys(li.note for li in section.lines if li.note):
             _text(pdf, note, 8, height=4)
-    _row(pdf, ("Description", "Quantity", "Unit", f"Unit price {doc.currency}", f"Amount {doc.currency}",
-               "VAT %"), bold=True)
+    header = ("Description", "Quantity", "Unit", f"Unit price {doc.currency}", f"Amount {doc.currency}",
+              "VAT %")
+    _row(pdf, header, bold=True)
     period = ""
     for li in section.lines:
         if li.period != period and li.period:  # lines come by period (a tariff change splits them)
             _text(pdf, f"Period {li.period}", 8, bold=True, height=4.5)
         period = li.period
-        _row(pdf, (li.description, li.quantity, li.unit, li.unit_price, li.amount, li.vat_rate))
+        cells = (li.description, li.quantity, li.unit, li.unit_price, li.amount, li.vat_rate)
+        _row(pdf, cells, header=header)
     _row(pdf, ("Subtotal", "", "", "", section.subtotal, ""), bold=True)
     pdf.ln(3)
 
