@@ -142,6 +142,8 @@ def _row(pdf: FPDF, cells: tuple[str, ...], bold: bool = False,
 
 
 def _section(pdf: FPDF, doc: InvoiceDocument, section: SiteSection) -> None:
+    if pdf.will_page_break(25):  # a heading starts its table on the same page: heading, header, two lines
+        pdf.add_page()
     heading = f"Supply point {section.site}" if section.site else "Charges"
     _text(pdf, heading + (" — estimated consumption" if section.estimated else ""), 10, bold=True, height=6)
     if section.readings:
