@@ -77,17 +77,22 @@ def test_every_printed_line_of_the_demo_recomputes_and_every_document_renders(
         for number in invoices[-8:]:  # the billing run's rated invoices and the Finnish companies'
             svc.app.execute(IssueCreditNote(number, "test: credited in full"), f"test-credit:{number}")
         numbers = _document_numbers(svc.app)
-        kinds, lines, codes = set(), 0, set()
+        kinds, lines, codes, readings, estimated = set(), 0, set(), set(), 0
         for number in numbers:
             doc = load_invoice_document(svc.app, number)
             lines += _check_adds_up(doc)
             kinds.add(doc.kind)
             codes.add(None if doc.payment_code is None else doc.payment_code.kind)
+            readings |= {(r.reading_id, r.kind) for s in doc.sections for r in s.readings}
+            estimated += sum(s.estimated for s in doc.sections)
             assert render_invoice_pdf(doc).startswith(b"%PDF-")
     finally:
         svc.close()
     assert len(numbers) > 100 and lines > 500
     assert kinds == {"invoice", "credit-note"} and {"epc-qr", "fi-barcode", None} <= codes
+    # The billing run's invoices print the readings they used, and the household without one is marked
+    # estimated (on its invoice and on the credit note that reverses it).
+    assert ("IT001E90000001#2", "actual") in readings and estimated >= 2
 
 
 def test_a_line_stored_before_the_rule_prints_as_the_lump_sum_it_charged() -> None:
