@@ -4,11 +4,15 @@ hash with ``POST /invoices/{number}/renderings``, and ``saldo documents render``
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from api.cli import main
+from api.documents import service
 from api.documents.invoice_pdf import RENDERER, sha256
 from ledger.core.actor import Role
 from tests.auth import api_client, new_key
@@ -77,3 +81,20 @@ def test_the_cli_renders_records_and_verifies(doc_clerk: Clerk, store_url: str, 
     assert capsys.readouterr().out.count("as recorded") == 2
     assert main([*cli, "NOPE-1"]) == 1
     assert "invoice or credit note NOPE-1 does not exist" in capsys.readouterr().err
+
+
+def test_another_process_with_another_hash_seed_renders_the_recorded_bytes(doc_clerk: Clerk,
+                                                                          store_url: str) -> None:
+    """No per-process state (string hashing's random seed orders sets and dicts of glyph names; the
+    font cache; the time) reaches the bytes: a separate process verifies what this one recorded."""
+    numbers = [invoice(doc_clerk, c)[1]["number"] for c in ("it-pagopa", "fi-network", "es-water")]
+    for number in numbers:
+        service.issue(doc_clerk.services.app, number, f"record:{number}")
+    root = Path(__file__).resolve().parent.parent
+    for seed in ("1", "4242"):
+        env = dict(os.environ, SALDO_CONFIG=str(COMPANIES), PYTHONHASHSEED=seed, PYTHONPATH=str(root))
+        run = subprocess.run([sys.executable, "-m", "api.cli", "--database-url", store_url, "documents",
+                              "render", *numbers, "--verify"], cwd=root, env=env, capture_output=True,
+                             text=True, timeout=300, check=False)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert run.stdout.count("as recorded") == 3
