@@ -8,8 +8,9 @@ routes) need no credentials. The roles (:class:`~ledger.core.actor.Role`):
   alone may run the bulk money runs (collection execution, settlement, refunds, write-offs);
 - ``auditor``: every read, never a write;
 - ``accounting``: the journal, trial balance and exports only;
-- ``portal``: only routes naming one contract account (``{account_id}``), contract (``{contract_id}``) or
-  business partner (``{partner_id}``), and only those of (or that is) the business partner its token
+- ``portal``: only routes naming one contract account (``{account_id}``), contract (``{contract_id}``),
+  business partner (``{partner_id}``) or document (``{invoice_number}``), and only those of (or that is)
+  the business partner its token
   names; any other id is 404, exactly as if it did not exist, so a portal token can neither read nor
   probe other customers' data;
 - ``admin``: companies, configuration (tariffs) and API keys.
@@ -25,8 +26,8 @@ from ledger.core.actor import Role
 FINANCE, AUDITOR, ACCOUNTING, PORTAL, ADMIN = (Role.FINANCE, Role.AUDITOR, Role.ACCOUNTING, Role.PORTAL,
                                                Role.ADMIN)
 #: The path parameters a portal route may be scoped by, in the order they are looked for: an account or
-#: contract of the token's partner, or that partner itself.
-PORTAL_SCOPES = ("account_id", "contract_id", "partner_id")
+#: contract of the token's partner, that partner itself, or a document (invoice, credit note) of its accounts.
+PORTAL_SCOPES = ("account_id", "contract_id", "partner_id", "invoice_number")
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,10 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /billing/runs/{run_id}": allow(*READ),
     "POST /billing/simulations": allow(FINANCE),
     "GET /contracts/{contract_id}/invoices": allow(*READ, PORTAL),
+    # documents (issue 13): the PDF of an invoice or credit note, the portal its own account's only; finance
+    # records the hash of the PDF it issues
+    "GET /invoices/{invoice_number}.pdf": allow(*READ, PORTAL),
+    "POST /invoices/{invoice_number}/renderings": allow(FINANCE),
     # direct debit: mandates, collection runs, settlement, returns
     "POST /accounts/{account_id}/mandate": allow(FINANCE),
     "POST /accounts/{account_id}/mandate/iban": allow(FINANCE, PORTAL),
@@ -223,7 +228,8 @@ def check_table(routes: list[str]) -> list[str]:
     for route, rule in ACCESS.items():
         path = route.split(" ", 1)[1]
         if PORTAL in rule.roles and rule.portal_scope(path) is None:
-            problems.append(f"{route}: a portal route must name one account, contract or partner in its path")
+            problems.append(f"{route}: a portal route must name one account, contract, partner or document "
+                            "in its path")
         if AUDITOR in rule.roles and not route.startswith("GET "):
             problems.append(f"{route}: the auditor never writes")
         if route in BULK_MONEY_RUNS and rule.roles != {FINANCE}:

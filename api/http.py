@@ -30,6 +30,7 @@ from api.routes import (
     collections,
     consumption,
     credit_refunds,
+    documents,
     dunning,
     exports,
     keys,
@@ -49,7 +50,7 @@ from api.stores import Stores
 ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning.router, billing.router,
            collections.router, reports.router, keys.router, audit.router, lists.router, search.router,
            consumption.router, reading_reviews.router, moves.router, write_offs.router, credit_refunds.router,
-           changes.router, supply_points.router)
+           changes.router, supply_points.router, documents.router)
 
 #: The two ways to authenticate, as the OpenAPI document declares them (Swagger UI's "Authorize").
 SECURITY_SCHEMES = {

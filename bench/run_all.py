@@ -34,6 +34,7 @@ BENCHES = [
     ("HTTP under load: payments, one contended account, balance reads (PostgreSQL)", ["bench/http_load.py"]),
     ("Disk per contract: events, snapshots and read models per billing cycle (PostgreSQL)",
      ["bench/store_size.py", "--contracts", "2000", "--cycles", "2"]),
+    ("Invoice PDFs against a blank page of the same renderer (PostgreSQL)", ["bench/documents.py"]),
 ]
 
 

@@ -54,6 +54,7 @@ from ledger.core.money import MoneyError
 from ledger.core.snapshots import SnapshottingApplication
 from ledger.core.topics import register_old_topics
 from ledger.core.transcoding import SaldoTranscoder
+from ledger.documents.handlers import DocumentHandlers
 from ledger.dunning.handlers import DunningHandlers
 from ledger.parties.company import (
     DEFAULT_BANK_ACCOUNT,
@@ -125,7 +126,7 @@ class Saldo(SnapshottingApplication):
         self._handlers: dict[type, Handler] = dispatch_table(
             (self.parties, self.accounts, self.payments, self.billing, self.collections, self.dunning,
              self.access, self.life, self.write_offs, self.write_off_runs, self.credit_refunds,
-             self.answers, self.contract_changes))
+             self.answers, self.contract_changes, DocumentHandlers(self)))
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()

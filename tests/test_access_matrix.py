@@ -64,7 +64,8 @@ def test_every_route_of_the_document_declares_its_roles_and_the_table_keeps_the_
 
 
 class World:
-    """Two customers, each with an account and a contract: "own" is the portal token's, "other" is not."""
+    """Two customers, each with an account, a contract and an invoice: "own" is the portal token's, "other"
+    is not."""
 
     def __init__(self, clerk: Clerk) -> None:
         self.own_account, self.other_account = clerk.customer("Anna Own"), clerk.customer("Otto Other")
@@ -72,6 +73,8 @@ class World:
         self.own_partner, self.other_partner = self.partner, clerk.balance(self.other_account)[1]
         self.own_contract, self.other_contract = (self._contract(clerk, a)
                                                   for a in (self.own_account, self.other_account))
+        self.own_invoice, self.other_invoice = (clerk.bill(a, "10.00")["number"]
+                                                for a in (self.own_account, self.other_account))
 
     @staticmethod
     def _contract(clerk: Clerk, account: UUID) -> UUID:
@@ -83,7 +86,7 @@ class World:
         values = {"account_id": getattr(self, f"{whose}_account"),
                   "contract_id": getattr(self, f"{whose}_contract"),
                   "partner_id": getattr(self, f"{whose}_partner"),
-                  "name": "nobody", "invoice_number": "INV-2026-999999", "code": "NONE"}
+                  "invoice_number": getattr(self, f"{whose}_invoice"), "name": "nobody", "code": "NONE"}
         out = template
         while "{" in out:
             name = out[out.index("{") + 1:out.index("}")]
@@ -132,7 +135,8 @@ def test_the_matrix_of_routes_roles_and_accounts(http: TestClient, world: World)
                 scope = rule.portal_scope(template) or ""
                 own_id, other_id = {"account_id": (world.own_account, world.other_account),
                                     "contract_id": (world.own_contract, world.other_contract),
-                                    "partner_id": (world.own_partner, world.other_partner)}[scope]
+                                    "partner_id": (world.own_partner, world.other_partner),
+                                    "invoice_number": (world.own_invoice, world.other_invoice)}[scope]
                 missing_id = uuid.uuid4()
                 other = _call(http, method, world.path(template, "other"), headers)
                 missing = _call(http, method, own.replace(str(own_id), str(missing_id)), headers)

@@ -29,6 +29,7 @@ TINY = {
     "growth.py": ["--sizes", "4,60", "--repeat", "2"],
     "store_size.py": ["--contracts", "5", "--cycles", "1"],
     "http_load.py": ["--workers", "2", "--pay-clients", "2", "--read-clients", "2", "--seconds", "0.5"],
+    "documents.py": ["--invoices", "3", "--renders", "2", "--rounds", "1"],
 }
 
 

@@ -10,8 +10,8 @@ and method match), looks up the route's :class:`~api.access.Rule`, and then:
 3. missing or wrong credentials get 401 (``WWW-Authenticate: Bearer``); wrong ones (a guess) count as a
    failed authentication of the client's address, missing ones (a client before its login) do not;
 4. a role the route does not name, or a route that declares none, gets 403;
-5. a portal token asking for an account or contract that is not its business partner's gets the same 404
-   a missing one gets.
+5. a portal token asking for an account, contract or document that is not its business partner's gets the
+   same 404 a missing one gets.
 
 The request's actor (:class:`~ledger.core.actor.Actor`: subject, role, ``http``, request id) is left in the
 request's state for :data:`api.deps.ActorDep`; the request id (``X-Request-ID`` as sent, or a new one) is
@@ -43,6 +43,7 @@ from api.auth.tokens import AuthFailure, Principal, TokenVerifier
 from api.bootstrap import Services
 from api.problems import problem
 from ledger.accounts.contract import Contract
+from ledger.accounts.invoice import Invoice, document_id
 from ledger.core.actor import Actor, Channel
 
 #: Where the gate leaves the request's actor and the route it judged (``request.state``).
@@ -147,6 +148,11 @@ class Gatekeeper:
         if scope == "partner_id":  # the token's own partner, and no other
             if wanted is None or principal.partner_id is None or wanted != principal.partner_id:
                 return f"business partner {wanted or value} does not exist", "partner_id"
+            return None
+        if scope == "invoice_number":  # a document of one of the partner's accounts
+            invoice = self.services.app.find(Invoice, document_id(value.strip()))
+            if invoice is None or not self._owns(principal, invoice.account_id):
+                return f"invoice or credit note {value} does not exist", "invoice_number"
             return None
         if scope == "contract_id":
             contract = self.holding(wanted).app.find(Contract, wanted) if wanted is not None else None

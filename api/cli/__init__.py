@@ -1,8 +1,8 @@
 """The ``saldo`` command line: one module per capability, each adding its sub-commands to the parser.
 
 ``serve`` and ``demo``; ``config check``; ``bank import``; ``dd run|settle|import-returns``; ``dunning run``;
-``readings import`` and ``billing run|simulate``; ``projections rebuild|run``; ``export journal``;
-``tokens issue``; ``keys create|revoke``; ``audit verify|checkpoint|backfill``.
+``readings import`` and ``billing run|simulate``; ``documents render``; ``projections rebuild|run``;
+``export journal``; ``tokens issue``; ``keys create|revoke``; ``audit verify|checkpoint|backfill``.
 
 Every command it runs is recorded with the operating-system user and host (:func:`api.cli.actor.cli_actor`),
 in the role given with ``--as-role`` if any.
@@ -22,6 +22,7 @@ from api.cli import (
     collections,
     config,
     demo,
+    documents,
     dunning,
     exports,
     keys,
@@ -35,8 +36,8 @@ from ledger.core.actor import Role
 from ledger.core.errors import DomainError
 
 #: In the order ``saldo --help`` lists them.
-COMMANDS = (serve, demo, config, bank, collections, dunning, billing, projections, exports, tokens, keys,
-            audit)
+COMMANDS = (serve, demo, config, bank, collections, dunning, billing, documents, projections, exports, tokens,
+            keys, audit)
 
 
 def parser() -> argparse.ArgumentParser:

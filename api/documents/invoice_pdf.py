@@ -1,0 +1,266 @@
+"""The invoice and credit-note PDF: lays out an :class:`~ledger.documents.invoice_document.InvoiceDocument`.
+
+fpdf2 (pure Python, https://py-pdf.github.io/fpdf2/) draws the page; every figure comes printed from the
+model. The bytes are deterministic — the same document gives the same bytes, so an auditor can re-render
+from the events and compare the hash recorded when it was issued:
+
+- the creation date is the document's issue date at midnight UTC (fpdf2 would write "now"), the producer
+  and creator are fixed texts, and the file identifier is fpdf2's default, an MD5 of the bytes and that
+  date (https://py-pdf.github.io/fpdf2/Metadata.html; PDF 1.7 §14.4);
+- the font is a fixed file shipped here (DejaVu Sans, subset to the Latin scripts of Saldo's languages,
+  see fonts/README.md), embedded as fpdf2 subsets it: the same glyphs in the same order every time;
+- the QR code is drawn as vector squares from segno's matrix and the Code 128 bars as rectangles: no
+  raster image, so no encoder settings that could vary.
+
+:data:`RENDERER` names this layout, the model and the versions of the libraries that write the bytes; it
+is recorded with each hash (:class:`~ledger.documents.renderings.DocumentRenderings`), since another
+version may lay out other bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import fontTools
+import segno
+from fpdf import FPDF, FPDF_VERSION
+
+from api.documents import code128
+from ledger.documents.invoice_document import MODEL_VERSION, InvoiceDocument, PaymentCode, SiteSection
+
+#: Bumped whenever this module lays out anything differently.
+LAYOUT_VERSION = 1
+#: fontTools subsets the embedded fonts and segno lays out the QR code: another version of either may
+#: write other bytes for the same page, so they are part of the renderer's name too.
+RENDERER = (f"saldo-invoice-pdf/{LAYOUT_VERSION} model/{MODEL_VERSION} fpdf2/{FPDF_VERSION} "
+            f"fonttools/{fontTools.version} segno/{segno.__version__}")
+FONTS = Path(__file__).parent / "fonts"
+FONT = "DejaVu"
+#: Columns of a line: description, quantity, unit, unit price, amount, VAT % (mm; 180 mm of text width).
+COLUMNS = (70.0, 24.0, 16.0, 28.0, 26.0, 16.0)
+#: The QR code's side including its 4-module quiet zone (EPC069-12 asks for a code readable from paper;
+#: 40 mm is what the German GiroCode guideline suggests at most, and plenty for 331 bytes at level M).
+QR_SIDE_MM = 40.0
+#: Code 128 module width and bar height (Pankkiviivakoodi-opas: module 0.25-0.5 mm, height ≥ 13 mm... to
+#: be checked against the guide's print rules before real bills are printed).
+BAR_MODULE_MM, BAR_HEIGHT_MM, QUIET_MODULES = 0.3, 13.0, 10
+
+
+def sha256(pdf: bytes) -> str:
+    return hashlib.sha256(pdf).hexdigest()
+
+
+class _Page(FPDF):
+    """An A4 page whose footer names the document and the page ("page 1 of 2"): a page that comes loose
+    from a multi-page bill still says which bill it belongs to."""
+
+    def __init__(self, footer_text: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text = footer_text
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, "", 7)
+        self.cell(0, 4, f"{self.footer_text} · page {self.page_no()} of {{nb}}", align="R")
+
+
+def _new_pdf(doc: InvoiceDocument) -> FPDF:
+    pdf = _Page(f"{doc.company.name} · {doc.title} {doc.number} of {doc.issue_date}")
+    pdf.set_creation_date(datetime.combine(date.fromisoformat(doc.issue_date), datetime.min.time(), UTC))
+    pdf.set_producer(RENDERER)
+    pdf.set_creator("Saldo")
+    pdf.set_title(f"{doc.title} {doc.number}")
+    pdf.set_author(doc.company.name)
+    pdf.set_margins(15, 15, 15)
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.add_page()
+    return pdf
+
+
+def _text(pdf: FPDF, text: str, size: float = 9, bold: bool = False, height: float = 4.5) -> None:
+    pdf.set_font(FONT, "B" if bold else "", size)
+    pdf.multi_cell(0, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
+
+
+def _header(pdf: FPDF, doc: InvoiceDocument) -> None:
+    top = pdf.get_y()
+    _text(pdf, doc.company.name, 13, bold=True, height=6)
+    for line in doc.company.address:
+        _text(pdf, line)
+    if doc.company.tax_id:
+        _text(pdf, f"VAT {doc.company.tax_id}")
+    bottom = pdf.get_y()
+    pdf.set_xy(120, top)
+    pdf.set_font(FONT, "B", 13)
+    pdf.cell(75, 6, f"{doc.title} {doc.number}", align="R", new_x="LEFT", new_y="NEXT")
+    facts = [("Issue date", doc.issue_date), ("Due date", doc.due_date), ("Period", doc.period),
+             ("Account", doc.account_name)]
+    if doc.corrects:
+        facts.append(("Corrects", doc.corrects))
+    pdf.set_font(FONT, "", 9)
+    for label, value in facts:
+        if value:
+            pdf.set_x(120)
+            pdf.cell(75, 4.5, f"{label}: {value}", align="R", new_x="LEFT", new_y="NEXT")
+    pdf.set_xy(15, max(bottom, pdf.get_y()) + 6)
+    _text(pdf, "Customer", 8, bold=True)
+    _text(pdf, doc.customer.name, 10, bold=True, height=5)
+    for line in doc.customer.address:
+        _text(pdf, line)
+    if doc.customer.tax_id:
+        _text(pdf, f"Tax id {doc.customer.tax_id}")
+    pdf.ln(4)
+
+
+def _row(pdf: FPDF, cells: tuple[str, ...], bold: bool = False,
+         header: tuple[str, ...] | None = None) -> None:
+    """One table row; a description longer than its column wraps (nothing printed is ever cut off), and the
+    row moves whole to the next page if it does not fit, under the table's ``header`` again."""
+    pdf.set_font(FONT, "B" if bold else "", 8)
+    border = "B" if bold else ""
+    # Most descriptions fit: measuring one is far cheaper than fpdf2's line breaking (a third of the time).
+    fits = pdf.get_string_width(cells[0]) <= COLUMNS[0] - 2 * pdf.c_margin
+    wrapped = [cells[0]] if fits else pdf.multi_cell(COLUMNS[0], 4.5, cells[0], dry_run=True, output="LINES")
+    height = 4.5 * max(1, len(wrapped) if isinstance(wrapped, list) else 1)
+    if pdf.will_page_break(height):
+        pdf.add_page()
+        if header is not None:
+            _row(pdf, header, bold=True)
+            pdf.set_font(FONT, "B" if bold else "", 8)
+    x, y = pdf.get_x(), pdf.get_y()
+    if fits:
+        pdf.cell(COLUMNS[0], height, cells[0], border=border, align="L")
+    else:
+        pdf.multi_cell(COLUMNS[0], 4.5, cells[0], border=border, align="L", new_x="RIGHT", new_y="TOP")
+    for i, (width, text) in enumerate(zip(COLUMNS[1:], cells[1:], strict=True), start=1):
+        pdf.cell(width, height, text, border=border, align="L" if i == 2 else "R")
+    pdf.set_xy(x, y + height)
+
+
+def _section(pdf: FPDF, doc: InvoiceDocument, section: SiteSection) -> None:
+    if pdf.will_page_break(25):  # a heading starts its table on the same page: heading, header, two lines
+        pdf.add_page()
+    heading = f"Supply point {section.site}" if section.site else "Charges"
+    _text(pdf, heading + (" — estimated consumption" if section.estimated else ""), 10, bold=True, height=6)
+    if section.readings:
+        _text(pdf, "Readings used: " + "; ".join(f"{r.reading_id} {r.read_on} index {r.index} ({r.kind})"
+                                                 for r in section.readings), 8, height=4)
+    else:  # the note says how the consumption was found (an estimate, a load curve)
+        for note in dict.fromkeys(li.note for li in section.lines if li.note):
+            _text(pdf, note, 8, height=4)
+    header = ("Description", "Quantity", "Unit", f"Unit price {doc.currency}", f"Amount {doc.currency}",
+              "VAT %")
+    _row(pdf, header, bold=True)
+    period = ""
+    for li in section.lines:
+        if li.period != period and li.period:  # lines come by period (a tariff change splits them)
+            _text(pdf, f"Period {li.period}", 8, bold=True, height=4.5)
+        period = li.period
+        cells = (li.description, li.quantity, li.unit, li.unit_price, li.amount, li.vat_rate)
+        _row(pdf, cells, header=header)
+    _row(pdf, ("Subtotal", "", "", "", section.subtotal, ""), bold=True)
+    pdf.ln(3)
+
+
+def _totals(pdf: FPDF, doc: InvoiceDocument) -> None:
+    _text(pdf, "Summary", 10, bold=True, height=6)
+    pdf.set_font(FONT, "", 9)
+    for row in doc.summary:
+        pdf.cell(140, 4.5, row.label)
+        pdf.cell(40, 4.5, f"{row.amount} {doc.currency}", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    for v in doc.vat_rows:
+        pdf.cell(140, 4.5, f"Taxable amount at VAT {v.rate} %: {v.taxable} {doc.currency}")
+        pdf.cell(40, 4.5, f"VAT {v.rate} %: {v.vat} {doc.currency}", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(140, 4.5, "Taxable amount")
+    pdf.cell(40, 4.5, f"{doc.net} {doc.currency}", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(140, 4.5, "VAT")
+    pdf.cell(40, 4.5, f"{doc.vat} {doc.currency}", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "B", 11)
+    label = "Total credited" if doc.kind == "credit-note" else "Total to pay"
+    pdf.cell(140, 6, label)
+    pdf.cell(40, 6, f"{doc.gross} {doc.currency}", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+
+
+def qr_matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code's modules (True: dark), without the quiet zone: level M, UTF-8 bytes, as EPC069-12
+    asks (character set 1 = UTF-8) and as the pagoPA notice uses."""
+    qr = segno.make(payload, error="m", micro=False, encoding="utf-8", boost_error=False)
+    return tuple(tuple(bool(m) for m in row) for row in qr.matrix)
+
+
+def _draw_qr(pdf: FPDF, payload: str, x: float, y: float) -> None:
+    matrix = qr_matrix(payload)
+    module = QR_SIDE_MM / (len(matrix) + 8)
+    pdf.set_fill_color(0, 0, 0)
+    for r, row in enumerate(matrix):
+        c = 0
+        while c < len(row):  # one rectangle per run of dark modules: fewer objects, same picture
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            pdf.rect(x + (4 + start) * module, y + (4 + r) * module, (c - start) * module, module, style="F")
+
+
+def _draw_barcode(pdf: FPDF, digits: str, x: float, y: float) -> None:
+    pdf.set_fill_color(0, 0, 0)
+    at = x + QUIET_MODULES * BAR_MODULE_MM
+    for i, width in enumerate(code128.widths(digits)):
+        w = int(width) * BAR_MODULE_MM
+        if i % 2 == 0:
+            pdf.rect(at, y, w, BAR_HEIGHT_MM, style="F")
+        at += w
+
+
+def _payment(pdf: FPDF, doc: InvoiceDocument) -> None:
+    code = doc.payment_code
+    needed = QR_SIDE_MM + 20 if code is not None else 20
+    if pdf.will_page_break(needed):
+        pdf.add_page()
+    if doc.kind == "credit-note":
+        _text(pdf, "Nothing to pay: the amount is credited to your account.", 9)
+        return
+    _text(pdf, "Payment", 10, bold=True, height=6)
+    _text(pdf, f"Due date: {doc.due_date}")
+    _text(pdf, f"Payment reference: {doc.payment_reference or '—'}")
+    if doc.collection is not None:
+        _text(pdf, doc.collection + ": nothing to do.")
+        return
+    _text(pdf, f"IBAN: {doc.payee_iban}" + (f"  BIC: {doc.payee_bic}" if doc.payee_bic else ""))
+    if code is not None:
+        _payment_code(pdf, code)
+
+
+def _payment_code(pdf: FPDF, code: PaymentCode) -> None:
+    y = pdf.get_y() + 2
+    if code.kind == "fi-barcode":
+        _draw_barcode(pdf, code.payload, 15, y)
+        pdf.set_xy(15, y + BAR_HEIGHT_MM + 1)
+        _text(pdf, f"Virtuaaliviivakoodi: {code.payload}", 8)
+        return
+    _draw_qr(pdf, code.payload, 15, y)
+    pdf.set_xy(15 + QR_SIDE_MM + 4, y + 4)
+    label = "pagoPA: scan to pay (notice code, creditor, amount)" if code.kind == "pagopa-qr" else (
+        "Scan with your banking app to pay by SEPA credit transfer")
+    pdf.set_font(FONT, "", 8)
+    pdf.multi_cell(120, 4, label)
+    pdf.set_xy(15, y + QR_SIDE_MM + 2)
+
+
+def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
+    """The PDF of ``doc``: the same document always gives the same bytes."""
+    pdf = _new_pdf(doc)
+    _header(pdf, doc)
+    for section in doc.sections:
+        _section(pdf, doc, section)
+    _totals(pdf, doc)
+    _payment(pdf, doc)
+    return bytes(pdf.output())

@@ -1,0 +1,45 @@
+"""Rendering an issued document from the store and recording its hash: what the HTTP route and the CLI
+share.
+
+:func:`render` draws the PDF of invoice or credit note ``number`` from its events
+(:func:`ledger.documents.loading.load_invoice_document`); :func:`issue` renders it and records the
+rendering's SHA-256, byte length and renderer version as an event
+(:class:`~ledger.documents.commands.RecordRendering`), so an auditor can re-render later and compare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from api.documents.invoice_pdf import RENDERER, render_invoice_pdf, sha256
+from ledger.application import Saldo
+from ledger.core.actor import Actor
+from ledger.documents.commands import RecordRendering
+from ledger.documents.loading import find_invoice, load_invoice_document
+from ledger.documents.renderings import DocumentRenderings
+
+
+@dataclass(frozen=True)
+class Rendered:
+    number: str
+    pdf: bytes
+    sha256: str
+    #: The hash recorded for this document and renderer when it was issued, if it was.
+    recorded_sha256: str | None
+
+
+def render(app: Saldo, number: str) -> Rendered:
+    """The PDF of invoice or credit note ``number`` (NotFound if there is none), with its recorded hash."""
+    invoice = find_invoice(app, number, "invoice_number")
+    pdf = render_invoice_pdf(load_invoice_document(app, invoice.number))
+    renderings = app.find(DocumentRenderings, DocumentRenderings.id_for(invoice.number))
+    recorded = None if renderings is None else renderings.of(RENDERER)
+    return Rendered(invoice.number, pdf, sha256(pdf), None if recorded is None else recorded.sha256)
+
+
+def issue(app: Saldo, number: str, key: str, actor: Actor | None = None) -> tuple[Rendered, dict[str, Any]]:
+    """Render ``number`` and record the rendering (once per renderer version); the PDF and the result."""
+    rendered = render(app, number)
+    command = RecordRendering(rendered.number, rendered.sha256, len(rendered.pdf), RENDERER)
+    return rendered, app.execute(command, key, actor=actor)

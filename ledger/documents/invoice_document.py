@@ -1,0 +1,281 @@
+"""What an invoice or credit note prints: a pure, immutable value built from the document's events.
+
+:func:`invoice_document` takes the issued :class:`~ledger.accounts.invoice.Invoice` and the account,
+partner, company, supply points and readings it names, and returns an :class:`InvoiceDocument` whose
+every figure is already the text the page shows. A renderer (``api/documents/invoice_pdf.py``) only lays
+it out: nothing is computed, rounded or formatted there, so what the auditor re-renders from the events is
+what the customer got, and the tests read the printed figures back from here.
+
+Rounding rule (issue 9, ``ledger.core.money.line_amount``): each line prints its quantity and unit price
+with every decimal they are stored with, so that quantity × unit price rounded half up to cents is the
+printed amount. A line stored before that rule that does not add up is printed as the credit note that
+reverses it would print it: a lump sum, the old figures in its description
+(:func:`~ledger.accounts.invoice.credit_line`).
+
+Summary by component group: for an Italian company the four blocks of ARERA's "bolletta 2.0"
+(deliberazione 501/2014/R/com, https://www.arera.it/atti-e-provvedimenti/dettaglio/14/501-14): spesa per la
+materia energia, trasporto e gestione del contatore, oneri di sistema, imposte (excise and VAT), which add
+up to the total to pay; elsewhere one row per revenue component, before VAT.
+
+What the page carries follows the EU VAT directive's list of an invoice's contents (2006/112/EC art. 226,
+https://eur-lex.europa.eu/eli/dir/2006/112/oj: date and sequential number, the supplier's VAT id, names
+and addresses, quantity and nature of the supply, its period, unit price and taxable amount per rate, the
+rate and the VAT). Still to be read by a lawyer before real bills are sent: in Italy the legal invoice is
+the FatturaPA sent through SDI since 2019, so this PDF is its courtesy copy ("copia di cortesia") and must
+say so; the bolletta 2.0 has further mandatory boxes (offer code, consumption history, the ARERA
+notices); the customer's VAT id must be on a B2B invoice (the partner's first tax id is printed).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ledger.accounts.invoice import DocumentKind, Invoice, InvoiceLine, credit_line
+from ledger.accounts.payment_references import ReferenceScheme
+from ledger.billing.readings import ReadingSource, RegisterReading
+from ledger.core.money import ZERO
+from ledger.documents.payment_codes import epc_qr, fi_virtual_barcode, pagopa_qr
+from ledger.parties.company import CompanyConfig
+from ledger.parties.partner import BusinessPartner
+
+#: Bumped whenever the model prints something differently: part of the renderer version recorded with
+#: each rendering's hash, so a re-render under another layout is told apart from a changed document.
+MODEL_VERSION = 1
+
+#: Italy's bolletta 2.0 blocks, by revenue component (VAT joins ``imposte``); order is the page's.
+IT_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("materia-energia", "Spesa per la materia energia", ("standing", "energy")),
+    ("trasporto", "Spesa per il trasporto e la gestione del contatore", ("network", "demand")),
+    ("oneri", "Spesa per oneri di sistema", ("system",)),
+    ("imposte", "Imposte", ("excise",)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    name: str
+    address: tuple[str, ...]
+    tax_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedLine:
+    """One line as printed: ``quantity`` × ``unit_price`` rounded half up to cents is ``amount``."""
+
+    description: str
+    quantity: str
+    unit: str
+    unit_price: str
+    amount: str
+    vat_rate: str
+    component: str
+    period: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingRow:
+    reading_id: str
+    read_on: str
+    index: str
+    kind: str  # "actual", "self-reading", "estimated", "correction"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSection:
+    """The lines of one supply point (a collective invoice has one section per site)."""
+
+    site: str | None
+    lines: tuple[PrintedLine, ...]
+    readings: tuple[ReadingRow, ...]
+    estimated: bool
+    subtotal: str
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRow:
+    key: str
+    label: str
+    amount: str
+
+
+@dataclass(frozen=True, slots=True)
+class VatRow:
+    rate: str
+    taxable: str
+    vat: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentCode:
+    """The code the page carries: ``epc-qr`` and ``pagopa-qr`` are QR codes of ``payload``;
+    ``fi-barcode`` is the 54-digit virtual barcode, printed as digits and as Code 128."""
+
+    kind: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceDocument:
+    number: str
+    kind: str  # "invoice" | "credit-note"
+    title: str
+    issue_date: str
+    due_date: str
+    period: str
+    currency: str
+    company: Party
+    customer: Party
+    account_name: str
+    sections: tuple[SiteSection, ...]
+    summary: tuple[SummaryRow, ...]
+    vat_rows: tuple[VatRow, ...]
+    net: str
+    vat: str
+    gross: str
+    payment_reference: str | None
+    payment_code: PaymentCode | None
+    payee_iban: str
+    payee_bic: str | None
+    corrects: str | None
+    #: For an account paid by SEPA direct debit under an active mandate when the invoice was issued: how
+    #: it is collected (the mandate and the debtor's IBAN, masked); such an invoice carries no payment code,
+    #: so the customer is not asked to pay twice.
+    collection: str | None = None
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as printed: every stored digit, never an exponent.
+
+    >>> plain(Decimal("0.152000")), plain(Decimal("1E+3")), plain(Decimal("-0.00"))
+    ('0.152000', '1000', '0.00')
+    """
+    text = format(value, "f")
+    return text[1:] if text.startswith("-") and value.is_zero() else text
+
+
+def _period(period: tuple[date, date] | None) -> str:
+    return "" if period is None else f"{period[0].isoformat()} – {period[1].isoformat()}"
+
+
+def printed_line(line: InvoiceLine) -> PrintedLine:
+    """The line as the page prints it (a line that does not add up: as a lump sum, see the module)."""
+    shown = credit_line(line)
+    period = _period(shown.period)
+    return PrintedLine(shown.description, plain(shown.quantity), shown.unit, plain(shown.unit_price),
+                       plain(shown.amount), plain(shown.vat_rate), shown.component, period, shown.note)
+
+
+_KINDS = {ReadingSource.ACTUAL: "actual", ReadingSource.SELF_READING: "self-reading",
+          ReadingSource.ESTIMATE: "estimated", ReadingSource.CORRECTION: "correction"}
+
+
+def _sections(lines: Sequence[InvoiceLine],
+              readings: Mapping[str, RegisterReading]) -> tuple[SiteSection, ...]:
+    by_site: dict[str | None, list[InvoiceLine]] = {}
+    for line in lines:
+        by_site.setdefault(line.site, []).append(line)
+    sections = []
+    for site, site_lines in by_site.items():
+        ids = dict.fromkeys(s[8:] for li in site_lines for s in li.sources if s.startswith("reading:"))
+        rows = tuple(ReadingRow(r.reading_id, r.read_on.isoformat(), plain(r.index), _KINDS[r.source])
+                     for r in (readings[i] for i in ids if i in readings))
+        estimated = any(s.startswith("estimate:") for li in site_lines for s in li.sources) or any(
+            r.kind == "estimated" for r in rows)
+        subtotal = sum((li.amount for li in site_lines), ZERO)
+        sections.append(SiteSection(site, tuple(printed_line(li) for li in site_lines), rows, estimated,
+                                    plain(subtotal)))
+    return tuple(sections)
+
+
+def _summary(invoice: Invoice, company: CompanyConfig) -> tuple[SummaryRow, ...]:
+    by_component: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for line in invoice.lines:
+        by_component[line.component] += line.amount
+    if company.address.country != "IT":
+        return tuple(SummaryRow(c, c.capitalize(), plain(a)) for c, a in sorted(by_component.items()))
+    rows = []
+    grouped = {c for _, _, components in IT_GROUPS for c in components}
+    for key, label, components in IT_GROUPS:
+        amount = sum((by_component.pop(c, ZERO) for c in components), ZERO)
+        if key == "imposte":
+            amount += invoice.totals.vat
+        rows.append(SummaryRow(key, label, plain(amount)))
+    rows += [SummaryRow(c, f"Altre partite: {c}", plain(a)) for c, a in sorted(by_component.items())
+             if c not in grouped]
+    return tuple(rows)
+
+
+def payment_code(invoice: Invoice, company: CompanyConfig, direct_debit: bool) -> PaymentCode | None:
+    """The payment code of the company's country, for an invoice the customer pays by transfer.
+
+    Italy with pagoPA references (the company's ``reference_scheme`` is ``it_pagopa``): the pagoPA notice
+    QR with the company's fiscal code (its VAT number's digits); Finland: the virtual bank barcode; every
+    other SEPA company: the EPC QR code, with the RF reference structured or the national one as text.
+    """
+    reference, gross = invoice.payment_reference, invoice.totals.gross
+    if invoice.kind is not DocumentKind.INVOICE or reference is None or gross <= 0 or direct_debit:
+        return None
+    country = company.address.country
+    vat_id = company.vat_id or ""
+    if country == "IT" and company.reference_scheme is ReferenceScheme.IT_PAGOPA and vat_id.startswith("IT"):
+        return PaymentCode("pagopa-qr", pagopa_qr(reference, vat_id[2:], gross))
+    if country == "FI" and company.bank_account.startswith("FI"):
+        return PaymentCode("fi-barcode", fi_virtual_barcode(company.bank_account, gross, reference,
+                                                            invoice.due_date))
+    if invoice.currency != "EUR":
+        return None
+    structured = reference.upper().startswith("RF")
+    return PaymentCode("epc-qr", epc_qr(company.legal_name[:70], company.bank_account, gross,
+                                        reference=reference if structured else None,
+                                        text=None if structured else reference, bic=company.bic))
+
+
+def _party(partner: BusinessPartner) -> Party:
+    address = partner.address
+    lines = () if address is None else (address.street, f"{address.postcode} {address.town}", address.country)
+    tax_id = partner.tax_ids[0].value if partner.tax_ids else None
+    return Party(partner.name, tuple(x for x in lines if x), tax_id)
+
+
+def _company(company: CompanyConfig) -> Party:
+    a = company.address
+    street = " ".join(x for x in (a.street_name, a.building_number) if x)
+    town = " ".join(x for x in (a.postcode, a.town) if x)
+    return Party(company.legal_name, tuple(x for x in (street, town, a.country) if x), company.vat_id)
+
+
+def masked_iban(iban: str) -> str:
+    """An IBAN as a document may print it: country, check digits and the last four characters.
+
+    >>> masked_iban("IT60X0542811101000000123456")
+    'IT60 **** 3456'
+    """
+    return f"{iban[:4]} **** {iban[-4:]}"
+
+
+def invoice_document(invoice: Invoice, account_name: str, partner: BusinessPartner, company: CompanyConfig,
+                     readings: Mapping[str, RegisterReading], *,
+                     mandate: tuple[str, str] | None = None) -> InvoiceDocument:
+    """The printed document of ``invoice`` (``readings``: the register readings its lines name, by id;
+    ``mandate``: the (reference, debtor IBAN) it is collected under, if by direct debit)."""
+    credit = invoice.kind is DocumentKind.CREDIT_NOTE
+    period = _period(invoice.period)
+    totals = invoice.totals
+    return InvoiceDocument(
+        number=invoice.number, kind=invoice.kind.value, title="Credit note" if credit else "Invoice",
+        issue_date=invoice.issue_date.isoformat(), due_date=invoice.due_date.isoformat(), period=period,
+        currency=invoice.currency, company=_company(company), customer=_party(partner),
+        account_name=account_name, sections=_sections(invoice.lines, readings),
+        summary=_summary(invoice, company),
+        vat_rows=tuple(VatRow(plain(v.rate), plain(v.taxable), plain(v.vat)) for v in totals.vat_lines),
+        net=plain(totals.net), vat=plain(totals.vat), gross=plain(totals.gross),
+        payment_reference=invoice.payment_reference,
+        payment_code=payment_code(invoice, company, direct_debit=mandate is not None),
+        payee_iban=company.bank_account, payee_bic=company.bic, corrects=invoice.corrects,
+        collection=None if mandate is None or credit else (
+            f"Collected by SEPA direct debit from {masked_iban(mandate[1])} (mandate {mandate[0]})"))
