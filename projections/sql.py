@@ -284,6 +284,9 @@ class PostgresLedgerView(PostgresTrackingRecorder, LedgerViewSQL):
     """The ledger view in the same PostgreSQL database (and schema) as the events."""
 
     placeholder = "%s"
+    #: The catch-up translates a batch while the one before is written (projections.runner): from a pool of
+    #: connections, each write in its own. SQLite's view is written in the caller's thread.
+    pipelined = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
