@@ -5,7 +5,8 @@ Each figure is printed as a ratio to a limit measured in the same run, on the sa
   ``executemany`` of rows of the same sizes into a table shaped like the event table, in the same number
   of transactions;
 - catch-up: rebuilding the ledger view from position 0 (events/s), against a raw ``SELECT`` of the same
-  events in the same batch size;
+  events in the same batch size; with the CPU this process spent per event and per raw row (PostgreSQL's
+  own is not in it);
 - catch-up by the worker process: the same rebuild by ``saldo projections run --once --only ledger-view``
   started as a subprocess, timed from its start to its exit (start-up and imports included) and by the
   seconds it reports for the catch-up itself, against the same raw ``SELECT``.
@@ -83,11 +84,12 @@ def _append(svc: Services, accounts: int, batch: int) -> tuple[int, float, int]:
     return (svc.app.recorder.max_notification_id() or 0) - before, seconds, transactions
 
 
-def _catch_up(svc: Services) -> tuple[int, float]:
+def _catch_up(svc: Services) -> tuple[int, float, float]:
+    """The ledger view rebuilt in this process: (events, seconds, this process's CPU seconds)."""
     svc.view.drop_rows(svc.projections.tracking_name)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = svc.projections.catch_up()
-    return report.events, time.perf_counter() - started
+    return report.events, time.perf_counter() - started, time.process_time() - cpu
 
 
 def _worker_catch_up(svc: Services, url: str) -> tuple[int, float, float]:
@@ -106,11 +108,12 @@ def _worker_catch_up(svc: Services, url: str) -> tuple[int, float, float]:
     return int(found.group(1)), wall, float(found.group(2))
 
 
-def _raw_read(url: str, schema: str, table: str, batch: int) -> tuple[int, float]:
+def _raw_read(url: str, schema: str, table: str, batch: int) -> tuple[int, float, float]:
+    """The limit: the same events read with raw psycopg, (rows, seconds, this process's CPU seconds)."""
     from projections.ledger_view import TOPICS
 
     with psycopg.connect(url) as conn:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         position, rows = 0, 0
         while True:
             chunk = conn.execute(
@@ -118,7 +121,7 @@ def _raw_read(url: str, schema: str, table: str, batch: int) -> tuple[int, float
                 f'FROM "{schema}".{table} WHERE notification_id > %s AND topic = ANY(%s) '
                 "ORDER BY notification_id LIMIT %s", (position, list(TOPICS), batch)).fetchall()
             if not chunk:
-                return rows, time.perf_counter() - started
+                return rows, time.perf_counter() - started, time.process_time() - cpu
             rows += len(chunk)
             position = chunk[-1][0]
 
@@ -144,9 +147,9 @@ def main() -> int:
             table = svc.app.recorder.events_table_name  # type: ignore[attr-defined]
             raw_seconds = raw_insert_seconds(url, schema, stored_payloads(url, schema, table, first),
                                              transactions)
-            applied, catch_seconds = _catch_up(svc)
+            applied, catch_seconds, catch_cpu = _catch_up(svc)
             by_worker, worker_wall, worker_seconds = _worker_catch_up(svc, store)
-            read_rows, read_seconds = _raw_read(url, schema, table, 1000)
+            read_rows, read_seconds, read_cpu = _raw_read(url, schema, table, 1000)
         finally:
             svc.close()
             with psycopg.connect(url, autocommit=True) as conn:
@@ -161,6 +164,10 @@ def main() -> int:
         "worker_wall_events_per_s": by_worker / worker_wall, "worker_wall_seconds": worker_wall,
         "worker_catch_up_ratio": (by_worker / worker_seconds) / (read_rows / read_seconds),
         "worker_wall_ratio": (by_worker / worker_wall) / (read_rows / read_seconds),
+        # This process's CPU per event (the database's is not in it): steadier than the rates on a loaded
+        # machine, where the wall clock also counts the time spent waiting for a core.
+        "catch_up_cpu_us_per_event": catch_cpu / applied * 1e6,
+        "raw_read_cpu_us_per_row": read_cpu / read_rows * 1e6,
         "accounts": args.accounts, "transactions": transactions,
     }
     if args.json:
@@ -171,7 +178,9 @@ def main() -> int:
               f"  ratio {result['append_ratio']:.2f} (goal ≥ 0.5)")
         print(f"catch-up {applied} events: {result['catch_up_events_per_s']:9.0f} ev/s"
               f"  raw select {result['raw_read_rows_per_s']:9.0f} rows/s"
-              f"  ratio {result['catch_up_ratio']:.2f} (goal ≥ 0.2)")
+              f"  ratio {result['catch_up_ratio']:.2f} (goal ≥ 0.2);"
+              f" client CPU {result['catch_up_cpu_us_per_event']:.1f} µs/event"
+              f" (raw select {result['raw_read_cpu_us_per_row']:.1f} µs/row)")
         print(f"worker   {by_worker} events: {result['worker_catch_up_events_per_s']:9.0f} ev/s"
               f"  raw select {result['raw_read_rows_per_s']:9.0f} rows/s"
               f"  ratio {result['worker_catch_up_ratio']:.2f} (goal ≥ 0.2);"

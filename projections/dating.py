@@ -21,7 +21,7 @@ collections and steps, and of each item's last move, with its due date); the vie
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -30,7 +30,7 @@ from ledger.accounts.account import ContractAccount
 from ledger.accounts.clearing import OpenItem
 from ledger.collections.account_part import DirectDebit
 from ledger.dunning.account_part import Dunning
-from projections.moves import account_moves, business_date
+from projections.moves import Move, account_moves, business_date
 
 
 def created_ref(event: Any) -> str | None:
@@ -111,8 +111,9 @@ class MoveDating:
         self.since[key] = day
         self.changed.add(key)
 
-    def rows(self, event: Any) -> list[DatedMove]:
-        """The dated moves of one account event (none for an event without a business date)."""
+    def rows(self, event: Any, moves: Sequence[Move] | None = None) -> list[DatedMove]:
+        """The dated moves of one account event (none for an event without a business date); ``moves``
+        are its :func:`~projections.moves.account_moves` if the caller has them already."""
         day = effective_date(event, self.since)
         if day is None:
             return []
@@ -120,7 +121,7 @@ class MoveDating:
         if created is not None:
             self._set(created, day)
         rows: list[DatedMove] = []
-        for move in account_moves(event):
+        for move in account_moves(event) if moves is None else moves:
             key = f"item:{move.item_id}"
             if move.opened is not None:
                 self.due[move.item_id] = move.opened.due_date

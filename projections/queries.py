@@ -38,14 +38,8 @@ class LedgerQueries(AsOfQueries):
         return int(rows[0][0]) if rows else None
 
     def currencies(self, account_ids: Sequence[str]) -> dict[str, str]:
-        if not account_ids:
-            return {}
-        marks = ", ".join("?" * len(account_ids))
-        rows = self._read(
-            "SELECT account_id, currency FROM {accounts} "  # noqa: S608 - only '?' marks
-            f"WHERE account_id IN ({marks})",
-            tuple(account_ids),
-        )
+        rows = self._where_in("SELECT account_id, currency FROM {accounts} WHERE account_id IN ({marks})",
+                              account_ids)
         return {r[0]: r[1] for r in rows}
 
     def move_dating(self, keys: Sequence[str]) -> MoveDating:
