@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -112,3 +113,18 @@ def test_band_sums_are_reduceat_over_runs_in_time_order():
     f1 = c[0, 8:19]
     assert out.band_sums["IT"][0, 0].tobytes() == (f1[0] + np.add.reduce(f1[1:])).tobytes()
     assert out.max_bits[0] == c[0].view(np.uint64).max()
+
+
+def test_saldo_rating_threads_caps_the_threads(monkeypatch):
+    """One thread per worker process when several share a machine; a bad value is a one-line error."""
+    monkeypatch.setattr(scan.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
+    monkeypatch.delenv("SALDO_RATING_THREADS", raising=False)
+    assert scan._threads() == 4
+    monkeypatch.setenv("SALDO_RATING_THREADS", "1")
+    assert scan._threads() == 1
+    assert scan._chunks(1000, 35040) == [(0, 1000)]
+    monkeypatch.setenv("SALDO_RATING_THREADS", "16")
+    assert scan._threads() == 4
+    monkeypatch.setenv("SALDO_RATING_THREADS", "two")
+    with pytest.raises(ValueError, match="SALDO_RATING_THREADS 'two' is not a whole number"):
+        scan._threads()

@@ -113,11 +113,18 @@ def scan(c: F64, bands: Mapping[str, tuple[int, Runs]], spot: F64 | None) -> Sca
 
 
 def _threads() -> int:
-    """The cores this process may run on (``sched_getaffinity`` honours taskset and cgroup cpusets)."""
+    """The cores this process may run on (``sched_getaffinity`` honours taskset and cgroup cpusets), at most
+    ``SALDO_RATING_THREADS`` when set: e.g. 1 in each of several worker processes on one machine."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    text = os.environ.get("SALDO_RATING_THREADS", "").strip()
+    if not text:
+        return cores
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"SALDO_RATING_THREADS {text!r} is not a whole number of threads >= 1")
+    return min(cores, int(text))
 
 
 def _chunks(m: int, n: int) -> list[tuple[int, int]]:
