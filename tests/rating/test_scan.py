@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from rating_helpers import D, version
 
-from ledger.billing.rating import scan
+from ledger.billing.rating import fused, scan
 from ledger.billing.rating.calendar import ITALY_ARERA, build_grid
 from ledger.billing.rating.kernel import KernelResult, rate_arrays
 from ledger.billing.rating.tariff import (
@@ -128,3 +128,69 @@ def test_saldo_rating_threads_caps_the_threads(monkeypatch):
     monkeypatch.setenv("SALDO_RATING_THREADS", "two")
     with pytest.raises(ValueError, match="SALDO_RATING_THREADS 'two' is not a whole number"):
         scan._threads()
+
+
+@contextmanager
+def numpy_scan(compiled: bool) -> Iterator[None]:
+    saved = scan.COMPILED
+    scan.COMPILED = compiled
+    try:
+        yield
+    finally:
+        scan.COMPILED = saved
+
+
+def both_scans(c, bands, spot):
+    with numpy_scan(False):
+        by_numpy = scan.scan(c, bands, spot)
+    with numpy_scan(True):
+        by_loop = scan.scan(c, bands, spot)
+    return by_numpy, by_loop
+
+
+@pytest.mark.skipif(not fused.AVAILABLE, reason="numba is not installed: only the numpy scan runs")
+@settings(max_examples=80, deadline=None, database=None)
+@given(
+    n=st.integers(1, 700),
+    m=st.integers(1, 6),
+    n_cal=st.integers(0, 2),
+    with_spot=st.booleans(),
+    data=st.data(),
+)
+def test_compiled_scan_gives_the_numpy_scans_bits(n, m, n_cal, with_spot, data):
+    """The compiled loop redoes numpy's pairwise sums: every figure byte for byte, on runs of 1 to 700 values
+    (the 8-wide leaves, their tails, the tree above 128), with zeros and -0.0 among the values."""
+    values = st.one_of(st.floats(0, 1e6, allow_nan=False, allow_infinity=False), st.sampled_from([0.0, -0.0]))
+    c = data.draw(arrays(np.float64, (m, n), elements=values))
+    bands = {}
+    for k in range(n_cal):
+        size = data.draw(st.integers(1, 4))
+        band = np.array(data.draw(st.lists(st.integers(0, size - 1), min_size=1, max_size=6)), dtype=np.int8)
+        widths = data.draw(st.lists(st.integers(1, 300), min_size=len(band), max_size=len(band)))
+        band = np.repeat(band, widths)[:n]
+        band = np.concatenate([band, np.full(n - band.size, band[-1], dtype=np.int8)])
+        bands[f"cal{k}"] = (size, scan.runs_of(band))
+    spot = data.draw(arrays(np.float64, n, elements=st.floats(-1, 1, allow_nan=False))) if with_spot else None
+    by_numpy, by_loop = both_scans(c, bands, spot)
+    assert by_loop.max_bits.tobytes() == by_numpy.max_bits.tobytes()
+    assert by_loop.total.tobytes() == by_numpy.total.tobytes()
+    if spot is not None:
+        assert by_loop.spot_sum.tobytes() == by_numpy.spot_sum.tobytes()
+    for key in bands:
+        assert by_loop.band_sums[key].tobytes() == by_numpy.band_sums[key].tobytes(), key
+
+
+@pytest.mark.skipif(not fused.AVAILABLE, reason="numba is not installed: only the numpy scan runs")
+def test_compiled_kernel_gives_the_numpy_kernels_invoice_figures_on_a_year():
+    """A year of quarter hours (runs of 4 to 320 values, DST days, holidays), TOU + spot + demand + tiers."""
+    g = build_grid(date(2026, 1, 1), date(2027, 1, 1), 15, "Europe/Rome")
+    rng = np.random.default_rng(6)
+    c = rng.gamma(2.0, 0.1, (9, g.n_intervals))
+    c[3, 100:200] = 0.0
+    c[4, 7] = -0.0
+    spot = 0.09 + rng.normal(0, 0.03, g.n_intervals)
+    with numpy_scan(False):
+        by_numpy = rate_arrays(c, g, TOU_SPOT, spot)
+    with numpy_scan(True):
+        by_loop = rate_arrays(c, g, TOU_SPOT, spot)
+    assert same_rows(by_loop, by_numpy, np.arange(9))

@@ -22,9 +22,12 @@ batch-dependent bits (above), so no; ``bench/rating.py`` times it too.  Also mea
 item 6): folding the ordinary weeks into a one-week profile per meter first (a middle-axis ``add.reduce``,
 then the ~21 runs of the profile; holiday and DST weeks by their own runs) took more CPU than reduceat
 (46 against 39 ms for the whole scan: numpy's per-call cost on ~16 segments a year, and the profile's
-traffic), and would have changed the last bits of every band sum; a numba loop that redoes numpy's pairwise
-sums operation for operation gave the same bits but took 55 ms (short runs are latency-bound, and LLVM
-did not vectorize the products).
+traffic), and would have changed the last bits of every band sum.
+
+The compiled scan.  With numba installed (a dependency) the same figures come from one compiled loop per
+meter (:mod:`ledger.billing.rating.fused`) that redoes numpy's pairwise sums operation for operation: ~25
+against ~39 ms of CPU for the benchmark's batch, byte-identical (``tests/rating/test_scan.py`` compares the
+two on random data); the numpy loop below stays as the fallback and as the reference.
 
 Hot path per block of meters (1 MiB): the spot multiply (first, so the block streams in from DRAM once:
 ~8 % faster than starting with the max), one max pass (validation and peak demand at once), one
@@ -45,6 +48,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ledger.billing.rating.fused import AVAILABLE, compiled
+
 __all__ = ["Runs", "Scan", "runs_of", "scan"]
 
 F64 = NDArray[np.float64]
@@ -54,6 +59,8 @@ F64 = NDArray[np.float64]
 # per block (0.3-2 MiB) are within 2 % of each other, 28 rows (8 MiB) are 20 % slower; again for issue 12:
 # 256 KiB to 2 MiB within 10 % of CPU time, 1 MiB the least.
 _BLOCK_BYTES = 1 << 20
+#: Scan with the compiled pass of :mod:`ledger.billing.rating.fused` (the same bits) when numba is there.
+COMPILED = AVAILABLE
 # Below this much data (8 MiB: 30 meters of a year of quarter hours) one thread: a pool costs more.
 _THREAD_BYTES = 8 << 20
 
@@ -66,6 +73,7 @@ class Runs:
     order: NDArray[np.intp]  # runs sorted by band (stable: time order within a band)
     present: NDArray[np.intp]  # bands that occur in the span
     band_starts: NDArray[np.intp]  # first position in ``order`` of each present band
+    long: NDArray[np.intp]  # runs of more than 129 intervals (the compiled scan sums them apart)
 
 
 def runs_of(band: NDArray[np.int8]) -> Runs:
@@ -73,7 +81,9 @@ def runs_of(band: NDArray[np.int8]) -> Runs:
     run_band = band[starts].astype(np.intp)
     order = np.argsort(run_band, kind="stable").astype(np.intp)
     present = np.unique(run_band).astype(np.intp)
-    return Runs(starts, order, present, np.searchsorted(run_band[order], present).astype(np.intp))
+    lengths = np.diff(np.append(starts, band.shape[0]))
+    long = np.flatnonzero(lengths > 129).astype(np.intp)
+    return Runs(starts, order, present, np.searchsorted(run_band[order], present).astype(np.intp), long)
 
 
 @dataclass(eq=False)
@@ -94,6 +104,8 @@ def scan(c: F64, bands: Mapping[str, tuple[int, Runs]], spot: F64 | None) -> Sca
         spot_sum=None if spot is None else np.empty(m),
     )
     chunks = _chunks(m, n)
+    if COMPILED:
+        compiled()  # compile (or load from the disk cache) here, not in two threads at once
     if len(chunks) == 1:
         _scan_rows(c, bands, spot, out, 0, m)
     else:
@@ -139,7 +151,10 @@ def _chunks(m: int, n: int) -> list[tuple[int, int]]:
 def _scan_rows(
     c: F64, bands: Mapping[str, tuple[int, Runs]], spot: F64 | None, out: Scan, start: int, stop: int
 ) -> None:
-    """Rows ``[start, stop)`` of ``out``, one block of meters at a time."""
+    """Rows ``[start, stop)`` of ``out``: compiled, or with numpy one block of meters at a time."""
+    if COMPILED:
+        _compiled_rows(c, bands, spot, out, start, stop)
+        return
     n = c.shape[1]
     rows = max(1, _BLOCK_BYTES // (8 * max(n, 1)))
     tmp = np.empty((min(rows, stop - start), n)) if spot is not None else None
@@ -160,3 +175,33 @@ def _scan_rows(
         if tmp is not None and out.spot_sum is not None:
             out.spot_sum[r0:r1] = tmp[: r1 - r0].sum(axis=1)
 
+
+
+_NO_RUNS = np.empty(0, dtype=np.intp)
+
+
+def _compiled_rows(
+    c: F64, bands: Mapping[str, tuple[int, Runs]], spot: F64 | None, out: Scan, start: int, stop: int
+) -> None:
+    """The figures of the numpy loop above from one compiled pass per row (one more per extra calendar)."""
+    bits = c.view(np.uint64)
+    empty = np.empty(0)
+    spot_sum = out.spot_sum if out.spot_sum is not None else empty
+    todo = list(bands.items()) or [("", (0, Runs(_NO_RUNS, _NO_RUNS, _NO_RUNS, _NO_RUNS, _NO_RUNS)))]
+    for i, (key, (_, runs)) in enumerate(todo):
+        compiled()(
+            c,
+            bits,
+            start,
+            stop,
+            spot if spot is not None and i == 0 else empty,
+            runs.starts,
+            runs.long,
+            runs.order,
+            runs.band_starts,
+            runs.present,
+            out.max_bits,
+            spot_sum,
+            out.total,
+            out.band_sums[key] if key else np.empty((0, 0)),
+        )
