@@ -184,7 +184,7 @@ def main() -> int:
     )
     kernel_s, kernel_1t_s = timed["kernel"][0], timed["kernel_one_thread"][0]
     kernel_np_s = timed["kernel_numpy_scan"][0]
-    threads = len(rating_scan._chunks(args.meters, grid.n_intervals))
+    threads = min(len(rating_scan._chunks(args.meters, grid.n_intervals)), rating_scan._threads())
     segments = rate_period(load_kwh, grid, [TARIFF], spot)  # the figures checked below
     limit_s, one_pass_s, blas_s = timed["limit"][0], timed["one_pass"][0], timed["blas"][0]
     sub = min(7, args.meters)

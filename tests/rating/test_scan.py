@@ -194,3 +194,21 @@ def test_compiled_kernel_gives_the_numpy_kernels_invoice_figures_on_a_year():
     with numpy_scan(True):
         by_loop = rate_arrays(c, g, TOU_SPOT, spot)
     assert same_rows(by_loop, by_numpy, np.arange(9))
+
+
+def test_cached_bands_never_serve_another_calendar_or_grid():
+    """The band cache is keyed by the calendar's value and the grid's shape: two calendars of one name but
+    other hours, or one calendar on an hourly and a quarter-hourly grid, each get their own bands."""
+    from ledger.billing.rating.calendar import peak_offpeak_calendar
+
+    day = date(2026, 6, 1)
+    early, late = peak_offpeak_calendar("P", (6, 18)), peak_offpeak_calendar("P", (9, 21))
+    tou = version(TimeOfUse((D("0.30"), D("0.10")), "P"))
+    for resolution in (60, 15):
+        g = build_grid(day, day + timedelta(days=1), resolution, "Europe/Rome")
+        per_hour = 60 // resolution
+        c = np.zeros((1, g.n_intervals))
+        c[0, 6 * per_hour] = 1.0  # 06:00: peak for "early", off-peak for "late"
+        for cal, peak in ((early, 1.0), (late, 0.0), (early, 1.0)):
+            r = rate_arrays(c, g, tou, calendars={"P": cal})
+            assert r.quantity[0, 0] == peak, (resolution, cal.weekday_hours[0][6])

@@ -219,11 +219,37 @@ def _tariff_bands(
                     f"{tariff.code}/{tariff.version_id}: {len(comp.prices_per_unit)} prices for "
                     f"{len(cal.band_names)} bands of {cal.name}"
                 )
-            band = np.asarray(cal.bands(grid))
-            if band.size and (band.min() < 0 or band.max() >= len(cal.band_names)):
-                raise TariffError(f"calendar {cal.name} returned a band outside 0..{len(cal.band_names) - 1}")
-            bands[comp.calendar] = (tuple(cal.band_names), band.astype(np.int8, copy=False))
+            bands[comp.calendar] = (tuple(cal.band_names), _bands_on(cal, grid))
     return bands
+
+
+# Why a cache: a calendar's bands on a year of quarter hours take ~2 ms (a holiday look-up per day), paid
+# by every batch of a billing run on the same grid.  The key is what decides a grid (build_grid's inputs,
+# plus its size and first and last instants, so a grid built by hand cannot borrow another's bands) and
+# the calendar itself (frozen, compared by value); an unhashable calendar is simply not cached.
+_BANDS_CACHE: dict[tuple[object, ...], NDArray[np.int8]] = {}
+
+
+def _bands_on(cal: BandCalendar, grid: IntervalGrid) -> NDArray[np.int8]:
+    n = grid.n_intervals
+    edges = (int(grid.utc_start_s[0]), int(grid.utc_start_s[-1])) if n else ()
+    key: tuple[object, ...] | None = (cal, grid.start, grid.end, grid.resolution_min, grid.zone, n, *edges)
+    try:
+        hit = _BANDS_CACHE.get(key)  # type: ignore[arg-type]
+    except TypeError:  # a calendar that is not hashable
+        hit, key = None, None
+    if hit is not None:
+        return hit
+    band = np.asarray(cal.bands(grid))
+    if band.size and (band.min() < 0 or band.max() >= len(cal.band_names)):
+        raise TariffError(f"calendar {cal.name} returned a band outside 0..{len(cal.band_names) - 1}")
+    band = band.astype(np.int8)  # a copy the cache owns, read-only
+    band.flags.writeable = False
+    if key is not None:
+        if len(_BANDS_CACHE) >= 256:
+            _BANDS_CACHE.clear()
+        _BANDS_CACHE[key] = band
+    return band
 
 
 def _result(
