@@ -65,12 +65,16 @@ def same_rows(part: KernelResult, full: KernelResult, rows: np.ndarray) -> bool:
     block_rows=st.integers(1, 5),
     threads=st.integers(1, 4),
     tariff=st.sampled_from([TOU_SPOT, FLAT_SPOT]),
+    compiled=st.booleans(),
     data=st.data(),
 )
 def test_random_sub_batches_cut_into_blocks_and_threads_keep_every_byte(
-    start, n_days, resolution, m, block_rows, threads, tariff, data
+    start, n_days, resolution, m, block_rows, threads, tariff, compiled, data
 ):
-    """Any sub-batch, in any order, in any blocks on any threads: each meter's bytes as when it is alone."""
+    """Any sub-batch, in any order, in any blocks on any threads, compiled scan or numpy's: each meter's
+    bytes as when it is alone."""
+    if compiled and not fused.AVAILABLE:
+        return
     g = build_grid(start, start + timedelta(days=n_days), resolution, "Europe/Rome")
     kwh = st.floats(0, 50, allow_nan=False, allow_infinity=False)
     c = data.draw(arrays(np.float64, (m, g.n_intervals), elements=kwh))
@@ -78,7 +82,7 @@ def test_random_sub_batches_cut_into_blocks_and_threads_keep_every_byte(
     alone = [rate_arrays(c[i : i + 1], g, tariff, spot) for i in range(m)]
     picked = data.draw(st.lists(st.integers(0, m - 1), min_size=1, max_size=m, unique=True))
     rows = np.array(picked, dtype=np.intp)
-    with cut(block_rows, threads, g.n_intervals):
+    with cut(block_rows, threads, g.n_intervals), scan_kind(compiled):
         part = rate_arrays(np.ascontiguousarray(c[rows]), g, tariff, spot)
         whole = rate_arrays(c, g, tariff, spot)
     for k, r in enumerate(rows):
@@ -131,7 +135,8 @@ def test_saldo_rating_threads_caps_the_threads(monkeypatch):
 
 
 @contextmanager
-def numpy_scan(compiled: bool) -> Iterator[None]:
+def scan_kind(compiled: bool) -> Iterator[None]:
+    """The compiled scan (True) or numpy's (False) within the block."""
     saved = scan.COMPILED
     scan.COMPILED = compiled
     try:
@@ -141,9 +146,9 @@ def numpy_scan(compiled: bool) -> Iterator[None]:
 
 
 def both_scans(c, bands, spot):
-    with numpy_scan(False):
+    with scan_kind(False):
         by_numpy = scan.scan(c, bands, spot)
-    with numpy_scan(True):
+    with scan_kind(True):
         by_loop = scan.scan(c, bands, spot)
     return by_numpy, by_loop
 
@@ -189,9 +194,9 @@ def test_compiled_kernel_gives_the_numpy_kernels_invoice_figures_on_a_year():
     c[3, 100:200] = 0.0
     c[4, 7] = -0.0
     spot = 0.09 + rng.normal(0, 0.03, g.n_intervals)
-    with numpy_scan(False):
+    with scan_kind(False):
         by_numpy = rate_arrays(c, g, TOU_SPOT, spot)
-    with numpy_scan(True):
+    with scan_kind(True):
         by_loop = rate_arrays(c, g, TOU_SPOT, spot)
     assert same_rows(by_loop, by_numpy, np.arange(9))
 
