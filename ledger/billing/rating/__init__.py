@@ -1,7 +1,8 @@
 """Rating core: interval grids and TOU calendars, tariffs as data, a vectorised pricing kernel,
 and the Decimal boundary that turns its floats into invoice lines.
 
-Pure domain code: standard library, numpy and ``holidays``, and from the ledger only the one rule for a
+Pure domain code: standard library, numpy, ``holidays`` and numba (the compiled scan, optional: numpy gives
+the same bits without it), and from the ledger only the one rule for a
 line's amount (:func:`ledger.core.money.line_amount`), so that rated and typed lines round alike.
 """
 

@@ -7,27 +7,10 @@ all float64: the kernel measures the data once, ``pricing.py`` prices each kind 
 measures.  Turning them into money (Decimal, cents) is ``lines.py``'s job.
 
 Determinism.  The same meter must get the same amounts whatever else is in the batch, in any order,
-on any run.  So every float operation here is either element-wise (exact IEEE rounding, order-free)
-or a numpy reduction along one meter's row (numpy's own loop, a fixed order that depends only on
-that row's length, https://numpy.org/doc/stable/reference/generated/numpy.sum.html).  BLAS (``@``,
-``np.dot``, ``einsum(optimize=True)``) is deliberately not used on money paths: its summation order
-depends on the batch shape, the CPU kernel (``OPENBLAS_CORETYPE``) and the thread count.  Measured
-here with OpenBLAS 0.3.31: ``c[rows] @ onehot`` differed in the last bit from ``(c @ onehot)[rows]``
-for batches of 1, 3, 5, 7, 13 and 333 meters.  No threads either.
-
-Why ``np.add.reduceat`` over runs of constant band for the band sums: it is the fastest of the
-order-fixed options measured on 1000 meters x 35,040 quarter hours (one core, time on top of the
-max pass that reads the data anyway): reduceat over the ~1,100 runs of the ARERA year +16 ms;
-gathering the columns by band + a 3-segment reduceat +33 ms; a multiply by three 0/1 band masks +
-row sums +43 ms; ``einsum`` with a one-hot matrix +143 ms.  The BLAS one-hot product takes ~14 ms
-on two threads, but with batch-dependent bits (above), so no.  ``bench/rating.py`` times it too.
-
-Hot path per block of meters: the spot multiply (first, so the block streams in from DRAM
-once: ~8 % faster than starting with the max), one max pass (validation and peak demand at once),
-one ``add.reduceat`` over the runs of constant band (TOU), the row sum of the spot products.  Python loops
-are over blocks of meters (1 MiB each) and over the handful of components, never per meter or per
-interval.  Every step is monotone (float rounding is), so with non-negative prices more consumption
-never lowers a line.
+on any run.  The only passes over the (M, N) data are in :mod:`ledger.billing.rating.scan` (why numpy's
+row reductions and not BLAS or ``einsum``, why reduceat over runs of constant band, the threads); after it
+every step here and in ``pricing.py`` is element-wise on columns of M values.  Every step is monotone
+(float rounding is), so with non-negative prices more consumption never lowers a line.
 """
 
 from __future__ import annotations
@@ -42,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ledger.billing.rating.calendar import DEFAULT_CALENDARS, BandCalendar, IntervalGrid, utc_iso
 from ledger.billing.rating.pricing import Measured, priced_lines
+from ledger.billing.rating.scan import runs_of, scan
 from ledger.billing.rating.tariff import SpotIndexed, TariffError, TariffVersion, TimeOfUse
 
 __all__ = [
@@ -56,10 +40,6 @@ __all__ = [
 
 F64 = NDArray[np.float64]
 
-# Why 1 MiB blocks: the first pass over a block pulls it from DRAM, the other passes then find it
-# in L2 (1-2 MiB per core on current x86).  Measured with 1000 x 35040: 1-7 rows
-# per block (0.3-2 MiB) are within 2 % of each other, 28 rows (8 MiB) are 20 % slower.
-_BLOCK_BYTES = 1 << 20
 # Bit pattern of +inf.  Viewed as uint64, every finite non-negative float64 is below it and ordered
 # like the floats; NaN, +inf and anything with the sign bit (negatives, -0.0) are at or above it.
 # So a single unsigned max per row both validates the row and, when valid, is the row's maximum (its
@@ -114,30 +94,6 @@ class SegmentResult:
     result: KernelResult
 
 
-@dataclass(frozen=True, eq=False)
-class _Bands:
-    """Runs of constant band of one calendar on one grid, grouped by band for ``add.reduceat``."""
-
-    names: tuple[str, ...]
-    run_starts: NDArray[np.intp]  # first interval of every run of constant band, in time order
-    run_order: NDArray[np.intp]  # runs sorted by band (stable: time order within a band)
-    present: NDArray[np.intp]  # bands that occur on the grid
-    band_starts: NDArray[np.intp]  # first position in run_order of each present band
-
-
-def _band_runs(calendar: BandCalendar, grid: IntervalGrid) -> _Bands:
-    band = calendar.bands(grid)
-    n_bands = len(calendar.band_names)
-    run_starts = np.concatenate([[0], np.flatnonzero(band[1:] != band[:-1]) + 1]).astype(np.intp)
-    run_band = band[run_starts].astype(np.intp)
-    if run_band.size and (run_band.min() < 0 or run_band.max() >= n_bands):
-        raise TariffError(f"calendar {calendar.name} returned a band outside 0..{n_bands - 1}")
-    order = np.argsort(run_band, kind="stable").astype(np.intp)
-    present = np.unique(run_band).astype(np.intp)
-    starts = np.searchsorted(run_band[order], present).astype(np.intp)
-    return _Bands(tuple(calendar.band_names), run_starts, order, present, starts)
-
-
 def _as_2d(consumption: ArrayLike, n: int) -> F64:
     c = np.asarray(consumption, dtype=np.float64)
     if c.ndim != 2 or c.shape[1] != n:
@@ -161,52 +117,6 @@ def _check_spot(spot: ArrayLike | None, grid: IntervalGrid, m: int) -> tuple[F64
         )
         return None, [RowIssue(r, "missing_spot", why) for r in range(m)]
     return s, []
-
-
-@dataclass(eq=False)
-class _Scan:
-    max_bits: NDArray[np.uint64]
-    total: F64
-    band_sums: dict[str, F64]
-    spot_sum: F64 | None
-
-
-def _scan(c: F64, bands: Mapping[str, _Bands], spot: F64 | None) -> _Scan:
-    """The only passes over the (M, N) data, one block of meters at a time."""
-    m, n = c.shape
-    scan = _Scan(
-        max_bits=np.empty(m, dtype=np.uint64),
-        total=np.empty(m),
-        band_sums={k: np.zeros((m, len(b.names))) for k, b in bands.items()},
-        spot_sum=None if spot is None else np.empty(m),
-    )
-    rows = max(1, _BLOCK_BYTES // (8 * max(n, 1)))
-    tmp = np.empty((min(rows, m), n)) if spot is not None else None
-    first_cal = next(iter(bands), None)
-    for r0 in range(0, m, rows):
-        r1 = min(m, r0 + rows)
-        blk = c[r0:r1]
-        if spot is not None and tmp is not None:
-            np.multiply(blk, spot, out=tmp[: r1 - r0])  # first touch: streams the block from DRAM
-        scan.max_bits[r0:r1] = blk.view(np.uint64).max(axis=1)
-        for key, b in bands.items():
-            # Why reduceat over runs, not a one-hot matmul: see the module docstring (BLAS order).
-            # The runs of one band are summed in time order, every run in numpy's fixed order.
-            runs = np.add.reduceat(blk, b.run_starts, axis=1)
-            scan.band_sums[key][r0:r1, b.present] = np.add.reduceat(
-                runs[:, b.run_order], b.band_starts, axis=1
-            )
-        if first_cal is None:
-            scan.total[r0:r1] = blk.sum(axis=1)
-        if tmp is not None and scan.spot_sum is not None:
-            scan.spot_sum[r0:r1] = tmp[: r1 - r0].sum(axis=1)
-    if first_cal is not None:
-        # Total = F1 + F2 + F3 in band order, so TOU lines and per-unit lines agree before rounding.
-        bs = scan.band_sums[first_cal]
-        scan.total[:] = bs[:, 0]
-        for k in range(1, bs.shape[1]):
-            scan.total += bs[:, k]
-    return scan
 
 
 def _row_issues(
@@ -257,16 +167,17 @@ def rate_arrays(
     if whole < days:
         raise ValueError(f"period_days {whole} is shorter than the grid ({days} days)")
     bands = _tariff_bands(tariff, calendars, grid)
+    runs = {k: (len(names), runs_of(band)) for k, (names, band) in bands.items()}
     issues: list[RowIssue] = []
     spot: F64 | None = None
     needs_spot = any(isinstance(comp, SpotIndexed) for comp in tariff.components)
     if needs_spot:
         spot, spot_issues = _check_spot(spot_price, grid, m)
         issues += spot_issues
-    scan = _scan(c, bands, spot)
-    row_issues, fixed_max = _row_issues(c, scan.max_bits, grid)
+    scanned = scan(c, runs, spot)
+    row_issues, fixed_max = _row_issues(c, scanned.max_bits, grid)
     issues += row_issues
-    max_kwh = scan.max_bits.view(np.float64).copy()
+    max_kwh = scanned.max_bits.view(np.float64).copy()
     for r, v in fixed_max.items():
         max_kwh[r] = v
     measured = Measured(
@@ -275,11 +186,11 @@ def rate_arrays(
         days=days,
         period_days=whole,
         resolution_min=grid.resolution_min,
-        total=scan.total,
-        band_sums=scan.band_sums,
-        band_names={k: b.names for k, b in bands.items()},
+        total=scanned.total,
+        band_sums=scanned.band_sums,
+        band_names={k: names for k, (names, _) in bands.items()},
         spot=spot,
-        spot_sum=scan.spot_sum,
+        spot_sum=scanned.spot_sum,
         max_kwh=max_kwh,
     )
     specs: list[LineSpec] = []
@@ -293,9 +204,9 @@ def rate_arrays(
 
 def _tariff_bands(
     tariff: TariffVersion, calendars: Mapping[str, BandCalendar], grid: IntervalGrid
-) -> dict[str, _Bands]:
-    """The band runs on ``grid`` of every calendar the tariff's time-of-use components name."""
-    bands: dict[str, _Bands] = {}
+) -> dict[str, tuple[tuple[str, ...], NDArray[np.int8]]]:
+    """Band names and band per interval of ``grid`` of each calendar the tariff's TOU components name."""
+    bands: dict[str, tuple[tuple[str, ...], NDArray[np.int8]]] = {}
     for comp in tariff.components:
         if isinstance(comp, TimeOfUse) and comp.calendar not in bands:
             cal = calendars.get(comp.calendar)
@@ -308,8 +219,37 @@ def _tariff_bands(
                     f"{tariff.code}/{tariff.version_id}: {len(comp.prices_per_unit)} prices for "
                     f"{len(cal.band_names)} bands of {cal.name}"
                 )
-            bands[comp.calendar] = _band_runs(cal, grid)
+            bands[comp.calendar] = (tuple(cal.band_names), _bands_on(cal, grid))
     return bands
+
+
+# Why a cache: a calendar's bands on a year of quarter hours take ~2 ms (a holiday look-up per day), paid
+# by every batch of a billing run on the same grid.  The key is what decides a grid (build_grid's inputs,
+# plus its size and first and last instants, so a grid built by hand cannot borrow another's bands) and
+# the calendar itself (frozen, compared by value); an unhashable calendar is simply not cached.
+_BANDS_CACHE: dict[tuple[object, ...], NDArray[np.int8]] = {}
+
+
+def _bands_on(cal: BandCalendar, grid: IntervalGrid) -> NDArray[np.int8]:
+    n = grid.n_intervals
+    edges = (int(grid.utc_start_s[0]), int(grid.utc_start_s[-1])) if n else ()
+    key: tuple[object, ...] | None = (cal, grid.start, grid.end, grid.resolution_min, grid.zone, n, *edges)
+    try:
+        hit = _BANDS_CACHE.get(key)  # type: ignore[arg-type]
+    except TypeError:  # a calendar that is not hashable
+        hit, key = None, None
+    if hit is not None:
+        return hit
+    band = np.asarray(cal.bands(grid))
+    if band.size and (band.min() < 0 or band.max() >= len(cal.band_names)):
+        raise TariffError(f"calendar {cal.name} returned a band outside 0..{len(cal.band_names) - 1}")
+    band = band.astype(np.int8)  # a copy the cache owns, read-only
+    band.flags.writeable = False
+    if key is not None:
+        if len(_BANDS_CACHE) >= 256:
+            _BANDS_CACHE.clear()
+        _BANDS_CACHE[key] = band
+    return band
 
 
 def _result(
