@@ -32,7 +32,7 @@ from ledger.collections import commands as d
 from ledger.core.idempotency import record_id
 from ledger.core.ids import child_id
 from ledger.parties import commands as pc
-from ledger.parties.partner import PartnerKind
+from ledger.parties.partner import PartnerKind, PostalAddress
 from ledger.payments import commands as pmt
 
 VARIANTS = 10
@@ -96,7 +96,9 @@ def _customer(i: int) -> list[tuple[object, str]]:
     partner = child_id(record_id("RegisterPartner", f"pf:{t}:partner"), "partner")
     account = account_id(i)
     commands: list[tuple[object, str]] = [
-        (pc.RegisterPartner(f"Customer {t}", PartnerKind.PERSON), f"pf:{t}:partner"),
+        (pc.RegisterPartner(f"Customer {t}", PartnerKind.PERSON,
+                            address=PostalAddress(f"Via Roma {t}", "98122", "Messina", "IT")),
+         f"pf:{t}:partner"),
         (ac.OpenContractAccount(partner, f"Home {t}"), f"pf:{t}:account"),  # type: ignore[arg-type]
         (ac.SignContract(account, "pod", pod(i), Commodity.ELECTRICITY, "PF-TOU",  # type: ignore[arg-type]
                          BillingFrequency.MONTHLY, date(2023, 12, 1)), f"pf:{t}:contract"),
