@@ -51,6 +51,7 @@ class Compiled:
     events: list[tuple[str, int, str, list[Segment]]]  #: (originator id, version, topic, state)
     names: dict[UUID, tuple[UUID, list[Segment]]]
     payments: dict[str, UUID]  #: the first 12 hex digits of an id (a payment's document) -> the id
+    commands: dict[str, list[Segment]]  #: a fingerprint -> the command text it hashes
 
 
 class Portfolio:
@@ -78,7 +79,9 @@ class Portfolio:
                   if self.t.owner.get(o) == variant]
         names = {made: (ns, compile_text(name, nr)) for made, (ns, name) in self.t.derivations.items()
                  if self.t.owner.get(made) == variant}
-        return Compiled(events, names, {u.hex[:12]: u for u in names})
+        commands = {digest: compile_text(source, nr) for digest, source in self.t.fingerprints.items()
+                    if self.t.variant_of_text(source) == variant}
+        return Compiled(events, names, {u.hex[:12]: u for u in names}, commands)
 
     # -- one customer ------------------------------------------------------------------------------------
 
@@ -106,7 +109,15 @@ class Portfolio:
                 raise ValueError(f"not a template invoice number: {template_number}")
             return f"INV-{m[1]}-{drawn(int(m[2])):06d}"
 
+        resolved: dict[tuple[str, str], str] = {}
+
         def slot(kind: str, value: str) -> str:
+            found = resolved.get((kind, value))
+            if found is None:
+                found = resolved[kind, value] = resolve(kind, value)
+            return found
+
+        def resolve(kind: str, value: str) -> str:
             if kind == "tok":
                 return token(i)
             if kind == "u36" or kind == "u32":
@@ -127,12 +138,12 @@ class Portfolio:
                 opened = f'["{nr}",1,"{NUMBER_RANGE}.Opened"],' if n == 1 else ""
                 return f'{opened}["{nr}",{n + 1},"{NUMBER_RANGE}.Drawn"]'
             if kind == "fp":
-                source = self.t.fingerprints.get(value)
-                return value if source is None else sha256_hex(text(compile_text(source, self.t.nr_ids)))
+                source = compiled.commands.get(value)
+                return value if source is None else sha256_hex(text(source))
             raise AssertionError(kind)
 
         def text(segments: list[Segment]) -> str:
-            return "".join(s if isinstance(s, str) else slot(*s) for s in segments)
+            return "".join([s if isinstance(s, str) else slot(*s) for s in segments])
 
         return [StoredEvent(mapped(UUID(o)), v, topic, text(state).encode())
                 for o, v, topic, state in compiled.events]
