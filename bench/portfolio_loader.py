@@ -8,9 +8,10 @@ store, in transactions of ``ACCOUNTS_PER_TXN`` customers:
   template wrote them;
 * the invoice number ranges: ``Opened`` and one ``Drawn`` per invoice, as the billing run draws them (a month
   at a time, the month's accounts in id order), and a snapshot of each at its last version;
-* every customer's events, in the template's order, and a snapshot of its contract account at its last
-  version, taken by the application's own :meth:`StampedSnapshot.take_pruned` from the customer's events
-  replayed in memory (no read back), so that a command on it does not replay 24 months.
+* every customer's events, in the template's order, and a snapshot at its last version of each of its
+  aggregates of a kind the application snapshots (its contract account, ...), taken by the application's
+  own :meth:`StampedSnapshot.take_pruned` from the customer's events replayed in memory (no read back),
+  so that a command on it does not replay 24 months.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from bench.portfolio_template import (
     compile_text,
     sha256_hex,
 )
-from ledger.accounts.account import ContractAccount
 from ledger.accounts.payment_references import ReferenceScheme, payment_reference
 from ledger.core.snapshots import StampedSnapshot
 
@@ -184,8 +184,7 @@ def load(svc: Services, contracts: int, template: Template | None = None,
         customers = range(start, min(start + ACCOUNTS_PER_TXN, contracts))
         batch = [e for i in customers for e in portfolio.customer(i)]
         app.recorder.insert_events(batch)
-        accounts = {account_id(i) for i in customers}
-        _snapshot(app, [e for e in batch if e.originator_id in accounts], accounts)  # type: ignore[arg-type]
+        _snapshot(app, batch, {e.originator_id for e in batch})
         if progress is not None:
             progress(min(start + ACCOUNTS_PER_TXN, contracts))
     return portfolio
@@ -193,13 +192,17 @@ def load(svc: Services, contracts: int, template: Template | None = None,
 
 def _snapshot(app: Any, events: list[StoredEvent], ids: set[UUID]) -> None:
     """Snapshot each of ``ids`` at its last version, replayed in memory from ``events`` (in version order)."""
+    # Of the kinds the application snapshots (a contract account, its billing history, a meter's readings
+    # and the number ranges): the others are read whole, as the application reads them.
+    kinds = tuple(f"{c.__module__}:{c.__qualname__}." for c in app.snapshotting_intervals)
     aggregates: dict[UUID, Any] = {}
-    for stored in events:
-        if stored.originator_id in ids:
+    for stored in events:  # an aggregate is of its first event's class (its later ones may be its parts')
+        if stored.originator_version == 1 and stored.topic.startswith(kinds):
+            aggregates[stored.originator_id] = None
+        if stored.originator_id in ids and stored.originator_id in aggregates:
             event = app.mapper.to_domain_event(stored)
             aggregates[stored.originator_id] = event.mutate(aggregates.get(stored.originator_id))
-    snapshots = [StampedSnapshot.take_pruned(a) for a in aggregates.values()
-                 if isinstance(a, ContractAccount) or a.version >= 200]
+    snapshots = [StampedSnapshot.take_pruned(a) for a in aggregates.values()]
     if snapshots:
         app.snapshots.put(snapshots)
 
