@@ -152,7 +152,7 @@ def main() -> int:
     results = []
     for size in sizes:  # each in its own process: its peak memory is its own
         out = subprocess.run([sys.executable, __file__, "--one", str(size)], check=True,
-                             capture_output=True, text=True).stdout
+                             stdout=subprocess.PIPE, text=True).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
     base = results[0]["s_per_invoice"]
     for r in results:
