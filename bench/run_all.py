@@ -35,6 +35,10 @@ BENCHES = [
     ("Disk per contract: events, snapshots and read models per billing cycle (PostgreSQL)",
      ["bench/store_size.py", "--contracts", "2000", "--cycles", "2"]),
     ("Invoice PDFs against a blank page of the same renderer (PostgreSQL)", ["bench/documents.py"]),
+    # The million behind --million (hours here); 1k and 5k (13 min with 10k on the loaded machine) show
+    # whether the cost per invoice grows.
+    ("The month of a loaded portfolio: billing, collection, dunning runs; kill -9 and resume (PostgreSQL)",
+     ["bench/portfolio.py", "--contracts", "1000,5000", "--kill-test"]),
 ]
 
 
