@@ -1,0 +1,105 @@
+"""Open items kept in a snapshot as rows, read only when used (issue 12, bench/growth.py).
+
+A ten-year account owing 125 bills decoded all 125 from its snapshot on every command, for a payment that
+settles one. The snapshot now holds them as rows (:class:`ledger.core.archive.RowCodec`); a row becomes
+its :class:`~ledger.accounts.clearing.OpenItem` when something reads it. What any command decides must be
+what it decides on the account replayed from its first event.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from ledger.accounts.archiving import COMPACT_RECORDS, OpenItemRows, in_order
+from ledger.accounts.clearing import ItemKind, OpenItem, clearing_order
+from ledger.application import ACCOUNT_SNAPSHOT_INTERVAL, Saldo
+from ledger.core.archive import ArchivedMap, IdFilter
+from ledger.core.snapshots import COMPACT
+from ledger.payments import commands as pmt
+
+
+def _replayed(app: Saldo, account: UUID) -> Any:
+    aggregate = None
+    for event in app.events.get(account):
+        aggregate = event.mutate(aggregate)  # type: ignore[attr-defined]
+    return aggregate
+
+
+def _rows_left(items: Any) -> int:
+    return sum(type(v) is list for v in dict.values(items))
+
+
+def _owing_account(clerk: Any, bills: int) -> UUID:
+    account = clerk.customer()
+    for _ in range(bills):
+        clerk.bill(account, "10.00")
+        clerk.clock.advance(1)
+    return account
+
+
+def test_a_payment_reads_only_the_open_items_it_pays(clerk: Any) -> None:
+    app = clerk.services.app
+    account = _owing_account(clerk, ACCOUNT_SNAPSHOT_INTERVAL + 5)
+    (snapshot,) = app.snapshots.get(account, desc=True, limit=1)
+    assert snapshot.state[COMPACT] == ["items"] and isinstance(snapshot.state["items"], list)
+    rows = len(snapshot.state["items"])
+    loaded = app.repository.get(account)
+    assert isinstance(loaded.items, ArchivedMap) and _rows_left(loaded.items) == rows > 40
+    numbers = [i.document_number for i in _replayed(app, account).open_items()]
+    loaded.receive_payment("p1", Decimal("12.20"), "EUR", clerk.clock.today, "bank:x")  # the oldest bill
+    loaded.item_by_number(numbers[7])  # a payer naming a bill: looked up by its row's number
+    assert _rows_left(loaded.items) >= rows - 3, "decoded every open item"
+    # And the answers are the full replay's.
+    clerk.run(pmt.RecordPayment(account, Decimal("30.00"), clerk.clock.today))
+    clerk.run(pmt.RecordPayment(account, Decimal("5.00"), clerk.clock.today, invoice_numbers=(numbers[9],)))
+    loaded, expected = app.repository.get(account), _replayed(app, account)
+    assert loaded.open_items() == expected.open_items() and loaded.balance == expected.balance
+    assert vars(loaded) == vars(expected)
+
+
+def _item(n: int, due: date, kind: ItemKind, open_amount: str, seq: int) -> OpenItem:
+    return OpenItem(f"i{n}", f"INV-{n}", kind, Decimal("50.00"), Decimal(open_amount), due, due, None, seq)
+
+
+def test_the_order_from_rows_is_the_clearing_order() -> None:
+    """Ties on due date, kind and seq keep the map's order; cleared items (any spelling of zero) are out."""
+    rng = random.Random(5)
+    start = date(2026, 1, 1)
+    codec = COMPACT_RECORDS["items"]
+    zeros = ("0.00", "0", "0E-2", "0E+1")
+    for _ in range(30):
+        items = {}
+        for n in range(40):
+            amount = rng.choice(("10.00", "0.01", "1E+1", *zeros))
+            item = _item(n, start + timedelta(days=rng.randint(0, 4)), rng.choice(list(ItemKind)), amount,
+                         rng.randint(1, 6))
+            items[item.item_id] = item
+        rows = {k: codec.to_row(v) if rng.random() < 0.7 else v for k, v in items.items()}
+        mixed = ArchivedMap(rows, None, None, codec)
+        assert [i.item_id for i in in_order(mixed)] == [i.item_id for i in clearing_order(list(items.values()))]
+        assert all(codec.from_row(codec.to_row(i)) == i for i in items.values())
+
+
+def test_a_row_reads_back_as_its_item() -> None:
+    codec = OpenItemRows()
+    item = OpenItem("x", "INV-9", ItemKind.FEE, Decimal("1E+1"), Decimal("0.10"), date(999, 1, 2),
+                    date(2026, 12, 31), "RF12", 7)
+    again = codec.from_row(codec.to_row(item))
+    assert again == item and str(again.amount) == "1E+1" and str(again.open_amount) == "0.10"
+
+
+def test_a_filter_read_back_answers_as_the_one_written_without_decoding_it_whole() -> None:
+    ids = [f"id-{n}" for n in range(300)]
+    written = IdFilter.sized_for(len(ids)).adding(ids)
+    assert written is not None
+    read = IdFilter.from_state(written.to_state())
+    probes = [*ids, *(f"other-{n}" for n in range(3000))]
+    answers = [read.might_hold(p) for p in probes]
+    bits = written.bits
+    m = len(bits) * 8
+    assert answers == [all(bits[p >> 3] >> (p & 7) & 1 for p in written._positions(k)) for k in probes]
+    assert all(answers[:300]) and sum(answers[300:]) < 60 and m == written.capacity * 10
