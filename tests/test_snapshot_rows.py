@@ -80,7 +80,8 @@ def test_the_order_from_rows_is_the_clearing_order() -> None:
             items[item.item_id] = item
         rows = {k: codec.to_row(v) if rng.random() < 0.7 else v for k, v in items.items()}
         mixed = ArchivedMap(rows, None, None, codec)
-        assert [i.item_id for i in in_order(mixed)] == [i.item_id for i in clearing_order(list(items.values()))]
+        expected = clearing_order(list(items.values()))
+        assert [i.item_id for i in in_order(mixed)] == [i.item_id for i in expected]
         assert all(codec.from_row(codec.to_row(i)) == i for i in items.values())
 
 
