@@ -120,7 +120,9 @@ def _month(svc: Services, clock: Clock, account: UUID, month: int) -> int:
     executed = at(20, dd.ExecuteCollectionRun(UUID(proposed["run_id"])), "dd-execute")
     if executed["collections"] != 1:
         raise SystemExit(f"month {month}: the collection run collected {executed}")
-    collection = next(reversed(svc.app.repository.get(account).collections))  # the latest booked
+    # The run's one collection, by the id the run gives it (ledger.collections.handlers): reading the
+    # account's collections would fetch its archived ones back.
+    collection = f"DD{UUID(proposed['run_id']).hex[:10].upper()}{1:07d}"
     if month % RETURNED_EVERY != RETURNED_EVERY - 1:
         at(24, dd.SettleCollection(account, collection, first + timedelta(days=24)), "settle")
         return 4

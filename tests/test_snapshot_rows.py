@@ -45,7 +45,8 @@ def test_a_payment_reads_only_the_open_items_it_pays(clerk: Any) -> None:
     app = clerk.services.app
     account = _owing_account(clerk, ACCOUNT_SNAPSHOT_INTERVAL + 5)
     (snapshot,) = app.snapshots.get(account, desc=True, limit=1)
-    assert snapshot.state[COMPACT] == ["items"] and isinstance(snapshot.state["items"], list)
+    assert snapshot.state[COMPACT] == {"items": "map", "mandate_history": "tuple"}
+    assert isinstance(snapshot.state["items"], list)
     rows = len(snapshot.state["items"])
     loaded = app.repository.get(account)
     assert isinstance(loaded.items, ArchivedMap) and _rows_left(loaded.items) == rows > 40
@@ -104,3 +105,39 @@ def test_a_filter_read_back_answers_as_the_one_written_without_decoding_it_whole
     m = len(bits) * 8
     assert answers == [all(bits[p >> 3] >> (p & 7) & 1 for p in written._positions(k)) for k in probes]
     assert all(answers[:300]) and sum(answers[300:]) < 60 and m == written.capacity * 10
+
+
+def test_an_archived_collection_returned_late_gives_the_events_a_full_replay_gives(clerk: Any) -> None:
+    """A direct-debit customer's finished collections (and the items they named) leave the snapshot; a
+    refund request on the oldest one, months later, fetches it back and books what a full replay books."""
+    from ledger.collections import commands as dd
+    from tests.dd_scenario import dd_customer
+
+    app = clerk.services.app
+    account = dd_customer(clerk, "rows", "Mario Rossi", "UMR-ROWS-1", "IT60X0542811101000000123456")
+    first = None
+    for month in range(ACCOUNT_SNAPSHOT_INTERVAL // 2):
+        clerk.bill(account, "10.00")
+        clerk.clock.advance(12)
+        today = clerk.clock.today
+        run = clerk.run(dd.ProposeCollectionRun(today + timedelta(days=5), today + timedelta(days=2),
+                                                (account,)), f"rows-run-{month}")
+        clerk.run(dd.ExecuteCollectionRun(UUID(run["run_id"])), f"rows-exec-{month}")
+        e2e = f"DD{UUID(run['run_id']).hex[:10].upper()}{1:07d}"
+        first = first or e2e
+        clerk.clock.advance(3)
+        clerk.run(dd.SettleCollection(account, e2e, clerk.clock.today), f"rows-settle-{month}")
+        clerk.clock.advance(16)
+    loaded = app.repository.get(account)
+    assert isinstance(loaded.collections, ArchivedMap) and loaded.collections.may_be_archived(first)
+    # Only those booked after the snapshot (it was taken at a multiple of the interval) are live.
+    live = ACCOUNT_SNAPSHOT_INTERVAL // 3
+    assert len(loaded.collections.live_values()) < live and len(loaded.items.live_values()) < live
+    assert len(loaded.mandate_history) == ACCOUNT_SNAPSHOT_INTERVAL // 2
+    expected = _replayed(app, account)
+    assert vars(loaded) == vars(expected)
+    clerk.run(dd.ReturnCollection(account, first, "MD06", clerk.clock.today), "rows-refund")
+    (written,) = app.events.get(account, gt=expected.version)
+    again = _replayed(app, account)
+    assert written.end_to_end_id == first and app.repository.get(account).balance == again.balance > 0
+    assert vars(app.repository.get(account)) == vars(again)

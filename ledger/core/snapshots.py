@@ -45,8 +45,9 @@ STAMP = "_code_"
 #: The key of the archived records' ids in a pruned snapshot's state: ``{map name: joined ids}``.
 ARCHIVE = "_archive_"
 
-#: The key of the names of the maps a snapshot keeps as rows (``compact_records``: see
-#: :class:`~ledger.core.archive.RowCodec`).
+#: The key of what a snapshot keeps as rows (``compact_records``: see :class:`~ledger.core.archive.RowCodec`):
+#: ``{name: "map"}`` for a map (read back as an :class:`ArchivedMap`, each row when used), ``"tuple"`` for
+#: a tuple (read back whole).
 COMPACT = "_rows_"
 
 #: Gives an aggregate's events up to a version (the application's event store), to fetch archives back.
@@ -116,11 +117,14 @@ class StampedSnapshot(Snapshot):
     def mutate(self, _: None) -> Any:
         state = {k: v for k, v in self.state.items() if k not in (STAMP, ARCHIVE, COMPACT)}
         archive: dict[str, Any] = self.state.get(ARCHIVE) or {}
-        compact: list[str] = self.state.get(COMPACT) or []
+        compact: dict[str, str] = self.state.get(COMPACT) or {}
         codecs = getattr(resolve_topic(self.topic), "compact_records", {}) if compact else {}
         history = _HISTORIES.get(id(self))
         fetch = _fetcher(history, self.originator_id, self.originator_version) if history else None
-        for name in dict.fromkeys((*archive, *compact)):
+        for name, kind in compact.items():
+            if kind == "tuple":
+                state[name] = tuple(map(codecs[name].from_row, state[name]))
+        for name in dict.fromkeys((*archive, *(n for n, k in compact.items() if k == "map"))):
             codec = codecs[name] if name in compact else None
             records = {row[0]: row for row in state[name]} if codec is not None else state[name]
             ids = archive.get(name)
@@ -152,23 +156,26 @@ def _prune(aggregate: Any, snapshot: Any, settled_for_good: Callable[[], dict[st
 def _compact(aggregate: Any, state: dict[str, Any]) -> None:
     """Write the maps the aggregate keeps rows of (``compact_records``) as rows, if each row reads back
     as its very record (else the map is written as before: never a different value)."""
-    names = []
+    kinds: dict[str, str] = {}
     for name, codec in getattr(aggregate, "compact_records", {}).items():
         records = state.get(name)
+        rows = None
         if isinstance(records, dict):
-            rows = _rows(codec, records)
-            if rows is not None:
-                state[name] = rows
-                names.append(name)
-    if names:
-        state[COMPACT] = names
+            rows, kind = _rows(codec, _live(records), keyed=True), "map"
+        elif type(records) is tuple:
+            rows, kind = _rows(codec, list(enumerate(records)), keyed=False), "tuple"
+        if rows is not None:
+            state[name] = rows
+            kinds[name] = kind
+    if kinds:
+        state[COMPACT] = kinds
 
 
-def _rows(codec: RowCodec[Any], records: dict[str, Any]) -> list[list[Any]] | None:
+def _rows(codec: RowCodec[Any], records: list[tuple[Any, Any]], *, keyed: bool) -> list[list[Any]] | None:
     rows = []
-    for key, record in _live(records):
+    for key, record in records:
         row = codec.to_row(record)
-        if row[0] != key or codec.from_row(row) != record:
+        if (keyed and row[0] != key) or codec.from_row(row) != record:
             return None
         rows.append(row)
     return rows
