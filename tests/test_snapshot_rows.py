@@ -134,6 +134,12 @@ def test_an_archived_collection_returned_late_gives_the_events_a_full_replay_giv
     live = ACCOUNT_SNAPSHOT_INTERVAL // 3
     assert len(loaded.collections.live_values()) < live and len(loaded.items.live_values()) < live
     assert len(loaded.mandate_history) == ACCOUNT_SNAPSHOT_INTERVAL // 2
+    bill = clerk.bill(account, "10.00")
+    loaded = app.repository.get(account)
+    item = loaded.item_by_number(bill["number"])
+    loaded.book_collection("DD-NEXT", "run", clerk.clock.today, (item.item_id,))  # next month's debit
+    assert loaded.items.is_pruned and loaded.collections.is_pruned, "booking a debit fetched the archive"
+    loaded = app.repository.get(account)
     expected = _replayed(app, account)
     assert vars(loaded) == vars(expected)
     clerk.run(dd.ReturnCollection(account, first, "MD06", clerk.clock.today), "rows-refund")

@@ -34,7 +34,7 @@ from ledger.collections import (
     sequence_type,
 )
 from ledger.core import chart
-from ledger.core.archive import live_values
+from ledger.core.archive import live_values, with_ids
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.money import ZERO, Posting, entry
 
@@ -155,7 +155,8 @@ class DirectDebit(Aggregate):
         if end_to_end_id in self.collections:
             raise Conflict(f"collection {end_to_end_id} is already booked", "end_to_end_id")
         amount = sum((self.items[i].open_amount for i in item_ids), ZERO)
-        allocations, _ = allocate(amount, list(self.items.values()), item_ids)
+        # The named items are live (they are open): a walk over every item would fetch the archived ones back.
+        allocations, _ = allocate(amount, list(with_ids(self.items, item_ids)), item_ids)
         if not allocations:
             raise InvalidInput("nothing open to collect", "items")
         collection = LiveCollection(end_to_end_id, run_id, collection_date, self.next_sequence_type(),
