@@ -17,9 +17,15 @@ from uuid import UUID
 from ledger.accounts.archiving import COMPACT_RECORDS, OpenItemRows, in_order
 from ledger.accounts.clearing import ItemKind, OpenItem, clearing_order
 from ledger.application import ACCOUNT_SNAPSHOT_INTERVAL, Saldo
-from ledger.core.archive import ArchivedMap, IdFilter
+from ledger.collections.account_part import DirectDebit
+from ledger.collections.mandate import CollectionRecord
+from ledger.core.archive import ArchivedMap, IdFilter, RowTuple
 from ledger.core.snapshots import COMPACT
 from ledger.payments import commands as pmt
+
+
+def next_sequence_type(account: DirectDebit) -> str:
+    return account.next_sequence_type()
 
 
 def _replayed(app: Saldo, account: UUID) -> Any:
@@ -137,6 +143,11 @@ def test_an_archived_collection_returned_late_gives_the_events_a_full_replay_giv
     bill = clerk.bill(account, "10.00")
     loaded = app.repository.get(account)
     item = loaded.item_by_number(bill["number"])
+    loaded.receive_payment("p-rows", Decimal("1.00"), "EUR", clerk.clock.today, "bank:x")
+    history = loaded.mandate_history  # the events after the snapshot appended to it and settled entries
+    assert isinstance(history, RowTuple), "replaying the month's direct debits decoded the mandate's history"
+    assert sum(not isinstance(r, CollectionRecord) for r in history._read) >= len(history) - live
+    assert next_sequence_type(loaded) == "RCUR" and history == _replayed(app, account).mandate_history
     loaded.book_collection("DD-NEXT", "run", clerk.clock.today, (item.item_id,))  # next month's debit
     assert loaded.items.is_pruned and loaded.collections.is_pruned, "booking a debit fetched the archive"
     loaded = app.repository.get(account)

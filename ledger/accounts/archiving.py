@@ -56,7 +56,7 @@ class CollectionRecordRows:
 #: The account's open items are kept in its snapshot as rows, read only when used (issue 12): a ten-year
 #: account owing 125 bills decoded 125 tagged records on every command, for a payment that settles one.
 #: Its mandate's history (one entry per direct debit ever presented, 56 kB at 225 months as records) is
-#: kept as rows too, read back whole (a tuple): a tenth of the bytes, no decoder hook per entry.
+#: kept as rows too, a tenth of the bytes, decoded only when a direct-debit command reads it.
 COMPACT_RECORDS: dict[str, Any] = {"items": OpenItemRows(), "mandate_history": CollectionRecordRows()}
 _RANK = {kind.value: n for n, kind in enumerate(DEFAULT_KIND_ORDER)}
 

@@ -26,7 +26,12 @@ import functools
 import hashlib
 from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
+
+from ledger.core.rows import RowCodec, RowTuple, appended, replaced
+
+__all__ = ["ArchiveUnavailable", "ArchivedMap", "IdFilter", "RowCodec", "RowTuple", "appended", "live_values",
+           "named", "replaced", "with_ids"]
 
 K = TypeVar("K", bound=str)
 V = TypeVar("V")
@@ -135,19 +140,6 @@ def live_values(records: Mapping[K, V]) -> list[V]:
     if isinstance(records, ArchivedMap):
         return records.live_values()
     return list(records.values())
-
-
-class RowCodec(Protocol[V]):
-    """A record as one row of plain JSON values (str, int, None), its map's key first.
-
-    A snapshot keeps the live records of a map that has one (``compact_records``) as rows: read, a row is
-    a list the JSON parser builds with no hook (a record by topic was a dozen tagged values, 258,000 calls
-    of the decoder's hook for 125 open items), and it becomes its record only when asked for.
-    """
-
-    def to_row(self, record: V) -> list[Any]: ...
-
-    def from_row(self, row: list[Any]) -> V: ...
 
 
 class ArchivedMap(dict[K, V]):

@@ -35,7 +35,7 @@ from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import EventStore, IntegrityError
 from eventsourcing.utils import resolve_topic
 
-from ledger.core.archive import NAME, ArchivedMap, IdFilter, RowCodec
+from ledger.core.archive import NAME, ArchivedMap, IdFilter, RowCodec, RowTuple
 from ledger.core.saving import CollectingApplication
 
 _log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ ARCHIVE = "_archive_"
 
 #: The key of what a snapshot keeps as rows (``compact_records``: see :class:`~ledger.core.archive.RowCodec`):
 #: ``{name: "map"}`` for a map (read back as an :class:`ArchivedMap`, each row when used), ``"tuple"`` for
-#: a tuple (read back whole).
+#: a tuple (read back as a :class:`~ledger.core.archive.RowTuple`, decoded whole when first read).
 COMPACT = "_rows_"
 
 #: Gives an aggregate's events up to a version (the application's event store), to fetch archives back.
@@ -100,6 +100,9 @@ class StampedSnapshot(Snapshot):
             if isinstance(value, ArchivedMap):
                 value.materialise()
         snapshot = super().take(aggregate)
+        for name, value in snapshot.state.items():
+            if isinstance(value, RowTuple):
+                snapshot.state[name] = value.records()
         snapshot.state[STAMP] = code_stamp(type(aggregate))
         return snapshot
 
@@ -123,7 +126,7 @@ class StampedSnapshot(Snapshot):
         fetch = _fetcher(history, self.originator_id, self.originator_version) if history else None
         for name, kind in compact.items():
             if kind == "tuple":
-                state[name] = tuple(map(codecs[name].from_row, state[name]))
+                state[name] = RowTuple(state[name], codecs[name])
         for name in dict.fromkeys((*archive, *(n for n, k in compact.items() if k == "map"))):
             codec = codecs[name] if name in compact else None
             records = {row[0]: row for row in state[name]} if codec is not None else state[name]
@@ -164,6 +167,8 @@ def _compact(aggregate: Any, state: dict[str, Any]) -> None:
             rows, kind = _rows(codec, _live(records), keyed=True), "map"
         elif type(records) is tuple:
             rows, kind = _rows(codec, list(enumerate(records)), keyed=False), "tuple"
+        elif isinstance(records, RowTuple):  # unchanged since the snapshot it was read from
+            rows, kind = records.rows, "tuple"
         if rows is not None:
             state[name] = rows
             kinds[name] = kind
