@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from api.bootstrap import Services, build
 from bench.common import scratch_services
 from ledger.accounts import commands as ac
+from ledger.accounts.terms import PaymentMethod
 from ledger.collections import commands as dd
 from ledger.core.idempotency import record_id
 from ledger.core.ids import child_id
@@ -101,8 +102,9 @@ RETURNED_EVERY = 9
 def _realistic(svc: Services, clock: Clock, account: UUID, commands: int) -> None:
     """``commands`` earlier commands of a customer as most are: a bill a month collected by direct debit
     and settled in full; every :data:`RETURNED_EVERY` months the debit comes back (insufficient funds),
-    a dunning run sends a reminder, and the customer pays everything owed by transfer. Ten years of it
-    are about 600 commands; nothing is left open for long."""
+    the customer pays that bill by transfer, a dunning run sends a reminder (a dunning step), and they pay
+    everything owed and go back to direct debit. Ten years of it are about 550 commands; nothing is left
+    open for long."""
     svc.app.execute(dd.RegisterMandate(account, f"UMR-{account.hex[:12]}", START, "Bench Customer", IBAN),
                     f"growth:{account}:mandate")
     done, month = 1, 0
@@ -134,11 +136,18 @@ def _month(svc: Services, clock: Clock, account: UUID, month: int) -> int:
         at(24, dd.SettleCollection(account, collection, first + timedelta(days=24)), "settle")
         return 4
     at(24, dd.ReturnCollection(account, collection, "AM04", first + timedelta(days=24)), "return")
-    dunning = at(28, dn.ProposeDunningRun((account,), first + timedelta(days=28)), "dun-propose")
-    at(28, dn.ExecuteDunningRun(UUID(dunning["run_id"])), "dun-execute")
+    # The customer pays this one by transfer, so the bill is no longer held for the next debit: ten days
+    # past due (the Italian pack's grace and first level) the dunning run sends a reminder, then they pay
+    # everything owed and go back to direct debit.
+    at(25, dd.ChangePaymentMethod(account, PaymentMethod.BANK_TRANSFER), "by-transfer")
+    dunning = at(31, dn.ProposeDunningRun((account,), first + timedelta(days=31)), "dun-propose")
+    if dunning["steps"] != 1:
+        raise SystemExit(f"month {month}: the dunning run proposed {dunning}")
+    at(31, dn.ExecuteDunningRun(UUID(dunning["run_id"])), "dun-execute")
     owed = svc.app.repository.get(account).balance
-    at(30, pmt.RecordPayment(account, owed, first + timedelta(days=30)), "transfer")
-    return 7
+    at(31, pmt.RecordPayment(account, owed, first + timedelta(days=31)), "transfer")
+    at(31, dd.ChangePaymentMethod(account, PaymentMethod.DIRECT_DEBIT), "by-debit")
+    return 9
 
 
 def _owing(svc: Services, clock: Clock, open_items: int) -> UUID:

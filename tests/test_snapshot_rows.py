@@ -158,3 +158,30 @@ def test_an_archived_collection_returned_late_gives_the_events_a_full_replay_giv
     again = _replayed(app, account)
     assert written.end_to_end_id == first and app.repository.get(account).balance == again.balance > 0
     assert vars(app.repository.get(account)) == vars(again)
+
+
+def test_dunning_steps_kept_as_rows_reverse_as_a_full_replay_does(clerk: Any) -> None:
+    """A late payer's steps (one a month here) are their stored text in the snapshot, decoded one by one;
+    reversing the latest one, after a snapshot, books what the full replay books."""
+    from ledger.dunning import commands as dn
+
+    app = clerk.services.app
+    account = clerk.customer()
+    step = None
+    for month in range(ACCOUNT_SNAPSHOT_INTERVAL // 2):
+        clerk.bill(account, "20.00")
+        clerk.clock.advance(35)
+        run = clerk.run(dn.ProposeDunningRun((account,), clerk.clock.today), f"dun-{month}")
+        assert run["steps"] == 1
+        clerk.run(dn.ExecuteDunningRun(UUID(run["run_id"])), f"dun-exec-{month}")
+        if month < ACCOUNT_SNAPSHOT_INTERVAL // 2 - 1:
+            clerk.run(pmt.RecordPayment(account, app.repository.get(account).balance, clerk.clock.today),
+                      f"dun-pay-{month}")
+    loaded = app.repository.get(account)
+    (snapshot,) = app.snapshots.get(account, desc=True, limit=1)
+    assert "dunning_steps" in snapshot.state[COMPACT]
+    assert isinstance(loaded.dunning_steps, RowTuple) and vars(loaded) == vars(_replayed(app, account))
+    step = loaded.dunning_steps[-1]
+    clerk.run(dn.ReverseDunningStep(account, step.step_id, "sent in error"), "dun-reverse")
+    loaded, expected = app.repository.get(account), _replayed(app, account)
+    assert loaded.dunning_steps[-1].reversed and vars(loaded) == vars(expected)

@@ -19,6 +19,7 @@ from ledger.accounts.payments_received import ReceivedPayment
 from ledger.collections.mandate import CollectionOutcome, CollectionRecord
 from ledger.core.archive import ArchivedMap, live_values, named, with_ids
 from ledger.core.errors import InvalidInput
+from ledger.core.rows import TranscodedRows
 
 __all__ = ["ARCHIVE_NAMES", "COMPACT_RECORDS", "among", "by_number", "in_order", "item_by_number",
            "live_values", "named", "settled_for_good", "with_ids"]
@@ -57,7 +58,10 @@ class CollectionRecordRows:
 #: account owing 125 bills decoded 125 tagged records on every command, for a payment that settles one.
 #: Its mandate's history (one entry per direct debit ever presented, 56 kB at 225 months as records) is
 #: kept as rows too, a tenth of the bytes, decoded only when a direct-debit command reads it.
-COMPACT_RECORDS: dict[str, Any] = {"items": OpenItemRows(), "mandate_history": CollectionRecordRows()}
+#: Its dunning steps (1 kB each as records, one every few months of a late payer's life) as their stored
+#: text, decoded one by one when read.
+COMPACT_RECORDS: dict[str, Any] = {"items": OpenItemRows(), "mandate_history": CollectionRecordRows(),
+                                   "dunning_steps": TranscodedRows()}
 _RANK = {kind.value: n for n, kind in enumerate(DEFAULT_KIND_ORDER)}
 
 
