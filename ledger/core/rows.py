@@ -90,23 +90,6 @@ class RowTuple(Sequence[V]):
 _UNREAD = object()
 
 
-class TranscodedRows:
-    """Any record the store can hold as a one-value row: its stored form, as text (exact: what the event
-    store writes and reads). For records too varied for a row of fields (a dunning step); the snapshot's
-    parser reads the text as one string, and the record is decoded when read."""
-
-    def __init__(self) -> None:
-        from ledger.core.transcoding import SaldoTranscoder  # here: the transcoder imports the records
-
-        self._transcoder = SaldoTranscoder()
-
-    def to_row(self, record: Any) -> list[Any]:
-        return [self._transcoder.encode(record).decode("utf-8")]
-
-    def from_row(self, row: list[Any]) -> Any:
-        return self._transcoder.decode(row[0].encode("utf-8"))
-
-
 def appended(records: tuple[V, ...] | RowTuple[V], record: V) -> tuple[V, ...] | RowTuple[V]:
     """``records`` and ``record`` after them: a :class:`RowTuple` stays one, its rows not decoded."""
     return records.appended(record) if isinstance(records, RowTuple) else (*records, record)
@@ -117,5 +100,3 @@ def replaced(records: tuple[V, ...] | RowTuple[V], index: int, record: V) -> tup
     if isinstance(records, RowTuple):
         return records.replaced(index, record)
     return (*records[:index], record, *records[index + 1:])
-
-

@@ -15,6 +15,13 @@ good (``settled_for_good()``, e.g. a contract account's cleared items and old pa
 the state keeps their ids under :data:`ARCHIVE`, and the restored aggregate holds an
 :class:`~ledger.core.archive.ArchivedMap` that fetches them back, by replaying the aggregate's events up
 to the snapshot, the moment anything asks for one. :meth:`StampedSnapshot.take` still takes everything.
+
+A pruned snapshot also keeps what the aggregate names in ``compact_records`` as rows of plain JSON values
+(:mod:`ledger.core.rows`): an account's open items (read back as an :class:`ArchivedMap` whose rows become
+items when read: a payment of the oldest bill decodes that one), its mandate's history and its dunning
+steps (read back as a :class:`~ledger.core.rows.RowTuple`, each entry decoded when read, and written into
+the next snapshot as the rows they were read from). A row is written only if it reads back as its very
+record; otherwise the map or tuple is written as before.
 """
 
 from __future__ import annotations
