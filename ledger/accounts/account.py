@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.accounts.archiving import ARCHIVE_NAMES, live_values, named, settled_for_good, with_ids
+from ledger.accounts import archiving
 from ledger.accounts.clearing import (
     Allocation,
     ItemKind,
@@ -138,10 +138,11 @@ class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPla
         """This account's id as it appears on postings."""
         return str(self.id)
 
-    settled_for_good, archive_names = settled_for_good, ARCHIVE_NAMES  # kept out of snapshots: cleared
+    settled_for_good, archive_names = archiving.settled_for_good, archiving.ARCHIVE_NAMES  # kept out of
+    compact_records = archiving.COMPACT_RECORDS  # snapshots: cleared items; open ones kept as rows
     @property
     def open_total(self) -> Decimal:
-        return sum((i.open_amount for i in live_values(self.items)), ZERO)
+        return sum((i.open_amount for i in archiving.live_values(self.items)), ZERO)
 
     @property
     def balance(self) -> Decimal:
@@ -149,13 +150,10 @@ class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPla
         return self.open_total - self.credit
 
     def open_items(self) -> list[OpenItem]:
-        return clearing_order(live_values(self.items))
+        return clearing_order(archiving.live_values(self.items))
 
     def item_by_number(self, document_number: str) -> OpenItem:
-        for item in named(self.items, document_number):
-            if item.document_number == document_number:
-                return item
-        raise InvalidInput(f"invoice {document_number} is not on account {self.id}", "invoice_numbers")
+        return archiving.item_by_number(self.items, document_number, self.id)
 
     def _check_currency(self, currency: str) -> None:
         if currency != self.currency:
@@ -263,8 +261,10 @@ class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPla
         if on_account_only:  # the clerk wants the money kept as credit, clearing nothing yet
             allocations, to_credit = (), amount
         else:
-            # Unnamed: oldest due first, never an archived (cleared) item; named: those items, live or not.
-            allocations, to_credit = allocate(amount, list(with_ids(self.items, named_items)), named_items)
+            # Named: those items, live or not; unnamed: oldest due first, read as far as the money goes.
+            in_order = None if named_items else archiving.in_order(self.items)
+            allocations, to_credit = allocate(amount, archiving.among(self.items, named_items), named_items,
+                                              in_order=in_order)
         written_off = within_tolerance(self.items, allocations, named_items, to_credit, tolerance)
         document = f"PAY-{payment_id[:12]}"
         postings = receipt_postings(
@@ -381,7 +381,7 @@ class ContractAccount(CreditRefunds, WriteOffs, Deposits, Dunning, InstalmentPla
 
         Dr customer-credit / Cr receivables.
         """
-        allocations, _ = allocate(self.credit, live_values(self.items))
+        allocations, _ = allocate(self.credit, (), in_order=archiving.in_order(self.items))
         if not allocations:
             return
         amount = total(allocations)

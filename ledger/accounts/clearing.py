@@ -6,7 +6,7 @@ Pure functions over immutable records, so the policy can be read, tested and cha
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -61,12 +61,14 @@ def clearing_order(items: Sequence[OpenItem],
 
 
 def allocate(amount: Decimal, items: Sequence[OpenItem], named: Sequence[str] = (),
-             kind_order: Sequence[ItemKind] = DEFAULT_KIND_ORDER) -> tuple[tuple[Allocation, ...], Decimal]:
+             kind_order: Sequence[ItemKind] = DEFAULT_KIND_ORDER, *,
+             in_order: Iterable[OpenItem] | None = None) -> tuple[tuple[Allocation, ...], Decimal]:
     """Split ``amount`` over open items; return the allocations and the excess (credit on account).
 
     Named items are settled in the order given and the excess stays on account: the payer said what they
     pay, so we do not spend their money on other bills. An item named twice counts once, where it was
-    first named. With no names, the oldest due items come first.
+    first named. With no names, the oldest due items come first (``in_order``: the open items already in
+    :func:`clearing_order`, taken one by one only as far as the money goes).
 
     >>> from datetime import date
     >>> d = Decimal
@@ -81,14 +83,17 @@ def allocate(amount: Decimal, items: Sequence[OpenItem], named: Sequence[str] = 
     >>> allocate(d("90.00"), [a, b], named=["b", "b"])
     ((Allocation(item_id='b', amount=Decimal('80.00')),), Decimal('10.00'))
     """
-    by_id = {item.item_id: item for item in items}
+    targets: Iterable[OpenItem]
     if named:
+        by_id = {item.item_id: item for item in items}
         targets = []
         for item_id in dict.fromkeys(named):
             item = by_id.get(item_id)
             if item is None:
                 raise InvalidInput(f"open item {item_id} is not on this account", "items")
             targets.append(item)
+    elif in_order is not None:
+        targets = in_order
     else:
         targets = clearing_order(items, kind_order)
     remaining = amount

@@ -43,6 +43,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.accounts.clearing import Allocation, ItemKind, OpenItem, allocate, apply_allocations, total
 from ledger.core import chart
+from ledger.core.archive import live_values
 from ledger.core.errors import Conflict, InvalidInput, NotFound
 from ledger.core.money import ZERO, Posting, entry
 
@@ -234,7 +235,8 @@ class Deposits(Aggregate):
             raise Conflict(f"the deposit of contract {contract_id} was settled on {held.settled_on}",
                            "contract_id")
         interest = deposit_interest(held.amount, held.annual_interest_percent, held.billed_on, settled_on)
-        cleared, rest = allocate(held.amount + interest, list(self.items.values()))
+        # Oldest due first: never an archived item (those are cleared), so the live ones only.
+        cleared, rest = allocate(held.amount + interest, live_values(self.items))
         doc = held.number
         # Without a payee the rest stays with the customer as credit on account, to be refunded later.
         out_to = chart.bank(bank_account) if payee is not None else chart.CUSTOMER_CREDIT

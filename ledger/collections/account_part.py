@@ -34,7 +34,7 @@ from ledger.collections import (
     sequence_type,
 )
 from ledger.core import chart
-from ledger.core.archive import live_values
+from ledger.core.archive import RowTuple, appended, live_values, replaced, with_ids
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.money import ZERO, Posting, entry
 
@@ -66,7 +66,7 @@ class DirectDebit(Aggregate):
     collections: dict[str, LiveCollection]
     dd_attempts: dict[str, int]
     dd_blocked: frozenset[str]
-    mandate_history: tuple[CollectionRecord, ...]
+    mandate_history: tuple[CollectionRecord, ...] | RowTuple[CollectionRecord]  # rows, read from a snapshot
 
     @property
     def key(self) -> str:  # pragma: no cover - ContractAccount defines it
@@ -155,7 +155,8 @@ class DirectDebit(Aggregate):
         if end_to_end_id in self.collections:
             raise Conflict(f"collection {end_to_end_id} is already booked", "end_to_end_id")
         amount = sum((self.items[i].open_amount for i in item_ids), ZERO)
-        allocations, _ = allocate(amount, list(self.items.values()), item_ids)
+        # The named items are live (they are open): a walk over every item would fetch the archived ones back.
+        allocations, _ = allocate(amount, list(with_ids(self.items, item_ids)), item_ids)
         if not allocations:
             raise InvalidInput("nothing open to collect", "items")
         collection = LiveCollection(end_to_end_id, run_id, collection_date, self.next_sequence_type(),
@@ -172,8 +173,8 @@ class DirectDebit(Aggregate):
         self.collections[collection.end_to_end_id] = collection
         for a in collection.allocations:
             self.dd_attempts[a.item_id] = self.dd_attempts.get(a.item_id, 0) + 1
-        self.mandate_history = (*self.mandate_history,
-                                CollectionRecord(collection.collection_date, CollectionOutcome.PENDING))
+        record = CollectionRecord(collection.collection_date, CollectionOutcome.PENDING)
+        self.mandate_history = appended(self.mandate_history, record)  # rows from a snapshot stay rows
         if self.mandate is not None:
             self.mandate = record_collection(self.mandate, collection.collection_date,
                                              CollectionOutcome.PENDING)
@@ -256,13 +257,13 @@ class DirectDebit(Aggregate):
             raise InvalidInput(f"collection {end_to_end_id} is not on this account", "end_to_end_id")
         return collection
 
-    def _outcome(self, collection_date: date, outcome: CollectionOutcome) -> tuple[CollectionRecord, ...]:
+    def _outcome(self, collection_date: date,
+                 outcome: CollectionOutcome) -> tuple[CollectionRecord, ...] | RowTuple[CollectionRecord]:
         """The history with the latest open record of that date (pending or settled) given its outcome."""
-        history = list(self.mandate_history)
+        history = self.mandate_history  # from the end: of a history read from a snapshot, only what is read
         still_open = (CollectionOutcome.PENDING, CollectionOutcome.SETTLED)
         for i in range(len(history) - 1, -1, -1):
             record = history[i]
             if record.collection_date == collection_date and record.outcome in still_open:
-                history[i] = CollectionRecord(collection_date, outcome)
-                break
-        return tuple(history)
+                return replaced(history, i, CollectionRecord(collection_date, outcome))
+        return history

@@ -21,10 +21,17 @@ which puts the new value among the live ones, and live values win the merge).
 from __future__ import annotations
 
 import base64
+import binascii
+import functools
 import hashlib
 from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from ledger.core.rows import RowCodec, RowTuple, appended, replaced
+
+__all__ = ["ArchiveUnavailable", "ArchivedMap", "IdFilter", "RowCodec", "RowTuple", "appended", "live_values",
+           "named", "replaced", "with_ids"]
 
 K = TypeVar("K", bound=str)
 V = TypeVar("V")
@@ -49,28 +56,50 @@ class IdFilter:
     Kept instead of the ids themselves, which grow with the history as the records did (10,000 ids were
     330 kB of a snapshot). A "maybe" fetches the archive back, so the answer is always exact: a false
     "maybe" costs one full replay, never a wrong result.
+
+    The bits are held as the snapshot stores them, base64 (``text``): a lookup decodes only the seven
+    4-character groups its bits are in, so reading a ten-year filter (40 kB) costs what a new one does.
     """
 
     capacity: int
     count: int
-    bits: bytes
+    text: str  #: the bits, base64 (https://docs.python.org/3/library/base64.html)
 
     @classmethod
     def sized_for(cls, ids: int) -> IdFilter:
         capacity = MIN_CAPACITY
         while capacity < 2 * ids:
             capacity *= 2
-        return cls(capacity, 0, bytes(capacity * BITS_PER_ID // 8))
+        return cls.of_bits(capacity, 0, bytes(capacity * BITS_PER_ID // 8))
+
+    @classmethod
+    def of_bits(cls, capacity: int, count: int, bits: bytes) -> IdFilter:
+        return cls(capacity, count, base64.b64encode(bits).decode("ascii"))
+
+    @property
+    def bits(self) -> bytes:
+        return base64.b64decode(self.text)
+
+    @functools.cached_property
+    def _size(self) -> int:
+        """Bits in the filter: the decoded length of ``text`` (4 characters per 3 bytes, less padding)."""
+        return (len(self.text) // 4 * 3 - self.text[-2:].count("=")) * 8
 
     def _positions(self, key: str) -> Iterator[int]:
         digest = hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()
         h1, h2 = int.from_bytes(digest[:8], "big"), int.from_bytes(digest[8:], "big") | 1
-        m = len(self.bits) * 8
+        m = self._size
         return ((h1 + i * h2) % m for i in range(HASHES))
 
     def might_hold(self, key: str) -> bool:
-        bits = self.bits
-        return all(bits[p >> 3] >> (p & 7) & 1 for p in self._positions(key))
+        text = self.text
+        for p in self._positions(key):
+            byte = p >> 3
+            group = byte // 3
+            chunk = binascii.a2b_base64(text[4 * group:4 * group + 4])
+            if not chunk[byte - 3 * group] >> (p & 7) & 1:
+                return False
+        return True
 
     def adding(self, ids: Iterable[str]) -> IdFilter | None:
         """This filter with ``ids`` too; ``None`` if it would be over capacity (rebuild it larger)."""
@@ -81,14 +110,14 @@ class IdFilter:
         for key in listed:
             for p in self._positions(key):
                 bits[p >> 3] |= 1 << (p & 7)
-        return IdFilter(self.capacity, self.count + len(listed), bytes(bits))
+        return IdFilter.of_bits(self.capacity, self.count + len(listed), bytes(bits))
 
     def to_state(self) -> dict[str, Any]:
-        return {"capacity": self.capacity, "count": self.count, "bits": base64.b64encode(self.bits).decode()}
+        return {"capacity": self.capacity, "count": self.count, "bits": self.text}
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> IdFilter:
-        return cls(int(state["capacity"]), int(state["count"]), base64.b64decode(state["bits"]))
+        return cls(int(state["capacity"]), int(state["count"]), str(state["bits"]))
 
 
 def named(records: Mapping[K, V], *names: str) -> Iterable[V]:
@@ -114,13 +143,20 @@ def live_values(records: Mapping[K, V]) -> list[V]:
 
 
 class ArchivedMap(dict[K, V]):
-    """A ``dict`` of an aggregate's records, of which the archived ones are fetched back on first use."""
+    """A ``dict`` of an aggregate's records, of which the archived ones are fetched back on first use.
+
+    With ``rows`` (a :class:`RowCodec`), values may still be rows (``list``) as the snapshot held them:
+    every read gives the record (decoded once, in place); :meth:`live_rows` gives rows, for the hot paths
+    that look at a field of every live record (clearing order, a document number).
+    """
 
     def __init__(self, live: Mapping[K, V], archive: IdFilter | None,
-                 fetch: Callable[[], Mapping[K, V]] | None) -> None:
+                 fetch: Callable[[], Mapping[K, V]] | None, rows: RowCodec[V] | None = None) -> None:
         super().__init__(live)
         self.archive = archive  #: which ids may be archived; ``None`` once fetched back
         self.fetch = fetch
+        self.rows = rows
+        self._raw = rows is not None  #: whether a value may still be a row
 
     @property
     def is_pruned(self) -> bool:
@@ -135,16 +171,41 @@ class ArchivedMap(dict[K, V]):
         """Whether an archived record may have ``name`` (its document number: see ``archive_names``)."""
         return self.archive is not None and self.archive.might_hold(NAME + name)
 
+    def _decoded(self, key: K, value: Any) -> V:
+        if type(value) is list and self.rows is not None:
+            value = self.rows.from_row(value)
+            dict.__setitem__(self, key, value)
+        return value  # type: ignore[no-any-return]
+
+    def _decode_all(self) -> None:
+        if self._raw:
+            for key, value in list(dict.items(self)):
+                self._decoded(key, value)
+            self._raw = False
+
     def live_values(self) -> list[V]:
         """The records not archived (all of them once fetched back): only for callers to whom an archived
         record, settled and unreferenced, makes no difference."""
+        self._decode_all()
         return list(dict.values(self))
 
     def live_items(self) -> list[tuple[K, V]]:
+        self._decode_all()
         return list(dict.items(self))
 
+    def live_rows(self) -> list[list[Any]]:
+        """The records not archived as rows (see :class:`RowCodec`), in the map's order, none decoded."""
+        if self.rows is None:
+            raise TypeError("this map keeps no rows")
+        to_row = self.rows.to_row
+        return [v if type(v) is list else to_row(v) for v in dict.values(self)]  # type: ignore[misc]
+
     def materialise(self) -> None:
-        """Fetch the archived records back, in the order the full replay holds them."""
+        """Fetch the archived records back, in the order the full replay holds them; every row decoded."""
+        self._decode_all()
+        self._fetch_archive()
+
+    def _fetch_archive(self) -> None:
         if self.archive is None:
             return
         if self.fetch is None:
@@ -159,54 +220,60 @@ class ArchivedMap(dict[K, V]):
 
     # -- lookups: exact without fetching when the id is live or surely never archived ---------------------
 
+    def __getitem__(self, key: K) -> V:
+        value = dict.__getitem__(self, key)  # a missing key goes to __missing__
+        return self._decoded(key, value) if self._raw else value
+
     def __missing__(self, key: K) -> V:
         if self.may_be_archived(key):
-            self.materialise()
+            self._fetch_archive()
             if dict.__contains__(self, key):
-                return dict.__getitem__(self, key)
+                return self._decoded(key, dict.__getitem__(self, key))
         raise KeyError(key)
 
     def get(self, key: K, default: Any = None) -> Any:
         if self.may_be_archived(key):
-            self.materialise()
-        return dict.get(self, key, default)
+            self._fetch_archive()
+        if not dict.__contains__(self, key):
+            return default
+        return self._decoded(key, dict.__getitem__(self, key))
 
     def __contains__(self, key: object) -> bool:
         if self.may_be_archived(key):
-            self.materialise()
+            self._fetch_archive()
         return dict.__contains__(self, key)
 
     def __setitem__(self, key: K, value: V) -> None:
         # An archived record replaced without being read (nothing does that today) would otherwise move to
         # the end of the live records, out of the order the full replay gives.
         if self.may_be_archived(key):
-            self.materialise()
+            self._fetch_archive()
         dict.__setitem__(self, key, value)
 
     def __delitem__(self, key: K) -> None:
         if self.may_be_archived(key):
-            self.materialise()
+            self._fetch_archive()
         dict.__delitem__(self, key)
 
     def clear(self) -> None:
         dict.clear(self)
-        self.archive, self.fetch = None, None
+        self.archive, self.fetch, self._raw = None, None, False
 
     # -- everything that reads the whole map fetches the archived records first ---------------------------
     def __iter__(self) -> Iterator[K]:
-        self.materialise()
+        self._fetch_archive()
         return dict.__iter__(self)
 
     def __reversed__(self) -> Iterator[K]:
-        self.materialise()
+        self._fetch_archive()
         return dict.__reversed__(self)
 
     def __len__(self) -> int:
-        self.materialise()
+        self._fetch_archive()
         return dict.__len__(self)
 
     def keys(self) -> KeysView[K]:  # type: ignore[override]
-        self.materialise()
+        self._fetch_archive()
         return dict.keys(self)
 
     def values(self) -> ValuesView[V]:  # type: ignore[override]

@@ -15,6 +15,13 @@ good (``settled_for_good()``, e.g. a contract account's cleared items and old pa
 the state keeps their ids under :data:`ARCHIVE`, and the restored aggregate holds an
 :class:`~ledger.core.archive.ArchivedMap` that fetches them back, by replaying the aggregate's events up
 to the snapshot, the moment anything asks for one. :meth:`StampedSnapshot.take` still takes everything.
+
+A pruned snapshot also keeps what the aggregate names in ``compact_records`` as rows of plain JSON values
+(:mod:`ledger.core.rows`): an account's open items (read back as an :class:`ArchivedMap` whose rows become
+items when read: a payment of the oldest bill decodes that one), its mandate's history and its dunning
+steps (read back as a :class:`~ledger.core.rows.RowTuple`, each entry decoded when read, and written into
+the next snapshot as the rows they were read from). A row is written only if it reads back as its very
+record; otherwise the map or tuple is written as before.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import EventStore, IntegrityError
 from eventsourcing.utils import resolve_topic
 
-from ledger.core.archive import NAME, ArchivedMap, IdFilter
+from ledger.core.archive import NAME, ArchivedMap, IdFilter, RowCodec, RowTuple
 from ledger.core.saving import CollectingApplication
 
 _log = logging.getLogger(__name__)
@@ -44,6 +51,11 @@ _log = logging.getLogger(__name__)
 STAMP = "_code_"
 #: The key of the archived records' ids in a pruned snapshot's state: ``{map name: joined ids}``.
 ARCHIVE = "_archive_"
+
+#: The key of what a snapshot keeps as rows (``compact_records``: see :class:`~ledger.core.archive.RowCodec`):
+#: ``{name: "map"}`` for a map (read back as an :class:`ArchivedMap`, each row when used), ``"tuple"`` for
+#: a tuple (read back as a :class:`~ledger.core.archive.RowTuple`, decoded whole when first read).
+COMPACT = "_rows_"
 
 #: Gives an aggregate's events up to a version (the application's event store), to fetch archives back.
 History = Callable[[UUID, int], Iterable[Any]]
@@ -95,6 +107,9 @@ class StampedSnapshot(Snapshot):
             if isinstance(value, ArchivedMap):
                 value.materialise()
         snapshot = super().take(aggregate)
+        for name, value in snapshot.state.items():
+            if isinstance(value, RowTuple):
+                snapshot.state[name] = value.records()
         snapshot.state[STAMP] = code_stamp(type(aggregate))
         return snapshot
 
@@ -104,35 +119,78 @@ class StampedSnapshot(Snapshot):
         settled_for_good = getattr(aggregate, "settled_for_good", None)
         snapshot = super().take(aggregate)
         snapshot.state[STAMP] = code_stamp(type(aggregate))
-        if settled_for_good is None:
-            return snapshot
-        settled: dict[str, set[str]] = settled_for_good()
-        filters = _filters(aggregate, settled)
-        if filters is None:  # a filter is full: rebuilt larger from every archived id, once fetched back
-            for name in settled:
-                records = vars(aggregate)[name]
-                if isinstance(records, ArchivedMap):
-                    records.materialise()
-            settled = settled_for_good()
-            filters = _filters(aggregate, settled)
-        archive: dict[str, Any] = {}
-        for name, ids in settled.items():
-            snapshot.state[name] = {k: v for k, v in _live(vars(aggregate)[name]) if k not in ids}
-            if filters is not None and filters[name] is not None:
-                archive[name] = filters[name].to_state()  # type: ignore[union-attr]
-        if archive:
-            snapshot.state[ARCHIVE] = archive
+        if settled_for_good is not None:
+            _prune(aggregate, snapshot, settled_for_good)
+        _compact(aggregate, snapshot.state)
         return snapshot
 
     def mutate(self, _: None) -> Any:
-        state = {k: v for k, v in self.state.items() if k not in (STAMP, ARCHIVE)}
+        state = {k: v for k, v in self.state.items() if k not in (STAMP, ARCHIVE, COMPACT)}
         archive: dict[str, Any] = self.state.get(ARCHIVE) or {}
+        compact: dict[str, str] = self.state.get(COMPACT) or {}
+        codecs = getattr(resolve_topic(self.topic), "compact_records", {}) if compact else {}
         history = _HISTORIES.get(id(self))
         fetch = _fetcher(history, self.originator_id, self.originator_version) if history else None
-        for name, ids in archive.items():
-            state[name] = ArchivedMap(state[name], IdFilter.from_state(ids),
-                                      _field(fetch, name) if fetch else None)
+        for name, kind in compact.items():
+            if kind == "tuple":
+                state[name] = RowTuple(state[name], codecs[name])
+        for name in dict.fromkeys((*archive, *(n for n, k in compact.items() if k == "map"))):
+            codec = codecs[name] if name in compact else None
+            records = {row[0]: row for row in state[name]} if codec is not None else state[name]
+            ids = archive.get(name)
+            state[name] = ArchivedMap(records, IdFilter.from_state(ids) if ids is not None else None,
+                                      _field(fetch, name) if fetch and ids is not None else None, codec)
         return Snapshot.mutate(dataclasses.replace(self, state=state), None)
+
+
+def _prune(aggregate: Any, snapshot: Any, settled_for_good: Callable[[], dict[str, set[str]]]) -> None:
+    """Leave the records ``settled_for_good`` names out of ``snapshot``, their ids in its filters."""
+    settled: dict[str, set[str]] = settled_for_good()
+    filters = _filters(aggregate, settled)
+    if filters is None:  # a filter is full: rebuilt larger from every archived id, once fetched back
+        for name in settled:
+            records = vars(aggregate)[name]
+            if isinstance(records, ArchivedMap):
+                records.materialise()
+        settled = settled_for_good()
+        filters = _filters(aggregate, settled)
+    archive: dict[str, Any] = {}
+    for name, ids in settled.items():
+        snapshot.state[name] = {k: v for k, v in _live(vars(aggregate)[name]) if k not in ids}
+        if filters is not None and filters[name] is not None:
+            archive[name] = filters[name].to_state()  # type: ignore[union-attr]
+    if archive:
+        snapshot.state[ARCHIVE] = archive
+
+
+def _compact(aggregate: Any, state: dict[str, Any]) -> None:
+    """Write the maps the aggregate keeps rows of (``compact_records``) as rows, if each row reads back
+    as its very record (else the map is written as before: never a different value)."""
+    kinds: dict[str, str] = {}
+    for name, codec in getattr(aggregate, "compact_records", {}).items():
+        records = state.get(name)
+        rows = None
+        if isinstance(records, dict):
+            rows, kind = _rows(codec, _live(records), keyed=True), "map"
+        elif type(records) is tuple:
+            rows, kind = _rows(codec, list(enumerate(records)), keyed=False), "tuple"
+        elif isinstance(records, RowTuple):  # unchanged since the snapshot it was read from
+            rows, kind = records.rows, "tuple"
+        if rows is not None:
+            state[name] = rows
+            kinds[name] = kind
+    if kinds:
+        state[COMPACT] = kinds
+
+
+def _rows(codec: RowCodec[Any], records: list[tuple[Any, Any]], *, keyed: bool) -> list[list[Any]] | None:
+    rows = []
+    for key, record in records:
+        row = codec.to_row(record)
+        if (keyed and row[0] != key) or codec.from_row(row) != record:
+            return None
+        rows.append(row)
+    return rows
 
 
 #: The history each snapshot read from the store may fetch archives from, by the snapshot's id() while it

@@ -47,7 +47,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.accounts.clearing import Allocation, ItemKind, OpenItem, apply_allocations, total
 from ledger.core import chart
-from ledger.core.archive import live_values
+from ledger.core.archive import RowTuple, appended, live_values
 from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.money import Posting, entry
 from ledger.dunning import DunningProposal, DunningState, Lock, LockKind
@@ -117,7 +117,7 @@ class Dunning(Aggregate):
     last_dunning_on: date | None = None
     interest_charged_until: date | None = None
     dunned_items: tuple[str, ...] = ()
-    dunning_steps: tuple[StepRecord, ...] = ()
+    dunning_steps: tuple[StepRecord, ...] | RowTuple[StepRecord] = ()  # rows, read from a snapshot
     locks: tuple[HeldLock, ...] = ()
     dunning_procedure: str | None = None
 
@@ -305,7 +305,7 @@ class Dunning(Aggregate):
         self.interest_charged_until = interest_until if interest_until is not None else charged
         earlier = self.dunned_items if episode_open else ()
         self.dunned_items = tuple(dict.fromkeys((*earlier, *item_ids)))
-        self.dunning_steps = (*self.dunning_steps, record)
+        self.dunning_steps = appended(self.dunning_steps, record)  # rows from a snapshot stay rows
 
     def reverse_dunning_step(self, step_id: str, reversed_on: date, reason: str) -> None:
         """Compensate the latest live step: close its fee and interest, restore the level before it."""

@@ -75,6 +75,6 @@ def dunning_overview(account: Dunning, procedure: Procedure, today: date, rates:
         interest_accrued=accrued,
         interest_charged_until=state.interest_charged_until,
         locks=account.dunning_locks(today),
-        steps=account.dunning_steps,
+        steps=tuple(account.dunning_steps),
         plan=account.plan,
     )
