@@ -314,10 +314,16 @@ def test_an_archived_map_fetches_back_for_anything_that_reads_every_record() -> 
         read(m)
         assert len(fetched) == n + 1 and not m.is_pruned and dict(m) == full and list(m) == list(full)
     m = pruned()
-    m["i1"] = -1  # fetched back first, so the record keeps its place
+    m["i1"] = -1  # replaced without being read: not fetched now, and it keeps its place when it is
+    assert m.is_pruned and not fetched[n + 1:]
     assert m["i1"] == -1 and list(m.items()) == list({**full, "i1": -1}.items())
     m = pruned()
-    m["new"] = 7  # a new id never fetches back (unless the filter wrongly says "maybe")
+    m["new"] = 7  # a new id never fetches back
     assert m.is_pruned and m["new"] == 7 and m == {**full, "new": 7} and list(m)[-1] == "new"
+    ghost = ArchivedMap(dict(full), IdFilter.sized_for(1).adding(["ghost"]), fetch)  # "maybe", wrongly
+    before = len(fetched)
+    ghost["ghost"] = 9  # the filter's false positive costs no fetch
+    assert ghost.is_pruned and len(fetched) == before and ghost["ghost"] == 9
+    assert list(ghost.items()) == [*full.items(), ("ghost", 9)]  # where the full replay has it
     with pytest.raises(ArchiveUnavailable):
         ArchivedMap({}, IdFilter.sized_for(1).adding(["a"]), None).materialise()
