@@ -22,7 +22,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import ConnectionUnavailableError, IntegrityError, Transcoder
 
 from ledger.access.answers import AnswerHandlers
 from ledger.access.handlers import AccessHandlers
@@ -285,7 +285,10 @@ class Saldo(SnapshottingApplication):
                         else None
                 else:
                     self._local.written_through = None
-            except IntegrityError:
+            except (IntegrityError, ConnectionUnavailableError):
+                # A lost race, or no turn at the store's one writer connection within its pool timeout
+                # (SQLite: eventsourcing's pool has a single writer): nothing was written either way, so
+                # the batch is run again from fresh state until the contention limit, then 503.
                 races += 1
                 self._wait_after_race(races, deadline)
                 continue
