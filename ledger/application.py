@@ -271,7 +271,12 @@ class Saldo(SnapshottingApplication):
         actor = self._acting(actor)
         deadline, races = self.monotonic() + MAX_CONTENTION_WAIT_S, 0
         while True:
-            items, aggregates, newly_refused = self._run_batch(batch, refused, then, actor)
+            try:
+                items, aggregates, newly_refused = self._run_batch(batch, refused, then, actor)
+            except ConnectionUnavailableError:  # no connection in the pool's time: contention, as below
+                races += 1
+                self._wait_after_race(races, deadline)
+                continue
             if newly_refused:
                 # A refused command may have changed shared aggregates before it failed (a number drawn):
                 # discard the whole unit of work and run the batch again without it (at most once per
@@ -279,16 +284,13 @@ class Saldo(SnapshottingApplication):
                 refused.update(newly_refused)
                 continue
             try:
-                if aggregates:
+                if aggregates:  # (nothing saved: written_through stays None, as set above)
                     recordings = self.save(*aggregates)
-                    self._local.written_through = max(r.notification.id for r in recordings) if recordings \
-                        else None
-                else:
-                    self._local.written_through = None
+                    self._local.written_through = max((r.notification.id for r in recordings), default=None)
             except (IntegrityError, ConnectionUnavailableError):
-                # A lost race, or no turn at the store's one writer connection within its pool timeout
-                # (SQLite: eventsourcing's pool has a single writer): nothing was written either way, so
-                # the batch is run again from fresh state until the contention limit, then 503.
+                # A lost race, or no connection within the pool's timeout (SQLite: eventsourcing's pool
+                # has one writer and a bounded number of readers): nothing was written either way, so the
+                # batch is run again from fresh state until the contention limit, then 503.
                 races += 1
                 self._wait_after_race(races, deadline)
                 continue

@@ -124,6 +124,17 @@ def test_no_turn_at_the_writer_is_waited_out_like_a_lost_race(clerk: Clerk,
     result = app.execute(pmt.RecordPayment(account, Decimal("5.00"), date(2026, 3, 2)), "busy-writer")
     assert busy == [0] and result["payment_id"]
     assert app.repository.get(account).payments  # booked once the writer was free
+    real_preload, readers_busy = app._preload, [2]
+
+    def preload(*args: Any) -> None:  # no reader connection free in the pool's time, twice
+        if readers_busy[0]:
+            readers_busy[0] -= 1
+            raise ConnectionUnavailableError("Timed out waiting for connection pool semaphore")
+        real_preload(*args)
+
+    monkeypatch.setattr(app, "_preload", preload)
+    assert app.execute(pmt.RecordPayment(account, Decimal("4.00"), date(2026, 3, 2)), "busy-readers")
+    assert readers_busy == [0]
     busy[0] = 10**6  # never free: refused in time, nothing written
     before = app.recorder.max_notification_id()
     fake = _FakeTime()
