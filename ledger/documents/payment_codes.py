@@ -45,12 +45,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from schwifty import IBAN
 from stdnum.exceptions import ValidationError
 from stdnum.it import iva
 
 from ledger.accounts.references import fi, it_pagopa, rf
 from ledger.core.errors import InvalidInput
+from ledger.core.money import CENT
+from ledger.parties.identifiers import InvalidIdentifier, validate_iban
 
 #: EPC069-12 §3: the payload may hold at most 331 bytes.
 EPC_MAX_PAYLOAD_BYTES = 331
@@ -62,7 +63,6 @@ EPC_MAX_TEXT_CHARS = 140
 EPC_MAX_AMOUNT = Decimal("999999999.99")
 #: The Finnish barcode's euro field has six digits; a larger amount is printed as zeros (the guide, §5.3).
 FI_MAX_AMOUNT = Decimal("999999.99")
-CENT = Decimal("0.01")
 
 
 def _cents(amount: Decimal, field: str, maximum: Decimal) -> int:
@@ -72,11 +72,12 @@ def _cents(amount: Decimal, field: str, maximum: Decimal) -> int:
     return int(amount * 100)
 
 
-def _iban(iban: str, field: str = "iban") -> IBAN:
+def _iban(iban: str) -> str:
+    """The IBAN in electronic form (:func:`~ledger.parties.identifiers.validate_iban`), or InvalidInput."""
     try:
-        return IBAN(iban)
-    except ValueError as e:
-        raise InvalidInput(f"{iban!r} is not a valid IBAN: {e}", field) from e
+        return validate_iban(iban)
+    except InvalidIdentifier as e:
+        raise InvalidInput(f"{iban!r} is not a valid IBAN: {e}", "iban") from e
 
 
 def epc_qr(name: str, iban: str, amount: Decimal, *, reference: str | None = None, text: str | None = None,
@@ -94,7 +95,7 @@ def epc_qr(name: str, iban: str, amount: Decimal, *, reference: str | None = Non
         raise InvalidInput(f"{reference!r} is not an RF creditor reference", "reference") from e
     cents = _cents(amount, "amount", EPC_MAX_AMOUNT)
     euros = f"{cents // 100}.{cents % 100:02d}".rstrip("0").rstrip(".")
-    lines = ["BCD", "002", "1", "SCT", bic or "", name.strip(), _iban(iban).compact, f"EUR{euros}", "",
+    lines = ["BCD", "002", "1", "SCT", bic or "", name.strip(), _iban(iban), f"EUR{euros}", "",
              structured, text or ""]
     payload = "\n".join(lines).rstrip("\n")
     if len(payload.encode("utf-8")) > EPC_MAX_PAYLOAD_BYTES:
@@ -105,12 +106,12 @@ def epc_qr(name: str, iban: str, amount: Decimal, *, reference: str | None = Non
 def fi_virtual_barcode(iban: str, amount: Decimal, reference: str, due: date | None) -> str:
     """The 54-digit Finnish virtual barcode: version 4 for a viitenumero, 5 for an RF reference."""
     account = _iban(iban)
-    if account.country_code != "FI":
-        raise InvalidInput(f"the Finnish bank barcode needs a Finnish IBAN, not {account.compact}", "iban")
+    if not account.startswith("FI"):
+        raise InvalidInput(f"the Finnish bank barcode needs a Finnish IBAN, not {account}", "iban")
     cents = 0 if amount > FI_MAX_AMOUNT else _cents(amount, "amount", FI_MAX_AMOUNT)
     money = f"{cents // 100:06d}{cents % 100:02d}"
     day = due.strftime("%y%m%d") if due is not None else "000000"
-    digits = account.compact[2:]
+    digits = account[2:]
     try:
         if reference.strip().upper().startswith("RF"):
             ref = rf.validate(reference)
