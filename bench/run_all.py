@@ -62,47 +62,37 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
 
 
-def _kept_summary() -> str:
+def _previous_sections() -> list[str]:
+    """The ``## `` sections of the previous BENCHMARKS.md, each as it stands there (its newline included)."""
+    path = ROOT / "BENCHMARKS.md"
+    if not path.exists():
+        return []
+    parts = path.read_text(encoding="utf-8").split("\n## ")[1:]
+    return [f"## {part}\n" for part in parts[:-1]] + [f"## {part}" for part in parts[-1:]]
+
+
+def _kept_summary(previous: list[str]) -> str:
     """The hand-written summary table of the previous file, kept (and marked) until someone updates it."""
-    path = ROOT / "BENCHMARKS.md"
-    if not path.exists():
-        return ""
-    text = path.read_text(encoding="utf-8")
-    start = text.find("## Summary")
-    if start < 0:
-        return ""
-    end = text.find("\n## ", start + 1)
-    block = text[start:end + 1] if end >= 0 else text[start:]
-    if "(from an earlier run)" not in block:
-        block = block.replace("## Summary of this run", "## Summary of this run (from an earlier run)", 1)
-    return block + "\n"
+    for block in previous:
+        if block.startswith("## Summary"):
+            if "(from an earlier run)" not in block:
+                block = block.replace("## Summary of this run",
+                                      "## Summary of this run (from an earlier run)", 1)
+            return block + "\n"
+    return ""
 
 
-def _kept_mutation_section() -> str:
+def _kept_mutation_section(previous: list[str]) -> str:
     """The mutation score ``make mutate`` wrote (tests/mutation/score.py), kept as it is: not a benchmark."""
-    path = ROOT / "BENCHMARKS.md"
-    if not path.exists():
-        return ""
-    text = path.read_text(encoding="utf-8")
-    start = text.find("## Mutation testing")
-    if start < 0:
-        return ""
-    end = text.find("\n## ", start + 1)
-    return "\n" + (text[start:end + 1] if end >= 0 else text[start:])
+    return next(("\n" + block for block in previous if block.startswith("## Mutation testing")), "")
 
 
-def _kept_by_hand(written: set[str]) -> str:
+def _kept_by_hand(previous: list[str], written: set[str]) -> str:
     """Sections of the previous file that no benchmark here writes (paired before/after runs, profiles),
     kept as they are: a benchmark run must not erase the evidence a change was measured with."""
-    path = ROOT / "BENCHMARKS.md"
-    if not path.exists():
-        return ""
-    text, kept = path.read_text(encoding="utf-8"), []
-    for block in text.split("\n## ")[1:]:
-        title = block.split("\n", 1)[0].strip()
-        if title in written or title.startswith(("Summary of this run", "Mutation testing")):
-            continue
-        kept.append("## " + block.rstrip("\n") + "\n")
+    kept = [block.rstrip("\n") + "\n" for block in previous
+            if block[3:].split("\n", 1)[0].strip() not in written
+            and not block.startswith(("## Summary of this run", "## Mutation testing"))]
     return "\n".join(kept)
 
 
@@ -123,7 +113,9 @@ def main() -> int:
     header = (f"# Benchmarks\n\nLatest run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}.\n"
               "Every figure is a ratio to a limit measured in the same run (see each script's docstring);"
               " the machine is shared, so absolute rates vary between runs.\n\n")
-    kept = _kept_summary(), _kept_by_hand({title for title, _ in BENCHES}), _kept_mutation_section()
+    previous = _previous_sections()
+    kept = (_kept_summary(previous), _kept_by_hand(previous, {title for title, _ in BENCHES}),
+            _kept_mutation_section(previous))
     report = header + kept[0] + "\n".join(sections) + ("\n" + kept[1] if kept[1] else "") + kept[2]
     write_atomically(ROOT / "BENCHMARKS.md", report.encode("utf-8"))
     return 1 if failed else 0
