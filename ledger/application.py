@@ -273,24 +273,19 @@ class Saldo(SnapshottingApplication):
         while True:
             try:
                 items, aggregates, newly_refused = self._run_batch(batch, refused, then, actor)
-            except ConnectionUnavailableError:  # no connection in the pool's time: contention, as below
-                races += 1
-                self._wait_after_race(races, deadline)
-                continue
-            if newly_refused:
-                # A refused command may have changed shared aggregates before it failed (a number drawn):
-                # discard the whole unit of work and run the batch again without it (at most once per
-                # command, so this ends).
-                refused.update(newly_refused)
-                continue
-            try:
+                if newly_refused:
+                    # A refused command may have changed shared aggregates before it failed (a number
+                    # drawn): discard the whole unit of work and run the batch again without it (at most
+                    # once per command, so this ends).
+                    refused.update(newly_refused)
+                    continue
                 if aggregates:  # (nothing saved: written_through stays None, as set above)
                     recordings = self.save(*aggregates)
                     self._local.written_through = max((r.notification.id for r in recordings), default=None)
             except (IntegrityError, ConnectionUnavailableError):
                 # A lost race, or no connection within the pool's timeout (SQLite: eventsourcing's pool
-                # has one writer and a bounded number of readers): nothing was written either way, so the
-                # batch is run again from fresh state until the contention limit, then 503.
+                # has one writer and a bounded number of readers), reading or saving: nothing was written,
+                # so the batch is run again from fresh state until the contention limit, then 503.
                 races += 1
                 self._wait_after_race(races, deadline)
                 continue
