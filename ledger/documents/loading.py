@@ -10,6 +10,7 @@ which the recorded hash then shows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
 
@@ -56,8 +57,22 @@ def readings_of(ws: Workspace[Any], invoice: Invoice) -> dict[str, RegisterReadi
     return found
 
 
-def load_invoice_document(ws: Workspace[Any], number: str) -> InvoiceDocument:
-    """The printed document of invoice or credit note ``number``, from the store."""
+@dataclass(frozen=True, slots=True)
+class InvoiceFacts:
+    """Everything an issued document's renderings are made from (the PDF, the e-invoices), read as it
+    was when the document was issued: the invoice, its account and partner then, the company, the
+    readings its lines name, and the (mandate reference, debtor IBAN) it is collected under, if any."""
+
+    invoice: Invoice
+    account: ContractAccount
+    partner: BusinessPartner
+    company: CompanyConfig
+    readings: dict[str, RegisterReading]
+    mandate: tuple[str, str] | None
+
+
+def load_invoice_facts(ws: Workspace[Any], number: str) -> InvoiceFacts:
+    """The facts of invoice or credit note ``number``, from the store (NotFound if there is none)."""
     invoice = find_invoice(ws, number)
     account = as_of(ws, invoice.account_id, invoice.created_on)
     if not isinstance(account, ContractAccount):  # pragma: no cover - a document's account exists before it
@@ -71,5 +86,10 @@ def load_invoice_document(ws: Workspace[Any], number: str) -> InvoiceDocument:
     if (account.payment_method is PaymentMethod.DIRECT_DEBIT and mandate is not None
             and mandate.status is MandateStatus.ACTIVE):
         collected = (mandate.reference, mandate.debtor_iban)
-    return invoice_document(invoice, account.name, partner, company, readings_of(ws, invoice),
-                            mandate=collected)
+    return InvoiceFacts(invoice, account, partner, company, readings_of(ws, invoice), collected)
+
+
+def load_invoice_document(ws: Workspace[Any], number: str) -> InvoiceDocument:
+    """The printed document of invoice or credit note ``number``, from the store."""
+    f = load_invoice_facts(ws, number)
+    return invoice_document(f.invoice, f.account.name, f.partner, f.company, f.readings, mandate=f.mandate)
