@@ -34,6 +34,7 @@ from ledger.billing import commands as b
 from ledger.billing.rating import (
     Demand,
     Excise,
+    FlatEnergy,
     PerUnitCharge,
     SpotIndexed,
     StandingCharge,
@@ -73,8 +74,27 @@ def _italian_time_of_use(version_id: str, valid_from: date, f1: str, f2: str, f3
     )
 
 
+def _standard(country: str, vat: str, unit: str, price: str) -> TariffVersion:
+    """``<country>-STD-2026``: the standard offer the demo's 50 original contracts are signed on (api.demo),
+    priced as their manual bills are (a standing charge a day, one energy price, a network charge), so a
+    billing run bills them on from the contracts' start."""
+    return TariffVersion(
+        f"{country}-STD-2026",
+        "2025-11",
+        date(2025, 11, 1),
+        None,
+        "EUR",
+        D(vat),
+        (StandingCharge(D("0.3120")), FlatEnergy(D(price)), PerUnitCharge("network", D("0.0410"))),
+        unit,
+    )
+
+
 def tariffs() -> list[tuple[TariffVersion, str | None]]:
     return [
+        (_standard("IT", "10", "kWh", "0.1380"), None),
+        (_standard("ES", "10", "m3", "1.4500"), None),
+        (_standard("FI", "25.5", "kWh", "0.1380"), None),
         (_italian_time_of_use("2026-01", date(2026, 1, 1), "0.1520", "0.1410", "0.1190"), None),
         (_italian_time_of_use("2026-02-15", date(2026, 2, 15), "0.1610", "0.1480", "0.1230"), None),
         (

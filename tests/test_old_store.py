@@ -268,11 +268,37 @@ def _with_issue10_refund(journal: list[list[str]],
     return fixed, sorted([*accounts, *ISSUE10_NEW_AGGREGATES])
 
 
+#: Issue 14: the billing demo defines the standard tariffs its 50 original contracts name (IT-, ES-,
+#: FI-STD-2026; api.billing_demo._standard), so they can be billed: three tariffs of one version each and
+#: their idempotency records, nine events written before the billing demo's invoices, whose journal
+#: entries (from the first line at or after this cursor) are nine positions later; nothing else moves.
+ISSUE14_ENTRY_SHIFT = ("2074", 9)
+ISSUE14_NEW_AGGREGATES = [
+    ["4ca5e691-9508-54cf-a0c3-5496ace73a8e", "IdempotencyRecord", "1"],
+    ["7b2961a4-1970-5395-b322-1d4b629730ef", "IdempotencyRecord", "1"],
+    ["95b54639-d0d5-5c16-978a-8a91af0fcfda", "Tariff", "2"],
+    ["b443dd92-e1fa-5463-8f42-8b01ea30484e", "Tariff", "2"],
+    ["bfdc2a6e-d4c5-5201-a39b-37b9d571b21d", "IdempotencyRecord", "1"],
+    ["f0a3cbee-f9bd-530a-94ee-9b134e559034", "Tariff", "2"],
+]
+
+
+def _with_issue14_tariffs(journal: list[list[str]], aggregates: list[list[str]]
+                          ) -> tuple[list[list[str]], list[list[str]]]:
+    header, (first, shift) = journal[0], ISSUE14_ENTRY_SHIFT
+    fixed = [journal[0]] + [
+        [*row[:header.index("entry")], str(int(row[header.index("entry")]) + shift),
+         *row[header.index("entry") + 1:]] if int(row[0]) >= int(first) else row
+        for row in journal[1:]]
+    return fixed, sorted([*aggregates, *ISSUE14_NEW_AGGREGATES])
+
+
 def test_the_demo_written_today_gives_the_journal_written_before_the_move(tmp_path: Path) -> None:
     """The same commands through today's code give the same journal, line for line and cent for cent,
     but for the cents issue 9 corrects (ISSUE9_JOURNAL: one invoice whose old lines did not add up), the
     two events its instalment references add (ISSUE9_ENTRY_SHIFT) and the money the plan's cancellation
-    moves since issue 11 (ISSUE11_CANCELLATION).
+    moves since issue 11 (ISSUE11_CANCELLATION), and the standard tariffs the demo defines since issue 14
+    (ISSUE14_ENTRY_SHIFT).
 
     Only the time each event was recorded differs (it is the wall clock at recording).
     """
@@ -290,8 +316,8 @@ def test_the_demo_written_today_gives_the_journal_written_before_the_move(tmp_pa
     today = without_record_time((tmp_path / "journal.csv").read_text(encoding="utf-8"))
     frozen = _with_issue11_books((FIXTURE / "journal.csv").read_text(encoding="utf-8")).decode("utf-8")
     aggregates = json.loads(gzip.decompress((FIXTURE / "aggregates.json.gz").read_bytes()))
-    before, accounts = _with_issue10_refund(*_with_issue11_cancellation(*_with_issue9_cents(
-        without_record_time(frozen), aggregates)))
+    before, accounts = _with_issue14_tariffs(*_with_issue10_refund(*_with_issue11_cancellation(
+        *_with_issue9_cents(without_record_time(frozen), aggregates))))
     assert len(today) > 1000
     assert today == before
     assert json.loads((tmp_path / "aggregates.json").read_text(encoding="utf-8")) == accounts

@@ -122,7 +122,9 @@ def cmd_billing(svc: Services, args: argparse.Namespace) -> int:
         print(e, file=sys.stderr)
         return 2
     _print_report(report, args.drafts if args.simulate else 0)
-    return 0
+    # A run that could not bill a contract exits 1, so a scheduler or a script notices (issue 14); what
+    # it billed stays billed, and the problems are listed above and in the run's status.
+    return 1 if report.errors else 0
 
 
 def add_commands(sub: Any) -> None:

@@ -10,10 +10,12 @@ import pytest
 from api import billing_demo
 from api.bootstrap import Services
 from api.cli import main
-from api.demo import load_demo
+from api.demo import load_demo, portfolio
+from ledger.accounts import commands as ac
 from ledger.accounts.invoice import Invoice, document_id
 from ledger.billing.rating import FlatEnergy
 from ledger.billing.records import ContractBilling
+from ledger.billing.run import run_billing
 from tests.billing.helpers import BillingClerk, D, pod
 
 
@@ -86,3 +88,35 @@ def test_the_billing_demo_is_billed_by_a_run_and_loads_idempotently(services: Se
     assert flats[1:4] == ["energy: block 1", "energy: block 2", "energy: block 3"]
     assert documents["hotels"].contract_id is None and len({li.site for li in documents["hotels"].lines}) == 2
     assert all(li.note.startswith("estimated") for li in documents["newhome"].lines)
+
+
+def test_a_billing_run_with_errors_exits_non_zero(
+    biller: BillingClerk, store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 14: a run that could not bill a contract ends with exit code 1, so a scheduler notices; the
+    contracts it did bill stay billed (errors are data, the run goes on)."""
+    biller.tariff("CLI", FlatEnergy(D("0.20")), vat="10")
+    account = biller.customer()
+    biller.contract(account, pod(), "CLI")
+    biller.contract(account, pod(), "NO-SUCH-TARIFF")
+    period = ["--period", "2026-01-01:2026-02-28"]
+    assert main(["--database-url", store_url, "billing", "simulate", *period]) == 1
+    assert main(["--database-url", store_url, "billing", "run", *period]) == 1
+    out, _ = capsys.readouterr()
+    assert "1 invoices" in out and "1 errors" in out and "NO-SUCH-TARIFF" in out
+
+
+def test_the_demo_portfolio_is_billable(services: Services) -> None:
+    """Issue 14: the demo's 50 original contracts name standard tariffs that the billing demo defines, so
+    the next bimonthly run bills them all (none reports a tariff without versions). (The billing demo's
+    spot-indexed workshop has hourly prices for January and February only, so it may report those.)"""
+    load_demo(services.app)
+    billing_demo.load_billing_demo(services)
+    services.projections.catch_up()
+    originals = {c.supply_point_id for _, c in portfolio() if isinstance(c, ac.SignContract)}
+    assert len(originals) == 50
+    report = run_billing(services.app, date(2026, 11, 1), date(2026, 12, 31), simulate=True)
+    issues = report.as_dict(0)["issues"]
+    assert [i for i in issues if i["supply_point"] in originals] == []
+    billed = {site for d in report.as_dict(len(originals) + 20)["drafts"] for site in d["sites"]}
+    assert originals <= billed
