@@ -12,22 +12,25 @@ import hashlib
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from api.bootstrap import build
 from api.documents.einvoice import EInvoiceFile
 from api.documents.einvoice.fatturapa import fatturapa, progressive
 from api.documents.einvoice.sdi_checks import sdi_check
-from api.documents.einvoice.validation import SCHEMA_ROOT, validate
+from api.documents.einvoice.validation import SCHEMA_ROOT, hardened_parser, validate
 from ledger.accounts import commands as ac
 from ledger.accounts.payment_references import ReferenceScheme
 from ledger.collections.commands import RegisterMandate
 from ledger.core.errors import InvalidInput
 from ledger.core.money import line_amount
-from ledger.documents.loading import load_invoice_facts
+from ledger.documents.loading import load_invoice_document, load_invoice_facts
+from ledger.parties import commands as pc
 from ledger.parties.company import CompanyConfig
-from ledger.parties.partner import PartnerKind
+from ledger.parties.partner import PartnerKind, PostalAddress
 from tests.clerk import Clerk
 from tests.documents_scenario import doc_clerk
 from tests.einvoice_scenario import billed, decimals, replaced, texts, xml
@@ -80,6 +83,7 @@ def test_a_b2c_invoice_is_valid_adds_up_and_passes_sdis_checks(doc_clerk: Clerk)
     assert texts(root, "//DettaglioPagamento/ModalitaPagamento/text()") == ["MP23"]
     assert texts(root, "//DettaglioPagamento/CodicePagamento/text()") == [issued["payment_reference"]]
     assert texts(root, "//DataScadenzaPagamento/text()") == [issued["due_date"]]
+    assert texts(root, "//DettaglioPagamento/IBAN/text()") == [facts.company.bank_account]
     assert decimals(root, "//ImportoPagamento/text()") == [Decimal(issued["gross"])]
 
 
@@ -96,14 +100,32 @@ def test_the_same_events_give_the_same_bytes(doc_clerk: Clerk, store_url: str) -
 
 def test_a_b2b_invoice_names_the_vat_number_and_the_recipient_code(doc_clerk: Clerk) -> None:
     with_code = billed(doc_clerk, "it-pagopa", PartnerKind.ORGANISATION,
-                       (BUSINESS_VAT, ("it.sdi", "M5UXCR1")), name="Officine Peloritane S.r.l.")
+                       (("it.sdi", "m5uxcr1"), BUSINESS_VAT), name="Officine Peloritane S.r.l.")
     root = xml(written(doc_clerk, with_code["number"]).content)
-    assert texts(root, "//CodiceDestinatario/text()") == ["M5UXCR1"]
+    assert texts(root, "//CodiceDestinatario/text()") == ["M5UXCR1"]  # registered as a tax id, normalised
+    # The courtesy PDF prints the VAT number as the customer's tax id, not the recipient code.
+    page = load_invoice_document(doc_clerk.services.app, with_code["number"])
+    assert page.customer.tax_id == BUSINESS_VAT[1]
+    with pytest.raises(InvalidInput, match=r"it\.sdi") as error:  # 6 characters are a PA office's code
+        doc_clerk.run(pc.RegisterPartner("Gamma S.p.A.", PartnerKind.ORGANISATION,
+                                         tax_ids=(BUSINESS_VAT, ("it.sdi", "UFABCD"))))
+    assert error.value.field.startswith("tax_ids")
     assert texts(root, "//CessionarioCommittente//IdFiscaleIVA/*/text()") == ["IT", BUSINESS_VAT[1]]
     assert root.xpath("//CessionarioCommittente//CodiceFiscale") == []
     without = billed(doc_clerk, "it-pagopa", PartnerKind.ORGANISATION, (BUSINESS_VAT,), name="Beta S.n.c.")
     assert texts(xml(written(doc_clerk, without["number"]).content), "//CodiceDestinatario/text()") == [
         "0000000"]
+
+
+def test_a_customer_abroad_is_named_by_its_vat_id_and_the_recipient_code_for_abroad(
+        doc_clerk: Clerk) -> None:
+    issued = billed(doc_clerk, "it-pagopa", PartnerKind.ORGANISATION, (("eu.vat", "FR40303265045"),),
+                    name="Électricité de Nice SA",
+                    address=PostalAddress("1 rue de France", "06000", "Nice", "FR"))
+    root = xml(written(doc_clerk, issued["number"]).content)
+    assert texts(root, "//CodiceDestinatario/text()") == ["XXXXXXX"]
+    assert texts(root, "//CessionarioCommittente//IdFiscaleIVA/*/text()") == ["FR", "40303265045"]
+    assert texts(root, "//CessionarioCommittente/Sede/*/text()") == ["1 rue de France", "00000", "Nice", "FR"]
 
 
 def test_the_file_name_is_the_company_vat_number_and_a_progressive_unique_per_document(
@@ -153,6 +175,7 @@ def test_direct_debit_is_mp19_with_the_mandate_and_a_transfer_is_mp05_with_the_i
     root = xml(written(doc_clerk, debited["number"]).content)
     assert texts(root, "//ModalitaPagamento/text()") == ["MP19"]
     assert texts(root, "//CodicePagamento/text()") == ["ALM-UMR-000042"]
+    assert root.xpath("//DettaglioPagamento/IBAN") == []  # the customer transfers nothing
     facts = load_invoice_facts(doc_clerk.services.app, issued["number"])
     transfer = fatturapa(replace(facts, company=replace(facts.company, reference_scheme=ReferenceScheme.RF,
                                                             reference_prefix=None)))
@@ -228,3 +251,12 @@ def test_the_shipped_files_are_byte_for_byte_the_ones_the_readme_records() -> No
     assert len(shipped) == 3
     for path in shipped:
         assert f"`{path.name}` sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}" in readme
+
+
+def test_a_schema_import_resolves_only_to_a_file_shipped_next_to_the_schema(tmp_path: Path) -> None:
+    (tmp_path / "main.xsd").write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:a">'
+        '<xs:import namespace="urn:b" schemaLocation="http://example.org/elsewhere/missing.xsd"/></xs:schema>')
+    # The resolver refuses it (no such file in the folder): nothing is fetched, the schema does not compile.
+    with pytest.raises(etree.XMLSchemaParseError, match=r"missing\.xsd"):
+        etree.XMLSchema(etree.parse(str(tmp_path / "main.xsd"), hardened_parser(tmp_path)))

@@ -2,8 +2,10 @@
 
 Since 1 January 2019 an Italian company's invoices to Italian customers, businesses and consumers alike,
 are the XML it sends through the Sistema di Interscambio (art. 1 c. 3 D.Lgs. 127/2015; Provvedimento
-Agenzia delle Entrate 30 aprile 2018 n. 89757 and its technical annexes, "Specifiche tecniche" v1.9,
+Agenzia delle Entrate 30 aprile 2018 n. 89757 and its technical annexes, the "Specifiche tecniche" that
+go with schema 1.2.2 (version 1.7.1 and later: to be re-read against the current one),
 https://www.fatturapa.gov.it/it/norme-e-regole/documentazione-fattura-elettronica/formato-fatturapa/).
+Invoice contents: art. 21 DPR 633/1972.
 This module writes that file from the issued document's facts; checked against the official schema
 (``api/documents/schemas/fatturapa``) in the tests, with SDI's totals and VAT-summary checks
 (:mod:`api.documents.einvoice.sdi_checks`).
@@ -31,14 +33,16 @@ Choices (each to be read by a lawyer or the company's tax adviser before real in
   (``Natura``, N1–N7), which Saldo does not record: such an invoice is refused (InvalidInput).
 * **DatiPagamento** (an invoice with something to pay): MP23 *PagoPA* with the notice code as
   ``CodicePagamento`` when the company's reference scheme is ``it_pagopa``; MP19 *SEPA Direct Debit* with
-  the mandate reference when the invoice is collected under a mandate; else MP05 *bonifico* to the
-  company's IBAN with the payment reference. TP02: paid in one instalment.
+  the mandate reference when the invoice is collected under a mandate; else MP05 *bonifico* with the
+  payment reference. The company's IBAN (and BIC) is written with MP05 and MP23, not with MP19 (nothing is
+  transferred to it by the customer). TP02: paid in one instalment.
 * **Lines**: quantity and unit price with every stored decimal (2 to 8, the schema's limits), PrezzoTotale
   the line's amount; a figure with more decimals makes the line a lump sum (:mod:`.amounts`). The supply
   point is ``AltriDatiGestionali`` of type ``FORNITURA``. Names and descriptions are transliterated to
   Latin-1, the schema's character set (:mod:`.text`).
-* **File name** ``IT<VAT number>_<progressive>.xml`` (Specifiche tecniche §"nomenclatura dei file"): the
-  company transmits itself (IdTrasmittente is the company); see :func:`progressive` for the 5 characters.
+* **File name** ``IT<VAT number>_<progressive>.xml`` (Specifiche tecniche, "nomenclatura dei file"): the
+  company transmits itself (IdTrasmittente is the company); an intermediary that transmits names the file
+  with its own id and progressive. See :func:`progressive` for the 5 characters.
 
 The file is not signed: a qualified electronic signature is required only on invoices to public
 administrations (FPA12) and optional on FPR12 (Specifiche tecniche §2.2 "firma del file"); the schema
@@ -285,7 +289,7 @@ def _payment(body: Any, facts: InvoiceFacts) -> None:
     _add(detail, "ModalitaPagamento", method)
     _add(detail, "DataScadenzaPagamento", invoice.due_date.isoformat())
     _add(detail, "ImportoPagamento", decimal_text(invoice.totals.gross, 2, 2))
-    if method == "MP05":
+    if method != "MP19":
         _add(detail, "IBAN", facts.company.bank_account)
         if facts.company.bic:
             _add(detail, "BIC", facts.company.bic)

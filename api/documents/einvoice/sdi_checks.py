@@ -1,7 +1,7 @@
 """SDI's content checks on a FatturaPA's lines, VAT summary and totals, which the XSD cannot express.
 
 FatturaPA has no official schematron: SDI checks a received file against the rules of the "Elenco
-controlli" of the Specifiche tecniche (Allegato A to the Provvedimento of 30 April 2018, v1.9,
+controlli" of the Specifiche tecniche (Allegato A to the Provvedimento of 30 April 2018, 1.7.1 and later,
 https://www.fatturapa.gov.it/it/norme-e-regole/documentazione-fattura-elettronica/formato-fatturapa/) and
 rejects it ("notifica di scarto") with the failed check's code. The ones on amounts and VAT, as written
 here (the tolerances are SDI's as stated in the Specifiche; to be re-read against the current version):

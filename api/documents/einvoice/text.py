@@ -4,8 +4,9 @@ FatturaPA's names and descriptions are ``String…LatinType``: Basic Latin and L
 (U+0000–U+00FF); its codes (document number, unit, payment code) are Basic Latin (ASCII). A customer named
 *Łukasiewicz* must still be invoiced, so a letter outside the set is written as its base letter (Unicode
 NFKD decomposition without the marks: ``ř`` → ``r``), or by a short table for letters that do not
-decompose (``Ł`` → ``L``), else ``?``. This is transliteration, as SDI's own guidance for foreign names
-does; the legal name on the courtesy PDF keeps every letter.
+decompose (``Ł`` → ``L``), else ``?``: transliteration, since the schema leaves no other way to write
+the name (whether a transliterated name identifies the customer well enough is a lawyer's reading); the
+courtesy PDF keeps every letter.
 """
 
 from __future__ import annotations
