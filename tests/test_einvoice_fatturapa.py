@@ -240,6 +240,9 @@ def test_the_validator_accepts_a_real_file_and_rejects_a_broken_copy() -> None:
     with pytest.raises(InvalidInput, match="TipoDocumento") as error:
         validate(EInvoiceFile(SAMPLE.name, "fatturapa", broken))
     assert error.value.field == "content"
+    with pytest.raises(InvalidInput, match="no schema for format") as error:
+        validate(EInvoiceFile("x.xml", "no-such-format", sample))
+    assert error.value.field == "format"
     with pytest.raises(InvalidInput, match="DOCTYPE"):
         validate(EInvoiceFile("x.xml", "fatturapa", b'<!DOCTYPE x [<!ENTITY e "e">]><x>&e;</x>'))
 

@@ -32,6 +32,8 @@ Choices (to be read by a lawyer or tax adviser before real invoices are sent):
   Melilla (IPSI) needs another code.
 * **Lines**: quantity and unit price with every stored decimal (at most 8, see :mod:`.amounts`), TotalCost
   and GrossAmount the line's amount; kWh and m³ are unit codes 36 and 33, other units are left out.
+* **LanguageName** is the customer's language (the one its PDF is written in) if Facturae lists it, else
+  ``es``; the fixed texts the schema prescribes (reason and method descriptions) are Spanish.
 * **Payment**: transfer (04) to the company's IBAN with the payment reference, or direct debit (02,
   *recibo domiciliado*) from the customer's IBAN naming the SEPA mandate.
 """
@@ -113,7 +115,7 @@ def _address(parent: Any, street: str, postcode: str, town: str, country: str, f
         address = _add(parent, "OverseasAddress")
         _add(address, "Address", street[:80])
         _add(address, "PostCodeAndTown", f"{postcode} {town}".strip()[:50])
-        _add(address, "Province", town[:20])
+        _add(address, "Province", town[:20])  # required; Saldo's addresses have no region: the town
     _add(address, "CountryCode", alpha3(country, f"{field}.country"))
 
 
