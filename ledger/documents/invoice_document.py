@@ -23,7 +23,8 @@ and addresses, quantity and nature of the supply, its period, unit price and tax
 rate and the VAT). Still to be read by a lawyer before real bills are sent: in Italy the legal invoice is
 the FatturaPA sent through SDI since 2019, so this PDF is its courtesy copy ("copia di cortesia") and must
 say so; the bolletta 2.0 has further mandatory boxes (offer code, consumption history, the ARERA
-notices); the customer's VAT id must be on a B2B invoice (the partner's first tax id is printed).
+notices); the customer's VAT id must be on a B2B invoice (the partner's first tax id is printed, an SDI
+recipient code excepted).
 """
 
 from __future__ import annotations
@@ -238,7 +239,8 @@ def payment_code(invoice: Invoice, company: CompanyConfig, direct_debit: bool) -
 def _party(partner: BusinessPartner) -> Party:
     address = partner.address
     lines = () if address is None else (address.street, f"{address.postcode} {address.town}", address.country)
-    tax_id = partner.tax_ids[0].value if partner.tax_ids else None
+    # An SDI recipient code (it.sdi) is among the tax ids but identifies a channel, not the customer.
+    tax_id = next((t.value for t in partner.tax_ids if t.scheme != "it.sdi"), None)
     return Party(partner.name, tuple(x for x in lines if x), tax_id)
 
 

@@ -162,6 +162,10 @@ class FreeText(_Scheme):
 
 
 GSRN = Gsrn()
+#: Italy's SDI recipient code (codice destinatario) of a business customer's channel: 7 letters or digits
+#: (FatturaPA's CodiceDestinatarioType for FPR12). Kept among the tax ids because it identifies where the
+#: customer receives its e-invoices, as a tax id identifies it; SDI checks it, Saldo checks its shape.
+SDI_CODE = PatternScheme(re.compile(r"[A-Z0-9]{7}"), frozenset({7}))
 POD = PatternScheme(re.compile(r"IT[0-9]{3}E[0-9]{8}[0-9A-Z]?"), frozenset({14, 15}))
 PDR = PatternScheme(re.compile(r"[0-9]{14}"), frozenset({14}))
 OTHER = FreeText()
@@ -176,6 +180,7 @@ TAX_ID_SCHEMES: Mapping[str, IdentifierScheme] = {
     "be.vat": be_vat,
     "ch.uid": ch_uid,
     "no.orgnr": orgnr,
+    "it.sdi": SDI_CODE,
 }
 
 SUPPLY_POINT_SCHEMES: Mapping[str, IdentifierScheme] = {
