@@ -71,7 +71,7 @@ def test_a_business_customer_in_italy_is_told_of_the_commercial_interest_of_d_lg
     step_on(clerk, account, date(2026, 3, 18))
     notice = step_on(clerk, account, date(2026, 3, 28))
     text, _ = letter_text(clerk, account, "dunning-step", notice.step_id)
-    assert "transazione commerciale" in text and "decreto legislativo 9 ottobre 2002, n. 231" in text
+    assert "transazione commerciale" in text and "del decreto legislativo 9 ottobre 2002, n. 231" in text
 
 
 def test_a_finnish_customer_gets_the_reminder_and_the_disconnection_warning_in_finnish(clerk: Clerk) -> None:
@@ -107,7 +107,11 @@ def test_an_instalment_plan_letter_carries_its_schedule_in_spanish(clerk: Clerk)
                f"{eur(Decimal(i['amount']), 'es')} {i['payment_reference']}")
         assert row in text
     total = sum(Decimal(i["amount"]) for i in plan["instalments"])
-    assert f"Importe adeudado: {eur(total, 'es')}" in text and "3,65 % anual" in text
+    first = plan["instalments"][0]
+    totals = (Decimal("300.00"), Decimal(plan["interest"]), total)
+    assert "Total " + " ".join(eur(x, "es") for x in totals) in text
+    assert f"Importe adeudado: {eur(Decimal(first['amount']), 'es')}" in text and "3,65 % anual" in text
+    assert f"Fecha límite de pago: {flat(day(date.fromisoformat(first['due_date']), 'es'))}" in text
     assert f"acuerdo de plan de pagos {plan['number']}" in text
     assert service.render_letter(clerk.services.app, account, "instalment-plan", plan["plan_id"]).pdf == \
         service.render_letter(clerk.services.app, account, "instalment-plan", plan["number"]).pdf

@@ -62,7 +62,7 @@ def test_the_portal_reads_its_own_accounts_letters_and_no_one_elses(clerk: Clerk
 
 
 @pytest.mark.parametrize(("kind", "source", "field"), [("dunning-step", "nope", "source_id"),
-                                                       ("reminders", "nope", "kind"),
+                                                       ("instalment-plan", "P-0", "source_id"),
                                                        ("pre-notification", "nope", "source_id")])
 def test_a_letter_that_does_not_exist_is_a_404_problem_naming_the_field(clerk: Clerk, kind: str, source: str,
                                                                        field: str) -> None:
@@ -72,6 +72,13 @@ def test_a_letter_that_does_not_exist_is_a_404_problem_naming_the_field(clerk: C
     assert answer.status_code == 404
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert answer.json()["errors"][0]["field"] == field
+
+
+def test_a_kind_of_letter_there_is_not_is_refused_by_name(clerk: Clerk) -> None:
+    _, account = speaker(clerk, "Mario Rossi", "it")
+    with api_client(clerk.services, Role.FINANCE) as finance:
+        answer = finance.get(f"/accounts/{account}/letters/reminders/x.pdf")
+    assert answer.status_code == 422 and "dunning-step" in answer.text
 
 
 def test_the_cli_writes_the_letter_the_route_serves(clerk: Clerk, store_url: str, tmp_path: Path,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Response
 from api.deps import ActorDep, IdempotencyKey, ServicesDep
 from api.documents import service
 from api.schemas.documents import RenderingOut
+from ledger.documents.letter_loading import LetterSource
 
 router = APIRouter()
 PDF = "application/pdf"
@@ -42,14 +43,14 @@ def record_rendering(invoice_number: str, key: IdempotencyKey, svc: ServicesDep,
 
 @router.get("/accounts/{account_id}/letters/{kind}/{source_id}.pdf", tags=["portal"], response_class=Response,
             responses={200: {"content": {PDF: {}}, "description": "The letter as PDF"}})
-def letter_pdf(account_id: UUID, kind: str, source_id: str, svc: ServicesDep) -> Response:
+def letter_pdf(account_id: UUID, kind: LetterSource, source_id: str, svc: ServicesDep) -> Response:
     """A letter or notice the account's events caused, as PDF in the customer's language, rendered from
     those events: the same bytes every time (``X-Content-SHA256``). ``kind`` names the event and
     ``source_id`` its id: ``dunning-step`` (a reminder, formal notice or disconnection warning; the step
     id), ``instalment-plan`` (the plan's number), ``pre-notification`` (the collection run's id),
     ``direct-debit-return`` (the returned collection's end-to-end id), ``holder-change`` (the new
-    holder's contract id). Anything the account's events do not name is 404."""
-    rendered = service.render_letter(svc.app, account_id, kind, source_id)
+    holder's contract id). Another kind is 422; an id the account's events do not name is 404."""
+    rendered = service.render_letter(svc.app, account_id, kind.value, source_id)
     headers = {"Content-Disposition": f'inline; filename="{rendered.filename}"',
                "X-Content-SHA256": rendered.sha256, "Content-Language": rendered.language}
     return Response(rendered.pdf, media_type=PDF, headers=headers)

@@ -11,6 +11,7 @@ an id the account's events do not name — is NotFound, worded as if it did not 
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, cast
@@ -181,10 +182,21 @@ def _holder_change(ws: Workspace[Any], account_id: UUID, contract_id: str) -> Le
     return holder_change_letter(_head(ws, account, contract.created_on), facts)
 
 
+class LetterSource(enum.Enum):
+    """The event a letter is asked by, as its address names it (the route's ``{kind}``)."""
+
+    DUNNING_STEP = "dunning-step"  # the step id: a reminder, formal notice or disconnection warning
+    INSTALMENT_PLAN = "instalment-plan"  # the plan's number (or id)
+    PRE_NOTIFICATION = "pre-notification"  # the collection run's id
+    DIRECT_DEBIT_RETURN = "direct-debit-return"  # the returned collection's end-to-end id
+    HOLDER_CHANGE = "holder-change"  # the new holder's contract id
+
+
 #: A letter's kind in its address → what finds its causing event on the account.
 SOURCES: dict[str, Callable[[Workspace[Any], UUID, str], Letter]] = {
-    "dunning-step": _dunning, "instalment-plan": _plan, "pre-notification": _pre_notification,
-    "direct-debit-return": _return, "holder-change": _holder_change}
+    LetterSource.DUNNING_STEP.value: _dunning, LetterSource.INSTALMENT_PLAN.value: _plan,
+    LetterSource.PRE_NOTIFICATION.value: _pre_notification, LetterSource.DIRECT_DEBIT_RETURN.value: _return,
+    LetterSource.HOLDER_CHANGE.value: _holder_change}
 
 
 def load_letter(ws: Workspace[Any], account_id: UUID, kind: str, source_id: str) -> Letter:

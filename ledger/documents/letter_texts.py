@@ -79,8 +79,9 @@ IT_NOTICE_REDUCTION = N_("Where your meter allows it, the available power of a l
 IT_NOTICE_CHANNEL = N_("This notice is sent by registered letter or by certified e-mail (PEC). To tell us "
                        "you have paid, send us the receipt quoting our reference; the costs of suspension "
                        "and reactivation may be charged to you as your contract provides.")
-IT_NOTICE_B2B = N_("As the amounts arise from a commercial transaction, late payment interest accrues from "
-                   "the due date at the rate set by Legislative Decree 231/2002.")
+IT_NOTICE_B2B = N_("As the amounts arise from a commercial transaction, we reserve the right to claim late "
+                   "payment interest from the day after the due date at the rate set by Legislative Decree "
+                   "231/2002 (articles 4 and 5), and the compensation for recovery costs of its article 6.")
 NOTICE_INTEREST = N_("The late payment interest charged up to {date} is {amount}.")
 ES_NOTICE_SUSPENSION = N_("If the amount is not paid, the supply may be suspended not earlier than {date}, "
                           "under article 84 of Royal Decree 1955/2000.")

@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from ledger.accounts.clearing import OpenItem
+from ledger.core.money import ZERO
 from ledger.documents import letter_texts as t
 from ledger.documents.invoice_document import masked_iban
 from ledger.documents.letters import Letter, LetterHead, LetterKind, Money, Phrase, Table, Value, phrase
@@ -37,10 +38,12 @@ class PlanFacts:
 
 
 def plan_letter(head: LetterHead, plan: PlanFacts) -> Letter:
-    """The plan's schedule: each instalment's due date, principal, interest, amount and reference."""
-    rows = tuple((i.number, i.due_date, Money(i.principal), Money(i.interest), Money(i.amount),
-                  i.payment_reference or "—") for i in plan.instalments)
-    total = Money(sum((i.amount for i in plan.instalments), Decimal("0.00")))
+    """The plan's schedule: each instalment's due date, principal, interest, amount and reference, and
+    their totals; the amount due and deadline the letter asks for are the first instalment's."""
+    rows: list[tuple[Value, ...]] = [(i.number, i.due_date, Money(i.principal), Money(i.interest),
+                                      Money(i.amount), i.payment_reference or "—") for i in plan.instalments]
+    rows.append((phrase(t.ROW_TOTAL), "", *(Money(sum((getattr(i, part) for i in plan.instalments), ZERO))
+                                           for part in ("principal", "interest", "amount")), ""))
     paragraphs = [phrase(t.PLAN_BODY, date=plan.created_on, documents=", ".join(plan.originals),
                          count=len(plan.instalments))]
     if plan.interest_rate:
@@ -51,8 +54,8 @@ def plan_letter(head: LetterHead, plan: PlanFacts) -> Letter:
         LetterKind.INSTALMENT_PLAN, plan.number, head, plan.created_on,
         phrase(t.SUBJECT_PLAN, number=plan.number), tuple(paragraphs),
         Table((t.COL_NUMBER, t.COL_DUE, t.COL_PRINCIPAL, t.COL_INTEREST, t.COL_AMOUNT, t.COL_REFERENCE),
-              rows),
-        total, first.due_date, first.payment_reference,
+              tuple(rows)),
+        Money(first.amount), first.due_date, first.payment_reference,  # what to pay first, and by when
         phrase(t.RULE_PLAN, number=plan.number, date=plan.created_on),
         phrase(t.CAUSE_PLAN, number=plan.number), asks_transfer=True)
 
