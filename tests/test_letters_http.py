@@ -8,7 +8,10 @@ in every language, with the same fields, and no translation is left over."""
 from __future__ import annotations
 
 import ast
+import os
 import string
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from uuid import UUID
@@ -124,3 +127,18 @@ def test_every_letter_text_is_translated_with_its_fields_and_none_is_stale(langu
     for msgid, msgstr in po.items():
         assert msgstr.strip(), msgid
         assert _fields(msgstr) == _fields(msgid), (language, msgid)
+
+
+def test_another_process_with_another_hash_seed_writes_the_same_letter(clerk: Clerk, store_url: str,
+                                                                      tmp_path: Path) -> None:
+    """No per-process state (string hashing's seed, the font cache, the clock) reaches a letter's bytes."""
+    _, account, step = _reminded(clerk, "Mario Rossi", "it")
+    expected = service.render_letter(clerk.services.app, account, "dunning-step", step).pdf
+    for seed in ("4242",):  # this process's own seed is random: one other seed already differs from it
+        out = tmp_path / f"letter-{seed}.pdf"
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT))
+        run = subprocess.run([sys.executable, "-m", "api.cli", "--database-url", store_url, "documents",
+                              "letter", "dunning-step", step, "--account", str(account), "--out", str(out)],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert out.read_bytes() == expected
