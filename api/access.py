@@ -128,6 +128,9 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     # records the hash of the PDF it issues
     "GET /invoices/{invoice_number}.pdf": allow(*READ, PORTAL),
     "POST /invoices/{invoice_number}/renderings": allow(FINANCE),
+    # letters and notices (issue 13): an account's dunning letters, plan, pre-notifications, returns and
+    # holder-change confirmation; the portal its own account's only (the gate checks {account_id})
+    "GET /accounts/{account_id}/letters/{kind}/{source_id}.pdf": allow(*READ, PORTAL),
     # direct debit: mandates, collection runs, settlement, returns
     "POST /accounts/{account_id}/mandate": allow(FINANCE),
     "POST /accounts/{account_id}/mandate/iban": allow(FINANCE, PORTAL),

@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fpdf import FPDF
 
-from api.documents.invoice_pdf import FONT, FONTS, render_invoice_pdf
+from api.documents.invoice_pdf import render_invoice_pdf
+from api.documents.page import FONT, FONTS
 from bench.common import scratch_services
 from ledger.accounts import commands as ac
 from ledger.documents.loading import load_invoice_document

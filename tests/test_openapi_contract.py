@@ -27,6 +27,9 @@ and ``GET /reports/aged-receivables`` take ``company`` (one company's books) and
 ``payment_terms_days`` defaults to the company's terms instead of 20).
 Issue 12 (contention): every POST documents its ``503`` with ``Retry-After``, the answer a command gets when
 other writers kept changing the same records past its time limit (nothing written; send it again).
+Issue 13 item 3 (letters): ``GET /accounts/{account_id}/letters/{kind}/{source_id}.pdf`` is new, the PDF of a
+letter or notice an account's event caused (dunning step, plan, pre-notification, return, holder change);
+its ``{kind}`` is the new ``LetterSource`` enum.
 """
 
 from __future__ import annotations

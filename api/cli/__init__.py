@@ -1,7 +1,7 @@
 """The ``saldo`` command line: one module per capability, each adding its sub-commands to the parser.
 
 ``serve`` and ``demo``; ``config check``; ``bank import``; ``dd run|settle|import-returns``; ``dunning run``;
-``readings import`` and ``billing run|simulate``; ``documents render``; ``projections rebuild|run``;
+``readings import`` and ``billing run|simulate``; ``documents render|letter``; ``projections rebuild|run``;
 ``export journal``; ``tokens issue``; ``keys create|revoke``; ``audit verify|checkpoint|backfill``.
 
 Every command it runs is recorded with the operating-system user and host (:func:`api.cli.actor.cli_actor`),

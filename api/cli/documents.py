@@ -4,6 +4,10 @@ Each document is rendered from its events into ``DIR/<number>.pdf`` (whole or no
 :mod:`importers.files`) and, unless ``--no-record``, its SHA-256 is recorded as an event
 (:class:`~ledger.documents.renderings.DocumentRenderings`); ``--verify`` instead checks a re-render
 against the recorded hash and fails naming each document that differs.
+
+``saldo documents letter KIND SOURCE_ID --account ACCOUNT --out FILE``: the PDF of a letter or notice the
+account's event ``SOURCE_ID`` caused (kinds: :data:`ledger.documents.letter_loading.SOURCES`), in the
+customer's language, written whole or not at all.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ import argparse
 import sys
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from api.bootstrap import Services
 from api.documents import service
 from api.documents.invoice_pdf import RENDERER
 from importers.files import binary_file
 from ledger.core.errors import DomainError
+from ledger.documents.letter_loading import SOURCES
 
 
 def _render_one(svc: Services, number: str, args: argparse.Namespace) -> bool:
@@ -51,8 +57,27 @@ def cmd_render(svc: Services, args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_letter(svc: Services, args: argparse.Namespace) -> int:
+    try:
+        account = UUID(args.account)
+    except ValueError:
+        print(f"saldo documents letter: --account {args.account[:40]!r} is not a contract account id",
+              file=sys.stderr)
+        return 1
+    try:
+        rendered = service.render_letter(svc.app, account, args.kind, args.source_id)
+    except DomainError as e:  # an unknown account, kind or source
+        print(f"saldo documents letter: {e}", file=sys.stderr)
+        return 1
+    with binary_file(Path(args.out)) as out:
+        out.write(rendered.pdf)
+    print(f"{args.out}: {rendered.filename}, {len(rendered.pdf)} bytes, language {rendered.language}, "
+          f"sha256 {rendered.sha256}")
+    return 0
+
+
 def add_commands(sub: Any) -> None:
-    documents = sub.add_parser("documents", help="invoice and credit-note PDFs").add_subparsers(
+    documents = sub.add_parser("documents", help="invoice, credit-note and letter PDFs").add_subparsers(
         dest="what", required=True)
     render = documents.add_parser("render", help="render documents to PDF and record their hashes")
     render.add_argument("numbers", nargs="+", help="invoice or credit-note numbers")
@@ -61,3 +86,10 @@ def add_commands(sub: Any) -> None:
     render.add_argument("--verify", action="store_true",
                         help="re-render and compare with the recorded hash (exit 1 on any difference)")
     render.set_defaults(func=cmd_render)
+    letter = documents.add_parser("letter", help="render a letter or notice an account's event caused")
+    letter.add_argument("kind", choices=tuple(SOURCES), help="the kind of letter")
+    letter.add_argument("source_id", help="the causing event's id (step id, plan number, run id, "
+                                          "end-to-end id, contract id)")
+    letter.add_argument("--account", required=True, help="the contract account's id")
+    letter.add_argument("--out", required=True, help="write the PDF to this file")
+    letter.set_defaults(func=cmd_letter)

@@ -20,14 +20,15 @@ version may lay out other bytes.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 
 import fontTools
 import segno
 from fpdf import FPDF, FPDF_VERSION
 
 from api.documents import code128
+from api.documents.page import FONT, new_page
+from api.documents.page import text as _text
 from ledger.documents.invoice_document import MODEL_VERSION, InvoiceDocument, PaymentCode, SiteSection
 
 #: Bumped whenever this module lays out anything differently.
@@ -36,8 +37,6 @@ LAYOUT_VERSION = 1
 #: write other bytes for the same page, so they are part of the renderer's name too.
 RENDERER = (f"saldo-invoice-pdf/{LAYOUT_VERSION} model/{MODEL_VERSION} fpdf2/{FPDF_VERSION} "
             f"fonttools/{fontTools.version} segno/{segno.__version__}")
-FONTS = Path(__file__).parent / "fonts"
-FONT = "DejaVu"
 #: Columns of a line: description, quantity, unit, unit price, amount, VAT % (mm; 180 mm of text width).
 COLUMNS = (70.0, 24.0, 16.0, 28.0, 26.0, 16.0)
 #: The QR code's side including its 4-module quiet zone (EPC069-12 asks for a code readable from paper;
@@ -52,38 +51,10 @@ def sha256(pdf: bytes) -> str:
     return hashlib.sha256(pdf).hexdigest()
 
 
-class _Page(FPDF):
-    """An A4 page whose footer names the document and the page ("page 1 of 2"): a page that comes loose
-    from a multi-page bill still says which bill it belongs to."""
-
-    def __init__(self, footer_text: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.footer_text = footer_text
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, "", 7)
-        self.cell(0, 4, f"{self.footer_text} · page {self.page_no()} of {{nb}}", align="R")
-
-
 def _new_pdf(doc: InvoiceDocument) -> FPDF:
-    pdf = _Page(f"{doc.company.name} · {doc.title} {doc.number} of {doc.issue_date}")
-    pdf.set_creation_date(datetime.combine(date.fromisoformat(doc.issue_date), datetime.min.time(), UTC))
-    pdf.set_producer(RENDERER)
-    pdf.set_creator("Saldo")
-    pdf.set_title(f"{doc.title} {doc.number}")
-    pdf.set_author(doc.company.name)
-    pdf.set_margins(15, 15, 15)
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.add_page()
-    return pdf
-
-
-def _text(pdf: FPDF, text: str, size: float = 9, bold: bool = False, height: float = 4.5) -> None:
-    pdf.set_font(FONT, "B" if bold else "", size)
-    pdf.multi_cell(0, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
+    return new_page(f"{doc.company.name} · {doc.title} {doc.number} of {doc.issue_date}",
+                    date.fromisoformat(doc.issue_date), RENDERER, f"{doc.title} {doc.number}",
+                    doc.company.name)
 
 
 def _header(pdf: FPDF, doc: InvoiceDocument) -> None:

@@ -5,17 +5,22 @@ share.
 (:func:`ledger.documents.loading.load_invoice_document`); :func:`issue` renders it and records the
 rendering's SHA-256, byte length and renderer version as an event
 (:class:`~ledger.documents.commands.RecordRendering`), so an auditor can re-render later and compare.
+:func:`render_letter` draws a letter or notice from the event that caused it
+(:func:`ledger.documents.letter_loading.load_letter`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from api.documents.invoice_pdf import RENDERER, render_invoice_pdf, sha256
+from api.documents.letter_pdf import render_letter_pdf
 from ledger.application import Saldo
 from ledger.core.actor import Actor
 from ledger.documents.commands import RecordRendering
+from ledger.documents.letter_loading import load_letter
 from ledger.documents.loading import find_invoice, load_invoice_document
 from ledger.documents.renderings import DocumentRenderings
 
@@ -43,3 +48,19 @@ def issue(app: Saldo, number: str, key: str, actor: Actor | None = None) -> tupl
     rendered = render(app, number)
     command = RecordRendering(rendered.number, rendered.sha256, len(rendered.pdf), RENDERER)
     return rendered, app.execute(command, key, actor=actor)
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    filename: str
+    pdf: bytes
+    sha256: str
+    language: str
+
+
+def render_letter(app: Saldo, account_id: UUID, kind: str, source_id: str) -> RenderedLetter:
+    """The PDF of the letter of ``kind`` that event ``source_id`` on the account caused (NotFound if the
+    account's events name none), in the partner's language as it was then; the same bytes every time."""
+    letter = load_letter(app, account_id, kind, source_id)
+    pdf = render_letter_pdf(letter)
+    return RenderedLetter(f"{kind}-{letter.number}.pdf", pdf, sha256(pdf), letter.head.language)

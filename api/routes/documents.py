@@ -1,12 +1,17 @@
-"""Documents as the customer gets them: the PDF of an invoice or credit note, and recording its hash."""
+"""Documents as the customer gets them: the PDF of an invoice or credit note, recording its hash, and the
+letters and notices the account's events caused (dunning steps, instalment plans, direct debits, holder
+changes)."""
 
 from __future__ import annotations
+
+from uuid import UUID
 
 from fastapi import APIRouter, Response
 
 from api.deps import ActorDep, IdempotencyKey, ServicesDep
 from api.documents import service
 from api.schemas.documents import RenderingOut
+from ledger.documents.letter_loading import LetterSource
 
 router = APIRouter()
 PDF = "application/pdf"
@@ -34,3 +39,18 @@ def record_rendering(invoice_number: str, key: IdempotencyKey, svc: ServicesDep,
     _, result = service.issue(svc.app, invoice_number, key, actor)
     response.headers["Idempotent-Replayed"] = "true" if result.pop("replayed") else "false"
     return RenderingOut.model_validate(result)
+
+
+@router.get("/accounts/{account_id}/letters/{kind}/{source_id}.pdf", tags=["portal"], response_class=Response,
+            responses={200: {"content": {PDF: {}}, "description": "The letter as PDF"}})
+def letter_pdf(account_id: UUID, kind: LetterSource, source_id: str, svc: ServicesDep) -> Response:
+    """A letter or notice the account's events caused, as PDF in the customer's language, rendered from
+    those events: the same bytes every time (``X-Content-SHA256``). ``kind`` names the event and
+    ``source_id`` its id: ``dunning-step`` (a reminder, formal notice or disconnection warning; the step
+    id), ``instalment-plan`` (the plan's number), ``pre-notification`` (the collection run's id),
+    ``direct-debit-return`` (the returned collection's end-to-end id), ``holder-change`` (the new
+    holder's contract id). Another kind is 422; an id the account's events do not name is 404."""
+    rendered = service.render_letter(svc.app, account_id, kind.value, source_id)
+    headers = {"Content-Disposition": f'inline; filename="{rendered.filename}"',
+               "X-Content-SHA256": rendered.sha256, "Content-Language": rendered.language}
+    return Response(rendered.pdf, media_type=PDF, headers=headers)
