@@ -128,6 +128,10 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     # records the hash of the PDF it issues
     "GET /invoices/{invoice_number}.pdf": allow(*READ, PORTAL),
     "POST /invoices/{invoice_number}/renderings": allow(FINANCE),
+    # its e-invoice (the XML the tax authority, operator or customer's bank gets): the same readers as the
+    # PDF, the portal its own account's only (what a business customer imports into its books; nothing the
+    # PDF does not show)
+    "GET /invoices/{invoice_number}/e-invoice": allow(*READ, PORTAL),
     # direct debit: mandates, collection runs, settlement, returns
     "POST /accounts/{account_id}/mandate": allow(FINANCE),
     "POST /accounts/{account_id}/mandate/iban": allow(FINANCE, PORTAL),

@@ -1,11 +1,15 @@
-"""Documents as the customer gets them: the PDF of an invoice or credit note, and recording its hash."""
+"""Documents as the customer gets them: the PDF of an invoice or credit note, recording its hash, and its
+e-invoice (FatturaPA, Facturae, Finvoice or EN 16931 UBL, api/documents/einvoice/dispatch.py)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from api.deps import ActorDep, IdempotencyKey, ServicesDep
 from api.documents import service
+from api.documents.einvoice import dispatch
 from api.schemas.documents import RenderingOut
 
 router = APIRouter()
@@ -34,3 +38,22 @@ def record_rendering(invoice_number: str, key: IdempotencyKey, svc: ServicesDep,
     _, result = service.issue(svc.app, invoice_number, key, actor)
     response.headers["Idempotent-Replayed"] = "true" if result.pop("replayed") else "false"
     return RenderingOut.model_validate(result)
+
+
+@router.get("/invoices/{invoice_number}/e-invoice", tags=["portal"], response_class=Response,
+            responses={200: {"content": {"application/xml": {}},
+                             "description": "The invoice or credit note as an e-invoice (XML)"},
+                       404: {"description": "No invoice or credit note of that number"},
+                       422: {"description": "An unknown format, or a fact the format needs is missing"}})
+def invoice_e_invoice(invoice_number: str, svc: ServicesDep,
+                      format: Annotated[str | None, Query(min_length=1, max_length=dispatch.MAX_FORMAT_LENGTH,
+                                                          description="fatturapa, facturae, finvoice or ubl; "
+                                                                      "default: the company's")] = None
+                      ) -> Response:
+    """The document's e-invoice, written from its events: the same bytes every time. The format is the
+    company's (its country's, or the one its configuration names) unless ``format`` asks for another;
+    ``X-E-Invoice-Format`` names the one written."""
+    written = dispatch.write(svc.app, invoice_number, format)
+    headers = {"Content-Disposition": f'attachment; filename="{written.file_name}"',
+               "X-E-Invoice-Format": written.format}
+    return Response(written.content, media_type=written.media_type, headers=headers)

@@ -27,6 +27,6 @@ class EInvoiceFile:
     media_type: str = "application/xml"
 
 
-#: A format's writer: the e-invoice of an issued document, or an InvalidInput (ledger.core.errors) naming the missing fact
-#: (a B2B FatturaPA needs the customer's VAT number or recipient code, say).
+#: A format's writer: the e-invoice of an issued document, or an InvalidInput (ledger.core.errors) naming the
+#: missing fact (a B2B FatturaPA needs the customer's VAT number or recipient code, say).
 Writer = Callable[[InvoiceFacts], EInvoiceFile]

@@ -110,13 +110,15 @@ def _seller(facts: InvoiceFacts) -> list[Any]:
 def _buyer(facts: InvoiceFacts) -> Any:
     partner = facts.partner
     ids = {t.scheme: t.value for t in partner.tax_ids}
-    party = E.BuyerPartyDetails(*([E.BuyerPartyIdentifier(ids["fi.ytunnus"])] if "fi.ytunnus" in ids else []),
+    business_id = y_tunnus("FI" + ids["fi.ytunnus"]) if "fi.ytunnus" in ids else None
+    party = E.BuyerPartyDetails(*([E.BuyerPartyIdentifier(business_id)] if business_id else []),
                                 *(E.BuyerOrganisationName(n) for n in chunks(partner.name, 70)),
                                 *([E.BuyerOrganisationTaxCode(ids["eu.vat"])] if "eu.vat" in ids else []))
     a = partner.address
     if a is not None:
-        party.append(E.BuyerPostalAddressDetails(E.BuyerStreetName(a.street[:35]), E.BuyerTownName(a.town[:35]),
-                                                 E.BuyerPostCodeIdentifier(a.postcode), E.CountryCode(a.country)))
+        party.append(E.BuyerPostalAddressDetails(
+            E.BuyerStreetName(a.street[:35]), E.BuyerTownName(a.town[:35]),
+            E.BuyerPostCodeIdentifier(a.postcode), E.CountryCode(a.country)))
     return party
 
 
@@ -126,11 +128,13 @@ def _details(facts: InvoiceFacts, sign: int) -> Any:
     details = E.InvoiceDetails(E.InvoiceTypeCode("INV02" if credit else "INV01"),
                                E.InvoiceTypeCodeUN("381" if credit else "380"),
                                E.InvoiceTypeText("HYVITYSLASKU" if credit else "LASKU"),
-                               E.OriginCode("Original"), E.InvoiceNumber(inv.number), _date("InvoiceDate", inv.issue_date))
+                               E.OriginCode("Original"), E.InvoiceNumber(inv.number),
+                               _date("InvoiceDate", inv.issue_date))
     if credit and inv.corrects:
         details.append(E.OriginalInvoiceNumber(inv.corrects))
     if inv.period is not None:
-        details.extend([_date("InvoicingPeriodStartDate", inv.period[0]), _date("InvoicingPeriodEndDate", inv.period[1])])
+        details.extend([_date("InvoicingPeriodStartDate", inv.period[0]),
+                        _date("InvoicingPeriodEndDate", inv.period[1])])
     details.extend([_amount("RowsTotalVatExcludedAmount", sign * t.net, cur),
                 _amount("InvoiceTotalVatExcludedAmount", sign * t.net, cur),
                 _amount("InvoiceTotalVatAmount", sign * t.vat, cur),
@@ -166,21 +170,24 @@ def _row(n: int, line: InvoiceLine, sign: int, currency: str) -> Any:
 
 def _epi(facts: InvoiceFacts, sign: int) -> Any:
     inv, c = facts.invoice, facts.company
-    bfi = E.EpiBfiPartyDetails(*([E.EpiBfiIdentifier(c.bic, IdentificationSchemeName="BIC")] if c.bic else []))
+    bic = [E.EpiBfiIdentifier(c.bic, IdentificationSchemeName="BIC")] if c.bic else []
+    bfi = E.EpiBfiPartyDetails(*bic)
     business_id = y_tunnus(c.vat_id)
-    beneficiary = E.EpiBeneficiaryPartyDetails(E.EpiNameAddressDetails(chunks(c.legal_name, 35)[0]),
-                                               *([E.EpiBei(business_id)] if business_id else []),
-                                               E.EpiAccountID(c.bank_account, IdentificationSchemeName="IBAN"))
+    beneficiary = E.EpiBeneficiaryPartyDetails(
+        E.EpiNameAddressDetails(chunks(c.legal_name, 35)[0]),
+        *([E.EpiBei(business_id)] if business_id else []),
+        E.EpiAccountID(c.bank_account, IdentificationSchemeName="IBAN"))
     instruction = E.EpiPaymentInstructionDetails()
     reference = inv.payment_reference
     if reference:
         scheme = "ISO" if reference.upper().startswith("RF") else "SPY"
         instruction.append(E.EpiRemittanceInfoIdentifier(reference, IdentificationSchemeName=scheme))
-    instruction.extend([E.EpiInstructedAmount(comma(sign * inv.totals.gross, 2), AmountCurrencyIdentifier=inv.currency),
-                    E.EpiCharge(ChargeOption="SLEV"), _date("EpiDateOptionDate", inv.due_date),
-                    E.EpiPaymentMeansCode("59" if facts.mandate else "58")])
-    return E.EpiDetails(E.EpiIdentificationDetails(_date("EpiDate", inv.issue_date), E.EpiReference(inv.number)),
-                        E.EpiPartyDetails(bfi, beneficiary), instruction)
+    gross = comma(sign * inv.totals.gross, 2)
+    instruction.extend([E.EpiInstructedAmount(gross, AmountCurrencyIdentifier=inv.currency),
+                        E.EpiCharge(ChargeOption="SLEV"), _date("EpiDateOptionDate", inv.due_date),
+                        E.EpiPaymentMeansCode("59" if facts.mandate else "58")])
+    identification = E.EpiIdentificationDetails(_date("EpiDate", inv.issue_date), E.EpiReference(inv.number))
+    return E.EpiDetails(identification, E.EpiPartyDetails(bfi, beneficiary), instruction)
 
 
 def finvoice(facts: InvoiceFacts) -> EInvoiceFile:

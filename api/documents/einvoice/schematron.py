@@ -1,6 +1,7 @@
 """The official business rules of an e-invoice, run as schematron with Saxon (saxonche, XSLT 3.0).
 
-Two rule sets check a UBL invoice (their sources are in the README of ``api/documents/schemas/ubl/`` and ``.../peppol/``):
+Two rule sets check a UBL invoice (their sources are in the READMEs of ``api/documents/schemas/ubl/`` and
+``api/documents/schemas/peppol/``):
 
 - ``en16931``: CEN/TC 434's EN 16931 rules bound to UBL (``BR-*``, ``BR-CO-*``, ``UBL-CR-*``...), as the
   XSLT CEN publishes (ConnectingEurope/eInvoicing-EN16931, ``ubl/xslt/EN16931-UBL-validation.xslt``);
