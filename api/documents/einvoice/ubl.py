@@ -132,7 +132,7 @@ def _parties(facts: InvoiceFacts) -> list[Any]:
                            "partner.address")
     a = c.address
     street = " ".join(x for x in (a.street_name, a.building_number) if x) or None
-    creditor = ("SEPA", c.creditor_id) if facts.mandate else None
+    creditor = ("SEPA", c.creditor_id) if facts.mandate and c.creditor_id else None
     seller = _party(vat_endpoint(c.vat_id, "company.vat_id"), c.legal_name,
                     _address(street, a.town, a.postcode, a.country), c.vat_id, creditor)
     endpoint, buyer_vat = buyer_ids(facts)
