@@ -27,6 +27,9 @@ and ``GET /reports/aged-receivables`` take ``company`` (one company's books) and
 ``payment_terms_days`` defaults to the company's terms instead of 20).
 Issue 12 (contention): every POST documents its ``503`` with ``Retry-After``, the answer a command gets when
 other writers kept changing the same records past its time limit (nothing written; send it again).
+Regenerated for issue 13 item 2 (e-invoices): ``GET /invoices/{invoice_number}/e-invoice`` (optional
+``format``) is new, answering the document's FatturaPA, Facturae, Finvoice or UBL XML, with its 404 and 422
+documented.
 """
 
 from __future__ import annotations
