@@ -135,6 +135,10 @@ def test_a_tampered_message_and_a_doctype_are_refused_and_the_official_example_i
 
 def test_a_number_longer_than_finvoice_carries_is_refused_naming_it(doc_clerk: Clerk) -> None:
     _, account = customer(doc_clerk, "fi-network")
+    odd = doc_clerk.run(ac.IssueInvoice(account, lines("25.5"), doc_clerk.clock.today, number="FI/2026 7"))
+    content = dispatch.write(doc_clerk.services.app, odd["number"]).content
+    assert xsd.xsd_problems(content, "finvoice") == ()  # the number as it is; a name token where one is asked
+    assert xml(content).findtext("EpiDetails/EpiIdentificationDetails/EpiReference") == "FI_2026_7"
     long = doc_clerk.run(ac.IssueInvoice(account, lines("25.5"), doc_clerk.clock.today, period=PERIOD,
                                          number="FI-CUSTOM-NUMBER-000000001"))
     with pytest.raises(InvalidInput, match="at most 20 characters") as error:

@@ -140,9 +140,12 @@ def test_tampered_copies_are_rejected_by_the_rule_that_guards_what_changed(doc_c
     assert "PEPPOL-EN16931-R020" in fatal_ids(no_endpoint)
 
 
-def test_the_official_peppol_examples_pass_the_same_checks() -> None:
+def test_the_official_peppol_examples_pass_the_same_checks_and_each_rule_set_compiles_once() -> None:
     for name in ("peppol-base-example.xml", "peppol-base-creditnote-correction.xml"):
         checked((EXAMPLES / name).read_bytes())
+    compiled = schematron._executable.cache_info().currsize
+    checked((EXAMPLES / "peppol-base-example.xml").read_bytes())
+    assert schematron._executable.cache_info().currsize == compiled == len(schematron.RULE_SETS)
 
 
 def test_direct_debit_and_a_discount_line_stay_valid(doc_clerk: Clerk) -> None:

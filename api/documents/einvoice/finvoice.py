@@ -13,7 +13,8 @@ Written from :class:`~ledger.documents.loading.InvoiceFacts` as the Finvoice 3.0
   rec. 20 unit), unit price, VAT rate and the amount before VAT;
 - ``EpiDetails``, the payment order the customer's bank pre-fills: the seller's IBAN and BIC, the reference
   (``EpiRemittanceInfoIdentifier``: ``SPY`` for a Finnish national reference, ``ISO`` for an RF one), the
-  amount (``EpiInstructedAmount``) and the due date (``EpiDateOptionDate``).
+  amount (``EpiInstructedAmount``) and the due date (``EpiDateOptionDate``); ``EpiReference`` (a name token)
+  is the invoice number with characters beyond ``[A-Za-z0-9._-]`` as ``_``.
 
 Figures: decimals with a comma, as the schema's patterns require. A unit price takes at most five decimals
 there, so a price stored with more (0.123456 €/kWh) is written per a base quantity of 10ⁿ units
@@ -186,7 +187,8 @@ def _epi(facts: InvoiceFacts, sign: int) -> Any:
     instruction.extend([E.EpiInstructedAmount(gross, AmountCurrencyIdentifier=inv.currency),
                         E.EpiCharge(ChargeOption="SLEV"), _date("EpiDateOptionDate", inv.due_date),
                         E.EpiPaymentMeansCode("59" if facts.mandate else "58")])
-    identification = E.EpiIdentificationDetails(_date("EpiDate", inv.issue_date), E.EpiReference(inv.number))
+    identification = E.EpiIdentificationDetails(_date("EpiDate", inv.issue_date),
+                                                E.EpiReference(file_stem(inv.number)))
     return E.EpiDetails(identification, E.EpiPartyDetails(bfi, beneficiary), instruction)
 
 
