@@ -136,6 +136,11 @@ def test_tampered_copies_are_rejected_by_the_rule_that_guards_what_changed(doc_c
     first_line = rb'(<cbc:LineExtensionAmount currencyID="EUR">)[^<]*(</cbc:LineExtensionAmount>\s*<cac:Item)'
     line = re.sub(first_line, rb"\g<1>999.99\g<2>", content, count=1)
     assert "BR-CO-10" in fatal_ids(line)  # the sum of lines no longer is the line extension amount
+    subtotal = (rb"(<cac:TaxSubtotal>\s*<cbc:TaxableAmount[^>]*>[^<]*</cbc:TaxableAmount>\s*"
+                rb"<cbc:TaxAmount[^>]*>)([^<]*)")
+    vat = re.sub(subtotal, lambda m: m.group(1) + str(Decimal(m.group(2).decode()) + 2).encode(), content,
+                 count=1)
+    assert {"BR-CO-14", "BR-CO-17"} <= fatal_ids(vat)  # a rate's VAT is no longer its base × rate
     no_endpoint = re.sub(rb"\s*<cbc:EndpointID[^>]*>[^<]*</cbc:EndpointID>", b"", content, count=1)
     assert "PEPPOL-EN16931-R020" in fatal_ids(no_endpoint)
 

@@ -20,8 +20,9 @@ Rounding (EN 16931 BR-CO-10..17, BR-DEC-*): every amount has two decimals. A lin
 is its quantity × unit price (base quantity 1), rounded half up to cents
 (:func:`ledger.core.money.line_amount`): the quantity and price are written with every stored decimal, so
 the receiver recomputes the very same cents. Sum of lines = line extension (BR-CO-10); the VAT of each rate
-is the rate applied to that rate's sum of line amounts, rounded half up (BR-CO-17 checks exactly this
-within a cent); totals add up by construction (BR-CO-13, -15, -16), as :func:`compute_totals` makes them.
+is the rate applied to that rate's sum of line amounts, rounded half up to cents: exactly BR-CO-17's
+"rounded to two decimals" (CEN's schematron accepts up to one currency unit either way, Saldo's figure is
+the exact one); totals add up by construction (BR-CO-13, -15, -16), as ``compute_totals`` makes them.
 A discount line (negative unit price) is written as a negative quantity at a positive price: BR-27 forbids
 a negative item price, and the product is the same.
 
