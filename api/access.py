@@ -131,6 +131,10 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     # letters and notices (issue 13): an account's dunning letters, plan, pre-notifications, returns and
     # holder-change confirmation; the portal its own account's only (the gate checks {account_id})
     "GET /accounts/{account_id}/letters/{kind}/{source_id}.pdf": allow(*READ, PORTAL),
+    # its e-invoice (the XML the tax authority, operator or customer's bank gets): the same readers as the
+    # PDF, the portal its own account's only (what a business customer imports into its books; nothing the
+    # PDF does not show)
+    "GET /invoices/{invoice_number}/e-invoice": allow(*READ, PORTAL),
     # direct debit: mandates, collection runs, settlement, returns
     "POST /accounts/{account_id}/mandate": allow(FINANCE),
     "POST /accounts/{account_id}/mandate/iban": allow(FINANCE, PORTAL),

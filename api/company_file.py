@@ -53,7 +53,7 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 _COMPANY_KEYS = frozenset({"code", "legal_name", "vat_id", "reference_scheme", "reference_prefix",
                            "payment_terms_days",
                            "dunning_pack", "interest_table", "address", "bank_accounts", "sepa", "series",
-                           "fees", "gl_accounts", "store_url", "read_url"})
+                           "fees", "gl_accounts", "store_url", "read_url", "einvoice_format"})
 
 
 class ConfigFileError(ValueError):
@@ -238,7 +238,8 @@ def _company(r: _Reader, data: object, path: str, owners: dict[str, str],
         payment_terms_days=_terms(r, data, path),
         fees=_fees(r, data, path), gl_accounts=_gl_accounts(r, data, path),
         dunning_pack=r.text(data, "dunning_pack", path, limit=64),
-        interest_table=r.text(data, "interest_table", path, limit=64))
+        interest_table=r.text(data, "interest_table", path, limit=64),
+        einvoice_format=r.text(data, "einvoice_format", path, limit=16))
     _store_urls(r, data, path)
     if len(r.problems) > before or code is None or legal_name is None or collections is None:
         return None

@@ -30,6 +30,9 @@ other writers kept changing the same records past its time limit (nothing writte
 Issue 13 item 3 (letters): ``GET /accounts/{account_id}/letters/{kind}/{source_id}.pdf`` is new, the PDF of a
 letter or notice an account's event caused (dunning step, plan, pre-notification, return, holder change);
 its ``{kind}`` is the new ``LetterSource`` enum.
+Regenerated for issue 13 item 2 (e-invoices): ``GET /invoices/{invoice_number}/e-invoice`` (optional
+``format``) is new, answering the document's FatturaPA, Facturae, Finvoice or UBL XML, with its 404 and 422
+documented.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""``saldo documents render NUMBER... --output-dir DIR``: the PDFs of issued invoices and credit notes.
+"""``saldo documents render NUMBER... --output-dir DIR``: the PDFs of issued invoices and credit notes;
+``saldo documents e-invoice NUMBER [--format F] [--out DIR]``: one's e-invoice (to ``DIR/<file name>``, or to
+standard output without ``--out``), in the company's format unless ``--format`` names another.
 
 Each document is rendered from its events into ``DIR/<number>.pdf`` (whole or not at all,
 :mod:`importers.files`) and, unless ``--no-record``, its SHA-256 is recorded as an event
@@ -20,6 +22,7 @@ from uuid import UUID
 
 from api.bootstrap import Services
 from api.documents import service
+from api.documents.einvoice import dispatch
 from api.documents.invoice_pdf import RENDERER
 from importers.files import binary_file
 from ledger.core.errors import DomainError
@@ -69,16 +72,40 @@ def cmd_letter(svc: Services, args: argparse.Namespace) -> int:
     except DomainError as e:  # an unknown account, kind or source
         print(f"saldo documents letter: {e}", file=sys.stderr)
         return 1
-    with binary_file(Path(args.out)) as out:
-        out.write(rendered.pdf)
+    try:
+        with binary_file(Path(args.out)) as out:
+            out.write(rendered.pdf)
+    except OSError as e:  # a directory that does not exist or cannot be written: nothing half-written
+        print(f"saldo documents letter: cannot write {args.out}: {e.strerror}", file=sys.stderr)
+        return 1
     print(f"{args.out}: {rendered.filename}, {len(rendered.pdf)} bytes, language {rendered.language}, "
           f"sha256 {rendered.sha256}")
     return 0
 
 
+def cmd_e_invoice(svc: Services, args: argparse.Namespace) -> int:
+    try:
+        written = dispatch.write(svc.app, args.number, args.format)
+    except DomainError as e:  # an unknown number or format, a fact the format needs
+        print(f"saldo documents e-invoice: {e.field + ': ' if e.field else ''}{e}", file=sys.stderr)
+        return 1
+    if args.out is None:
+        sys.stdout.buffer.write(written.content)
+        return 0
+    path = Path(args.out) / written.file_name
+    try:
+        with binary_file(path) as out:
+            out.write(written.content)
+    except OSError as e:  # a directory that does not exist or cannot be written: nothing half-written
+        print(f"saldo documents e-invoice: cannot write {path}: {e.strerror}", file=sys.stderr)
+        return 1
+    print(f"{path}: {written.format}, {len(written.content)} bytes")
+    return 0
+
+
 def add_commands(sub: Any) -> None:
-    documents = sub.add_parser("documents", help="invoice, credit-note and letter PDFs").add_subparsers(
-        dest="what", required=True)
+    documents = sub.add_parser("documents", help="invoice, credit-note and letter PDFs, e-invoices")
+    documents = documents.add_subparsers(dest="what", required=True)
     render = documents.add_parser("render", help="render documents to PDF and record their hashes")
     render.add_argument("numbers", nargs="+", help="invoice or credit-note numbers")
     render.add_argument("--output-dir", help="write <number>.pdf files here")
@@ -93,3 +120,8 @@ def add_commands(sub: Any) -> None:
     letter.add_argument("--account", required=True, help="the contract account's id")
     letter.add_argument("--out", required=True, help="write the PDF to this file")
     letter.set_defaults(func=cmd_letter)
+    einvoice = documents.add_parser("e-invoice", help="write a document's e-invoice (XML)")
+    einvoice.add_argument("number", help="invoice or credit-note number")
+    einvoice.add_argument("--format", choices=dispatch.FORMATS, help="default: the company's format")
+    einvoice.add_argument("--out", help="write the file into this directory (default: standard output)")
+    einvoice.set_defaults(func=cmd_e_invoice)

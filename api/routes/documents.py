@@ -1,15 +1,18 @@
 """Documents as the customer gets them: the PDF of an invoice or credit note, recording its hash, and the
 letters and notices the account's events caused (dunning steps, instalment plans, direct debits, holder
-changes)."""
+changes), and its e-invoice (FatturaPA, Facturae, Finvoice or EN 16931 UBL,
+api/documents/einvoice/dispatch.py)."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from api.deps import ActorDep, IdempotencyKey, ServicesDep
 from api.documents import service
+from api.documents.einvoice import dispatch
 from api.schemas.documents import RenderingOut
 from ledger.documents.letter_loading import LetterSource
 
@@ -54,3 +57,20 @@ def letter_pdf(account_id: UUID, kind: LetterSource, source_id: str, svc: Servic
     headers = {"Content-Disposition": f'inline; filename="{rendered.filename}"',
                "X-Content-SHA256": rendered.sha256, "Content-Language": rendered.language}
     return Response(rendered.pdf, media_type=PDF, headers=headers)
+@router.get("/invoices/{invoice_number}/e-invoice", tags=["portal"], response_class=Response,
+            responses={200: {"content": {"application/xml": {}},
+                             "description": "The invoice or credit note as an e-invoice (XML)"},
+                       404: {"description": "No invoice or credit note of that number"},
+                       422: {"description": "An unknown format, or a fact the format needs is missing"}})
+def invoice_e_invoice(invoice_number: str, svc: ServicesDep,
+                      format: Annotated[str | None, Query(min_length=1, max_length=dispatch.MAX_FORMAT_LENGTH,
+                                                          description="fatturapa, facturae, finvoice or ubl; "
+                                                                      "default: the company's")] = None
+                      ) -> Response:
+    """The document's e-invoice, written from its events: the same bytes every time. The format is the
+    company's (its country's, or the one its configuration names) unless ``format`` asks for another;
+    ``X-E-Invoice-Format`` names the one written."""
+    written = dispatch.write(svc.app, invoice_number, format)
+    headers = {"Content-Disposition": f'attachment; filename="{written.file_name}"',
+               "X-E-Invoice-Format": written.format}
+    return Response(written.content, media_type=written.media_type, headers=headers)

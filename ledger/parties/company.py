@@ -55,6 +55,9 @@ DUNNING_FEE_LEVELS = {"reminder": 1, "formal_notice": 2, "disconnection_notice":
 RETURNED_DEBIT_FEE = "returned_debit"
 FEE_KINDS = (*DUNNING_FEE_LEVELS, RETURNED_DEBIT_FEE)
 
+#: The e-invoice formats a company may name (their writers are in api/documents/einvoice/).
+EINVOICE_FORMATS = ("fatturapa", "facturae", "finvoice", "ubl")
+
 #: GL accounts that take a name after a colon (``bank:<iban>``, ``revenue:<component>``,
 #: ``vat-output:<rate>``): a company maps each one, or the whole family by its name before the colon.
 GL_FAMILIES = ("bank", "revenue", "vat-output")
@@ -130,6 +133,9 @@ class CompanyConfig:
     #: The ledger's accounts (``receivables``, ``revenue:energy``, or a family such as ``bank``) to the
     #: company's GL account numbers; empty: the company's journal carries no GL numbers.
     gl_accounts: tuple[tuple[str, str], ...] = ()
+    #: The e-invoice the company sends (``fatturapa``, ``facturae``, ``finvoice``, ``ubl``); none: its
+    #: country's (api/documents/einvoice/dispatch.py).
+    einvoice_format: str | None = None
 
     def __post_init__(self) -> None:
         chart.check_configuration(self.house_bank_accounts, self.revenue_components)
@@ -142,6 +148,9 @@ class CompanyConfig:
                 raise InvalidInput(f"fee {kind} must be a non-negative amount in cents", "fees")
         for key, _ in self.gl_accounts:
             check_gl_key(key)
+        if self.einvoice_format is not None and self.einvoice_format not in EINVOICE_FORMATS:
+            raise InvalidInput(f"{self.einvoice_format!r} is not an e-invoice format (known: "
+                               f"{', '.join(EINVOICE_FORMATS)})", "einvoice_format")
         returned = self.fee(RETURNED_DEBIT_FEE)
         if returned is not None:  # the company's own return fee replaces the policy's (frozen: set once here)
             object.__setattr__(self, "return_policy", returned_debit_policy(self.return_policy, returned))
