@@ -24,6 +24,7 @@ from ledger.accounts.payment_references import ReferenceScheme
 from ledger.collections.mandate import validate_bic, validate_creditor_id, validate_iban
 from ledger.core.errors import InvalidInput
 from ledger.core.money import MoneyError, parse_amount
+from ledger.documents.messages import DEFAULT_MESSAGE_RULES, MessageRule, rules_from_config
 from ledger.parties.company import (
     CONFIG_VERSION,
     DEFAULT_PAYMENT_TERMS_DAYS,
@@ -53,7 +54,7 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 _COMPANY_KEYS = frozenset({"code", "legal_name", "vat_id", "reference_scheme", "reference_prefix",
                            "payment_terms_days",
                            "dunning_pack", "interest_table", "address", "bank_accounts", "sepa", "series",
-                           "fees", "gl_accounts", "store_url", "read_url"})
+                           "fees", "gl_accounts", "store_url", "read_url", "messages"})
 
 
 class ConfigFileError(ValueError):
@@ -238,7 +239,8 @@ def _company(r: _Reader, data: object, path: str, owners: dict[str, str],
         payment_terms_days=_terms(r, data, path),
         fees=_fees(r, data, path), gl_accounts=_gl_accounts(r, data, path),
         dunning_pack=r.text(data, "dunning_pack", path, limit=64),
-        interest_table=r.text(data, "interest_table", path, limit=64))
+        interest_table=r.text(data, "interest_table", path, limit=64),
+        messages=_messages(r, data, path, code))
     _store_urls(r, data, path)
     if len(r.problems) > before or code is None or legal_name is None or collections is None:
         return None
@@ -252,6 +254,18 @@ def _company(r: _Reader, data: object, path: str, owners: dict[str, str],
         where = path if error.field is None else f"{path}.{error.field}"
         r.fail(where, str(error).removeprefix(f"{error.field}: "))
         return None
+
+
+def _messages(r: _Reader, data: dict[str, Any], path: str, code: str | None) -> tuple[MessageRule, ...]:
+    """The company's invoice message rules (the default set if it lists none); a wrong rule is a problem
+    naming the rule's index, its field and the company."""
+    if "messages" not in data:
+        return DEFAULT_MESSAGE_RULES
+    try:
+        return rules_from_config(data["messages"])
+    except InvalidInput as error:
+        r.fail(f"{path}.messages{error.field or ''}", f"(company {code}) {error}")
+        return ()
 
 
 def _store_urls(r: _Reader, data: dict[str, Any], path: str) -> None:

@@ -38,13 +38,14 @@ from ledger.accounts.invoice import DocumentKind, Invoice, InvoiceLine, credit_l
 from ledger.accounts.payment_references import ReferenceScheme
 from ledger.billing.readings import ReadingSource, RegisterReading
 from ledger.core.money import ZERO
+from ledger.documents.messages import MessageBox
 from ledger.documents.payment_codes import epc_qr, fi_virtual_barcode, pagopa_qr
 from ledger.parties.company import CompanyConfig
 from ledger.parties.partner import BusinessPartner
 
 #: Bumped whenever the model prints something differently: part of the renderer version recorded with
 #: each rendering's hash, so a re-render under another layout is told apart from a changed document.
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # 2: the personal messages box (issue 13 item 4)
 
 #: Italy's bolletta 2.0 blocks, by revenue component (VAT joins ``imposte``); order is the page's.
 IT_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -146,6 +147,9 @@ class InvoiceDocument:
     #: it is collected (the mandate and the debtor's IBAN, masked); such an invoice carries no payment code,
     #: so the customer is not asked to pay twice.
     collection: str | None = None
+    #: The personal messages chosen for the customer when it was issued (ledger/documents/messages.py);
+    #: None: no box.
+    messages: MessageBox | None = None
 
 
 def plain(value: Decimal) -> str:
@@ -260,7 +264,8 @@ def masked_iban(iban: str) -> str:
 
 def invoice_document(invoice: Invoice, account_name: str, partner: BusinessPartner, company: CompanyConfig,
                      readings: Mapping[str, RegisterReading], *,
-                     mandate: tuple[str, str] | None = None) -> InvoiceDocument:
+                     mandate: tuple[str, str] | None = None,
+                     messages: MessageBox | None = None) -> InvoiceDocument:
     """The printed document of ``invoice`` (``readings``: the register readings its lines name, by id;
     ``mandate``: the (reference, debtor IBAN) it is collected under, if by direct debit)."""
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
@@ -278,4 +283,5 @@ def invoice_document(invoice: Invoice, account_name: str, partner: BusinessPartn
         payment_code=payment_code(invoice, company, direct_debit=mandate is not None),
         payee_iban=company.bank_account, payee_bic=company.bic, corrects=invoice.corrects,
         collection=None if mandate is None or credit else (
-            f"Collected by SEPA direct debit from {masked_iban(mandate[1])} (mandate {mandate[0]})"))
+            f"Collected by SEPA direct debit from {masked_iban(mandate[1])} (mandate {mandate[0]})"),
+        messages=messages if messages is not None and messages.messages and not credit else None)
