@@ -131,9 +131,12 @@ def test_a_customer_with_nothing_to_be_told_gets_no_message_box(doc_clerk: Clerk
 
 
 def _config_with(tmp_path: Path, rule: str) -> Path:
+    """The documents' companies with ``rule`` added to es-water's (the third company's) messages."""
+    text = COMPANIES.read_text(encoding="utf-8")
+    end = text.find("\n[[companies]]", text.index('code = "es-water"'))
+    end = len(text) if end < 0 else end
     path = tmp_path / "companies.toml"
-    path.write_text(COMPANIES.read_text(encoding="utf-8") + "\n[[companies.messages]]\n" + rule,
-                    encoding="utf-8")
+    path.write_text(text[:end] + "\n[[companies.messages]]\n" + rule + text[end:], encoding="utf-8")
     return path
 
 

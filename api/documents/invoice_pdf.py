@@ -30,6 +30,7 @@ from fpdf import FPDF, FPDF_VERSION
 
 from api.documents import code128
 from api.documents.message_texts import box_texts
+from api.documents.swiss_payment_part import TOP_MM, draw_payment_part
 from ledger.documents.invoice_document import MODEL_VERSION, InvoiceDocument, PaymentCode, SiteSection
 
 #: Bumped whenever this module lays out anything differently.
@@ -61,9 +62,11 @@ class _Page(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.footer_text = footer_text
+        #: Where the footer goes (from the page's foot): above a Swiss QR-bill's payment part on its page.
+        self.footer_y = -12.0
 
     def footer(self) -> None:
-        self.set_y(-12)
+        self.set_y(self.footer_y)
         self.set_font(FONT, "", 7)
         self.cell(0, 4, f"{self.footer_text} · page {self.page_no()} of {{nb}}", align="R")
 
@@ -263,8 +266,19 @@ def _payment(pdf: FPDF, doc: InvoiceDocument) -> None:
         _text(pdf, doc.collection + ": nothing to do.")
         return
     _text(pdf, f"IBAN: {doc.payee_iban}" + (f"  BIC: {doc.payee_bic}" if doc.payee_bic else ""))
-    if code is not None:
+    if code is not None and code.kind == "ch-qrbill":
+        _swiss_qr_bill(pdf, code)
+    elif code is not None:
         _payment_code(pdf, code)
+
+
+def _swiss_qr_bill(pdf: FPDF, code: PaymentCode) -> None:
+    """The QR-bill's payment part at the foot of this page, or of a new one if the page is too full; the
+    page's footer then moves above it (nothing else may be printed in it)."""
+    if pdf.get_y() > TOP_MM - 12:
+        pdf.add_page()
+    pdf.footer_y = TOP_MM - 9 - pdf.h  # type: ignore[attr-defined]
+    draw_payment_part(pdf, code.payload, qr_matrix(code.payload))
 
 
 def _payment_code(pdf: FPDF, code: PaymentCode) -> None:
