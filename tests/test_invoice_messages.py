@@ -10,7 +10,7 @@ invoice was issued is what every later re-render prints (paying afterwards chang
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
@@ -24,8 +24,10 @@ from importers.sepa import service as dd
 from ledger.accounts import commands as ac
 from ledger.accounts.account import ContractAccount
 from ledger.accounts.invoice import Invoice, document_id
+from ledger.billing import commands as b
 from ledger.collections import commands as d
-from ledger.documents.loading import load_invoice_document
+from ledger.documents.loading import as_of, load_invoice_document
+from ledger.documents.message_state import account_state
 from ledger.documents.messages import (
     DEFAULT_MESSAGE_RULES,
     MAX_MESSAGES_PER_INVOICE,
@@ -174,3 +176,27 @@ def test_every_default_message_is_marked_for_translation_and_translated() -> Non
     for language in ("es", "ca", "fi", "sv", "it"):
         translated = catalogue(language, "messages")
         assert all(translated.get(text) for text in DEFAULT_TEXTS), language
+
+
+def test_telemetering_and_tariffs_are_read_as_they_were_when_the_invoice_was_issued(doc_clerk: Clerk) -> None:
+    clerk, site = doc_clerk, "ES0031405000000001AA"
+    account = _catalan_customer(clerk, "telemesura")
+    february = (date(2026, 2, 1), date(2026, 2, 28))
+    line = ac.LineInput("aigua: consum", "energy", D("12.5"), "m3", D("1.2"), D("10"), site=site,
+                        period=february, sources=("tariff:AR-SOCIAL/3",))
+    before = clerk.run(ac.IssueInvoice(account, (line,), clerk.clock.today))["number"]
+    clerk.run(b.RecordLoadCurve(site, datetime(2026, 2, 2, tzinfo=UTC), 60, (0.5, 0.75), unit="m3",
+                                time_zone="Europe/Madrid"))
+    after = clerk.run(ac.IssueInvoice(account, (line,), clerk.clock.today))["number"]
+    app = clerk.services.app
+    states = {}
+    for number in (before, after):
+        invoice = app.get(Invoice, document_id(number), "invoice", "number")
+        account_then = as_of(app, account, invoice.created_on)
+        assert isinstance(account_then, ContractAccount)
+        states[number] = account_state(app, invoice, account_then, "es-water")
+    assert (states[before].telemetering, states[after].telemetering) == (False, True)
+    assert states[before].tariffs == states[after].tariffs == ("AR-SOCIAL",)
+    doc = load_invoice_document(app, after)
+    assert doc.messages is not None and [m.rule_id for m in doc.messages.messages] == ["telemetering"]
+    assert load_invoice_document(app, before).messages is None  # the curve came after it was issued

@@ -233,7 +233,8 @@ def payment_code(invoice: Invoice, company: CompanyConfig, direct_debit: bool,
     vat_id = company.vat_id or ""
     if country == "IT" and company.reference_scheme is ReferenceScheme.IT_PAGOPA and vat_id.startswith("IT"):
         return PaymentCode("pagopa-qr", pagopa_qr(reference, vat_id[2:], gross))
-    if country in ("CH", "LI") and company.bank_account[:2] in ("CH", "LI") and debtor is not None:
+    if (country in ("CH", "LI") and company.bank_account[:2] in ("CH", "LI") and debtor is not None
+            and invoice.currency in ("CHF", "EUR")):  # the QR-bill's two currencies (guidelines v2.3 §4.3.3)
         return PaymentCode("ch-qrbill", qr_bill_for(invoice, company, debtor))
     if country == "FI" and company.bank_account.startswith("FI"):
         return PaymentCode("fi-barcode", fi_virtual_barcode(company.bank_account, gross, reference,

@@ -12,8 +12,10 @@ the code carries the data elements of §4.3.3 in a fixed order, one per line, st
 The payload is built by the ``qrbill`` package (https://pypi.org/project/qrbill/, which checks the
 pairing, the IBAN's country CH/LI, the currency CHF/EUR, the amount and the field lengths); only its text
 is used (:meth:`qrbill.QRBill.qr_data`), never its SVG: the PDF draws the code itself, as vector squares,
-so its bytes are the renderer's. Addresses are structured (type ``S``): the combined type ``K`` is no
-longer accepted from November 2025 (guidelines v2.3, §4.2.2).
+so its bytes are the renderer's. qrbill's version is not in the recorded renderer's name (that name is
+at most 80 characters): it is pinned (``qrbill~=1.2``), and an upgrade that writes another payload must
+bump :data:`~ledger.documents.invoice_document.MODEL_VERSION`. Addresses are structured (type ``S``):
+the combined type ``K`` is no longer accepted from November 2025 (guidelines v2.3, §4.2.2).
 
 :func:`parse` reads a payload back into its fields: the renderer prints the receipt and the payment part
 from it, and the tests compare what the scanned code carries with the invoice.
