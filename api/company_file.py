@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+from stdnum.ch import vat as ch_vat
 from stdnum.eu import vat
 
 from api.store_urls import MAX_STORE_URL, store_url_problem
@@ -24,6 +25,8 @@ from ledger.accounts.payment_references import ReferenceScheme
 from ledger.collections.mandate import validate_bic, validate_creditor_id, validate_iban
 from ledger.core.errors import InvalidInput
 from ledger.core.money import MoneyError, parse_amount
+from ledger.documents.messages import DEFAULT_MESSAGE_RULES, MessageRule, rules_from_config
+from ledger.documents.swiss_qr_bill import is_qr_iban
 from ledger.parties.company import (
     CONFIG_VERSION,
     DEFAULT_PAYMENT_TERMS_DAYS,
@@ -53,7 +56,8 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 _COMPANY_KEYS = frozenset({"code", "legal_name", "vat_id", "reference_scheme", "reference_prefix",
                            "payment_terms_days",
                            "dunning_pack", "interest_table", "address", "bank_accounts", "sepa", "series",
-                           "fees", "gl_accounts", "store_url", "read_url", "einvoice_format"})
+                           "fees", "gl_accounts", "store_url", "read_url", "einvoice_format",
+                           "messages"})
 
 
 class ConfigFileError(ValueError):
@@ -119,8 +123,11 @@ class _Reader:
 
 
 def _vat_id(value: str, where: str) -> str:
+    """An EU VAT id, or a Swiss one (``CHE-123.456.789 MWST``: UID + MWST/TVA/IVA, stdnum.ch.vat)."""
+    if value.strip().upper().startswith("CHE") and ch_vat.is_valid(value):
+        return str(ch_vat.compact(value))
     if not vat.is_valid(value):
-        raise InvalidInput(f"{value!r} is not a valid EU VAT id (with its country prefix)", where)
+        raise InvalidInput(f"{value!r} is not a valid EU or Swiss VAT id (with its country prefix)", where)
     return str(vat.compact(value))
 
 
@@ -239,8 +246,10 @@ def _company(r: _Reader, data: object, path: str, owners: dict[str, str],
         fees=_fees(r, data, path), gl_accounts=_gl_accounts(r, data, path),
         dunning_pack=r.text(data, "dunning_pack", path, limit=64),
         interest_table=r.text(data, "interest_table", path, limit=64),
-        einvoice_format=r.text(data, "einvoice_format", path, limit=16))
+        einvoice_format=r.text(data, "einvoice_format", path, limit=16),
+        messages=_messages(r, data, path, code))
     _store_urls(r, data, path)
+    _swiss_pairing(r, collections, fields["reference_scheme"], path)  # type: ignore[arg-type]
     if len(r.problems) > before or code is None or legal_name is None or collections is None:
         return None
     try:
@@ -253,6 +262,31 @@ def _company(r: _Reader, data: object, path: str, owners: dict[str, str],
         where = path if error.field is None else f"{path}.{error.field}"
         r.fail(where, str(error).removeprefix(f"{error.field}: "))
         return None
+
+
+def _swiss_pairing(r: _Reader, iban: str | None, scheme: ReferenceScheme, path: str) -> None:
+    """A Swiss QR-bill pays a QR reference only to a QR-IBAN, and a QR-IBAN only with a QR reference (Swiss
+    Implementation Guidelines for the QR-bill v2.3, §3.3): a company whose pairing breaks it could print no
+    QR-bill."""
+    if iban is None or iban[:2] not in ("CH", "LI"):
+        return
+    if is_qr_iban(iban) != (scheme is ReferenceScheme.CH_QRR):
+        why = ("a QR-IBAN (institution id 30000-31999) is paid with QR references: reference_scheme "
+               "ch_qrr" if is_qr_iban(iban) else "QR references (ch_qrr) are paid to a QR-IBAN (institution "
+               f"id 30000-31999), and {iban} is an ordinary IBAN: use rf, or the company's QR-IBAN")
+        r.fail(f"{path}.reference_scheme", why)
+
+
+def _messages(r: _Reader, data: dict[str, Any], path: str, code: str | None) -> tuple[MessageRule, ...]:
+    """The company's invoice message rules (the default set if it lists none); a wrong rule is a problem
+    naming the rule's index, its field and the company."""
+    if "messages" not in data:
+        return DEFAULT_MESSAGE_RULES
+    try:
+        return rules_from_config(data["messages"])
+    except InvalidInput as error:
+        r.fail(f"{path}.messages{error.field or ''}", f"(company {code}) {error}")
+        return ()
 
 
 def _store_urls(r: _Reader, data: dict[str, Any], path: str) -> None:

@@ -21,18 +21,21 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import cast
 
 import fontTools
 import segno
 from fpdf import FPDF, FPDF_VERSION
 
 from api.documents import code128
+from api.documents.message_texts import box_texts
 from api.documents.page import FONT, new_page
 from api.documents.page import text as _text
+from api.documents.swiss_payment_part import TOP_MM, draw_payment_part
 from ledger.documents.invoice_document import MODEL_VERSION, InvoiceDocument, PaymentCode, SiteSection
 
 #: Bumped whenever this module lays out anything differently.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: the personal messages box
 #: fontTools subsets the embedded fonts and segno lays out the QR code: another version of either may
 #: write other bytes for the same page, so they are part of the renderer's name too.
 RENDERER = (f"saldo-invoice-pdf/{LAYOUT_VERSION} model/{MODEL_VERSION} fpdf2/{FPDF_VERSION} "
@@ -158,6 +161,32 @@ def _totals(pdf: FPDF, doc: InvoiceDocument) -> None:
     pdf.ln(4)
 
 
+def _messages(pdf: FPDF, doc: InvoiceDocument) -> None:
+    """The personal messages (ledger/documents/messages.py) in a framed box, in the customer's language;
+    no box when none was chosen. The box moves whole to the next page if it does not fit."""
+    if doc.messages is None:
+        return
+    title, texts = box_texts(doc.messages)
+    pdf.set_font(FONT, "", 8.5)
+    lines = sum(len(cast(list[str], pdf.multi_cell(176, 4.2, t, dry_run=True, output="LINES")))
+                for t in texts)
+    height = 6 + 4.2 * lines + 2 * len(texts) + 2
+    if pdf.will_page_break(height + 2):
+        pdf.add_page()
+    top = pdf.get_y()
+    pdf.set_draw_color(0, 0, 0)
+    pdf.rect(15, top, 180, height)
+    pdf.set_xy(17, top + 1)
+    pdf.set_font(FONT, "B", 9)
+    pdf.cell(176, 5, title, new_x="LEFT", new_y="NEXT")
+    pdf.set_font(FONT, "", 8.5)
+    for text in texts:
+        pdf.set_x(17)
+        pdf.multi_cell(176, 4.2, text, align="L", new_x="LEFT", new_y="NEXT")
+        pdf.ln(2)
+    pdf.set_xy(15, top + height + 4)
+
+
 def qr_matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
     """The QR code's modules (True: dark), without the quiet zone: level M, UTF-8 bytes, as EPC069-12
     asks (character set 1 = UTF-8) and as the pagoPA notice uses."""
@@ -206,8 +235,19 @@ def _payment(pdf: FPDF, doc: InvoiceDocument) -> None:
         _text(pdf, doc.collection + ": nothing to do.")
         return
     _text(pdf, f"IBAN: {doc.payee_iban}" + (f"  BIC: {doc.payee_bic}" if doc.payee_bic else ""))
-    if code is not None:
+    if code is not None and code.kind == "ch-qrbill":
+        _swiss_qr_bill(pdf, code)
+    elif code is not None:
         _payment_code(pdf, code)
+
+
+def _swiss_qr_bill(pdf: FPDF, code: PaymentCode) -> None:
+    """The QR-bill's payment part at the foot of this page, or of a new one if the page is too full; the
+    page's footer then moves above it (nothing else may be printed in it)."""
+    if pdf.get_y() > TOP_MM - 12:
+        pdf.add_page()
+    pdf.footer_y = TOP_MM - 9 - pdf.h  # type: ignore[attr-defined]
+    draw_payment_part(pdf, code.payload, qr_matrix(code.payload))
 
 
 def _payment_code(pdf: FPDF, code: PaymentCode) -> None:
@@ -233,5 +273,6 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
     for section in doc.sections:
         _section(pdf, doc, section)
     _totals(pdf, doc)
+    _messages(pdf, doc)
     _payment(pdf, doc)
     return bytes(pdf.output())

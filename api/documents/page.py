@@ -34,9 +34,11 @@ class Page(FPDF):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.footer_text = footer_text
         self.page_of = page_of
+        #: Where the footer goes (from the page's foot): above a Swiss QR-bill's payment part on its page.
+        self.footer_y = -12.0
 
     def footer(self) -> None:
-        self.set_y(-12)
+        self.set_y(self.footer_y)
         self.set_font(FONT, "", 7)
         # fpdf2 writes the page count where "{nb}" stands once the last page is known.
         self.cell(0, 4, f"{self.footer_text} · {self.page_of.format(page=self.page_no(), pages='{nb}')}",

@@ -39,13 +39,15 @@ from ledger.accounts.invoice import DocumentKind, Invoice, InvoiceLine, credit_l
 from ledger.accounts.payment_references import ReferenceScheme
 from ledger.billing.readings import ReadingSource, RegisterReading
 from ledger.core.money import ZERO
+from ledger.documents.messages import MessageBox
 from ledger.documents.payment_codes import epc_qr, fi_virtual_barcode, pagopa_qr
+from ledger.documents.swiss_qr_bill import qr_bill_for
 from ledger.parties.company import CompanyConfig
 from ledger.parties.partner import BusinessPartner
 
 #: Bumped whenever the model prints something differently: part of the renderer version recorded with
 #: each rendering's hash, so a re-render under another layout is told apart from a changed document.
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # 2: the personal messages box (issue 13 item 4)
 
 #: Italy's bolletta 2.0 blocks, by revenue component (VAT joins ``imposte``); order is the page's.
 IT_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -114,7 +116,8 @@ class VatRow:
 @dataclass(frozen=True, slots=True)
 class PaymentCode:
     """The code the page carries: ``epc-qr`` and ``pagopa-qr`` are QR codes of ``payload``;
-    ``fi-barcode`` is the 54-digit virtual barcode, printed as digits and as Code 128."""
+    ``fi-barcode`` is the 54-digit virtual barcode, printed as digits and as Code 128; ``ch-qrbill`` is the
+    Swiss QR-bill's payload, printed as its payment part (ledger/documents/swiss_qr_bill.py)."""
 
     kind: str
     payload: str
@@ -147,6 +150,9 @@ class InvoiceDocument:
     #: it is collected (the mandate and the debtor's IBAN, masked); such an invoice carries no payment code,
     #: so the customer is not asked to pay twice.
     collection: str | None = None
+    #: The personal messages chosen for the customer when it was issued (ledger/documents/messages.py);
+    #: None: no box.
+    messages: MessageBox | None = None
 
 
 def plain(value: Decimal) -> str:
@@ -211,12 +217,15 @@ def _summary(invoice: Invoice, company: CompanyConfig) -> tuple[SummaryRow, ...]
     return tuple(rows)
 
 
-def payment_code(invoice: Invoice, company: CompanyConfig, direct_debit: bool) -> PaymentCode | None:
+def payment_code(invoice: Invoice, company: CompanyConfig, direct_debit: bool,
+                 debtor: BusinessPartner | None = None) -> PaymentCode | None:
     """The payment code of the company's country, for an invoice the customer pays by transfer.
 
     Italy with pagoPA references (the company's ``reference_scheme`` is ``it_pagopa``): the pagoPA notice
     QR with the company's fiscal code (its VAT number's digits); Finland: the virtual bank barcode; every
     other SEPA company: the EPC QR code, with the RF reference structured or the national one as text.
+    Switzerland and Liechtenstein (a CH or LI collection IBAN, in CHF or EUR): the QR-bill, with the
+    ``debtor``'s address.
     """
     reference, gross = invoice.payment_reference, invoice.totals.gross
     if invoice.kind is not DocumentKind.INVOICE or reference is None or gross <= 0 or direct_debit:
@@ -225,6 +234,9 @@ def payment_code(invoice: Invoice, company: CompanyConfig, direct_debit: bool) -
     vat_id = company.vat_id or ""
     if country == "IT" and company.reference_scheme is ReferenceScheme.IT_PAGOPA and vat_id.startswith("IT"):
         return PaymentCode("pagopa-qr", pagopa_qr(reference, vat_id[2:], gross))
+    if (country in ("CH", "LI") and company.bank_account[:2] in ("CH", "LI") and debtor is not None
+            and invoice.currency in ("CHF", "EUR")):  # the QR-bill's two currencies (guidelines v2.3 §4.3.3)
+        return PaymentCode("ch-qrbill", qr_bill_for(invoice, company, debtor))
     if country == "FI" and company.bank_account.startswith("FI"):
         return PaymentCode("fi-barcode", fi_virtual_barcode(company.bank_account, gross, reference,
                                                             invoice.due_date))
@@ -262,7 +274,8 @@ def masked_iban(iban: str) -> str:
 
 def invoice_document(invoice: Invoice, account_name: str, partner: BusinessPartner, company: CompanyConfig,
                      readings: Mapping[str, RegisterReading], *,
-                     mandate: tuple[str, str] | None = None) -> InvoiceDocument:
+                     mandate: tuple[str, str] | None = None,
+                     messages: MessageBox | None = None) -> InvoiceDocument:
     """The printed document of ``invoice`` (``readings``: the register readings its lines name, by id;
     ``mandate``: the (reference, debtor IBAN) it is collected under, if by direct debit)."""
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
@@ -277,7 +290,8 @@ def invoice_document(invoice: Invoice, account_name: str, partner: BusinessPartn
         vat_rows=tuple(VatRow(plain(v.rate), plain(v.taxable), plain(v.vat)) for v in totals.vat_lines),
         net=plain(totals.net), vat=plain(totals.vat), gross=plain(totals.gross),
         payment_reference=invoice.payment_reference,
-        payment_code=payment_code(invoice, company, direct_debit=mandate is not None),
+        payment_code=payment_code(invoice, company, direct_debit=mandate is not None, debtor=partner),
         payee_iban=company.bank_account, payee_bic=company.bic, corrects=invoice.corrects,
         collection=None if mandate is None or credit else (
-            f"Collected by SEPA direct debit from {masked_iban(mandate[1])} (mandate {mandate[0]})"))
+            f"Collected by SEPA direct debit from {masked_iban(mandate[1])} (mandate {mandate[0]})"),
+        messages=messages if messages is not None and messages.messages and not credit else None)

@@ -3,7 +3,9 @@
 The account and the partner are read **as they were when the document was issued** (their events up to
 the invoice's own timestamp): a customer who moves later, or changes to direct debit, does not change what
 an issued invoice printed, so a re-render from the events gives the bytes whose hash was recorded.
-Readings are immutable once recorded (a correction is a new reading). The company's
+The personal messages are chosen from the account's events up to then too
+(:mod:`ledger.documents.message_state`). Readings are immutable once recorded (a correction is a new
+reading). The company's
 configuration (name, address, IBAN) is not event-sourced: a changed configuration changes a re-render,
 which the recorded hash then shows.
 """
@@ -24,6 +26,7 @@ from ledger.collections.mandate import MandateStatus
 from ledger.core.errors import NotFound
 from ledger.core.handling import Workspace
 from ledger.documents.invoice_document import InvoiceDocument, invoice_document
+from ledger.documents.message_state import message_box
 from ledger.parties.company import CompanyConfig, company_of
 from ledger.parties.partner import BusinessPartner
 
@@ -92,4 +95,6 @@ def load_invoice_facts(ws: Workspace[Any], number: str) -> InvoiceFacts:
 def load_invoice_document(ws: Workspace[Any], number: str) -> InvoiceDocument:
     """The printed document of invoice or credit note ``number``, from the store."""
     f = load_invoice_facts(ws, number)
-    return invoice_document(f.invoice, f.account.name, f.partner, f.company, f.readings, mandate=f.mandate)
+    return invoice_document(f.invoice, f.account.name, f.partner, f.company, f.readings, mandate=f.mandate,
+                            messages=message_box(ws, f.invoice, f.account, f.company,
+                                                          f.partner.language))

@@ -18,6 +18,7 @@ from ledger.accounts.payment_references import ReferenceScheme, check_prefix
 from ledger.collections.returns import DEFAULT_POLICY, ReturnPolicy
 from ledger.core import chart
 from ledger.core.errors import Conflict, InvalidInput
+from ledger.documents.messages import DEFAULT_MESSAGE_RULES, MessageRule
 
 #: The company's collection account in the demo and in tests (the standard Italian example IBAN).
 DEFAULT_BANK_ACCOUNT = "IT60X0542811101000000123456"
@@ -136,6 +137,8 @@ class CompanyConfig:
     #: The e-invoice the company sends (``fatturapa``, ``facturae``, ``finvoice``, ``ubl``); none: its
     #: country's (api/documents/einvoice/dispatch.py).
     einvoice_format: str | None = None
+    #: The personal messages its invoices may print (ledger/documents/messages.py), by priority.
+    messages: tuple[MessageRule, ...] = DEFAULT_MESSAGE_RULES
 
     def __post_init__(self) -> None:
         chart.check_configuration(self.house_bank_accounts, self.revenue_components)
