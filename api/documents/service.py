@@ -2,7 +2,7 @@
 share.
 
 :func:`render` draws the PDF of invoice or credit note ``number`` from its events
-(:func:`ledger.documents.loading.load_invoice_document`); :func:`issue` renders it and records the
+(:func:`ledger.documents.loading.load_invoice_document`), in its partner's language (:func:`document`); :func:`issue` renders it and records the
 rendering's SHA-256, byte length and renderer version as an event
 (:class:`~ledger.documents.commands.RecordRendering`), so an auditor can re-render later and compare.
 """
@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.documents.invoice_pdf import RENDERER, render_invoice_pdf, sha256
+from api.documents.wording import wording_for
 from ledger.application import Saldo
 from ledger.core.actor import Actor
 from ledger.documents.commands import RecordRendering
+from ledger.documents.invoice_document import InvoiceDocument
 from ledger.documents.loading import find_invoice, load_invoice_document
 from ledger.documents.renderings import DocumentRenderings
 
@@ -29,10 +31,15 @@ class Rendered:
     recorded_sha256: str | None
 
 
+def document(app: Saldo, number: str) -> InvoiceDocument:
+    """What the page of ``number`` prints, in the language its partner spoke when it was issued."""
+    return load_invoice_document(app, number, wording_for)
+
+
 def render(app: Saldo, number: str) -> Rendered:
     """The PDF of invoice or credit note ``number`` (NotFound if there is none), with its recorded hash."""
     invoice = find_invoice(app, number, "invoice_number")
-    pdf = render_invoice_pdf(load_invoice_document(app, invoice.number))
+    pdf = render_invoice_pdf(document(app, invoice.number))
     renderings = app.find(DocumentRenderings, DocumentRenderings.id_for(invoice.number))
     recorded = None if renderings is None else renderings.of(RENDERER)
     return Rendered(invoice.number, pdf, sha256(pdf), None if recorded is None else recorded.sha256)

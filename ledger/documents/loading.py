@@ -10,6 +10,7 @@ which the recorded hash then shows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
@@ -24,6 +25,7 @@ from ledger.collections.mandate import MandateStatus
 from ledger.core.errors import NotFound
 from ledger.core.handling import Workspace
 from ledger.documents.invoice_document import InvoiceDocument, invoice_document
+from ledger.documents.wording import PLAIN, Wording
 from ledger.parties.company import CompanyConfig, company_of
 from ledger.parties.partner import BusinessPartner
 
@@ -89,7 +91,11 @@ def load_invoice_facts(ws: Workspace[Any], number: str) -> InvoiceFacts:
     return InvoiceFacts(invoice, account, partner, company, readings_of(ws, invoice), collected)
 
 
-def load_invoice_document(ws: Workspace[Any], number: str) -> InvoiceDocument:
-    """The printed document of invoice or credit note ``number``, from the store."""
+def load_invoice_document(ws: Workspace[Any], number: str,
+                          wording: Callable[[str], Wording] = lambda _: PLAIN) -> InvoiceDocument:
+    """The printed document of invoice or credit note ``number``, from the store, written by
+    ``wording(language)`` for the partner's language as it was when the document was issued (English,
+    :data:`~ledger.documents.wording.PLAIN`, unless the caller gives another)."""
     f = load_invoice_facts(ws, number)
-    return invoice_document(f.invoice, f.account.name, f.partner, f.company, f.readings, mandate=f.mandate)
+    return invoice_document(f.invoice, f.account.name, f.partner, f.company, f.readings, mandate=f.mandate,
+                            wording=wording(f.partner.language))
