@@ -255,8 +255,9 @@ def _payment(pdf: FPDF, doc: InvoiceDocument) -> None:
         _text(pdf, _t(doc, N_("Nothing to pay: the amount is credited to your account.")), 9)
         return
     _text(pdf, _t(doc, N_("Payment")), 10, bold=True, height=6)
-    _text(pdf, f"{_t(doc, N_('Due date'))}: {doc.due_date}")
-    _text(pdf, f"{_t(doc, N_('Payment reference'))}: {doc.payment_reference or '—'}")
+    due, reference = _t(doc, N_("Due date")), _t(doc, N_("Payment reference"))
+    _text(pdf, f"{due}: {doc.due_date}")
+    _text(pdf, f"{reference}: {doc.payment_reference or '—'}")
     if doc.collection is not None:
         _text(pdf, _t(doc, N_("{collection}: nothing to do."), collection=doc.collection))
         return

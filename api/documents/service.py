@@ -2,8 +2,8 @@
 share.
 
 :func:`render` draws the PDF of invoice or credit note ``number`` from its events
-(:func:`ledger.documents.loading.load_invoice_document`), in its partner's language (:func:`document`); :func:`issue` renders it and records the
-rendering's SHA-256, byte length and renderer version as an event
+(:func:`ledger.documents.loading.load_invoice_document`), in its partner's language (:func:`document`);
+:func:`issue` renders it and records the rendering's SHA-256, byte length and renderer version as an event
 (:class:`~ledger.documents.commands.RecordRendering`), so an auditor can re-render later and compare.
 """
 
