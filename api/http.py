@@ -21,6 +21,7 @@ from api.auth.ratelimit import FailedAuthLimiter
 from api.auth.tokens import TokenVerifier
 from api.bootstrap import Services
 from api.hardening import harden
+from api.languages import LanguageMiddleware
 from api.problems import install_problem_handlers
 from api.routes import (
     accounts,
@@ -89,6 +90,8 @@ def create_app(svc: Services, *, auth: AuthConfig | None = None, limiter: Failed
     # After the gate, so its middleware wraps the gate's answers too (401, 403, 429 carry the headers);
     # after the document's override, which the body limits read their declared sizes from.
     harden(app)
+    # Outermost: every problem document, whoever wrote it, in the language the client accepts.
+    app.add_middleware(LanguageMiddleware)
     return app
 
 

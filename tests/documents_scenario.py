@@ -58,17 +58,19 @@ def lines(vat: str = "22") -> tuple[ac.LineInput, ...]:
     return tuple(out)
 
 
-def customer(clerk: Clerk, company: str) -> tuple[UUID, UUID]:
-    """Register the company's customer and open an account; return (partner id, account id)."""
+def customer(clerk: Clerk, company: str, language: str = "en") -> tuple[UUID, UUID]:
+    """Register the company's customer, speaking ``language`` (the page's), and open an account; return
+    (partner id, account id)."""
     name, address = CUSTOMERS[company]
-    partner = UUID(clerk.run(pc.RegisterPartner(name, PartnerKind.PERSON, address=address))["partner_id"])
+    partner = UUID(clerk.run(pc.RegisterPartner(name, PartnerKind.PERSON, address=address,
+                                                language=language))["partner_id"])
     account = clerk.run(ac.OpenContractAccount(partner, f"{name} — casa", company=company))["account_id"]
     return partner, UUID(account)
 
 
-def invoice(clerk: Clerk, company: str) -> tuple[UUID, dict[str, Any]]:
-    """A customer of ``company`` billed once; (partner id, the issue's result)."""
-    partner, account = customer(clerk, company)
+def invoice(clerk: Clerk, company: str, language: str = "en") -> tuple[UUID, dict[str, Any]]:
+    """A customer of ``company`` speaking ``language`` billed once; (partner id, the issue's result)."""
+    partner, account = customer(clerk, company, language)
     vat = {"it-pagopa": "22", "fi-network": "25.5", "es-water": "21"}[company]
     return partner, clerk.run(ac.IssueInvoice(account, lines(vat), clerk.clock.today, period=PERIOD))
 

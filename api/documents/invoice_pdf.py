@@ -12,6 +12,9 @@ from the events and compare the hash recorded when it was issued:
 - the QR code is drawn as vector squares from segno's matrix and the Code 128 bars as rectangles: no
   raster image, so no encoder settings that could vary.
 
+The labels are in the partner's language (the model's ``language``; catalogue ``documents``, see
+:mod:`api.i18n`); the figures and dates come written in it from the model (:mod:`api.documents.wording`).
+
 :data:`RENDERER` names this layout, the model and the versions of the libraries that write the bytes; it
 is recorded with each hash (:class:`~ledger.documents.renderings.DocumentRenderings`), since another
 version may lay out other bytes.
@@ -20,7 +23,6 @@ version may lay out other bytes.
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from typing import cast
 
 import fontTools
@@ -32,10 +34,12 @@ from api.documents.message_texts import box_texts
 from api.documents.page import FONT, new_page
 from api.documents.page import text as _text
 from api.documents.swiss_payment_part import TOP_MM, draw_payment_part
+from api.i18n import N_, translate
 from ledger.documents.invoice_document import MODEL_VERSION, InvoiceDocument, PaymentCode, SiteSection
 
+CATALOG = "documents"
 #: Bumped whenever this module lays out anything differently.
-LAYOUT_VERSION = 2  # 2: the personal messages box
+LAYOUT_VERSION = 3  # 2: the personal messages box; 3: and labels in the partner's language
 #: fontTools subsets the embedded fonts and segno lays out the QR code: another version of either may
 #: write other bytes for the same page, so they are part of the renderer's name too.
 RENDERER = (f"saldo-invoice-pdf/{LAYOUT_VERSION} model/{MODEL_VERSION} fpdf2/{FPDF_VERSION} "
@@ -54,10 +58,21 @@ def sha256(pdf: bytes) -> str:
     return hashlib.sha256(pdf).hexdigest()
 
 
+def _t(doc: InvoiceDocument, message: str, **fields: object) -> str:
+    """A label of the page in the document's language."""
+    return translate(doc.language, CATALOG, message, **fields)
+
+
+#: How each kind of reading is named on the page (the model's ``ReadingRow.kind``).
+READING_KINDS = {"actual": N_("actual"), "self-reading": N_("self-reading"), "estimated": N_("estimated"),
+                 "correction": N_("correction")}
+
+
 def _new_pdf(doc: InvoiceDocument) -> FPDF:
-    return new_page(f"{doc.company.name} · {doc.title} {doc.number} of {doc.issue_date}",
-                    date.fromisoformat(doc.issue_date), RENDERER, f"{doc.title} {doc.number}",
-                    doc.company.name)
+    footer = f"{doc.company.name} · " + _t(doc, N_("{title} {number} of {date}"), title=doc.title,
+                                           number=doc.number, date=doc.issue_date)
+    return new_page(footer, doc.issued_on, RENDERER, f"{doc.title} {doc.number}", doc.company.name,
+                    page_of=_t(doc, N_("page {page} of {pages}")))
 
 
 def _header(pdf: FPDF, doc: InvoiceDocument) -> None:
@@ -66,27 +81,27 @@ def _header(pdf: FPDF, doc: InvoiceDocument) -> None:
     for line in doc.company.address:
         _text(pdf, line)
     if doc.company.tax_id:
-        _text(pdf, f"VAT {doc.company.tax_id}")
+        _text(pdf, _t(doc, N_("VAT {vat_id}"), vat_id=doc.company.tax_id))
     bottom = pdf.get_y()
     pdf.set_xy(120, top)
     pdf.set_font(FONT, "B", 13)
     pdf.cell(75, 6, f"{doc.title} {doc.number}", align="R", new_x="LEFT", new_y="NEXT")
-    facts = [("Issue date", doc.issue_date), ("Due date", doc.due_date), ("Period", doc.period),
-             ("Account", doc.account_name)]
+    facts = [(N_("Issue date"), doc.issue_date), (N_("Due date"), doc.due_date), (N_("Period"), doc.period),
+             (N_("Account"), doc.account_name)]
     if doc.corrects:
-        facts.append(("Corrects", doc.corrects))
+        facts.append((N_("Corrects"), doc.corrects))
     pdf.set_font(FONT, "", 9)
     for label, value in facts:
         if value:
             pdf.set_x(120)
-            pdf.cell(75, 4.5, f"{label}: {value}", align="R", new_x="LEFT", new_y="NEXT")
+            pdf.cell(75, 4.5, f"{_t(doc, label)}: {value}", align="R", new_x="LEFT", new_y="NEXT")
     pdf.set_xy(15, max(bottom, pdf.get_y()) + 6)
-    _text(pdf, "Customer", 8, bold=True)
+    _text(pdf, _t(doc, N_("Customer")), 8, bold=True)
     _text(pdf, doc.customer.name, 10, bold=True, height=5)
     for line in doc.customer.address:
         _text(pdf, line)
     if doc.customer.tax_id:
-        _text(pdf, f"Tax id {doc.customer.tax_id}")
+        _text(pdf, _t(doc, N_("Tax id {tax_id}"), tax_id=doc.customer.tax_id))
     pdf.ln(4)
 
 
@@ -118,45 +133,52 @@ def _row(pdf: FPDF, cells: tuple[str, ...], bold: bool = False,
 def _section(pdf: FPDF, doc: InvoiceDocument, section: SiteSection) -> None:
     if pdf.will_page_break(25):  # a heading starts its table on the same page: heading, header, two lines
         pdf.add_page()
-    heading = f"Supply point {section.site}" if section.site else "Charges"
-    _text(pdf, heading + (" — estimated consumption" if section.estimated else ""), 10, bold=True, height=6)
+    heading = (_t(doc, N_("Supply point {site}"), site=section.site) if section.site
+               else _t(doc, N_("Charges")))
+    estimated = " — " + _t(doc, N_("estimated consumption")) if section.estimated else ""
+    _text(pdf, heading + estimated, 10, bold=True, height=6)
     if section.readings:
-        _text(pdf, "Readings used: " + "; ".join(f"{r.reading_id} {r.read_on} index {r.index} ({r.kind})"
-                                                 for r in section.readings), 8, height=4)
+        used = "; ".join(_t(doc, N_("{reading} {date} index {index} ({kind})"), reading=r.reading_id,
+                            date=r.read_on, index=r.index, kind=_t(doc, READING_KINDS[r.kind]))
+                         for r in section.readings)
+        _text(pdf, _t(doc, N_("Readings used: {readings}"), readings=used), 8, height=4)
     else:  # the note says how the consumption was found (an estimate, a load curve)
         for note in dict.fromkeys(li.note for li in section.lines if li.note):
             _text(pdf, note, 8, height=4)
-    header = ("Description", "Quantity", "Unit", f"Unit price {doc.currency}", f"Amount {doc.currency}",
-              "VAT %")
+    header = (_t(doc, N_("Description")), _t(doc, N_("Quantity")), _t(doc, N_("Unit")),
+              _t(doc, N_("Unit price {currency}"), currency=doc.currency),
+              _t(doc, N_("Amount {currency}"), currency=doc.currency), _t(doc, N_("VAT %")))
     _row(pdf, header, bold=True)
     period = ""
     for li in section.lines:
         if li.period != period and li.period:  # lines come by period (a tariff change splits them)
-            _text(pdf, f"Period {li.period}", 8, bold=True, height=4.5)
+            _text(pdf, _t(doc, N_("Period {period}"), period=li.period), 8, bold=True, height=4.5)
         period = li.period
         cells = (li.description, li.quantity, li.unit, li.unit_price, li.amount, li.vat_rate)
         _row(pdf, cells, header=header)
-    _row(pdf, ("Subtotal", "", "", "", section.subtotal, ""), bold=True)
+    _row(pdf, (_t(doc, N_("Subtotal")), "", "", "", section.subtotal, ""), bold=True)
     pdf.ln(3)
 
 
 def _totals(pdf: FPDF, doc: InvoiceDocument) -> None:
-    _text(pdf, "Summary", 10, bold=True, height=6)
+    _text(pdf, _t(doc, N_("Summary")), 10, bold=True, height=6)
     pdf.set_font(FONT, "", 9)
     for row in doc.summary:
         pdf.cell(140, 4.5, row.label)
         pdf.cell(40, 4.5, f"{row.amount} {doc.currency}", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     for v in doc.vat_rows:
-        pdf.cell(140, 4.5, f"Taxable amount at VAT {v.rate} %: {v.taxable} {doc.currency}")
-        pdf.cell(40, 4.5, f"VAT {v.rate} %: {v.vat} {doc.currency}", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(140, 4.5, "Taxable amount")
+        pdf.cell(140, 4.5, _t(doc, N_("Taxable amount at VAT {rate} %: {taxable} {currency}"), rate=v.rate,
+                              taxable=v.taxable, currency=doc.currency))
+        pdf.cell(40, 4.5, _t(doc, N_("VAT {rate} %: {vat} {currency}"), rate=v.rate, vat=v.vat,
+                             currency=doc.currency), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(140, 4.5, _t(doc, N_("Taxable amount")))
     pdf.cell(40, 4.5, f"{doc.net} {doc.currency}", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(140, 4.5, "VAT")
+    pdf.cell(140, 4.5, _t(doc, N_("VAT")))
     pdf.cell(40, 4.5, f"{doc.vat} {doc.currency}", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "B", 11)
-    label = "Total credited" if doc.kind == "credit-note" else "Total to pay"
-    pdf.cell(140, 6, label)
+    label = N_("Total credited") if doc.kind == "credit-note" else N_("Total to pay")
+    pdf.cell(140, 6, _t(doc, label))
     pdf.cell(40, 6, f"{doc.gross} {doc.currency}", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
@@ -226,19 +248,20 @@ def _payment(pdf: FPDF, doc: InvoiceDocument) -> None:
     if pdf.will_page_break(needed):
         pdf.add_page()
     if doc.kind == "credit-note":
-        _text(pdf, "Nothing to pay: the amount is credited to your account.", 9)
+        _text(pdf, _t(doc, N_("Nothing to pay: the amount is credited to your account.")), 9)
         return
-    _text(pdf, "Payment", 10, bold=True, height=6)
-    _text(pdf, f"Due date: {doc.due_date}")
-    _text(pdf, f"Payment reference: {doc.payment_reference or '—'}")
+    _text(pdf, _t(doc, N_("Payment")), 10, bold=True, height=6)
+    due, reference = _t(doc, N_("Due date")), _t(doc, N_("Payment reference"))
+    _text(pdf, f"{due}: {doc.due_date}")
+    _text(pdf, f"{reference}: {doc.payment_reference or '—'}")
     if doc.collection is not None:
-        _text(pdf, doc.collection + ": nothing to do.")
+        _text(pdf, _t(doc, N_("{collection}: nothing to do."), collection=doc.collection))
         return
     _text(pdf, f"IBAN: {doc.payee_iban}" + (f"  BIC: {doc.payee_bic}" if doc.payee_bic else ""))
     if code is not None and code.kind == "ch-qrbill":
         _swiss_qr_bill(pdf, code)
     elif code is not None:
-        _payment_code(pdf, code)
+        _payment_code(pdf, doc, code)
 
 
 def _swiss_qr_bill(pdf: FPDF, code: PaymentCode) -> None:
@@ -250,17 +273,17 @@ def _swiss_qr_bill(pdf: FPDF, code: PaymentCode) -> None:
     draw_payment_part(pdf, code.payload, qr_matrix(code.payload))
 
 
-def _payment_code(pdf: FPDF, code: PaymentCode) -> None:
+def _payment_code(pdf: FPDF, doc: InvoiceDocument, code: PaymentCode) -> None:
     y = pdf.get_y() + 2
     if code.kind == "fi-barcode":
         _draw_barcode(pdf, code.payload, 15, y)
         pdf.set_xy(15, y + BAR_HEIGHT_MM + 1)
-        _text(pdf, f"Virtuaaliviivakoodi: {code.payload}", 8)
+        _text(pdf, _t(doc, N_("Virtuaaliviivakoodi: {barcode}"), barcode=code.payload), 8)
         return
     _draw_qr(pdf, code.payload, 15, y)
     pdf.set_xy(15 + QR_SIDE_MM + 4, y + 4)
-    label = "pagoPA: scan to pay (notice code, creditor, amount)" if code.kind == "pagopa-qr" else (
-        "Scan with your banking app to pay by SEPA credit transfer")
+    label = _t(doc, N_("pagoPA: scan to pay (notice code, creditor, amount)") if code.kind == "pagopa-qr"
+               else N_("Scan with your banking app to pay by SEPA credit transfer"))
     pdf.set_font(FONT, "", 8)
     pdf.multi_cell(120, 4, label)
     pdf.set_xy(15, y + QR_SIDE_MM + 2)

@@ -2,8 +2,8 @@
 share.
 
 :func:`render` draws the PDF of invoice or credit note ``number`` from its events
-(:func:`ledger.documents.loading.load_invoice_document`); :func:`issue` renders it and records the
-rendering's SHA-256, byte length and renderer version as an event
+(:func:`ledger.documents.loading.load_invoice_document`), in its partner's language (:func:`document`);
+:func:`issue` renders it and records the rendering's SHA-256, byte length and renderer version as an event
 (:class:`~ledger.documents.commands.RecordRendering`), so an auditor can re-render later and compare.
 :func:`render_letter` draws a letter or notice from the event that caused it
 (:func:`ledger.documents.letter_loading.load_letter`).
@@ -17,9 +17,11 @@ from uuid import UUID
 
 from api.documents.invoice_pdf import RENDERER, render_invoice_pdf, sha256
 from api.documents.letter_pdf import render_letter_pdf
+from api.documents.wording import wording_for
 from ledger.application import Saldo
 from ledger.core.actor import Actor
 from ledger.documents.commands import RecordRendering
+from ledger.documents.invoice_document import InvoiceDocument
 from ledger.documents.letter_loading import load_letter
 from ledger.documents.loading import find_invoice, load_invoice_document
 from ledger.documents.renderings import DocumentRenderings
@@ -34,10 +36,15 @@ class Rendered:
     recorded_sha256: str | None
 
 
+def document(app: Saldo, number: str) -> InvoiceDocument:
+    """What the page of ``number`` prints, in the language its partner spoke when it was issued."""
+    return load_invoice_document(app, number, wording_for)
+
+
 def render(app: Saldo, number: str) -> Rendered:
     """The PDF of invoice or credit note ``number`` (NotFound if there is none), with its recorded hash."""
     invoice = find_invoice(app, number, "invoice_number")
-    pdf = render_invoice_pdf(load_invoice_document(app, invoice.number))
+    pdf = render_invoice_pdf(document(app, invoice.number))
     renderings = app.find(DocumentRenderings, DocumentRenderings.id_for(invoice.number))
     recorded = None if renderings is None else renderings.of(RENDERER)
     return Rendered(invoice.number, pdf, sha256(pdf), None if recorded is None else recorded.sha256)

@@ -24,7 +24,7 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_currency_symbol
 
 from ledger.parties.partner import SUPPORTED_LANGUAGES
 
@@ -101,3 +101,12 @@ def day(value: date, language: str) -> str:
     ('1.3.2026', '1 Mar 2026')
     """
     return format_date(value, format="medium", locale=_locale(language))
+
+
+def currency_sign(currency: str, language: str) -> str:
+    """The sign the language writes for ``currency`` (an ISO 4217 code), as in :func:`money`.
+
+    >>> currency_sign("EUR", "fi"), currency_sign("SEK", "sv")
+    ('€', 'kr')
+    """
+    return str(get_currency_symbol(currency, locale=_locale(language)))

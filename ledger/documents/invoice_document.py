@@ -12,6 +12,12 @@ printed amount. A line stored before that rule that does not add up is printed a
 reverses it would print it: a lump sum, the old figures in its description
 (:func:`~ledger.accounts.invoice.credit_line`).
 
+Language: the partner's. Every figure, date and word is written by the
+:class:`~ledger.documents.wording.Wording` the caller passes (:data:`~ledger.documents.wording.PLAIN`,
+English, unless it asks for another; the API passes the partner's language's, ``api.documents.wording``),
+so this module stays free of catalogues and locale data and the page still prints only what the model
+holds.
+
 Summary by component group: for an Italian company the four blocks of ARERA's "bolletta 2.0"
 (deliberazione 501/2014/R/com, https://www.arera.it/atti-e-provvedimenti/dettaglio/14/501-14): spesa per la
 materia energia, trasporto e gestione del contatore, oneri di sistema, imposte (excise and VAT), which add
@@ -42,20 +48,32 @@ from ledger.core.money import ZERO
 from ledger.documents.messages import MessageBox
 from ledger.documents.payment_codes import epc_qr, fi_virtual_barcode, pagopa_qr
 from ledger.documents.swiss_qr_bill import qr_bill_for
+from ledger.documents.wording import N_, PLAIN, Wording
+from ledger.documents.wording import plain as plain
 from ledger.parties.company import CompanyConfig
 from ledger.parties.partner import BusinessPartner
 
 #: Bumped whenever the model prints something differently: part of the renderer version recorded with
 #: each rendering's hash, so a re-render under another layout is told apart from a changed document.
-MODEL_VERSION = 2  # 2: the personal messages box (issue 13 item 4)
+MODEL_VERSION = 3  # 2: the personal messages box (issue 13 item 4); 3: and figures, dates and words in the
+#: partner's language (a Wording)
 
-#: Italy's bolletta 2.0 blocks, by revenue component (VAT joins ``imposte``); order is the page's.
+CATALOG = "documents"
+
+#: Italy's bolletta 2.0 blocks, by revenue component (VAT joins ``imposte``); order is the page's. The
+#: labels are ARERA's Italian names in the Italian catalogue (an Italian customer reads the names the
+#: regulator prescribes); other languages say what each block is.
 IT_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("materia-energia", "Spesa per la materia energia", ("standing", "energy")),
-    ("trasporto", "Spesa per il trasporto e la gestione del contatore", ("network", "demand")),
-    ("oneri", "Spesa per oneri di sistema", ("system",)),
-    ("imposte", "Imposte", ("excise",)),
+    ("materia-energia", N_("Energy supply charges"), ("standing", "energy")),
+    ("trasporto", N_("Transport and meter management charges"), ("network", "demand")),
+    ("oneri", N_("System charges"), ("system",)),
+    ("imposte", N_("Taxes"), ("excise",)),
 )
+#: The summary row of a revenue component outside Italy (chart.DEFAULT_REVENUE_COMPONENTS); another
+#: component a company configures prints its own name.
+COMPONENT_LABELS = {"standing": N_("Standing charges"), "energy": N_("Energy"), "demand": N_("Demand"),
+                    "network": N_("Network"), "system": N_("System charges"), "water": N_("Water"),
+                    "sewer": N_("Sewerage"), "excise": N_("Excise duty")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +147,11 @@ class InvoiceDocument:
     kind: str  # "invoice" | "credit-note"
     title: str
     issue_date: str
+    #: The issue date as a date, for the file's metadata (``issue_date`` is as printed).
+    issued_on: date
     due_date: str
     period: str
+    #: The sign printed after an amount (``EUR`` in English, ``€`` elsewhere).
     currency: str
     company: Party
     customer: Party
@@ -153,67 +174,62 @@ class InvoiceDocument:
     #: The personal messages chosen for the customer when it was issued (ledger/documents/messages.py);
     #: None: no box.
     messages: MessageBox | None = None
+    #: The language the page is written in (its labels are translated into it by the renderer).
+    language: str = "en"
 
 
-def plain(value: Decimal) -> str:
-    """A decimal as printed: every stored digit, never an exponent.
-
-    >>> plain(Decimal("0.152000")), plain(Decimal("1E+3")), plain(Decimal("-0.00"))
-    ('0.152000', '1000', '0.00')
-    """
-    text = format(value, "f")
-    return text[1:] if text.startswith("-") and value.is_zero() else text
+def _period(period: tuple[date, date] | None, wording: Wording) -> str:
+    return "" if period is None else f"{wording.day(period[0])} – {wording.day(period[1])}"
 
 
-def _period(period: tuple[date, date] | None) -> str:
-    return "" if period is None else f"{period[0].isoformat()} – {period[1].isoformat()}"
-
-
-def printed_line(line: InvoiceLine) -> PrintedLine:
+def printed_line(line: InvoiceLine, wording: Wording = PLAIN) -> PrintedLine:
     """The line as the page prints it (a line that does not add up: as a lump sum, see the module)."""
     shown = credit_line(line)
-    period = _period(shown.period)
-    return PrintedLine(shown.description, plain(shown.quantity), shown.unit, plain(shown.unit_price),
-                       plain(shown.amount), plain(shown.vat_rate), shown.component, period, shown.note)
+    n = wording.number
+    period = _period(shown.period, wording)
+    return PrintedLine(shown.description, n(shown.quantity), shown.unit, n(shown.unit_price),
+                       n(shown.amount), n(shown.vat_rate), shown.component, period, shown.note)
 
 
 _KINDS = {ReadingSource.ACTUAL: "actual", ReadingSource.SELF_READING: "self-reading",
           ReadingSource.ESTIMATE: "estimated", ReadingSource.CORRECTION: "correction"}
 
 
-def _sections(lines: Sequence[InvoiceLine],
-              readings: Mapping[str, RegisterReading]) -> tuple[SiteSection, ...]:
+def _sections(lines: Sequence[InvoiceLine], readings: Mapping[str, RegisterReading],
+              wording: Wording) -> tuple[SiteSection, ...]:
     by_site: dict[str | None, list[InvoiceLine]] = {}
     for line in lines:
         by_site.setdefault(line.site, []).append(line)
     sections = []
     for site, site_lines in by_site.items():
         ids = dict.fromkeys(s[8:] for li in site_lines for s in li.sources if s.startswith("reading:"))
-        rows = tuple(ReadingRow(r.reading_id, r.read_on.isoformat(), plain(r.index), _KINDS[r.source])
-                     for r in (readings[i] for i in ids if i in readings))
+        rows = tuple(ReadingRow(r.reading_id, wording.day(r.read_on), wording.number(r.index),
+                                _KINDS[r.source]) for r in (readings[i] for i in ids if i in readings))
         estimated = any(s.startswith("estimate:") for li in site_lines for s in li.sources) or any(
             r.kind == "estimated" for r in rows)
         subtotal = sum((li.amount for li in site_lines), ZERO)
-        sections.append(SiteSection(site, tuple(printed_line(li) for li in site_lines), rows, estimated,
-                                    plain(subtotal)))
+        sections.append(SiteSection(site, tuple(printed_line(li, wording) for li in site_lines), rows,
+                                    estimated, wording.number(subtotal)))
     return tuple(sections)
 
 
-def _summary(invoice: Invoice, company: CompanyConfig) -> tuple[SummaryRow, ...]:
+def _summary(invoice: Invoice, company: CompanyConfig, wording: Wording) -> tuple[SummaryRow, ...]:
     by_component: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for line in invoice.lines:
         by_component[line.component] += line.amount
     if company.address.country != "IT":
-        return tuple(SummaryRow(c, c.capitalize(), plain(a)) for c, a in sorted(by_component.items()))
+        return tuple(SummaryRow(c, wording.text(COMPONENT_LABELS[c]) if c in COMPONENT_LABELS
+                                else c.capitalize(), wording.number(a))
+                     for c, a in sorted(by_component.items()))
     rows = []
     grouped = {c for _, _, components in IT_GROUPS for c in components}
     for key, label, components in IT_GROUPS:
         amount = sum((by_component.pop(c, ZERO) for c in components), ZERO)
         if key == "imposte":
             amount += invoice.totals.vat
-        rows.append(SummaryRow(key, label, plain(amount)))
-    rows += [SummaryRow(c, f"Altre partite: {c}", plain(a)) for c, a in sorted(by_component.items())
-             if c not in grouped]
+        rows.append(SummaryRow(key, wording.text(label), wording.number(amount)))
+    rows += [SummaryRow(c, wording.text(N_("Other items: {component}"), component=c), wording.number(a))
+             for c, a in sorted(by_component.items()) if c not in grouped]
     return tuple(rows)
 
 
@@ -275,23 +291,28 @@ def masked_iban(iban: str) -> str:
 def invoice_document(invoice: Invoice, account_name: str, partner: BusinessPartner, company: CompanyConfig,
                      readings: Mapping[str, RegisterReading], *,
                      mandate: tuple[str, str] | None = None,
-                     messages: MessageBox | None = None) -> InvoiceDocument:
+                     messages: MessageBox | None = None, wording: Wording = PLAIN) -> InvoiceDocument:
     """The printed document of ``invoice`` (``readings``: the register readings its lines name, by id;
-    ``mandate``: the (reference, debtor IBAN) it is collected under, if by direct debit)."""
+    ``mandate``: the (reference, debtor IBAN) it is collected under, if by direct debit), written by
+    ``wording`` (the partner's language's)."""
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
-    period = _period(invoice.period)
     totals = invoice.totals
+    n, t = wording.number, wording.text
+    collection = None if mandate is None or credit else t(
+        N_("Collected by SEPA direct debit from {iban} (mandate {mandate})"), iban=masked_iban(mandate[1]),
+        mandate=mandate[0])
     return InvoiceDocument(
-        number=invoice.number, kind=invoice.kind.value, title="Credit note" if credit else "Invoice",
-        issue_date=invoice.issue_date.isoformat(), due_date=invoice.due_date.isoformat(), period=period,
-        currency=invoice.currency, company=_company(company), customer=_party(partner),
-        account_name=account_name, sections=_sections(invoice.lines, readings),
-        summary=_summary(invoice, company),
-        vat_rows=tuple(VatRow(plain(v.rate), plain(v.taxable), plain(v.vat)) for v in totals.vat_lines),
-        net=plain(totals.net), vat=plain(totals.vat), gross=plain(totals.gross),
+        number=invoice.number, kind=invoice.kind.value,
+        title=t(N_("Credit note") if credit else N_("Invoice")),
+        issue_date=wording.day(invoice.issue_date), issued_on=invoice.issue_date,
+        due_date=wording.day(invoice.due_date), period=_period(invoice.period, wording),
+        currency=wording.currency(invoice.currency), company=_company(company), customer=_party(partner),
+        account_name=account_name, sections=_sections(invoice.lines, readings, wording),
+        summary=_summary(invoice, company, wording),
+        vat_rows=tuple(VatRow(n(v.rate), n(v.taxable), n(v.vat)) for v in totals.vat_lines),
+        net=n(totals.net), vat=n(totals.vat), gross=n(totals.gross),
         payment_reference=invoice.payment_reference,
         payment_code=payment_code(invoice, company, direct_debit=mandate is not None, debtor=partner),
         payee_iban=company.bank_account, payee_bic=company.bic, corrects=invoice.corrects,
-        collection=None if mandate is None or credit else (
-            f"Collected by SEPA direct debit from {masked_iban(mandate[1])} (mandate {mandate[0]})"),
+        collection=collection, language=wording.language,
         messages=messages if messages is not None and messages.messages and not credit else None)

@@ -12,6 +12,7 @@ which the recorded hash then shows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
@@ -27,6 +28,7 @@ from ledger.core.errors import NotFound
 from ledger.core.handling import Workspace
 from ledger.documents.invoice_document import InvoiceDocument, invoice_document
 from ledger.documents.message_state import message_box
+from ledger.documents.wording import PLAIN, Wording
 from ledger.parties.company import CompanyConfig, company_of
 from ledger.parties.partner import BusinessPartner
 
@@ -92,9 +94,13 @@ def load_invoice_facts(ws: Workspace[Any], number: str) -> InvoiceFacts:
     return InvoiceFacts(invoice, account, partner, company, readings_of(ws, invoice), collected)
 
 
-def load_invoice_document(ws: Workspace[Any], number: str) -> InvoiceDocument:
-    """The printed document of invoice or credit note ``number``, from the store."""
+def load_invoice_document(ws: Workspace[Any], number: str,
+                          wording: Callable[[str], Wording] = lambda _: PLAIN) -> InvoiceDocument:
+    """The printed document of invoice or credit note ``number``, from the store, written by
+    ``wording(language)`` for the partner's language as it was when the document was issued (English,
+    :data:`~ledger.documents.wording.PLAIN`, unless the caller gives another)."""
     f = load_invoice_facts(ws, number)
     return invoice_document(f.invoice, f.account.name, f.partner, f.company, f.readings, mandate=f.mandate,
                             messages=message_box(ws, f.invoice, f.account, f.company,
-                                                          f.partner.language))
+                                                 f.partner.language),
+                            wording=wording(f.partner.language))
