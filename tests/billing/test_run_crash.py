@@ -136,10 +136,11 @@ def _killed(proc: subprocess.Popen[str], why: str) -> None:
 
 
 def _finished(proc: subprocess.Popen[str]) -> dict[str, str]:
+    """The finished run's report; its exit code says whether it had errors (1, issue 14) or not (0)."""
     out, err = proc.communicate(timeout=240)
-    assert proc.returncode == 0, f"exited {proc.returncode}\n{out}\n{err}"
     found = REPORT.search(out)
-    assert found is not None, out
+    assert found is not None, f"exited {proc.returncode}\n{out}\n{err}"
+    assert proc.returncode == (1 if int(found["errors"]) else 0), f"exited {proc.returncode}\n{out}\n{err}"
     return found.groupdict()
 
 
