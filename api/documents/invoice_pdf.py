@@ -39,7 +39,7 @@ from ledger.documents.invoice_document import MODEL_VERSION, InvoiceDocument, Pa
 
 CATALOG = "documents"
 #: Bumped whenever this module lays out anything differently.
-LAYOUT_VERSION = 3  # 2: the personal messages box; 3: and labels in the partner's language
+LAYOUT_VERSION = 4  # 2: the personal messages box; 3: labels in the partner's language; 4: courtesy copy
 #: fontTools subsets the embedded fonts and segno lays out the QR code: another version of either may
 #: write other bytes for the same page, so they are part of the renderer's name too.
 RENDERER = (f"saldo-invoice-pdf/{LAYOUT_VERSION} model/{MODEL_VERSION} fpdf2/{FPDF_VERSION} "
@@ -103,6 +103,24 @@ def _header(pdf: FPDF, doc: InvoiceDocument) -> None:
     if doc.customer.tax_id:
         _text(pdf, _t(doc, N_("Tax id {tax_id}"), tax_id=doc.customer.tax_id))
     pdf.ln(4)
+    _courtesy_copy(pdf, doc)
+
+
+def _courtesy_copy(pdf: FPDF, doc: InvoiceDocument) -> None:
+    """Where the invoice with legal value is an e-invoice (Italy: the FatturaPA sent through SDI), the page
+    says it is only a copy and names the file (api.documents.service._tax_document)."""
+    if doc.tax_document is None:
+        return
+    if doc.tax_document:
+        notice = _t(doc, N_("Courtesy copy: the invoice for tax purposes is the electronic invoice {file} "
+                            "sent through the Exchange System (SdI), available in your reserved area of "
+                            "the Revenue Agency's website."), file=doc.tax_document)
+    else:
+        notice = _t(doc, N_("Courtesy copy: the invoice for tax purposes is the electronic invoice sent "
+                            "through the Exchange System (SdI), available in your reserved area of the "
+                            "Revenue Agency's website."))
+    _text(pdf, notice, 8, bold=True)
+    pdf.ln(3)
 
 
 def _row(pdf: FPDF, cells: tuple[str, ...], bold: bool = False,

@@ -11,19 +11,22 @@ share.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
+from api.documents.einvoice.dispatch import format_for
+from api.documents.einvoice.fatturapa import file_name as fatturapa_file_name
 from api.documents.invoice_pdf import RENDERER, render_invoice_pdf, sha256
 from api.documents.letter_pdf import render_letter_pdf
 from api.documents.wording import wording_for
 from ledger.application import Saldo
 from ledger.core.actor import Actor
+from ledger.core.errors import DomainError
 from ledger.documents.commands import RecordRendering
 from ledger.documents.invoice_document import InvoiceDocument
 from ledger.documents.letter_loading import load_letter
-from ledger.documents.loading import find_invoice, load_invoice_document
+from ledger.documents.loading import InvoiceFacts, document_of, find_invoice, load_invoice_facts
 from ledger.documents.renderings import DocumentRenderings
 
 
@@ -37,8 +40,24 @@ class Rendered:
 
 
 def document(app: Saldo, number: str) -> InvoiceDocument:
-    """What the page of ``number`` prints, in the language its partner spoke when it was issued."""
-    return load_invoice_document(app, number, wording_for)
+    """What the page of ``number`` prints, in the language its partner spoke when it was issued; for a
+    company whose e-invoice is the FatturaPA, the name of the SDI file it is the courtesy copy of."""
+    facts = load_invoice_facts(app, number)
+    return replace(document_of(app, facts, wording_for), tax_document=_tax_document(facts))
+
+
+def _tax_document(facts: InvoiceFacts) -> str | None:
+    """Since 2019 an Italian invoice is the FatturaPA sent through SDI (art. 1 d.lgs. 127/2015); a PDF of
+    it is only a "copia di cortesia" and must say so (Agenzia delle Entrate, provvedimento 30 aprile 2018
+    n. 89757, §6.4, https://www.agenziaentrate.gov.it/portale/web/guest/provvedimento-del-30-aprile-2018):
+    the page names the file, so the customer can find the original in their tax drawer ("" when the
+    number cannot be an SDI file's: the page still says it is a copy, and the e-invoice reports why)."""
+    if format_for(facts.company) != "fatturapa":
+        return None
+    try:
+        return fatturapa_file_name(facts)
+    except DomainError:
+        return ""
 
 
 def render(app: Saldo, number: str) -> Rendered:

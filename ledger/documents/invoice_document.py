@@ -176,6 +176,10 @@ class InvoiceDocument:
     messages: MessageBox | None = None
     #: The language the page is written in (its labels are translated into it by the renderer).
     language: str = "en"
+    #: Where the invoice with legal value is another document, the name of its file: an Italian company's
+    #: FatturaPA sent through SDI, of which this page is the courtesy copy (set by the caller that knows
+    #: the e-invoice formats, ``api.documents.service``).
+    tax_document: str | None = None
 
 
 def _period(period: tuple[date, date] | None, wording: Wording) -> str:

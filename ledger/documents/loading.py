@@ -99,7 +99,12 @@ def load_invoice_document(ws: Workspace[Any], number: str,
     """The printed document of invoice or credit note ``number``, from the store, written by
     ``wording(language)`` for the partner's language as it was when the document was issued (English,
     :data:`~ledger.documents.wording.PLAIN`, unless the caller gives another)."""
-    f = load_invoice_facts(ws, number)
+    return document_of(ws, load_invoice_facts(ws, number), wording)
+
+
+def document_of(ws: Workspace[Any], f: InvoiceFacts,
+                wording: Callable[[str], Wording] = lambda _: PLAIN) -> InvoiceDocument:
+    """The printed document of the invoice whose facts are ``f`` (its messages read from ``ws``)."""
     return invoice_document(f.invoice, f.account.name, f.partner, f.company, f.readings, mandate=f.mandate,
                             messages=message_box(ws, f.invoice, f.account, f.company,
                                                  f.partner.language),
