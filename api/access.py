@@ -128,6 +128,10 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     # records the hash of the PDF it issues
     "GET /invoices/{invoice_number}.pdf": allow(*READ, PORTAL),
     "POST /invoices/{invoice_number}/renderings": allow(FINANCE),
+    # delivery: finance queues documents and runs the sending; the staff read the outbox
+    "POST /deliveries": allow(FINANCE),
+    "POST /deliveries/runs": allow(FINANCE),
+    "GET /deliveries": allow(*READ),
     # direct debit: mandates, collection runs, settlement, returns
     "POST /accounts/{account_id}/mandate": allow(FINANCE),
     "POST /accounts/{account_id}/mandate/iban": allow(FINANCE, PORTAL),

@@ -27,6 +27,9 @@ and ``GET /reports/aged-receivables`` take ``company`` (one company's books) and
 ``payment_terms_days`` defaults to the company's terms instead of 20).
 Issue 12 (contention): every POST documents its ``503`` with ``Retry-After``, the answer a command gets when
 other writers kept changing the same records past its time limit (nothing written; send it again).
+Issue 13 item 6 (delivery): ``POST /deliveries`` (queue documents on a channel), ``POST /deliveries/runs``
+(the send run) and ``GET /deliveries`` (the outbox, by channel and ``DeliveryStatus``) are new, so finance can
+send the documents it issued by e-mail, e-invoice or print and the staff can see what went out.
 """
 
 from __future__ import annotations

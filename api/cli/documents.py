@@ -1,4 +1,6 @@
-"""``saldo documents render NUMBER... --output-dir DIR``: the PDFs of issued invoices and credit notes.
+"""``saldo documents render NUMBER... --output-dir DIR``: the PDFs of issued invoices and credit notes;
+``saldo documents queue NUMBER... --channel email`` and ``saldo documents send [--channel ...]``: their
+delivery (:mod:`api.delivery.runs`).
 
 Each document is rendered from its events into ``DIR/<number>.pdf`` (whole or not at all,
 :mod:`importers.files`) and, unless ``--no-record``, its SHA-256 is recorded as an event
@@ -14,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from api.bootstrap import Services
+from api.delivery import runs
 from api.documents import service
 from api.documents.invoice_pdf import RENDERER
 from importers.files import binary_file
 from ledger.core.errors import DomainError
+from ledger.delivery.transport import Channel
 
 
 def _render_one(svc: Services, number: str, args: argparse.Namespace) -> bool:
@@ -51,6 +55,30 @@ def cmd_render(svc: Services, args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_queue(svc: Services, args: argparse.Namespace) -> int:
+    channel = Channel(args.channel)
+    report = runs.queue(svc.app, args.numbers, channel, f"cli:documents:queue:{channel.value}")
+    svc.projections.catch_up()
+    for d in report["deliveries"]:
+        print(f"{d['number']}: {'queued' if d['queued'] else 'already queued'} for {channel.value} to "
+              f"{d['recipient']}, sha256 {d['sha256']}")
+    for e in report["errors"]:
+        print(f"{e['number']}: not queued: {e['reason']}", file=sys.stderr)
+    return 1 if report["errors"] else 0
+
+
+def cmd_send(svc: Services, args: argparse.Namespace) -> int:
+    channels = [Channel(c) for c in args.channel] if args.channel else list(Channel)
+    key = args.key or f"cli:documents:send:{runs.utc_now().isoformat()}"
+    result = runs.send_run(svc.app, svc.transports, channels, key)
+    svc.projections.catch_up()
+    print(f"sent {result['sent']}, failed {result['failed']} (retried by a later run), skipped "
+          f"{result['skipped']}{' (replayed)' if result['replayed'] else ''}")
+    for problem in result.get("problems", []):
+        print(f"  {problem}", file=sys.stderr)
+    return 1 if result["failed"] else 0
+
+
 def add_commands(sub: Any) -> None:
     documents = sub.add_parser("documents", help="invoice and credit-note PDFs").add_subparsers(
         dest="what", required=True)
@@ -61,3 +89,12 @@ def add_commands(sub: Any) -> None:
     render.add_argument("--verify", action="store_true",
                         help="re-render and compare with the recorded hash (exit 1 on any difference)")
     render.set_defaults(func=cmd_render)
+    channels = [c.value for c in Channel]
+    queue = documents.add_parser("queue", help="put documents into a channel's outbox (recording the PDF)")
+    queue.add_argument("numbers", nargs="+", help="invoice or credit-note numbers")
+    queue.add_argument("--channel", choices=channels, default=Channel.EMAIL.value)
+    queue.set_defaults(func=cmd_queue)
+    send = documents.add_parser("send", help="send every due delivery (SALDO_SMTP_URL, SALDO_OUTBOX_DIR)")
+    send.add_argument("--channel", action="append", choices=channels, help="only this channel (repeatable)")
+    send.add_argument("--key", help="the run's idempotency key (default: one per invocation)")
+    send.set_defaults(func=cmd_send)

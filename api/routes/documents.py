@@ -1,12 +1,16 @@
-"""Documents as the customer gets them: the PDF of an invoice or credit note, and recording its hash."""
+"""Documents as the customer gets them: the PDF of an invoice or credit note, recording its hash, and
+delivering it (the outbox per channel and the send run)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
+from api.delivery import runs
 from api.deps import ActorDep, IdempotencyKey, ServicesDep
 from api.documents import service
-from api.schemas.documents import RenderingOut
+from api.schemas.documents import DeliveryOut, QueueIn, QueueOut, RenderingOut, SendRunIn, SendRunOut
+from ledger.delivery.outbox import DeliveryStatus
+from ledger.delivery.transport import Channel
 
 router = APIRouter()
 PDF = "application/pdf"
@@ -34,3 +38,38 @@ def record_rendering(invoice_number: str, key: IdempotencyKey, svc: ServicesDep,
     _, result = service.issue(svc.app, invoice_number, key, actor)
     response.headers["Idempotent-Replayed"] = "true" if result.pop("replayed") else "false"
     return RenderingOut.model_validate(result)
+
+
+# -- delivery (issue 13 item 6): the outbox per channel and the send run ---------------------------------
+
+
+@router.post("/deliveries", status_code=201, tags=["billing"])
+def queue_deliveries(body: QueueIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+                     response: Response) -> QueueOut:
+    """Put documents into a channel's outbox, recording the rendering each will send. A document already
+    in that outbox is not queued again; one that cannot be (a partner without an e-mail address) is
+    reported in ``errors`` and the others go ahead."""
+    result = runs.queue(svc.app, body.numbers, body.channel, key, actor)
+    replayed = [d.pop("replayed") for d in result["deliveries"]]
+    response.headers["Idempotent-Replayed"] = "true" if replayed and all(replayed) else "false"
+    svc.projections.catch_up()
+    return QueueOut.model_validate(result)
+
+
+@router.post("/deliveries/runs", status_code=201, tags=["billing"])
+def send_deliveries(body: SendRunIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+                    response: Response) -> SendRunOut:
+    """Send every due delivery of the channels: queued ones, and failed ones whose backoff has passed (up
+    to the attempt limit). A delivery that succeeded is never sent again; the same request again answers
+    the first run's counts and sends nothing."""
+    result = runs.send_run(svc.app, svc.transports, body.channels, key, actor=actor)
+    response.headers["Idempotent-Replayed"] = "true" if result.pop("replayed") else "false"
+    svc.projections.catch_up()
+    return SendRunOut.model_validate(result)
+
+
+@router.get("/deliveries", tags=["billing"])
+def list_deliveries(svc: ServicesDep, channel: Channel | None = None, status: DeliveryStatus | None = None,
+                    limit: int = Query(100, ge=1, le=runs.MAX_LISTED_DELIVERIES)) -> list[DeliveryOut]:
+    """The deliveries, latest queued first, of one channel and one status if asked."""
+    return [DeliveryOut.model_validate(d) for d in runs.deliveries(svc.app, channel, status, limit)]
