@@ -52,15 +52,20 @@ def queue(app: Saldo, numbers: Sequence[str], channel: Channel, key: str, actor:
     scope = hashlib.sha256(key.strip().encode()).hexdigest()[:24]  # any key's length fits in the item's
     batch: list[tuple[object, str]] = []
     errors: list[dict[str, Any]] = []
+    queued: list[dict[str, Any]] = []
     for number in dict.fromkeys(n.strip() for n in numbers):
+        item_key = f"delivery:queue:{scope}:{number}:{channel.value}"
+        known = _known(app, number, channel, item_key)
+        if known is not None:  # nothing to render: this request's replay, or a document queued before
+            queued.append(known)
+            continue
         try:
             rendered = render(app, number)
         except DomainError as e:
             errors.append({"number": number, "field": e.field, "reason": str(e)})
             continue
         command = dc.QueueDelivery(rendered.number, channel, rendered.sha256, len(rendered.pdf), RENDERER)
-        batch.append((command, f"delivery:queue:{scope}:{rendered.number}:{channel.value}"))
-    queued: list[dict[str, Any]] = []
+        batch.append((command, item_key))
     for (queued_command, _), item in zip(batch, app.execute_many(batch, actor=actor), strict=True):
         if item.error is not None:
             errors.append({"number": getattr(queued_command, "number", ""),
@@ -70,6 +75,18 @@ def queue(app: Saldo, numbers: Sequence[str], channel: Channel, key: str, actor:
     return {"channel": channel.value, "queued": sum(1 for q in queued if q["queued"]),
             "already_queued": sum(1 for q in queued if not q["queued"]), "deliveries": queued,
             "errors": errors}
+
+
+def _known(app: Saldo, number: str, channel: Channel, item_key: str) -> dict[str, Any] | None:
+    """The answer for a document whose queueing needs no rendering: the replay of this request's item, or
+    a delivery queued already (by another request)."""
+    done = app.find(IdempotencyRecord, record_id(dc.QueueDelivery.__name__, item_key))
+    if done is not None:
+        return dict(done.result, replayed=True)
+    delivery = app.find(Delivery, Delivery.id_for(number, channel))
+    if delivery is None:
+        return None
+    return {**delivery_dict(delivery), "queued": False, "rendering_recorded": False, "replayed": False}
 
 
 @dataclass
@@ -137,13 +154,16 @@ def _send_channel(app: Saldo, channel: Channel, transport: Transport, at: dateti
 
 def deliveries(app: Saldo, channel: Channel | None = None, status: DeliveryStatus | None = None,
                limit: int = MAX_LISTED_DELIVERIES) -> list[dict[str, Any]]:
-    """The deliveries of ``channel`` (every channel if None), latest queued first, of ``status`` if given."""
+    """The deliveries of ``channel`` (every channel if None), latest queued first, of ``status`` if given:
+    those pending and the latest :data:`~ledger.delivery.outbox.MAX_RECENT` queued."""
     found: list[dict[str, Any]] = []
     for each in [channel] if channel is not None else list(Channel):
         outbox = app.find(Outbox, Outbox.id_for(each))
         if outbox is None:
             continue
-        for delivery_id in reversed(list(outbox.deliveries)):
+        recent = set(outbox.recent)
+        older = [i for i in outbox.pending if i not in recent]  # pending, queued long ago
+        for delivery_id in reversed((*older, *outbox.recent)):
             delivery = app.find(Delivery, delivery_id)
             if delivery is None or (status is not None and delivery.status(DEFAULT_RETRY) is not status):
                 continue

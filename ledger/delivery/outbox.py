@@ -14,8 +14,8 @@ delivery's id, RFC 5322 §3.6.4, https://www.rfc-editor.org/rfc/rfc5322#section-
 receiving side can recognise the repeat; files are written under the same name, so a repeat replaces the
 file. So a success is never sent twice *silently*: at most once more, and the history says so.
 
-The :class:`Outbox` (one per channel) keeps the ids of its deliveries, and which are still pending (not
-succeeded, not given up), so that a send run reads the outbox and the pending deliveries only.
+The :class:`Outbox` (one per channel) keeps the ids of the deliveries still pending (not succeeded, not
+given up), so that a send run reads the outbox and the pending deliveries only, and of the latest queued.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from ledger.core.errors import Conflict, InvalidInput
 from ledger.core.ids import name_id
 from ledger.delivery.transport import Channel, RetryPolicy
 
+#: How many of the latest deliveries an outbox lists (older ones are in the event log, each its own).
+MAX_RECENT = 1_000
 #: Longest reason recorded for a failed attempt (an SMTP reply, an exception's text), in characters.
 MAX_REASON_LENGTH = 500
 
@@ -143,7 +145,13 @@ class Delivery(Aggregate):
 
 
 class Outbox(Aggregate):
-    """The deliveries of one channel, in the order they were queued, and those still pending."""
+    """The deliveries of one channel still pending, and the latest :data:`MAX_RECENT` queued (for the list).
+
+    Its state stays bounded however many documents pass through: pending deliveries leave when they are
+    sent or given up, and the list of recent ones keeps the latest only (each delivery's full history is
+    its own events). Every change builds new values rather than changing the old ones in place, as every
+    aggregate here does: a snapshot or a replayed unit of work may still hold the old ones.
+    """
 
     @staticmethod
     def id_for(channel: Channel) -> UUID:
@@ -152,12 +160,13 @@ class Outbox(Aggregate):
     @event("Opened")
     def __init__(self, id: UUID, channel: Channel) -> None:
         self.channel = channel
-        self.deliveries: dict[UUID, str] = {}  # delivery id → document number, in queueing order
-        self.pending: dict[UUID, str] = {}
+        self.recent: tuple[UUID, ...] = ()  # the latest queued, oldest first
+        self.pending: dict[UUID, str] = {}  # delivery id → document number, in queueing order
+        self.queued = 0  # how many deliveries were ever queued on this channel
 
     def enter(self, delivery_id: UUID, number: str) -> None:
-        if delivery_id not in self.deliveries:
-            self._entered(delivery_id, number)
+        """Add a new delivery (the handler queues a document on a channel once: its id is new)."""
+        self._entered(delivery_id, number)
 
     def settle(self, delivery_id: UUID) -> None:
         """The delivery succeeded or was given up: no send run needs to read it again."""
@@ -166,9 +175,10 @@ class Outbox(Aggregate):
 
     @event("Entered")
     def _entered(self, delivery_id: UUID, number: str) -> None:
-        self.deliveries[delivery_id] = number
-        self.pending[delivery_id] = number
+        self.recent = (*self.recent[-(MAX_RECENT - 1):], delivery_id)
+        self.pending = {**self.pending, delivery_id: number}
+        self.queued += 1
 
     @event("Settled")
     def _settled(self, delivery_id: UUID) -> None:
-        del self.pending[delivery_id]
+        self.pending = {k: v for k, v in self.pending.items() if k != delivery_id}
