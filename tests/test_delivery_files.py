@@ -15,7 +15,7 @@ from api.delivery.files import EInvoiceDrop, PrintBatch, print_batch
 from api.documents.einvoice import EInvoiceFile
 from api.documents.invoice_pdf import RENDERER
 from ledger.core.errors import InvalidInput
-from ledger.delivery.outbox import Delivery
+from ledger.delivery.outbox import Delivery, Outbox
 from ledger.delivery.transport import Channel, Parcel
 from ledger.documents.renderings import DocumentRenderings
 from tests.clerk import Clerk
@@ -75,3 +75,18 @@ def test_e_invoices_are_dropped_by_the_writer_given_and_a_refusal_is_a_failed_at
     assert ok.ok and ok.receipt == f"{good}.xml"
     assert (tmp_path / "e-invoice" / f"{good}.xml").read_bytes() == f"<invoice>{good}</invoice>".encode()
     assert not refused.ok and refused.reason == "a Facturae needs the customer's NIF"
+
+
+def test_an_outbox_read_back_from_its_snapshot_still_knows_its_pending_deliveries(doc_clerk: Clerk) -> None:
+    app = doc_clerk.services.app
+    outbox = Outbox(Outbox.id_for(Channel.PRINT), Channel.PRINT)
+    ids = [Delivery.id_for(f"A-{i}", Channel.PRINT) for i in range(3)]
+    for i, delivery_id in enumerate(ids):
+        outbox.enter(delivery_id, f"A-{i}")
+    outbox.settle(ids[1])
+    app.save(outbox)
+    app.take_snapshot(outbox.id)
+    restored = app.repository.get(outbox.id)
+    assert restored.pending_ids() == [ids[0], ids[2]] and restored.recent == tuple(ids)
+    restored.settle(ids[0])
+    assert restored.pending_ids() == [ids[2]]

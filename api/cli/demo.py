@@ -44,8 +44,9 @@ def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
         print(f"companies {', '.join(finnish['companies'])}: the Finnish customer's payments booked "
               f"{finnish['booked']}")
     documents = deliver_demo_documents(svc, folder)
-    print(f"documents: {documents['documents']} PDFs rendered and their hashes recorded; print batch "
-          f"{', '.join(documents['batch']) or '(written before)'} in {documents['folder']}")
+    print(f"documents: {documents['documents']} issued, {documents['rendered']} rendered now (hashes "
+          f"recorded), {documents['queued']} queued for print ({documents['unprintable']} without a postal address); "
+          f"print batch {', '.join(documents['batch'])} in {documents['folder']}")
     print_demo_tokens(svc, folder)
     return 0
 

@@ -120,7 +120,7 @@ def _send_channel(app: Saldo, channel: Channel, transport: Transport, at: dateti
     outbox = app.find(Outbox, Outbox.id_for(channel))
     if outbox is None:
         return
-    pending = [app.find(Delivery, i) for i in list(outbox.pending)[:MAX_RUN_DELIVERIES]]
+    pending = [app.find(Delivery, i) for i in outbox.pending_ids()[:MAX_RUN_DELIVERIES]]
     due = [d for d in pending if d is not None and d.is_due(at, DEFAULT_RETRY)]
     parcels: list[Parcel] = []
     starts: list[tuple[object, str]] = []
@@ -162,7 +162,7 @@ def deliveries(app: Saldo, channel: Channel | None = None, status: DeliveryStatu
         if outbox is None:
             continue
         recent = set(outbox.recent)
-        older = [i for i in outbox.pending if i not in recent]  # pending, queued long ago
+        older = [i for i in outbox.pending_ids() if i not in recent]  # pending, queued long ago
         for delivery_id in reversed((*older, *outbox.recent)):
             delivery = app.find(Delivery, delivery_id)
             if delivery is None or (status is not None and delivery.status(DEFAULT_RETRY) is not status):

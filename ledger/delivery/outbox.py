@@ -161,8 +161,13 @@ class Outbox(Aggregate):
     def __init__(self, id: UUID, channel: Channel) -> None:
         self.channel = channel
         self.recent: tuple[UUID, ...] = ()  # the latest queued, oldest first
-        self.pending: dict[UUID, str] = {}  # delivery id → document number, in queueing order
+        # delivery id (as text: a snapshot's JSON keys are text) → document number, in queueing order
+        self.pending: dict[str, str] = {}
         self.queued = 0  # how many deliveries were ever queued on this channel
+
+    def pending_ids(self) -> list[UUID]:
+        """The pending deliveries' ids, oldest queued first."""
+        return [UUID(k) for k in self.pending]
 
     def enter(self, delivery_id: UUID, number: str) -> None:
         """Add a new delivery (the handler queues a document on a channel once: its id is new)."""
@@ -170,15 +175,15 @@ class Outbox(Aggregate):
 
     def settle(self, delivery_id: UUID) -> None:
         """The delivery succeeded or was given up: no send run needs to read it again."""
-        if delivery_id in self.pending:
+        if str(delivery_id) in self.pending:
             self._settled(delivery_id)
 
     @event("Entered")
     def _entered(self, delivery_id: UUID, number: str) -> None:
         self.recent = (*self.recent[-(MAX_RECENT - 1):], delivery_id)
-        self.pending = {**self.pending, delivery_id: number}
+        self.pending = {**self.pending, str(delivery_id): number}
         self.queued += 1
 
     @event("Settled")
     def _settled(self, delivery_id: UUID) -> None:
-        self.pending = {k: v for k, v in self.pending.items() if k != delivery_id}
+        self.pending = {k: v for k, v in self.pending.items() if k != str(delivery_id)}
