@@ -45,8 +45,8 @@ def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
               f"{finnish['booked']}")
     documents = deliver_demo_documents(svc, folder)
     print(f"documents: {documents['documents']} issued, {documents['rendered']} rendered now (hashes "
-          f"recorded), {documents['queued']} queued for print ({documents['unprintable']} without a postal address); "
-          f"print batch {', '.join(documents['batch'])} in {documents['folder']}")
+          f"recorded), {documents['queued']} queued for print ({documents['unprintable']} without a postal "
+          f"address); print batch {', '.join(documents['batch'])} in {documents['folder']}")
     print_demo_tokens(svc, folder)
     return 0
 
