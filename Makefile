@@ -10,7 +10,7 @@ PORT   ?= 8000
 # The demo's three companies (an Italian power seller, a Finnish network and a Finnish heat company).
 DEMO_CONFIG ?= config/companies.demo.toml
 
-.PHONY: run test bench lint mutate demo clean help
+.PHONY: run test bench lint mutate demo docs-images clean help
 
 help:
 	@echo "make run    - install into .venv, load the demo portfolio into var/saldo.sqlite, serve the API"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench  - run the benchmarks (PostgreSQL) and print ratios to same-run limits"
 	@echo "make lint   - ruff, mypy --strict and the import contracts (.importlinter)"
 	@echo "make mutate - mutation testing of the money-critical modules; score into BENCHMARKS.md"
+	@echo "make docs-images - render the README's invoice pages (docs/invoice-*.png) with today's renderer"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Saldo needs Python >= 3.11; set PYTHON=python3.11")'
@@ -35,6 +36,11 @@ run: $(STAMP)
 
 demo: $(STAMP)
 	SALDO_CONFIG=$(DEMO_CONFIG) $(BIN)/saldo demo
+
+# The README's invoice pages: an Italian, a Spanish and a Finnish invoice, rendered and rasterised with
+# PDFium (pypdfium2's wheel); tests/test_docs_images.py fails when they no longer match the renderer.
+docs-images: $(STAMP)
+	$(BIN)/python -m tests.docs_images
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -135,6 +135,10 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     # PDF, the portal its own account's only (what a business customer imports into its books; nothing the
     # PDF does not show)
     "GET /invoices/{invoice_number}/e-invoice": allow(*READ, PORTAL),
+    # delivery: finance queues documents and runs the sending; the staff read the outbox
+    "POST /deliveries": allow(FINANCE),
+    "POST /deliveries/runs": allow(FINANCE),
+    "GET /deliveries": allow(*READ),
     # direct debit: mandates, collection runs, settlement, returns
     "POST /accounts/{account_id}/mandate": allow(FINANCE),
     "POST /accounts/{account_id}/mandate/iban": allow(FINANCE, PORTAL),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -20,8 +20,11 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from api.company_file import ConfigFileError, load_companies
+from api.delivery.settings import transports_from_env
+from api.documents.einvoice import dispatch as einvoice_dispatch
 from ledger.accounts.payment_references import ReferenceScheme
 from ledger.application import DEFAULT_BANK_ACCOUNT, CompanyConfig, Saldo
+from ledger.delivery.transport import Channel, Transport
 from ledger.parties.company import Companies
 from ledger.parties.identifiers import known_iban
 from projections.bulk_load import BulkLoader
@@ -120,6 +123,8 @@ class Services:
     #: a store of companies of their own (api/stores.py): an account opened there without a company is
     #: given the store's first one by name, so that no later order of the configuration can re-assign it
     company_store: bool = False
+    #: how documents reach customers, per channel (api/delivery/settings.py: SALDO_SMTP_URL, SALDO_OUTBOX_DIR)
+    transports: dict[Channel, Transport] = field(default_factory=dict)
 
     def for_reads(self, after: int | None = None) -> Services:
         """These services with ``view`` reading through the read-only URL, if there is one (for a request that
@@ -172,8 +177,10 @@ def build(database_url: str | None = None, *, config: CompanyConfig | None = Non
         raise ConfigurationError("the store did not build a ledger view")
     read_url = os.environ.get("SALDO_READ_DATABASE_URL", "") if read_url is None else read_url
     reads = read_only_view(read_url, view_class) if read_url else None
+    # The e-invoice channel writes each document in its company's format (api/documents/einvoice/dispatch).
+    transports = transports_from_env(lambda number: einvoice_dispatch.write(app, number))
     return Services(app, view, CatchUp(app, view), url, TrailCatchUp(app, view), CatalogCatchUp(app, view),
-                    DunningHistoryCatchUp(app, view), reads)
+                    DunningHistoryCatchUp(app, view), reads, transports=transports)
 
 
 def read_only_view(url: str, view_class: type[ListQueries]) -> ListQueries:

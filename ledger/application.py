@@ -54,6 +54,8 @@ from ledger.core.money import MoneyError
 from ledger.core.snapshots import SnapshottingApplication
 from ledger.core.topics import register_old_topics
 from ledger.core.transcoding import SaldoTranscoder
+from ledger.delivery.handlers import DeliveryHandlers
+from ledger.delivery.outbox import Outbox
 from ledger.documents.handlers import DocumentHandlers
 from ledger.dunning.handlers import DunningHandlers
 from ledger.parties.company import (
@@ -94,8 +96,9 @@ class Saldo(SnapshottingApplication):
     # the latest snapshot and fewer than ACCOUNT_SNAPSHOT_INTERVAL events.
     # A billing run gets one event per transaction of documents: thousands for a large portfolio, and it
     # is loaded for each of them (its record is saved with the documents: ledger.billing.issuing).
-    # The list of readings held for review gets two events per held reading, for ever: snapshotted too.
-    snapshotting_intervals = {NumberRange: 200, BillingRun: 100,  # noqa: RUF012 - read as a class attribute
+    # The list of readings held for review gets two events per held reading, for ever: snapshotted too, as
+    # is a channel's outbox (two events per delivery).
+    snapshotting_intervals = {NumberRange: 200, BillingRun: 100, Outbox: 200,  # noqa: RUF012 - class attr.
                               ReadingReviewList: 100, ContractAccount: ACCOUNT_SNAPSHOT_INTERVAL}
 
     def __init__(self, env: dict[str, str] | None = None, *, config: CompanyConfig | None = None,
@@ -126,7 +129,7 @@ class Saldo(SnapshottingApplication):
         self._handlers: dict[type, Handler] = dispatch_table(
             (self.parties, self.accounts, self.payments, self.billing, self.collections, self.dunning,
              self.access, self.life, self.write_offs, self.write_off_runs, self.credit_refunds,
-             self.answers, self.contract_changes, DocumentHandlers(self)))
+             self.answers, self.contract_changes, DocumentHandlers(self), DeliveryHandlers(self)))
 
     def construct_transcoder(self) -> Transcoder:
         return SaldoTranscoder()

@@ -33,6 +33,9 @@ its ``{kind}`` is the new ``LetterSource`` enum.
 Regenerated for issue 13 item 2 (e-invoices): ``GET /invoices/{invoice_number}/e-invoice`` (optional
 ``format``) is new, answering the document's FatturaPA, Facturae, Finvoice or UBL XML, with its 404 and 422
 documented.
+Issue 13 item 6 (delivery): ``POST /deliveries`` (queue documents on a channel), ``POST /deliveries/runs``
+(the send run) and ``GET /deliveries`` (the outbox, by channel and ``DeliveryStatus``) are new, so finance can
+send the documents it issued by e-mail, e-invoice or print and the staff can see what went out.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
 """``saldo demo``: the demo portfolio, its bank statement, direct debits, a billing run and a dunning run;
+its documents rendered into a print batch (api/delivery/demo.py);
 then one ready token per role (also written to ``var/demo-tokens.env`` for ``. var/demo-tokens.env``)."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ DEMO_TOKEN_LIFETIME = timedelta(hours=24)
 def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
     from api.billing_demo import load_billing_demo
     from api.companies_demo import load_companies_demo
+    from api.delivery.demo import deliver_demo_documents
     from api.demo import load_dd_demo, load_demo, load_demo_statement, load_dunning_demo
 
     total, new = load_demo(svc.app, progress("demo commands"))
@@ -41,6 +43,10 @@ def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
     if finnish is not None:
         print(f"companies {', '.join(finnish['companies'])}: the Finnish customer's payments booked "
               f"{finnish['booked']}")
+    documents = deliver_demo_documents(svc, folder)
+    print(f"documents: {documents['documents']} issued, {documents['rendered']} rendered now (hashes "
+          f"recorded), {documents['queued']} queued for print ({documents['unprintable']} without a postal "
+          f"address); print batch {', '.join(documents['batch'])} in {documents['folder']}")
     print_demo_tokens(svc, folder)
     return 0
 

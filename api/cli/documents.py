@@ -1,6 +1,8 @@
 """``saldo documents render NUMBER... --output-dir DIR``: the PDFs of issued invoices and credit notes;
 ``saldo documents e-invoice NUMBER [--format F] [--out DIR]``: one's e-invoice (to ``DIR/<file name>``, or to
 standard output without ``--out``), in the company's format unless ``--format`` names another.
+``saldo documents queue NUMBER... --channel email`` and ``saldo documents send [--channel ...]``: their
+delivery (:mod:`api.delivery.runs`).
 
 Each document is rendered from its events into ``DIR/<number>.pdf`` (whole or not at all,
 :mod:`importers.files`) and, unless ``--no-record``, its SHA-256 is recorded as an event
@@ -21,11 +23,13 @@ from typing import Any
 from uuid import UUID
 
 from api.bootstrap import Services
+from api.delivery import runs
 from api.documents import service
 from api.documents.einvoice import dispatch
 from api.documents.invoice_pdf import RENDERER
 from importers.files import binary_file
 from ledger.core.errors import DomainError
+from ledger.delivery.transport import Channel
 from ledger.documents.letter_loading import SOURCES
 
 
@@ -103,6 +107,30 @@ def cmd_e_invoice(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_queue(svc: Services, args: argparse.Namespace) -> int:
+    channel = Channel(args.channel)
+    report = runs.queue(svc.app, args.numbers, channel, f"cli:documents:queue:{channel.value}")
+    svc.projections.catch_up()
+    for d in report["deliveries"]:
+        print(f"{d['number']}: {'queued' if d['queued'] else 'already queued'} for {channel.value} to "
+              f"{d['recipient']}, sha256 {d['sha256']}")
+    for e in report["errors"]:
+        print(f"{e['number']}: not queued: {e['reason']}", file=sys.stderr)
+    return 1 if report["errors"] else 0
+
+
+def cmd_send(svc: Services, args: argparse.Namespace) -> int:
+    channels = [Channel(c) for c in args.channel] if args.channel else list(Channel)
+    key = args.key or f"cli:documents:send:{runs.utc_now().isoformat()}"
+    result = runs.send_run(svc.app, svc.transports, channels, key)
+    svc.projections.catch_up()
+    print(f"sent {result['sent']}, failed {result['failed']} (retried by a later run), skipped "
+          f"{result['skipped']}{' (replayed)' if result['replayed'] else ''}")
+    for problem in result.get("problems", []):
+        print(f"  {problem}", file=sys.stderr)
+    return 1 if result["failed"] else 0
+
+
 def add_commands(sub: Any) -> None:
     documents = sub.add_parser("documents", help="invoice, credit-note and letter PDFs, e-invoices")
     documents = documents.add_subparsers(dest="what", required=True)
@@ -125,3 +153,12 @@ def add_commands(sub: Any) -> None:
     einvoice.add_argument("--format", choices=dispatch.FORMATS, help="default: the company's format")
     einvoice.add_argument("--out", help="write the file into this directory (default: standard output)")
     einvoice.set_defaults(func=cmd_e_invoice)
+    channels = [c.value for c in Channel]
+    queue = documents.add_parser("queue", help="put documents into a channel's outbox (recording the PDF)")
+    queue.add_argument("numbers", nargs="+", help="invoice or credit-note numbers")
+    queue.add_argument("--channel", choices=channels, default=Channel.EMAIL.value)
+    queue.set_defaults(func=cmd_queue)
+    send = documents.add_parser("send", help="send every due delivery (SALDO_SMTP_URL, SALDO_OUTBOX_DIR)")
+    send.add_argument("--channel", action="append", choices=channels, help="only this channel (repeatable)")
+    send.add_argument("--key", help="the run's idempotency key (default: one per invocation)")
+    send.set_defaults(func=cmd_send)

@@ -1,7 +1,7 @@
 """Documents as the customer gets them: the PDF of an invoice or credit note, recording its hash, and the
 letters and notices the account's events caused (dunning steps, instalment plans, direct debits, holder
-changes), and its e-invoice (FatturaPA, Facturae, Finvoice or EN 16931 UBL,
-api/documents/einvoice/dispatch.py)."""
+changes), its e-invoice (FatturaPA, Facturae, Finvoice or EN 16931 UBL, api/documents/einvoice/dispatch.py),
+and delivering it (the outbox per channel and the send run)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
+from api.delivery import runs
 from api.deps import ActorDep, IdempotencyKey, ServicesDep
 from api.documents import service
 from api.documents.einvoice import dispatch
-from api.schemas.documents import RenderingOut
+from api.schemas.documents import DeliveryOut, QueueIn, QueueOut, RenderingOut, SendRunIn, SendRunOut
+from ledger.delivery.outbox import DeliveryStatus
+from ledger.delivery.transport import Channel
 from ledger.documents.letter_loading import LetterSource
 
 router = APIRouter()
@@ -57,6 +60,8 @@ def letter_pdf(account_id: UUID, kind: LetterSource, source_id: str, svc: Servic
     headers = {"Content-Disposition": f'inline; filename="{rendered.filename}"',
                "X-Content-SHA256": rendered.sha256, "Content-Language": rendered.language}
     return Response(rendered.pdf, media_type=PDF, headers=headers)
+
+
 @router.get("/invoices/{invoice_number}/e-invoice", tags=["portal"], response_class=Response,
             responses={200: {"content": {"application/xml": {}},
                              "description": "The invoice or credit note as an e-invoice (XML)"},
@@ -74,3 +79,38 @@ def invoice_e_invoice(invoice_number: str, svc: ServicesDep,
     headers = {"Content-Disposition": f'attachment; filename="{written.file_name}"',
                "X-E-Invoice-Format": written.format}
     return Response(written.content, media_type=written.media_type, headers=headers)
+
+
+# -- delivery (issue 13 item 6): the outbox per channel and the send run ---------------------------------
+
+
+@router.post("/deliveries", status_code=201, tags=["billing"])
+def queue_deliveries(body: QueueIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+                     response: Response) -> QueueOut:
+    """Put documents into a channel's outbox, recording the rendering each will send. A document already
+    in that outbox is not queued again; one that cannot be (a partner without an e-mail address) is
+    reported in ``errors`` and the others go ahead."""
+    result = runs.queue(svc.app, body.numbers, body.channel, key, actor)
+    replayed = [d.pop("replayed") for d in result["deliveries"]]
+    response.headers["Idempotent-Replayed"] = "true" if replayed and all(replayed) else "false"
+    svc.projections.catch_up()
+    return QueueOut.model_validate(result)
+
+
+@router.post("/deliveries/runs", status_code=201, tags=["billing"])
+def send_deliveries(body: SendRunIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
+                    response: Response) -> SendRunOut:
+    """Send every due delivery of the channels: queued ones, and failed ones whose backoff has passed (up
+    to the attempt limit). A delivery that succeeded is never sent again; the same request again answers
+    the first run's counts and sends nothing."""
+    result = runs.send_run(svc.app, svc.transports, body.channels, key, actor=actor)
+    response.headers["Idempotent-Replayed"] = "true" if result.pop("replayed") else "false"
+    svc.projections.catch_up()
+    return SendRunOut.model_validate(result)
+
+
+@router.get("/deliveries", tags=["billing"])
+def list_deliveries(svc: ServicesDep, channel: Channel | None = None, status: DeliveryStatus | None = None,
+                    limit: int = Query(100, ge=1, le=runs.MAX_LISTED_DELIVERIES)) -> list[DeliveryOut]:
+    """The deliveries, latest queued first, of one channel and one status if asked."""
+    return [DeliveryOut.model_validate(d) for d in runs.deliveries(svc.app, channel, status, limit)]

@@ -7,7 +7,7 @@ from uuid import UUID
 from ledger.accounts.invoice import Invoice, document_id
 from ledger.core.handling import Capability, Handled, handles
 from ledger.documents import commands as dc
-from ledger.documents.renderings import DocumentRenderings
+from ledger.documents.renderings import record_rendering
 from ledger.parties.company import CompanyConfig
 
 
@@ -15,10 +15,8 @@ class DocumentHandlers(Capability[CompanyConfig]):
     @handles(dc.RecordRendering)
     def record_rendering(self, cmd: dc.RecordRendering, rid: UUID) -> Handled:
         invoice = self.get(Invoice, document_id(cmd.number), "invoice or credit note", "number")
-        renderings = self.find(DocumentRenderings, DocumentRenderings.id_for(invoice.number))
-        if renderings is None:
-            renderings = DocumentRenderings(DocumentRenderings.id_for(invoice.number), invoice.number)
-        recorded = renderings.record(cmd.sha256, cmd.byte_length, cmd.renderer)
+        renderings, recorded = record_rendering(self.ws, invoice.number, cmd.sha256, cmd.byte_length,
+                                                cmd.renderer)
         result = {"number": invoice.number, "sha256": cmd.sha256, "byte_length": cmd.byte_length,
                   "renderer": cmd.renderer, "recorded": recorded}
         return [renderings], result

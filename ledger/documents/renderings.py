@@ -20,6 +20,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.core.errors import Conflict, InvalidInput
+from ledger.core.handling import Workspace
 from ledger.core.ids import name_id
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -71,3 +72,14 @@ class DocumentRenderings(Aggregate):
     @event("Rendered")
     def _rendered(self, sha256: str, byte_length: int, renderer: str) -> None:
         self.renderings = (*self.renderings, Rendering(sha256, byte_length, renderer))
+
+
+def record_rendering(ws: Workspace[object], number: str, sha256: str, byte_length: int,
+                     renderer: str) -> tuple[DocumentRenderings, bool]:
+    """The renderings record of issued document ``number`` with this rendering in it (opened if it was not);
+    whether the rendering is new. What recording a rendering and queueing a delivery both do, so that every
+    PDF sent has its hash recorded (issue 13 item 1)."""
+    renderings = ws.find(DocumentRenderings, DocumentRenderings.id_for(number))
+    if renderings is None:
+        renderings = DocumentRenderings(DocumentRenderings.id_for(number), number)
+    return renderings, renderings.record(sha256, byte_length, renderer)
