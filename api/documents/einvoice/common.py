@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
+
+from lxml import etree
 
 from ledger.accounts.invoice import LUMP_SUM_UNIT, Invoice, InvoiceLine, credit_line
 from ledger.core.errors import InvalidInput
@@ -97,3 +100,11 @@ def percent(rate: Decimal) -> str:
 def cents(value: Decimal) -> str:
     """An amount with exactly two decimals (EN 16931's BR-DEC rules, Finvoice's EPI amounts)."""
     return format(value.quantize(Decimal("0.01")), "f")
+
+
+def add(parent: Any, tag: str, text: str | None = None) -> Any:
+    """A new child ``tag`` of ``parent`` (with ``text``, if any): how every writer builds its tree."""
+    element = etree.SubElement(parent, tag)
+    if text is not None:
+        element.text = text
+    return element

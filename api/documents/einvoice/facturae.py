@@ -49,6 +49,7 @@ from lxml import etree
 
 from api.documents.einvoice import EInvoiceFile
 from api.documents.einvoice.amounts import decimal_text, written_line
+from api.documents.einvoice.common import add
 from api.documents.einvoice.text import ascii_text
 from ledger.accounts.invoice import DocumentKind, Invoice, InvoiceLine
 from ledger.core.errors import InvalidInput
@@ -77,13 +78,6 @@ PROVINCES = dict(enumerate((
     "Toledo", "Valencia", "Valladolid", "Bizkaia", "Zamora", "Zaragoza", "Ceuta", "Melilla"), start=1))
 
 
-def _add(parent: Any, tag: str, text: str | None = None) -> Any:
-    element = etree.SubElement(parent, tag)
-    if text is not None:
-        element.text = text
-    return element
-
-
 def money(value: Decimal) -> str:
     return decimal_text(value, 2, 2)
 
@@ -106,24 +100,24 @@ def province(postcode: str, field: str) -> str:
 
 def _address(parent: Any, street: str, postcode: str, town: str, country: str, field: str) -> None:
     if country == "ES":
-        address = _add(parent, "AddressInSpain")
-        _add(address, "Address", street[:80])
-        _add(address, "PostCode", postcode)
-        _add(address, "Town", town[:50])
-        _add(address, "Province", province(postcode, f"{field}.postcode"))
+        address = add(parent, "AddressInSpain")
+        add(address, "Address", street[:80])
+        add(address, "PostCode", postcode)
+        add(address, "Town", town[:50])
+        add(address, "Province", province(postcode, f"{field}.postcode"))
     else:
-        address = _add(parent, "OverseasAddress")
-        _add(address, "Address", street[:80])
-        _add(address, "PostCodeAndTown", f"{postcode} {town}".strip()[:50])
-        _add(address, "Province", town[:20])  # required; Saldo's addresses have no region: the town
-    _add(address, "CountryCode", alpha3(country, f"{field}.country"))
+        address = add(parent, "OverseasAddress")
+        add(address, "Address", street[:80])
+        add(address, "PostCodeAndTown", f"{postcode} {town}".strip()[:50])
+        add(address, "Province", town[:20])  # required; Saldo's addresses have no region: the town
+    add(address, "CountryCode", alpha3(country, f"{field}.country"))
 
 
 def _tax_identification(parent: Any, person: bool, residence: str, number: str) -> None:
-    ids = _add(parent, "TaxIdentification")
-    _add(ids, "PersonTypeCode", "F" if person else "J")
-    _add(ids, "ResidenceTypeCode", residence)
-    _add(ids, "TaxIdentificationNumber", number)
+    ids = add(parent, "TaxIdentification")
+    add(ids, "PersonTypeCode", "F" if person else "J")
+    add(ids, "ResidenceTypeCode", residence)
+    add(ids, "TaxIdentificationNumber", number)
 
 
 def buyer_tax_id(partner: BusinessPartner) -> tuple[str, str]:
@@ -143,10 +137,10 @@ def _seller(parties: Any, company: CompanyConfig, intra_community: bool) -> str:
         raise InvalidInput("a Spanish company needs its NIF (ES and 9 characters) for Facturae",
                            "company.vat_id")
     number = vat if intra_community else vat[2:]
-    seller = _add(parties, "SellerParty")
+    seller = add(parties, "SellerParty")
     _tax_identification(seller, False, "R", number)
-    entity = _add(seller, "LegalEntity")
-    _add(entity, "CorporateName", company.legal_name[:80])
+    entity = add(seller, "LegalEntity")
+    add(entity, "CorporateName", company.legal_name[:80])
     a = company.address
     street = " ".join(x for x in (a.street_name, a.building_number) if x)
     _address(entity, street, a.postcode or "", a.town, a.country, "company.address")
@@ -157,7 +151,7 @@ def _buyer(parties: Any, partner: BusinessPartner, residence: str, number: str) 
     address = partner.address
     if address is None:
         raise InvalidInput(f"{partner.name} has no address: Facturae needs the customer's", "partner.address")
-    buyer = _add(parties, "BuyerParty")
+    buyer = add(parties, "BuyerParty")
     person = partner.kind is PartnerKind.PERSON
     _tax_identification(buyer, person, residence, number)
     if person:
@@ -165,135 +159,135 @@ def _buyer(parties: Any, partner: BusinessPartner, residence: str, number: str) 
         if not surnames:
             raise InvalidInput(f"{partner.name!r} has no surname: Facturae needs a person's name and first "
                                "surname", "partner.name")
-        entity = _add(buyer, "Individual")
-        _add(entity, "Name", name[:40])
-        _add(entity, "FirstSurname", surnames[:40])
+        entity = add(buyer, "Individual")
+        add(entity, "Name", name[:40])
+        add(entity, "FirstSurname", surnames[:40])
     else:
-        entity = _add(buyer, "LegalEntity")
-        _add(entity, "CorporateName", partner.name[:80])
+        entity = add(buyer, "LegalEntity")
+        add(entity, "CorporateName", partner.name[:80])
     _address(entity, address.street, address.postcode, address.town, address.country, "partner.address")
 
 
 def _header(root: Any, facts: InvoiceFacts, sign: int) -> None:
     invoice = facts.invoice
     residence, buyer_number = buyer_tax_id(facts.partner)
-    header = _add(root, "FileHeader")
-    _add(header, "SchemaVersion", SCHEMA_VERSION)
-    _add(header, "Modality", "I")
-    _add(header, "InvoiceIssuerType", "EM")
+    header = add(root, "FileHeader")
+    add(header, "SchemaVersion", SCHEMA_VERSION)
+    add(header, "Modality", "I")
+    add(header, "InvoiceIssuerType", "EM")
     parties = etree.Element("Parties")
     seller_number = _seller(parties, facts.company, residence == "U")
     _buyer(parties, facts.partner, residence, buyer_number)
-    batch = _add(header, "Batch")
-    _add(batch, "BatchIdentifier", f"{seller_number}{invoice.number}"[:70])
-    _add(batch, "InvoicesCount", "1")
+    batch = add(header, "Batch")
+    add(batch, "BatchIdentifier", f"{seller_number}{invoice.number}"[:70])
+    add(batch, "InvoicesCount", "1")
     gross = money(sign * invoice.totals.gross)
     for tag in ("TotalInvoicesAmount", "TotalOutstandingAmount", "TotalExecutableAmount"):
-        _add(_add(batch, tag), "TotalAmount", gross)
-    _add(batch, "InvoiceCurrencyCode", invoice.currency)
+        add(add(batch, tag), "TotalAmount", gross)
+    add(batch, "InvoiceCurrencyCode", invoice.currency)
     root.append(parties)
 
 
 def _invoice_header(element: Any, invoice: Invoice) -> None:
     if len(invoice.number) > MAX_NUMBER_LENGTH:
         raise InvalidInput(f"Facturae's InvoiceNumber has at most {MAX_NUMBER_LENGTH} characters", "number")
-    header = _add(element, "InvoiceHeader")
-    _add(header, "InvoiceNumber", invoice.number)
-    _add(header, "InvoiceDocumentType", "FC")
+    header = add(element, "InvoiceHeader")
+    add(header, "InvoiceNumber", invoice.number)
+    add(header, "InvoiceDocumentType", "FC")
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
-    _add(header, "InvoiceClass", "OR" if credit else "OO")
+    add(header, "InvoiceClass", "OR" if credit else "OO")
     if credit:
-        corrective = _add(header, "Corrective")
+        corrective = add(header, "Corrective")
         if invoice.corrects is not None:
-            _add(corrective, "InvoiceNumber", invoice.corrects[:20])
-        _add(corrective, "ReasonCode", "16")
-        _add(corrective, "ReasonDescription", "Base imponible")
+            add(corrective, "InvoiceNumber", invoice.corrects[:20])
+        add(corrective, "ReasonCode", "16")
+        add(corrective, "ReasonDescription", "Base imponible")
         start, end = invoice.period or (invoice.issue_date, invoice.issue_date)
-        period = _add(corrective, "TaxPeriod")
-        _add(period, "StartDate", start.isoformat())
-        _add(period, "EndDate", end.isoformat())
-        _add(corrective, "CorrectionMethod", "02")
-        _add(corrective, "CorrectionMethodDescription", "Rectificación por diferencias")
+        period = add(corrective, "TaxPeriod")
+        add(period, "StartDate", start.isoformat())
+        add(period, "EndDate", end.isoformat())
+        add(corrective, "CorrectionMethod", "02")
+        add(corrective, "CorrectionMethodDescription", "Rectificación por diferencias")
 
 
 def _issue_data(element: Any, invoice: Invoice, language: str) -> None:
-    data = _add(element, "InvoiceIssueData")
-    _add(data, "IssueDate", invoice.issue_date.isoformat())
+    data = add(element, "InvoiceIssueData")
+    add(data, "IssueDate", invoice.issue_date.isoformat())
     if invoice.period is not None:
-        period = _add(data, "InvoicingPeriod")
-        _add(period, "StartDate", invoice.period[0].isoformat())
-        _add(period, "EndDate", invoice.period[1].isoformat())
-    _add(data, "InvoiceCurrencyCode", invoice.currency)
-    _add(data, "TaxCurrencyCode", invoice.currency)
-    _add(data, "LanguageName", language if language in LANGUAGES else "es")
+        period = add(data, "InvoicingPeriod")
+        add(period, "StartDate", invoice.period[0].isoformat())
+        add(period, "EndDate", invoice.period[1].isoformat())
+    add(data, "InvoiceCurrencyCode", invoice.currency)
+    add(data, "TaxCurrencyCode", invoice.currency)
+    add(data, "LanguageName", language if language in LANGUAGES else "es")
 
 
 def _tax(parent: Any, rate: Decimal, base: Decimal, tax: Decimal | None) -> None:
-    element = _add(parent, "Tax")
-    _add(element, "TaxTypeCode", "01")
-    _add(element, "TaxRate", decimal_text(rate, 2))
-    _add(_add(element, "TaxableBase"), "TotalAmount", money(base))
+    element = add(parent, "Tax")
+    add(element, "TaxTypeCode", "01")
+    add(element, "TaxRate", decimal_text(rate, 2))
+    add(add(element, "TaxableBase"), "TotalAmount", money(base))
     if tax is not None:
-        _add(_add(element, "TaxAmount"), "TotalAmount", money(tax))
+        add(add(element, "TaxAmount"), "TotalAmount", money(tax))
 
 
 def _totals(element: Any, invoice: Invoice, sign: int) -> None:
-    taxes = _add(element, "TaxesOutputs")
+    taxes = add(element, "TaxesOutputs")
     for v in invoice.totals.vat_lines:
         _tax(taxes, v.rate, sign * v.taxable, sign * v.vat)
     t = invoice.totals
-    totals = _add(element, "InvoiceTotals")
+    totals = add(element, "InvoiceTotals")
     for tag, value in (("TotalGrossAmount", t.net), ("TotalGrossAmountBeforeTaxes", t.net),
                        ("TotalTaxOutputs", t.vat), ("TotalTaxesWithheld", Decimal(0)),
                        ("InvoiceTotal", t.gross),
                        ("TotalOutstandingAmount", t.gross), ("TotalExecutableAmount", t.gross)):
-        _add(totals, tag, money(sign * value))
+        add(totals, tag, money(sign * value))
 
 
 def _line(items: Any, line: InvoiceLine, sign: int) -> None:
     shown = written_line(line)
-    element = _add(items, "InvoiceLine")
-    _add(element, "ItemDescription", shown.description[:2500])
-    _add(element, "Quantity", decimal_text(shown.quantity, 0))
+    element = add(items, "InvoiceLine")
+    add(element, "ItemDescription", shown.description[:2500])
+    add(element, "Quantity", decimal_text(shown.quantity, 0))
     unit = UNITS.get(shown.unit.strip().lower())
     if unit is not None:
-        _add(element, "UnitOfMeasure", unit)
-    _add(element, "UnitPriceWithoutTax", decimal_text(sign * shown.unit_price, 0))
-    _add(element, "TotalCost", money(sign * shown.amount))
-    _add(element, "GrossAmount", money(sign * shown.amount))
-    _tax(_add(element, "TaxesOutputs"), shown.vat_rate, sign * shown.amount, None)
+        add(element, "UnitOfMeasure", unit)
+    add(element, "UnitPriceWithoutTax", decimal_text(sign * shown.unit_price, 0))
+    add(element, "TotalCost", money(sign * shown.amount))
+    add(element, "GrossAmount", money(sign * shown.amount))
+    _tax(add(element, "TaxesOutputs"), shown.vat_rate, sign * shown.amount, None)
     if shown.period is not None:
-        period = _add(element, "LineItemPeriod")
-        _add(period, "StartDate", shown.period[0].isoformat())
-        _add(period, "EndDate", shown.period[1].isoformat())
+        period = add(element, "LineItemPeriod")
+        add(period, "StartDate", shown.period[0].isoformat())
+        add(period, "EndDate", shown.period[1].isoformat())
     if shown.site:
-        _add(element, "AdditionalLineItemInformation", f"Punto de suministro {shown.site}")
+        add(element, "AdditionalLineItemInformation", f"Punto de suministro {shown.site}")
 
 
 def _account(parent: Any, tag: str, iban: str, bic: str | None) -> None:
-    account = _add(parent, tag)
-    _add(account, "IBAN", iban)
+    account = add(parent, tag)
+    add(account, "IBAN", iban)
     if bic:
-        _add(account, "BIC", bic)
+        add(account, "BIC", bic)
 
 
 def _payment(element: Any, facts: InvoiceFacts) -> None:
     invoice = facts.invoice
     if invoice.kind is not DocumentKind.INVOICE or invoice.totals.gross <= 0:
         return
-    installment = _add(_add(element, "PaymentDetails"), "Installment")
-    _add(installment, "InstallmentDueDate", invoice.due_date.isoformat())
-    _add(installment, "InstallmentAmount", money(invoice.totals.gross))
+    installment = add(add(element, "PaymentDetails"), "Installment")
+    add(installment, "InstallmentDueDate", invoice.due_date.isoformat())
+    add(installment, "InstallmentAmount", money(invoice.totals.gross))
     if facts.mandate is None:
-        _add(installment, "PaymentMeans", "04")
+        add(installment, "PaymentMeans", "04")
         _account(installment, "AccountToBeCredited", facts.company.bank_account, facts.company.bic)
         if invoice.payment_reference:
-            _add(installment, "PaymentReconciliationReference", invoice.payment_reference[:60])
+            add(installment, "PaymentReconciliationReference", invoice.payment_reference[:60])
         return
     reference, debtor_iban = facts.mandate
-    _add(installment, "PaymentMeans", "02")
+    add(installment, "PaymentMeans", "02")
     _account(installment, "AccountToBeDebited", debtor_iban, None)
-    _add(installment, "CollectionAdditionalInformation", f"SEPA direct debit, mandate {reference}")
+    add(installment, "CollectionAdditionalInformation", f"SEPA direct debit, mandate {reference}")
 
 
 def file_name(facts: InvoiceFacts) -> str:
@@ -307,11 +301,11 @@ def facturae(facts: InvoiceFacts) -> EInvoiceFile:
     sign = -1 if invoice.kind is DocumentKind.CREDIT_NOTE else 1
     root = etree.Element(etree.QName(NAMESPACE, "Facturae"), nsmap={"fe": NAMESPACE})
     _header(root, facts, sign)
-    element = _add(_add(root, "Invoices"), "Invoice")
+    element = add(add(root, "Invoices"), "Invoice")
     _invoice_header(element, invoice)
     _issue_data(element, invoice, facts.partner.language)
     _totals(element, invoice, sign)
-    items = _add(element, "Items")
+    items = add(element, "Items")
     for line in invoice.lines:
         _line(items, line, sign)
     _payment(element, facts)

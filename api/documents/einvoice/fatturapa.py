@@ -59,6 +59,7 @@ from lxml import etree
 
 from api.documents.einvoice import EInvoiceFile
 from api.documents.einvoice.amounts import decimal_text, written_line
+from api.documents.einvoice.common import add
 from api.documents.einvoice.text import ascii_text, latin1
 from ledger.accounts.invoice import DocumentKind, Invoice, InvoiceLine
 from ledger.accounts.payment_references import ReferenceScheme
@@ -117,13 +118,6 @@ def progressive(number: str, company: CompanyConfig) -> str:
                        "number")
 
 
-def _add(parent: Any, tag: str, text: str | None = None) -> Any:
-    element = etree.SubElement(parent, tag)
-    if text is not None:
-        element.text = text
-    return element
-
-
 def _vat_number(company: CompanyConfig) -> str:
     vat = company.vat_id or ""
     if not re.fullmatch(r"IT[0-9]{11}", vat):
@@ -133,24 +127,24 @@ def _vat_number(company: CompanyConfig) -> str:
 
 
 def _company(header: Any, company: CompanyConfig) -> None:
-    seller = _add(header, "CedentePrestatore")
-    data = _add(seller, "DatiAnagrafici")
-    vat = _add(data, "IdFiscaleIVA")
-    _add(vat, "IdPaese", "IT")
-    _add(vat, "IdCodice", _vat_number(company))
-    _add(_add(data, "Anagrafica"), "Denominazione", latin1(company.legal_name, 80))
-    _add(data, "RegimeFiscale", "RF01")
+    seller = add(header, "CedentePrestatore")
+    data = add(seller, "DatiAnagrafici")
+    vat = add(data, "IdFiscaleIVA")
+    add(vat, "IdPaese", "IT")
+    add(vat, "IdCodice", _vat_number(company))
+    add(add(data, "Anagrafica"), "Denominazione", latin1(company.legal_name, 80))
+    add(data, "RegimeFiscale", "RF01")
     a = company.address
     if not a.street_name or not a.postcode or not re.fullmatch(r"[0-9]{5}", a.postcode):
         raise InvalidInput("the company's address needs a street and a 5-digit CAP for FatturaPA",
                            "company.address")
-    seat = _add(seller, "Sede")
-    _add(seat, "Indirizzo", latin1(a.street_name, 60))
+    seat = add(seller, "Sede")
+    add(seat, "Indirizzo", latin1(a.street_name, 60))
     if a.building_number:
-        _add(seat, "NumeroCivico", ascii_text(a.building_number, 8))
-    _add(seat, "CAP", a.postcode)
-    _add(seat, "Comune", latin1(a.town, 60))
-    _add(seat, "Nazione", a.country)
+        add(seat, "NumeroCivico", ascii_text(a.building_number, 8))
+    add(seat, "CAP", a.postcode)
+    add(seat, "Comune", latin1(a.town, 60))
+    add(seat, "Nazione", a.country)
 
 
 def _tax_ids(partner: BusinessPartner) -> tuple[tuple[str, str] | None, str | None]:
@@ -181,34 +175,34 @@ def _customer(header: Any, partner: BusinessPartner) -> None:
     if address is None:
         raise InvalidInput(f"{partner.name} has no address: FatturaPA needs the customer's seat (Sede)",
                            "partner.address")
-    buyer = _add(header, "CessionarioCommittente")
-    data = _add(buyer, "DatiAnagrafici")
+    buyer = add(header, "CessionarioCommittente")
+    data = add(buyer, "DatiAnagrafici")
     if vat is not None:
-        element = _add(data, "IdFiscaleIVA")
-        _add(element, "IdPaese", vat[0])
-        _add(element, "IdCodice", vat[1])
+        element = add(data, "IdFiscaleIVA")
+        add(element, "IdPaese", vat[0])
+        add(element, "IdCodice", vat[1])
     if fiscal_code is not None:
-        _add(data, "CodiceFiscale", fiscal_code)
-    _add(_add(data, "Anagrafica"), "Denominazione", latin1(partner.name, 80))
-    seat = _add(buyer, "Sede")
-    _add(seat, "Indirizzo", latin1(address.street, 60))
+        add(data, "CodiceFiscale", fiscal_code)
+    add(add(data, "Anagrafica"), "Denominazione", latin1(partner.name, 80))
+    seat = add(buyer, "Sede")
+    add(seat, "Indirizzo", latin1(address.street, 60))
     italian = address.country == "IT"
     if italian and not re.fullmatch(r"[0-9]{5}", address.postcode):
         raise InvalidInput(f"{partner.name}'s CAP must be 5 digits for FatturaPA", "partner.address.postcode")
-    _add(seat, "CAP", address.postcode if italian else "00000")
-    _add(seat, "Comune", latin1(address.town, 60))
-    _add(seat, "Nazione", address.country)
+    add(seat, "CAP", address.postcode if italian else "00000")
+    add(seat, "Comune", latin1(address.town, 60))
+    add(seat, "Nazione", address.country)
 
 
 def _header(root: Any, facts: InvoiceFacts, progressive_code: str) -> None:
-    header = _add(root, "FatturaElettronicaHeader")
-    transmission = _add(header, "DatiTrasmissione")
-    sender = _add(transmission, "IdTrasmittente")
-    _add(sender, "IdPaese", "IT")
-    _add(sender, "IdCodice", _vat_number(facts.company))
-    _add(transmission, "ProgressivoInvio", progressive_code)
-    _add(transmission, "FormatoTrasmissione", FORMAT)
-    _add(transmission, "CodiceDestinatario", recipient_code(facts.partner))
+    header = add(root, "FatturaElettronicaHeader")
+    transmission = add(header, "DatiTrasmissione")
+    sender = add(transmission, "IdTrasmittente")
+    add(sender, "IdPaese", "IT")
+    add(sender, "IdCodice", _vat_number(facts.company))
+    add(transmission, "ProgressivoInvio", progressive_code)
+    add(transmission, "FormatoTrasmissione", FORMAT)
+    add(transmission, "CodiceDestinatario", recipient_code(facts.partner))
     _company(header, facts.company)
     _customer(header, facts.partner)
 
@@ -224,48 +218,48 @@ def rate_text(rate: Decimal, field: str) -> str:
 def _general(body: Any, invoice: Invoice) -> None:
     if len(invoice.number) > MAX_NUMBER_LENGTH or not invoice.number.isascii():
         raise InvalidInput(f"FatturaPA's Numero has at most {MAX_NUMBER_LENGTH} ASCII characters", "number")
-    general = _add(body, "DatiGenerali")
-    document = _add(general, "DatiGeneraliDocumento")
+    general = add(body, "DatiGenerali")
+    document = add(general, "DatiGeneraliDocumento")
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
-    _add(document, "TipoDocumento", "TD04" if credit else "TD01")
-    _add(document, "Divisa", invoice.currency)
-    _add(document, "Data", invoice.issue_date.isoformat())
-    _add(document, "Numero", invoice.number)
-    _add(document, "ImportoTotaleDocumento", decimal_text(invoice.totals.gross, 2, 2))
+    add(document, "TipoDocumento", "TD04" if credit else "TD01")
+    add(document, "Divisa", invoice.currency)
+    add(document, "Data", invoice.issue_date.isoformat())
+    add(document, "Numero", invoice.number)
+    add(document, "ImportoTotaleDocumento", decimal_text(invoice.totals.gross, 2, 2))
     if credit and invoice.corrects is not None:
-        _add(_add(general, "DatiFattureCollegate"), "IdDocumento", ascii_text(invoice.corrects, 20))
+        add(add(general, "DatiFattureCollegate"), "IdDocumento", ascii_text(invoice.corrects, 20))
 
 
 def _line(goods: Any, index: int, line: InvoiceLine) -> None:
     shown = written_line(line)
-    element = _add(goods, "DettaglioLinee")
-    _add(element, "NumeroLinea", str(index + 1))
-    _add(element, "Descrizione", latin1(shown.description, 1000))
-    _add(element, "Quantita", decimal_text(shown.quantity))
+    element = add(goods, "DettaglioLinee")
+    add(element, "NumeroLinea", str(index + 1))
+    add(element, "Descrizione", latin1(shown.description, 1000))
+    add(element, "Quantita", decimal_text(shown.quantity))
     if shown.unit.strip():
-        _add(element, "UnitaMisura", ascii_text(shown.unit, 10))
+        add(element, "UnitaMisura", ascii_text(shown.unit, 10))
     if shown.period is not None:
-        _add(element, "DataInizioPeriodo", shown.period[0].isoformat())
-        _add(element, "DataFinePeriodo", shown.period[1].isoformat())
-    _add(element, "PrezzoUnitario", decimal_text(shown.unit_price))
-    _add(element, "PrezzoTotale", decimal_text(shown.amount, 2, 2))
-    _add(element, "AliquotaIVA", rate_text(shown.vat_rate, f"lines[{index}].vat_rate"))
+        add(element, "DataInizioPeriodo", shown.period[0].isoformat())
+        add(element, "DataFinePeriodo", shown.period[1].isoformat())
+    add(element, "PrezzoUnitario", decimal_text(shown.unit_price))
+    add(element, "PrezzoTotale", decimal_text(shown.amount, 2, 2))
+    add(element, "AliquotaIVA", rate_text(shown.vat_rate, f"lines[{index}].vat_rate"))
     if shown.site:
-        other = _add(element, "AltriDatiGestionali")
-        _add(other, "TipoDato", "FORNITURA")
-        _add(other, "RiferimentoTesto", latin1(shown.site, 60))
+        other = add(element, "AltriDatiGestionali")
+        add(other, "TipoDato", "FORNITURA")
+        add(other, "RiferimentoTesto", latin1(shown.site, 60))
 
 
 def _goods(body: Any, invoice: Invoice) -> None:
-    goods = _add(body, "DatiBeniServizi")
+    goods = add(body, "DatiBeniServizi")
     for index, line in enumerate(invoice.lines):
         _line(goods, index, line)
     for vat in invoice.totals.vat_lines:
-        summary = _add(goods, "DatiRiepilogo")
-        _add(summary, "AliquotaIVA", rate_text(vat.rate, "lines.vat_rate"))
-        _add(summary, "ImponibileImporto", decimal_text(vat.taxable, 2, 2))
-        _add(summary, "Imposta", decimal_text(vat.vat, 2, 2))
-        _add(summary, "EsigibilitaIVA", "I")
+        summary = add(goods, "DatiRiepilogo")
+        add(summary, "AliquotaIVA", rate_text(vat.rate, "lines.vat_rate"))
+        add(summary, "ImponibileImporto", decimal_text(vat.taxable, 2, 2))
+        add(summary, "Imposta", decimal_text(vat.vat, 2, 2))
+        add(summary, "EsigibilitaIVA", "I")
 
 
 def payment_method(facts: InvoiceFacts) -> tuple[str, str | None]:
@@ -282,19 +276,19 @@ def _payment(body: Any, facts: InvoiceFacts) -> None:
     if invoice.kind is not DocumentKind.INVOICE or invoice.totals.gross <= 0:
         return
     method, code = payment_method(facts)
-    payment = _add(body, "DatiPagamento")
-    _add(payment, "CondizioniPagamento", "TP02")
-    detail = _add(payment, "DettaglioPagamento")
-    _add(detail, "Beneficiario", latin1(facts.company.legal_name, 200))
-    _add(detail, "ModalitaPagamento", method)
-    _add(detail, "DataScadenzaPagamento", invoice.due_date.isoformat())
-    _add(detail, "ImportoPagamento", decimal_text(invoice.totals.gross, 2, 2))
+    payment = add(body, "DatiPagamento")
+    add(payment, "CondizioniPagamento", "TP02")
+    detail = add(payment, "DettaglioPagamento")
+    add(detail, "Beneficiario", latin1(facts.company.legal_name, 200))
+    add(detail, "ModalitaPagamento", method)
+    add(detail, "DataScadenzaPagamento", invoice.due_date.isoformat())
+    add(detail, "ImportoPagamento", decimal_text(invoice.totals.gross, 2, 2))
     if method != "MP19":
-        _add(detail, "IBAN", facts.company.bank_account)
+        add(detail, "IBAN", facts.company.bank_account)
         if facts.company.bic:
-            _add(detail, "BIC", facts.company.bic)
+            add(detail, "BIC", facts.company.bic)
     if code:
-        _add(detail, "CodicePagamento", ascii_text(code, 60))
+        add(detail, "CodicePagamento", ascii_text(code, 60))
 
 
 def file_name(facts: InvoiceFacts) -> str:
@@ -308,7 +302,7 @@ def fatturapa(facts: InvoiceFacts) -> EInvoiceFile:
     root = etree.Element(etree.QName(NAMESPACE, "FatturaElettronica"), nsmap={"p": NAMESPACE},
                          versione=FORMAT)
     _header(root, facts, code)
-    body = _add(root, "FatturaElettronicaBody")
+    body = add(root, "FatturaElettronicaBody")
     _general(body, facts.invoice)
     _goods(body, facts.invoice)
     _payment(body, facts)
