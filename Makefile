@@ -31,11 +31,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	SALDO_CONFIG=$(DEMO_CONFIG) $(BIN)/saldo demo
+	SALDO_CONFIG=$(DEMO_CONFIG) $(BIN)/saldo demo --documents
 	SALDO_CONFIG=$(DEMO_CONFIG) $(BIN)/saldo serve --host $(HOST) --port $(PORT)
 
 demo: $(STAMP)
-	SALDO_CONFIG=$(DEMO_CONFIG) $(BIN)/saldo demo
+	SALDO_CONFIG=$(DEMO_CONFIG) $(BIN)/saldo demo --documents
 
 # The README's invoice pages: an Italian, a Spanish and a Finnish invoice, rendered and rasterised with
 # PDFium (pypdfium2's wheel); tests/test_docs_images.py fails when they no longer match the renderer.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,13 +16,18 @@ from api.cli import main
 
 def test_demo_rebuild_and_export(store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = str(tmp_path / "demo")
-    assert main(["--database-url", store_url, "demo", "--demo-folder", folder]) == 0
+    assert main(["--database-url", store_url, "demo", "--demo-folder", folder, "--documents"]) == 0
+    first = re.search(r"documents: (\d+) issued, (\d+) rendered now", capsys.readouterr().out)
+    assert first is not None and int(first[1]) > 300 and first[2] == first[1]  # every one rendered, recorded
+    assert len(list((tmp_path / "demo" / "outbox" / "print").glob("print-*.zip"))) == 1
     svc = build(store_url)
     try:
         position = svc.app.recorder.max_notification_id()
         live = svc.view.dump()
         assert len(live["accounts"]) == 50
-        assert main(["--database-url", store_url, "demo", "--demo-folder", folder]) == 0
+        assert main(["--database-url", store_url, "demo", "--demo-folder", folder, "--documents"]) == 0
+        again = re.search(r"documents: (\d+) issued, (\d+) rendered now", capsys.readouterr().out)
+        assert again is not None and (again[1], again[2]) == (first[1], "0")
         assert svc.app.recorder.max_notification_id() == position  # the second load added nothing
         assert main(["--database-url", store_url, "audit", "verify"]) == 0  # issue 10: the demo's history
         assert main(["--database-url", store_url, "projections", "rebuild"]) == 0

@@ -1,5 +1,5 @@
 """``saldo demo``: the demo portfolio, its bank statement, direct debits, a billing run and a dunning run;
-its documents rendered into a print batch (api/delivery/demo.py);
+with ``--documents`` (as ``make run`` asks) its documents rendered into a print batch (api/delivery/demo.py);
 then one ready token per role (also written to ``var/demo-tokens.env`` for ``. var/demo-tokens.env``)."""
 
 from __future__ import annotations
@@ -43,10 +43,11 @@ def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
     if finnish is not None:
         print(f"companies {', '.join(finnish['companies'])}: the Finnish customer's payments booked "
               f"{finnish['booked']}")
-    documents = deliver_demo_documents(svc, folder)
-    print(f"documents: {documents['documents']} issued, {documents['rendered']} rendered now (hashes "
-          f"recorded), {documents['queued']} queued for print ({documents['unprintable']} without a postal "
-          f"address); print batch {', '.join(documents['batch'])} in {documents['folder']}")
+    if args.documents:  # make run and make demo ask for it; rendering 300 PDFs is most of a demo's time
+        documents = deliver_demo_documents(svc, folder)
+        print(f"documents: {documents['documents']} issued, {documents['rendered']} rendered now (hashes "
+              f"recorded), {documents['queued']} queued for print ({documents['unprintable']} without a "
+              f"postal address); print batch {', '.join(documents['batch'])} in {documents['folder']}")
     print_demo_tokens(svc, folder)
     return 0
 
@@ -82,4 +83,6 @@ def print_demo_tokens(svc: Services, folder: Path) -> None:
 def add_commands(sub: Any) -> None:
     demo = sub.add_parser("demo", help="load the demo portfolio and its bank statement (idempotent)")
     demo.add_argument("--demo-folder", default="var", help="where the demo statement file is written")
+    demo.add_argument("--documents", action="store_true",
+                      help="also render every demo document, record its hash and print them into a batch")
     demo.set_defaults(func=cmd_demo)
