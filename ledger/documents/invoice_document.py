@@ -268,7 +268,7 @@ def payment_code(invoice: Invoice, company: CompanyConfig, direct_debit: bool,
                                         text=None if structured else reference, bic=company.bic))
 
 
-def _party(partner: BusinessPartner) -> Party:
+def partner_party(partner: BusinessPartner) -> Party:
     address = partner.address
     lines = () if address is None else (address.street, f"{address.postcode} {address.town}", address.country)
     # An SDI recipient code (it.sdi) is among the tax ids but identifies a channel, not the customer.
@@ -276,7 +276,7 @@ def _party(partner: BusinessPartner) -> Party:
     return Party(partner.name, tuple(x for x in lines if x), tax_id)
 
 
-def _company(company: CompanyConfig) -> Party:
+def company_party(company: CompanyConfig) -> Party:
     a = company.address
     street = " ".join(x for x in (a.street_name, a.building_number) if x)
     town = " ".join(x for x in (a.postcode, a.town) if x)
@@ -310,7 +310,8 @@ def invoice_document(invoice: Invoice, account_name: str, partner: BusinessPartn
         title=t(N_("Credit note") if credit else N_("Invoice")),
         issue_date=wording.day(invoice.issue_date), issued_on=invoice.issue_date,
         due_date=wording.day(invoice.due_date), period=_period(invoice.period, wording),
-        currency=wording.currency(invoice.currency), company=_company(company), customer=_party(partner),
+        currency=wording.currency(invoice.currency), company=company_party(company),
+        customer=partner_party(partner),
         account_name=account_name, sections=_sections(invoice.lines, readings, wording),
         summary=_summary(invoice, company, wording),
         vat_rows=tuple(VatRow(n(v.rate), n(v.taxable), n(v.vat)) for v in totals.vat_lines),

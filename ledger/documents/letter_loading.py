@@ -26,7 +26,7 @@ from ledger.collections.run import CollectionRun
 from ledger.core.errors import NotFound
 from ledger.core.handling import Workspace
 from ledger.core.money import ZERO
-from ledger.documents.invoice_document import _company, _party
+from ledger.documents.invoice_document import company_party, partner_party
 from ledger.documents.letters import Letter, LetterHead, StepFacts, dunning_letter
 from ledger.documents.loading import as_of
 from ledger.documents.notices import (
@@ -69,7 +69,7 @@ def _head(ws: Workspace[Any], account: ContractAccount, timestamp: object) -> Le
     if not isinstance(partner, BusinessPartner):  # pragma: no cover - an account's partner exists before it
         raise NotFound(f"the business partner of account {account.id} does not exist", "partner_id")
     company = company_of(ws, account)
-    return LetterHead(partner.language, _company(company), _party(partner), account.name,
+    return LetterHead(partner.language, company_party(company), partner_party(partner), account.name,
                       company.bank_account)
 
 
