@@ -12,7 +12,7 @@ import io
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 from fastapi.routing import APIRoute
@@ -59,7 +59,8 @@ def _format_routes(application: Any) -> set[str]:
     found = set()
     for route in api_routes(application.routes):
         if (isinstance(route, APIRoute) and "GET" in (route.methods or ())
-                and any(p.alias == "format" for p in route.dependant.query_params)):
+                and any(p.alias == "format" and "csv" in get_args(p.field_info.annotation)
+                        for p in route.dependant.query_params)):  # a list offers csv, an e-invoice does not
             found.add(route.path)
     return found
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field
 
+from api.schemas import limits as n
 from ledger.delivery.transport import Channel
+
+# How many documents one POST /deliveries may queue: one request, one bounded transaction.
+MAX_QUEUED_PER_REQUEST = 1000
 
 
 class RenderingOut(BaseModel):
@@ -20,7 +26,8 @@ class RenderingOut(BaseModel):
 class QueueIn(BaseModel):
     """Documents to put into a channel's outbox."""
 
-    numbers: list[str] = Field(min_length=1, max_length=1000, description="invoice or credit-note numbers")
+    numbers: list[Annotated[str, Field(min_length=1, max_length=n.MAX_REFERENCE_LENGTH)]] = Field(
+        min_length=1, max_length=MAX_QUEUED_PER_REQUEST, description="invoice or credit-note numbers")
     channel: Channel = Channel.EMAIL
 
 
