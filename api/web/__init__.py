@@ -7,7 +7,9 @@ API's headers, and a refusal is a page too (:func:`refused_page`): no session â†
 that may not â†’ an HTML 403. A page reads through the same functions the API's routes answer with and a
 command runs the same command the API runs; the pages add no business logic.
 
-Routers: :mod:`api.web.login` (log in and out, home).
+Routers: :mod:`api.web.login` (log in and out, home). A new page: a route in a router here (a command
+page in a :func:`api.web.commands.command_router`), listed in :data:`ROUTERS`, with its ``page(...)``
+rule in :mod:`api.access`, and a link in :data:`api.web.render.NAV` if it is one of the bar's.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import Scope
 
 from api.web import login
+from api.web.commands import PageError
 from api.web.render import STATIC_URL, error_page
 from api.web.session import end_session, flash, session_credential
 
@@ -43,6 +46,11 @@ def install_workplace(app: FastAPI) -> Callable[[Response, Scope], Response]:
     app.mount(STATIC_URL, StaticFiles(directory=str(Path(__file__).parent / "static")), name="workplace")
     for kind, handler in list(app.exception_handlers.items()):
         app.exception_handlers[kind] = _as_page(handler)
+
+    @app.exception_handler(PageError)
+    def page_error(request: Request, exc: PageError) -> Response:
+        return error_page(request, exc.status, exc.title, exc.detail)
+
     return refused_page
 
 
