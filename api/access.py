@@ -224,6 +224,15 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "POST /login": PUBLIC,
     "POST /logout": PUBLIC,
     "GET /": page(*READ),
+    "GET /ui/search": page(*READ),
+    "GET /ui/accounts/{account_id}": page(*READ),
+    "GET /ui/invoices/{invoice_number}.pdf": page(*READ, PORTAL),  # the portal page's documents too
+    "GET /ui/accounts/{account_id}/letters/{kind}/{source_id}.pdf": page(*READ, PORTAL),
+    "GET /ui/worklist": page(*READ),
+    "POST /ui/worklist/{suspense_id}/allocation": page(FINANCE),
+    "POST /ui/worklist/{suspense_id}/refund": page(FINANCE),
+    "GET /ui/audit/trail": page(*READ),
+    "GET /ui/audit/chain": page(*READ),
 })
 
 #: The runs that move money in bulk: finance alone, and each keeps its proposal → execution steps.
