@@ -207,3 +207,13 @@ def test_wrong_tokens_pasted_into_the_login_count_as_failed_authentications(cler
             assert client.post("/login", data={"credential": "eyJ.wrong", "csrf": csrf}).status_code == 401
         blocked = client.post("/login", data={"credential": token("finance"), "csrf": csrf})
         assert blocked.status_code == 429 and "Retry-After" in blocked.headers
+
+
+def test_the_account_pages_invoice_links_open_the_pdf_the_api_serves(http: TestClient, world: World) -> None:
+    session(http, "auditor")
+    number = world.giulia_invoices[0]
+    assert f'href="/ui/invoices/{number}.pdf"' in http.get(f"/ui/accounts/{world.giulia}").text
+    pdf = http.get(f"/ui/invoices/{number}.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    api = http.get(f"/invoices/{number}.pdf", headers=bearer("auditor"))
+    assert pdf.content == api.content and pdf.headers["x-content-sha256"] == api.headers["x-content-sha256"]
