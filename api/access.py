@@ -36,6 +36,9 @@ class Rule:
 
     roles: frozenset[Role] = frozenset()
     public: bool = False
+    #: a page of the workplace (:mod:`api.web`): the session cookie authenticates it too, and a refusal is
+    #: a page (the login page, an HTML 403), not a problem document
+    page: bool = False
 
     def portal_scope(self, path: str) -> str | None:
         """The path parameter whose account must be the portal's own, if the portal may use the route."""
@@ -46,6 +49,10 @@ class Rule:
 
 def allow(*roles: Role) -> Rule:
     return Rule(frozenset(roles))
+
+
+def page(*roles: Role) -> Rule:
+    return Rule(frozenset(roles), page=True)
 
 
 PUBLIC = Rule(public=True)
@@ -211,6 +218,12 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     # API keys of machine clients
     "POST /keys": allow(ADMIN),
     "POST /keys/{name}/revocation": allow(ADMIN),
+    # the workplace (api.web, issue 14): the login page and logging out need no session (each form
+    # carries its CSRF token); every other page names its roles as the API route it reads does
+    "GET /login": PUBLIC,
+    "POST /login": PUBLIC,
+    "POST /logout": PUBLIC,
+    "GET /": page(*READ),
 })
 
 #: The runs that move money in bulk: finance alone, and each keeps its proposal → execution steps.

@@ -46,6 +46,7 @@ from api.routes import (
     write_offs,
 )
 from api.stores import Stores
+from api.web import install_workplace
 
 #: In the order the paths appear in the OpenAPI document (and Swagger UI).
 ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning.router, billing.router,
@@ -83,9 +84,10 @@ def create_app(svc: Services, *, auth: AuthConfig | None = None, limiter: Failed
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(Gate, routes=app.router.routes,
-                       keeper=Gatekeeper(svc, verifier, limiter or FailedAuthLimiter(),
-                                         stores.holding if stores is not None else None))
+    refused_page = install_workplace(app)  # the pages (api.web), after the API's routes and handlers
+    app.state.gatekeeper = Gatekeeper(svc, verifier, limiter or FailedAuthLimiter(),
+                                      stores.holding if stores is not None else None)
+    app.add_middleware(Gate, routes=app.router.routes, keeper=app.state.gatekeeper, pages=refused_page)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # After the gate, so its middleware wraps the gate's answers too (401, 403, 429 carry the headers);
     # after the document's override, which the body limits read their declared sizes from.

@@ -54,7 +54,8 @@ def test_every_route_of_the_document_declares_its_roles_and_the_table_keeps_the_
         "GET /dunning/packs", "GET /dunning/packs/{country}", "PUT /dunning/packs/{country}"}
     assert all(ACCESS[r].roles == {FINANCE} for r in BULK_MONEY_RUNS)
     assert [r for r, rule in ACCESS.items() if rule.public] == [
-        "GET /health", "GET /docs", "GET /docs/oauth2-redirect", "GET /redoc"]
+        "GET /health", "GET /docs", "GET /docs/oauth2-redirect", "GET /redoc",
+        "GET /login", "POST /login", "POST /logout"]  # the workplace's login (api.web.login)
     # Every operation in the document says who may use it, and how to authenticate.
     for method, path in operations(document):
         operation = document["paths"][path][method.lower()]

@@ -13,6 +13,12 @@ and method match), looks up the route's :class:`~api.access.Rule`, and then:
 5. a portal token asking for an account, contract or document that is not its business partner's gets the
    same 404 a missing one gets.
 
+A page of the workplace (a ``page`` rule, :mod:`api.web`) is also authenticated by the session cookie
+(:data:`SESSION_COOKIE`, holding the token or key pasted at login) when no header credential is sent; the
+JSON API never reads the cookie, so it stays bearer-only (a browser's ambient credential cannot reach
+it). A refusal of a page is handed to the gate's ``pages`` function, which answers it as a page (a
+redirect to the login page, an HTML 403).
+
 The request's actor (:class:`~ledger.core.actor.Actor`: subject, role, ``http``, request id) is left in the
 request's state for :data:`api.deps.ActorDep`; the request id (``X-Request-ID`` as sent, or a new one) is
 echoed on every response. The gate also leaves the route it judged; :func:`passed_gate`, a dependency of
@@ -32,6 +38,7 @@ from uuid import UUID
 from fastapi import HTTPException, Request
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import cookie_parser
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,6 +55,8 @@ from ledger.core.actor import Actor, Channel
 
 #: Where the gate leaves the request's actor and the route it judged (``request.state``).
 ACTOR_STATE = "saldo_actor"
+#: The workplace's session cookie: the credential pasted at login (:mod:`api.web.session`).
+SESSION_COOKIE = "saldo_session"
 ROUTE_STATE = "saldo_route"
 REQUEST_ID_HEADER = "X-Request-ID"
 #: Longest request id accepted from a client; letters, digits and ``._:/+=@-`` only (it is logged and stored).
@@ -87,8 +96,9 @@ class Gatekeeper:
                               instance)
             refused.headers["Retry-After"] = str(wait)
             return refused
+        session = cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE) if rule and rule.page else None
         try:
-            principal = self.authenticate(headers)
+            principal = self.authenticate(headers, session)
         except AuthFailure as e:
             if e.unavailable:
                 return problem(503, "authentication-unavailable", str(e), instance)
@@ -117,9 +127,12 @@ class Gatekeeper:
                 return problem(404, "not-found", message, instance, [{"field": field, "reason": message}])
         return Passed(principal)
 
-    def authenticate(self, headers: Mapping[str, str]) -> Principal:
+    def authenticate(self, headers: Mapping[str, str], session: str | None = None) -> Principal:
+        """Who the headers' credential says asks; without one, the ``session`` cookie's (a page only)."""
         authorization = headers.get("authorization")
         api_key = headers.get("x-api-key")
+        if authorization is None and api_key is None and session:
+            authorization = f"Bearer {session}"
         if authorization is None and api_key is None:
             raise AuthFailure(NO_CREDENTIALS)
         if authorization is not None and api_key is not None:
@@ -171,10 +184,13 @@ class Gatekeeper:
 class Gate:
     """The ASGI middleware around the application's router (``app.add_middleware(Gate, ...)``)."""
 
-    def __init__(self, app: ASGIApp, routes: Iterable[BaseRoute], keeper: Gatekeeper) -> None:
+    def __init__(self, app: ASGIApp, routes: Iterable[BaseRoute], keeper: Gatekeeper,
+                 pages: Callable[[Response, Scope], Response] | None = None) -> None:
         self.app = app
         self.routes = routes
         self.keeper = keeper
+        #: answers a refused page as a page (:func:`api.web.refused_page`); None: as the API does
+        self.pages = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -199,6 +215,9 @@ class Gate:
         verdict = await run_in_threadpool(self.keeper.decide, scope["method"], route.path, params, headers,
                                           client, instance)
         if isinstance(verdict, Response):
+            rule = rule_for(scope["method"], route.path)
+            if self.pages is not None and rule is not None and rule.page:
+                verdict = self.pages(verdict, scope)
             await verdict(scope, receive, send)
             return
         state = scope.setdefault("state", {})
