@@ -224,6 +224,28 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "POST /login": PUBLIC,
     "POST /logout": PUBLIC,
     "GET /": page(*READ),
+    # the workplace's statement, run and portal pages (api.web.statements, .runs, .portal): finance imports
+    # and decides runs, the auditor reads them; the portal's page names its account, contract, partner or
+    # document like the API routes it reads, so the gate scopes it the same way
+    "GET /statements": page(*READ),
+    "POST /statements": page(FINANCE),
+    "GET /runs": page(*READ),
+    "POST /runs/billing/simulation": page(FINANCE),
+    "POST /runs/billing": page(FINANCE),
+    "GET /runs/billing/{run_id}": page(*READ),
+    "POST /runs/collection": page(FINANCE),
+    "GET /runs/collection/{run_id}": page(*READ),
+    "POST /runs/collection/{run_id}/execution": page(FINANCE),
+    "POST /runs/collection/{run_id}/discard": page(FINANCE),
+    "POST /runs/dunning": page(FINANCE),
+    "GET /runs/dunning/{run_id}": page(*READ),
+    "POST /runs/dunning/{run_id}/execution": page(FINANCE),
+    "POST /runs/dunning/{run_id}/discard": page(FINANCE),
+    "GET /portal/partners/{partner_id}": page(*READ, PORTAL),
+    "GET /portal/accounts/{account_id}": page(*READ, PORTAL),
+    "GET /portal/invoices/{invoice_number}.pdf": page(*READ, PORTAL),
+    "POST /portal/contracts/{contract_id}/self-readings": page(FINANCE, PORTAL),
+    "POST /portal/accounts/{account_id}/iban": page(FINANCE, PORTAL),
 })
 
 #: The runs that move money in bulk: finance alone, and each keeps its proposal → execution steps.
@@ -236,6 +258,8 @@ BULK_MONEY_RUNS = frozenset({
     "POST /write-off-runs/{run_id}/execution",
     "POST /credit-refunds/{refund_id}/approval",
     "POST /credit-refunds/{refund_id}/execution",
+    "POST /runs/collection/{run_id}/execution",  # the workplace's buttons for the same runs
+    "POST /runs/dunning/{run_id}/execution",
 })
 
 

@@ -22,12 +22,15 @@ from api.routes import documents
 from api.schemas.limits import MAX_IBAN_LENGTH
 from api.web import portal_view as pv
 from api.web.chart import consumption_svg, legend
-from api.web.forms import CsrfField, FormError, KeyField, forged, form_key, key_or_new
+from api.web.commands import KeyField, command_router
+from api.web.forms import FormError, form_key, key_or_new
 from api.web.render import after_post, page
 from ledger.accounts.contract import Contract
 from ledger.core.actor import Actor
 
 router = APIRouter(include_in_schema=False)
+#: The pages' commands (POST): each request's CSRF token is checked before its handler runs.
+commands = command_router()
 
 #: The longest meter index the form takes (digits, a decimal point), and a date's text.
 MAX_INDEX_FIELD, MAX_DATE_FIELD = 24, 20
@@ -64,13 +67,11 @@ def invoice_pdf(invoice_number: str, svc: ServicesDep) -> Response:
     return documents.invoice_pdf(invoice_number, svc)
 
 
-@router.post("/portal/contracts/{contract_id}/self-readings")
-def self_reading(request: Request, contract_id: UUID, svc: ServicesDep, actor: ActorDep, csrf: CsrfField = "",
-                 key: KeyField = "", read_on: Annotated[str, Form(max_length=MAX_DATE_FIELD)] = "",
+@commands.post("/portal/contracts/{contract_id}/self-readings")
+def self_reading(request: Request, contract_id: UUID, svc: ServicesDep, actor: ActorDep, key: KeyField = "",
+                 read_on: Annotated[str, Form(max_length=MAX_DATE_FIELD)] = "",
                  index: Annotated[str, Form(max_length=MAX_INDEX_FIELD)] = "") -> Response:
     """The customer's own meter reading (autolettura), as ``POST /contracts/{id}/self-readings``."""
-    if (refused := forged(request, csrf)) is not None:
-        return refused
     contract = svc.app.get(Contract, contract_id, "contract", "contract_id")
     try:
         result = pv.submit_self_reading(svc, actor, contract_id, read_on, index, key_or_new(key))
@@ -83,12 +84,10 @@ def self_reading(request: Request, contract_id: UUID, svc: ServicesDep, actor: A
     return after_post(request, f"/portal/accounts/{contract.account_id}", said)
 
 
-@router.post("/portal/accounts/{account_id}/iban")
-def iban(request: Request, account_id: UUID, svc: ServicesDep, actor: ActorDep, csrf: CsrfField = "",
-         key: KeyField = "", new_iban: Annotated[str, Form(max_length=MAX_IBAN_FIELD)] = "") -> Response:
+@commands.post("/portal/accounts/{account_id}/iban")
+def iban(request: Request, account_id: UUID, svc: ServicesDep, actor: ActorDep, key: KeyField = "",
+         new_iban: Annotated[str, Form(max_length=MAX_IBAN_FIELD)] = "") -> Response:
     """The direct-debit mandate's new IBAN, as ``POST /accounts/{id}/mandate/iban``."""
-    if (refused := forged(request, csrf)) is not None:
-        return refused
     try:
         result = pv.change_iban(svc, actor, account_id, new_iban, key_or_new(key))
     except FormError as error:

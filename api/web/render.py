@@ -51,6 +51,8 @@ STAFF = frozenset({Role.FINANCE, Role.AUDITOR})
 #: The navigation bar: each entry shown to the roles that may open it (the gate decides regardless).
 NAV: list[NavItem] = [
     NavItem("Home", "/", STAFF),
+    NavItem("Statements", "/statements", STAFF),
+    NavItem("Runs", "/runs", STAFF),
 ]
 
 

@@ -88,10 +88,10 @@ def _schema(model: Any, default: str, **values: Any) -> Any:
 
 # -- bank statements -----------------------------------------------------------------------------------
 
-def import_upload(svc: Services, actor: Actor, upload: UploadFile, key: str,
+def import_upload(svc: Services, actor: Actor, upload: UploadFile | None, key: str,
                   override_reason: str = "") -> dict[str, Any]:
     """Import the uploaded statement as ``POST /bank/statements`` does; its import report."""
-    if not upload.filename and _is_empty(upload.file):
+    if upload is None or (not upload.filename and _is_empty(upload.file)):
         raise FormError("file", "choose a statement file (camt.053/054, MT940, CSV or a ZIP of them)")
     try:
         return dict(payments.upload_statement(upload, key, svc, actor, Response(),

@@ -19,11 +19,14 @@ from starlette.responses import Response
 from api.bootstrap import Services
 from api.deps import ActorDep, ServicesDep
 from api.web import run_pages as rp
-from api.web.forms import ConfirmedField, CsrfField, FormError, KeyField, forged, form_key, key_or_new
+from api.web.commands import ConfirmedField, KeyField, command_router
+from api.web.forms import FormError, form_key, key_or_new
 from api.web.render import after_post, confirm, page
 from ledger.core.actor import MAX_REASON_LENGTH, Actor
 
 router = APIRouter(include_in_schema=False)
+#: The pages' commands (POST): each request's CSRF token is checked before its handler runs.
+commands = command_router()
 
 #: A date field of a run form (YYYY-MM-DD; checked by the page, refused on the field if not one).
 DateField = Annotated[str, Form(max_length=20)]
@@ -46,15 +49,13 @@ def runs(request: Request) -> Response:
 
 # -- billing -------------------------------------------------------------------------------------------
 
-@router.post("/runs/billing/simulation")
-def billing_review(request: Request, svc: ServicesDep, actor: ActorDep, csrf: CsrfField = "",
-                   key: KeyField = "", period_start: DateField = "", period_end: DateField = "",
+@commands.post("/runs/billing/simulation")
+def billing_review(request: Request, svc: ServicesDep, actor: ActorDep, key: KeyField = "",
+                   period_start: DateField = "", period_end: DateField = "",
                    issue_date: DateField = "", company: CompanyField = "") -> Response:
     """The billing proposal reviewed: the simulation's totals, its exceptions and the draft invoices."""
     values = {"period_start": period_start, "period_end": period_end, "issue_date": issue_date,
               "company": company}
-    if (refused := forged(request, csrf)) is not None:
-        return refused
     try:
         form = rp.billing_form(**values)
         report = rp.simulate_billing(svc, actor, form, key_or_new(key))
@@ -64,16 +65,14 @@ def billing_review(request: Request, svc: ServicesDep, actor: ActorDep, csrf: Cs
                 values=values)
 
 
-@router.post("/runs/billing")
+@commands.post("/runs/billing")
 def billing_start(request: Request, svc: ServicesDep, actor: ActorDep, background: BackgroundTasks,
-                  csrf: CsrfField = "", key: KeyField = "", confirmed: ConfirmedField = "",
+                  key: KeyField = "", confirmed: ConfirmedField = "",
                   period_start: DateField = "", period_end: DateField = "", issue_date: DateField = "",
                   company: CompanyField = "") -> Response:
     """Execute the reviewed billing proposal (after its confirmation): the run starts and goes on."""
     values = {"period_start": period_start, "period_end": period_end, "issue_date": issue_date,
               "company": company}
-    if (refused := forged(request, csrf)) is not None:
-        return refused
     try:
         form = rp.billing_form(**values)
         if not confirmed:
@@ -95,12 +94,10 @@ def billing_run(request: Request, run_id: UUID, svc: ServicesDep) -> Response:
 
 # -- collection and dunning runs -----------------------------------------------------------------------
 
-@router.post("/runs/collection")
-def collection_propose(request: Request, svc: ServicesDep, actor: ActorDep, csrf: CsrfField = "",
-                       key: KeyField = "", due_by: DateField = "", collection_date: DateField = "",
+@commands.post("/runs/collection")
+def collection_propose(request: Request, svc: ServicesDep, actor: ActorDep, key: KeyField = "",
+                       due_by: DateField = "", collection_date: DateField = "",
                        company: CompanyField = "") -> Response:
-    if (refused := forged(request, csrf)) is not None:
-        return refused
     try:
         run_id = rp.propose_collection(svc, actor, due_by, collection_date, company, key_or_new(key))
     except FormError as error:
@@ -110,11 +107,9 @@ def collection_propose(request: Request, svc: ServicesDep, actor: ActorDep, csrf
     return after_post(request, f"/runs/collection/{run_id}", "Collection run proposed: review it.")
 
 
-@router.post("/runs/dunning")
-def dunning_propose(request: Request, svc: ServicesDep, actor: ActorDep, csrf: CsrfField = "",
-                    key: KeyField = "", run_on: DateField = "", company: CompanyField = "") -> Response:
-    if (refused := forged(request, csrf)) is not None:
-        return refused
+@commands.post("/runs/dunning")
+def dunning_propose(request: Request, svc: ServicesDep, actor: ActorDep, key: KeyField = "",
+                    run_on: DateField = "", company: CompanyField = "") -> Response:
     try:
         run_ids = rp.propose_dunning(svc, actor, run_on, company, key_or_new(key))
     except FormError as error:
@@ -143,11 +138,9 @@ def dunning_run(request: Request, run_id: UUID, svc: ServicesDep) -> Response:
 
 
 def _decide(request: Request, kind: str, decision: str, svc: Services, actor: Actor, run_id: UUID,
-            csrf: str, key: str, confirmed: str, reason: str,
+            key: str, confirmed: str, reason: str,
             command: Callable[[Services, Actor, UUID, str], dict[str, Any]]) -> Response:
     """Execute or discard a run: the confirmation first, then the command, then back to the run's page."""
-    if (refused := forged(request, csrf)) is not None:
-        return refused
     title, load = KINDS[kind]
     back = f"/runs/{kind}/{run_id}"
     if decision == "discard" and not reason.strip():
@@ -169,31 +162,31 @@ def _decide(request: Request, kind: str, decision: str, svc: Services, actor: Ac
     return after_post(request, back, f"{title} {result.get('status', word)}.")
 
 
-@router.post("/runs/collection/{run_id}/execution")
+@commands.post("/runs/collection/{run_id}/execution")
 def collection_execute(request: Request, run_id: UUID, svc: ServicesDep, actor: ActorDep,
-                       csrf: CsrfField = "", key: KeyField = "", confirmed: ConfirmedField = "") -> Response:
-    return _decide(request, "collection", "execute", svc, actor, run_id, csrf, key, confirmed, "",
+                       key: KeyField = "", confirmed: ConfirmedField = "") -> Response:
+    return _decide(request, "collection", "execute", svc, actor, run_id, key, confirmed, "",
                    rp.execute_collection)
 
 
-@router.post("/runs/collection/{run_id}/discard")
+@commands.post("/runs/collection/{run_id}/discard")
 def collection_discard(request: Request, run_id: UUID, svc: ServicesDep, actor: ActorDep,
-                       csrf: CsrfField = "", key: KeyField = "", confirmed: ConfirmedField = "",
+                       key: KeyField = "", confirmed: ConfirmedField = "",
                        reason: ReasonField = "") -> Response:
-    return _decide(request, "collection", "discard", svc, actor, run_id, csrf, key, confirmed, reason,
+    return _decide(request, "collection", "discard", svc, actor, run_id, key, confirmed, reason,
                    lambda s, a, r, k: rp.discard_collection(s, a, r, reason, k))
 
 
-@router.post("/runs/dunning/{run_id}/execution")
+@commands.post("/runs/dunning/{run_id}/execution")
 def dunning_execute(request: Request, run_id: UUID, svc: ServicesDep, actor: ActorDep,
-                    csrf: CsrfField = "", key: KeyField = "", confirmed: ConfirmedField = "") -> Response:
-    return _decide(request, "dunning", "execute", svc, actor, run_id, csrf, key, confirmed, "",
+                    key: KeyField = "", confirmed: ConfirmedField = "") -> Response:
+    return _decide(request, "dunning", "execute", svc, actor, run_id, key, confirmed, "",
                    rp.execute_dunning)
 
 
-@router.post("/runs/dunning/{run_id}/discard")
+@commands.post("/runs/dunning/{run_id}/discard")
 def dunning_discard(request: Request, run_id: UUID, svc: ServicesDep, actor: ActorDep,
-                    csrf: CsrfField = "", key: KeyField = "", confirmed: ConfirmedField = "",
+                    key: KeyField = "", confirmed: ConfirmedField = "",
                     reason: ReasonField = "") -> Response:
-    return _decide(request, "dunning", "discard", svc, actor, run_id, csrf, key, confirmed, reason,
+    return _decide(request, "dunning", "discard", svc, actor, run_id, key, confirmed, reason,
                    lambda s, a, r, k: rp.discard_dunning(s, a, r, reason, k))

@@ -19,11 +19,14 @@ from starlette.responses import Response
 from api.body_limits import MAX_STATEMENT_UPLOAD_BYTES, upload_limit
 from api.deps import ActorDep, ServicesDep
 from api.web import run_pages as rp
-from api.web.forms import CsrfField, FormError, KeyField, forged, form_key, key_or_new
+from api.web.commands import KeyField, command_router
+from api.web.forms import FormError, form_key, key_or_new
 from api.web.render import page
 from ledger.payments.commands import MAX_OVERRIDE_REASON_CHARS
 
 router = APIRouter(include_in_schema=False)
+#: The pages' commands (POST): each request's CSRF token is checked before its handler runs.
+commands = command_router()
 
 #: The report's sections that list entries, with their headings.
 SECTIONS = (("refused", "Refused by the ledger"), ("not_allocated", "Not booked (not a receipt)"),
@@ -44,14 +47,12 @@ def statement_form(request: Request) -> Response:
     return _form(request)
 
 
-@router.post("/statements",
+@commands.post("/statements",
              openapi_extra=upload_limit("MAX_STATEMENT_UPLOAD_BYTES", MAX_STATEMENT_UPLOAD_BYTES))
-def statement_upload(request: Request, file: UploadFile, svc: ServicesDep, actor: ActorDep,
-                     csrf: CsrfField = "", key: KeyField = "",
+def statement_upload(request: Request, svc: ServicesDep, actor: ActorDep, file: UploadFile | None = None,
+                     key: KeyField = "",
                      override_reason: Annotated[str, Form(max_length=MAX_OVERRIDE_REASON_CHARS)] = ""
                      ) -> Response:
-    if (refused := forged(request, csrf)) is not None:
-        return refused
     try:
         report = rp.import_upload(svc, actor, file, key_or_new(key), override_reason)
     except FormError as error:
