@@ -4,6 +4,8 @@ A JSON body may have :data:`MAX_JSON_BODY_BYTES`; a route that takes a file decl
 limit with :func:`upload_limit` (it is in the OpenAPI document as ``x-max-body-bytes``). A body over its
 limit is a 413 problem document naming the limit: at once when ``Content-Length`` says so, before a byte
 is read; else (a chunked body) as soon as the bytes received pass it, so the server never holds more.
+A page of the workplace that takes a file (:mod:`api.web`, not in the document) declares its limit the
+same way, on its route; :func:`page_limits` reads it from there.
 An uploaded file is spooled by Starlette to a temporary file on disk once it passes 1 MiB
 (``MultiPartParser.spool_max_size``), and the upload routes hand the importers that file, not its bytes.
 """

@@ -4,6 +4,7 @@ and dunning proposals, their review and their discard, and every refusal as a me
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,13 +12,18 @@ from uuid import UUID
 
 import pytest
 from fastapi import UploadFile
+from fastapi.testclient import TestClient
 
+from api.auth.gate import SESSION_COOKIE
+from api.body_limits import MAX_JSON_BODY_BYTES, MAX_STATEMENT_UPLOAD_BYTES, page_limits
+from api.bootstrap import Services
 from api.routes.dunning import dunning_state
 from api.web import run_pages as rp
 from api.web.forms import FormError
 from importers.bank.synth import SynthEntry, write_camt053
 from ledger.core.actor import Actor, Channel, Role
 from ledger.dunning.run import DunningRun
+from tests.auth import app, token
 from tests.clerk import Clerk
 from tests.dunning_flow.helpers import dd_customer
 
@@ -122,3 +128,21 @@ def test_a_statement_upload_gives_its_report_and_a_bad_file_names_the_file(clerk
     with pytest.raises(FormError) as none:
         rp.import_upload(clerk.services, FINANCE, _upload("", b""), "web-st-3")
     assert none.value.field == "file"
+
+
+def test_the_upload_page_has_the_api_upload_limit_not_the_json_one(services: Services) -> None:
+    application = app(services)
+    limits = {(method, pattern.pattern): limit for method, pattern, limit in page_limits(application.routes)}
+    assert limits[("POST", "^/statements$")].max_bytes == MAX_STATEMENT_UPLOAD_BYTES
+    with TestClient(application, cookies={SESSION_COOKIE: token("finance")}) as http:
+        form = http.get("/statements").text  # the form carries the session's CSRF token, as in a browser
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+        assert csrf is not None
+        big = b"x" * (MAX_JSON_BODY_BYTES + 1024)  # over a JSON body's limit, well under a statement's
+        answer = http.post("/statements", files={"file": ("big.csv", big, "text/csv")},
+                           data={"csrf": csrf.group(1), "idempotency_key": "web-big"})
+        assert answer.status_code == 422 and "big.csv" in answer.text  # read, and refused on its field
+        too_big = http.post("/statements", content=b"x",
+                            headers={"Content-Length": str(MAX_STATEMENT_UPLOAD_BYTES + 1),
+                                     "Content-Type": "multipart/form-data; boundary=b"})
+        assert too_big.status_code == 413 and "MAX_STATEMENT_UPLOAD_BYTES" in too_big.text

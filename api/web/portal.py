@@ -16,11 +16,11 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+import api.web.portal_view as pv
 from api.bootstrap import Services
 from api.deps import ActorDep, ServicesDep
 from api.routes import documents
 from api.schemas.limits import MAX_IBAN_LENGTH
-from api.web import portal_view as pv
 from api.web.chart import consumption_svg, legend
 from api.web.commands import KeyField, command_router
 from api.web.forms import FormError, form_key, key_or_new

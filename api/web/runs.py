@@ -16,9 +16,9 @@ from uuid import UUID
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from starlette.responses import Response
 
+import api.web.run_pages as rp
 from api.bootstrap import Services
 from api.deps import ActorDep, ServicesDep
-from api.web import run_pages as rp
 from api.web.commands import ConfirmedField, KeyField, command_router
 from api.web.forms import FormError, form_key, key_or_new
 from api.web.render import after_post, confirm, page

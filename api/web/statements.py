@@ -16,9 +16,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, UploadFile
 from starlette.responses import Response
 
+import api.web.run_pages as rp
 from api.body_limits import MAX_STATEMENT_UPLOAD_BYTES, upload_limit
 from api.deps import ActorDep, ServicesDep
-from api.web import run_pages as rp
 from api.web.commands import KeyField, command_router
 from api.web.forms import FormError, form_key, key_or_new
 from api.web.render import page
