@@ -18,8 +18,9 @@ from markupsafe import Markup, escape
 CHART_WIDTH, CHART_HEIGHT = 640, 240
 #: Room for the month labels below the bars and the scale above them.
 LABEL_HEIGHT, TOP_MARGIN = 28, 16
-#: Each month's slot, of which the bar takes ``BAR_SHARE``.
-BAR_SHARE = Decimal("0.6")
+#: Each month's slot (at most ``MAX_SLOT`` wide, so two months are not two walls), of which the bar takes
+#: ``BAR_SHARE``.
+MAX_SLOT, BAR_SHARE = Decimal(80), Decimal("0.6")
 #: The most months drawn (a year and the same month of the year before, as the load-curve API reads).
 MAX_CHART_MONTHS = 13
 #: Fill of each band by its position in the calendar (F1 peak darkest); more bands reuse the last colour.
@@ -56,7 +57,7 @@ def consumption_svg(months: Sequence[MonthBands], bands: Sequence[str], unit: st
         return Markup('<p class="chart-empty">No interval readings in the last months.</p>')
     tallest = max(m.total for m in shown)
     plot_height = Decimal(CHART_HEIGHT - LABEL_HEIGHT - TOP_MARGIN)
-    slot = Decimal(CHART_WIDTH) / len(shown)
+    slot = min(Decimal(CHART_WIDTH) / len(shown), MAX_SLOT)
     bar = slot * BAR_SHARE
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="consumption-chart" role="img" '
              f'viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" width="100%" '

@@ -135,7 +135,7 @@ def portal_page(svc: Services, actor: Actor, account_id: UUID) -> PortalPage:
     svc.projections.catch_up()
     balance = accounts.balance(account_id, svc, None)
     summary = dunning.portal_summary(account_id, svc)
-    documents = lists.account_invoices(account_id, svc, "-issued", None, MAX_PORTAL_DOCUMENTS, "json")
+    documents = lists.account_invoices(account_id, svc, "-issue_date", None, MAX_PORTAL_DOCUMENTS, "json")
     contracts = lists.account_contracts(account_id, svc, None, None, MAX_PORTAL_CONTRACTS, "json")
     months = last_months(svc.app.today())
     panels = [_contract_panel(svc, actor, item, months) for item in getattr(contracts, "items", [])]
