@@ -146,3 +146,33 @@ def test_the_upload_page_has_the_api_upload_limit_not_the_json_one(services: Ser
                             headers={"Content-Length": str(MAX_STATEMENT_UPLOAD_BYTES + 1),
                                      "Content-Type": "multipart/form-data; boundary=b"})
         assert too_big.status_code == 413 and "MAX_STATEMENT_UPLOAD_BYTES" in too_big.text
+
+
+def _session(services: Services, role: str) -> tuple[TestClient, str]:
+    """A client with ``role``'s session cookie, and the CSRF token its pages carry (read off a page)."""
+    http = TestClient(app(services), cookies={SESSION_COOKIE: token(role)})
+    found = re.search(r'name="csrf" value="([^"]+)"', http.get("/runs").text)
+    assert found is not None
+    return http, found.group(1)
+
+
+def test_a_confirmed_execution_sent_twice_is_one_and_the_auditor_only_reads(clerk: Clerk) -> None:
+    _overdue(clerk)
+    (run_id,) = rp.propose_dunning(clerk.services, FINANCE, "", "", "web-dun-2")
+    finance, csrf = _session(clerk.services, "finance")
+    asked = finance.post(f"/runs/dunning/{run_id}/execution", data={"csrf": csrf})
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', asked.text)
+    assert asked.status_code == 200 and key is not None  # the confirmation, nothing done yet
+    assert rp.dunning_run(clerk.services, run_id)["status"] == "proposed"
+    confirmed = {"csrf": csrf, "idempotency_key": key.group(1), "confirmed": "yes"}
+    first = finance.post(f"/runs/dunning/{run_id}/execution", data=confirmed, follow_redirects=False)
+    again = finance.post(f"/runs/dunning/{run_id}/execution", data=confirmed, follow_redirects=False)
+    assert (first.status_code, again.status_code) == (303, 303)  # the reload replays the execution
+    assert rp.dunning_run(clerk.services, run_id)["status"] == "executed"
+    other_key = finance.post(f"/runs/dunning/{run_id}/execution", data={**confirmed, "idempotency_key": "x"})
+    assert other_key.status_code == 409 and "executed" in other_key.text  # a message on the page, no 500
+    auditor, auditor_csrf = _session(clerk.services, "auditor")
+    review = auditor.get(f"/runs/dunning/{run_id}")
+    assert review.status_code == 200 and 'id="discard-form"' not in review.text
+    assert auditor.post(f"/runs/dunning/{run_id}/discard", data={"csrf": auditor_csrf, "reason": "x"}
+                        ).status_code == 403

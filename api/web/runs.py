@@ -19,7 +19,7 @@ from starlette.responses import Response
 import api.web.run_pages as rp
 from api.bootstrap import Services
 from api.deps import ActorDep, ServicesDep
-from api.web.commands import ConfirmedField, KeyField, command_router
+from api.web.commands import ConfirmedField, KeyField, PageError, command_router
 from api.web.forms import FormError, form_key, key_or_new
 from api.web.render import after_post, confirm, page
 from ledger.core.actor import MAX_REASON_LENGTH, Actor
@@ -34,6 +34,13 @@ CompanyField = Annotated[str, Form(max_length=rp.MAX_COMPANY_FIELD)]
 ReasonField = Annotated[str, Form(max_length=MAX_REASON_LENGTH)]
 #: The run kinds whose proposals are recorded, with their review page's loader and wording.
 KINDS = {"collection": ("Collection run", rp.collection_run), "dunning": ("Dunning run", rp.dunning_run)}
+
+
+def confirmed_key(key: str) -> str:
+    """The confirmation's Idempotency-Key: a decision is never run without the key its page made."""
+    if not key.strip():
+        raise PageError(422, "Not done", "The confirmation carried no Idempotency-Key: open the page again.")
+    return key.strip()
 
 
 def _runs_page(request: Request, status: int = 200, errors: dict[str, str] | None = None,
@@ -81,7 +88,7 @@ def billing_start(request: Request, svc: ServicesDep, actor: ActorDep, backgroun
                                     "Invoices are issued for real: a run cannot be undone, only corrected "
                                     "by credit notes."],
                            fields=values, back="/runs", button="Start the billing run")
-        run_id = rp.start_billing(svc, actor, form, key_or_new(key), background)
+        run_id = rp.start_billing(svc, actor, form, confirmed_key(key), background)
     except FormError as error:
         return _runs_page(request, 422, {error.field: error.message}, **values)
     return after_post(request, f"/runs/billing/{run_id}", "Billing run started.")
@@ -155,7 +162,7 @@ def _decide(request: Request, kind: str, decision: str, svc: Services, actor: Ac
                        summary=summary, fields={"reason": reason} if decision == "discard" else {},
                        back=back, button=f"{decision.capitalize()} the run")
     try:
-        result = command(svc, actor, run_id, key_or_new(key))
+        result = command(svc, actor, run_id, confirmed_key(key))
     except FormError as error:
         return _review(request, kind, svc, run_id, 409, {error.field: error.message}, reason)
     word = "discarded" if decision == "discard" else "executed"
