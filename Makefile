@@ -10,7 +10,7 @@ PORT   ?= 8000
 # The demo's three companies (an Italian power seller, a Finnish network and a Finnish heat company).
 DEMO_CONFIG ?= config/companies.demo.toml
 
-.PHONY: run test bench lint mutate demo docs-images clean help
+.PHONY: run test bench lint mutate demo docs-images docs-screenshots clean help
 
 help:
 	@echo "make run    - install into .venv, load the demo portfolio into var/saldo.sqlite, serve the API"
@@ -19,6 +19,7 @@ help:
 	@echo "make lint   - ruff, mypy --strict and the import contracts (.importlinter)"
 	@echo "make mutate - mutation testing of the money-critical modules; score into BENCHMARKS.md"
 	@echo "make docs-images - render the README's invoice pages (docs/invoice-*.png) with today's renderer"
+	@echo "make docs-screenshots - the README's workplace pictures (docs/workplace-*.png), from the demo"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Saldo needs Python >= 3.11; set PYTHON=python3.11")'
@@ -41,6 +42,11 @@ demo: $(STAMP)
 # PDFium (pypdfium2's wheel); tests/test_docs_images.py fails when they no longer match the renderer.
 docs-images: $(STAMP)
 	$(BIN)/python -m tests.docs_images
+
+# The README's workplace pictures: the worklist and an account page of the demo, taken by Playwright in
+# Debian's chromium (SALDO_CHROMIUM names another binary).
+docs-screenshots: $(STAMP)
+	$(BIN)/python -m tests.docs_screenshots
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

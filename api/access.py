@@ -224,26 +224,34 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "POST /login": PUBLIC,
     "POST /logout": PUBLIC,
     "GET /": page(*READ),
+    "GET /ui/search": page(*READ),
+    "GET /ui/accounts/{account_id}": page(*READ),
+    "GET /ui/invoices/{invoice_number}.pdf": page(*READ, PORTAL),  # the portal page's documents too
+    "GET /ui/accounts/{account_id}/letters/{kind}/{source_id}.pdf": page(*READ, PORTAL),
+    "GET /ui/worklist": page(*READ),
+    "POST /ui/worklist/{suspense_id}/allocation": page(FINANCE),
+    "POST /ui/worklist/{suspense_id}/refund": page(FINANCE),
+    "GET /ui/audit/trail": page(*READ),
+    "GET /ui/audit/chain": page(*READ),
     # the workplace's statement, run and portal pages (api.web.statements, .runs, .portal): finance imports
     # and decides runs, the auditor reads them; the portal's page names its account, contract, partner or
     # document like the API routes it reads, so the gate scopes it the same way
-    "GET /statements": page(*READ),
-    "POST /statements": page(FINANCE),
-    "GET /runs": page(*READ),
-    "POST /runs/billing/simulation": page(FINANCE),
-    "POST /runs/billing": page(FINANCE),
-    "GET /runs/billing/{run_id}": page(*READ),
-    "POST /runs/collection": page(FINANCE),
-    "GET /runs/collection/{run_id}": page(*READ),
-    "POST /runs/collection/{run_id}/execution": page(FINANCE),
-    "POST /runs/collection/{run_id}/discard": page(FINANCE),
-    "POST /runs/dunning": page(FINANCE),
-    "GET /runs/dunning/{run_id}": page(*READ),
-    "POST /runs/dunning/{run_id}/execution": page(FINANCE),
-    "POST /runs/dunning/{run_id}/discard": page(FINANCE),
+    "GET /ui/statements": page(*READ),
+    "POST /ui/statements": page(FINANCE),
+    "GET /ui/runs": page(*READ),
+    "POST /ui/runs/billing/simulation": page(FINANCE),
+    "POST /ui/runs/billing": page(FINANCE),
+    "GET /ui/runs/billing/{run_id}": page(*READ),
+    "POST /ui/runs/collection": page(FINANCE),
+    "GET /ui/runs/collection/{run_id}": page(*READ),
+    "POST /ui/runs/collection/{run_id}/execution": page(FINANCE),
+    "POST /ui/runs/collection/{run_id}/discard": page(FINANCE),
+    "POST /ui/runs/dunning": page(FINANCE),
+    "GET /ui/runs/dunning/{run_id}": page(*READ),
+    "POST /ui/runs/dunning/{run_id}/execution": page(FINANCE),
+    "POST /ui/runs/dunning/{run_id}/discard": page(FINANCE),
     "GET /portal/partners/{partner_id}": page(*READ, PORTAL),
     "GET /portal/accounts/{account_id}": page(*READ, PORTAL),
-    "GET /portal/invoices/{invoice_number}.pdf": page(*READ, PORTAL),
     "POST /portal/contracts/{contract_id}/self-readings": page(FINANCE, PORTAL),
     "POST /portal/accounts/{account_id}/iban": page(FINANCE, PORTAL),
 })
@@ -258,8 +266,8 @@ BULK_MONEY_RUNS = frozenset({
     "POST /write-off-runs/{run_id}/execution",
     "POST /credit-refunds/{refund_id}/approval",
     "POST /credit-refunds/{refund_id}/execution",
-    "POST /runs/collection/{run_id}/execution",  # the workplace's buttons for the same runs
-    "POST /runs/dunning/{run_id}/execution",
+    "POST /ui/runs/collection/{run_id}/execution",  # the workplace's buttons for the same runs
+    "POST /ui/runs/dunning/{run_id}/execution",
 })
 
 

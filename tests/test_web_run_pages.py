@@ -133,16 +133,16 @@ def test_a_statement_upload_gives_its_report_and_a_bad_file_names_the_file(clerk
 def test_the_upload_page_has_the_api_upload_limit_not_the_json_one(services: Services) -> None:
     application = app(services)
     limits = {(method, pattern.pattern): limit for method, pattern, limit in page_limits(application.routes)}
-    assert limits[("POST", "^/statements$")].max_bytes == MAX_STATEMENT_UPLOAD_BYTES
+    assert limits[("POST", "^/ui/statements$")].max_bytes == MAX_STATEMENT_UPLOAD_BYTES
     with TestClient(application, cookies={SESSION_COOKIE: token("finance")}) as http:
-        form = http.get("/statements").text  # the form carries the session's CSRF token, as in a browser
+        form = http.get("/ui/statements").text  # the form carries the session's CSRF token, as in a browser
         csrf = re.search(r'name="csrf" value="([^"]+)"', form)
         assert csrf is not None
         big = b"x" * (MAX_JSON_BODY_BYTES + 1024)  # over a JSON body's limit, well under a statement's
-        answer = http.post("/statements", files={"file": ("big.csv", big, "text/csv")},
+        answer = http.post("/ui/statements", files={"file": ("big.csv", big, "text/csv")},
                            data={"csrf": csrf.group(1), "idempotency_key": "web-big"})
         assert answer.status_code == 422 and "big.csv" in answer.text  # read, and refused on its field
-        too_big = http.post("/statements", content=b"x",
+        too_big = http.post("/ui/statements", content=b"x",
                             headers={"Content-Length": str(MAX_STATEMENT_UPLOAD_BYTES + 1),
                                      "Content-Type": "multipart/form-data; boundary=b"})
         assert too_big.status_code == 413 and "MAX_STATEMENT_UPLOAD_BYTES" in too_big.text
@@ -151,7 +151,7 @@ def test_the_upload_page_has_the_api_upload_limit_not_the_json_one(services: Ser
 def _session(services: Services, role: str) -> tuple[TestClient, str]:
     """A client with ``role``'s session cookie, and the CSRF token its pages carry (read off a page)."""
     http = TestClient(app(services), cookies={SESSION_COOKIE: token(role)})
-    found = re.search(r'name="csrf" value="([^"]+)"', http.get("/runs").text)
+    found = re.search(r'name="csrf" value="([^"]+)"', http.get("/ui/runs").text)
     assert found is not None
     return http, found.group(1)
 
@@ -160,19 +160,20 @@ def test_a_confirmed_execution_sent_twice_is_one_and_the_auditor_only_reads(cler
     _overdue(clerk)
     (run_id,) = rp.propose_dunning(clerk.services, FINANCE, "", "", "web-dun-2")
     finance, csrf = _session(clerk.services, "finance")
-    asked = finance.post(f"/runs/dunning/{run_id}/execution", data={"csrf": csrf})
+    asked = finance.post(f"/ui/runs/dunning/{run_id}/execution", data={"csrf": csrf})
     key = re.search(r'name="idempotency_key" value="([^"]+)"', asked.text)
     assert asked.status_code == 200 and key is not None  # the confirmation, nothing done yet
     assert rp.dunning_run(clerk.services, run_id)["status"] == "proposed"
     confirmed = {"csrf": csrf, "idempotency_key": key.group(1), "confirmed": "yes"}
-    first = finance.post(f"/runs/dunning/{run_id}/execution", data=confirmed, follow_redirects=False)
-    again = finance.post(f"/runs/dunning/{run_id}/execution", data=confirmed, follow_redirects=False)
+    first = finance.post(f"/ui/runs/dunning/{run_id}/execution", data=confirmed, follow_redirects=False)
+    again = finance.post(f"/ui/runs/dunning/{run_id}/execution", data=confirmed, follow_redirects=False)
     assert (first.status_code, again.status_code) == (303, 303)  # the reload replays the execution
     assert rp.dunning_run(clerk.services, run_id)["status"] == "executed"
-    other_key = finance.post(f"/runs/dunning/{run_id}/execution", data={**confirmed, "idempotency_key": "x"})
+    other_key = finance.post(f"/ui/runs/dunning/{run_id}/execution",
+                             data={**confirmed, "idempotency_key": "x"})
     assert other_key.status_code == 409 and "executed" in other_key.text  # a message on the page, no 500
     auditor, auditor_csrf = _session(clerk.services, "auditor")
-    review = auditor.get(f"/runs/dunning/{run_id}")
+    review = auditor.get(f"/ui/runs/dunning/{run_id}")
     assert review.status_code == 200 and 'id="discard-form"' not in review.text
-    assert auditor.post(f"/runs/dunning/{run_id}/discard", data={"csrf": auditor_csrf, "reason": "x"}
+    assert auditor.post(f"/ui/runs/dunning/{run_id}/discard", data={"csrf": auditor_csrf, "reason": "x"}
                         ).status_code == 403

@@ -145,12 +145,16 @@ def allocate(
     suspense_id: UUID, body: s.AllocationIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
     response: Response
 ) -> dict[str, Any]:
+    return run_command(svc, allocation_command(svc, suspense_id, body), key, response, actor)
+
+
+def allocation_command(svc: Services, suspense_id: UUID, body: s.AllocationIn) -> pmt.AllocateSuspense:
+    """The command placing a parked receipt as ``body`` says (the workplace's too); 404 if none is parked."""
     if not svc.view.suspense(None, str(suspense_id)):
         raise NotFound(f"suspended receipt {suspense_id} does not exist", "suspense_id")
-    cmd = pmt.AllocateSuspense(
+    return pmt.AllocateSuspense(
         suspense_id, body.account_id, tuple(body.invoice_numbers), body.on_account_only, body.note
     )
-    return run_command(svc, cmd, key, response, actor)
 
 
 @router.post("/worklist/{suspense_id}/refund", status_code=201, tags=["finance"])
@@ -160,12 +164,16 @@ def refund(
 ) -> dict[str, Any]:
     """Refund a receipt: to the IBAN it came from at once (``status: refunded``, with its pain.001); to any
     other IBAN it is requested (``status: awaiting-approval``) until a second finance user approves it."""
-    cmd = pmt.RefundSuspense(suspense_id, body.to_iban, body.to_name, body.reason, body.to_town,
-                             body.to_country)
-    result = run_command(svc, cmd, key, response, actor)
+    result = run_command(svc, refund_command(suspense_id, body), key, response, actor)
     if result.get("status", REFUNDED) == REFUNDED:  # results recorded before issue 10 name no status
         return dict(result, pain001=f"/worklist/{suspense_id}/refund.pain001.xml")
     return dict(result, approval=f"/refunds/{suspense_id}/approval")
+
+
+def refund_command(suspense_id: UUID, body: s.RefundIn) -> pmt.RefundSuspense:
+    """The command refunding a parked receipt as ``body`` says (the workplace's too)."""
+    return pmt.RefundSuspense(suspense_id, body.to_iban, body.to_name, body.reason, body.to_town,
+                              body.to_country)
 
 
 @router.get("/worklist/{suspense_id}/refund.pain001.xml", tags=["finance"],

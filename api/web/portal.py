@@ -4,8 +4,8 @@ customer sees): balance, documents, consumption by month and band, the self-read
 Each path names the account, contract, partner or document it shows or changes, so the gate scopes a
 portal token to its business partner's: another customer's id is the 404 of one that does not exist
 (:mod:`api.access`). :mod:`api.web.portal_view` gathers the page and runs the two commands. The documents
-are linked to ``/portal/invoices/{number}.pdf``, the API's PDF (``GET /invoices/{number}.pdf``) served
-as a page so the session cookie opens it (the JSON API never reads the cookie).
+are linked to ``/ui/invoices/{number}.pdf`` (:mod:`api.web.staff`), the API's PDF served as a page so the
+session cookie opens it (the JSON API never reads the cookie); the gate scopes it by the invoice number.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from starlette.responses import RedirectResponse, Response
 import api.web.portal_view as pv
 from api.bootstrap import Services
 from api.deps import ActorDep, ServicesDep
-from api.routes import documents
 from api.schemas.limits import MAX_IBAN_LENGTH
 from api.web.chart import consumption_svg, legend
 from api.web.commands import KeyField, command_router
@@ -60,11 +59,6 @@ def partner(request: Request, partner_id: UUID, svc: ServicesDep) -> Response:
 @router.get("/portal/accounts/{account_id}")
 def account(request: Request, account_id: UUID, svc: ServicesDep, actor: ActorDep) -> Response:
     return _page(request, svc, actor, account_id)
-
-
-@router.get("/portal/invoices/{invoice_number}.pdf")
-def invoice_pdf(invoice_number: str, svc: ServicesDep) -> Response:
-    return documents.invoice_pdf(invoice_number, svc)
 
 
 @commands.post("/portal/contracts/{contract_id}/self-readings")

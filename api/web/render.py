@@ -51,8 +51,12 @@ STAFF = frozenset({Role.FINANCE, Role.AUDITOR})
 #: The navigation bar: each entry shown to the roles that may open it (the gate decides regardless).
 NAV: list[NavItem] = [
     NavItem("Home", "/", STAFF),
-    NavItem("Statements", "/statements", STAFF),
-    NavItem("Runs", "/runs", STAFF),
+    NavItem("Search", "/ui/search", STAFF),
+    NavItem("Worklist", "/ui/worklist", STAFF),
+    NavItem("Audit trail", "/ui/audit/trail", STAFF),
+    NavItem("Hash chain", "/ui/audit/chain", STAFF),
+    NavItem("Statements", "/ui/statements", STAFF),
+    NavItem("Runs", "/ui/runs", STAFF),
 ]
 
 

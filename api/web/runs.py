@@ -1,9 +1,9 @@
 """The runs pages: billing, collection (SEPA direct debit) and dunning runs, proposal → review → execute or
 discard, each decision one click and a confirmation (:mod:`api.web.run_pages` does the work).
 
-``/runs`` holds the three proposal forms. A billing proposal is its simulation, reviewed on the page the
+``/ui/runs`` holds the three proposal forms. A billing proposal is its simulation, reviewed on the page the
 form posts to; collection and dunning proposals are recorded, and the browser is sent to the run's review
-page (``/runs/collection/{id}``, ``/runs/dunning/{id}``): totals, exceptions, the items, and the two
+page (``/ui/runs/collection/{id}``, ``/ui/runs/dunning/{id}``): totals, exceptions, the items, and the two
 buttons. Finance proposes and decides; an auditor reads the review pages.
 """
 
@@ -49,14 +49,14 @@ def _runs_page(request: Request, status: int = 200, errors: dict[str, str] | Non
                 values=values, keys={kind: form_key() for kind in ("billing", "collection", "dunning")})
 
 
-@router.get("/runs")
+@router.get("/ui/runs")
 def runs(request: Request) -> Response:
     return _runs_page(request)
 
 
 # -- billing -------------------------------------------------------------------------------------------
 
-@commands.post("/runs/billing/simulation")
+@commands.post("/ui/runs/billing/simulation")
 def billing_review(request: Request, svc: ServicesDep, actor: ActorDep, key: KeyField = "",
                    period_start: DateField = "", period_end: DateField = "",
                    issue_date: DateField = "", company: CompanyField = "") -> Response:
@@ -72,7 +72,7 @@ def billing_review(request: Request, svc: ServicesDep, actor: ActorDep, key: Key
                 values=values)
 
 
-@commands.post("/runs/billing")
+@commands.post("/ui/runs/billing")
 def billing_start(request: Request, svc: ServicesDep, actor: ActorDep, background: BackgroundTasks,
                   key: KeyField = "", confirmed: ConfirmedField = "",
                   period_start: DateField = "", period_end: DateField = "", issue_date: DateField = "",
@@ -83,25 +83,25 @@ def billing_start(request: Request, svc: ServicesDep, actor: ActorDep, backgroun
     try:
         form = rp.billing_form(**values)
         if not confirmed:
-            return confirm(request, title="Start the billing run", action="/runs/billing",
+            return confirm(request, title="Start the billing run", action="/ui/runs/billing",
                            summary=[f"Bill the period {period_start} to {period_end}",
                                     "Invoices are issued for real: a run cannot be undone, only corrected "
                                     "by credit notes."],
-                           fields=values, back="/runs", button="Start the billing run")
+                           fields=values, back="/ui/runs", button="Start the billing run")
         run_id = rp.start_billing(svc, actor, form, confirmed_key(key), background)
     except FormError as error:
         return _runs_page(request, 422, {error.field: error.message}, **values)
-    return after_post(request, f"/runs/billing/{run_id}", "Billing run started.")
+    return after_post(request, f"/ui/runs/billing/{run_id}", "Billing run started.")
 
 
-@router.get("/runs/billing/{run_id}")
+@router.get("/ui/runs/billing/{run_id}")
 def billing_run(request: Request, run_id: UUID, svc: ServicesDep) -> Response:
     return page(request, "runs/billing_run.html", title="Billing run", run=rp.billing_run(svc, run_id))
 
 
 # -- collection and dunning runs -----------------------------------------------------------------------
 
-@commands.post("/runs/collection")
+@commands.post("/ui/runs/collection")
 def collection_propose(request: Request, svc: ServicesDep, actor: ActorDep, key: KeyField = "",
                        due_by: DateField = "", collection_date: DateField = "",
                        company: CompanyField = "") -> Response:
@@ -111,10 +111,10 @@ def collection_propose(request: Request, svc: ServicesDep, actor: ActorDep, key:
         field = "collection_company" if error.field == "company" else error.field
         return _runs_page(request, 422, {field: error.message}, due_by=due_by,
                           collection_date=collection_date, collection_company=company)
-    return after_post(request, f"/runs/collection/{run_id}", "Collection run proposed: review it.")
+    return after_post(request, f"/ui/runs/collection/{run_id}", "Collection run proposed: review it.")
 
 
-@commands.post("/runs/dunning")
+@commands.post("/ui/runs/dunning")
 def dunning_propose(request: Request, svc: ServicesDep, actor: ActorDep, key: KeyField = "",
                     run_on: DateField = "", company: CompanyField = "") -> Response:
     try:
@@ -123,7 +123,7 @@ def dunning_propose(request: Request, svc: ServicesDep, actor: ActorDep, key: Ke
         field = "dunning_company" if error.field == "company" else error.field
         return _runs_page(request, 422, {field: error.message}, run_on=run_on, dunning_company=company)
     if len(run_ids) == 1:
-        return after_post(request, f"/runs/dunning/{run_ids[0]}", "Dunning run proposed: review it.")
+        return after_post(request, f"/ui/runs/dunning/{run_ids[0]}", "Dunning run proposed: review it.")
     return page(request, "runs/dunning_proposed.html", title="Dunning runs proposed", run_ids=run_ids)
 
 
@@ -134,12 +134,12 @@ def _review(request: Request, kind: str, svc: Services, run_id: UUID, status: in
                 kind=kind, errors=errors or {}, reason=reason)
 
 
-@router.get("/runs/collection/{run_id}")
+@router.get("/ui/runs/collection/{run_id}")
 def collection_run(request: Request, run_id: UUID, svc: ServicesDep) -> Response:
     return _review(request, "collection", svc, run_id)
 
 
-@router.get("/runs/dunning/{run_id}")
+@router.get("/ui/runs/dunning/{run_id}")
 def dunning_run(request: Request, run_id: UUID, svc: ServicesDep) -> Response:
     return _review(request, "dunning", svc, run_id)
 
@@ -149,7 +149,7 @@ def _decide(request: Request, kind: str, decision: str, svc: Services, actor: Ac
             command: Callable[[Services, Actor, UUID, str], dict[str, Any]]) -> Response:
     """Execute or discard a run: the confirmation first, then the command, then back to the run's page."""
     title, load = KINDS[kind]
-    back = f"/runs/{kind}/{run_id}"
+    back = f"/ui/runs/{kind}/{run_id}"
     if decision == "discard" and not reason.strip():
         return _review(request, kind, svc, run_id, 422, {"reason": "say why the run is discarded"})
     if not confirmed:
@@ -169,14 +169,14 @@ def _decide(request: Request, kind: str, decision: str, svc: Services, actor: Ac
     return after_post(request, back, f"{title} {result.get('status', word)}.")
 
 
-@commands.post("/runs/collection/{run_id}/execution")
+@commands.post("/ui/runs/collection/{run_id}/execution")
 def collection_execute(request: Request, run_id: UUID, svc: ServicesDep, actor: ActorDep,
                        key: KeyField = "", confirmed: ConfirmedField = "") -> Response:
     return _decide(request, "collection", "execute", svc, actor, run_id, key, confirmed, "",
                    rp.execute_collection)
 
 
-@commands.post("/runs/collection/{run_id}/discard")
+@commands.post("/ui/runs/collection/{run_id}/discard")
 def collection_discard(request: Request, run_id: UUID, svc: ServicesDep, actor: ActorDep,
                        key: KeyField = "", confirmed: ConfirmedField = "",
                        reason: ReasonField = "") -> Response:
@@ -184,14 +184,14 @@ def collection_discard(request: Request, run_id: UUID, svc: ServicesDep, actor: 
                    lambda s, a, r, k: rp.discard_collection(s, a, r, reason, k))
 
 
-@commands.post("/runs/dunning/{run_id}/execution")
+@commands.post("/ui/runs/dunning/{run_id}/execution")
 def dunning_execute(request: Request, run_id: UUID, svc: ServicesDep, actor: ActorDep,
                     key: KeyField = "", confirmed: ConfirmedField = "") -> Response:
     return _decide(request, "dunning", "execute", svc, actor, run_id, key, confirmed, "",
                    rp.execute_dunning)
 
 
-@commands.post("/runs/dunning/{run_id}/discard")
+@commands.post("/ui/runs/dunning/{run_id}/discard")
 def dunning_discard(request: Request, run_id: UUID, svc: ServicesDep, actor: ActorDep,
                     key: KeyField = "", confirmed: ConfirmedField = "",
                     reason: ReasonField = "") -> Response:

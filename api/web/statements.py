@@ -42,12 +42,12 @@ def _form(request: Request, status: int = 200, errors: dict[str, str] | None = N
                 max_bytes=MAX_STATEMENT_UPLOAD_BYTES, max_reason=MAX_OVERRIDE_REASON_CHARS)
 
 
-@router.get("/statements")
+@router.get("/ui/statements")
 def statement_form(request: Request) -> Response:
     return _form(request)
 
 
-@commands.post("/statements",
+@commands.post("/ui/statements",
              openapi_extra=upload_limit("MAX_STATEMENT_UPLOAD_BYTES", MAX_STATEMENT_UPLOAD_BYTES))
 def statement_upload(request: Request, svc: ServicesDep, actor: ActorDep, file: UploadFile | None = None,
                      key: KeyField = "",

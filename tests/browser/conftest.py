@@ -9,26 +9,21 @@ package; without it the tests fail, saying how to get it.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.bootstrap import Services
-from tests.auth import app, token
+from tests.auth import token
+from tests.browser.server import serve
 from tests.browser.world import World, build_world
 from tests.clerk import Clerk
 
 CHROMIUM_SETTING = "SALDO_CHROMIUM"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
-#: Longest wait for the server to start listening (a guard against a hang, not a measurement).
-SERVER_START_LIMIT_S = 60.0
 
 
 def chromium_path() -> str:
@@ -65,32 +60,10 @@ class Workplace:
         page.click("button[type=submit]")
 
 
-def serve(services: Services) -> Iterator[str]:
-    """The application over ``services`` served on a free port of 127.0.0.1; its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app(services), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_LIMIT_S
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the workplace's server did not start", pytrace=False)
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join()
-        sock.close()
-
-
 @pytest.fixture
 def workplace(clerk: Clerk) -> Iterator[Workplace]:
     world = build_world(clerk)
-    for url in serve(clerk.services):
+    with serve(clerk.services) as url:
         yield Workplace(url, clerk.services, world)
 
 

@@ -56,7 +56,7 @@ def test_the_portal_page_draws_the_chart_takes_a_self_reading_and_hides_other_ac
     assert "Reading received" in page.inner_text(".flash")
     assert "1520" in page.inner_text(f"#contract-{contract}")
 
-    pdf = page.request.get(f"{workplace.url}/portal/invoices/{workplace.world.giulia_invoices[0]}.pdf")
+    pdf = page.request.get(f"{workplace.url}/ui/invoices/{workplace.world.giulia_invoices[0]}.pdf")
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
     other = page.goto(f"{workplace.url}/portal/accounts/{workplace.world.marco}")
     assert other is not None and other.status == 404

@@ -18,9 +18,9 @@ from tests.clerk import Clerk
 def test_a_dunning_proposal_is_reviewed_and_discarded(workplace: Workplace, page: Page, clerk: Clerk) -> None:
     clerk.clock.today = date(2026, 5, 4)  # Giulia's and Marco's invoices are weeks overdue
     workplace.log_in(page, "finance", subject="rita@example.com")
-    page.goto(f"{workplace.url}/runs")
+    page.goto(f"{workplace.url}/ui/runs")
     page.click("#dunning-form button[type=submit]")
-    assert "/runs/dunning/" in page.url
+    assert "/ui/runs/dunning/" in page.url
     assert page.inner_text("#status") == "proposed"
     proposed = int(page.inner_text("#steps-proposed"))
     assert proposed >= 1 and page.locator("#items tbody tr").count() == proposed
@@ -29,7 +29,7 @@ def test_a_dunning_proposal_is_reviewed_and_discarded(workplace: Workplace, page
     page.click("#discard-form button[type=submit]")
     assert "the letters go out tomorrow" in page.inner_text(".confirm")  # the confirmation says what it does
     page.click(".confirm button[type=submit]")
-    assert "/runs/dunning/" in page.url and page.inner_text("#status") == "discarded"
+    assert "/ui/runs/dunning/" in page.url and page.inner_text("#status") == "discarded"
     assert "discarded" in page.inner_text(".flash")
     assert page.locator("#discard-form").count() == 0  # decided: no button left
     state = dunning_state(workplace.services, workplace.world.giulia)
@@ -43,7 +43,7 @@ def test_a_statement_upload_shows_its_import_report(workplace: Workplace, page: 
                          SynthEntry(Decimal("0.00"), debtor_name="Zero", account_servicer_reference="B2")],
                   booking_date=date(2026, 3, 20))
     workplace.log_in(page, "finance")
-    page.goto(f"{workplace.url}/statements")
+    page.goto(f"{workplace.url}/ui/statements")
     page.set_input_files("#file", str(path))
     page.click("#statement-form button[type=submit]")
     summary = page.inner_text("#summary")
