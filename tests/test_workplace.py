@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.access import ACCESS, PORTAL
 from api.auth.gate import SESSION_COOKIE
+from api.auth.ratelimit import FailedAuthLimiter
 from ledger.accounts import commands as ac
 from ledger.accounts.contract import BillingFrequency, Commodity
 from ledger.core.actor import Role
@@ -103,6 +104,9 @@ def test_an_expired_or_forged_session_goes_back_to_the_login_saying_why(http: Te
     assert answer.headers["location"] == "/login?next=/ui/worklist"
     assert f'{SESSION_COOKIE}=""' in answer.headers["set-cookie"]  # forgotten
     assert "Your session has ended" in http.get("/login").text
+    http.cookies.set(SESSION_COOKIE, "eyJhbGciOiJIUzI1NiJ9.e30.forged")
+    command = http.post("/ui/worklist/x/refund", follow_redirects=False)  # a command: not to be reopened
+    assert command.status_code == 303 and command.headers["location"] == "/login"
 
 
 def test_the_login_form_refuses_a_post_without_its_own_token(http: TestClient) -> None:
@@ -193,3 +197,31 @@ def test_the_auditor_reads_the_trail_and_the_hash_chain(http: TestClient, world:
     assert trail.status_code == 200 and "IssueInvoice" in trail.text
     chain = http.get("/ui/audit/chain")
     assert chain.status_code == 200 and "Chain intact:" in chain.text
+
+
+def test_the_search_box_leads_to_the_account_page(http: TestClient, world: World) -> None:
+    session(http, "finance")
+    found = http.get("/ui/search?q=Giulia")
+    assert found.status_code == 200 and f'href="/ui/accounts/{world.giulia}"' in found.text
+    assert "Nothing found for" in http.get("/ui/search?q=Zzyzx").text
+
+
+def test_wrong_tokens_pasted_into_the_login_count_as_failed_authentications(clerk: Clerk) -> None:
+    limited = app(clerk.services, limiter=FailedAuthLimiter(max_failures=2))
+    with TestClient(limited, base_url="http://127.0.0.1") as client:
+        form = client.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]*)"', form.text).group(1)  # type: ignore[union-attr]
+        for _ in range(2):
+            assert client.post("/login", data={"credential": "eyJ.wrong", "csrf": csrf}).status_code == 401
+        blocked = client.post("/login", data={"credential": token("finance"), "csrf": csrf})
+        assert blocked.status_code == 429 and "Retry-After" in blocked.headers
+
+
+def test_the_account_pages_invoice_links_open_the_pdf_the_api_serves(http: TestClient, world: World) -> None:
+    session(http, "auditor")
+    number = world.giulia_invoices[0]
+    assert f'href="/ui/invoices/{number}.pdf"' in http.get(f"/ui/accounts/{world.giulia}").text
+    pdf = http.get(f"/ui/invoices/{number}.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    api = http.get(f"/invoices/{number}.pdf", headers=bearer("auditor"))
+    assert pdf.content == api.content and pdf.headers["x-content-sha256"] == api.headers["x-content-sha256"]

@@ -72,7 +72,9 @@ def refused_page(refusal: Response, scope: Scope) -> Response:
     request = Request(scope)
     if refusal.status_code == 401:
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        target = "/login" if path == "/" else f"/login?next={quote(path, safe='/')}"
+        # Back to the page after the login; a refused command (a POST) cannot be opened again: to home.
+        back = path != "/" and request.method == "GET"
+        target = f"/login?next={quote(path, safe='/')}" if back else "/login"
         response = RedirectResponse(target, status_code=303)
         if session_credential(request) is not None:  # it no longer holds: say why, and forget it
             flash(request, response, f"Your session has ended ({_detail(refusal)}): log in again.")
