@@ -233,6 +233,27 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "POST /ui/worklist/{suspense_id}/refund": page(FINANCE),
     "GET /ui/audit/trail": page(*READ),
     "GET /ui/audit/chain": page(*READ),
+    # the workplace's statement, run and portal pages (api.web.statements, .runs, .portal): finance imports
+    # and decides runs, the auditor reads them; the portal's page names its account, contract, partner or
+    # document like the API routes it reads, so the gate scopes it the same way
+    "GET /ui/statements": page(*READ),
+    "POST /ui/statements": page(FINANCE),
+    "GET /ui/runs": page(*READ),
+    "POST /ui/runs/billing/simulation": page(FINANCE),
+    "POST /ui/runs/billing": page(FINANCE),
+    "GET /ui/runs/billing/{run_id}": page(*READ),
+    "POST /ui/runs/collection": page(FINANCE),
+    "GET /ui/runs/collection/{run_id}": page(*READ),
+    "POST /ui/runs/collection/{run_id}/execution": page(FINANCE),
+    "POST /ui/runs/collection/{run_id}/discard": page(FINANCE),
+    "POST /ui/runs/dunning": page(FINANCE),
+    "GET /ui/runs/dunning/{run_id}": page(*READ),
+    "POST /ui/runs/dunning/{run_id}/execution": page(FINANCE),
+    "POST /ui/runs/dunning/{run_id}/discard": page(FINANCE),
+    "GET /portal/partners/{partner_id}": page(*READ, PORTAL),
+    "GET /portal/accounts/{account_id}": page(*READ, PORTAL),
+    "POST /portal/contracts/{contract_id}/self-readings": page(FINANCE, PORTAL),
+    "POST /portal/accounts/{account_id}/iban": page(FINANCE, PORTAL),
 })
 
 #: The runs that move money in bulk: finance alone, and each keeps its proposal → execution steps.
@@ -245,6 +266,8 @@ BULK_MONEY_RUNS = frozenset({
     "POST /write-off-runs/{run_id}/execution",
     "POST /credit-refunds/{refund_id}/approval",
     "POST /credit-refunds/{refund_id}/execution",
+    "POST /ui/runs/collection/{run_id}/execution",  # the workplace's buttons for the same runs
+    "POST /ui/runs/dunning/{run_id}/execution",
 })
 
 

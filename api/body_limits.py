@@ -4,6 +4,8 @@ A JSON body may have :data:`MAX_JSON_BODY_BYTES`; a route that takes a file decl
 limit with :func:`upload_limit` (it is in the OpenAPI document as ``x-max-body-bytes``). A body over its
 limit is a 413 problem document naming the limit: at once when ``Content-Length`` says so, before a byte
 is read; else (a chunked body) as soon as the bytes received pass it, so the server never holds more.
+A page of the workplace that takes a file (:mod:`api.web`, not in the document) declares its limit the
+same way, on its route; :func:`page_limits` reads it from there.
 An uploaded file is spooled by Starlette to a temporary file on disk once it passes 1 MiB
 (``MultiPartParser.spool_max_size``), and the upload routes hand the importers that file, not its bytes.
 """
@@ -11,16 +13,17 @@ An uploaded file is spooled by Starlette to a temporary file on disk once it pas
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.routing import compile_path
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.auth.gate import api_routes
 from api.problems import MEDIA_TYPE
 from importers.bank._source import DEFAULT_MAX_BYTES as MAX_RETURNS_FILE_BYTES
 from importers.bank.service import MAX_FILE_BYTES as MAX_STATEMENT_FILE_BYTES
@@ -84,17 +87,28 @@ def declared_limits(document: dict[str, Any]) -> list[tuple[str, re.Pattern[str]
             if BYTES_EXTENSION in operation]
 
 
+def page_limits(routes: Iterable[BaseRoute]) -> list[tuple[str, re.Pattern[str], BodyLimit]]:
+    """(method, path pattern, limit) of the routes the OpenAPI document leaves out (the workplace's upload
+    pages, :mod:`api.web`) that declare a limit the same way, with :func:`upload_limit`."""
+    return [(method, route.path_regex, BodyLimit(extra[NAME_EXTENSION], extra[BYTES_EXTENSION]))
+            for route in api_routes(routes) if not route.include_in_schema
+            for extra in [route.openapi_extra or {}] if BYTES_EXTENSION in extra
+            for method in sorted(route.methods or ())]
+
+
 class BodyLimitMiddleware:
     """Refuse a body over its route's :class:`BodyLimit` (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, openapi: Callable[[], dict[str, Any]]) -> None:
+    def __init__(self, app: ASGIApp, openapi: Callable[[], dict[str, Any]],
+                 pages: Callable[[], list[tuple[str, re.Pattern[str], BodyLimit]]] = list) -> None:
         self.app = app
         self.openapi = openapi
+        self.pages = pages
         self._declared: list[tuple[str, re.Pattern[str], BodyLimit]] | None = None
 
     def limit(self, scope: Scope) -> BodyLimit:
         if self._declared is None:  # every route is included by the first request
-            self._declared = declared_limits(self.openapi())
+            self._declared = declared_limits(self.openapi()) + self.pages()
         path = scope["path"].removeprefix(scope.get("root_path", ""))
         return next((limit for method, pattern, limit in self._declared
                      if method == scope["method"] and pattern.match(path)), JSON_BODY)
@@ -129,4 +143,5 @@ def install_body_limits(app: FastAPI) -> None:
         return too_large(exc.limit, request.url.path)
 
     app.add_exception_handler(BodyTooLarge, body_too_large)
-    app.add_middleware(BodyLimitMiddleware, openapi=lambda: app.openapi())  # whatever app.openapi is then
+    app.add_middleware(BodyLimitMiddleware, openapi=lambda: app.openapi(),  # whatever app.openapi is then
+                       pages=lambda: page_limits(app.routes))

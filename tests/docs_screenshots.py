@@ -1,10 +1,12 @@
-"""The workplace pictures in the README (issue 14): the clarification worklist and an account page, taken
+"""The workplace pictures in the README (issue 14): the clarification worklist, an account page and a
+customer's portal page, taken
 by Playwright in headless Chromium from the demo ``make run`` loads.
 
 ``make docs-screenshots`` (``python -m tests.docs_screenshots``) loads the demo into a scratch SQLite store,
 serves the workplace over it with the application's clock fixed (so "today", and with it what is overdue,
 is the same every time; the demo's ids are derived from fixed keys), logs in as finance and writes
-``docs/workplace-worklist.png`` and ``docs/workplace-account.png``.
+``docs/workplace-worklist.png`` and ``docs/workplace-account.png``, then as the portal of the customer whose
+load curve the demo has, and writes ``docs/workplace-portal.png``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from api.bootstrap import build
 from api.cli import main as saldo
-from api.routes import payments
+from api.routes import payments, supply_points
 from tests.auth import token
 from tests.browser.conftest import CHROMIUM_SETTING, DEFAULT_CHROMIUM
 from tests.browser.server import serve
@@ -35,9 +37,13 @@ TODAY = date(2026, 11, 25)
 VIEWPORT = {"width": 1280, "height": 900}
 
 
-def _log_in(page: Page, url: str) -> None:
+#: The demo's supply point with a load curve: its customer's portal page shows the consumption chart.
+PORTAL_SUPPLY_POINT = ("pod", "IT001E90000002")
+
+
+def _log_in(page: Page, url: str, credential: str | None = None) -> None:
     page.goto(f"{url}/login")
-    page.fill("textarea[name=credential]", token("finance", subject="giulia.conti@example.it"))
+    page.fill("textarea[name=credential]", credential or token("finance", subject="giulia.conti@example.it"))
     page.click("button[type=submit]")
 
 
@@ -48,10 +54,11 @@ def take(folder: Path) -> list[Path]:
         if saldo(["--database-url", url_of_store, "demo", "--demo-folder", str(folder / "demo")]) != 0:
             raise RuntimeError("saldo demo failed")
     svc = build(url_of_store, clock=lambda: TODAY)
-    written = [DOCS / "workplace-worklist.png", DOCS / "workplace-account.png"]
+    written = [DOCS / "workplace-worklist.png", DOCS / "workplace-account.png", DOCS / "workplace-portal.png"]
     try:
         # The account of the worklist's first suggestion: the one a person opens next.
         account = payments.worklist(svc, 1)[0].candidates[0].account_id
+        holder = supply_points.supply_point(*PORTAL_SUPPLY_POINT, svc).current
         chromium = os.environ.get(CHROMIUM_SETTING) or DEFAULT_CHROMIUM
         with serve(svc) as url, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"],
@@ -63,6 +70,9 @@ def take(folder: Path) -> list[Path]:
             page.screenshot(path=str(written[0]), full_page=True)
             page.goto(f"{url}/ui/accounts/{account}")
             page.screenshot(path=str(written[1]), full_page=True)
+            portal = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, locale="en-IE").new_page()
+            _log_in(portal, url, token("portal", partner=holder.partner_id if holder else None))  # lands on
+            portal.screenshot(path=str(written[2]), full_page=True)  # its account's portal page
             browser.close()
     finally:
         svc.close()

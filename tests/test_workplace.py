@@ -18,9 +18,12 @@ from fastapi.testclient import TestClient
 from api.access import ACCESS, PORTAL
 from api.auth.gate import SESSION_COOKIE
 from api.auth.ratelimit import FailedAuthLimiter
+from ledger.accounts import commands as ac
+from ledger.accounts.contract import BillingFrequency, Commodity
 from ledger.core.actor import Role
 from projections.trail import account_subjects
 from tests.auth import app, bearer, token
+from tests.billing.helpers import pod
 from tests.browser.world import World, build_world
 from tests.clerk import Clerk
 
@@ -48,19 +51,24 @@ def session(http: TestClient, role: str, **claims: Any) -> str:
     return found.group(1)
 
 
-def fill(template: str, world: World, clerk: Clerk) -> str:
+def fill(template: str, world: World, clerk: Clerk, own: dict[str, str] | None = None) -> str:
+    """``template`` with Giulia's ids (and ``own``: her partner, her contract), any other id a new one."""
     values = {"account_id": str(world.giulia), "suspense_id": str(world.suspense_id),
-              "invoice_number": world.giulia_invoices[0], "kind": "dunning-step", "source_id": "none"}
+              "invoice_number": world.giulia_invoices[0], "kind": "dunning-step", "source_id": "none",
+              **(own or {})}
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), str(uuid.uuid4())), template)
 
 
 def test_every_page_sends_a_stranger_to_the_login_and_refuses_other_roles_with_a_page(
         http: TestClient, world: World, clerk: Clerk) -> None:
     partner = clerk.balance(world.giulia)[1]
+    contract = clerk.run(ac.SignContract(world.giulia, "pod", pod(), Commodity.ELECTRICITY, "HOME",
+                                         BillingFrequency.MONTHLY, clerk.clock.today))["contract_id"]
+    own = {"partner_id": str(partner), "contract_id": str(contract)}  # a portal page of Giulia's own
     assert "GET /ui/worklist" in PAGES and "POST /ui/worklist/{suspense_id}/allocation" in PAGES
     for route, rule in PAGES.items():
         method, template = route.split(" ", 1)
-        path = fill(template, world, clerk)
+        path = fill(template, world, clerk, own)
         http.cookies.clear()
         anonymous = http.request(method, path, follow_redirects=False)
         assert anonymous.status_code == 303, route

@@ -55,6 +55,8 @@ NAV: list[NavItem] = [
     NavItem("Worklist", "/ui/worklist", STAFF),
     NavItem("Audit trail", "/ui/audit/trail", STAFF),
     NavItem("Hash chain", "/ui/audit/chain", STAFF),
+    NavItem("Statements", "/ui/statements", STAFF),
+    NavItem("Runs", "/ui/runs", STAFF),
 ]
 
 
