@@ -59,6 +59,7 @@ def test_every_request_is_one_json_line_with_its_id_route_and_actor(
     assert absent["status"] == 404 and absent["request_id"] == missing.headers["X-Request-ID"]
     assert len(absent["request_id"]) == 32  # none sent: the gate made one, and the answer carries it
     assert refused["status"] == 401 and refused["actor"] is None and anonymous.status_code == 401
+    assert refused["route"] == "/accounts/{account_id}/balance"  # refused by the gate, named all the same
     assert all(sent not in json.dumps(line) for line in (read, absent, refused))  # never the token
 
 
@@ -245,3 +246,17 @@ def test_readings_imported_from_files_are_counted(services: Services,
     assert metrics[("saldo_readings_imported_total", ())] == recorded == 2
     (line,) = _lines(caplog, "saldo.operations")
     assert (line["event"], line["file_name"], line["recorded"]) == ("readings_imported", "letture.csv", 2)
+
+
+def test_saldo_serve_gives_uvicorn_the_json_logging_and_no_access_log(store_url: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from api.cli import main
+
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(kw))
+    assert main(["--database-url", store_url, "serve", "--projections", "separate", "--log-level",
+                 "warning"]) == 0
+    (kw,) = started
+    assert kw["access_log"] is False and kw["log_config"] == log_config("warning")
