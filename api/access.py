@@ -62,6 +62,9 @@ READ = (FINANCE, AUDITOR)  # the staff who read receivables
 ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     # ops
     "GET /health": PUBLIC,
+    # Prometheus' scrape: the operators (admin) and the read-only auditor role, whose API key
+    # (`saldo keys create --role auditor`) is what a scraper is given: it reads, it never writes.
+    "GET /metrics": allow(ADMIN, AUDITOR),
     # the documentation pages (api.docs; not in the OpenAPI document, their assets are not API routes)
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,

@@ -22,7 +22,9 @@ from api.auth.tokens import TokenVerifier
 from api.bootstrap import Services
 from api.hardening import harden
 from api.languages import LanguageMiddleware
+from api.metrics import Metrics
 from api.problems import install_problem_handlers
+from api.request_log import RequestLogMiddleware
 from api.routes import (
     accounts,
     audit,
@@ -94,6 +96,9 @@ def create_app(svc: Services, *, auth: AuthConfig | None = None, limiter: Failed
     harden(app)
     # Outermost: every problem document, whoever wrote it, in the language the client accepts.
     app.add_middleware(LanguageMiddleware)
+    # Around everything: each request's JSON log line and latency, with the status actually sent.
+    app.state.metrics = Metrics(lambda: stores.all if stores is not None else (svc,))
+    app.add_middleware(RequestLogMiddleware, metrics=app.state.metrics)
     return app
 
 

@@ -36,6 +36,7 @@ from projections.books import CompanyBooks
 from projections.dating import MoveDating, needed_keys
 from projections.following import MAX_STALE_RETRIES, Follower, Progress, collector_paused
 from projections.ledger_view import TOPICS, Changes, changes_for
+from projections.rebuild import MAX_SWITCH_ATTEMPTS, NEXT, ViewMovedOn, index_next, next_view, switch
 from projections.sql import LedgerViewSQL, StaleView
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class CatchUp(Follower):
     def __init__(self, app: Application[Any], view: LedgerViewSQL, name: str = "ledger") -> None:
         super().__init__(app, name, TOPICS, BATCH_SIZE)
         self.view = view
+        self.name = name
 
     def position(self) -> int | None:
         return self.view.position(self.tracking_name)
@@ -155,8 +157,23 @@ class CatchUp(Follower):
         return CatchUpReport(*self.follow(progress, stop))
 
     def rebuild(self, progress: Progress | None = None) -> CatchUpReport:
-        """Drop the view's rows and position, then replay every event from the start of the log."""
-        return CatchUpReport(*self.drop_and_follow(progress))
+        """Replay every event from the start of the log into new tables while this view goes on being read
+        and caught up, then put them in its place in one transaction (:mod:`projections.rebuild`)."""
+        builder = CatchUp(self.app, self.view, f"{self.name}{NEXT}")
+        builder.view = next_view(self.view, builder.tracking_name)
+        builder.batch = self.batch
+        events, _ = builder.follow(progress)
+        index_next(builder.view)
+        for _attempt in range(MAX_SWITCH_ATTEMPTS):
+            events += builder.follow()[0]  # what was recorded meanwhile
+            try:
+                position = switch(self.view, builder.view, self.tracking_name, builder.tracking_name)
+            except (ViewMovedOn, StaleView):  # a command's catch-up moved the view on: catch up again
+                continue
+            log.info("rebuilt the ledger view: %s events, now at position %s", events, position)
+            return CatchUpReport(events, position)
+        raise ViewMovedOn(f"the view kept moving on during {MAX_SWITCH_ATTEMPTS} attempts to switch to the "
+                          "rebuilt tables; nothing was replaced: rebuild again")
 
     def run_forever(self, stop: threading.Event, poll_seconds: float = 0.5) -> None:
         """Keep the view current until ``stop`` is set (for writes made by other processes)."""

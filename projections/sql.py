@@ -26,6 +26,22 @@ from projections.ledger_view import Changes
 from projections.queries import LedgerQueries
 from projections.tables import CREATE
 
+#: The view's tables, by the names its statements use (``{accounts}``).
+TABLES = {
+    "accounts": "saldo_accounts",
+    "items": "saldo_open_items",
+    "journal": "saldo_journal",
+    "ibans": "saldo_payer_ibans",
+    "suspense": "saldo_suspense",
+    "mandates": "saldo_mandates",
+    "collections": "saldo_collections",
+    "reviews": "saldo_return_reviews",
+    "moves": "saldo_moves",
+    "since": "saldo_since",
+    "account_companies": "saldo_account_companies",
+    "entry_companies": "saldo_entry_companies",
+}
+
 
 class StaleView(Exception):
     """Another worker advanced the view first; re-read the position and try again."""
@@ -36,25 +52,16 @@ class LedgerViewSQL(LedgerQueries):
 
     placeholder = "?"
     prefix = ""  # schema qualification ("public.") on PostgreSQL
+    #: Appended to every table name: "" for the view the API reads, :data:`projections.rebuild.NEXT` for
+    #: the one a rebuild builds beside it.
+    generation = ""
+    #: Whether the store renames an index in a transaction (PostgreSQL); SQLite builds it again.
+    renames_indexes = False
 
     def _q(self, sql: str) -> str:
         """Fill in table names and this driver's placeholder style."""
-        names = {
-            "accounts": f"{self.prefix}saldo_accounts",
-            "items": f"{self.prefix}saldo_open_items",
-            "journal": f"{self.prefix}saldo_journal",
-            "ibans": f"{self.prefix}saldo_payer_ibans",
-            "suspense": f"{self.prefix}saldo_suspense",
-            "mandates": f"{self.prefix}saldo_mandates",
-            "collections": f"{self.prefix}saldo_collections",
-            "reviews": f"{self.prefix}saldo_return_reviews",
-            "moves": f"{self.prefix}saldo_moves",
-            "since": f"{self.prefix}saldo_since",
-            "account_companies": f"{self.prefix}saldo_account_companies",
-            "entry_companies": f"{self.prefix}saldo_entry_companies",
-            "tracking": self._tracking_table(),
-        }
-        sql = sql.format(**names)
+        names = {key: f"{self.prefix}{table}{self.generation}" for key, table in TABLES.items()}
+        sql = sql.format(**names, tracking=self._tracking_table())
         return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
 
     @contextmanager
@@ -226,8 +233,7 @@ class LedgerViewSQL(LedgerQueries):
     def drop_rows(self, tracking_name: str) -> None:
         """Empty the view and forget its position, in one transaction (for a rebuild from zero)."""
         with self._write() as curs:
-            for table in ("accounts", "items", "journal", "ibans", "suspense", "mandates", "collections",
-                          "reviews", "moves", "since", "account_companies", "entry_companies"):
+            for table in TABLES:
                 curs.execute(self._q(f"DELETE FROM {{{table}}}"))  # noqa: S608 - constant names
             curs.execute(self._q("DELETE FROM {tracking} WHERE application_name = ?"), (tracking_name,))
 
@@ -284,6 +290,7 @@ class PostgresLedgerView(PostgresTrackingRecorder, LedgerViewSQL):
     """The ledger view in the same PostgreSQL database (and schema) as the events."""
 
     placeholder = "%s"
+    renames_indexes = True
     #: The catch-up translates a batch while the one before is written (projections.runner): from a pool of
     #: connections, each write in its own. SQLite's view is written in the caller's thread.
     pipelined = True

@@ -51,7 +51,7 @@ def test_every_route_of_the_document_declares_its_roles_and_the_table_keeps_the_
     assert {r for r, rule in ACCESS.items() if ADMIN in rule.roles} == {
         "POST /tariffs", "GET /tariffs/{code}", "POST /keys", "POST /keys/{name}/revocation",
         "GET /dunning/procedures", "GET /dunning/procedures/{code}", "PUT /dunning/procedures/{code}",
-        "GET /dunning/packs", "GET /dunning/packs/{country}", "PUT /dunning/packs/{country}"}
+        "GET /dunning/packs", "GET /dunning/packs/{country}", "PUT /dunning/packs/{country}", "GET /metrics"}
     assert all(ACCESS[r].roles == {FINANCE} for r in BULK_MONEY_RUNS)
     assert [r for r, rule in ACCESS.items() if rule.public] == [
         "GET /health", "GET /docs", "GET /docs/oauth2-redirect", "GET /redoc",

@@ -212,6 +212,9 @@ class Gate:
             await self.app(scope, receive, send)
             return
         client = scope["client"][0] if scope.get("client") else "unknown"
+        # The route judged, also for a refusal: the request log names its template (api.request_log).
+        state = scope.setdefault("state", {})
+        state[ROUTE_STATE] = route
         verdict = await run_in_threadpool(self.keeper.decide, scope["method"], route.path, params, headers,
                                           client, instance)
         if isinstance(verdict, Response):
@@ -220,8 +223,6 @@ class Gate:
                 verdict = self.pages(verdict, scope)
             await verdict(scope, receive, send)
             return
-        state = scope.setdefault("state", {})
-        state[ROUTE_STATE] = route
         if verdict.principal is not None:
             p = verdict.principal
             state[ACTOR_STATE] = Actor(p.subject, p.role, Channel.HTTP, request_id)

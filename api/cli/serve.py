@@ -15,6 +15,7 @@ from typing import Any
 
 from api.asgi import PROJECTIONS_MODES
 from api.bootstrap import Services
+from api.logs import log_config
 
 #: Most worker processes ``--workers`` starts (each holds a connection pool of the store).
 MAX_WORKERS = 32
@@ -41,16 +42,23 @@ def cmd_serve(svc: Services, args: argparse.Namespace) -> int:
         os.environ["SALDO_PROJECTIONS"] = args.projections
         (stores or svc).close()
         uvicorn.run("api.asgi:create", factory=True, workers=args.workers, host=args.host, port=args.port,
-                    log_level=args.log_level)
+                    log_level=args.log_level, **json_logs(args.log_level))
         return 0
     each = (svc,) if stores is None else stores.all
     polling = [start_projection_worker(s) for s in each] if args.projections == "in-process" else []
     try:
-        uvicorn.run(create_app(svc, stores=stores), host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(create_app(svc, stores=stores), host=args.host, port=args.port, log_level=args.log_level,
+                    **json_logs(args.log_level))
     finally:
         for thread in polling:
             thread.stop()  # before main() closes the store
     return 0
+
+
+def json_logs(level: str) -> dict[str, Any]:
+    """What uvicorn is given so every line is one JSON object (:mod:`api.logs`): our request log replaces
+    its access log, which would say each request a second time, without request id or actor."""
+    return {"log_config": log_config(level), "access_log": False}
 
 
 def add_commands(sub: Any) -> None:

@@ -18,6 +18,7 @@ from api.body_limits import MAX_READINGS_UPLOAD_BYTES, upload_limit
 from api.bootstrap import Services
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, parse_decimal, run_command
 from api.distributed import partition_mapper
+from api.operations import counted_readings, followed_run
 from api.replay import answered, file_digest
 from api.schemas.billing import (
     LoadCurveIn,
@@ -91,7 +92,8 @@ def _run_in_background(svc: Services, run_id: UUID, actor: Actor) -> None:
     run = svc.app.get(BillingRun, run_id, "billing run", "run_id")
     # The run's batches are recorded with who started it; it is rated on SALDO_DASK_SCHEDULER's cluster
     # if that is set (api/distributed.py), else in this process.
-    with svc.app.acting_as(actor), partition_mapper() as mapper:
+    with (svc.app.acting_as(actor), partition_mapper() as mapper,
+          followed_run(svc.app, "billing", str(run_id), len(run.contracts)) as done):
         run_billing(
             svc.app,
             run.period_start,
@@ -101,6 +103,7 @@ def _run_in_background(svc: Services, run_id: UUID, actor: Actor) -> None:
             contracts=run.contracts,
             company=run.company,
             mapper=mapper,
+            progress=lambda count, of, _report: done(count, of),
         )
     svc.projections.catch_up()
 
@@ -138,6 +141,7 @@ def upload_readings(
     def work() -> tuple[int, dict[str, Any]]:
         with svc.app.acting_as(actor):
             report = import_readings(svc.app, file.file, name, time_zone=time_zone)
+        counted_readings(svc.app, report.as_dict())
         return 201, report.as_dict()
 
     digest = file_digest(file.file, name, time_zone)

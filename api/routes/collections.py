@@ -10,6 +10,7 @@ from fastapi import APIRouter, Response, UploadFile
 
 from api.body_limits import MAX_RETURNS_UPLOAD_BYTES, upload_limit
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, account_row, money, run_command
+from api.operations import followed_run
 from api.replay import answered, file_digest
 from api.schemas import ReasonIn
 from api.schemas.collections import (
@@ -134,8 +135,11 @@ def execute(run_id: UUID, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep
             response: Response) -> dict[str, Any]:
     """Book the run's collections (in transit) and make its pain.008 file. Executing twice replays."""
     def work() -> tuple[int, dict[str, Any]]:
-        with svc.app.acting_as(actor):
-            return 201, dd.execute_run(svc, run_id)
+        proposed = len(dd.load_run(svc, run_id).proposals)
+        with svc.app.acting_as(actor), followed_run(svc.app, "collection", str(run_id), proposed) as done:
+            result = dd.execute_run(svc, run_id)
+            done(proposed, proposed)
+        return 201, result
 
     return answered(svc, "POST /collection-runs/{run_id}/execution", key, str(run_id), actor, response, work)
 

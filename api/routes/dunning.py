@@ -13,6 +13,7 @@ from api.as_of import AsOfDep, replayed_account
 from api.bootstrap import Services
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, account_row, money, run_command
 from api.dunning_run import dunning_candidates
+from api.operations import followed_run
 from api.schemas import ReasonIn
 from api.schemas.dunning import (
     DunningStateOut,
@@ -216,7 +217,11 @@ def get_run(run_id: UUID, svc: ServicesDep) -> dict[str, Any]:
 @router.post("/dunning/runs/{run_id}/execution", status_code=201, tags=["dunning"])
 def execute_run(run_id: UUID, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep,
                 response: Response) -> dict[str, Any]:
-    return run_command(svc, dc.ExecuteDunningRun(run_id), key, response, actor)
+    steps = len(svc.app.get(DunningRun, run_id, "dunning run", "run_id").proposed_steps)
+    with followed_run(svc.app, "dunning", str(run_id), steps) as done:
+        result = run_command(svc, dc.ExecuteDunningRun(run_id), key, response, actor)
+        done(steps, steps)
+    return result
 
 
 @router.post("/dunning/runs/{run_id}/discard", status_code=201, tags=["dunning"])

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Response, UploadFile
 from api.body_limits import MAX_STATEMENT_UPLOAD_BYTES, upload_limit
 from api.bootstrap import Services
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, money, run_command
+from api.operations import counted_statement
 from api.replay import answered, file_digest
 from api.schemas import ReasonIn
 from api.schemas import payments as s
@@ -111,6 +112,7 @@ def upload_statement(file: UploadFile, key: IdempotencyKey, svc: ServicesDep, ac
         # The upload is on disk (spooled past 1 MiB): the importer reads it from there, not from a copy.
         with svc.app.acting_as(actor):
             report = import_statement(svc, file.file, name, override=override)
+        counted_statement(svc.app, report.as_dict())
         return (200 if report.file_already_imported else 201), report.as_dict()
 
     digest = file_digest(file.file, name, override_reason or "")
