@@ -7,7 +7,7 @@ routes) need no credentials. The roles (:class:`~ledger.core.actor.Role`):
 - ``finance``: the commands on receivables, imports, runs and the worklist, and the reads they need;
   alone may run the bulk money runs (collection execution, settlement, refunds, write-offs);
 - ``auditor``: every read, never a write;
-- ``accounting``: the journal, trial balance and exports only;
+- ``accounting``: the journal, trial balance and exports, and the reports of revenue and of aging only;
 - ``portal``: only routes naming one contract account (``{account_id}``), contract (``{contract_id}``),
   business partner (``{partner_id}``) or document (``{invoice_number}``), and only those of (or that is)
   the business partner its token

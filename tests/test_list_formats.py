@@ -18,12 +18,14 @@ from uuid import UUID
 from fastapi.routing import APIRoute
 
 from api.auth.gate import api_routes
+from importers.sepa import service as dd
 from ledger.billing import commands as b
 from ledger.billing.readings import ReadingSource
 from ledger.parties import commands as pc
 from ledger.parties.partner import PartnerKind
 from tests.auth import api_client, app
 from tests.clerk import Clerk
+from tests.dd_scenario import dd_customer
 from tests.dunning_flow.helpers import dun
 from tests.test_lists import _world
 
@@ -40,7 +42,7 @@ POD = "IT001E12345678"  # the contract of tests.test_lists._world
 
 def _rich_world(clerk: Clerk) -> dict[str, Any]:
     """The lists' world, and in it: readings (one held for review), a dunning step, a partner whose name
-    is a formula, an account in credit."""
+    is a formula, an account in credit, a direct debit collected from Carla (for the report of collections)."""
     w = _world(clerk)
     clerk.run(b.RecordReading(POD, date(2025, 12, 31), Decimal("1000")))
     clerk.run(b.RecordReading(POD, date(2026, 1, 31), Decimal("1310")))
@@ -52,6 +54,11 @@ def _rich_world(clerk: Clerk) -> dict[str, Any]:
     clerk.bill(late, "10.00")
     clerk.clock.advance(60)
     assert dun(clerk)["steps"] == 1
+    carla = dd_customer(clerk, "list-dd", "Carla Neri", "UMR-LIST-2", "DE89370400440532013000")
+    clerk.bill(carla, "20.00", due=clerk.clock.today)
+    today = clerk.clock.today
+    dd.execute_run(clerk.services, UUID(dd.propose_run(clerk.services, today, today, "list-run")["run_id"]))
+    clerk.services.projections.catch_up()
     return {**w, "late": str(late)}
 
 
