@@ -174,7 +174,7 @@ def _document(ops: list[Op], e: Any, position: int) -> None:
     _index(ops, INVOICE_NUMBER, [search_key(e.number)], "document", did, e.number)
     contract = str(e.contract_id) if e.contract_id else None
     for n, line in enumerate(e.lines):
-        kind = classify(line.component, line.description, line.sources)
+        kind = classify(line.component, line.description, line.sources, line.unit)
         # The line's commodity is its contract's: the document's, or on a collective invoice the account's
         # contract at the line's supply point (catalog_sql resolves it from the contracts signed before).
         ops.append(Op("document_line", (did, n, line.component, kind.kind, kind.band, kind.tariff_code,

@@ -42,7 +42,8 @@ POD = "IT001E12345678"  # the contract of tests.test_lists._world
 
 def _rich_world(clerk: Clerk) -> dict[str, Any]:
     """The lists' world, and in it: readings (one held for review), a dunning step, a partner whose name
-    is a formula, an account in credit, a direct debit collected from Carla (for the report of collections)."""
+    is a formula, an account in credit, a direct debit sent to Carla's bank (for the report of
+    collections)."""
     w = _world(clerk)
     clerk.run(b.RecordReading(POD, date(2025, 12, 31), Decimal("1000")))
     clerk.run(b.RecordReading(POD, date(2026, 1, 31), Decimal("1310")))
@@ -85,7 +86,7 @@ def _flat(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
-    for name in ("items", "results", "readings", "values"):
+    for name in ("items", "results", "readings", "values", "accounts"):
         if name in body:
             return list(body[name])
     raise AssertionError(f"no list in {sorted(body)}")

@@ -185,6 +185,14 @@ def test_the_three_formats_give_the_same_rows_and_a_month_or_a_range_narrows_the
                         assert cell == value, (path, name)
             assert http.get(path, params={"format": "xlsx"}).content == as_xlsx.content  # same bytes
             assert b"xl/charts/chart1.xml" in as_xlsx.content  # a native chart
+        aged = http.get("/reports/aged-receivables", params={"limit": 2}).json()
+        aged_csv = http.get("/reports/aged-receivables", params={"limit": 2, "format": "csv"})
+        assert list(csv.DictReader(io.StringIO(aged_csv.text))) == [
+            {k: str(v) for k, v in a.items()} for a in aged["accounts"]]
+        assert aged_csv.headers["x-next-cursor"] == aged["next_after"]
+        workbook = http.get("/reports/aged-receivables", params={"limit": 2, "format": "xlsx"}).content
+        assert [row[-3] for row in read_xlsx(workbook).rows] == [
+            "account_id", *(a["account_id"] for a in aged["accounts"])]
         march = http.get("/reports/consumption-revenue", params={"month": "2026-03"}).json()
         assert {i["period"] for i in march["items"]} == {"2026-03"}
         assert march["period"] == {"first_day": "2026-03-01", "last_day": "2026-03-31", "by": "month"}

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
+
 from api.bootstrap import Services
 from ledger.parties.company import company_named
 from projections.as_of import AgedAccount, PointInTime, fold_aged
@@ -109,8 +111,12 @@ def _kind(annotation: Any, name: str) -> str:
 
 
 def table(row_type: type, rows: Sequence[Any]) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
-    """(column name and kind, row values) of report rows: the fields in declaration order, the JSON's and
-    the CSV's columns."""
-    hints = typing.get_type_hints(row_type)
-    columns = [(f.name, _kind(hints[f.name], f.name)) for f in dataclasses.fields(row_type)]
-    return columns, [dataclasses.astuple(r) for r in rows]
+    """(column name and kind, row values) of report rows (dataclasses, or flat pydantic models): the fields
+    in declaration order, the JSON's and the CSV's columns."""
+    if isinstance(row_type, type) and issubclass(row_type, BaseModel):
+        fields = {name: f.annotation for name, f in row_type.model_fields.items()}
+    else:
+        hints = typing.get_type_hints(row_type)
+        fields = {f.name: hints[f.name] for f in dataclasses.fields(row_type)}  # type: ignore[arg-type]
+    columns = [(name, _kind(annotation, name)) for name, annotation in fields.items()]
+    return columns, [tuple(getattr(r, name) for name in fields) for r in rows]

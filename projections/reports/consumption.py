@@ -35,7 +35,7 @@ def quantity(micro: int) -> Decimal:
     """Millionths of a unit as a quantity, without trailing zeros past the thousandth (rating's places).
 
     >>> quantity(480100000), quantity(1), quantity(-2500)
-    (Decimal('480.100'), Decimal('0.000001'), Decimal('-0.003'))
+    (Decimal('480.100'), Decimal('0.000001'), Decimal('-0.0025'))
     """
     exact = Decimal(micro) / MICRO
     three = exact.quantize(Decimal("0.001"))

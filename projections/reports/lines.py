@@ -4,8 +4,9 @@ The rating core prints every line as ``"<component>: <label>"`` (:mod:`ledger.bi
 cites the tariff version that priced it among its sources (``tariff:<code>/<version>``). The label says
 the kind of line: ``fixed charge per day`` (standing), ``flat price``, ``per-unit charge``, ``excise
 duty``, ``spot-indexed``, ``maximum demand``, ``block <n>`` (tiers), and otherwise the name of a
-time-of-use band (``F1``, ``peak``). A line typed by a clerk, or one a credit note reverses as a lump sum,
-cites no tariff: its kind is ``other`` and it has no band.
+time-of-use band (``F1``, ``peak``). A line typed by a clerk cites no tariff, and a line a credit note
+reverses as a lump sum (:func:`ledger.accounts.invoice.credit_line`) is no longer quantity x price: the
+kind of both is ``other``, with no band.
 
 Quantities are kept to the millionth of their unit (:func:`quantity_micro`): rating prints them to the
 thousandth (Wh, litres), a typed line may give more digits, and a report adds them up in integers, exactly,
@@ -18,6 +19,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
+
+from ledger.accounts.invoice import LUMP_SUM_UNIT
 
 #: The kinds of line: the rating core's component kinds, and ``other`` for typed and lump-sum lines.
 STANDING, FLAT, PER_UNIT, EXCISE, TOU, SPOT, TIERS, DEMAND, OTHER = (
@@ -41,7 +44,8 @@ class LineClass:
     tariff_code: str | None  #: the tariff that priced the line (rated lines only)
 
 
-def classify(component: str, description: str, sources: tuple[str, ...] | list[str]) -> LineClass:
+def classify(component: str, description: str, sources: tuple[str, ...] | list[str],
+             unit: str = "") -> LineClass:
     """The kind, band and tariff of one invoice line.
 
     >>> classify("energy", "energy: F1", ["reading:r1", "tariff:TOU-HOME/v2"])
@@ -53,7 +57,7 @@ def classify(component: str, description: str, sources: tuple[str, ...] | list[s
     """
     tariffs = [s.removeprefix(_TARIFF) for s in sources if s.startswith(_TARIFF)]
     prefix = f"{component}: "
-    if not tariffs or not description.startswith(prefix):
+    if not tariffs or not description.startswith(prefix) or unit == LUMP_SUM_UNIT:
         return LineClass(OTHER, None, None)
     code = tariffs[0].rpartition("/")[0] or tariffs[0]
     label = description.removeprefix(prefix)
