@@ -78,7 +78,9 @@ class PeriodTotalOut(BaseModel):
     invoices: int
     credit_notes: int
     net: Decimal = Field(description="the documents' net: invoices less credit notes; equals the items' net "
-                                     "of the period and company")
+                                     "of the period and company (with commodity: the whole documents that "
+                                     "have a line of it, so a collective invoice of several commodities "
+                                     "counts all its lines here)")
     vat: Decimal = Field(description="the documents' VAT, computed per rate on each document")
     gross: Decimal
 
