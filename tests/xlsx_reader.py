@@ -85,7 +85,7 @@ def _value(c: Any, shared: list[str], code: str | None) -> Any:
         return v.text
     number = float(v.text)
     if code and "yy" in code:
-        moment = EXCEL_EPOCH + timedelta(seconds=round(number * 86400))
+        moment = EXCEL_EPOCH + timedelta(milliseconds=round(number * 86_400_000))
         return moment.date() if "h" not in code else moment
     return number
 
