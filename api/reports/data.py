@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from api.bootstrap import Services
+from api.spreadsheets import Column, ColumnKind
 from ledger.parties.company import company_named
 from projections.as_of import AgedAccount, PointInTime, fold_aged
 from projections.reports.collections import CollectionRow, fold_collections
@@ -99,7 +100,7 @@ def aged_totals(svc: Services, at: PointInTime, company: str | None = None) -> d
     return {currency: tuple(cents) for currency, cents in sorted(sums.items())}
 
 
-def _kind(annotation: Any, name: str) -> str:
+def _kind(annotation: Any, name: str) -> ColumnKind:
     """The spreadsheet column kind of a row field (api.spreadsheets.ColumnKind)."""
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     base = args[0] if isinstance(annotation, types.UnionType) and args else annotation
@@ -110,13 +111,13 @@ def _kind(annotation: Any, name: str) -> str:
     return "integer" if base is int else "text"
 
 
-def table(row_type: type, rows: Sequence[Any]) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
-    """(column name and kind, row values) of report rows (dataclasses, or flat pydantic models): the fields
+def table(row_type: type, rows: Sequence[Any]) -> tuple[list[Column], list[tuple[Any, ...]]]:
+    """(columns with their kind, row values) of report rows (dataclasses, or flat pydantic models): the fields
     in declaration order, the JSON's and the CSV's columns."""
     if isinstance(row_type, type) and issubclass(row_type, BaseModel):
         fields = {name: f.annotation for name, f in row_type.model_fields.items()}
     else:
         hints = typing.get_type_hints(row_type)
         fields = {f.name: hints[f.name] for f in dataclasses.fields(row_type)}  # type: ignore[arg-type]
-    columns = [(name, _kind(annotation, name)) for name, annotation in fields.items()]
+    columns = [Column(name, _kind(annotation, name)) for name, annotation in fields.items()]
     return columns, [tuple(getattr(r, name) for name in fields) for r in rows]

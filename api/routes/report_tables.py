@@ -10,18 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import IO, Annotated, Any, Literal
+from typing import Annotated, Any, BinaryIO, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from api.as_of import AsOfDep, recorded_now
 from api.deps import ServicesDep, money
+from api.languages import answer_language
 from api.listing import csv_response
 from api.reports import charts
 from api.reports import data as reports
 from api.schemas import reports as s
-from api.spreadsheets import XLSX_MEDIA_TYPE, Chart, Column, write_xlsx, xlsx_response
+from api.spreadsheets import XLSX_MEDIA_TYPE, Chart, write_xlsx, xlsx_response
 from ledger.accounts.contract import Commodity
 from ledger.parties.company import MAX_COMPANY_CODE_LENGTH
 from projections.as_of import PointInTime
@@ -68,9 +69,8 @@ def _table(fmt: str, name: str, row_type: type, rows: Sequence[Any], items: Sequ
         return None
     columns, values = reports.table(row_type, rows)
 
-    def write(out: IO[bytes]) -> None:
-        write_xlsx(out, name, [Column(n, k) for n, k in columns], values,  # type: ignore[arg-type]
-                   charts=(chart,))
+    def write(out: BinaryIO) -> None:
+        write_xlsx(out, name, columns, values, locale=answer_language(), charts=(chart,))
 
     return xlsx_response(f"{name}.xlsx", write)
 

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Query, Response
 
 from api.as_of import AsOfDep, recorded_now
 from api.deps import ServicesDep, account_row, money
+from api.languages import answer_language
 from api.listing import csv_response
 from api.reports.data import table
 from api.schemas.reports import AgedAccountOut, AgedReceivablesOut, AgedTotalOut
-from api.spreadsheets import XLSX_MEDIA_TYPE, Chart, Column, write_xlsx, xlsx_response
+from api.spreadsheets import XLSX_MEDIA_TYPE, Chart, write_xlsx, xlsx_response
 from ledger.core.errors import InvalidInput
 from ledger.parties.company import MAX_COMPANY_CODE_LENGTH, CompanyConfig, company_named
 from projections.as_of import AgedAccount, PointInTime, fold_aged
@@ -71,7 +72,7 @@ def _aged_table(fmt: str, page: list[AgedAccountOut], next_after: UUID | None) -
                   ("not_due", "days_1_30", "days_31_60", "days_61_90", "days_over_90"), stacked=True)
     headers = {"X-Next-Cursor": str(next_after)} if next_after else {}
     response = xlsx_response("aged-receivables.xlsx", lambda out: write_xlsx(
-        out, "aged-receivables", [Column(n, k) for n, k in columns], rows, charts=(chart,)))  # type: ignore[arg-type]
+        out, "aged-receivables", columns, rows, locale=answer_language(), charts=(chart,)))
     response.headers.update(headers)
     return response
 
