@@ -7,7 +7,7 @@ routes) need no credentials. The roles (:class:`~ledger.core.actor.Role`):
 - ``finance``: the commands on receivables, imports, runs and the worklist, and the reads they need;
   alone may run the bulk money runs (collection execution, settlement, refunds, write-offs);
 - ``auditor``: every read, never a write;
-- ``accounting``: the journal, trial balance and exports only;
+- ``accounting``: the journal, trial balance and exports, and the reports of revenue and of aging only;
 - ``portal``: only routes naming one contract account (``{account_id}``), contract (``{contract_id}``),
   business partner (``{partner_id}``) or document (``{invoice_number}``), and only those of (or that is)
   the business partner its token
@@ -173,6 +173,13 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "PUT /dunning/packs/{country}": allow(ADMIN),
     # reports: aged receivables as of a date and as known at a moment (the company's, or one account's)
     "GET /reports/aged-receivables": allow(*READ, ACCOUNTING),
+    # issue 14: consumption and revenue billed, the portfolio, direct-debit outcomes, and their charts
+    "GET /reports/aged-receivables/chart.svg": allow(*READ, ACCOUNTING),
+    "GET /reports/consumption-revenue": allow(*READ, ACCOUNTING),
+    "GET /reports/consumption-revenue/chart.svg": allow(*READ, ACCOUNTING),
+    "GET /reports/portfolio": allow(*READ),
+    "GET /reports/collection-success": allow(*READ),
+    "GET /reports/collection-success/chart.svg": allow(*READ),
     # the audit trail: who did what to an account or a document
     "GET /audit/trail": allow(*READ),
     # finding and reading everything (issue 11): global lists and the search box for the staff, the

@@ -42,6 +42,7 @@ from api.routes import (
     ops,
     payments,
     reading_reviews,
+    report_tables,
     reports,
     search,
     supply_points,
@@ -54,7 +55,7 @@ from api.web import install_workplace
 ROUTERS = (ops.router, accounts.router, exports.router, payments.router, dunning.router, billing.router,
            collections.router, reports.router, keys.router, audit.router, lists.router, search.router,
            consumption.router, reading_reviews.router, moves.router, write_offs.router, credit_refunds.router,
-           changes.router, supply_points.router, documents.router)
+           changes.router, supply_points.router, documents.router, report_tables.router)
 
 #: The two ways to authenticate, as the OpenAPI document declares them (Swagger UI's "Authorize").
 SECURITY_SCHEMES = {

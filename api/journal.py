@@ -9,14 +9,29 @@ is refused (:class:`UnmappedGLAccount`), never sent without its number for the a
 
 from __future__ import annotations
 
-from typing import Any
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO, TextIO
 
 from api.deps import money
+from api.spreadsheets import Column, ColumnKind, write_xlsx
 from ledger.core.errors import Conflict
 from ledger.parties.company import Companies, CompanyConfig
+from projections.queries import LedgerQueries
 
 JOURNAL_COLUMNS = ("cursor", "entry", "line", "booking_date", "recorded_at", "event", "document",
                    "contract_account", "gl_account", "debit", "credit", "currency", "company", "gl_number")
+#: The journal's columns in a workbook: the cursor, entry and line as numbers, the amounts as money.
+_KINDS: tuple[ColumnKind, ...] = ("integer", "integer", "integer", "date", "datetime", "text", "text", "text",
+                                   "text", "money", "money", "text", "text", "text")
+JOURNAL_SHEET_COLUMNS = tuple(Column(name, kind) for name, kind in zip(JOURNAL_COLUMNS, _KINDS, strict=True))
+#: Journal lines read per query while an export streams: what one export holds in memory at a time,
+#: whatever its length (keyset pages on the cursor, so each batch is one indexed range read).
+JOURNAL_BATCH = 2000
+#: Lines of CSV or JSON text sent per chunk of a streamed answer.
+CHUNK_LINES = 500
 
 
 class UnmappedGLAccount(Conflict):
@@ -45,3 +60,73 @@ def journal_record(row: tuple[Any, ...], companies: Companies | None = None) -> 
     company = companies.named(code) if companies is not None else None
     return (*row[:9], str(money(row[9])), str(money(row[10])), row[11], code,
             gl_number(company, code, row[8], row[0]))
+
+
+def journal_lines(view: LedgerQueries, companies: Companies, since: int, company: str | None = None, *,
+                  limit: int | None = None, until: int | None = None,
+                  batch: int = JOURNAL_BATCH) -> Iterator[tuple[Any, ...]]:
+    """The journal's records (:func:`journal_record`) after cursor ``since``, up to ``until`` and at most
+    ``limit`` of them, read :data:`JOURNAL_BATCH` at a time: an export of any length holds one batch."""
+    remaining = limit
+    while remaining is None or remaining > 0:
+        size = batch if remaining is None else min(batch, remaining)
+        rows = view.journal(since, size, company, companies.default.code, until=until)
+        for row in rows:
+            yield journal_record(row, companies)
+        if len(rows) < size:
+            return
+        since = rows[-1][0]
+        remaining = None if remaining is None else remaining - len(rows)
+
+
+def check_page_mapped(view: LedgerQueries, companies: Companies, since: int, until: int,
+                      company: str | None) -> None:
+    """UnmappedGLAccount for the first line in (``since``, ``until``] whose company cannot number its
+    account: checked before a streamed answer starts, so a refusal is a problem document, not half a file."""
+    for code, account, first in view.journal_accounts(since, until, company, companies.default.code):
+        gl_number(companies.named(code), code, account, first)
+
+
+def write_journal_csv(out: TextIO, records: Iterable[tuple[Any, ...]], escape: Any = None) -> int:
+    """The header and one line per record to ``out`` (each cell through ``escape`` if given); the count."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(JOURNAL_COLUMNS)
+    count = 0
+    for record in records:
+        writer.writerow(record if escape is None else [escape(v) for v in record])
+        count += 1
+    return count
+
+
+def jsonl_line(record: tuple[Any, ...]) -> str:
+    return json.dumps(dict(zip(JOURNAL_COLUMNS, record, strict=True)), ensure_ascii=False) + "\n"
+
+
+def csv_chunks(records: Iterable[tuple[Any, ...]], escape: Any = None) -> Iterator[str]:
+    """The CSV of ``records`` in chunks of :data:`CHUNK_LINES` lines, for a streamed answer."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(JOURNAL_COLUMNS)
+    for count, record in enumerate(records, start=1):
+        writer.writerow(record if escape is None else [escape(v) for v in record])
+        if count % CHUNK_LINES == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def jsonl_chunks(records: Iterable[tuple[Any, ...]]) -> Iterator[str]:
+    """One JSON object per line, :data:`CHUNK_LINES` lines per chunk."""
+    lines: list[str] = []
+    for record in records:
+        lines.append(jsonl_line(record))
+        if len(lines) == CHUNK_LINES:
+            yield "".join(lines)
+            lines.clear()
+    yield "".join(lines)
+
+
+def write_journal_xlsx(out: BinaryIO, records: Iterable[tuple[Any, ...]], locale: str = "en") -> int:
+    """The journal as a workbook (constant memory: :mod:`api.spreadsheets`); the lines written."""
+    return write_xlsx(out, "journal", JOURNAL_SHEET_COLUMNS, records, locale=locale)

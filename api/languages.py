@@ -15,6 +15,7 @@ the records' own.
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -28,6 +29,16 @@ from api.problems import MEDIA_TYPE
 MAX_ACCEPT_LANGUAGE_LENGTH, MAX_LANGUAGE_RANGES = 512, 32
 #: The largest problem document translated (a validation error's list of reasons); a larger one goes as is.
 MAX_PROBLEM_BYTES = 1024 * 1024
+
+
+#: The language of the request being answered (set by :class:`LanguageMiddleware`), for answers written
+#: in it beyond problem documents: a workbook's date formats (:mod:`api.spreadsheets`).
+_ANSWER_LANGUAGE: ContextVar[str] = ContextVar("answer_language", default=FALLBACK)
+
+
+def answer_language() -> str:
+    """The language the request being answered accepts (English outside a request)."""
+    return _ANSWER_LANGUAGE.get()
 
 
 def _quality(params: str) -> float:
@@ -108,7 +119,11 @@ class LanguageMiddleware:
                 return
             await send(message)
 
-        await self.app(scope, receive, translating)
+        token = _ANSWER_LANGUAGE.set(language)
+        try:
+            await self.app(scope, receive, translating)
+        finally:
+            _ANSWER_LANGUAGE.reset(token)
 
 
 async def _send_problem(send: Send, start: Message, chunks: list[bytes], more: bool, language: str) -> None:

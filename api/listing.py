@@ -4,7 +4,10 @@ A cursor is the last row's (sort, direction, sort value, id), JSON in URL-safe b
 (they pass back what they got), checked on the way in, so a cursor of another sort or a made-up one is a
 422 naming ``after`` rather than a wrong page. ``format=csv`` gives the same page as CSV: a header row, one
 line per item, money as plain decimals (``122.50``), nested values as JSON, the same columns as the JSON
-items; a text cell a spreadsheet would run as a formula is escaped (:func:`safe_cell`).
+items; a text cell a spreadsheet would run as a formula is escaped (:func:`safe_cell`). ``format=xlsx``
+gives the same header and rows as an Excel workbook (:mod:`api.spreadsheets`), each column's cells of the
+kind its field's type says (:func:`columns_of`: an amount a number with two decimals, a date a date), with
+number and date formats in the language the request accepts.
 """
 
 from __future__ import annotations
@@ -15,13 +18,20 @@ import csv
 import io
 import json
 import re
+import types
+import typing
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Response
 from pydantic import BaseModel
 
+from api.languages import answer_language
+from api.schemas import SheetKind
 from api.schemas import limits as n
+from api.spreadsheets import Column, ColumnKind, write_xlsx, xlsx_response
 from ledger.core.errors import InvalidInput
 from projections.lists import LISTINGS, MAX_PAGE_SIZE, PageRequest
 
@@ -33,7 +43,7 @@ DEFAULT_PAGE_SIZE = 100
 After = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH, description="the page before's `next`")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Sort = Annotated[str | None, Query(max_length=n.MAX_CODE_LENGTH, description="a sort name; `-name` descends")]
-Format = Annotated[Literal["json", "csv"], Query()]
+Format = Annotated[Literal["json", "csv", "xlsx"], Query()]
 Filter = Annotated[str | None, Query(max_length=n.MAX_NAME_LENGTH)]
 
 
@@ -83,7 +93,7 @@ class Page(BaseModel):
     next: str | None  #: pass as ``after`` for the next page; None on the last page
 
 
-def _flat(item: Mapping[str, Any]) -> dict[str, Any]:
+def _flat(item: Mapping[str, Any], escape: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in item.items():
         if isinstance(value, Mapping):
@@ -92,7 +102,7 @@ def _flat(item: Mapping[str, Any]) -> dict[str, Any]:
             out[key] = json.dumps(value, separators=(",", ":"))
         else:
             out[key] = "" if value is None else value
-    return {k: safe_cell(v) for k, v in out.items()}
+    return {k: safe_cell(v) for k, v in out.items()} if escape else out
 
 
 #: A cell a spreadsheet would read as a formula: it starts with one of these (OWASP, CSV injection:
@@ -135,9 +145,59 @@ def _example(model: type[BaseModel], field: str) -> Any:
     return ""
 
 
+#: The kind of a spreadsheet column per field type (a Decimal is money unless marked a Quantity).
+_KINDS: dict[type, ColumnKind] = {bool: "boolean", int: "integer", float: "decimal", Decimal: "money",
+                                  datetime: "datetime", date: "date"}
+
+
+def _kind(field: Any) -> ColumnKind:
+    """The column kind of a pydantic field: its SheetKind mark, else its type's (``X | None`` as ``X``)."""
+    for mark in field.metadata:
+        if isinstance(mark, SheetKind):
+            return typing.cast(ColumnKind, mark.kind)
+    annotation = field.annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        present = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = present[0] if len(present) == 1 else str
+    return _KINDS.get(annotation, "text") if isinstance(annotation, type) else "text"
+
+
+def columns_of(model: type[BaseModel]) -> list[Column]:
+    """The spreadsheet columns of ``model``'s items: the CSV header's names, each with its field's kind
+    (a nested model's fields flattened as ``name.field``, a list as its JSON text)."""
+    columns = []
+    for name, field in model.model_fields.items():
+        nested = field.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseModel):
+            columns += [Column(f"{name}.{k}", _kind(f)) for k, f in nested.model_fields.items()]
+        else:
+            columns.append(Column(name, "text" if typing.get_origin(nested) is list else _kind(field)))
+    return columns
+
+
+def xlsx_list_response(items: Sequence[BaseModel], model: type[BaseModel], next_cursor: str | None,
+                       name: str) -> Response:
+    """The page as an XLSX workbook (sheet and file named ``name``): the CSV's header and rows, typed."""
+    columns = columns_of(model)
+    rows = ([_flat(i.model_dump(mode="json"), escape=False).get(c.name) for c in columns] for i in items)
+    response = xlsx_response(f"{name}.xlsx", lambda out: write_xlsx(out, name, columns, rows,
+                                                                      locale=answer_language()))
+    if next_cursor:
+        response.headers["X-Next-Cursor"] = next_cursor
+    return response
+
+
+def list_response(items: Sequence[BaseModel], model: type[BaseModel], next_cursor: str | None, fmt: str,
+                  name: str) -> Response:
+    """The page as CSV or XLSX (``fmt``), the lists' other formats than JSON."""
+    if fmt == "xlsx":
+        return xlsx_list_response(items, model, next_cursor, name)
+    return csv_response(items, model, next_cursor)
+
+
 def respond(items: Sequence[BaseModel], model: type[BaseModel], request: PageRequest,
-            after: tuple[Any, str] | None, fmt: str) -> Page | Response:
+            after: tuple[Any, str] | None, fmt: str, name: str = "list") -> Page | Response:
     cursor = encode_cursor(request.sort, request.descending, after) if after is not None else None
-    if fmt == "csv":
-        return csv_response(items, model, cursor)
+    if fmt != "json":
+        return list_response(items, model, cursor, fmt, name)
     return Page(items=list(items), next=cursor)

@@ -30,6 +30,7 @@ from ledger.collections.mandate import MandateStatus
 from ledger.core.topics import stored_topics
 from ledger.parties.partner import BusinessPartner
 from projections.moves import cents
+from projections.reports.lines import classify, quantity_micro
 
 #: The kinds of key the search index holds (what a result says matched).
 NAME, TAX_ID, SUPPLY_POINT, IBAN, INVOICE_NUMBER, PAYMENT_REFERENCE, MANDATE_REFERENCE, PAYMENT_ID = (
@@ -171,6 +172,15 @@ def _document(ops: list[Op], e: Any, position: int) -> None:
                                e.due_date.isoformat(), e.currency, cents(e.totals.net), cents(e.totals.vat),
                                cents(e.totals.gross), e.payment_reference, e.corrects, position)))
     _index(ops, INVOICE_NUMBER, [search_key(e.number)], "document", did, e.number)
+    contract = str(e.contract_id) if e.contract_id else None
+    for n, line in enumerate(e.lines):
+        kind = classify(line.component, line.description, line.sources, line.unit)
+        # The line's commodity is its contract's: the document's, or on a collective invoice the account's
+        # contract at the line's supply point (catalog_sql resolves it from the contracts signed before).
+        ops.append(Op("document_line", (did, n, line.component, kind.kind, kind.band, kind.tariff_code,
+                                        line.unit, quantity_micro(line.quantity), cents(line.amount),
+                                        str(line.vat_rate), line.site, contract, str(e.account_id),
+                                        line.site)))
     if e.payment_reference:
         _index(ops, PAYMENT_REFERENCE, [search_key(e.payment_reference)], "document", did, e.number)
 

@@ -25,11 +25,12 @@ from projections.trail import AuditTrailSQL, PostgresAuditTrail, SQLiteAuditTrai
 CATALOG_BATCH = 2000
 #: The catalog's shape: raise it whenever projections/catalog.py reads other events or writes other rows,
 #: and every store rebuilds its catalog on the next catch-up (:class:`CatalogCatchUp`). Version 2: partner
-#: details, payment-method and billing-frequency changes (issue 11).
-CATALOG_VERSION = 2
+#: details, payment-method and billing-frequency changes (issue 11). Version 3: the documents' lines, for the
+#: consumption and revenue report (issue 14).
+CATALOG_VERSION = 3
 
 TABLES = ("saldo_partners", "saldo_account_parties", "saldo_contracts", "saldo_documents", "saldo_payments",
-          "saldo_search")
+          "saldo_search", "saldo_document_lines")
 CREATE = [
     "CREATE TABLE IF NOT EXISTS {schema}saldo_partners ("
     " partner_id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, tax_ids TEXT NOT NULL,"
@@ -55,6 +56,15 @@ CREATE = [
     " payment_reference TEXT, corrects TEXT, credited_cents BIGINT NOT NULL DEFAULT 0,"
     " position BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS saldo_documents_account ON {schema}saldo_documents (account_id, position)",
+    # The consumption and revenue report reads a period's documents by issue date.
+    "CREATE INDEX IF NOT EXISTS saldo_documents_issued ON {schema}saldo_documents (issue_date)",
+    # Every line of every document, as the report groups them (projections/reports/lines.py): quantity in
+    # millionths of its unit, amount in cents, both positive on a credit note too (its kind says the sign).
+    "CREATE TABLE IF NOT EXISTS {schema}saldo_document_lines ("
+    " document_id TEXT NOT NULL, line_no INTEGER NOT NULL, component TEXT NOT NULL, kind TEXT NOT NULL,"
+    " band TEXT, tariff_code TEXT, unit TEXT NOT NULL, quantity_micro BIGINT NOT NULL,"
+    " amount_cents BIGINT NOT NULL, vat_rate TEXT NOT NULL, site TEXT, commodity TEXT,"
+    " PRIMARY KEY (document_id, line_no))",
     "CREATE TABLE IF NOT EXISTS {schema}saldo_payments ("
     " payment_id TEXT NOT NULL, account_id TEXT NOT NULL, amount_cents BIGINT NOT NULL,"
     " received_on TEXT NOT NULL, source_account TEXT NOT NULL, payer_iban TEXT, rule TEXT NOT NULL,"
@@ -81,6 +91,10 @@ STATEMENTS = {
     "document": "INSERT INTO {p}saldo_documents (document_id, number, kind, account_id, contract_id,"
                 " issue_date, due_date, currency, net_cents, vat_cents, gross_cents, payment_reference,"
                 " corrects, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "document_line": "INSERT INTO {p}saldo_document_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                     " COALESCE((SELECT c.commodity FROM {p}saldo_contracts c WHERE c.contract_id = ?),"
+                     " (SELECT MIN(c.commodity) FROM {p}saldo_contracts c WHERE c.account_id = ?"
+                     " AND c.supply_point_id = ?)))",
     "document_credited": "UPDATE {p}saldo_documents SET credited_cents = credited_cents + ?"
                          " WHERE document_id = ?",
     # A payment id is unique on its account; a replayed event cannot reach here (tracking), so a conflict
@@ -136,7 +150,8 @@ class CatalogSQL(AuditTrailSQL):
         """Every catalog row in key order: what a rebuild must reproduce exactly."""
         keys = {"saldo_partners": "partner_id", "saldo_account_parties": "account_id",
                 "saldo_contracts": "contract_id", "saldo_documents": "document_id",
-                "saldo_payments": "account_id, payment_id", "saldo_search": "key, kind, entity_id"}
+                "saldo_payments": "account_id, payment_id", "saldo_search": "key, kind, entity_id",
+                "saldo_document_lines": "document_id, line_no"}
         return {t: self._read(f"SELECT * FROM {self.prefix}{t} ORDER BY {k}")  # noqa: S608 - constants
                 for t, k in keys.items()}
 

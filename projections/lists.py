@@ -15,6 +15,7 @@ from typing import Any
 
 from projections.catalog import NAME, key_variants, name_words
 from projections.dunning_history import DunningHistorySQL, PostgresDunningHistory, SQLiteDunningHistory
+from projections.reports.queries import ReportQueries
 
 #: Most rows of one page.
 MAX_PAGE_SIZE = 500
@@ -131,7 +132,7 @@ class SearchHit:
     label: str
 
 
-class ListQueries(DunningHistorySQL):
+class ListQueries(DunningHistorySQL, ReportQueries):
     def page(self, name: str, request: PageRequest) -> tuple[list[tuple[Any, ...]], tuple[Any, str] | None]:
         """One page of list ``name`` and the (sort value, id) to continue after (None on the last page)."""
         listing = LISTINGS[name]

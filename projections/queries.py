@@ -107,19 +107,47 @@ class LedgerQueries(AsOfQueries):
         )
 
     def journal(self, since: int, limit: int, company: str | None = None,
-                default: str = DEFAULT_COMPANY) -> list[tuple[Any, ...]]:
-        """Journal lines after cursor ``since``, with the company whose books each is in (last column);
-        only ``company``'s if given. An entry the view recorded no company for (a view written before it
-        kept them) is the ``default`` company's, as every entry was then."""
+                default: str = DEFAULT_COMPANY, until: int | None = None) -> list[tuple[Any, ...]]:
+        """Journal lines after cursor ``since`` (and up to ``until``), with the company whose books each
+        is in (last column); only ``company``'s if given. An entry the view recorded no company for (a
+        view written before it kept them) is the ``default`` company's, as every entry was then."""
         only = " AND COALESCE(e.company, ?) = ?" if company is not None else ""
+        upto = " AND j.cursor <= ?" if until is not None else ""
         return self._read(
             "SELECT j.cursor, j.notification_id, j.line_no, j.booking_date, j.recorded_at, j.event_type,"  # noqa: S608
             " j.document, j.contract_account_id, j.gl_account, j.debit_cents, j.credit_cents, j.currency,"
             " COALESCE(e.company, ?) FROM {journal} j"
             " LEFT JOIN {entry_companies} e ON e.notification_id = j.notification_id"
-            f" WHERE j.cursor > ?{only} ORDER BY j.cursor LIMIT ?",
-            (default, since, *((default, company) if company is not None else ()), limit),
+            f" WHERE j.cursor > ?{upto}{only} ORDER BY j.cursor LIMIT ?",
+            (default, since, *(() if until is None else (until,)),
+             *((default, company) if company is not None else ()), limit),
         )
+
+    def journal_page_end(self, since: int, limit: int, company: str | None = None,
+                         default: str = DEFAULT_COMPANY) -> int | None:
+        """The cursor of the last of the (at most ``limit``) journal lines after ``since`` (of
+        ``company``'s books if given); None if there are none."""
+        only = " AND COALESCE(e.company, ?) = ?" if company is not None else ""
+        rows = self._read(
+            "SELECT MAX(cursor) FROM (SELECT j.cursor FROM {journal} j"  # noqa: S608
+            " LEFT JOIN {entry_companies} e ON e.notification_id = j.notification_id"
+            f" WHERE j.cursor > ?{only} ORDER BY j.cursor LIMIT ?) AS page",
+            (since, *((default, company) if company is not None else ()), limit),
+        )
+        return None if not rows or rows[0][0] is None else int(rows[0][0])
+
+    def journal_accounts(self, since: int, until: int, company: str | None = None,
+                         default: str = DEFAULT_COMPANY) -> list[tuple[str, str, int]]:
+        """(company, GL account, first cursor) of every account the journal lines in (``since``,
+        ``until``] book to (of ``company``'s books if given)."""
+        only = " AND COALESCE(e.company, ?) = ?" if company is not None else ""
+        rows = self._read(
+            "SELECT COALESCE(e.company, ?), j.gl_account, MIN(j.cursor) FROM {journal} j"  # noqa: S608
+            " LEFT JOIN {entry_companies} e ON e.notification_id = j.notification_id"
+            f" WHERE j.cursor > ? AND j.cursor <= ?{only} GROUP BY 1, 2 ORDER BY 3",
+            (default, since, until, *((default, company) if company is not None else ())),
+        )
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
     def trial_balance(self, company: str | None, first_day: str | None, last_day: str | None,
                       default: str = DEFAULT_COMPANY) -> list[tuple[Any, ...]]:

@@ -47,7 +47,9 @@ def test_every_route_of_the_document_declares_its_roles_and_the_table_keeps_the_
     assert all(AUDITOR in ACCESS[r].roles for r in gets)  # the auditor reads everything ...
     assert all(AUDITOR not in rule.roles for r, rule in ACCESS.items() if r not in gets)  # ... never writes
     assert {r for r, rule in ACCESS.items() if ACCOUNTING in rule.roles} == {
-        "GET /journal", "GET /trial-balance", "GET /reports/aged-receivables"}
+        "GET /journal", "GET /trial-balance", "GET /reports/aged-receivables",
+        "GET /reports/aged-receivables/chart.svg", "GET /reports/consumption-revenue",
+        "GET /reports/consumption-revenue/chart.svg"}
     assert {r for r, rule in ACCESS.items() if ADMIN in rule.roles} == {
         "POST /tariffs", "GET /tariffs/{code}", "POST /keys", "POST /keys/{name}/revocation",
         "GET /dunning/procedures", "GET /dunning/procedures/{code}", "PUT /dunning/procedures/{code}",

@@ -17,7 +17,6 @@ months, it is left out). The staff see all.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -25,8 +24,10 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from api.deps import ActorDep, ServicesDep
-from api.listing import Format, csv_response
+from api.listing import Format, list_response
 from api.load_curve_view import curve_range, months_between
+from api.schemas import Quantity
+from api.spreadsheets import XLSX_MEDIA_TYPE
 from ledger.accounts.contract import Contract
 from ledger.accounts.holder_change import SupplyPointOccupancy, holder_window, within
 from ledger.billing.load_curves import LoadCurveMonth
@@ -52,8 +53,8 @@ CalendarName = Annotated[str, Query(max_length=64)]
 class ReadingOut(BaseModel):
     reading_id: str
     read_on: date
-    index: Decimal
-    multiplier: Decimal
+    index: Quantity
+    multiplier: Quantity
     source: str
     supersedes: str | None
     superseded_by: str | None
@@ -70,7 +71,7 @@ class ReadingsOut(BaseModel):
 
 class CurveValue(BaseModel):
     key: str  #: the interval's UTC start, the local day, the month, or the band
-    value: Decimal
+    value: Quantity
     missing: int  #: intervals not received in it
 
 
@@ -103,7 +104,7 @@ def _window(svc: ServicesDep, contract: Contract, actor: ActorDep) -> Window:
 
 
 @router.get("/contracts/{contract_id}/readings", response_model=None,
-            responses={200: {"model": ReadingsOut, "content": {"text/csv": {}}}})
+            responses={200: {"model": ReadingsOut, "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}})
 def readings(contract_id: UUID, svc: ServicesDep, actor: ActorDep,
              format: Format = "json") -> ReadingsOut | Response:
     """Every register reading of the contract's supply point, by date, with what superseded it (for a
@@ -121,13 +122,13 @@ def readings(contract_id: UUID, svc: ServicesDep, actor: ActorDep,
                       review=meter.reviews[r.reading_id].status if meter and r.reading_id in meter.reviews
                       else None)
            for r in rows]
-    if format == "csv":
-        return csv_response(out, ReadingOut, None)
+    if format != "json":
+        return list_response(out, ReadingOut, None, format, "readings")
     return ReadingsOut(contract_id=contract_id, supply_point=point, readings=out)
 
 
 @router.get("/contracts/{contract_id}/load-curve", response_model=None,
-            responses={200: {"model": LoadCurveOut, "content": {"text/csv": {}}}})
+            responses={200: {"model": LoadCurveOut, "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}})
 def load_curve(contract_id: UUID, svc: ServicesDep, actor: ActorDep, month: OneMonth = None,
                start: FromMonth = None, end: ToMonth = None, by: By = "day",
                calendar: CalendarName = ITALY_ARERA.name, format: Format = "json") -> LoadCurveOut | Response:
@@ -150,8 +151,8 @@ def load_curve(contract_id: UUID, svc: ServicesDep, actor: ActorDep, month: OneM
     found = curve_range(curves, by, bands, point, lambda day: within(window, day))
     curve = found.first
     values = [CurveValue(key=p.key, value=p.value, missing=p.missing) for p in found.points]
-    if format == "csv":
-        return csv_response(values, CurveValue, None)
+    if format != "json":
+        return list_response(values, CurveValue, None, format, "load-curve")
     return LoadCurveOut(contract_id=contract_id, supply_point=point, month=months[0], from_month=months[0],
                         to_month=months[-1], unit=curve.unit, resolution_min=curve.resolution_min,
                         time_zone=curve.time_zone, by=by, values=values)

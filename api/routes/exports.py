@@ -3,21 +3,26 @@ balance; both per company (``company``), a company's books never mixed with anot
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from api.deps import ServicesDep, money
-from api.journal import JOURNAL_COLUMNS, gl_number, journal_record
-from api.listing import safe_cell
-from api.schemas.exports import TrialBalanceBookOut, TrialBalanceLineOut, TrialBalanceOut
+from api.journal import (
+    check_page_mapped,
+    csv_chunks,
+    gl_number,
+    journal_lines,
+    jsonl_chunks,
+    write_journal_xlsx,
+)
+from api.languages import answer_language
+from api.listing import Format, list_response, safe_cell
+from api.schemas.exports import TrialBalanceBookOut, TrialBalanceLineOut, TrialBalanceOut, TrialBalanceRow
+from api.spreadsheets import XLSX_MEDIA_TYPE, xlsx_response
 from ledger.core.errors import InvalidInput
 from ledger.parties.company import MAX_COMPANY_CODE_LENGTH, company_named
 
@@ -36,48 +41,61 @@ def _company(svc: ServicesDep, code: str | None) -> str | None:
 
 
 @router.get("/journal", tags=["accounting"],
-            responses={200: {"content": {"application/x-ndjson": {}, "text/csv": {}},
+            responses={200: {"content": {"application/x-ndjson": {}, "text/csv": {}, XLSX_MEDIA_TYPE: {}},
                              "description": "one posting per line, in store order, with its company and "
                                             "that company's GL account number"},
                        409: {"description": "a line books to an account its company does not map"}})
 def journal(svc: ServicesDep, since: Annotated[int, Query(ge=0)] = 0,
             limit: Annotated[int, Query(ge=1, le=MAX_JOURNAL_PAGE)] = 1000,
-            format: Annotated[Literal["jsonl", "csv"], Query()] = "jsonl",
+            format: Annotated[Literal["jsonl", "csv", "xlsx"], Query()] = "jsonl",
             company: CompanyQuery = None) -> Response:
+    """The page is fixed before the answer starts (its last cursor, ``X-Next-Cursor``, and that its
+    company maps every account it books to), then streamed from the view a batch at a time
+    (:func:`api.journal.journal_lines`): a page of any size holds one batch in memory."""
     companies = svc.app.companies
-    rows = svc.view.journal(since, limit, _company(svc, company), companies.default.code)
-    next_cursor = str(rows[-1][0]) if rows else str(since)
-    headers = {"X-Next-Cursor": next_cursor}
-    records = [dict(zip(JOURNAL_COLUMNS, journal_record(r, companies), strict=True)) for r in rows]
-    if format == "csv":
-        return StreamingResponse(_csv(records), media_type="text/csv; charset=utf-8", headers=headers)
-    body = "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records)
-    return Response(body, media_type="application/x-ndjson", headers=headers)
+    code = _company(svc, company)
+    end = svc.view.journal_page_end(since, limit, code, companies.default.code)
+    last = since if end is None else end  # an empty page: nothing after since, and since again
+    headers = {"X-Next-Cursor": str(last)}
+    check_page_mapped(svc.view, companies, since, last, code)
+    records = journal_lines(svc.view, companies, since, code, limit=limit, until=last)
+    if format == "xlsx":
+        response = xlsx_response("journal.xlsx", lambda out: write_journal_xlsx(out, records,
+                                                                                answer_language()))
+        response.headers.update(headers)
+        return response
+    if format == "csv":  # a document reference can come from a bank file: escaped like every list's CSV
+        return StreamingResponse(csv_chunks(records, safe_cell), media_type="text/csv; charset=utf-8",
+                                 headers=headers)
+    return StreamingResponse(jsonl_chunks(records), media_type="application/x-ndjson", headers=headers)
 
 
-def _csv(records: list[dict[str, Any]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=JOURNAL_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    # A document reference can come from a bank file: escaped like every list's CSV (api.listing.safe_cell).
-    writer.writerows({k: safe_cell(v) for k, v in r.items()} for r in records)
-    yield buffer.getvalue()
-
-
-@router.get("/trial-balance", tags=["accounting"],
-            responses={409: {"description": "an account its company does not map to a GL number"}})
+@router.get("/trial-balance", tags=["accounting"], response_model=None,
+            responses={200: {"model": TrialBalanceOut, "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}},
+                       409: {"description": "an account its company does not map to a GL number"}})
 def trial_balance(svc: ServicesDep, company: CompanyQuery = None,
                   first_day: Annotated[date | None, Query(description="booked on or after")] = None,
                   last_day: Annotated[date | None, Query(description="booked on or before")] = None,
-                  ) -> TrialBalanceOut:
+                  format: Format = "json") -> TrialBalanceOut | Response:
     """Debits and credits per ledger account of each company's books (or of ``company``'s), per currency,
     over the postings booked from ``first_day`` to ``last_day``: the journal's lines of those days (and
-    that company), added up. Each company's books balance on their own."""
+    that company), added up. Each company's books balance on their own. ``format=csv`` or ``xlsx``: one
+    line per account, naming its company and currency."""
     if first_day is not None and last_day is not None and last_day < first_day:
         raise InvalidInput("last_day is before first_day", "last_day")
+    out = _trial_balance(svc, _company(svc, company), first_day, last_day)
+    if format == "json":
+        return out
+    rows = [TrialBalanceRow(company=b.company, legal_name=b.legal_name, currency=b.currency, **a.model_dump())
+            for b in out.books for a in b.accounts]
+    return list_response(rows, TrialBalanceRow, None, format, "trial-balance")
+
+
+def _trial_balance(svc: ServicesDep, company: str | None, first_day: date | None,
+                   last_day: date | None) -> TrialBalanceOut:
     companies = svc.app.companies
     first, last = (None if d is None else d.isoformat() for d in (first_day, last_day))
-    rows = svc.view.trial_balance(_company(svc, company), first, last, companies.default.code)
+    rows = svc.view.trial_balance(company, first, last, companies.default.code)
     books: dict[tuple[str, str], list[TrialBalanceLineOut]] = {}
     for code, currency, account, debit, credit, lines in rows:
         config = companies.named(code)

@@ -96,7 +96,7 @@ def _list(svc: Services, listing: str, sort: str | None, after: str | None, limi
         items = [i.model_copy(update={"company": default})
                  if isinstance(i, s.DunningStepItem) and i.company == DEFAULT_COMPANY_KEY else i
                  for i in items]
-    return respond(items, model, request, last, fmt)
+    return respond(items, model, request, last, fmt, listing)
 
 
 @router.get("/partners", response_model=None)

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, run_command
-from api.listing import After, Filter, Format, Limit, Page, csv_response, decode_cursor, encode_cursor
+from api.listing import After, Filter, Format, Limit, Page, decode_cursor, encode_cursor, list_response
 from api.schemas import limits as n
 from api.schemas.reading_reviews import AcceptanceIn, DecisionOut, HeldReadingItem, RejectionIn
 from ledger.billing import commands as b
@@ -51,8 +51,8 @@ def reading_reviews(svc: ServicesDep, after: After = None, limit: Limit = 100, f
     last = page[-1] if len(entries) > limit else None
     cursor = encode_cursor(SORT, False, (last.held_on.isoformat(), last.reading_id)) if last else None
     items = [_item(e) for e in page]
-    if format == "csv":
-        return csv_response(items, HeldReadingItem, cursor)
+    if format != "json":
+        return list_response(items, HeldReadingItem, cursor, format, "reading-reviews")
     return Page(items=list(items), next=cursor)
 
 

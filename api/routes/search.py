@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query, Response
 
 from api.bootstrap import Services
 from api.deps import ServicesDep
-from api.listing import Format, csv_response
+from api.listing import Format, list_response
 from api.schemas import limits as n
 from api.schemas import lists as s
+from api.spreadsheets import XLSX_MEDIA_TYPE
 from projections.lists import MAX_SEARCH_RESULTS, SearchHit
 
 router = APIRouter(tags=["lists"])
@@ -38,7 +39,7 @@ def _where(svc: Services, hit: SearchHit) -> tuple[str, str | None, str]:
 
 
 @router.get("/search", response_model=None,
-            responses={200: {"model": s.SearchOut, "content": {"text/csv": {}}}})
+            responses={200: {"model": s.SearchOut, "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}})
 def search(svc: ServicesDep,
            q: Annotated[str, Query(min_length=1, max_length=n.MAX_NAME_LENGTH,
                                    description="a name, tax id, POD/PDR/CUPS/GSRN, IBAN, invoice number, "
@@ -53,6 +54,6 @@ def search(svc: ServicesDep,
         entity_id, account, path = _where(svc, hit)
         results.append(s.SearchHitOut(matched=hit.kind, key=hit.key, entity=hit.entity, id=entity_id,
                                       label=hit.label, account_id=account, path=path))
-    if format == "csv":
-        return csv_response(results, s.SearchHitOut, None)
+    if format != "json":
+        return list_response(results, s.SearchHitOut, None, format, "search")
     return s.SearchOut(query=q, results=results)

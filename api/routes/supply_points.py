@@ -47,7 +47,7 @@ def supply_points(svc: ServicesDep, sort: Sort = None, after: After = None, limi
                            {"scheme": scheme, "commodity": commodity, "status": status})
     svc.catalog.catch_up()
     rows, last = svc.view.page("supply_points", request)
-    return respond([_item(r) for r in rows], s.SupplyPointItem, request, last, format)
+    return respond([_item(r) for r in rows], s.SupplyPointItem, request, last, format, "supply-points")
 
 
 @router.get("/supply-points/{scheme}/{supply_point_id}")

@@ -7,6 +7,8 @@ clients, and a ledger must not lose a cent in transit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +21,19 @@ AmountStr = Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$", max_len
                                  description="Amount in the account's currency, at most 2 decimals")]
 DecimalStr = Annotated[str, Field(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,6})?$",
                                   max_length=MAX_NUMBER_TEXT_LENGTH, examples=["0.1234"])]
+
+
+
+@dataclass(frozen=True)
+class SheetKind:
+    """What a field's cells are in a spreadsheet when its type alone does not say (a ``Decimal`` is an
+    amount unless marked otherwise): metadata for :func:`api.listing.columns_of`, no part of the schema."""
+
+    kind: str
+
+
+#: A decimal that is not money (a meter index, a multiplier): a plain number in a spreadsheet.
+Quantity = Annotated[Decimal, SheetKind("decimal")]
 
 
 #: The company a run is for, by its code (SALDO_CONFIG); a run that names none is the default company's.

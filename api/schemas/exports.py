@@ -34,3 +34,18 @@ class TrialBalanceOut(BaseModel):
     first_day: date | None = Field(description="postings booked on or after this day (none: from the start)")
     last_day: date | None = Field(description="postings booked on or before this day (none: to the end)")
     books: list[TrialBalanceBookOut] = Field(description="per company and currency, by company code")
+
+
+class TrialBalanceRow(BaseModel):
+    """One line of the trial balance as a CSV or XLSX row: an account of one company's books in one
+    currency, with the company named on every line (a sheet has no nesting)."""
+
+    company: str
+    legal_name: str
+    currency: str
+    gl_account: str
+    gl_number: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+    lines: int

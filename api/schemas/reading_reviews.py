@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Strict
+from api.schemas import Quantity, Strict
 from api.schemas.limits import MAX_NOTE_LENGTH, MAX_REASON_LENGTH
 
 
@@ -15,7 +14,7 @@ class HeldReadingItem(BaseModel):
     reading_id: str  #: ``<supply point>#<n>``: what the acceptance and rejection routes take
     supply_point: str
     read_on: date
-    index: Decimal
+    index: Quantity
     source: str  #: self-reading (the only kind held)
     problem: str  #: why it was held
     held_on: date
