@@ -6,9 +6,15 @@ import argparse
 import csv
 import json
 import sys
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import Annotated, TextIO
+
+import typer
 
 from api.bootstrap import Services
+from api.cli.errors import say
+from api.cli.output import progress
+from api.cli.running import choice, metavar, run
 from api.journal import JOURNAL_COLUMNS, journal_record
 from importers.files import text_file
 from ledger.core.errors import DomainError
@@ -22,19 +28,21 @@ def cmd_export_journal(svc: Services, args: argparse.Namespace) -> int:
     """To standard output, or to ``--output`` whole or not at all (a file the accounting system picks up
     must never be half an export: :mod:`importers.files`)."""
     try:
-        if not args.output:
-            lines, since = _export(svc, args, sys.stdout)
-        else:
-            with text_file(args.output, newline="") as out:
-                lines, since = _export(svc, args, out)
+        with progress("journal", "lines") as bar:
+            if not args.output:
+                lines, since = _export(svc, args, sys.stdout, bar.update)
+            else:
+                with text_file(args.output, newline="") as out:
+                    lines, since = _export(svc, args, out, bar.update)
     except DomainError as e:  # an unknown company, a line its company does not map: no file is left
-        print(f"saldo export journal: {e}", file=sys.stderr)
+        say(f"saldo export journal: {e}")
         return 1
     print(f"exported {lines} journal lines; next cursor {since}", file=sys.stderr)
     return 0
 
 
-def _export(svc: Services, args: argparse.Namespace, out: TextIO) -> tuple[int, int]:
+def _export(svc: Services, args: argparse.Namespace, out: TextIO,
+            progress: Callable[[int], None] | None = None) -> tuple[int, int]:
     since, lines = args.since, 0
     companies = svc.app.companies
     company = None if args.company is None else company_named(svc.app, args.company).code
@@ -51,15 +59,26 @@ def _export(svc: Services, args: argparse.Namespace, out: TextIO) -> tuple[int, 
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
         lines += len(rows)
         since = rows[-1][0]
+        if progress is not None:
+            progress(lines)
     return lines, since
 
 
-def add_commands(sub: Any) -> None:
-    export = sub.add_parser("export", help="exports for the accounting system").add_subparsers(
-        dest="what", required=True)
-    journal = export.add_parser("journal", help="postings in store order, from a cursor")
-    journal.add_argument("--since", type=int, default=0, help="last cursor already received")
-    journal.add_argument("--format", choices=("csv", "jsonl"), default="csv")
-    journal.add_argument("--output", help="file to write (default: standard output)")
-    journal.add_argument("--company", help="only this company's books (its code in SALDO_CONFIG)")
-    journal.set_defaults(func=cmd_export_journal)
+FORMATS = ("csv", "jsonl")
+
+
+def register(root: typer.Typer) -> None:
+    group = typer.Typer(help="exports for the accounting system", no_args_is_help=True)
+    root.add_typer(group, name="export", help="exports for the accounting system")
+
+    @group.command("journal", help="postings in store order, from a cursor")
+    def _journal(
+        ctx: typer.Context,
+        since: Annotated[int, typer.Option(help="last cursor already received")] = 0,
+        format: Annotated[str, typer.Option(
+            parser=choice(*FORMATS), metavar=metavar(FORMATS), help="csv or JSON lines")] = "csv",
+        output: Annotated[str | None, typer.Option(help="file to write (default: standard output)")] = None,
+        company: Annotated[str | None, typer.Option(
+            help="only this company's books (its code in SALDO_CONFIG)")] = None,
+    ) -> int:
+        return run(ctx, cmd_export_journal, since=since, format=format, output=output, company=company)
