@@ -59,6 +59,8 @@ def _render_one(svc: Services, number: str, args: argparse.Namespace) -> bool:
 
 def cmd_render(svc: Services, args: argparse.Namespace) -> int:
     ok = True
+    if args.output_dir:
+        Path(args.output_dir).mkdir(parents=True, exist_ok=True)  # as a user expects of an output folder
     for number in args.numbers:
         try:
             ok = _render_one(svc, number, args) and ok

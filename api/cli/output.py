@@ -136,7 +136,11 @@ class Progress:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
-        self.close()
+        if error is None:
+            self.close()
+        elif self._bar is not None:  # the work failed: the bar stops where it was; its error says the rest
+            self._bar.stop()
+            self._bar = None
 
 
 def _is_terminal(stream: TextIO) -> bool:
