@@ -48,7 +48,8 @@ def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
         print(f"companies {', '.join(finnish['companies'])}: the Finnish customer's payments booked "
               f"{finnish['booked']}")
     if args.documents:  # make run and make demo ask for it; rendering 300 PDFs is most of a demo's time
-        documents = deliver_demo_documents(svc, folder)
+        with progress("demo documents", "rendered") as bar:
+            documents = deliver_demo_documents(svc, folder, bar.update)
         print(f"documents: {documents['documents']} issued, {documents['rendered']} rendered now (hashes "
               f"recorded), {documents['queued']} queued for print ({documents['unprintable']} without a "
               f"postal address); print batch {', '.join(documents['batch'])} in {documents['folder']}")
