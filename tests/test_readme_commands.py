@@ -43,7 +43,8 @@ EXPECTED_EXIT: dict[str, int] = {}
 EXPECTED_OUTPUT = {
     "readings import examples/readings.csv": ("12 rows, 6 supply points, 12 recorded",
                                               "48 rows, 1 supply points"),
-    "bank import examples/statement.xml": ("4 entries, 3 booked", "1 to the worklist"),
+    "bank import examples/statement.xml": ("4 entries, 3 booked", "'reference-in-text': 1",
+                                           "1 to the worklist"),
     "bank import --override-reason": ("2 entries, 1 booked", "accepted by cli user"),
     "dd import-returns examples/status.pain002.xml": ("1 returns, 1 applied {'retry': 1}",),
 }
