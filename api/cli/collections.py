@@ -11,6 +11,7 @@ from uuid import UUID
 import typer
 
 from api.cli.errors import describe, say
+from api.cli.output import progress
 from api.cli.running import run
 from importers.files import write_atomically
 from importers.sepa import service as dd
@@ -63,7 +64,9 @@ def cmd_returns(svc: Any, args: argparse.Namespace) -> int:
     failed = 0
     for name in args.files:
         try:
-            report = dd.import_returns(svc, Path(name).read_bytes(), Path(name).name)
+            with progress(name, "returns") as bar:  # one transaction: the count once it is done
+                report = dd.import_returns(svc, Path(name).read_bytes(), Path(name).name)
+                bar.update(report.items, report.items)
         except (BankFileError, OSError) as e:
             say(f"rejected, nothing booked: {describe(e)}")
             failed += 1
