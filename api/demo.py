@@ -310,10 +310,23 @@ def load_demo_statement(svc: Services, folder: Path) -> ImportReport:
 #: The demo's direct-debit run: fixed dates, so that reloading the demo replays it.
 DEMO_DD_DUE_BY = date(2026, 11, 30)
 DEMO_DD_COLLECTION = date(2026, 12, 5)
+#: The day the demo's run is proposed, executed and its returns come (its dunning day): fixed, so the demo
+#: loads on any day (a pain.008 written after its collection date is refused), its file the same bytes.
+DEMO_DD_DAY = date(2026, 11, 23)
 
 
 def load_dd_demo(svc: Services, folder: Path) -> dict[str, Any]:
-    """Mandates for the accounts paying by direct debit, one collection run (pain.008), returns."""
+    """Mandates for the accounts paying by direct debit, one collection run (pain.008), returns; as of
+    :data:`DEMO_DD_DAY`."""
+    clock = svc.app.clock
+    svc.app.clock = lambda: DEMO_DD_DAY
+    try:
+        return _load_dd_demo(svc, folder)
+    finally:
+        svc.app.clock = clock
+
+
+def _load_dd_demo(svc: Services, folder: Path) -> dict[str, Any]:
     from schwifty import IBAN
 
     from importers.sepa import service as dd

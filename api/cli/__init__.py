@@ -1,20 +1,24 @@
-"""The ``saldo`` command line: one module per capability, each adding its sub-commands to the parser.
+"""The ``saldo`` command line (Typer): one module per capability, each registering its commands.
 
 ``serve`` and ``demo``; ``config check``; ``bank import``; ``dd run|settle|import-returns``; ``dunning run``;
-``readings import`` and ``billing run|simulate``; ``documents render|letter``; ``projections rebuild|run``;
-``export journal``; ``tokens issue``; ``keys create|revoke``; ``audit verify|checkpoint|backfill``.
+``readings import`` and ``billing run|simulate``; ``documents render|letter|e-invoice|queue|send``;
+``projections rebuild|run``; ``export journal``; ``tokens issue``; ``keys create|revoke``;
+``audit verify|checkpoint|backfill``.
 
 Every command it runs is recorded with the operating-system user and host (:func:`api.cli.actor.cli_actor`),
-in the role given with ``--as-role`` if any.
+in the role given with ``--as-role`` if any. Progress goes to standard error (:mod:`api.cli.output`), results
+to standard output, and every error is one line on standard error (:mod:`api.cli.errors`): exit 1 when a
+command failed or a run had errors, 2 for a wrong command line.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
+from typing import Annotated
 
-from api.bootstrap import Services, build
+import typer
+
 from api.cli import (
     audit,
     bank,
@@ -30,64 +34,67 @@ from api.cli import (
     serve,
     tokens,
 )
-from api.cli.actor import cli_actor
-from api.stores import Stores, build_stores
+from api.cli.errors import USAGE, failed, say, usage_message
+from api.cli.running import GlobalOptions, choice, metavar
 from ledger.core.actor import Role
-from ledger.core.errors import DomainError
+
+try:  # Typer 0.2x carries its own copy of Click; earlier ones use Click itself
+    from typer._click.exceptions import ClickException, UsageError
+except ImportError:  # pragma: no cover - the other Typer
+    from click.exceptions import ClickException, UsageError  # type: ignore[assignment]
 
 #: In the order ``saldo --help`` lists them.
 COMMANDS = (serve, demo, config, bank, collections, dunning, billing, documents, projections, exports, tokens,
             keys, audit)
+ROLES = tuple(r.value for r in Role)
+
+app = typer.Typer(name="saldo", help="Saldo receivables ledger", add_completion=False, no_args_is_help=True,
+                  rich_markup_mode=None, pretty_exceptions_enable=False)
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="saldo", description="Saldo receivables ledger")
-    p.add_argument("--database-url", help="overrides SALDO_DATABASE_URL (default sqlite:///var/saldo.sqlite)")
-    p.add_argument("--as-role", choices=[r.value for r in Role],
-                   help="the role you act in, recorded with the commands (with your login and host)")
-    sub = p.add_subparsers(dest="command", required=True)
-    for module in COMMANDS:
-        module.add_commands(sub)
-    return p
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    database_url: Annotated[str | None, typer.Option(
+        help="overrides SALDO_DATABASE_URL (default sqlite:///var/saldo.sqlite)")] = None,
+    as_role: Annotated[str | None, typer.Option(
+        parser=choice(*ROLES), metavar=metavar(ROLES),
+        help="the role you act in, recorded with the commands (with your login and host)")] = None,
+) -> None:
+    ctx.obj = GlobalOptions(database_url, as_role)
+
+
+for _module in COMMANDS:
+    _module.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if not getattr(args, "needs_store", True):  # e.g. ``config check``: no store, no company to build
-        return int(args.func(None, args))
-    stores = build_stores(args.database_url)
-    if stores is not None:
-        return _on_stores(stores, args)
-    svc = build(args.database_url)
-    try:
-        with svc.app.acting_as(cli_actor(args.as_role)):
-            code: int = args.func(svc, args)
-        return code
-    finally:
-        svc.close()
+    """Run ``saldo`` with ``argv`` (default: the process's arguments); the exit code.
 
-
-def _on_stores(stores: Stores, args: argparse.Namespace) -> int:
-    """A command where the event store is partitioned by company (:mod:`api.stores`): on the store of the
-    company it names (``--company``); a run that names none (``every_store``) on each store in turn; anything
-    else on the main store."""
+    A wrong command line is said in one line and raises ``SystemExit(2)``, as the argument parser always
+    did (a script and ``python -m api.cli`` exit 2); any other error is one line and exit code 1."""
+    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        if getattr(args, "company", None):
-            targets: tuple[Services, ...] = (stores.of_company(args.company),)
-        elif getattr(args, "every_store", False):
-            targets = stores.all
+        code = command.main(args, prog_name="saldo", standalone_mode=False)
+    except UsageError as e:
+        if e.ctx is not None and _asked_for_help(e):
+            print(e.ctx.get_help(), file=sys.stderr)
         else:
-            targets = (stores.main,)
-        args.stores = stores  # saldo serve serves them all
-        worst = 0
-        for svc in targets:
-            if len(targets) > 1:
-                print(f"store of {stores.codes(svc)}:", flush=True)
-            with svc.app.acting_as(cli_actor(args.as_role)):
-                worst = max(worst, int(args.func(svc, args)))
-        return worst
-    except DomainError as e:  # an unknown company
-        print(f"saldo: {e}", file=sys.stderr)
-        return 1
-    finally:
-        stores.close()
+            hint = f" (see `{e.ctx.command_path} --help`)" if e.ctx is not None else ""
+            say(usage_message(e.format_message()) + hint)
+        raise SystemExit(USAGE) from None
+    except ClickException as e:
+        say(e.format_message())
+        return e.exit_code
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+    except Exception as e:
+        return failed(e)
+    return code if isinstance(code, int) else 0
+
+
+def _asked_for_help(error: UsageError) -> bool:
+    """A group named without a command (``saldo bank``): its help is the answer, not an error line."""
+    return type(error).__name__ == "NoArgsIsHelpError"

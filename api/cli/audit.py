@@ -15,9 +15,13 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated
+
+import typer
 
 from api.bootstrap import Services
+from api.cli.errors import say
+from api.cli.running import run
 from importers.files import text_file
 from projections.chain import ChainReport, Checkpoint
 from projections.chain_sql import backfill_chain, chained, take_checkpoint, verify_chain
@@ -56,8 +60,8 @@ def _print_report(report: ChainReport) -> int:
         print(f"chain intact: {report.events} events; {head}")
         return 0
     p = report.problem
-    print(f"chain broken at position {p.position} ({p.kind}): {p.detail}", file=sys.stderr)
-    print(f"  the {report.events} events before it verify", file=sys.stderr)
+    say(f"chain broken at position {p.position} ({p.kind}): {p.detail}; the {report.events} events before it "
+        "verify")
     return 1
 
 
@@ -65,7 +69,7 @@ def cmd_verify(svc: Services, args: argparse.Namespace) -> int:
     try:
         checkpoints = [_read_checkpoint(path) for path in args.checkpoint]
     except ValueError as e:
-        print(f"saldo audit verify: {e}", file=sys.stderr)
+        say(str(e))
         return 2
     return _print_report(verify_chain(chained(svc.app.recorder), checkpoints))
 
@@ -74,9 +78,9 @@ def cmd_checkpoint(svc: Services, args: argparse.Namespace) -> int:
     report, checkpoint = take_checkpoint(chained(svc.app.recorder), clock())
     if checkpoint is None:
         if report.intact:
-            print("saldo audit checkpoint: the store holds no event yet", file=sys.stderr)
+            say("checkpoint not taken: the store holds no event yet")
             return 1
-        print("saldo audit checkpoint: not taken, the chain does not verify", file=sys.stderr)
+        say("checkpoint not taken: the chain does not verify")
         return _print_report(report)
     text = json.dumps(checkpoint.as_dict()) + "\n"
     if args.output:
@@ -99,17 +103,28 @@ STORE_HELP = ("where companies have stores of their own (store_url): this compan
               "main one)")
 
 
-def add_commands(sub: Any) -> None:
-    audit = sub.add_parser("audit", help="the tamper-evident history").add_subparsers(dest="action",
-                                                                                      required=True)
-    verify = audit.add_parser("verify", help="recompute the hash chain; name the first position that differs")
-    verify.add_argument("--checkpoint", action="append", default=[], metavar="FILE",
-                        help="a checkpoint written by `saldo audit checkpoint` the store must still hold")
-    verify.add_argument("--company", help=STORE_HELP)
-    verify.set_defaults(func=cmd_verify)
-    checkpoint = audit.add_parser("checkpoint", help="verify, then export (position, hash, time) as JSON")
-    checkpoint.add_argument("--output", help="file to write (default: standard output)")
-    checkpoint.add_argument("--company", help=STORE_HELP)
-    checkpoint.set_defaults(func=cmd_checkpoint)
-    audit.add_parser("backfill", help="link the events of a store written before the chain existed"
-                     ).set_defaults(func=cmd_backfill)
+COMPANY = Annotated[str | None, typer.Option(help=STORE_HELP)]
+
+
+def register(root: typer.Typer) -> None:
+    group = typer.Typer(help="the tamper-evident history", no_args_is_help=True)
+    root.add_typer(group, name="audit", help="the tamper-evident history")
+
+    @group.command("verify", help="recompute the hash chain; name the first position that differs")
+    def _verify(
+        ctx: typer.Context,
+        checkpoint: Annotated[list[str] | None, typer.Option(
+            metavar="FILE", help="a checkpoint written by `saldo audit checkpoint` the store must still hold "
+                                 "(repeatable)")] = None,
+        company: COMPANY = None,
+    ) -> int:
+        return run(ctx, cmd_verify, checkpoint=checkpoint or [], company=company)
+
+    @group.command("checkpoint", help="verify, then export (position, hash, time) as JSON")
+    def _checkpoint(ctx: typer.Context, output: Annotated[str | None, typer.Option(
+            help="file to write (default: standard output)")] = None, company: COMPANY = None) -> int:
+        return run(ctx, cmd_checkpoint, output=output, company=company)
+
+    @group.command("backfill", help="link the events of a store written before the chain existed")
+    def _backfill(ctx: typer.Context) -> int:
+        return run(ctx, cmd_backfill)

@@ -1,14 +1,19 @@
-"""``saldo readings import`` and ``saldo billing run|simulate``, with a progress line on standard error."""
+"""``saldo readings import`` and ``saldo billing run|simulate``, with their progress on standard error."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 import uuid
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from api.bootstrap import Services
+from api.cli.errors import describe, say
+from api.cli.output import Progress, progress
+from api.cli.running import run
 from api.distributed import SCHEDULER_SETTING, DaskSettingError, partition_mapper
 from importers.readings import ReadingsFileError, import_readings_file
 from ledger.billing import commands as b
@@ -29,26 +34,23 @@ def period(text: str) -> tuple[date, date]:
     try:
         start, end = date.fromisoformat(first), date.fromisoformat(last)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not YYYY-MM-DD:YYYY-MM-DD") from None
+        raise ValueError(f"{text!r} is not YYYY-MM-DD:YYYY-MM-DD") from None
     if not sep or end < start:
-        raise argparse.ArgumentTypeError(f"{text!r}: the period must end on or after its first day")
+        raise ValueError(f"{text!r}: the period must end on or after its first day")
     return start, end
 
 
 def cmd_readings_import(svc: Services, args: argparse.Namespace) -> int:
+    """Each file checked whole, then recorded; exit 1 if a file was rejected or a reading of one refused."""
     failed = 0
     for name in args.files:
-
-        def progress(done: int, total: int, name: str = name) -> None:
-            print(f"\r{name}: {done}/{total} recorded", end="", file=sys.stderr, flush=True)
-
         try:
-            report = import_readings_file(svc.app, name, time_zone=args.time_zone, progress=progress)
+            with progress(name, "recorded") as bar:
+                report = import_readings_file(svc.app, name, time_zone=args.time_zone, progress=bar.update)
         except (ReadingsFileError, OSError) as e:
-            print(f"\nrejected, nothing recorded: {e}", file=sys.stderr)
+            say(f"rejected, nothing recorded: {describe(e)}")
             failed += 1
             continue
-        print(file=sys.stderr)
         r = report.as_dict()
         print(
             f"{r['file_name']} ({r['kind']}): {r['rows']} rows, {r['supply_points']} supply points, "
@@ -58,18 +60,14 @@ def cmd_readings_import(svc: Services, args: argparse.Namespace) -> int:
             print(f"  refused: {item['where']}: {item['reason']}")
         for item in r["held_for_review"]:
             print(f"  held for review: {item['where']}: {item['reason']}")
+        failed += 1 if r["refused"] else 0
     return 1 if failed else 0
 
 
-def _progress(label: str) -> Any:
+def _progress(bar: Progress) -> Callable[[int, int, RunReport], None]:
     def report(done: int, total: int, run: RunReport) -> None:
-        print(
-            f"\r{label}: {done}/{total} contracts, {run.invoices} invoices, {run.credit_notes} credit notes, "
-            f"{run.already_billed} already billed, {run.errors} errors",
-            end="",
-            file=sys.stderr,
-            flush=True,
-        )
+        bar.update(done, total, f"{run.invoices} invoices, {run.credit_notes} credit notes, "
+                                f"{run.already_billed} already billed, {run.errors} errors")
 
     return report
 
@@ -77,7 +75,7 @@ def _progress(label: str) -> Any:
 def _print_report(report: RunReport, drafts: int) -> None:
     r = report.as_dict(drafts)
     print(
-        f"\n{'simulated ' if report.simulate else ''}billing {r['period_start']}..{r['period_end']}: "
+        f"{'simulated ' if report.simulate else ''}billing {r['period_start']}..{r['period_end']}: "
         f"{r['contracts_due']} contracts due, {r['invoices']} invoices, {r['credit_notes']} credit notes, "
         f"{r['already_billed']} already billed, {r['nothing_to_bill']} with nothing to bill, "
         f"{r['errors']} errors; net {r['net']}, VAT {r['vat']}, gross {r['gross']}"
@@ -95,19 +93,18 @@ def _print_report(report: RunReport, drafts: int) -> None:
         )
 
 
-def _run(svc: Services, args: argparse.Namespace, mapper: PartitionMapper | None) -> RunReport:
+def _run(svc: Services, args: argparse.Namespace, mapper: PartitionMapper | None, bar: Progress) -> RunReport:
     start, end = args.period
-    label = f"{'simulating' if args.simulate else 'billing'} {start}..{end}"
     if args.simulate:
         return run_billing(
-            svc.app, start, end, simulate=True, issue_date=args.issue_date, progress=_progress(label),
+            svc.app, start, end, simulate=True, issue_date=args.issue_date, progress=_progress(bar),
             company=args.company, mapper=mapper,
         )
     key = args.run_key or f"cli:{start}:{end}:{uuid.uuid4()}"
     started = b.StartBillingRun(start, end, args.issue_date, company=args.company)
     run_id = uuid.UUID(svc.app.execute(started, key)["run_id"])
     report = run_billing(
-        svc.app, start, end, issue_date=args.issue_date, run_id=run_id, progress=_progress(label),
+        svc.app, start, end, issue_date=args.issue_date, run_id=run_id, progress=_progress(bar),
         mapper=mapper,
     )
     svc.projections.catch_up()
@@ -115,11 +112,13 @@ def _run(svc: Services, args: argparse.Namespace, mapper: PartitionMapper | None
 
 
 def cmd_billing(svc: Services, args: argparse.Namespace) -> int:
+    start, end = args.period
     try:
-        with partition_mapper(args.dask) as mapper:  # --dask, else SALDO_DASK_SCHEDULER, else here
-            report = _run(svc, args, mapper)
+        with (partition_mapper(args.dask) as mapper,  # --dask, else SALDO_DASK_SCHEDULER, else here
+              progress(f"{'simulating' if args.simulate else 'billing'} {start}..{end}", "contracts") as bar):
+            report = _run(svc, args, mapper, bar)
     except DaskSettingError as e:
-        print(e, file=sys.stderr)
+        say(str(e))
         return 2
     _print_report(report, args.drafts if args.simulate else 0)
     # A run that could not bill a contract exits 1, so a scheduler or a script notices (issue 14); what
@@ -127,35 +126,53 @@ def cmd_billing(svc: Services, args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
-def add_commands(sub: Any) -> None:
+DAY = Annotated[date | None, typer.Option(parser=date.fromisoformat, metavar="YYYY-MM-DD",
+                                          help="default: today")]
+COMPANY_STORE = ("where companies have stores of their own (store_url): import into this company's store "
+                 "(default: the main one)")
+
+
+def register(root: typer.Typer) -> None:
     """``saldo readings import FILE...`` and ``saldo billing run|simulate --period A:B``."""
-    readings = sub.add_parser("readings", help="meter readings and load curves").add_subparsers(
-        dest="action", required=True
-    )
-    imp = readings.add_parser(
-        "import", help="import readings or load-curve CSV files (see importers.readings)"
-    )
-    imp.add_argument("files", nargs="+")
-    imp.add_argument("--time-zone", default="Europe/Rome", help="of load curves without a time_zone column")
-    imp.add_argument("--company", help="where companies have stores of their own (store_url): import into "
-                     "this company's store (default: the main one)")
-    imp.set_defaults(func=cmd_readings_import)
-    billing = sub.add_parser("billing", help="billing runs").add_subparsers(dest="action", required=True)
-    for name, simulate, text in (
-        ("run", False, "bill every contract due in the period"),
-        ("simulate", True, "the same run without writing anything"),
-    ):
-        p = billing.add_parser(name, help=text)
-        p.add_argument(
-            "--period", type=period, required=True, help="YYYY-MM-DD:YYYY-MM-DD, both days included"
-        )
-        p.add_argument("--issue-date", type=date.fromisoformat, default=None, help="default: today")
-        p.add_argument("--company", help="only the contracts of this company's accounts (default: all)")
-        p.add_argument("--dask", metavar="ADDRESS", default=None,
-                       help="rate on a Dask cluster: a scheduler (tcp://host:8786) or local:N worker "
-                            f"processes (default: {SCHEDULER_SETTING}, else in this process)")
-        if simulate:
-            p.add_argument("--drafts", type=int, default=10, help="draft invoices to print")
-        else:
-            p.add_argument("--run-key", help="resume the run started with this key (default: a new run)")
-        p.set_defaults(func=cmd_billing, simulate=simulate, every_store=True)
+    readings = typer.Typer(help="meter readings and load curves", no_args_is_help=True)
+    root.add_typer(readings, name="readings", help="meter readings and load curves")
+
+    @readings.command("import", help="import readings or load-curve CSV files (see importers.readings)")
+    def _import(
+        ctx: typer.Context,
+        files: Annotated[list[str], typer.Argument(help="CSV files")],
+        time_zone: Annotated[str, typer.Option(help="of load curves without a time_zone column")
+                             ] = "Europe/Rome",
+        company: Annotated[str | None, typer.Option(help=COMPANY_STORE)] = None,
+    ) -> int:
+        return run(ctx, cmd_readings_import, files=files, time_zone=time_zone, company=company)
+
+    billing = typer.Typer(help="billing runs", no_args_is_help=True)
+    root.add_typer(billing, name="billing", help="billing runs")
+    _billing_commands(billing)
+
+
+PERIOD = Annotated[Any, typer.Option(parser=period, metavar="YYYY-MM-DD:YYYY-MM-DD",
+                                                   help="YYYY-MM-DD:YYYY-MM-DD, both days included")]
+RUN_COMPANY = Annotated[str | None, typer.Option(help="only the contracts of this company's accounts "
+                                                      "(default: all)")]
+DASK = Annotated[str | None, typer.Option(
+    metavar="ADDRESS", help="rate on a Dask cluster: a scheduler (tcp://host:8786) or local:N worker "
+                            f"processes (default: {SCHEDULER_SETTING}, else in this process)")]
+
+
+def _billing_commands(billing: typer.Typer) -> None:
+    @billing.command("run", help="bill every contract due in the period")
+    def _run_command(ctx: typer.Context, period: PERIOD, issue_date: DAY = None, company: RUN_COMPANY = None,
+                     dask: DASK = None,
+                     run_key: Annotated[str | None, typer.Option(
+                         help="resume the run started with this key (default: a new run)")] = None) -> int:
+        return run(ctx, cmd_billing, every_store=True, simulate=False, period=period, issue_date=issue_date,
+                   company=company, dask=dask, run_key=run_key)
+
+    @billing.command("simulate", help="the same run without writing anything")
+    def _simulate(ctx: typer.Context, period: PERIOD, issue_date: DAY = None, company: RUN_COMPANY = None,
+                  dask: DASK = None,
+                  drafts: Annotated[int, typer.Option(help="draft invoices to print")] = 10) -> int:
+        return run(ctx, cmd_billing, every_store=True, simulate=True, period=period, issue_date=issue_date,
+                   company=company, dask=dask, drafts=drafts)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
+import typer
+
+from api.cli.errors import describe, say
+from api.cli.output import progress
+from api.cli.running import run
 from importers.files import write_atomically
 from importers.sepa import service as dd
 from ledger.core.errors import InvalidInput
-
-
-def _date(text: str) -> date:
-    return date.fromisoformat(text)
 
 
 def cmd_run(svc: Any, args: argparse.Namespace) -> int:
@@ -52,7 +52,7 @@ def cmd_settle(svc: Any, args: argparse.Namespace) -> int:
     try:
         settled = dd.settle_due(svc, args.on)
     except InvalidInput as e:
-        print(f"refused, nothing settled: {e.field}: {e}", file=sys.stderr)
+        say(f"refused, nothing settled: {e.field}: {e}")
         return 2
     print(f"settled {settled} collections due by {args.on}")
     return 0
@@ -64,9 +64,11 @@ def cmd_returns(svc: Any, args: argparse.Namespace) -> int:
     failed = 0
     for name in args.files:
         try:
-            report = dd.import_returns(svc, Path(name).read_bytes(), Path(name).name)
-        except BankFileError as e:
-            print(f"rejected, nothing booked: {e}", file=sys.stderr)
+            with progress(name, "returns") as bar:  # one transaction: the count once it is done
+                report = dd.import_returns(svc, Path(name).read_bytes(), Path(name).name)
+                bar.update(report.items, report.items)
+        except (BankFileError, OSError) as e:
+            say(f"rejected, nothing booked: {describe(e)}")
             failed += 1
             continue
         print(
@@ -81,21 +83,36 @@ def cmd_returns(svc: Any, args: argparse.Namespace) -> int:
             print(f"  held for a person: {line['where']}: {line['problem']} — {line['detail']}")
         for line in report.refused:
             print(f"  refused: {line['where']}: {line['reason']}")
+        failed += 1 if report.refused else 0  # a refused return is an error of the file; held ones are not
     return 1 if failed else 0
 
 
-def add_commands(sub: Any) -> None:
-    group = sub.add_parser("dd", help="SEPA direct debit").add_subparsers(dest="action", required=True)
-    run = group.add_parser("run", help="propose (and with --execute, book and write) a collection run")
-    run.add_argument("--due-by", type=_date, required=True)
-    run.add_argument("--collection-date", type=_date, required=True)
-    run.add_argument("--company", help="the company whose accounts to collect (default: the default one)")
-    run.add_argument("--execute", action="store_true")
-    run.add_argument("--output", help="where to write the pain.008 file")
-    run.set_defaults(func=cmd_run)
-    settle = group.add_parser("settle", help="settle collections whose date has come")
-    settle.add_argument("--on", type=_date, required=True)
-    settle.set_defaults(func=cmd_settle)
-    returns = group.add_parser("import-returns", help="pain.002 or camt.054/053 return files")
-    returns.add_argument("files", nargs="+")
-    returns.set_defaults(func=cmd_returns)
+def register(root: typer.Typer) -> None:
+    group = typer.Typer(help="SEPA direct debit", no_args_is_help=True)
+    root.add_typer(group, name="dd", help="SEPA direct debit")
+
+    @group.command("run", help="propose (and with --execute, book and write) a collection run")
+    def _run(
+        ctx: typer.Context,
+        due_by: Annotated[date, typer.Option(parser=date.fromisoformat, metavar="YYYY-MM-DD",
+                                             help="collect the open items due by this day")],
+        collection_date: Annotated[date, typer.Option(parser=date.fromisoformat, metavar="YYYY-MM-DD",
+                                                      help="the day the bank collects")],
+        company: Annotated[str | None, typer.Option(
+            help="the company whose accounts to collect (default: the default one)")] = None,
+        execute: Annotated[bool, typer.Option("--execute", help="book it and write the pain.008")] = False,
+        output: Annotated[str | None, typer.Option(help="where to write the pain.008 file")] = None,
+    ) -> int:
+        return run(ctx, cmd_run, due_by=due_by, collection_date=collection_date, company=company,
+                   execute=execute, output=output)
+
+    @group.command("settle", help="settle collections whose date has come")
+    def _settle(ctx: typer.Context, on: Annotated[date, typer.Option(
+            parser=date.fromisoformat, metavar="YYYY-MM-DD", help="the collections due by this day")]) -> int:
+        return run(ctx, cmd_settle, on=on)
+
+    @group.command("import-returns", help="pain.002 or camt.054/053 return files")
+    def _returns(ctx: typer.Context,
+                 files: Annotated[list[str], typer.Argument(help="pain.002, camt.054 or camt.053 files")]
+                 ) -> int:
+        return run(ctx, cmd_returns, files=files)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import Annotated
 
+import typer
+
+from api.cli.running import run
 from api.company_file import check_file
 
 
@@ -29,9 +32,11 @@ def cmd_check(_svc: object, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: Any) -> None:
-    config = sub.add_parser("config", help="company configuration").add_subparsers(dest="action",
-                                                                                  required=True)
-    check = config.add_parser("check", help="check a configuration file, naming every wrong field")
-    check.add_argument("file", nargs="?", help="the TOML file (default: SALDO_CONFIG)")
-    check.set_defaults(func=cmd_check, needs_store=False)
+def register(root: typer.Typer) -> None:
+    group = typer.Typer(help="company configuration", no_args_is_help=True)
+    root.add_typer(group, name="config", help="company configuration")
+
+    @group.command("check", help="check a configuration file, naming every wrong field")
+    def _check(ctx: typer.Context, file: Annotated[str | None, typer.Argument(
+            help="the TOML file (default: SALDO_CONFIG)")] = None) -> int:
+        return run(ctx, cmd_check, needs_store=False, file=file)

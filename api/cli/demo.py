@@ -7,11 +7,14 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 from uuid import UUID
+
+import typer
 
 from api.bootstrap import Services
 from api.cli.output import print_import, progress
+from api.cli.running import run
 from importers.files import write_atomically
 from ledger.core.actor import Role
 
@@ -23,11 +26,12 @@ def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
     from api.billing_demo import load_billing_demo
     from api.companies_demo import load_companies_demo
     from api.delivery.demo import deliver_demo_documents
-    from api.demo import load_dd_demo, load_demo, load_demo_statement, load_dunning_demo
+    from api.demo import load_dd_demo, load_demo, load_demo_statement, load_dunning_demo, portfolio
 
-    total, new = load_demo(svc.app, progress("demo commands"))
+    with progress("demo portfolio", "commands", sum(1 for _ in portfolio())) as bar:
+        total, new = load_demo(svc.app, lambda done, _: bar.update(done))
     report = svc.projections.catch_up()
-    print(f"\ndemo portfolio: {total} commands, {new} new; projection applied {report.events} events")
+    print(f"demo portfolio: {total} commands, {new} new; projection applied {report.events} events")
     folder = Path(args.demo_folder)
     folder.mkdir(parents=True, exist_ok=True)
     print_import(load_demo_statement(svc, folder).as_dict())
@@ -44,7 +48,8 @@ def cmd_demo(svc: Services, args: argparse.Namespace) -> int:
         print(f"companies {', '.join(finnish['companies'])}: the Finnish customer's payments booked "
               f"{finnish['booked']}")
     if args.documents:  # make run and make demo ask for it; rendering 300 PDFs is most of a demo's time
-        documents = deliver_demo_documents(svc, folder)
+        with progress("demo documents", "rendered") as bar:
+            documents = deliver_demo_documents(svc, folder, bar.update)
         print(f"documents: {documents['documents']} issued, {documents['rendered']} rendered now (hashes "
               f"recorded), {documents['queued']} queued for print ({documents['unprintable']} without a "
               f"postal address); print batch {', '.join(documents['batch'])} in {documents['folder']}")
@@ -80,9 +85,13 @@ def print_demo_tokens(svc: Services, folder: Path) -> None:
           f"http://127.0.0.1:8000/accounts/{account}/balance")
 
 
-def add_commands(sub: Any) -> None:
-    demo = sub.add_parser("demo", help="load the demo portfolio and its bank statement (idempotent)")
-    demo.add_argument("--demo-folder", default="var", help="where the demo statement file is written")
-    demo.add_argument("--documents", action="store_true",
-                      help="also render every demo document, record its hash and print them into a batch")
-    demo.set_defaults(func=cmd_demo)
+def register(root: typer.Typer) -> None:
+    @root.command("demo", help="load the demo portfolio and its bank statement (idempotent)")
+    def _demo(
+        ctx: typer.Context,
+        demo_folder: Annotated[str, typer.Option(help="where the demo statement file is written")] = "var",
+        documents: Annotated[bool, typer.Option(
+            "--documents",
+            help="also render every demo document, record its hash and print them into a batch")] = False,
+    ) -> int:
+        return run(ctx, cmd_demo, demo_folder=demo_folder, documents=documents)

@@ -19,10 +19,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 from uuid import UUID
 
+import typer
+
 from api.bootstrap import Services
+from api.cli.errors import describe, say
+from api.cli.running import choice, metavar, run
 from api.delivery import runs
 from api.documents import service
 from api.documents.einvoice import dispatch
@@ -37,8 +41,8 @@ def _render_one(svc: Services, number: str, args: argparse.Namespace) -> bool:
     if args.verify:
         rendered = service.render(svc.app, number)
         if rendered.recorded_sha256 != rendered.sha256:
-            print(f"{rendered.number}: re-rendered {rendered.sha256}, recorded "
-                  f"{rendered.recorded_sha256 or 'nothing'}", file=sys.stderr)
+            say(f"{rendered.number}: re-rendered {rendered.sha256}, recorded "
+                f"{rendered.recorded_sha256 or 'nothing'}")
             return False
         print(f"{rendered.number}: {rendered.sha256} as recorded")
         return True
@@ -55,11 +59,13 @@ def _render_one(svc: Services, number: str, args: argparse.Namespace) -> bool:
 
 def cmd_render(svc: Services, args: argparse.Namespace) -> int:
     ok = True
+    if args.output_dir:
+        Path(args.output_dir).mkdir(parents=True, exist_ok=True)  # as a user expects of an output folder
     for number in args.numbers:
         try:
             ok = _render_one(svc, number, args) and ok
         except DomainError as e:  # an unknown number, a hash that contradicts the recorded one
-            print(f"saldo documents render: {e}", file=sys.stderr)
+            say(describe(e))
             ok = False
     return 0 if ok else 1
 
@@ -68,19 +74,18 @@ def cmd_letter(svc: Services, args: argparse.Namespace) -> int:
     try:
         account = UUID(args.account)
     except ValueError:
-        print(f"saldo documents letter: --account {args.account[:40]!r} is not a contract account id",
-              file=sys.stderr)
+        say(f"--account: {args.account[:40]!r} is not a contract account id")
         return 1
     try:
         rendered = service.render_letter(svc.app, account, args.kind, args.source_id)
     except DomainError as e:  # an unknown account, kind or source
-        print(f"saldo documents letter: {e}", file=sys.stderr)
+        say(describe(e))
         return 1
     try:
         with binary_file(Path(args.out)) as out:
             out.write(rendered.pdf)
     except OSError as e:  # a directory that does not exist or cannot be written: nothing half-written
-        print(f"saldo documents letter: cannot write {args.out}: {e.strerror}", file=sys.stderr)
+        say(f"cannot write {args.out}: {e.strerror}")
         return 1
     print(f"{args.out}: {rendered.filename}, {len(rendered.pdf)} bytes, language {rendered.language}, "
           f"sha256 {rendered.sha256}")
@@ -91,7 +96,7 @@ def cmd_e_invoice(svc: Services, args: argparse.Namespace) -> int:
     try:
         written = dispatch.write(svc.app, args.number, args.format)
     except DomainError as e:  # an unknown number or format, a fact the format needs
-        print(f"saldo documents e-invoice: {e.field + ': ' if e.field else ''}{e}", file=sys.stderr)
+        say(describe(e))
         return 1
     if args.out is None:
         sys.stdout.buffer.write(written.content)
@@ -101,7 +106,7 @@ def cmd_e_invoice(svc: Services, args: argparse.Namespace) -> int:
         with binary_file(path) as out:
             out.write(written.content)
     except OSError as e:  # a directory that does not exist or cannot be written: nothing half-written
-        print(f"saldo documents e-invoice: cannot write {path}: {e.strerror}", file=sys.stderr)
+        say(f"cannot write {path}: {e.strerror}")
         return 1
     print(f"{path}: {written.format}, {len(written.content)} bytes")
     return 0
@@ -115,7 +120,7 @@ def cmd_queue(svc: Services, args: argparse.Namespace) -> int:
         print(f"{d['number']}: {'queued' if d['queued'] else 'already queued'} for {channel.value} to "
               f"{d['recipient']}, sha256 {d['sha256']}")
     for e in report["errors"]:
-        print(f"{e['number']}: not queued: {e['reason']}", file=sys.stderr)
+        say(f"{e['number']}: not queued: {e['reason']}")
     return 1 if report["errors"] else 0
 
 
@@ -127,38 +132,72 @@ def cmd_send(svc: Services, args: argparse.Namespace) -> int:
     print(f"sent {result['sent']}, failed {result['failed']} (retried by a later run), skipped "
           f"{result['skipped']}{' (replayed)' if result['replayed'] else ''}")
     for problem in result.get("problems", []):
-        print(f"  {problem}", file=sys.stderr)
+        say(str(problem))
     return 1 if result["failed"] else 0
 
 
-def add_commands(sub: Any) -> None:
-    documents = sub.add_parser("documents", help="invoice, credit-note and letter PDFs, e-invoices")
-    documents = documents.add_subparsers(dest="what", required=True)
-    render = documents.add_parser("render", help="render documents to PDF and record their hashes")
-    render.add_argument("numbers", nargs="+", help="invoice or credit-note numbers")
-    render.add_argument("--output-dir", help="write <number>.pdf files here")
-    render.add_argument("--no-record", action="store_true", help="do not record the rendering's hash")
-    render.add_argument("--verify", action="store_true",
-                        help="re-render and compare with the recorded hash (exit 1 on any difference)")
-    render.set_defaults(func=cmd_render)
-    letter = documents.add_parser("letter", help="render a letter or notice an account's event caused")
-    letter.add_argument("kind", choices=tuple(SOURCES), help="the kind of letter")
-    letter.add_argument("source_id", help="the causing event's id (step id, plan number, run id, "
-                                          "end-to-end id, contract id)")
-    letter.add_argument("--account", required=True, help="the contract account's id")
-    letter.add_argument("--out", required=True, help="write the PDF to this file")
-    letter.set_defaults(func=cmd_letter)
-    einvoice = documents.add_parser("e-invoice", help="write a document's e-invoice (XML)")
-    einvoice.add_argument("number", help="invoice or credit-note number")
-    einvoice.add_argument("--format", choices=dispatch.FORMATS, help="default: the company's format")
-    einvoice.add_argument("--out", help="write the file into this directory (default: standard output)")
-    einvoice.set_defaults(func=cmd_e_invoice)
-    channels = [c.value for c in Channel]
-    queue = documents.add_parser("queue", help="put documents into a channel's outbox (recording the PDF)")
-    queue.add_argument("numbers", nargs="+", help="invoice or credit-note numbers")
-    queue.add_argument("--channel", choices=channels, default=Channel.EMAIL.value)
-    queue.set_defaults(func=cmd_queue)
-    send = documents.add_parser("send", help="send every due delivery (SALDO_SMTP_URL, SALDO_OUTBOX_DIR)")
-    send.add_argument("--channel", action="append", choices=channels, help="only this channel (repeatable)")
-    send.add_argument("--key", help="the run's idempotency key (default: one per invocation)")
-    send.set_defaults(func=cmd_send)
+NUMBERS = Annotated[list[str], typer.Argument(help="invoice or credit-note numbers")]
+CHANNELS = tuple(c.value for c in Channel)
+
+
+def register(root: typer.Typer) -> None:
+    group = typer.Typer(help="invoice, credit-note and letter PDFs, e-invoices", no_args_is_help=True)
+    root.add_typer(group, name="documents", help="invoice, credit-note and letter PDFs, e-invoices")
+
+    @group.command("render", help="render documents to PDF and record their hashes")
+    def _render(
+        ctx: typer.Context, numbers: NUMBERS,
+        output_dir: Annotated[str | None, typer.Option(help="write <number>.pdf files here")] = None,
+        no_record: Annotated[bool, typer.Option("--no-record", help="do not record the rendering's hash")
+                             ] = False,
+        verify: Annotated[bool, typer.Option(
+            "--verify", help="re-render and compare with the recorded hash (exit 1 on any difference)")
+        ] = False,
+    ) -> int:
+        return run(ctx, cmd_render, numbers=numbers, output_dir=output_dir, no_record=no_record,
+                   verify=verify)
+
+    @group.command("letter", help="render a letter or notice an account's event caused")
+    def _letter(
+        ctx: typer.Context,
+        kind: Annotated[str, typer.Argument(parser=choice(*SOURCES), metavar=metavar(list(SOURCES)),
+                                            help="the kind of letter")],
+        source_id: Annotated[str, typer.Argument(
+            help="the causing event's id (step id, plan number, run id, end-to-end id, contract id)")],
+        account: Annotated[str, typer.Option(help="the contract account's id")],
+        out: Annotated[str, typer.Option(help="write the PDF to this file")],
+    ) -> int:
+        return run(ctx, cmd_letter, kind=kind, source_id=source_id, account=account, out=out)
+
+    @group.command("e-invoice", help="write a document's e-invoice (XML)")
+    def _e_invoice(
+        ctx: typer.Context,
+        number: Annotated[str, typer.Argument(help="invoice or credit-note number")],
+        format: Annotated[str | None, typer.Option(
+            parser=choice(*dispatch.FORMATS), metavar=metavar(dispatch.FORMATS),
+            help="default: the company's format")] = None,
+        out: Annotated[str | None, typer.Option(
+            help="write the file into this directory (default: standard output)")] = None,
+    ) -> int:
+        return run(ctx, cmd_e_invoice, number=number, format=format, out=out)
+
+    _delivery_commands(group)
+
+
+def _delivery_commands(group: typer.Typer) -> None:
+    @group.command("queue", help="put documents into a channel's outbox (recording the PDF)")
+    def _queue(ctx: typer.Context, numbers: NUMBERS,
+               channel: Annotated[str, typer.Option(parser=choice(*CHANNELS), metavar=metavar(CHANNELS))
+                                  ] = Channel.EMAIL.value) -> int:
+        return run(ctx, cmd_queue, numbers=numbers, channel=channel)
+
+    @group.command("send", help="send every due delivery (SALDO_SMTP_URL, SALDO_OUTBOX_DIR)")
+    def _send(
+        ctx: typer.Context,
+        channel: Annotated[list[str] | None, typer.Option(
+            parser=choice(*CHANNELS), metavar=metavar(CHANNELS), help="only this channel (repeatable)")
+        ] = None,
+        key: Annotated[str | None, typer.Option(
+            help="the run's idempotency key (default: one per invocation)")] = None,
+    ) -> int:
+        return run(ctx, cmd_send, channel=channel, key=key)

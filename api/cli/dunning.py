@@ -1,4 +1,4 @@
-"""``saldo dunning run``: the daily dunning run from the command line, with a progress line.
+"""``saldo dunning run``: the daily dunning run from the command line, with its progress on standard error.
 
 A run is done in parts, each proposed and executed in one transaction with its steps. Killed half-way, a
 run resumed with ``--run-key`` replays the parts already done (their results as recorded) and does the
@@ -10,34 +10,34 @@ repeated). Without a key, a run started again is a new run: it reports only what
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
+import typer
+
+from api.cli.errors import say
+from api.cli.output import progress
+from api.cli.running import run
 from api.dunning_run import DEFAULT_RUN_BATCH, run_dunning
 from ledger.core.errors import DomainError
-
-
-def _date(text: str) -> date:
-    return date.fromisoformat(text)
 
 
 def cmd_dunning_run(svc: Any, args: argparse.Namespace) -> int:
     day: date = args.today or svc.app.today()
     svc.app.clock = lambda: day  # the run acts as of its day: letters are dated, and interest runs, to it
 
-    def progress(done: int, total: int, steps: int) -> None:
-        print(f"\rdunning run {day}: {done}/{total} accounts reviewed, {steps} steps "
-              f"{'executed' if args.execute else 'proposed'}", end="", file=sys.stderr, flush=True)
-
+    done_as = "executed" if args.execute else "proposed"
     key = f"cli-dunning:{day}:{args.run_key}" if args.run_key else None
     try:
-        results = run_dunning(svc, day, args.execute, args.batch, progress, key=key, company=args.company)
+        with progress(f"dunning run {day}", "accounts reviewed") as bar:
+            results = run_dunning(
+                svc, day, args.execute, args.batch,
+                lambda done, total, steps: bar.update(done, total, f"{steps} steps {done_as}"),
+                key=key, company=args.company)
     except DomainError as e:  # an unknown company
-        print(f"saldo dunning run: {e}", file=sys.stderr)
+        say(f"saldo dunning run: {e}")
         return 1
-    print(file=sys.stderr)
     by_level: dict[str, int] = {}
     for result in results:
         for level, n in result["by_level"].items():
@@ -54,16 +54,27 @@ def cmd_dunning_run(svc: Any, args: argparse.Namespace) -> int:
         print(f"  run {result['run_id']}: {result['status']}, {result['steps']} steps")
     if not args.execute:
         print("proposed only: inspect with GET /dunning/runs/<id>, then run again with --execute")
-    return 0
+    # A run with problems (an account it could not review) exits 1, as a billing run with errors does.
+    return 1 if total["problems"] else 0
 
 
-def add_commands(sub: Any) -> None:
-    dunning = sub.add_parser("dunning", help="dunning runs").add_subparsers(dest="action", required=True)
-    run = dunning.add_parser("run", help="review overdue accounts and plans; propose (and execute) the steps")
-    run.add_argument("--today", type=_date, help="the run's day, YYYY-MM-DD (default: today)")
-    run.add_argument("--execute", action="store_true", help="record the steps (default: propose only)")
-    run.add_argument("--batch", type=int, default=DEFAULT_RUN_BATCH,
-                     help="accounts per run (one transaction each), at most 10000")
-    run.add_argument("--run-key", help="resume the run started with this key (default: a new run)")
-    run.add_argument("--company", help="only this company's accounts (its code in SALDO_CONFIG)")
-    run.set_defaults(func=cmd_dunning_run, every_store=True)
+def register(root: typer.Typer) -> None:
+    group = typer.Typer(help="dunning runs", no_args_is_help=True)
+    root.add_typer(group, name="dunning", help="dunning runs")
+
+    @group.command("run", help="review overdue accounts and plans; propose (and execute) the steps")
+    def _run(
+        ctx: typer.Context,
+        today: Annotated[date | None, typer.Option(parser=date.fromisoformat, metavar="YYYY-MM-DD",
+                                                   help="the run's day (default: today)")] = None,
+        execute: Annotated[bool, typer.Option("--execute", help="record the steps (default: propose only)")
+                           ] = False,
+        batch: Annotated[int, typer.Option(help="accounts per run (one transaction each), at most 10000")
+                         ] = DEFAULT_RUN_BATCH,
+        run_key: Annotated[str | None, typer.Option(
+            help="resume the run started with this key (default: a new run)")] = None,
+        company: Annotated[str | None, typer.Option(
+            help="only this company's accounts (its code in SALDO_CONFIG)")] = None,
+    ) -> int:
+        return run(ctx, cmd_dunning_run, every_store=True, today=today, execute=execute, batch=batch,
+                   run_key=run_key, company=company)

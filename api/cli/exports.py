@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from api.bootstrap import Services
+from api.cli.errors import say
+from api.cli.output import progress
+from api.cli.running import choice, metavar, run
 from api.journal import journal_lines, jsonl_line, write_journal_csv, write_journal_xlsx
 from importers.files import binary_file, text_file
 from ledger.core.errors import DomainError
@@ -21,22 +26,29 @@ def cmd_export_journal(svc: Services, args: argparse.Namespace) -> int:
     """To standard output, or to ``--output`` whole or not at all (a file the accounting system picks up
     must never be half an export: :mod:`importers.files`)."""
     try:
-        lines, since = _export(svc, args)
+        with progress("journal", "lines") as bar:
+            lines, since = _export(svc, args, bar.update)
     except DomainError as e:  # an unknown company, a line its company does not map: no file is left
-        print(f"saldo export journal: {e}", file=sys.stderr)
+        say(f"saldo export journal: {e}")
         return 1
     print(f"exported {lines} journal lines; next cursor {since}", file=sys.stderr)
     return 0
 
 
-def _export(svc: Services, args: argparse.Namespace) -> tuple[int, int]:
+def _export(svc: Services, args: argparse.Namespace,
+            progress: Callable[[int], None] | None = None) -> tuple[int, int]:
     company = None if args.company is None else company_named(svc.app, args.company).code
-    last = [args.since]
+    last = [args.since, 0]
 
     def records() -> Iterator[tuple[Any, ...]]:
         for record in journal_lines(svc.view, svc.app.companies, args.since, company):
             last[0] = record[0]
+            last[1] += 1
+            if progress is not None and last[1] % PROGRESS_EVERY == 0:
+                progress(last[1])
             yield record
+        if progress is not None:
+            progress(last[1])  # the final count, whatever the step
 
     if args.format == "xlsx":
         if not args.output:
@@ -53,12 +65,25 @@ def _export(svc: Services, args: argparse.Namespace) -> tuple[int, int]:
         return count, last[0]
 
 
-def add_commands(sub: Any) -> None:
-    export = sub.add_parser("export", help="exports for the accounting system").add_subparsers(
-        dest="what", required=True)
-    journal = export.add_parser("journal", help="postings in store order, from a cursor")
-    journal.add_argument("--since", type=int, default=0, help="last cursor already received")
-    journal.add_argument("--format", choices=("csv", "jsonl", "xlsx"), default="csv")
-    journal.add_argument("--output", help="file to write (default: standard output)")
-    journal.add_argument("--company", help="only this company's books (its code in SALDO_CONFIG)")
-    journal.set_defaults(func=cmd_export_journal)
+#: Journal lines between two progress reports.
+PROGRESS_EVERY = 1000
+
+
+FORMATS = ("csv", "jsonl", "xlsx")
+
+
+def register(root: typer.Typer) -> None:
+    group = typer.Typer(help="exports for the accounting system", no_args_is_help=True)
+    root.add_typer(group, name="export", help="exports for the accounting system")
+
+    @group.command("journal", help="postings in store order, from a cursor")
+    def _journal(
+        ctx: typer.Context,
+        since: Annotated[int, typer.Option(help="last cursor already received")] = 0,
+        format: Annotated[str, typer.Option(
+            parser=choice(*FORMATS), metavar=metavar(FORMATS), help="csv, jsonl or xlsx")] = "csv",
+        output: Annotated[str | None, typer.Option(help="file to write (default: standard output)")] = None,
+        company: Annotated[str | None, typer.Option(
+            help="only this company's books (its code in SALDO_CONFIG)")] = None,
+    ) -> int:
+        return run(ctx, cmd_export_journal, since=since, format=format, output=output, company=company)

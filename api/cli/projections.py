@@ -13,10 +13,15 @@ import argparse
 import logging
 import signal
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
 
 from api.bootstrap import Services
-from api.cli.output import progress
+from api.cli.errors import say
+from api.cli.output import Progress, progress
+from api.cli.running import choice, metavar, run
 from projections.following import Follower
 from projections.worker import ModelPass, ProjectionWorker
 
@@ -35,12 +40,24 @@ STORE_HELP = ("where companies have stores of their own (store_url): this compan
 
 
 def cmd_rebuild(svc: Services, args: argparse.Namespace) -> int:
-    report = svc.projections.rebuild(progress("events replayed"))
-    print(f"\nrebuilt the ledger view from position 0: {report.events} events, now at {report.position}")
-    print(f"rebuilt the audit trail from position 0: {svc.trail.rebuild()} command records")
-    print(f"rebuilt the catalog (lists and search) from position 0: {svc.catalog.rebuild()} events")
-    print(f"rebuilt the dunning history from position 0: {svc.dunning_history.rebuild()} events")
+    """Each read model replayed from position 0, its progress by store position out of the log's head."""
+    head = svc.app.recorder.max_notification_id() or 0
+    with progress("ledger view", "store positions", head) as bar:
+        report = svc.projections.rebuild(_by_position(bar))
+    print(f"rebuilt the ledger view from position 0: {report.events} events, now at {report.position}")
+    for name, model, what in (("audit trail", svc.trail, "command records"),
+                              ("catalog", svc.catalog, "events"),
+                              ("dunning history", svc.dunning_history, "events")):
+        with progress(name, "store positions", head) as bar:
+            read, _ = model.drop_and_follow(_by_position(bar))
+        print(f"rebuilt the {name}{' (lists and search)' if name == 'catalog' else ''} from position 0: "
+              f"{read} {what}")
     return 0
+
+
+def _by_position(bar: Progress) -> Callable[[int, int | None], None]:
+    """A read model's ``progress(read, position)`` as how far through the store's positions it is."""
+    return lambda read, position: bar.update(position or read)
 
 
 def worker_for(svc: Services, only: list[str] | None = None) -> ProjectionWorker:
@@ -60,7 +77,7 @@ def _print_pass(passes: list[ModelPass]) -> None:
 
 def cmd_run(svc: Services, args: argparse.Namespace) -> int:
     if args.poll_seconds <= 0:
-        print(f"saldo projections run: --poll-seconds must be positive, got {args.poll_seconds}")
+        say(f"--poll-seconds: must be positive, got {args.poll_seconds}")
         return 2
     worker = worker_for(svc, args.only)
     if args.once:
@@ -93,16 +110,24 @@ def cmd_run(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: Any) -> None:
-    proj = sub.add_parser("projections", help="manage read models").add_subparsers(dest="action",
-                                                                                   required=True)
-    rebuild = proj.add_parser("rebuild", help="drop and rebuild the views from position 0")
-    rebuild.add_argument("--company", help=STORE_HELP)
-    rebuild.set_defaults(func=cmd_rebuild, every_store=True)
-    run = proj.add_parser("run", help="keep every read model current (a worker process; SIGTERM stops it)")
-    run.add_argument("--poll-seconds", type=float, default=0.5, help="wait between two catch-ups")
-    run.add_argument("--once", action="store_true", help="catch up once, print what each model applied, exit")
-    run.add_argument("--only", action="append", choices=MODELS,
-                     help="keep only this read model (repeat for several; default every one)")
-    run.add_argument("--company", help=STORE_HELP)
-    run.set_defaults(func=cmd_run)
+def register(root: typer.Typer) -> None:
+    group = typer.Typer(help="manage read models", no_args_is_help=True)
+    root.add_typer(group, name="projections", help="manage read models")
+
+    @group.command("rebuild", help="drop and rebuild the views from position 0")
+    def _rebuild(ctx: typer.Context,
+                 company: Annotated[str | None, typer.Option(help=STORE_HELP)] = None) -> int:
+        return run(ctx, cmd_rebuild, every_store=True, company=company)
+
+    @group.command("run", help="keep every read model current (a worker process; SIGTERM stops it)")
+    def _run(
+        ctx: typer.Context,
+        poll_seconds: Annotated[float, typer.Option(help="wait between two catch-ups")] = 0.5,
+        once: Annotated[bool, typer.Option(
+            "--once", help="catch up once, print what each model applied, exit")] = False,
+        only: Annotated[list[str] | None, typer.Option(
+            parser=choice(*MODELS), metavar=metavar(MODELS),
+            help="keep only this read model (repeat for several; default every one)")] = None,
+        company: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
+    ) -> int:
+        return run(ctx, cmd_run, poll_seconds=poll_seconds, once=once, only=only, company=company)

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from api.asgi import PROJECTIONS_MODES
 from api.bootstrap import Services
+from api.cli.errors import say
+from api.cli.running import choice, metavar, run
 from api.logs import log_config
 
 #: Most worker processes ``--workers`` starts (each holds a connection pool of the store).
@@ -28,7 +32,7 @@ def cmd_serve(svc: Services, args: argparse.Namespace) -> int:
     from api.http import create_app
 
     if not 1 <= args.workers <= MAX_WORKERS:
-        print(f"saldo serve: --workers must be 1..{MAX_WORKERS}, got {args.workers}")
+        say(f"saldo serve: --workers must be 1..{MAX_WORKERS}, got {args.workers}")
         return 2
     print(f"Saldo is serving on {svc.database_url} with {args.workers} worker process(es)")
     print(f"API docs: http://{args.host}:{args.port}/docs (Authorize with a token: `saldo tokens issue`, "
@@ -61,13 +65,22 @@ def json_logs(level: str) -> dict[str, Any]:
     return {"log_config": log_config(level), "access_log": False}
 
 
-def add_commands(sub: Any) -> None:
-    serve = sub.add_parser("serve", help="serve the HTTP API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
-    serve.add_argument("--projections", choices=PROJECTIONS_MODES, default="in-process",
-                       help="who polls for writes made by other processes: a thread in each worker, or a"
-                            " separate `saldo projections run`")
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info"])
-    serve.set_defaults(func=cmd_serve)
+LOG_LEVELS = ("critical", "error", "warning", "info")
+
+
+def register(root: typer.Typer) -> None:
+    @root.command("serve", help="serve the HTTP API")
+    def _serve(
+        ctx: typer.Context,
+        host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="the port to listen on")] = 8000,
+        workers: Annotated[int, typer.Option(help="worker processes (PostgreSQL)")] = 1,
+        projections: Annotated[str, typer.Option(
+            parser=choice(*PROJECTIONS_MODES), metavar=metavar(PROJECTIONS_MODES),
+            help="who polls for writes made by other processes: a thread in each worker, or a separate "
+                 "`saldo projections run`")] = "in-process",
+        log_level: Annotated[str, typer.Option(parser=choice(*LOG_LEVELS), metavar=metavar(LOG_LEVELS))
+                             ] = "info",
+    ) -> int:
+        return run(ctx, cmd_serve, host=host, port=port, workers=workers, projections=projections,
+                   log_level=log_level)

@@ -11,28 +11,35 @@ import argparse
 import re
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated
 from uuid import UUID
+
+import typer
 
 from api.auth.config import auth_config
 from api.auth.tokens import MAX_TOKEN_LIFETIME, issue_token
 from api.bootstrap import Services
+from api.cli.errors import say
+from api.cli.running import choice, metavar, run
 from ledger.accounts.account import ContractAccount
 from ledger.core.actor import Role
+from ledger.core.errors import NotFound
 from ledger.parties.partner import BusinessPartner
 
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-def duration(text: str) -> timedelta:
-    """``8h`` → 8 hours; for argparse, so a bad value is its usage error.
+def duration(text: str | timedelta) -> timedelta:
+    """``8h`` → 8 hours; an option's parser, so a bad value is a usage error.
 
     >>> duration("8h"), duration("90s")
     (datetime.timedelta(seconds=28800), datetime.timedelta(seconds=90))
     """
+    if isinstance(text, timedelta):  # the option's default, already one
+        return text
     found = re.fullmatch(r"(\d{1,6})([smhd])", text.strip())
     if not found:
-        raise argparse.ArgumentTypeError(f"give a duration such as 90s, 30m, 8h or 7d, not {text!r}")
+        raise ValueError(f"give a duration such as 90s, 30m, 8h or 7d, not {text!r}")
     return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
 
 
@@ -41,27 +48,26 @@ def partner_of(svc: Services, account: UUID | None, partner: UUID | None) -> UUI
     if account is not None:
         found = svc.app.find(ContractAccount, account)
         if found is None:
-            raise SystemExit(f"contract account {account} does not exist")
+            raise NotFound(f"contract account {account} does not exist", "account")
         if partner is not None and partner != found.partner_id:
-            raise SystemExit(f"contract account {account} belongs to partner {found.partner_id}, "
-                             f"not {partner}")
+            raise NotFound(f"contract account {account} belongs to partner {found.partner_id}, "
+                           f"not {partner}", "account")
         return UUID(str(found.partner_id))
     if partner is not None and svc.app.find(BusinessPartner, partner) is None:
-        raise SystemExit(f"business partner {partner} does not exist")
+        raise NotFound(f"business partner {partner} does not exist", "partner")
     return partner
 
 
 def cmd_issue(svc: Services, args: argparse.Namespace) -> int:
     role = Role(args.role)
     if role is not Role.PORTAL and (args.account or args.partner):
-        print(f"only a portal token names an account or partner, not a {role.value} token", file=sys.stderr)
+        say(f"only a portal token names an account or partner, not a {role.value} token")
         return 2
     if role is Role.PORTAL and not (args.account or args.partner):
-        print("a portal token names the customer: give --account or --partner", file=sys.stderr)
+        say("a portal token names the customer: give --account or --partner")
         return 2
     if args.expires > MAX_TOKEN_LIFETIME:
-        print(f"a token lives at most {MAX_TOKEN_LIFETIME.days} days; use an API key for a machine",
-              file=sys.stderr)
+        say(f"--expires: a token lives at most {MAX_TOKEN_LIFETIME.days} days; use an API key for a machine")
         return 2
     partner = partner_of(svc, args.account, args.partner) if role is Role.PORTAL else None
     now = datetime.now(UTC)
@@ -73,13 +79,24 @@ def cmd_issue(svc: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: Any) -> None:
-    tokens = sub.add_parser("tokens", help="bearer tokens signed by Saldo").add_subparsers(
-        dest="action", required=True)
-    issue = tokens.add_parser("issue", help="print a signed token for a role")
-    issue.add_argument("--role", required=True, choices=[r.value for r in Role])
-    issue.add_argument("--subject", required=True, help="who the token is for (recorded with each command)")
-    issue.add_argument("--account", type=UUID, help="portal: a contract account of the customer")
-    issue.add_argument("--partner", type=UUID, help="portal: the customer's business partner id")
-    issue.add_argument("--expires", type=duration, default=timedelta(hours=8), help="lifetime (default 8h)")
-    issue.set_defaults(func=cmd_issue)
+ROLES = tuple(r.value for r in Role)
+ROLE = Annotated[str, typer.Option(parser=choice(*ROLES), metavar=metavar(ROLES), help="the role")]
+ACCOUNT = Annotated[UUID | None, typer.Option(help="portal: a contract account of the customer")]
+PARTNER = Annotated[UUID | None, typer.Option(help="portal: the customer's business partner id")]
+
+
+def register(root: typer.Typer) -> None:
+    group = typer.Typer(help="bearer tokens signed by Saldo", no_args_is_help=True)
+    root.add_typer(group, name="tokens", help="bearer tokens signed by Saldo")
+
+    @group.command("issue", help="print a signed token for a role")
+    def _issue(
+        ctx: typer.Context, role: ROLE,
+        subject: Annotated[str, typer.Option(help="who the token is for (recorded with each command)")],
+        account: ACCOUNT = None, partner: PARTNER = None,
+        expires: Annotated[timedelta, typer.Option(parser=duration, metavar="DURATION",
+                                                   help="lifetime: 90s, 30m, 8h, 7d (default 8h)")
+                           ] = timedelta(hours=8),
+    ) -> int:
+        return run(ctx, cmd_issue, role=role, subject=subject, account=account, partner=partner,
+                   expires=expires)

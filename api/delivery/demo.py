@@ -6,6 +6,7 @@ of the demo: its keys are fixed, so loading the demo again renders, records and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,11 @@ def _rendered_before(svc: Services, number: str) -> bool:
     return renderings is not None and renderings.of(RENDERER) is not None
 
 
-def deliver_demo_documents(svc: Services, folder: Path) -> dict[str, Any]:
+def deliver_demo_documents(svc: Services, folder: Path,
+                           progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Queue the demo's documents for print and send them into ``folder/outbox/print``; a document that
     cannot be printed (its customer has no postal address) is rendered and its hash recorded all the same.
-    The counts and the batch file."""
+    The counts and the batch file; ``progress(rendered, to render)`` after each chunk."""
     numbers = issued_numbers(svc)
     todo = [n for n in numbers if not _rendered_before(svc, n)]
     queued, unprintable = 0, 0
@@ -51,6 +53,8 @@ def deliver_demo_documents(svc: Services, folder: Path) -> dict[str, Any]:
         for error in report["errors"]:
             issue(svc.app, error["number"], f"demo:render:{error['number']}:{RENDERER}")
             unprintable += 1
+        if progress is not None:
+            progress(start + len(chunk), len(todo))
     printer = PrintBatch(folder / "outbox" / "print")
     sent = runs.send_run(svc.app, {Channel.PRINT: printer}, [Channel.PRINT], "demo:print:run")
     svc.projections.catch_up()
