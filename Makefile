@@ -48,8 +48,12 @@ docs-images: $(STAMP)
 docs-screenshots: $(STAMP)
 	$(BIN)/python -m tests.docs_screenshots
 
+# The suite on every core (pytest-xdist): each worker has its own PostgreSQL database and every test its
+# own schema or SQLite file, so workers share nothing. TEST_JOBS=0 runs it in this one process.
+TEST_JOBS ?= auto
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
