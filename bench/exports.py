@@ -15,8 +15,9 @@ lines of the journal, ``--since`` past the others):
   ``xlsxwriter alone``: ``write_row`` of the same records in constant_memory mode, no types, no formats.
 
 Peak memory is the process's peak resident set during each export (``VmHWM``, reset before each through
-``/proc/self/clear_refs``), less what it held before: it stays flat as N grows if the export streams. The
-cost per line of the largest size is given as a multiple of the smallest's (1.00: linear).
+``/proc/self/clear_refs``; the process holds the interpreter, the libraries and the limit's records
+besides): it stays flat as N grows if the export streams. The cost per line of the largest size is given
+as a multiple of the smallest's (1.00: linear).
 
 Usage: ``python bench/exports.py [--rows 100000,1000000]``.
 """
@@ -44,7 +45,10 @@ from api.cli.exports import cmd_export_journal
 from api.journal import JOURNAL_COLUMNS, journal_record
 from bench.common import scratch_services
 from bench.journal_rows import fill_journal, journal_line
+from importers.files import binary_file, text_file
 
+#: Writing "5" to it resets the process's peak resident set (VmHWM) to the present one (Linux).
+CLEAR_REFS = "/proc/self/clear_refs"
 #: Records built at a time for the csv module's limit (only their writing is timed).
 LIMIT_CHUNK = 50_000
 
@@ -65,19 +69,23 @@ def _resident_kb(field: str) -> int:
 
 
 def _measured(run: Callable[[], None]) -> tuple[float, float]:
-    """(seconds, MB the resident set peaked above where it started) of ``run``."""
+    """(seconds, the MB the process's resident set peaked at) of ``run``."""
     with contextlib.suppress(OSError):  # not Linux: the peak is then the process's since it started
-        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current resident set
-    before = _resident_kb("VmRSS")
+        # A control file of the kernel, not a file Saldo writes: "5" resets VmHWM to the resident set now.
+        control = os.open(CLEAR_REFS, os.O_WRONLY)
+        try:
+            os.write(control, b"5")
+        finally:
+            os.close(control)
     started = time.perf_counter()
     run()
     seconds = time.perf_counter() - started
-    return seconds, max(_resident_kb("VmHWM") - before, 0) / 1024
+    return seconds, _resident_kb("VmHWM") / 1024
 
 
 def _limit_seconds(svc: Services, first: int, stop: int, path: str) -> float:
     seconds = 0.0
-    with open(path, "w", newline="", encoding="utf-8") as out:
+    with text_file(path, newline="") as out:  # written as the export writes its file (whole, fsynced)
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(JOURNAL_COLUMNS)
         for chunk in _records(svc, first, stop):
@@ -89,19 +97,21 @@ def _limit_seconds(svc: Services, first: int, stop: int, path: str) -> float:
 
 def _xlsxwriter_seconds(svc: Services, first: int, stop: int, path: str) -> float:
     seconds = 0.0
-    book = Workbook(path, {"constant_memory": True, "strings_to_formulas": False})
-    sheet = book.add_worksheet("journal")
-    sheet.write_row(0, 0, JOURNAL_COLUMNS)
-    row = 1
-    for chunk in _records(svc, first, stop):
+    with binary_file(path) as out:  # as the export writes its file (whole, fsynced)
+        book = Workbook(out, {"constant_memory": True, "strings_to_formulas": False})
+        sheet = book.add_worksheet("journal")
+        sheet.write_row(0, 0, JOURNAL_COLUMNS)
+        row = 1
+        for chunk in _records(svc, first, stop):
+            started = time.perf_counter()
+            for record in chunk:
+                sheet.write_row(row, 0, record)
+                row += 1
+            seconds += time.perf_counter() - started
         started = time.perf_counter()
-        for record in chunk:
-            sheet.write_row(row, 0, record)
-            row += 1
+        book.close()
         seconds += time.perf_counter() - started
-    started = time.perf_counter()
-    book.close()
-    return seconds + time.perf_counter() - started
+    return seconds
 
 
 def _export(svc: Services, fmt: str, since: int, path: str) -> Callable[[], None]:
@@ -134,11 +144,11 @@ def report(m: dict[str, Any], smallest: dict[str, Any]) -> str:
     growth = (m["csv"] / n) / (smallest["csv"] / smallest["rows"])
     growth_x = (m["xlsx"] / n) / (smallest["xlsx"] / smallest["rows"])
     return (f"rows {n:8d}: csv module (limit) {rate(m['limit'])}; "
-            f"saldo csv {rate(m['csv'])} ratio {m['limit'] / m['csv']:.2f}, peak +{m['csv_mb']:.0f} MB, "
+            f"saldo csv {rate(m['csv'])} ratio {m['limit'] / m['csv']:.2f}, peak RSS {m['csv_mb']:.0f} MB, "
             f"{m['csv_bytes'] / 1e6:.0f} MB file; "
             f"saldo xlsx {rate(m['xlsx'])} ratio {m['limit'] / m['xlsx']:.3f} "
             f"(xlsxwriter alone {rate(m['alone'])}: {m['alone'] / m['xlsx']:.2f} of it), "
-            f"peak +{m['xlsx_mb']:.0f} MB, {m['xlsx_bytes'] / 1e6:.0f} MB file; "
+            f"peak RSS {m['xlsx_mb']:.0f} MB, {m['xlsx_bytes'] / 1e6:.0f} MB file; "
             f"cost/row {growth:.2f}x (csv) {growth_x:.2f}x (xlsx) the {smallest['rows']} run's")
 
 
