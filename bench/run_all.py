@@ -45,6 +45,9 @@ BENCHES = [
     # 1,000 PDFs of each kind here; the 10k-invoice figure (`--renders 10000`, some 25 minutes on
     # the 2-core machine: more than this whole run's budget) is run by hand, as BENCHMARKS.md says.
     ("Invoice PDFs against a blank page of the same renderer (PostgreSQL)", ["bench/documents.py"]),
+    # 200k lines of each format here; the 1M-line export (`--rows 100000,1000000`) is run by hand.
+    ("Journal export as CSV and XLSX against the csv module writing the same lines (PostgreSQL)",
+     ["bench/exports.py", "--rows", "20000,200000"]),
     # The million behind --million (hours here); 1k and 5k show whether the cost per invoice grows.
     ("The month of a loaded portfolio: billing, collection, dunning runs; kill -9 and resume (PostgreSQL)",
      ["bench/portfolio.py", "--contracts", "1000,5000", "--kill-test"]),

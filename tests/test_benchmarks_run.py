@@ -31,10 +31,11 @@ TINY = {
     "http_load.py": ["--workers", "2", "--pay-clients", "2", "--read-clients", "2", "--seconds", "0.5"],
     "documents.py": ["--invoices", "3", "--renders", "2", "--rounds", "1"],
     "portfolio.py": ["--contracts", "12", "--kill-test"],
+    "exports.py": ["--rows", "20,200"],
 }
 #: Modules of a benchmark, not benchmarks (bench/portfolio.py's loader).
 HELPERS = {"__init__.py", "common.py", "http_client.py", "run_all.py", "portfolio_history.py",
-           "portfolio_loader.py", "portfolio_template.py"}
+           "portfolio_loader.py", "portfolio_template.py", "journal_rows.py"}
 
 
 def test_every_benchmark_script_is_listed_here() -> None:
