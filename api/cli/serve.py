@@ -35,6 +35,8 @@ def cmd_serve(svc: Services, args: argparse.Namespace) -> int:
         say(f"saldo serve: --workers must be 1..{MAX_WORKERS}, got {args.workers}")
         return 2
     print(f"Saldo is serving on {svc.database_url} with {args.workers} worker process(es)")
+    print(f"Workplace: http://{args.host}:{args.port}/ (log in with a token: `saldo tokens issue`, or after "
+          "`saldo demo` one of the SALDO_*_TOKEN in var/demo-tokens.env)")
     print(f"API docs: http://{args.host}:{args.port}/docs (Authorize with a token: `saldo tokens issue`, "
           "or after `saldo demo` the ones in var/demo-tokens.env)", flush=True)
     who = ("this server polls for them" if args.projections == "in-process"
