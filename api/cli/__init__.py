@@ -2,8 +2,8 @@
 
 ``serve`` and ``demo``; ``config check``; ``bank import``; ``dd run|settle|import-returns``; ``dunning run``;
 ``readings import`` and ``billing run|simulate``; ``documents render|letter|e-invoice|queue|send``;
-``projections rebuild|run``; ``export journal``; ``tokens issue``; ``keys create|revoke``;
-``audit verify|checkpoint|backfill``.
+``projections rebuild|run``; ``export journal``; ``report NAME|list``; ``tokens issue``;
+``keys create|revoke``; ``audit verify|checkpoint|backfill``.
 
 Every command it runs is recorded with the operating-system user and host (:func:`api.cli.actor.cli_actor`),
 in the role given with ``--as-role`` if any. Progress goes to standard error (:mod:`api.cli.output`), results
@@ -31,6 +31,7 @@ from api.cli import (
     exports,
     keys,
     projections,
+    reports,
     serve,
     tokens,
 )
@@ -44,8 +45,8 @@ except ImportError:  # pragma: no cover - the other Typer
     from click.exceptions import ClickException, UsageError  # type: ignore[assignment]
 
 #: In the order ``saldo --help`` lists them.
-COMMANDS = (serve, demo, config, bank, collections, dunning, billing, documents, projections, exports, tokens,
-            keys, audit)
+COMMANDS = (serve, demo, config, bank, collections, dunning, billing, documents, projections, exports,
+            reports, tokens, keys, audit)
 ROLES = tuple(r.value for r in Role)
 
 app = typer.Typer(name="saldo", help="Saldo receivables ledger", add_completion=False, no_args_is_help=True,
