@@ -118,7 +118,8 @@ def test_the_worklist_and_open_items_download_the_rows_the_api_answers(clerk: Cl
         assert [(r["suspense_id"], r["amount"]) for r in receipts] == [
             (i["suspense_id"], i["amount"]) for i in expected]
         assert str(world.suspense_id) in {r["suspense_id"] for r in receipts}
-        items = list(csv.DictReader(io.StringIO(page.get(f"/ui/accounts/{world.giulia}/open-items.csv").text)))
+        download = page.get(f"/ui/accounts/{world.giulia}/open-items.csv")
+        items = list(csv.DictReader(io.StringIO(download.text)))
         api_items = api.get(f"/accounts/{world.giulia}/open-items").json()
         assert [(i["document_number"], i["open_amount"]) for i in items] == [
             (i["document_number"], i["open_amount"]) for i in api_items]
@@ -168,7 +169,8 @@ def test_a_field_the_form_cannot_use_is_named_on_the_form(clerk: Clerk, report: 
             answer = page.get(path, params={"report": report, **params})
             assert answer.status_code == 422, (path, answer.status_code, answer.text[:300])
             assert answer.headers["content-type"] == HTML
-            said = re.findall(r'<p class="error field-error" id="([^"]+)-error" data-field="([^"]+)"', answer.text)
+            said = re.findall(r'<p class="error field-error" id="([^"]+)-error" data-field="([^"]+)"',
+                              answer.text)
             assert said == [(f"{report}-{field}", field)], (path, said)
             for name, typed in params.items():  # what was typed stays in the form, to correct it
                 assert f'name="{name}" value="{html.escape(typed, quote=False)}"' in answer.text or \

@@ -11,8 +11,8 @@ Routers: :mod:`api.web.login` (log in and out, home), :mod:`api.web.staff` (sear
 and its documents), :mod:`api.web.worklist` (the clarification worklist and its commands),
 :mod:`api.web.audit` (the audit trail, the hash chain), :mod:`api.web.statements` (statement upload and its
 report), :mod:`api.web.runs` (billing, collection and dunning runs),
-:mod:`api.web.reports` (the reports with their charts, and the CSV/XLSX downloads), :mod:`api.web.portal` (the customer
-portal's account page). A new page: a route in a router here (a command
+:mod:`api.web.reports` (the reports with their charts, and the CSV/XLSX downloads), :mod:`api.web.portal`
+(the customer portal's account page). A new page: a route in a router here (a command
 page in a :func:`api.web.commands.command_router`), listed in :data:`ROUTERS`, with its ``page(...)``
 rule in :mod:`api.access`, and a link in :data:`api.web.render.NAV` if it is one of the bar's.
 """

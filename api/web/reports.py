@@ -90,8 +90,9 @@ class Fields:
                 "first_day": self.first_day, "last_day": self.last_day}
 
 
-def typed_fields(month: Text = "", start: Annotated[str, Query(alias="from", max_length=MAX_PICKED_LENGTH)] = "",
-                 to: Text = "", company: Annotated[str, Query(max_length=MAX_COMPANY_CODE_LENGTH)] = "",
+def typed_fields(month: Text = "",
+                 start: Annotated[str, Query(alias="from", max_length=MAX_PICKED_LENGTH)] = "", to: Text = "",
+                 company: Annotated[str, Query(max_length=MAX_COMPANY_CODE_LENGTH)] = "",
                  commodity: Text = "", as_of: Text = "", known_at: Text = "", first_day: Text = "",
                  last_day: Text = "") -> Fields:
     return Fields(*(v.strip() for v in (month, start, to, company, commodity, as_of, known_at, first_day,
@@ -148,7 +149,7 @@ def _checked(call: Callable[[], Any]) -> Any:
 
 # -- what each report answers, as the API answers it -----------------------------------------------------
 
-def report_file(svc: Services, name: str, s: Selection, fmt: str) -> Response:
+def report_file(svc: Services, name: str, s: Selection, fmt: FileFormat) -> Response:
     """The report as CSV or XLSX: the API route's own ``format=csv``/``xlsx`` answer."""
     calls: dict[str, Callable[[], Any]] = {
         "consumption-revenue": lambda: report_tables.consumption_revenue(
@@ -229,7 +230,7 @@ def reports_page(request: Request, svc: ServicesDep, fields: FieldsDep,
     return _reports_page(request, svc, report, fields)
 
 
-def _download(request: Request, svc: Services, name: str, fields: Fields, fmt: str) -> Response:
+def _download(request: Request, svc: Services, name: str, fields: Fields, fmt: FileFormat) -> Response:
     try:
         return report_file(svc, name, selection(svc, fields), fmt)
     except FormError:  # the page says which field, next to it
