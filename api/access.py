@@ -260,6 +260,16 @@ ACCESS: MappingProxyType[str, Rule] = MappingProxyType({
     "GET /ui/runs/dunning/{run_id}": page(*READ),
     "POST /ui/runs/dunning/{run_id}/execution": page(FINANCE),
     "POST /ui/runs/dunning/{run_id}/discard": page(FINANCE),
+    # the reports page and the workplace's downloads (api.web.reports): each report to the roles of the API
+    # route it reads (the page shows each role its own), the same bytes as that route's format=csv/xlsx
+    "GET /ui/reports": page(*READ, ACCOUNTING),
+    "GET /ui/reports/consumption-revenue.{fmt}": page(*READ, ACCOUNTING),
+    "GET /ui/reports/aged-receivables.{fmt}": page(*READ, ACCOUNTING),
+    "GET /ui/reports/collection-success.{fmt}": page(*READ),
+    "GET /ui/reports/portfolio.{fmt}": page(*READ),
+    "GET /ui/reports/trial-balance.{fmt}": page(ACCOUNTING, AUDITOR),
+    "GET /ui/worklist.{fmt}": page(*READ),
+    "GET /ui/accounts/{account_id}/open-items.{fmt}": page(*READ),
     "GET /portal/partners/{partner_id}": page(*READ, PORTAL),
     "GET /portal/accounts/{account_id}": page(*READ, PORTAL),
     "POST /portal/contracts/{contract_id}/self-readings": page(FINANCE, PORTAL),

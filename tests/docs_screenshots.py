@@ -5,8 +5,8 @@ by Playwright in headless Chromium from the demo ``make run`` loads.
 ``make docs-screenshots`` (``python -m tests.docs_screenshots``) loads the demo into a scratch SQLite store,
 serves the workplace over it with the application's clock fixed (so "today", and with it what is overdue,
 is the same every time; the demo's ids are derived from fixed keys), logs in as finance and writes
-``docs/workplace-worklist.png`` and ``docs/workplace-account.png``, then as the portal of the customer whose
-load curve the demo has, and writes ``docs/workplace-portal.png``.
+``docs/workplace-worklist.png``, ``docs/workplace-account.png`` and ``docs/workplace-reports.png``, then as
+the portal of the customer whose load curve the demo has, and writes ``docs/workplace-portal.png``.
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ def take(folder: Path) -> list[Path]:
         if saldo(["--database-url", url_of_store, "demo", "--demo-folder", str(folder / "demo")]) != 0:
             raise RuntimeError("saldo demo failed")
     svc = build(url_of_store, clock=lambda: TODAY)
-    written = [DOCS / "workplace-worklist.png", DOCS / "workplace-account.png", DOCS / "workplace-portal.png"]
+    written = [DOCS / "workplace-worklist.png", DOCS / "workplace-account.png", DOCS / "workplace-portal.png",
+               DOCS / "workplace-reports.png"]
     try:
         # The account of the worklist's first suggestion: the one a person opens next.
         account = payments.worklist(svc, 1)[0].candidates[0].account_id
@@ -70,6 +71,8 @@ def take(folder: Path) -> list[Path]:
             page.screenshot(path=str(written[0]), full_page=True)
             page.goto(f"{url}/ui/accounts/{account}")
             page.screenshot(path=str(written[1]), full_page=True)
+            page.goto(f"{url}/ui/reports")  # finance's reports: the first screen, a report and its chart
+            page.screenshot(path=str(written[3]), full_page=False)
             portal = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, locale="en-IE").new_page()
             _log_in(portal, url, token("portal", partner=holder.partner_id if holder else None))  # lands on
             portal.screenshot(path=str(written[2]), full_page=True)  # its account's portal page

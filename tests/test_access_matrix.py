@@ -49,7 +49,10 @@ def test_every_route_of_the_document_declares_its_roles_and_the_table_keeps_the_
     assert {r for r, rule in ACCESS.items() if ACCOUNTING in rule.roles} == {
         "GET /journal", "GET /trial-balance", "GET /reports/aged-receivables",
         "GET /reports/aged-receivables/chart.svg", "GET /reports/consumption-revenue",
-        "GET /reports/consumption-revenue/chart.svg"}
+        "GET /reports/consumption-revenue/chart.svg",
+        # the workplace's reports page and downloads of the same reports (api.web.reports)
+        "GET /ui/reports", "GET /ui/reports/aged-receivables.{fmt}",
+        "GET /ui/reports/consumption-revenue.{fmt}", "GET /ui/reports/trial-balance.{fmt}"}
     assert {r for r, rule in ACCESS.items() if ADMIN in rule.roles} == {
         "POST /tariffs", "GET /tariffs/{code}", "POST /keys", "POST /keys/{name}/revocation",
         "GET /dunning/procedures", "GET /dunning/procedures/{code}", "PUT /dunning/procedures/{code}",

@@ -10,8 +10,9 @@ command runs the same command the API runs; the pages add no business logic.
 Routers: :mod:`api.web.login` (log in and out, home), :mod:`api.web.staff` (search, the account page
 and its documents), :mod:`api.web.worklist` (the clarification worklist and its commands),
 :mod:`api.web.audit` (the audit trail, the hash chain), :mod:`api.web.statements` (statement upload and its
-report), :mod:`api.web.runs` (billing, collection and dunning runs), :mod:`api.web.portal` (the customer
-portal's account page). A new page: a route in a router here (a command
+report), :mod:`api.web.runs` (billing, collection and dunning runs),
+:mod:`api.web.reports` (the reports with their charts, and the CSV/XLSX downloads), :mod:`api.web.portal`
+(the customer portal's account page). A new page: a route in a router here (a command
 page in a :func:`api.web.commands.command_router`), listed in :data:`ROUTERS`, with its ``page(...)``
 rule in :mod:`api.access`, and a link in :data:`api.web.render.NAV` if it is one of the bar's.
 """
@@ -31,13 +32,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import Scope
 
-from api.web import audit, login, portal, runs, staff, statements, worklist
+from api.web import audit, login, portal, reports, runs, staff, statements, worklist
 from api.web.commands import PageError
 from api.web.render import STATIC_URL, error_page
 from api.web.session import end_session, flash, session_credential
 
 ROUTERS = (login.router, staff.router, worklist.pages, worklist.router, audit.router, statements.router,
-           statements.commands, runs.router, runs.commands, portal.router, portal.commands)
+           statements.commands, runs.router, runs.commands, reports.router, portal.router, portal.commands)
 #: What a refused page's status is called on its page.
 TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 409: "Conflict",
           413: "Too large", 422: "Not accepted", 429: "Too many attempts", 503: "Unavailable"}

@@ -57,6 +57,7 @@ NAV: list[NavItem] = [
     NavItem("Hash chain", "/ui/audit/chain", STAFF),
     NavItem("Statements", "/ui/statements", STAFF),
     NavItem("Runs", "/ui/runs", STAFF),
+    NavItem("Reports", "/ui/reports", STAFF | {Role.ACCOUNTING}),
 ]
 
 
