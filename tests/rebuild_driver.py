@@ -3,8 +3,8 @@
 ``python -m tests.rebuild_driver --batch N -- <saldo arguments>``: the ledger view is replayed ``N``
 notifications per transaction; after the first batch the driver prints ``paused`` on standard output and
 waits for a line on standard input, so a test reads the API while the rebuild is certainly under way (no
-timing). No hook lives in the code under test: the point is reached by wrapping the progress callback the
-command passes, from outside, like :mod:`tests.crash_driver` does.
+timing). No hook lives in the code under test: the point is reached by wrapping the per-batch callback the
+command passes to the rebuild (``_by_position``), from outside, like :mod:`tests.crash_driver` does.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import Any
 
 
-def _pausing(real: Callable[[str], Callable[[int, int | None], None]]
-             ) -> Callable[[str], Callable[[int, int | None], None]]:
-    def progress(label: str) -> Callable[[int, int | None], None]:
-        report = real(label)
+def _pausing(real: Callable[[Any], Callable[[int, int | None], None]]
+             ) -> Callable[[Any], Callable[[int, int | None], None]]:
+    """The command's per-batch callback (``_by_position(bar)``), pausing once after its first batch."""
+    def by_position(bar: Any) -> Callable[[int, int | None], None]:
+        report = real(bar)
         paused = False
 
         def each(done: int, position: int | None = None) -> None:
@@ -30,7 +32,7 @@ def _pausing(real: Callable[[str], Callable[[int, int | None], None]]
 
         return each
 
-    return progress
+    return by_position
 
 
 def main(argv: list[str]) -> int:
@@ -42,7 +44,7 @@ def main(argv: list[str]) -> int:
     from projections import runner
 
     runner.BATCH_SIZE = args.batch  # read when the services build their catch-up
-    cli.progress = _pausing(cli.progress)  # type: ignore[assignment]
+    cli._by_position = _pausing(cli._by_position)  # type: ignore[assignment]
     from api.cli import main as saldo
 
     rest = args.saldo[1:] if args.saldo[:1] == ["--"] else args.saldo
