@@ -195,6 +195,12 @@ def list_response(items: Sequence[BaseModel], model: type[BaseModel], next_curso
     return csv_response(items, model, next_cursor)
 
 
+def dicts_response(items: Sequence[Mapping[str, Any]], model: type[BaseModel], fmt: str,
+                   name: str) -> Response:
+    """Items answered as JSON objects (a run's proposals) as CSV or XLSX, their columns ``model``'s."""
+    return list_response([model.model_validate(i) for i in items], model, None, fmt, name)
+
+
 def respond(items: Sequence[BaseModel], model: type[BaseModel], request: PageRequest,
             after: tuple[Any, str] | None, fmt: str, name: str = "list") -> Page | Response:
     cursor = encode_cursor(request.sort, request.descending, after) if after is not None else None

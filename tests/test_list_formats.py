@@ -22,15 +22,18 @@ from uuid import UUID
 from fastapi.routing import APIRoute
 
 from api.auth.gate import api_routes
+from importers.bank import service
 from importers.sepa import service as dd
 from ledger.billing import commands as b
 from ledger.billing.readings import ReadingSource
+from ledger.dunning import commands as dc
 from ledger.parties import commands as pc
 from ledger.parties.partner import PartnerKind
 from tests.auth import api_client, app
 from tests.clerk import Clerk
 from tests.dd_scenario import dd_customer
 from tests.dunning_flow.helpers import dun
+from tests.test_bank_duplicates import camt
 from tests.test_lists import _world
 from tests.xlsx_reader import read_xlsx
 
@@ -43,15 +46,18 @@ LISTS = {
 }
 #: Issue 14: the exports for the accounting system answer CSV and XLSX too.
 EXPORTS = {"/journal", "/trial-balance"}
+#: Issue 14, item 2: the working lists too (a run's view as its list).
+WORKING_LISTS = {"/accounts/{account_id}/open-items", "/accounts/{account_id}/instalment-plans", "/worklist",
+                 "/dunning/runs/{run_id}", "/collection-runs/{run_id}"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 POD = "IT001E12345678"  # the contract of tests.test_lists._world
 
 
 def _rich_world(clerk: Clerk) -> dict[str, Any]:
-    """The lists' world, and in it: readings (one held for review), a dunning step, a partner whose name
-    is a formula, an account in credit, a direct debit sent to Carla's bank (for the report of
-    collections)."""
+    """The lists' world, and in it: readings (one held for review), a dunning step (of a run), a partner
+    whose name is a formula, an account in credit, a direct debit sent to Carla's bank (for the report of
+    collections, of a collection run), an instalment plan, and a receipt waiting in the worklist."""
     w = _world(clerk)
     clerk.run(b.RecordReading(POD, date(2025, 12, 31), Decimal("1000")))
     clerk.run(b.RecordReading(POD, date(2026, 1, 31), Decimal("1310")))
@@ -62,13 +68,21 @@ def _rich_world(clerk: Clerk) -> dict[str, Any]:
     late = clerk.customer("Lino Tardi")
     clerk.bill(late, "10.00")
     clerk.clock.advance(60)
-    assert dun(clerk)["steps"] == 1
+    dunned = dun(clerk)
+    assert dunned["steps"] == 1
     carla = dd_customer(clerk, "list-dd", "Carla Neri", "UMR-LIST-2", "DE89370400440532013000")
     clerk.bill(carla, "20.00", due=clerk.clock.today)
     today = clerk.clock.today
-    dd.execute_run(clerk.services, UUID(dd.propose_run(clerk.services, today, today, "list-run")["run_id"]))
+    collection = dd.propose_run(clerk.services, today, today, "list-run")["run_id"]
+    dd.execute_run(clerk.services, UUID(collection))
+    planned = clerk.customer("Paola Rate")
+    clerk.run(dc.CreateInstalmentPlan(planned, (clerk.bill(planned, "30.00")["number"],), 2,
+                                      today + timedelta(days=10)))
+    unknown = camt("054", "list-suspense", None, [("25.00", "=1+1 nessun riferimento", today.isoformat())])
+    assert service.import_statement(clerk.services, unknown, "list-suspense.xml").to_suspense == 1
     clerk.services.projections.catch_up()
-    return {**w, "late": str(late)}
+    return {**w, "late": str(late), "planned": str(planned), "dunning_run": dunned["runs"][0],
+            "collection_run": collection}
 
 
 def _format_routes(application: Any) -> set[str]:
@@ -93,7 +107,15 @@ def _flat(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
+#: The list a run's view answers as CSV/XLSX (its JSON is the run, its totals and this list).
+RUN_LISTS = {"/dunning/runs/{run_id}": "proposed_steps", "/collection-runs/{run_id}": "proposals"}
+
+
+def _items(route: str, body: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if isinstance(body, list):  # open items, plans, the worklist: the JSON is the list itself
+        return body
+    if route in RUN_LISTS:
+        return list(body[RUN_LISTS[route]])
     if "books" in body:  # the trial balance: one line per account of each company's books
         return [{"company": b["company"], "legal_name": b["legal_name"], "currency": b["currency"], **a}
                 for b in body["books"] for a in b["accounts"]]
@@ -120,8 +142,11 @@ PARAMS = {"/search": {"q": "rossi"}, "/contracts/{contract_id}/load-curve": {"mo
 
 
 def _path(route: str, w: dict[str, Any]) -> str:
-    account = w["late"] if "dunning" in route else w["acc_m"]
-    return route.replace("{account_id}", account).replace("{contract_id}", w["contract"])
+    account = (w["late"] if "dunning" in route or "open-items" in route
+               else w["planned"] if "instalment-plans" in route else w["acc_m"])
+    run = w["dunning_run"] if route.startswith("/dunning/") else w["collection_run"]
+    return (route.replace("{account_id}", account).replace("{contract_id}", w["contract"])
+            .replace("{run_id}", run))
 
 
 def _json_items(http: Any, route: str, path: str) -> list[dict[str, Any]]:
@@ -130,7 +155,7 @@ def _json_items(http: Any, route: str, path: str) -> list[dict[str, Any]]:
     if as_json.headers["content-type"].startswith("application/x-ndjson"):  # the journal export
         items = [json.loads(line) for line in as_json.text.splitlines() if line]
     else:
-        items = [_flat(i) for i in _items(as_json.json())]
+        items = [_flat(i) for i in _items(route, as_json.json())]
     assert items, f"{route}: the world should give it something to list"
     return items
 
@@ -138,7 +163,7 @@ def _json_items(http: Any, route: str, path: str) -> list[dict[str, Any]]:
 def test_every_list_answers_json_and_csv_with_the_same_columns_and_rows(clerk: Clerk) -> None:
     w = _rich_world(clerk)
     routes = _format_routes(app(clerk.services))
-    assert routes >= LISTS | EXPORTS, sorted(LISTS | EXPORTS - routes)
+    assert routes >= LISTS | EXPORTS | WORKING_LISTS, sorted(LISTS | EXPORTS | WORKING_LISTS - routes)
     with api_client(clerk.services, "auditor") as http:  # the auditor reads every list
         for route in sorted(routes):
             path = _path(route, w)
@@ -232,3 +257,19 @@ def test_a_workbook_keeps_a_formula_as_text_and_shows_dates_as_the_language_writ
         by_id = {r[0]: (r[balance], f[balance]) for r, f in zip(accounts.rows[1:], accounts.formats[1:],
                                                                 strict=True)}
         assert by_id[w["acc_a"]] == (-8.0, "#,##0.00")  # a credit stays a negative number
+
+
+def test_open_items_as_of_a_date_answer_each_format_with_the_items_open_then(clerk: Clerk) -> None:
+    w = _rich_world(clerk)
+    path = f"/accounts/{w['late']}/open-items"
+    before = (clerk.clock.today - timedelta(days=61)).isoformat()  # before Lino's bill
+    with api_client(clerk.services, "auditor") as http:
+        for day, count in ((clerk.clock.today.isoformat(), 1), (before, 0)):
+            items = http.get(path, params={"as_of": day}).json()
+            assert len(items) == count, day
+            as_csv = http.get(path, params={"as_of": day, "format": "csv"}).text
+            rows = list(csv.DictReader(io.StringIO(as_csv)))
+            assert [r["document_number"] for r in rows] == [i["document_number"] for i in items], day
+            sheet = read_xlsx(http.get(path, params={"as_of": day, "format": "xlsx"}).content)
+            number = sheet.rows[0].index("document_number")
+            assert [r[number] for r in sheet.rows[1:]] == [i["document_number"] for i in items], day

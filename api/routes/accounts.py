@@ -11,7 +11,9 @@ from fastapi import APIRouter, Response
 
 from api.as_of import AsOfDep, not_yet_known
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, account_row, money, parse_decimal, run_command
+from api.listing import Format, list_response
 from api.schemas import accounts as s
+from api.spreadsheets import XLSX_MEDIA_TYPE
 from ledger.accounts import commands as ac
 from ledger.core.errors import InvalidInput, NotFound
 from ledger.parties import commands as pc
@@ -106,19 +108,23 @@ def _balance_out(row: tuple[Any, ...], day: date, open_cents: int, credit_cents:
                         next_due_date=date.fromisoformat(next_due) if next_due else None, as_of=day)
 
 
-@router.get("/accounts/{account_id}/open-items", tags=["portal"])
-def open_items(account_id: UUID, svc: ServicesDep, at: AsOfDep) -> list[s.OpenItemOut]:
-    """Items still open, oldest due first; with ``as_of``/``known_at``, those open then."""
+@router.get("/accounts/{account_id}/open-items", tags=["portal"], response_model=None,
+            responses={200: {"model": list[s.OpenItemOut], "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}})
+def open_items(account_id: UUID, svc: ServicesDep, at: AsOfDep,
+               format: Format = "json") -> list[s.OpenItemOut] | Response:
+    """Items still open, oldest due first; with ``as_of``/``known_at``, those open then;
+    ``format=csv`` or ``xlsx``: the same items, one line each."""
     if at is not None:
         _known(svc, account_id, at)
         day, rows = at.as_of.isoformat(), svc.view.open_items_as_of(str(account_id), at)
     else:
         account_row(svc, account_id)
         day, rows = svc.app.today().isoformat(), svc.view.open_items(str(account_id))
-    return [s.OpenItemOut(item_id=r[0], document_number=r[1], kind=r[2], amount=money(r[3]),
-                          open_amount=money(r[4]), due_date=r[5], posted_on=r[6],
-                          payment_reference=r[7], overdue=r[5] < day)
-            for r in rows]
+    items = [s.OpenItemOut(item_id=r[0], document_number=r[1], kind=r[2], amount=money(r[3]),
+                           open_amount=money(r[4]), due_date=r[5], posted_on=r[6],
+                           payment_reference=r[7], overdue=r[5] < day)
+             for r in rows]
+    return items if format == "json" else list_response(items, s.OpenItemOut, None, format, "open-items")
 
 
 @router.get("/accounts/{account_id}/statement", tags=["portal"])

@@ -9,7 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Response, UploadFile
 
 from api.body_limits import MAX_RETURNS_UPLOAD_BYTES, upload_limit
+from api.bootstrap import Services
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, account_row, money, run_command
+from api.listing import Format, dicts_response
 from api.operations import followed_run
 from api.replay import answered, file_digest
 from api.schemas import ReasonIn
@@ -18,13 +20,16 @@ from api.schemas.collections import (
     DirectDebitOut,
     IbanChangeIn,
     MandateIn,
+    ProposalOut,
     ReturnReviewOut,
     ReviewApplicationIn,
     RunIn,
     SettlementIn,
 )
+from api.spreadsheets import XLSX_MEDIA_TYPE
 from importers.sepa import service as dd
 from ledger.collections import commands as d
+from ledger.collections.run import CollectionRun
 from ledger.core.errors import NotFound
 
 #: Held returns listed per worklist page.
@@ -104,9 +109,22 @@ def propose(body: RunIn, key: IdempotencyKey, svc: ServicesDep, actor: ActorDep)
         return dd.propose_run(svc, body.due_by, body.collection_date, key, company=body.company)
 
 
-@router.get("/collection-runs/{run_id}", tags=["direct debit"])
-def read_run(run_id: UUID, svc: ServicesDep) -> dict[str, Any]:
-    run = dd.load_run(svc, run_id)
+@router.get("/collection-runs/{run_id}", tags=["direct debit"], name="read_run", response_model=None,
+            responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}})
+def run_view(run_id: UUID, svc: ServicesDep, format: Format = "json") -> dict[str, Any] | Response:
+    """The run with its totals and proposals; ``format=csv`` or ``xlsx``: its proposals (``proposals``),
+    one line each."""
+    detail = read_run(run_id, svc)
+    return detail if format == "json" else dicts_response(detail["proposals"], ProposalOut, format,
+                                                           "collection-run")
+
+
+def read_run(run_id: UUID, svc: Services) -> dict[str, Any]:
+    """The run's JSON answer (also the workplace's run review)."""
+    return _run_out(svc, dd.load_run(svc, run_id))
+
+
+def _run_out(svc: Services, run: CollectionRun) -> dict[str, Any]:
     return {
         "run_id": str(run.id),
         "company": svc.app.company_of(run).code,

@@ -13,6 +13,7 @@ from api.as_of import AsOfDep, replayed_account
 from api.bootstrap import Services
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, account_row, money, run_command
 from api.dunning_run import dunning_candidates
+from api.listing import Format, dicts_response, list_response
 from api.operations import followed_run
 from api.schemas import ReasonIn
 from api.schemas.dunning import (
@@ -26,6 +27,7 @@ from api.schemas.dunning import (
     PlanOut,
     PortalSummaryOut,
     ProcedureIn,
+    ProposedStepOut,
     ReturnedDebitOut,
     RunIn,
     RunsOut,
@@ -43,6 +45,7 @@ from api.schemas.dunning_config import (
     PackAssignmentIO,
 )
 from api.schemas.limits import MAX_REFERENCE_LENGTH
+from api.spreadsheets import XLSX_MEDIA_TYPE
 from ledger.core.money import CENT
 from ledger.dunning import DunningLevel, LockKind, Procedure
 from ledger.dunning import commands as dc
@@ -208,10 +211,19 @@ def propose_runs(body: RunIn, key: IdempotencyKey, svc: ServicesDep, actor: Acto
     return RunsOut(accounts=len(accounts), steps=sum(r["steps"] for r in runs), runs=runs)
 
 
-@router.get("/dunning/runs/{run_id}", tags=["dunning"])
-def get_run(run_id: UUID, svc: ServicesDep) -> dict[str, Any]:
-    run: DunningRun = svc.app.get(DunningRun, run_id, "dunning run", "run_id")
-    return _run_detail(run)
+@router.get("/dunning/runs/{run_id}", tags=["dunning"], name="get_run", response_model=None,
+            responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}})
+def run_view(run_id: UUID, svc: ServicesDep, format: Format = "json") -> dict[str, Any] | Response:
+    """The run: what it proposed and, once executed, what it did; ``format=csv`` or ``xlsx``: its
+    proposed steps (``proposed_steps``), one line each."""
+    detail = get_run(run_id, svc)
+    return detail if format == "json" else dicts_response(detail["proposed_steps"], ProposedStepOut, format,
+                                                           "dunning-run")
+
+
+def get_run(run_id: UUID, svc: Services) -> dict[str, Any]:
+    """The run's JSON answer (also the workplace's run review)."""
+    return _run_detail(svc.app.get(DunningRun, run_id, "dunning run", "run_id"))
 
 
 @router.post("/dunning/runs/{run_id}/execution", status_code=201, tags=["dunning"])
@@ -249,16 +261,19 @@ def create_plan(account_id: UUID, body: PlanIn, key: IdempotencyKey, svc: Servic
     return run_command(svc, cmd, key, response, actor)
 
 
-@router.get("/accounts/{account_id}/instalment-plans", tags=["instalment plans"])
-def list_plans(account_id: UUID, svc: ServicesDep, at: AsOfDep) -> list[PlanOut]:
+@router.get("/accounts/{account_id}/instalment-plans", tags=["instalment plans"], response_model=None,
+            responses={200: {"model": list[PlanOut], "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}})
+def list_plans(account_id: UUID, svc: ServicesDep, at: AsOfDep,
+               format: Format = "json") -> list[PlanOut] | Response:
     """The live plan (if any) first, then the ended ones, newest first; with ``as_of``/``known_at``, the
-    plans as they stood on that business date as known at that moment."""
+    plans as they stood then, as known at that moment; ``format=csv``/``xlsx``: a line a plan."""
     if at is not None:
         account = replayed_account(svc, account_id, at)
     else:
         account, _ = svc.app.dunning.dunning_overview(account_id)
     plans = [*([account.plan] if account.plan else []), *reversed(account.past_plans)]
-    return [_plan(p, account.items) for p in plans]
+    out = [_plan(p, account.items) for p in plans]
+    return out if format == "json" else list_response(out, PlanOut, None, format, "instalment-plans")
 
 
 @router.post("/accounts/{account_id}/instalment-plans/{plan_id}/cancellation", status_code=201,

@@ -12,10 +12,12 @@ from fastapi import APIRouter, Form, Response, UploadFile
 from api.body_limits import MAX_STATEMENT_UPLOAD_BYTES, upload_limit
 from api.bootstrap import Services
 from api.deps import ActorDep, IdempotencyKey, ServicesDep, money, run_command
+from api.listing import Format, list_response
 from api.operations import counted_statement
 from api.replay import answered, file_digest
 from api.schemas import ReasonIn
 from api.schemas import payments as s
+from api.spreadsheets import XLSX_MEDIA_TYPE
 from importers.bank.refunds import refund_file
 from importers.bank.service import BalanceOverride, import_statement
 from ledger.core.errors import NotFound
@@ -120,9 +122,18 @@ def upload_statement(file: UploadFile, key: IdempotencyKey, svc: ServicesDep, ac
         answered(svc, "POST /bank/statements", key, digest, actor, response, work))
 
 
-@router.get("/worklist", tags=["finance"])
-def worklist(svc: ServicesDep, limit: int = 100) -> list[s.WorklistItemOut]:
-    """Receipts waiting in suspense, with ranked suggestions and the reasons for each."""
+@router.get("/worklist", tags=["finance"], response_model=None,
+            responses={200: {"model": list[s.WorklistItemOut],
+                             "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}})
+def worklist(svc: ServicesDep, limit: int = 100,
+             format: Format = "json") -> list[s.WorklistItemOut] | Response:
+    """Receipts waiting in suspense, with ranked suggestions and the reasons for each; ``format=csv`` or
+    ``xlsx``: the same receipts, one line each (their suggestions as JSON)."""
+    items = _worklist(svc, limit)
+    return items if format == "json" else list_response(items, s.WorklistItemOut, None, format, "worklist")
+
+
+def _worklist(svc: Services, limit: int) -> list[s.WorklistItemOut]:
     rows = svc.view.suspense("open", limit=min(limit, MAX_WORKLIST))
     return [
         s.WorklistItemOut(

@@ -84,3 +84,14 @@ class ReviewApplicationIn(BaseModel):
     end_to_end_id: str = Field(min_length=1, max_length=35,
                                description="the collection this return undoes, as our pain.008 wrote it")
     note: str = Field(min_length=1, max_length=500)
+
+
+class ProposalOut(BaseModel):
+    """A direct debit a collection run proposed, as its JSON lists it (``proposals``): one line of its
+    CSV/XLSX."""
+
+    account_id: str
+    end_to_end_id: str
+    invoices: list[str]
+    amount: Decimal
+    sequence_type: str

@@ -165,3 +165,21 @@ class PortalSummaryOut(BaseModel):
     dunning_level_name: str | None
     mandate_reference: str | None
     mandate_status: str | None
+
+
+class ProposedStepOut(BaseModel):
+    """A step a dunning run proposed, as its JSON lists it (``proposed_steps``): one line of its CSV/XLSX."""
+
+    account_id: str
+    procedure: str
+    procedure_version: int
+    level: int
+    name: str
+    rule: str
+    template: str
+    items: list[str]
+    overdue: Decimal
+    fee: Decimal
+    interest: Decimal
+    payment_deadline: date | None
+    earliest_next_step: date | None
