@@ -31,11 +31,8 @@ from api import i18n
 from api.access import ACCESS
 from api.bootstrap import Services
 from api.deps import ServicesDep
-from api.listing import list_response
 from api.routes import accounts, exports, payments, report_tables
 from api.routes import reports as aged
-from api.schemas.accounts import OpenItemOut
-from api.schemas.payments import WorklistItemOut
 from api.web.forms import FormError
 from api.web.pick import MAX_PICKED_LENGTH, picked
 from api.web.render import actor_of, formats, page
@@ -264,11 +261,20 @@ def trial_balance_file(request: Request, svc: ServicesDep, fields: FieldsDep, fm
 
 @router.get("/ui/worklist.{fmt}")
 def worklist_file(svc: ServicesDep, fmt: FileFormat) -> Response:
-    """The worklist's receipts (the API's ``GET /worklist``) as CSV or XLSX, a candidate list as JSON text."""
-    return list_response(payments.worklist(svc, WORKLIST_ROWS), WorklistItemOut, None, fmt, "worklist")
+    """The worklist's receipts as CSV or XLSX, a candidate list as JSON text: the API's ``GET /worklist``
+    answer itself, so the same bytes."""
+    return _file(payments.worklist(svc, WORKLIST_ROWS, fmt))
 
 
 @router.get("/ui/accounts/{account_id}/open-items.{fmt}")
 def open_items_file(account_id: UUID, svc: ServicesDep, fmt: FileFormat) -> Response:
-    """An account's open items (the API's ``GET /accounts/{id}/open-items``, live) as CSV or XLSX."""
-    return list_response(accounts.open_items(account_id, svc, None), OpenItemOut, None, fmt, "open-items")
+    """An account's open items (live) as CSV or XLSX: the API's ``GET /accounts/{id}/open-items`` answer
+    itself, so the same bytes."""
+    return _file(accounts.open_items(account_id, svc, None, fmt))
+
+
+def _file(answer: object) -> Response:
+    """The route's file answer (it gives a list only for ``format=json``, which a page never asks)."""
+    if not isinstance(answer, Response):
+        raise TypeError("a csv or xlsx answer is a Response")
+    return answer
