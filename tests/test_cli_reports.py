@@ -8,6 +8,7 @@ line exits 2.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -148,3 +149,16 @@ def test_report_list_names_every_report(capsys: pytest.CaptureFixture[str]) -> N
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == list(REPORTS)
     assert all("(GET /" in line for line in lines)
+
+
+def test_a_report_runs_where_this_threads_event_loop_is_running(tmp_path: Path) -> None:
+    """Playwright's sync API (the browser tests) keeps a loop running in the thread, and a caller inside
+    asyncio does too: the command must still answer, not die on ``asyncio.run``."""
+    url = f"sqlite:///{tmp_path}/saldo.sqlite"
+    assert main(["--database-url", url, "report", "portfolio", "--output", str(tmp_path / "plain.csv")]) == 0
+
+    async def inside_a_loop() -> int:
+        return main(["--database-url", url, "report", "portfolio", "--output", str(tmp_path / "inside.csv")])
+
+    assert asyncio.run(inside_a_loop()) == 0
+    assert (tmp_path / "inside.csv").read_bytes() == (tmp_path / "plain.csv").read_bytes()

@@ -24,11 +24,12 @@ import json
 import re
 import secrets
 import sys
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Coroutine, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, TypeVar
 from urllib.parse import quote, urlencode
 
 import typer
@@ -44,6 +45,8 @@ from api.cli.running import choice, global_options, metavar, run
 from importers.files import binary_file
 from ledger.core.actor import Role
 from projections.lists import MAX_PAGE_SIZE
+
+T = TypeVar("T")
 
 #: How the pages of a report follow each other: ``list`` (``after=`` the JSON page's ``next`` or the
 #: ``X-Next-Cursor`` header), ``aged`` (the same, the JSON page's ``next_after``), ``journal`` (``since=``
@@ -299,7 +302,7 @@ def _pages(app: FastAPI, path: str, headers: dict[str, str], report: Report, arg
             asked = dict(query)
             if cursor is not None:
                 asked["since" if report.paging == "journal" else "after"] = cursor
-            answer = asyncio.run(asgi_get(app, path, urlencode(asked), headers, writer.page))
+            answer = _run(asgi_get(app, path, urlencode(asked), headers, writer.page))
             if answer.status >= 300:
                 raise ReportRefused(_problem_line(bytes(writer.kept), answer.status))
             if writer.refusal is not None:
@@ -321,12 +324,23 @@ def _pages(app: FastAPI, path: str, headers: dict[str, str], report: Report, arg
     return writer
 
 
+def _run(call: Coroutine[Any, Any, T]) -> T:
+    """The in-process request to its end; where this thread's loop runs (Playwright's sync API, a caller in
+    asyncio) ``asyncio.run`` is refused: https://docs.python.org/3/library/asyncio-runner.html#asyncio.run"""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(call)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="saldo-report") as pool:
+        return pool.submit(asyncio.run, call).result()
+
+
 def _refuse_more_journal(app: FastAPI, path: str, headers: dict[str, str], query: dict[str, str],
                          since: str, writer: Writer) -> None:
     """An XLSX journal is one page: refused when a line follows it (asked for as one line of CSV)."""
     asked = {**query, "format": "csv", "limit": "1", "since": since}
 
-    answer = asyncio.run(asgi_get(app, path, urlencode(asked), headers, lambda answer: _discard))
+    answer = _run(asgi_get(app, path, urlencode(asked), headers, lambda answer: _discard))
     if answer.status < 300 and (answer.headers or {}).get("x-next-cursor", since) != since:
         raise ReportRefused(f"format: an xlsx workbook holds one page of at most {writer.limit} journal "
                             "lines and the journal has more: take csv or json, or page it with "
